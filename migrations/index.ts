@@ -1,0 +1,9 @@
+/** Every migration, by its dated name. A static list works the same under tsx, jest and a bundle. */
+import type { Migration } from 'kysely';
+import * as platform from './2026-11-21T0900_platform.js';
+import * as accounts from './2026-11-21T0930_accounts.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-21T0900_platform': platform,
+  '2026-11-21T0930_accounts': accounts,
+};

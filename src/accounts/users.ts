@@ -1,0 +1,55 @@
+/**
+ * Creating people and setting their passwords, shared by sign-up, invitations, bootstrap and the CLI.
+ * Every new password passes the password policy and is hashed with argon2id.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { badRequest } from '../lib/errors.js';
+import type { AccountStore, User } from './store.js';
+import type { PasswordHasher } from './passwords.js';
+import { passwordProblem } from './password-policy.js';
+
+export const emailSchema = z.email().max(254);
+
+export interface NewUser {
+  email: string;
+  name?: string | null;
+  given_name?: string | null;
+  family_name?: string | null;
+  locale?: string | null;
+  password?: string;
+  status?: User['status'];
+  email_verified?: boolean;
+}
+
+export function createUsers(store: AccountStore, hasher: PasswordHasher, minPasswordLength: number) {
+  async function setPassword(user: Pick<User, 'id' | 'email'>, password: string) {
+    const problem = passwordProblem(password, minPasswordLength, user.email);
+    if (problem) throw badRequest('weak_password', problem, { key: problem });
+    await store.setPasswordHash(user.id, await hasher.hash(password));
+  }
+
+  return {
+    setPassword,
+    async create(input: NewUser): Promise<User> {
+      const email = emailSchema.parse(input.email.trim());
+      if (input.password !== undefined) {
+        const problem = passwordProblem(input.password, minPasswordLength, email);
+        if (problem) throw badRequest('weak_password', problem, { key: problem });
+      }
+      const user = {
+        id: randomUUID(), email, email_verified: input.email_verified ?? false,
+        name: input.name ?? null, given_name: input.given_name ?? null, family_name: input.family_name ?? null,
+        locale: input.locale ?? null, status: input.status ?? 'active',
+      };
+      await store.insertUser(user);
+      if (input.password !== undefined) await store.setPasswordHash(user.id, await hasher.hash(input.password));
+      return { ...user, updated_at: new Date() };
+    },
+    /** True when the person's password is `password` (used by bootstrap to stay idempotent). */
+    async hasPassword(userId: string, password: string) {
+      return (await hasher.verify(await store.passwordHash(userId), password)).ok;
+    },
+  };
+}
+export type Users = ReturnType<typeof createUsers>;

@@ -1,0 +1,49 @@
+/**
+ * Assembles the Koa application: cross-cutting middleware, then every route family, then the mounted
+ * OpenID provider (which answers everything the routes above do not).
+ */
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Services } from './services.js';
+import type { Oidc } from './oidc/provider.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { requestLog } from './http/request-log.js';
+import { errorMiddleware } from './http/errors.js';
+import { securityHeaders } from './http/security-headers.js';
+import { i18nMiddleware } from './http/i18n.js';
+import { assetRoutes } from './http/assets.js';
+import { opsRoutes } from './ops/routes.js';
+import { featureRoutes } from './routes.js';
+
+export interface AppDeps {
+  services: Services;
+  oidc: Oidc;
+  metrics?: Metrics;
+  isShuttingDown?: () => boolean;
+}
+
+export function createApp(deps: AppDeps) {
+  const { services, oidc } = deps;
+  const { config } = services;
+  const metrics = deps.metrics ?? createMetrics();
+  const isShuttingDown = deps.isShuttingDown ?? (() => false);
+  const app = new Koa({ proxy: config.server.trustProxy });
+  // oidc-provider runs inside this app: its cookies are signed with these keys (see DESIGN traps).
+  app.keys = config.secrets.cookieKeys;
+  app.silent = true;
+
+  app.use(async (ctx, next) => {
+    if (isShuttingDown()) ctx.set('Connection', 'close');
+    await next();
+  });
+  app.use(requestLog(services.log));
+  app.use(metrics.middleware);
+  app.use(securityHeaders(config.server.issuer.startsWith('https:')));
+  app.use(i18nMiddleware);
+  app.use(errorMiddleware);
+
+  const routers: Router[] = [assetRoutes(), opsRoutes({ db: services.db, metrics, isShuttingDown }), ...featureRoutes({ services, oidc, metrics })];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  app.use(oidc.middleware);
+  return { app, metrics };
+}

@@ -1,0 +1,28 @@
+/** The declarative bootstrap file (IDP_BOOTSTRAP): its shape, with unknown keys refused. */
+import { z } from 'zod';
+import { clientInputSchema, resourceInputSchema } from '../clients/registry.js';
+
+export const bootstrapSchema = z.strictObject({
+  organizations: z.array(z.strictObject({
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes'),
+    name: z.string().min(1).max(200),
+    members: z.array(z.strictObject({ email: z.email(), role: z.enum(['member', 'admin']).default('member') })).default([]),
+  })).default([]),
+  users: z.array(z.strictObject({
+    email: z.email(),
+    password: z.string().optional(),
+    name: z.string().max(200).optional(),
+    given_name: z.string().max(100).optional(),
+    family_name: z.string().max(100).optional(),
+    locale: z.string().max(10).optional(),
+    email_verified: z.boolean().default(true),
+    status: z.enum(['active', 'disabled']).default('active'),
+  })).default([]),
+  clients: z.array(clientInputSchema).default([]),
+  resource_servers: z.array(resourceInputSchema).default([]),
+});
+export type Bootstrap = z.input<typeof bootstrapSchema>;
+
+export function formatIssuePath(path: PropertyKey[]) {
+  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), '');
+}

@@ -1,0 +1,105 @@
+/**
+ * OIDC clients and the APIs (resource servers) they may ask tokens for. Rules:
+ * - metadata uses RFC 7591 names; unknown keys and bad values are refused with their path;
+ * - client secrets are sealed at rest and opened only when oidc-provider loads the client (no slow
+ *   hash on the token endpoint's hot path); a confidential client with no secret gets a generated one;
+ * - public clients (token_endpoint_auth_method: none) must use PKCE with S256 (see oidc/configuration).
+ * - a short in-process cache keeps client lookups off the database on hot paths; it is bounded in age
+ *   (a removed client stops working within cacheMs on every instance).
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { SecretBox } from '../lib/secretbox.js';
+import { ttlCache } from '../lib/ttl-cache.js';
+import type { ClientStore } from './store.js';
+
+const PURPOSE = 'client-secret';
+const uri = z.url();
+
+export const clientInputSchema = z.strictObject({
+  client_id: z.string().regex(/^[A-Za-z0-9._~-]{2,128}$/, 'letters, digits, . _ ~ - (2 to 128)'),
+  client_secret: z.string().min(8).optional(),
+  client_name: z.string().min(1).max(200).optional(),
+  redirect_uris: z.array(uri).default([]),
+  post_logout_redirect_uris: z.array(uri).optional(),
+  grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'])).default(['authorization_code']),
+  response_types: z.array(z.enum(['code', 'none'])).optional(),
+  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none']).default('client_secret_basic'),
+  application_type: z.enum(['web', 'native']).optional(),
+  id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
+  backchannel_logout_uri: uri.optional(),
+  backchannel_logout_session_required: z.boolean().optional(),
+  scope: z.string().optional(),
+  client_uri: uri.optional(),
+  logo_uri: uri.optional(),
+  initiate_login_uri: uri.optional(),
+  jwks_uri: uri.optional(),
+  /** Wayfinder extension: first-party apps skip the consent page. */
+  first_party: z.boolean().default(false),
+});
+export type ClientInput = z.input<typeof clientInputSchema>;
+
+export const resourceInputSchema = z.strictObject({
+  identifier: z.url(),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).default([]),
+  access_token_ttl: z.number().int().min(60).max(86400).default(3600),
+});
+export type ResourceInput = z.input<typeof resourceInputSchema>;
+
+export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs = 2000) {
+  const cache = ttlCache<Record<string, unknown> | undefined>(cacheMs);
+  const resources = ttlCache<Awaited<ReturnType<ClientStore['findResource']>>>(cacheMs);
+
+  return {
+    /** Adds or replaces a client. Returns the secret when one was generated (shown once). */
+    async upsert(input: ClientInput): Promise<{ client_id: string; generatedSecret?: string }> {
+      const parsed = clientInputSchema.parse(input);
+      const { client_id, client_secret, first_party, ...metadata } = parsed;
+      const needsSecret = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(parsed.token_endpoint_auth_method);
+      if (parsed.grant_types.includes('authorization_code') && parsed.redirect_uris.length === 0) {
+        throw new z.ZodError([{ code: 'custom', path: ['redirect_uris'], message: 'an authorization_code client needs at least one redirect URI', input }]);
+      }
+      const generatedSecret = needsSecret && !client_secret ? randomBytes(24).toString('base64url') : undefined;
+      const secret = needsSecret ? (client_secret ?? generatedSecret!) : null;
+      const response_types = metadata.response_types ?? (parsed.grant_types.includes('authorization_code') ? ['code'] : []);
+      await store.upsert({
+        client_id, first_party, metadata: { ...metadata, response_types },
+        secret_enc: secret ? box.seal(secret, `${PURPOSE}:${client_id}`) : null,
+      });
+      cache.delete(client_id);
+      return { client_id, generatedSecret };
+    },
+
+    /** oidc-provider metadata for a client, secret included (adapter use only). */
+    async metadata(clientId: string): Promise<Record<string, unknown> | undefined> {
+      return cache.get(clientId, async () => {
+        const row = await store.find(clientId);
+        return row ? {
+          ...row.metadata,
+          client_id: row.client_id,
+          ...(row.secret_enc ? { client_secret: box.open(row.secret_enc, `${PURPOSE}:${row.client_id}`) } : {}),
+        } : undefined;
+      });
+    },
+
+    async isFirstParty(clientId: string) {
+      return (await store.find(clientId))?.first_party ?? false;
+    },
+
+    list: () => store.list(),
+
+    async remove(clientId: string) {
+      cache.delete(clientId);
+      return store.remove(clientId);
+    },
+
+    async upsertResource(input: ResourceInput) {
+      const parsed = resourceInputSchema.parse(input);
+      await store.upsertResource(parsed);
+      resources.delete(parsed.identifier);
+    },
+
+    findResource: (identifier: string) => resources.get(identifier, () => store.findResource(identifier)),
+  };
+}
+export type ClientRegistry = ReturnType<typeof createClientRegistry>;

@@ -1,0 +1,39 @@
+/** SQL for registered OIDC clients and resource servers (APIs). */
+import type { Db } from '../db/index.js';
+
+export interface ClientRow {
+  client_id: string;
+  metadata: Record<string, unknown>;
+  secret_enc: string | null;
+  first_party: boolean;
+}
+
+export function createClientStore(db: Db) {
+  return {
+    find: (clientId: string): Promise<ClientRow | undefined> =>
+      db.selectFrom('oidc_clients').select(['client_id', 'metadata', 'secret_enc', 'first_party'])
+        .where('client_id', '=', clientId).executeTakeFirst(),
+    list: () => db.selectFrom('oidc_clients').select(['client_id', 'metadata', 'first_party', 'created_at', 'updated_at'])
+      .orderBy('client_id').execute(),
+    upsert: async (row: ClientRow) => {
+      const values = { ...row, metadata: JSON.stringify(row.metadata) };
+      await db.insertInto('oidc_clients').values(values)
+        .onConflict((oc) => oc.column('client_id').doUpdateSet({
+          metadata: values.metadata, secret_enc: values.secret_enc, first_party: values.first_party, updated_at: new Date(),
+        })).execute();
+    },
+    remove: async (clientId: string) => {
+      const res = await db.deleteFrom('oidc_clients').where('client_id', '=', clientId).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    },
+    findResource: (identifier: string) =>
+      db.selectFrom('resource_servers').selectAll().where('identifier', '=', identifier).executeTakeFirst(),
+    upsertResource: async (r: { identifier: string; scopes: string[]; access_token_ttl: number }) => {
+      const values = { ...r, scopes: JSON.stringify(r.scopes) };
+      await db.insertInto('resource_servers').values(values)
+        .onConflict((oc) => oc.column('identifier').doUpdateSet({ scopes: values.scopes, access_token_ttl: r.access_token_ttl }))
+        .execute();
+    },
+  };
+}
+export type ClientStore = ReturnType<typeof createClientStore>;

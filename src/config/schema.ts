@@ -1,0 +1,64 @@
+/**
+ * The shape of Wayfinder's configuration. Defaults live in config/default.yaml; this schema says what
+ * is allowed and turns every mistake into a readable message (see load.ts).
+ */
+import { z } from 'zod';
+
+const seconds = z.number().int().positive();
+
+export const configSchema = z.strictObject({
+  env: z.enum(['development', 'test', 'production']),
+  server: z.strictObject({
+    port: z.number().int().min(0).max(65535),
+    host: z.string().min(1),
+    issuer: z.url().refine((u) => {
+      const url = new URL(u);
+      return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
+    }, 'the issuer must be an origin with no path, query or fragment (e.g. https://id.example.com)'),
+    trustProxy: z.boolean(),
+    maxBodyBytes: z.number().int().positive(),
+    shutdownGraceSeconds: seconds,
+  }),
+  database: z.strictObject({
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    dataDir: z.string().min(1),
+    poolSize: z.number().int().positive(),
+  }),
+  secrets: z.strictObject({
+    cookieKeys: z.array(z.string().min(32, 'each cookie key must be at least 32 characters')).min(1),
+    encryptionKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (openssl rand -base64 32)'),
+  }),
+  bootstrapFile: z.string().optional(),
+  demo: z.boolean(),
+  smtp: z.strictObject({ url: z.string().optional(), from: z.string().min(3) }),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
+  oidc: z.strictObject({
+    refreshGraceSeconds: z.number().int().min(0).max(300),
+    accessTokenTtl: seconds,
+    refreshTokenTtl: seconds,
+    idTokenTtl: seconds,
+    interactionTtl: seconds,
+    transientSessionTtl: seconds,
+    keyRefreshSeconds: seconds,
+    purgeIntervalSeconds: seconds,
+    defaultSigningAlg: z.enum(['ES256', 'RS256']),
+  }),
+  session: z.strictObject({ rememberDays: z.number().int().min(1).max(365) }),
+  password: z.strictObject({
+    minLength: z.number().int().min(8).max(64),
+    argon2: z.strictObject({
+      memoryCost: z.number().int().min(8192),
+      timeCost: z.number().int().min(1),
+      parallelism: z.number().int().min(1),
+    }),
+    hashConcurrency: z.number().int().min(1),
+  }),
+  throttle: z.strictObject({
+    accountFreeAttempts: z.number().int().min(1),
+    ipFreeAttempts: z.number().int().min(1),
+    maxDelaySeconds: z.number().int().min(1),
+    windowSeconds: seconds,
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;

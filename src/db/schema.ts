@@ -1,0 +1,124 @@
+/** Table types for kysely. Keep in step with migrations/. */
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface OidcModelTable {
+  kind: string;
+  id: string;
+  payload: JSONColumnType<Record<string, unknown>>;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  account_id: string | null;
+  expires_at: NullableTimestamp;
+  consumed_at: NullableTimestamp;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  status: 'next' | 'active' | 'retired';
+  private_jwk_enc: string;
+  public_jwk: JSONColumnType<Record<string, unknown>>;
+  created_at: Timestamp;
+  activated_at: NullableTimestamp;
+  retired_at: NullableTimestamp;
+  /** A retired key is dropped after this: every token it signed has expired by then. */
+  expires_at: NullableTimestamp;
+}
+
+export interface OidcClientTable {
+  client_id: string;
+  metadata: JSONColumnType<Record<string, unknown>>;
+  secret_enc: string | null;
+  first_party: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ResourceServerTable {
+  identifier: string;
+  scopes: JSONColumnType<string[]>;
+  access_token_ttl: number;
+  created_at: Timestamp;
+}
+
+export interface UserTable {
+  id: string;
+  email: string;
+  email_norm: string;
+  email_verified: boolean;
+  name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  locale: string | null;
+  status: 'active' | 'invited' | 'pending' | 'disabled';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrganizationTable {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface MembershipTable {
+  org_id: string;
+  user_id: string;
+  role: 'member' | 'admin';
+  created_at: Timestamp;
+}
+
+export interface PasswordCredentialTable {
+  user_id: string;
+  hash: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AuditEventTable {
+  id: Generated<string>;
+  at: Timestamp;
+  type: string;
+  outcome: 'success' | 'failure' | 'info';
+  user_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  data: JSONColumnType<Record<string, unknown>>;
+}
+
+export interface ActionTokenTable {
+  id_hash: string;
+  purpose: 'verify_email' | 'reset_password' | 'invitation';
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface ThrottleTable {
+  key: string;
+  failures: number;
+  first_failure_at: Timestamp;
+  blocked_until: NullableTimestamp;
+}
+
+export interface DB {
+  oidc_models: OidcModelTable;
+  signing_keys: SigningKeyTable;
+  oidc_clients: OidcClientTable;
+  resource_servers: ResourceServerTable;
+  organizations: OrganizationTable;
+  memberships: MembershipTable;
+  users: UserTable;
+  password_credentials: PasswordCredentialTable;
+  audit_events: AuditEventTable;
+  action_tokens: ActionTokenTable;
+  throttles: ThrottleTable;
+}

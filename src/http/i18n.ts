@@ -1,0 +1,66 @@
+/**
+ * Languages of every page and email. The language is chosen from, in order: `ui_locales` of the
+ * authorization request (set by the interaction code on ctx.state.uiLocales), a `?lang=` choice from
+ * the language selector (remembered in a cookie), the remembered cookie, then Accept-Language.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import i18next, { type TFunction } from 'i18next';
+import type { Context, Next } from 'koa';
+
+export const LANGUAGES = ['en', 'fr', 'de', 'es', 'it', 'pt', 'nl'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const LANGUAGE_NAMES: Record<Language, string> = {
+  en: 'English', fr: 'Français', de: 'Deutsch', es: 'Español', it: 'Italiano', pt: 'Português', nl: 'Nederlands',
+};
+const COOKIE = 'wf_lang';
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'locales');
+
+export const messages: Record<Language, Record<string, string>> = Object.fromEntries(
+  LANGUAGES.map((l) => [l, JSON.parse(readFileSync(path.join(dir, `${l}.json`), 'utf8'))]),
+) as Record<Language, Record<string, string>>;
+
+const i18n = i18next.createInstance();
+void i18n.init({
+  initAsync: false,
+  resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: messages[l] }])),
+  fallbackLng: 'en',
+  interpolation: { escapeValue: false }, // templates escape on output
+  returnNull: false,
+});
+
+export function translator(lang: Language): TFunction {
+  return i18n.getFixedT(lang);
+}
+
+export function pickLanguage(candidates: Array<string | undefined>): Language | undefined {
+  for (const c of candidates) {
+    if (!c) continue;
+    const base = c.toLowerCase().split(/[-_]/)[0] as Language;
+    if ((LANGUAGES as readonly string[]).includes(base)) return base;
+  }
+  return undefined;
+}
+
+/** Chooses the language for this request (ctx.state.lang, ctx.state.t). */
+export async function i18nMiddleware(ctx: Context, next: Next) {
+  const chosen = typeof ctx.query.lang === 'string' ? pickLanguage([ctx.query.lang]) : undefined;
+  if (chosen) ctx.cookies.set(COOKIE, chosen, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86400e3, signed: false, overwrite: true });
+  const fromCookie = pickLanguage([ctx.cookies.get(COOKIE, { signed: false })]);
+  const accepted = pickLanguage(ctx.acceptsLanguages());
+  setLanguage(ctx, chosen ?? fromCookie ?? accepted ?? 'en');
+  await next();
+}
+
+export function setLanguage(ctx: Context, lang: Language) {
+  ctx.state.lang = lang;
+  ctx.state.t = translator(lang);
+}
+
+/** ui_locales from an authorization request wins over everything but an explicit choice now. */
+export function applyUiLocales(ctx: Context, uiLocales: string | undefined) {
+  if (typeof ctx.query.lang === 'string' || !uiLocales) return;
+  const lang = pickLanguage(uiLocales.split(' '));
+  if (lang) setLanguage(ctx, lang);
+}

@@ -1,0 +1,35 @@
+/**
+ * Server-rendered pages (eta, escaped by default) in one layout: language selector, our stylesheet,
+ * no inline script (the CSP forbids it). Pages work without JavaScript.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { Context } from 'koa';
+import { LANGUAGES, LANGUAGE_NAMES, translator, type Language } from './i18n.js';
+
+const eta = new Eta({
+  views: path.join(path.dirname(fileURLToPath(import.meta.url)), 'views'),
+  autoEscape: true,
+  cache: true,
+  autoTrim: false,
+});
+
+function languageLinks(ctx: Context) {
+  return LANGUAGES.map((code) => {
+    const url = new URL(ctx.originalUrl, 'http://x');
+    url.searchParams.set('lang', code);
+    return { code, name: LANGUAGE_NAMES[code], href: `${url.pathname}${url.search}`, current: code === ctx.state.lang };
+  });
+}
+
+export function renderPage(ctx: Context, template: string, data: Record<string, unknown> = {}, status = 200) {
+  const lang: Language = ctx.state.lang ?? 'en';
+  const t = ctx.state.t ?? translator(lang);
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = eta.render(`./${template}`, {
+    t, lang, languages: languageLinks(ctx), csrf: ctx.state.csrf, ...data,
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * oidc-provider configuration. Rules enforced here:
+ * - no placeholder page: errors, logout, signed-out and device pages are ours (oidc/pages.ts);
+ * - PKCE S256 is required for public clients (oidc-provider's default policy, plain is not offered);
+ * - refresh tokens rotate on every use (the grace window lives in the adapter);
+ * - ES256 signs by default (RS256 available per client); JWT access tokens for registered APIs only,
+ *   an unknown resource indicator is `invalid_target`;
+ * - first-party apps get their grant without a consent page; third-party apps go to consent;
+ * - "Stay signed in" unchecked gives a browser-session cookie and a short server-side lifetime;
+ *   checked gives `rememberDays`, extended at each visit.
+ */
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { Config } from '../config/schema.js';
+import type { ClientRegistry } from '../clients/registry.js';
+import type { AccountStore } from '../accounts/store.js';
+import type { PrivateJwk } from './keys.js';
+import { oidcPages } from './pages.js';
+
+export interface ConfigurationDeps {
+  config: Config;
+  adapter: NonNullable<Configuration['adapter']>;
+  jwks: { keys: PrivateJwk[] };
+  clients: ClientRegistry;
+  accounts: AccountStore;
+}
+
+export const CLAIMS = {
+  openid: ['sub'],
+  email: ['email', 'email_verified'],
+  profile: ['name', 'given_name', 'family_name', 'locale', 'updated_at'],
+};
+
+async function firstPartyGrant(ctx: KoaContextWithOIDC, clients: ClientRegistry) {
+  const { oidc } = ctx;
+  const client = oidc.client!;
+  const grantId = (oidc.result as any)?.consent?.grantId || oidc.session!.grantIdFor(client.clientId);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!(await clients.isFirstParty(client.clientId))) return existing;
+  const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId });
+  const requested = String(oidc.params?.scope ?? 'openid').split(' ');
+  grant.addOIDCScope(requested.filter((s) => ['openid', 'email', 'profile', 'offline_access'].includes(s)).join(' '));
+  const claims = (oidc as any).requestParamClaims as Set<string> | undefined;
+  if (claims?.size) grant.addOIDCClaims([...claims]);
+  for (const [indicator, server] of Object.entries((oidc as any).resourceServers ?? {})) {
+    grant.addResourceScope(indicator, (server as { scope?: string }).scope ?? '');
+  }
+  await grant.save();
+  return grant;
+}
+
+export function buildConfiguration({ config, adapter, jwks, clients, accounts }: ConfigurationDeps): Configuration {
+  const alg = config.oidc.defaultSigningAlg;
+  const secure = config.server.issuer.startsWith('https:');
+  const cookieOptions = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure };
+
+  return {
+    adapter,
+    jwks,
+    clients: [],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: alg,
+    },
+    cookies: {
+      keys: config.secrets.cookieKeys,
+      names: { session: 'wf_session', interaction: 'wf_interaction', resume: 'wf_resume' },
+      long: cookieOptions,
+      short: cookieOptions,
+    },
+    claims: CLAIMS,
+    scopes: ['openid', 'email', 'profile', 'offline_access'],
+    responseTypes: ['code', 'none'],
+    conformIdTokenClaims: true,
+    async findAccount(_ctx, sub) {
+      const user = await accounts.findUser(sub);
+      if (!user || user.status !== 'active') return undefined;
+      return {
+        accountId: user.id,
+        async claims() {
+          return {
+            sub: user.id, email: user.email, email_verified: user.email_verified,
+            name: user.name ?? undefined, given_name: user.given_name ?? undefined, family_name: user.family_name ?? undefined,
+            locale: user.locale ?? undefined, updated_at: Math.floor(user.updated_at.getTime() / 1000),
+          };
+        },
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    loadExistingGrant: (ctx) => firstPartyGrant(ctx, clients),
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    clientBasedCORS(_ctx, origin, client) {
+      if (origin === 'null') return false;
+      return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
+    },
+    ttl: {
+      AccessToken: config.oidc.accessTokenTtl,
+      AuthorizationCode: 60,
+      ClientCredentials: config.oidc.accessTokenTtl,
+      DeviceCode: 600,
+      IdToken: config.oidc.idTokenTtl,
+      Interaction: config.oidc.interactionTtl,
+      RefreshToken: config.oidc.refreshTokenTtl,
+      Grant: Math.max(config.oidc.refreshTokenTtl, config.session.rememberDays * 86400),
+      Session: (_ctx, session) => (session.transient ? config.oidc.transientSessionTtl : config.session.rememberDays * 86400),
+      BackchannelAuthenticationRequest: 600,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // A public client may only introspect its own tokens; confidential clients (APIs) any.
+        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        userCodeInputSource: oidcPages.userCodeInputSource as any,
+        userCodeConfirmSource: oidcPages.userCodeConfirmSource as any,
+        successSource: oidcPages.successSource as any,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: oidcPages.logoutSource as any,
+        postLogoutSuccessSource: oidcPages.postLogoutSuccessSource as any,
+      },
+      backchannelLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(_ctx, resourceIndicator) {
+          const server = await clients.findResource(resourceIndicator);
+          if (!server) throw new errors.InvalidTarget('the requested resource is not registered');
+          return {
+            scope: server.scopes.join(' '),
+            audience: server.identifier,
+            accessTokenTTL: server.access_token_ttl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg } },
+          };
+        },
+      },
+    },
+    renderError: oidcPages.renderError as any,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Our pages for oidc-provider's own screens: errors, logout confirmation, signed-out, and the device
+ * pairing steps. None of oidc-provider's placeholder pages ever ships. oidc-provider hands us a form
+ * with its own CSRF value; we keep its action and token and render our own fields.
+ */
+import type { Context } from 'koa';
+import type { Configuration } from 'oidc-provider';
+import { renderPage } from '../http/views.js';
+
+function formFields(form: string) {
+  const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+  return { action, xsrf };
+}
+
+const ERROR_KEYS: Record<string, string> = {
+  invalid_request: 'error.invalid_request',
+  invalid_client: 'error.invalid_client',
+  invalid_redirect_uri: 'error.invalid_redirect_uri',
+  unauthorized_client: 'error.unauthorized_client',
+  access_denied: 'error.access_denied',
+  login_required: 'error.login_required',
+  session_not_found: 'error.session_expired',
+  invalid_target: 'error.invalid_target',
+  invalid_scope: 'error.invalid_scope',
+};
+
+export const oidcPages = {
+  async renderError(ctx: Context, out: { error: string; error_description?: string }) {
+    const t = ctx.state.t;
+    const key = ERROR_KEYS[out.error] ?? 'error.generic';
+    renderPage(ctx as Context, 'error', {
+      title: t('error.title'),
+      message: t(key),
+      hint: out.error_description && out.error_description !== t(key) ? out.error_description : undefined,
+      requestId: ctx.state.requestId,
+    }, ctx.status >= 400 ? ctx.status : 400);
+  },
+
+  async logoutSource(ctx: Context, form: string) {
+    const t = ctx.state.t;
+    const client = (ctx as any).oidc?.client;
+    renderPage(ctx, 'logout', {
+      title: t('logout.title'), ...formFields(form), appName: client?.clientName ?? client?.clientId,
+    });
+  },
+
+  async postLogoutSuccessSource(ctx: Context) {
+    const t = ctx.state.t;
+    const client = (ctx as any).oidc?.client;
+    renderPage(ctx, 'logged-out', { title: t('logout.done_title'), appName: client?.clientName });
+  },
+
+  async userCodeInputSource(ctx: Context, form: string, _out: unknown, err?: { name?: string; userCode?: string }) {
+    const t = ctx.state.t;
+    let error: string | undefined;
+    if (err && (err.userCode || err.name === 'NoCodeError')) error = t('device.wrong_code');
+    else if (err?.name === 'AbortedError') error = t('device.aborted');
+    else if (err) error = t('error.generic');
+    renderPage(ctx, 'device-input', { title: t('device.title'), ...formFields(form), error }, err ? 400 : 200);
+  },
+
+  async userCodeConfirmSource(ctx: Context, form: string, client: { clientName?: string; clientId: string }, deviceInfo: { ip?: string; ua?: string }, userCode: string) {
+    const t = ctx.state.t;
+    renderPage(ctx, 'device-confirm', {
+      title: t('device.confirm_title'), ...formFields(form), userCode,
+      appName: client.clientName ?? client.clientId, deviceIp: deviceInfo?.ip, deviceUa: deviceInfo?.ua,
+    });
+  },
+
+  async successSource(ctx: Context) {
+    const t = ctx.state.t;
+    const client = (ctx as any).oidc?.client;
+    renderPage(ctx, 'device-success', { title: t('device.success_title'), appName: client?.clientName ?? client?.clientId });
+  },
+} satisfies Record<string, (...args: any[]) => Promise<void>>;
+
+export type OidcPages = typeof oidcPages;
+export type RenderError = NonNullable<Configuration['renderError']>;

@@ -1,0 +1,82 @@
+/**
+ * The mounted OpenID provider. It is rebuilt when the signing key set changes (a rotation by the CLI
+ * or another instance), checked every `keyRefreshSeconds`; requests always reach the current one.
+ * Only this folder imports oidc-provider.
+ */
+import compose from 'koa-compose';
+import type { Middleware } from 'koa';
+import Provider from 'oidc-provider';
+import type { Config } from '../config/schema.js';
+import type { ClientRegistry } from '../clients/registry.js';
+import type { AccountStore } from '../accounts/store.js';
+import type { Logger } from '../lib/log.js';
+import type { Db } from '../db/index.js';
+import { createSecretBox } from '../lib/secretbox.js';
+import { createAdapterClass } from './adapter.js';
+import { buildConfiguration } from './configuration.js';
+import { createKeyManager, type KeyManager } from './keys.js';
+import { createKeyStore, createOidcStore, type OidcStore } from './store.js';
+
+export type { Provider };
+
+export interface Oidc {
+  readonly provider: Provider;
+  readonly middleware: Middleware;
+  readonly store: OidcStore;
+  readonly keys: KeyManager;
+  /** Reloads the key set now if it changed; returns whether the provider was rebuilt. */
+  reloadKeys(): Promise<boolean>;
+  close(): void;
+}
+
+export function keyRetentionSeconds(config: Config) {
+  return Math.max(config.oidc.accessTokenTtl, config.oidc.idTokenTtl, 86400) + 3600;
+}
+
+export function createKeys(db: Db, config: Config) {
+  return createKeyManager(createKeyStore(db), createSecretBox(config.secrets.encryptionKey), keyRetentionSeconds(config), config.oidc.defaultSigningAlg);
+}
+
+export async function createOidc(deps: { db: Db; config: Config; clients: ClientRegistry; accounts: AccountStore; log: Logger }): Promise<Oidc> {
+  const { db, config, clients, accounts, log } = deps;
+  const store = createOidcStore(db);
+  const keys = createKeys(db, config);
+  await keys.ensure();
+  const adapter = createAdapterClass({ store, clients, refreshGraceSeconds: config.oidc.refreshGraceSeconds });
+
+  async function build() {
+    const jwks = await keys.privateJwks();
+    const provider = new Provider(config.server.issuer, buildConfiguration({ config, adapter, jwks, clients, accounts }));
+    provider.proxy = config.server.trustProxy;
+    provider.on('server_error', (ctx, err) => log.error({ err, requestId: ctx.state?.requestId }, 'oidc server error'));
+    for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'end_session.error', 'backchannel.error'] as const) {
+      provider.on(event as 'grant.error', (...args: any[]) => {
+        const err = args.find((a) => a instanceof Error) as (Error & { error?: string; error_description?: string }) | undefined;
+        log.warn({ event, error: err?.error ?? err?.name, description: err?.error_description }, 'oidc request refused');
+      });
+    }
+    return { provider, middleware: compose(provider.middleware) as Middleware, version: await keys.version() };
+  }
+
+  let current = await build();
+  async function reloadKeys() {
+    const version = await keys.version();
+    if (version === current.version) return false;
+    current = await build();
+    log.info('signing keys changed; provider reloaded');
+    return true;
+  }
+  const timer = setInterval(() => {
+    reloadKeys().catch((err) => log.error({ err }, 'could not reload signing keys'));
+  }, config.oidc.keyRefreshSeconds * 1000);
+  timer.unref();
+
+  return {
+    get provider() { return current.provider; },
+    middleware: (ctx, next) => current.middleware(ctx, next),
+    store,
+    keys,
+    reloadKeys,
+    close: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * SQL for oidc-provider's models and the signing keys. Every adapter lookup has an index
+ * (see migrations): (kind, id), (kind, uid), (kind, user_code), grant_id, (account_id, kind), expires_at.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../db/index.js';
+
+export interface ModelRow {
+  payload: Record<string, unknown>;
+  consumed_at: Date | null;
+}
+
+export function createOidcStore(db: Db) {
+  const live = sql<boolean>`(expires_at is null or expires_at > now())`;
+  return {
+    async upsert(kind: string, id: string, payload: Record<string, unknown>, expiresInSeconds?: number) {
+      const expires_at = expiresInSeconds ? new Date(Date.now() + expiresInSeconds * 1000) : null;
+      const row = {
+        kind, id, payload: JSON.stringify(payload),
+        grant_id: (payload.grantId as string) ?? null,
+        uid: (payload.uid as string) ?? null,
+        user_code: (payload.userCode as string) ?? null,
+        account_id: (payload.accountId as string) ?? null,
+        expires_at,
+      };
+      await db.insertInto('oidc_models').values(row)
+        .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet({
+          payload: row.payload, grant_id: row.grant_id, uid: row.uid, user_code: row.user_code,
+          account_id: row.account_id, expires_at,
+        }))
+        .execute();
+    },
+
+    async find(kind: string, column: 'id' | 'uid' | 'user_code', value: string): Promise<ModelRow | undefined> {
+      return db.selectFrom('oidc_models').select(['payload', 'consumed_at'])
+        .where('kind', '=', kind).where(column, '=', value).where(live)
+        .executeTakeFirst();
+    },
+
+    async consume(kind: string, id: string) {
+      await db.updateTable('oidc_models').set({ consumed_at: sql`coalesce(consumed_at, now())` })
+        .where('kind', '=', kind).where('id', '=', id).execute();
+    },
+
+    async destroy(kind: string, id: string) {
+      await db.deleteFrom('oidc_models').where('kind', '=', kind).where('id', '=', id).execute();
+    },
+
+    /** Revoking a grant is one indexed statement. */
+    async revokeByGrantId(grantId: string) {
+      await db.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
+    },
+
+    async sessionsOf(accountId: string) {
+      return db.selectFrom('oidc_models').select(['id', 'payload', 'expires_at'])
+        .where('account_id', '=', accountId).where('kind', '=', 'Session').where(live)
+        .execute();
+    },
+
+    /** Deletes expired rows in batches so a large backlog never holds a long lock. */
+    async purgeExpired(batch = 1000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const res = await sql`delete from oidc_models where ctid in
+          (select ctid from oidc_models where expires_at < now() limit ${batch})`.execute(db);
+        const n = Number(res.numAffectedRows ?? 0);
+        total += n;
+        if (n < batch) return total;
+      }
+    },
+  };
+}
+export type OidcStore = ReturnType<typeof createOidcStore>;
+
+export function createKeyStore(db: Db) {
+  return {
+    all: () => db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute(),
+    /** A fingerprint of the key set; instances reload their keys when it changes. */
+    async version(): Promise<string> {
+      const row = await db.selectFrom('signing_keys')
+        .select(sql<string>`coalesce(string_agg(kid || ':' || status, ',' order by kid), '')`.as('v'))
+        .executeTakeFirstOrThrow();
+      return row.v;
+    },
+    transaction: <T>(fn: (trx: Db) => Promise<T>) => db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(4242001)`.execute(trx);
+      return fn(trx as unknown as Db);
+    }),
+  };
+}
+export type KeyStore = ReturnType<typeof createKeyStore>;

@@ -1,0 +1,94 @@
+/**
+ * Starts Wayfinder: database → migrations → services → bootstrap → provider → HTTP, and stops it
+ * gracefully (in-flight requests finish, new ones are refused, then the database closes).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/schema.js';
+import { openDatabase, type Database } from './db/index.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createLogger, type Logger } from './lib/log.js';
+import { createServices, type Services } from './services.js';
+import { createOidc, type Oidc } from './oidc/provider.js';
+import { createApp } from './app.js';
+import { applyBootstrap } from './bootstrap/apply.js';
+import { ensureDemo } from './bootstrap/demo.js';
+
+export interface Running {
+  url: string;
+  config: Config;
+  services: Services;
+  oidc: Oidc;
+  database: Database;
+  server: http.Server;
+  demo?: { created: boolean; password?: string };
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  database?: Database;
+  /** Tests: listen on a free port and use http://127.0.0.1:<port> as the issuer. */
+  issuerFromPort?: boolean;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<Running> {
+  const log = options.log ?? createLogger(config.log.level);
+  const server = http.createServer();
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
+  if (options.issuerFromPort) {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    config = { ...config, server: { ...config.server, port, issuer: `http://127.0.0.1:${port}` } };
+  }
+
+  const database = options.database ?? await openDatabase(config);
+  await migrateToLatest(database.db);
+  const services = createServices(database.db, config, log);
+  if (config.bootstrapFile) {
+    const report = await applyBootstrap(services, config.bootstrapFile);
+    log.info({ users: report.users, clients: report.clients, organizations: report.organizations }, 'bootstrap applied');
+    for (const clientId of Object.keys(report.generatedSecrets)) {
+      process.stderr.write(`Generated a secret for client ${clientId}: ${report.generatedSecrets[clientId]}\n`);
+    }
+  }
+  const demo = config.demo ? await ensureDemo(services) : undefined;
+  const oidc = await createOidc({ db: database.db, config, clients: services.clients, accounts: services.accounts, log });
+
+  let shuttingDown = false;
+  const { app } = createApp({ services, oidc, isShuttingDown: () => shuttingDown });
+  server.on('request', app.callback());
+  if (!options.issuerFromPort) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, resolve);
+    });
+  }
+
+  const purge = setInterval(() => {
+    oidc.store.purgeExpired().catch((err) => log.error({ err }, 'purge of expired rows failed'));
+  }, config.oidc.purgeIntervalSeconds * 1000);
+  purge.unref();
+
+  const { port } = server.address() as AddressInfo;
+  const url = options.issuerFromPort ? config.server.issuer : `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  async function stop() {
+    stopping ??= (async () => {
+      shuttingDown = true;
+      clearInterval(purge);
+      oidc.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceSeconds * 1000);
+      await closed;
+      clearTimeout(force);
+      if (!options.database) await database.close();
+    })();
+    return stopping;
+  }
+
+  return { url, config, services, oidc, database, server, demo, stop };
+}
