@@ -13,6 +13,7 @@ import { createOidc, type Oidc } from './oidc/provider.js';
 import { createApp } from './app.js';
 import { applyBootstrap } from './bootstrap/apply.js';
 import { ensureDemo } from './bootstrap/demo.js';
+import { ensureAccountClient } from './accounts/my-account-routes.js';
 
 export interface Running {
   url: string;
@@ -53,6 +54,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       process.stderr.write(`Generated a secret for client ${clientId}: ${report.generatedSecrets[clientId]}\n`);
     }
   }
+  await ensureAccountClient(services.clients, config.server.issuer);
   const demo = config.demo ? await ensureDemo(services) : undefined;
   const oidc = await createOidc({ db: database.db, config, clients: services.clients, accounts: services.accounts, log });
 

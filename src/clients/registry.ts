@@ -2,7 +2,8 @@
  * OIDC clients and the APIs (resource servers) they may ask tokens for. Rules:
  * - metadata uses RFC 7591 names; unknown keys and bad values are refused with their path;
  * - client secrets are sealed at rest and opened only when oidc-provider loads the client (no slow
- *   hash on the token endpoint's hot path); a confidential client with no secret gets a generated one;
+ *   hash on the token endpoint's hot path); a confidential client with no secret gets a generated one,
+ *   and replacing a client without naming a secret keeps its current one;
  * - public clients (token_endpoint_auth_method: none) must use PKCE with S256 (see oidc/configuration).
  * - a short in-process cache keeps client lookups off the database on hot paths; it is bounded in age
  *   (a removed client stops working within cacheMs on every instance).
@@ -36,6 +37,8 @@ export const clientInputSchema = z.strictObject({
   jwks_uri: uri.optional(),
   /** Wayfinder extension: first-party apps skip the consent page. */
   first_party: z.boolean().default(false),
+}).refine((c) => !c.grant_types.includes('authorization_code') || c.redirect_uris.length > 0, {
+  path: ['redirect_uris'], message: 'an authorization_code client needs at least one redirect URI',
 });
 export type ClientInput = z.input<typeof clientInputSchema>;
 
@@ -56,15 +59,15 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
       const parsed = clientInputSchema.parse(input);
       const { client_id, client_secret, first_party, ...metadata } = parsed;
       const needsSecret = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(parsed.token_endpoint_auth_method);
-      if (parsed.grant_types.includes('authorization_code') && parsed.redirect_uris.length === 0) {
-        throw new z.ZodError([{ code: 'custom', path: ['redirect_uris'], message: 'an authorization_code client needs at least one redirect URI', input }]);
-      }
-      const generatedSecret = needsSecret && !client_secret ? randomBytes(24).toString('base64url') : undefined;
-      const secret = needsSecret ? (client_secret ?? generatedSecret!) : null;
+      // Replacing a client without naming a secret keeps the one it has (re-applying a bootstrap file
+      // must not break the app); only a confidential client with no secret yet gets a generated one.
+      const kept = needsSecret && !client_secret ? (await store.find(client_id))?.secret_enc ?? null : null;
+      const generatedSecret = needsSecret && !client_secret && !kept ? randomBytes(24).toString('base64url') : undefined;
+      const secret = needsSecret ? (client_secret ?? generatedSecret) : undefined;
       const response_types = metadata.response_types ?? (parsed.grant_types.includes('authorization_code') ? ['code'] : []);
       await store.upsert({
         client_id, first_party, metadata: { ...metadata, response_types },
-        secret_enc: secret ? box.seal(secret, `${PURPOSE}:${client_id}`) : null,
+        secret_enc: secret ? box.seal(secret, `${PURPOSE}:${client_id}`) : kept,
       });
       cache.delete(client_id);
       return { client_id, generatedSecret };
@@ -87,6 +90,8 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
     },
 
     list: () => store.list(),
+
+    listResources: () => store.listResources(),
 
     async remove(clientId: string) {
       cache.delete(clientId);

@@ -28,6 +28,7 @@ export function createClientStore(db: Db) {
     },
     findResource: (identifier: string) =>
       db.selectFrom('resource_servers').selectAll().where('identifier', '=', identifier).executeTakeFirst(),
+    listResources: () => db.selectFrom('resource_servers').selectAll().orderBy('identifier').execute(),
     upsertResource: async (r: { identifier: string; scopes: string[]; access_token_ttl: number }) => {
       const values = { ...r, scopes: JSON.stringify(r.scopes) };
       await db.insertInto('resource_servers').values(values)

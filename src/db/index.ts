@@ -1,8 +1,11 @@
 /**
  * The database: real Postgres (pg pool) when a URL is configured, otherwise the embedded PGlite in the
  * data directory. Both speak the same SQL through kysely.
+ * PGlite has no lock of its own: two processes opening one data directory would each cache and write
+ * it and corrupt it. A lock file (holding the pid) refuses a second process — e.g. the CLI while the
+ * server runs — with a message saying which process holds it; a lock left by a dead process is taken over.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -32,9 +35,44 @@ export async function openDatabase(config: Pick<Config, 'database'>): Promise<Da
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = path.resolve(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir);
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', where: dir, close: () => db.destroy() };
+  const unlock = lockDataDir(dir);
+  try {
+    const pglite = await PGlite.create(dir);
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    return { db, kind: 'pglite', where: dir, close: () => db.destroy().finally(unlock) };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+function isAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the embedded database's lock file, or explains who holds it. Returns the release function. */
+function lockDataDir(dir: string): () => void {
+  const file = `${dir}.lock`;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    let holder = NaN;
+    try { holder = Number(readFileSync(file, 'utf8').trim()); } catch { /* removed meanwhile: retry */ }
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new Error(`the embedded database in ${dir} is in use by process ${holder} (a running Wayfinder?); `
+        + 'stop it first, or use Postgres (DATABASE_URL) to run several processes');
+    }
+    rmSync(file, { force: true });
+  }
 }
 
 /** An in-memory PGlite database (tests). */

@@ -109,7 +109,24 @@ export interface ThrottleTable {
   blocked_until: NullableTimestamp;
 }
 
+export interface LoginJourneyTable {
+  uid: string;
+  state: JSONColumnType<Record<string, unknown>>;
+  expires_at: Timestamp;
+}
+
+export interface SessionMetaTable {
+  session_uid: string;
+  user_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
 export interface DB {
+  login_journeys: LoginJourneyTable;
+  session_meta: SessionMetaTable;
   oidc_models: OidcModelTable;
   signing_keys: SigningKeyTable;
   oidc_clients: OidcClientTable;

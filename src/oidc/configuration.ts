@@ -16,6 +16,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { PrivateJwk } from './keys.js';
 import { oidcPages } from './pages.js';
+import { ACR } from '../login/gate.js';
 
 export interface ConfigurationDeps {
   config: Config;
@@ -26,6 +27,11 @@ export interface ConfigurationDeps {
 }
 
 export const CLAIMS = {
+  acr: null,
+  amr: null,
+  auth_time: null,
+  sid: null,
+  iss: null,
   openid: ['sub'],
   email: ['email', 'email_verified'],
   profile: ['name', 'given_name', 'family_name', 'locale', 'updated_at'],
@@ -70,7 +76,8 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts }:
       long: cookieOptions,
       short: cookieOptions,
     },
-    claims: CLAIMS,
+    claims: CLAIMS as unknown as Configuration['claims'],
+    acrValues: [ACR.password, ACR.mfa],
     scopes: ['openid', 'email', 'profile', 'offline_access'],
     responseTypes: ['code', 'none'],
     conformIdTokenClaims: true,

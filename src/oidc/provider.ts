@@ -16,6 +16,7 @@ import { createAdapterClass } from './adapter.js';
 import { buildConfiguration } from './configuration.js';
 import { createKeyManager, type KeyManager } from './keys.js';
 import { createKeyStore, createOidcStore, type OidcStore } from './store.js';
+import { trackSessions } from './sessions.js';
 
 export type { Provider };
 
@@ -48,6 +49,7 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
     const jwks = await keys.privateJwks();
     const provider = new Provider(config.server.issuer, buildConfiguration({ config, adapter, jwks, clients, accounts }));
     provider.proxy = config.server.trustProxy;
+    trackSessions(provider, store, log);
     provider.on('server_error', (ctx, err) => log.error({ err, requestId: ctx.state?.requestId }, 'oidc server error'));
     for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'end_session.error', 'backchannel.error'] as const) {
       provider.on(event as 'grant.error', (...args: any[]) => {

@@ -51,6 +51,22 @@ export function createOidcStore(db: Db) {
       await db.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
     },
 
+    /** Everything oidc-provider stored for a person (sessions, grants, tokens) goes in one statement. */
+    async destroyAllOf(accountId: string) {
+      await db.deleteFrom('oidc_models').where('account_id', '=', accountId).execute();
+      await db.deleteFrom('session_meta').where('user_id', '=', accountId).execute();
+    },
+
+    async touchSessionMeta(m: { session_uid: string; user_id: string; ip: string | null; user_agent: string | null }) {
+      await db.insertInto('session_meta').values(m)
+        .onConflict((oc) => oc.column('session_uid').doUpdateSet({ last_seen_at: new Date(), ip: m.ip, user_agent: m.user_agent, user_id: m.user_id }))
+        .execute();
+    },
+    sessionMetaOf: (userId: string) => db.selectFrom('session_meta').selectAll().where('user_id', '=', userId).execute(),
+    async deleteSessionMeta(sessionUid: string) {
+      await db.deleteFrom('session_meta').where('session_uid', '=', sessionUid).execute();
+    },
+
     async sessionsOf(accountId: string) {
       return db.selectFrom('oidc_models').select(['id', 'payload', 'expires_at'])
         .where('account_id', '=', accountId).where('kind', '=', 'Session').where(live)

@@ -1,0 +1,172 @@
+/**
+ * Benchmark: Wayfinder's token endpoint (client credentials, JWT access token for a registered API)
+ * against a bare oidc-provider doing the same work. Both run as child processes on loopback; the runs
+ * alternate (bare, wayfinder, bare, wayfinder, …) on this shared machine and the medians are compared.
+ * Also measures Wayfinder's resident memory idle and under load. Writes bench/reports/client-credentials.json.
+ *
+ * Knobs (environment): BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (5),
+ * BENCH_CONNECTIONS (16), BENCH_MAX_REQUESTS per run (300000), BENCH_CPU_PROF=1 (CPU profiles of both
+ * servers into bench/reports/profiles/), DATABASE_URL (else a throwaway local database).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchDatabase } from './lib/database.js';
+import { freePort, memoryMb, sampleRss, startNode, stopAll, waitReady, type Child } from './lib/processes.js';
+import { checkSample, tokenLoad, type LoadResult, type TokenRequest } from './lib/token-load.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const settings = {
+  seconds: num('BENCH_SECONDS', 10),
+  rounds: num('BENCH_ROUNDS', 3),
+  warmupSeconds: num('BENCH_WARMUP_SECONDS', 5),
+  connections: num('BENCH_CONNECTIONS', 16),
+  maxRequests: num('BENCH_MAX_REQUESTS', 300_000),
+};
+const cpuProf = process.env.BENCH_CPU_PROF === '1';
+const RESOURCE = 'https://api.bench.test';
+const SCOPE = 'read';
+const TTL = 600;
+const CLIENT_ID = 'bench-cc';
+const CLIENT_SECRET = randomBytes(24).toString('base64url');
+const TARGET_RATIO = 0.7;
+const TARGET_IDLE_MB = 150;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+interface Target { name: 'bare' | 'wayfinder'; child: Child; token: TokenRequest; runs: LoadResult[]; peakRssMb: number }
+
+function bootstrapYaml() {
+  return [
+    'clients:',
+    `  - client_id: ${CLIENT_ID}`,
+    `    client_secret: ${CLIENT_SECRET}`,
+    '    grant_types: [client_credentials]',
+    '    token_endpoint_auth_method: client_secret_basic',
+    'resource_servers:',
+    `  - identifier: ${RESOURCE}`,
+    `    scopes: [${SCOPE}]`,
+    `    access_token_ttl: ${TTL}`,
+    '',
+  ].join('\n');
+}
+
+async function main(cleanups: Array<() => Promise<void> | void>) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'wayfinder-bench-'));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+  const db = await benchDatabase();
+  cleanups.push(() => db.drop());
+  const bootstrap = path.join(tmp, 'bootstrap.yaml');
+  writeFileSync(bootstrap, bootstrapYaml(), { mode: 0o600 });
+
+  const profDir = path.join(root, 'bench/reports/profiles');
+  // One folder per server: the tsx loader thread writes a profile of its own beside the main thread's.
+  const flags = (name: string) => (cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : []);
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
+  const [wfPort, barePort] = [await freePort(), await freePort()];
+  const tokenFor = (port: number): TokenRequest => ({ tokenUrl: `http://127.0.0.1:${port}/token`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, resource: RESOURCE, scope: SCOPE });
+
+  const wayfinder = startNode('wayfinder', 'src/main.ts', {
+    ...base, PORT: String(wfPort), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${wfPort}`, DATABASE_URL: db.url,
+    COOKIE_KEYS: randomBytes(32).toString('base64url'), ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn', DEMO: 'false', IDP_BOOTSTRAP: bootstrap,
+  }, flags('wayfinder'));
+  const bare = startNode('bare', 'bench/bare-provider.ts', {
+    ...base, PORT: String(barePort), ISSUER: `http://127.0.0.1:${barePort}`, BENCH_COOKIE_KEY: randomBytes(32).toString('base64url'),
+    BENCH_CLIENT_ID: CLIENT_ID, BENCH_CLIENT_SECRET: CLIENT_SECRET, BENCH_RESOURCE: RESOURCE, BENCH_SCOPE: SCOPE, BENCH_TTL: String(TTL),
+  }, flags('bare'));
+  await Promise.all([
+    waitReady(wayfinder, `http://127.0.0.1:${wfPort}/readyz`),
+    waitReady(bare, `http://127.0.0.1:${barePort}/.well-known/openid-configuration`),
+  ]);
+  await sleep(2000);
+  const idleAtStartMb = memoryMb(wayfinder.pid).rss;
+  const bareIdleAtStartMb = memoryMb(bare.pid).rss;
+
+  const targets: Target[] = [
+    { name: 'bare', child: bare, token: tokenFor(barePort), runs: [], peakRssMb: 0 },
+    { name: 'wayfinder', child: wayfinder, token: tokenFor(wfPort), runs: [], peakRssMb: 0 },
+  ];
+  // A wrong lifetime does not change the work per token, so it is reported rather than fatal.
+  const warnings: string[] = [];
+  for (const t of targets) {
+    const sample = await checkSample(t.token, t.name);
+    if (sample.ttl !== TTL) warnings.push(`${t.name}: access token lives ${sample.ttl}s, the resource server says ${TTL}s`);
+    console.log(`${t.name}: sample token OK (${sample.bytes} bytes of JSON, ttl ${sample.ttl}s)`);
+  }
+  for (const w of warnings) console.warn(`WARNING ${w}`);
+
+  console.log(`warm-up: ${settings.warmupSeconds}s each, ${settings.connections} connections`);
+  for (const t of targets) await tokenLoad(t.token, { ...settings, seconds: settings.warmupSeconds }, `${t.name} warm-up`);
+  await sleep(5000);
+  const idleAfterWarmupMb = memoryMb(wayfinder.pid).rss;
+
+  for (let i = 1; i <= settings.rounds; i++) {
+    for (const t of targets) {
+      const sampler = sampleRss(t.child.pid);
+      const r = await tokenLoad(t.token, settings, `${t.name} run ${i}`);
+      t.peakRssMb = Math.max(t.peakRssMb, sampler.stop());
+      t.runs.push(r);
+      console.log(`run ${i} ${t.name.padEnd(9)} ${round(r.tokensPerSecond).toString().padStart(8)} tokens/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (${r.requests} in ${r.seconds}s)`);
+    }
+  }
+
+  const [b, w] = targets;
+  const bareTps = median(b.runs.map((r) => r.tokensPerSecond));
+  const wfTps = median(w.runs.map((r) => r.tokensPerSecond));
+  const ratio = wfTps / bareTps;
+  const wfMem = memoryMb(wayfinder.pid);
+  const report = {
+    benchmark: 'client-credentials token endpoint: Wayfinder vs bare oidc-provider',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    database: db.created ? 'fresh local Postgres database (dropped afterwards)' : 'DATABASE_URL',
+    settings,
+    bare: { tokensPerSecond: round(bareTps), runs: b.runs, idleRssMb: round(bareIdleAtStartMb), peakRssMb: round(b.peakRssMb) },
+    wayfinder: {
+      tokensPerSecond: round(wfTps), runs: w.runs,
+      idleRssMb: round(idleAfterWarmupMb), idleRssAtStartMb: round(idleAtStartMb),
+      peakRssMb: round(w.peakRssMb), highWaterMarkMb: round(wfMem.hwm),
+    },
+    ratio: round(ratio, 3),
+    targets: { ratio: TARGET_RATIO, idleRssMb: TARGET_IDLE_MB },
+    pass: { ratio: ratio >= TARGET_RATIO, idleRss: idleAfterWarmupMb < TARGET_IDLE_MB },
+    warnings,
+  };
+  mkdirSync(path.join(root, 'bench/reports'), { recursive: true });
+  writeFileSync(path.join(root, 'bench/reports/client-credentials.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+  console.log('');
+  console.log(`bare oidc-provider   ${round(bareTps)} tokens/s (median of ${b.runs.length})`);
+  console.log(`Wayfinder            ${round(wfTps)} tokens/s (median of ${w.runs.length})`);
+  console.log(`ratio                ${round(ratio, 3)} (target >= ${TARGET_RATIO}) ${report.pass.ratio ? 'OK' : 'BELOW TARGET'}`);
+  console.log(`Wayfinder RSS idle   ${round(idleAfterWarmupMb)} MB after warm-up (${round(idleAtStartMb)} MB after start; target < ${TARGET_IDLE_MB}) ${report.pass.idleRss ? 'OK' : 'ABOVE TARGET'}`);
+  console.log(`Wayfinder RSS peak   ${round(w.peakRssMb)} MB under load (bare: ${round(b.peakRssMb)} MB)`);
+  console.log('report: bench/reports/client-credentials.json');
+  if (cpuProf) console.log(`CPU profiles (written at shutdown): ${profDir}`);
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+async function cleanup() {
+  await stopAll();
+  for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
+  cleanups.length = 0;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { console.error(`\n${signal}: stopping`); void cleanup().finally(() => process.exit(130)); });
+}
+try {
+  await main(cleanups);
+} catch (e) {
+  console.error(`benchmark failed: ${(e as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

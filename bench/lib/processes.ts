@@ -1,0 +1,84 @@
+/**
+ * Child processes for benchmarks: started with `node --import tsx <entry>` directly, so the pid is the
+ * server itself (no npx/tsx wrapper) and /proc/<pid>/status measures the real process. Every child is
+ * remembered and stopped on exit, on a signal and on failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  pid: number;
+  /** The last lines of stderr/stdout, shown when the child fails. */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+const children = new Set<Child>();
+process.on('exit', () => { for (const c of children) c.proc.kill('SIGKILL'); });
+
+export function startNode(name: string, entry: string, env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!proc.pid) throw new Error(`${name}: could not start`);
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => { lines.push(...chunk.toString().split('\n').filter(Boolean)); lines.splice(0, Math.max(0, lines.length - 30)); };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const child: Child = {
+    name, proc, pid: proc.pid,
+    tail: () => lines.join('\n'),
+    async stop() {
+      children.delete(child);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const force = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(force);
+    },
+  };
+  children.add(child);
+  return child;
+}
+
+export async function stopAll() {
+  await Promise.allSettled([...children].map((c) => c.stop()));
+}
+
+/** Polls `url` until it answers 200, the child exits, or `timeoutMs` passes. */
+export async function waitReady(child: Child, url: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.proc.exitCode !== null) throw new Error(`${child.name} exited with ${child.proc.exitCode}:\n${child.tail()}`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${child.name} was not ready at ${url} within ${timeoutMs} ms:\n${child.tail()}`);
+}
+
+/** Resident memory of a process in MB, from /proc/<pid>/status (VmRSS now, VmHWM peak since start). */
+export function memoryMb(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/** Samples VmRSS every `everyMs` until stopped; returns the highest value seen. */
+export function sampleRss(pid: number, everyMs = 100) {
+  let peak = memoryMb(pid).rss;
+  const timer = setInterval(() => { try { peak = Math.max(peak, memoryMb(pid).rss); } catch { /* exited */ } }, everyMs);
+  return { stop: () => { clearInterval(timer); return peak; } };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * The account lifecycle around sign-in: sign-up with email verification, invitations, forgot and
+ * reset password, change password. Rules:
+ * - links are random 256-bit tokens stored only as SHA-256 hashes, single use, and expire
+ *   (verify 24 h, reset 30 min, invitation 7 days); a new reset link retires the previous ones;
+ * - sign-up and forgot-password answer the same whether the email is known or not (an existing
+ *   account gets a "someone tried to sign up" mail instead of a second account);
+ * - a reset can sign the person out everywhere (sessions, refresh tokens, back-channel logout);
+ * - `localPasswordAllowed` is the hook for accounts that must use their company ID: for them a reset
+ *   never creates a password.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type { Audit } from '../audit/index.js';
+import type { Language } from '../http/i18n.js';
+import { badRequest } from '../lib/errors.js';
+import type { Mailer } from '../notify/mailer.js';
+import { buildEmail, type EmailKind } from '../notify/emails.js';
+import type { RateLimiter } from '../login/throttle.js';
+import type { AccountStore, User } from './store.js';
+import { normalizeEmail } from './store.js';
+import type { PasswordHasher } from './passwords.js';
+import { emailSchema, type Users } from './users.js';
+import { passwordProblem } from './password-policy.js';
+
+type Purpose = 'verify_email' | 'reset_password' | 'invitation';
+const TTL: Record<Purpose, number> = { verify_email: 86400, reset_password: 1800, invitation: 7 * 86400 };
+const PATH: Record<Purpose, string> = { verify_email: '/verify-email', reset_password: '/password/reset', invitation: '/invitation' };
+const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+export interface LifecycleDeps {
+  issuer: string;
+  accounts: AccountStore;
+  users: Users;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  audit: Audit;
+  limiter: RateLimiter;
+  minPasswordLength: number;
+  signOutEverywhere: (userId: string) => Promise<number>;
+  localPasswordAllowed: (user: User) => Promise<boolean>;
+}
+
+export function createLifecycle(d: LifecycleDeps) {
+  async function issueLink(user: User, purpose: Purpose, extra: Record<string, string> = {}) {
+    if (purpose === 'reset_password') await d.accounts.expireActionTokens(user.id, purpose);
+    const token = randomBytes(32).toString('base64url');
+    await d.accounts.insertActionToken({ id_hash: hashToken(token), purpose, user_id: user.id, expires_at: new Date(Date.now() + TTL[purpose] * 1000) });
+    const url = new URL(PATH[purpose], d.issuer);
+    url.searchParams.set('token', token);
+    for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
+    return url.toString();
+  }
+
+  async function mail(kind: EmailKind, lang: Language, user: Pick<User, 'email' | 'name'>, link?: string, vars: { minutes?: number; org?: string } = {}) {
+    await d.mailer.send(buildEmail(kind, lang, user.email, { link, name: user.name ?? undefined, ...vars }));
+  }
+
+  function checkPassword(password: string, email: string) {
+    const problem = passwordProblem(password, d.minPasswordLength, email);
+    if (problem) throw badRequest('weak_password', problem, { key: problem });
+  }
+
+  const extraFor = (interaction?: string): Record<string, string> => (interaction ? { interaction } : {});
+
+  return {
+    checkPassword,
+
+    /** Always "check your email" for the caller; false only when the form itself is invalid. */
+    async signUp(ctx: Context, input: { email: string; name: string; password: string; lang: Language; interaction?: string }) {
+      const email = emailSchema.parse(input.email.trim());
+      checkPassword(input.password, email);
+      if (!(await d.limiter.allow(`signup:${ctx.ip}`, 10, 3600)) || !(await d.limiter.allow(`signup-mail:${normalizeEmail(email)}`, 3, 3600))) {
+        await d.audit.record(ctx, { type: 'signup.rate_limited', outcome: 'failure' });
+        return;
+      }
+      const existing = await d.accounts.findUserByEmail(email);
+      if (existing) {
+        await mail('signup_existing', input.lang, existing, new URL('/password/forgot', d.issuer).toString());
+        await d.audit.record(ctx, { type: 'signup.existing_email', outcome: 'info', userId: existing.id });
+        return;
+      }
+      const user = await d.users.create({ email, name: input.name.trim() || null, password: input.password, status: 'pending', email_verified: false, locale: input.lang });
+      await mail('verify_email', input.lang, user, await issueLink(user, 'verify_email', extraFor(input.interaction)), { minutes: TTL.verify_email / 60 });
+      await d.audit.record(ctx, { type: 'signup', outcome: 'success', userId: user.id });
+    },
+
+    /** Peeks at a link without using it (GET pages must not consume links: mail scanners follow them). */
+    async peek(purpose: Purpose, token: string) {
+      const row = await d.accounts.peekActionToken(hashToken(String(token ?? '')), purpose);
+      if (!row || row.used_at || row.expires_at < new Date()) return undefined;
+      return d.accounts.findUser(row.user_id);
+    },
+
+    async verifyEmail(ctx: Context, token: string) {
+      const used = await d.accounts.useActionToken(hashToken(String(token ?? '')), 'verify_email');
+      if (!used) return undefined;
+      const user = await d.accounts.findUser(used.user_id);
+      if (!user) return undefined;
+      await d.accounts.updateUser(user.id, { email_verified: true, ...(user.status === 'pending' ? { status: 'active' as const } : {}) });
+      await d.audit.record(ctx, { type: 'email.verified', outcome: 'success', userId: user.id });
+      return user;
+    },
+
+    async forgotPassword(ctx: Context, input: { email: string; lang: Language; interaction?: string }) {
+      const parsed = emailSchema.safeParse(String(input.email ?? '').trim());
+      if (!parsed.success) return false;
+      const email = parsed.data;
+      if (!(await d.limiter.allow(`forgot:${normalizeEmail(email)}`, 3, 900)) || !(await d.limiter.allow(`forgot-ip:${ctx.ip}`, 20, 3600))) {
+        await d.audit.record(ctx, { type: 'password.reset_rate_limited', outcome: 'failure' });
+        return true;
+      }
+      const user = await d.accounts.findUserByEmail(email);
+      if (!user || user.status === 'disabled') {
+        await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', data: { known: false } });
+        return true;
+      }
+      if (!(await d.localPasswordAllowed(user))) {
+        await mail('reset_sso', input.lang, user, undefined);
+        await d.audit.record(ctx, { type: 'password.reset_refused_sso', outcome: 'info', userId: user.id });
+        return true;
+      }
+      await mail('reset_password', input.lang, user, await issueLink(user, 'reset_password', extraFor(input.interaction)), { minutes: TTL.reset_password / 60 });
+      await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', userId: user.id });
+      return true;
+    },
+
+    async resetPassword(ctx: Context, input: { token: string; password: string; signOutAll: boolean; lang: Language }) {
+      const user = await this.peek('reset_password', input.token);
+      if (!user) return { ok: false as const, reason: 'link_invalid' };
+      checkPassword(input.password, user.email);
+      if (!(await d.localPasswordAllowed(user))) return { ok: false as const, reason: 'sso_only' };
+      const used = await d.accounts.useActionToken(hashToken(input.token), 'reset_password');
+      if (!used) return { ok: false as const, reason: 'link_invalid' };
+      await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
+      // Receiving the link proves the mailbox: a pending sign-up becomes verified too.
+      if (!user.email_verified || user.status === 'pending') await d.accounts.updateUser(user.id, { email_verified: true, ...(user.status === 'pending' ? { status: 'active' as const } : {}) });
+      const ended = input.signOutAll ? await d.signOutEverywhere(user.id) : 0;
+      await mail('password_changed', input.lang, user);
+      await d.audit.record(ctx, { type: 'password.reset', outcome: 'success', userId: user.id, data: { signedOutSessions: ended, signOutAll: input.signOutAll } });
+      return { ok: true as const, user };
+    },
+
+    async invite(ctx: Context | undefined, input: { email: string; name?: string; lang: Language; org?: string }) {
+      const email = emailSchema.parse(input.email.trim());
+      let user = await d.accounts.findUserByEmail(email);
+      if (user && user.status !== 'invited') throw badRequest('already_member', 'this person already has an account');
+      user ??= await d.users.create({ email, name: input.name ?? null, status: 'invited', email_verified: false });
+      const link = await issueLink(user, 'invitation');
+      await mail('invitation', input.lang, user, link, { org: input.org ?? 'Wayfinder' });
+      await d.audit.record(ctx, { type: 'invitation.sent', outcome: 'success', userId: user.id });
+      return { user, link };
+    },
+
+    async activateInvitation(ctx: Context, input: { token: string; password: string }) {
+      const user = await this.peek('invitation', input.token);
+      if (!user || user.status !== 'invited') return undefined;
+      checkPassword(input.password, user.email);
+      const used = await d.accounts.useActionToken(hashToken(input.token), 'invitation');
+      if (!used) return undefined;
+      await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
+      await d.accounts.updateUser(user.id, { status: 'active', email_verified: true });
+      await d.audit.record(ctx, { type: 'invitation.accepted', outcome: 'success', userId: user.id });
+      return user;
+    },
+
+    async changePassword(ctx: Context, user: User, input: { current: string; password: string; lang: Language }) {
+      const { ok } = await d.hasher.verify(await d.accounts.passwordHash(user.id), input.current);
+      if (!ok) {
+        await d.audit.record(ctx, { type: 'password.change', outcome: 'failure', userId: user.id, data: { reason: 'wrong_current_password' } });
+        return false;
+      }
+      checkPassword(input.password, user.email);
+      await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
+      await mail('password_changed', input.lang, user);
+      await d.audit.record(ctx, { type: 'password.change', outcome: 'success', userId: user.id });
+      return true;
+    },
+  };
+}
+export type Lifecycle = ReturnType<typeof createLifecycle>;

@@ -1,0 +1,119 @@
+/**
+ * Public account pages reached from sign-in or from an emailed link: sign-up, email verification,
+ * forgot/reset password, invitation activation. Links are only peeked at on GET (mail scanners
+ * follow links) and used on POST.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { AppError } from '../lib/errors.js';
+import { renderPage } from '../http/views.js';
+import type { Lifecycle } from './lifecycle.js';
+
+const body = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string | undefined>;
+const interactionOf = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9_-]{10,64}$/.test(value) ? value : undefined);
+const continueHref = (interaction?: string) => (interaction ? `/interaction/${interaction}` : '/account');
+
+function weakPasswordKey(err: unknown) {
+  if (err instanceof AppError && err.code === 'weak_password') return String(err.details?.key ?? 'password.too_short');
+  if (err instanceof Error && err.name === 'ZodError') return 'login.email_invalid';
+  throw err;
+}
+
+export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPasswordLength: number }) {
+  const { lifecycle } = deps;
+  const router = new Router();
+  const t = (ctx: Context) => ctx.state.t;
+  const linkInvalid = (ctx: Context, interaction?: string) =>
+    renderPage(ctx, 'error', { title: t(ctx)('link.invalid_title'), message: t(ctx)('link.invalid'), homeHref: continueHref(interaction) }, 400);
+
+  const signupPage = (ctx: Context, data: { interaction?: string; email?: string; name?: string; error?: string }, status = 200) =>
+    renderPage(ctx, 'signup', { title: t(ctx)('signup.title'), minLength: deps.minPasswordLength, email: '', name: '', ...data, error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }) }, status);
+
+  router.get('/signup', (ctx) => signupPage(ctx, { interaction: interactionOf(ctx.query.interaction) }));
+  router.post('/signup', async (ctx) => {
+    const b = body(ctx);
+    const interaction = interactionOf(b.interaction);
+    try {
+      await lifecycle.signUp(ctx, { email: String(b.email ?? ''), name: String(b.name ?? ''), password: String(b.password ?? ''), lang: ctx.state.lang, interaction });
+    } catch (err) {
+      return signupPage(ctx, { interaction, email: b.email, name: b.name, error: weakPasswordKey(err) }, 400);
+    }
+    renderPage(ctx, 'notice', { title: t(ctx)('signup.sent_title'), message: t(ctx)('signup.sent', { email: b.email }) });
+  });
+
+  router.get('/verify-email', async (ctx) => {
+    const interaction = interactionOf(ctx.query.interaction);
+    const user = await lifecycle.peek('verify_email', String(ctx.query.token ?? ''));
+    if (!user) return linkInvalid(ctx, interaction);
+    renderPage(ctx, 'confirm-link', { title: t(ctx)('verify.title'), message: t(ctx)('verify.lead', { email: user.email }), action: '/verify-email', token: ctx.query.token, interaction, button: t(ctx)('verify.confirm') });
+  });
+  router.post('/verify-email', async (ctx) => {
+    const b = body(ctx);
+    const interaction = interactionOf(b.interaction);
+    const user = await lifecycle.verifyEmail(ctx, String(b.token ?? ''));
+    if (!user) return linkInvalid(ctx, interaction);
+    renderPage(ctx, 'notice', { title: t(ctx)('verify.done_title'), message: t(ctx)('verify.done'), href: continueHref(interaction), button: t(ctx)('common.continue') });
+  });
+
+  const forgotPage = (ctx: Context, data: { interaction?: string; email?: string; error?: string }, status = 200) =>
+    renderPage(ctx, 'forgot', { title: t(ctx)('forgot.title'), email: '', ...data, error: data.error && t(ctx)(data.error) }, status);
+  router.get('/password/forgot', (ctx) => forgotPage(ctx, { interaction: interactionOf(ctx.query.interaction) }));
+  router.post('/password/forgot', async (ctx) => {
+    const b = body(ctx);
+    const interaction = interactionOf(b.interaction);
+    const ok = await lifecycle.forgotPassword(ctx, { email: String(b.email ?? ''), lang: ctx.state.lang, interaction });
+    if (!ok) return forgotPage(ctx, { interaction, email: b.email, error: 'login.email_invalid' }, 400);
+    renderPage(ctx, 'notice', { title: t(ctx)('forgot.sent_title'), message: t(ctx)('forgot.sent', { email: b.email }), href: continueHref(interaction), button: t(ctx)('forgot.back') });
+  });
+
+  const resetPage = (ctx: Context, data: { token: string; interaction?: string; email: string; error?: string }, status = 200) =>
+    renderPage(ctx, 'reset', { title: t(ctx)('reset.title'), minLength: deps.minPasswordLength, ...data, error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }) }, status);
+  router.get('/password/reset', async (ctx) => {
+    const interaction = interactionOf(ctx.query.interaction);
+    const token = String(ctx.query.token ?? '');
+    const user = await lifecycle.peek('reset_password', token);
+    if (!user) return linkInvalid(ctx, interaction);
+    resetPage(ctx, { token, interaction, email: user.email });
+  });
+  router.post('/password/reset', async (ctx) => {
+    const b = body(ctx);
+    const interaction = interactionOf(b.interaction);
+    const token = String(b.token ?? '');
+    let result;
+    try {
+      result = await lifecycle.resetPassword(ctx, { token, password: String(b.password ?? ''), signOutAll: b.sign_out_all === 'yes', lang: ctx.state.lang });
+    } catch (err) {
+      const user = await lifecycle.peek('reset_password', token);
+      if (!user) return linkInvalid(ctx, interaction);
+      return resetPage(ctx, { token, interaction, email: user.email, error: weakPasswordKey(err) }, 400);
+    }
+    if (!result.ok && result.reason === 'sso_only') return renderPage(ctx, 'error', { title: t(ctx)('reset.sso_title'), message: t(ctx)('reset.sso_only') }, 403);
+    if (!result.ok) return linkInvalid(ctx, interaction);
+    renderPage(ctx, 'notice', { title: t(ctx)('reset.done_title'), message: t(ctx)(b.sign_out_all === 'yes' ? 'reset.done_signed_out' : 'reset.done'), href: continueHref(interaction), button: t(ctx)('common.continue') });
+  });
+
+  const invitationPage = (ctx: Context, data: { token: string; email: string; error?: string }, status = 200) =>
+    renderPage(ctx, 'invitation', { title: t(ctx)('invitation.title'), minLength: deps.minPasswordLength, ...data, error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }) }, status);
+  router.get('/invitation', async (ctx) => {
+    const token = String(ctx.query.token ?? '');
+    const user = await lifecycle.peek('invitation', token);
+    if (!user || user.status !== 'invited') return linkInvalid(ctx);
+    invitationPage(ctx, { token, email: user.email });
+  });
+  router.post('/invitation', async (ctx) => {
+    const b = body(ctx);
+    const token = String(b.token ?? '');
+    let user;
+    try {
+      user = await lifecycle.activateInvitation(ctx, { token, password: String(b.password ?? '') });
+    } catch (err) {
+      const pending = await lifecycle.peek('invitation', token);
+      if (!pending) return linkInvalid(ctx);
+      return invitationPage(ctx, { token, email: pending.email, error: weakPasswordKey(err) }, 400);
+    }
+    if (!user) return linkInvalid(ctx);
+    renderPage(ctx, 'notice', { title: t(ctx)('invitation.done_title'), message: t(ctx)('invitation.done'), href: '/account', button: t(ctx)('invitation.sign_in') });
+  });
+
+  return router;
+}

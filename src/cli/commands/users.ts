@@ -1,0 +1,58 @@
+/**
+ * `user create | password | list`. People created here are active with a verified email (the operator
+ * vouches for the address, as in a bootstrap file). A password not given is generated, checked by the
+ * same policy as every other password, and printed once; it is never logged.
+ */
+import { randomBytes } from 'node:crypto';
+import { AppError, notFound } from '../../lib/errors.js';
+import { required, str, type Command } from '../context.js';
+import { table } from '../format.js';
+
+/** 24 characters from a 144-bit random value. */
+const generatePassword = () => randomBytes(18).toString('base64url');
+
+export const userCommands: Command[] = [
+  {
+    name: 'user create',
+    args: '--email <e> [--name <n>] [--password <p>]',
+    summary: 'create a person who signs in with a password (generated and printed once if not given)',
+    options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+    async run(ctx, v) {
+      const email = required(v, 'email');
+      if (await ctx.services.accounts.findUserByEmail(email)) {
+        throw new AppError('user_exists', 409, `a user with email ${email} already exists (set a new password with: user password ${email})`);
+      }
+      const given = str(v, 'password');
+      const password = given ?? generatePassword();
+      const user = await ctx.services.users.create({ email, name: str(v, 'name') ?? null, password, email_verified: true });
+      ctx.out(`created user ${user.email} (id ${user.id})`);
+      if (!given) ctx.out(`  password: ${password}   (generated; shown only now)`);
+    },
+  },
+  {
+    name: 'user password',
+    args: '<email> [--password <p>]',
+    summary: "set a person's password (generated and printed once if not given)",
+    options: { password: { type: 'string' } },
+    positionals: ['email'],
+    async run(ctx, v, [email]) {
+      const user = await ctx.services.accounts.findUserByEmail(email);
+      if (!user) throw notFound('no_user', `no user with email ${email}`);
+      const given = str(v, 'password');
+      const password = given ?? generatePassword();
+      await ctx.services.users.setPassword(user, password);
+      ctx.out(`set a new password for ${user.email}`);
+      if (!given) ctx.out(`  password: ${password}   (generated; shown only now)`);
+    },
+  },
+  {
+    name: 'user list',
+    summary: 'list people',
+    async run(ctx) {
+      const users = await ctx.services.accounts.listUsers();
+      if (!users.length) return ctx.out('no users');
+      ctx.out(...table(['EMAIL', 'NAME', 'STATUS', 'VERIFIED', 'ID'],
+        users.map((u) => [u.email, u.name, u.status, u.email_verified ? 'yes' : 'no', u.id])));
+    },
+  },
+];

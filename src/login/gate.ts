@@ -1,0 +1,54 @@
+/**
+ * The single policy gate. Every way in (password, company ID, social, passkey, device code, SAML)
+ * ends here before anything is issued: no session, code or assertion exists unless `evaluate`
+ * returned `allow`. Rules are evaluated in order; the first that objects decides. Later features add
+ * rules (SSO-only, two-step verification) to the list given to createGate, not beside it.
+ */
+import type { User } from '../accounts/store.js';
+
+export const ACR = { password: 'urn:wayfinder:acr:pwd', mfa: 'urn:wayfinder:acr:mfa' } as const;
+
+export interface Authentication {
+  user: User;
+  /** RFC 8176 methods used so far in this sign-in, e.g. ['pwd']. */
+  amr: string[];
+  method: 'pwd' | 'sso' | 'social' | 'passkey';
+}
+
+export interface GateContext {
+  clientId?: string;
+  acrValues?: string[];
+}
+
+export type GateDecision =
+  | { kind: 'allow'; amr: string[]; acr: string }
+  | { kind: 'deny'; reason: string };
+
+export interface GateRule {
+  name: string;
+  check(auth: Authentication, gctx: GateContext): Promise<GateDecision | undefined>;
+}
+
+/** The account must be active: unverified sign-ups, pending invitations and disabled accounts stop here. */
+export const accountActiveRule: GateRule = {
+  name: 'account-active',
+  async check({ user }) {
+    if (user.status === 'active') return undefined;
+    const reason = { pending: 'login.email_unverified', invited: 'login.invitation_pending', disabled: 'login.account_disabled' }[user.status];
+    return { kind: 'deny', reason };
+  },
+};
+
+export function createGate(rules: GateRule[]) {
+  return {
+    async evaluate(auth: Authentication, gctx: GateContext): Promise<GateDecision> {
+      for (const rule of rules) {
+        const decision = await rule.check(auth, gctx);
+        if (decision) return decision;
+      }
+      const multi = new Set(auth.amr.filter((m) => m !== 'mfa')).size > 1;
+      return { kind: 'allow', amr: multi ? [...auth.amr, 'mfa'] : auth.amr, acr: multi ? ACR.mfa : ACR.password };
+    },
+  };
+}
+export type Gate = ReturnType<typeof createGate>;

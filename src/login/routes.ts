@@ -1,0 +1,106 @@
+/**
+ * Sign-in pages for one interaction: email, then password (or consent for third-party apps).
+ * HTTP only: parse the form, call the journey, render or redirect.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { applyUiLocales } from '../http/i18n.js';
+import { renderPage } from '../http/views.js';
+import { emailSchema } from '../accounts/users.js';
+import type { Interactions, InteractionView } from '../oidc/interactions.js';
+import type { Journey } from './journey.js';
+import { isKnownDevice, rememberDevice } from './known-device.js';
+
+const SCOPE_KEYS: Record<string, string> = { openid: 'consent.scope_openid', email: 'consent.scope_email', profile: 'consent.scope_profile', offline_access: 'consent.scope_offline' };
+
+export function loginRoutes(deps: { interactions: Interactions; journey: Journey; secure: boolean }) {
+  const { interactions, journey } = deps;
+  const router = new Router({ prefix: '/interaction/:uid' });
+
+  async function view(ctx: Context): Promise<InteractionView> {
+    const v = await interactions.details(ctx);
+    applyUiLocales(ctx, v.params.ui_locales);
+    return v;
+  }
+
+  function emailPage(ctx: Context, v: InteractionView, opts: { email?: string; error?: string } = {}) {
+    const t = ctx.state.t;
+    renderPage(ctx, 'login-email', { title: t('login.email_title'), uid: v.uid, appName: v.clientName, email: opts.email ?? '', error: opts.error && t(opts.error) }, opts.error ? 400 : 200);
+  }
+
+  function passwordPage(ctx: Context, v: InteractionView, email: string, opts: { error?: string; status?: number; remember?: boolean } = {}) {
+    const t = ctx.state.t;
+    renderPage(ctx, 'login-password', {
+      title: t('login.password_title'), uid: v.uid, appName: v.clientName, email, error: opts.error, remember: opts.remember ?? false,
+    }, opts.status ?? 200);
+  }
+
+  function consentPage(ctx: Context, v: InteractionView) {
+    const t = ctx.state.t;
+    const d = v.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const scopes = (d.missingOIDCScope ?? []).map((s) => (SCOPE_KEYS[s] ? t(SCOPE_KEYS[s]) : s));
+    const apis = Object.entries(d.missingResourceScopes ?? {}).map(([api, s]) => ({ api, scopes: s.join(', ') }));
+    renderPage(ctx, 'consent', { title: t('consent.title', { app: v.clientName }), uid: v.uid, appName: v.clientName, scopes, apis });
+  }
+
+  router.get('/', async (ctx) => {
+    const v = await view(ctx);
+    if (v.prompt === 'consent') return consentPage(ctx, v);
+    const state = await journey.state(v.uid);
+    if (state.email) return passwordPage(ctx, v, state.email);
+    const hint = v.params.login_hint;
+    if (hint && emailSchema.safeParse(hint).success && await journey.identify(v.uid, hint)) return passwordPage(ctx, v, hint);
+    return emailPage(ctx, v);
+  });
+
+  router.post('/identify', async (ctx) => {
+    const v = await view(ctx);
+    const email = String((ctx.request as any).body?.email ?? '');
+    if (!(await journey.identify(v.uid, email))) return emailPage(ctx, v, { email, error: 'login.email_invalid' });
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${v.uid}`);
+  });
+
+  router.post('/restart', async (ctx) => {
+    const v = await view(ctx);
+    await journey.restart(v.uid);
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${v.uid}`);
+  });
+
+  router.post('/password', async (ctx) => {
+    const v = await view(ctx);
+    const body = (ctx.request as any).body ?? {};
+    const remember = body.remember === 'yes';
+    const outcome = await journey.password(ctx, v, {
+      password: String(body.password ?? ''), remember, knownDevice: (userId) => isKnownDevice(ctx, userId),
+    });
+    if (outcome.kind === 'finished') return rememberDevice(ctx, outcome.userId, deps.secure);
+    const { email = '' } = await journey.state(v.uid);
+    if (!email) return emailPage(ctx, v);
+    const t = ctx.state.t;
+    if (outcome.kind === 'throttled') {
+      ctx.set('Retry-After', String(outcome.seconds));
+      return passwordPage(ctx, v, email, { error: t('login.throttled', { seconds: outcome.seconds }), status: 429, remember });
+    }
+    if (outcome.kind === 'denied') return passwordPage(ctx, v, email, { error: t(outcome.reason), status: 403, remember });
+    return passwordPage(ctx, v, email, { error: t('login.wrong_password'), status: 400, remember });
+  });
+
+  router.post('/consent', async (ctx) => {
+    const v = await view(ctx);
+    if (v.prompt !== 'consent') {
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${v.uid}`);
+    }
+    if ((ctx.request as any).body?.decision === 'allow') return interactions.finishConsent(ctx, v);
+    return interactions.abort(ctx, 'access_denied', 'the person declined to share access');
+  });
+
+  router.post('/cancel', async (ctx) => {
+    await view(ctx);
+    await interactions.abort(ctx, 'access_denied', 'the person cancelled the sign-in');
+  });
+
+  return router;
+}

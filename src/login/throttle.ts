@@ -1,0 +1,56 @@
+/**
+ * Throttling of password guesses with a progressive delay. Three counters, so an attacker can slow
+ * guessing without locking the real person out:
+ * - per (account, client IP): after `accountFreeAttempts` failures the delay doubles from 2 s up to
+ *   `maxDelaySeconds`; the person on another network is unaffected;
+ * - per client IP, across accounts (credential stuffing): after `ipFreeAttempts` failures, likewise;
+ * - per account from anywhere (distributed guessing): after 4 × accountFreeAttempts, doubling but
+ *   capped at 60 s, and skipped for a browser that has signed in to this account before (a signed
+ *   "known device" cookie), so a botnet cannot keep the owner out.
+ * Every delay ends by itself; counters reset after `windowSeconds` without failures and on success.
+ */
+import type { Config } from '../config/schema.js';
+import type { LoginStore } from './store.js';
+
+export interface ThrottleSubject { emailNorm: string; ip: string; knownDevice: boolean }
+
+export function createThrottle(store: LoginStore, cfg: Config['throttle']) {
+  const delay = (free: number, cap: number) => (failures: number) =>
+    failures <= free ? 0 : Math.min(cap, 2 ** Math.min(failures - free, 20));
+  const rules = (s: ThrottleSubject) => [
+    { key: `acct-ip:${s.emailNorm}|${s.ip}`, blockFor: delay(cfg.accountFreeAttempts, cfg.maxDelaySeconds) },
+    { key: `ip:${s.ip}`, blockFor: delay(cfg.ipFreeAttempts, cfg.maxDelaySeconds) },
+    ...(s.knownDevice ? [] : [{ key: `acct:${s.emailNorm}`, blockFor: delay(cfg.accountFreeAttempts * 4, 60) }]),
+  ];
+
+  return {
+    /** Seconds to wait before another attempt is allowed (0: go ahead). */
+    async retryAfter(s: ThrottleSubject): Promise<number> {
+      let wait = 0;
+      for (const { key } of rules(s)) {
+        const row = await store.throttle(key);
+        if (row?.blocked_until) wait = Math.max(wait, Math.ceil((row.blocked_until.getTime() - Date.now()) / 1000));
+      }
+      return Math.max(0, wait);
+    },
+    async failure(s: ThrottleSubject) {
+      for (const { key, blockFor } of rules(s)) await store.recordFailure(key, cfg.windowSeconds, blockFor);
+    },
+    async success(s: ThrottleSubject) {
+      await store.clear(`acct-ip:${s.emailNorm}|${s.ip}`);
+      await store.clear(`acct:${s.emailNorm}`);
+    },
+  };
+}
+export type Throttle = ReturnType<typeof createThrottle>;
+
+/** A plain attempt counter: at most `max` attempts per `windowSeconds` for a key (sign-up, reset mails). */
+export function createRateLimiter(store: LoginStore) {
+  return {
+    async allow(key: string, max: number, windowSeconds: number): Promise<boolean> {
+      const count = await store.recordFailure(`rate:${key}`, windowSeconds, () => 0);
+      return count <= max;
+    },
+  };
+}
+export type RateLimiter = ReturnType<typeof createRateLimiter>;

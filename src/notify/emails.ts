@@ -1,0 +1,26 @@
+/**
+ * Translated emails: each is a subject, a greeting, one paragraph, an optional button link and a
+ * closing note, all from the locale files (keys mail.<kind>.*). HTML parts are escaped.
+ */
+import { translator, type Language } from '../http/i18n.js';
+import type { Mail } from './mailer.js';
+
+export type EmailKind = 'verify_email' | 'reset_password' | 'reset_sso' | 'invitation' | 'signup_existing' | 'password_changed';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
+
+export function buildEmail(kind: EmailKind, lang: Language, to: string, vars: { link?: string; name?: string; minutes?: number; org?: string }): Mail {
+  const t = translator(lang);
+  const v = { name: vars.name || to, minutes: vars.minutes, org: vars.org, interpolation: { escapeValue: false } };
+  const subject = t(`mail.${kind}.subject`, v);
+  const greeting = t('mail.greeting', v);
+  const body = t(`mail.${kind}.body`, v);
+  const action = vars.link ? t(`mail.${kind}.action`, v) : undefined;
+  const footer = t(`mail.${kind}.footer`, v);
+  const text = [greeting, '', body, '', ...(vars.link ? [`${action}: ${vars.link}`, ''] : []), footer, '', '— Wayfinder'].join('\n');
+  const html = `<!doctype html><html lang="${lang}"><body style="font-family:system-ui,sans-serif;color:#1b1f24">
+<p>${esc(greeting)}</p><p>${esc(body)}</p>
+${vars.link ? `<p><a href="${esc(vars.link)}" style="display:inline-block;padding:10px 16px;background:#1f5fd1;color:#fff;border-radius:6px;text-decoration:none">${esc(action!)}</a></p><p style="font-size:13px;color:#5b6470">${esc(vars.link)}</p>` : ''}
+<p style="font-size:13px;color:#5b6470">${esc(footer)}</p><p>— Wayfinder</p></body></html>`;
+  return { to, subject, text, html };
+}

@@ -1,0 +1,82 @@
+/**
+ * The seam between our sign-in pages and oidc-provider's interactions: read what the app asked for,
+ * and finish a step (login, consent, abort). A missing or expired interaction becomes a typed
+ * `interaction_expired` error that the page layer explains.
+ */
+import type { Context } from 'koa';
+import { AppError } from '../lib/errors.js';
+import type { Oidc } from './provider.js';
+
+export interface InteractionView {
+  uid: string;
+  prompt: string;
+  reasons: string[];
+  details: Record<string, unknown>;
+  params: Record<string, string | undefined>;
+  sessionAccountId?: string;
+  clientId: string;
+  clientName: string;
+  returnTo: string;
+}
+
+export interface LoginResult { accountId: string; remember: boolean; amr: string[]; acr: string }
+
+const expired = () => new AppError('interaction_expired', 400, 'this sign-in has expired');
+
+export function createInteractions(oidc: Oidc) {
+  async function details(ctx: Context): Promise<InteractionView> {
+    let d;
+    try {
+      d = await oidc.provider.interactionDetails(ctx.req, ctx.res);
+    } catch {
+      throw expired();
+    }
+    if (ctx.params?.uid && d.uid !== ctx.params.uid) throw expired();
+    const clientId = String(d.params.client_id ?? '');
+    const client = clientId ? await oidc.provider.Client.find(clientId) : undefined;
+    return {
+      uid: d.uid,
+      prompt: d.prompt.name,
+      reasons: d.prompt.reasons,
+      details: d.prompt.details as Record<string, unknown>,
+      params: d.params as Record<string, string | undefined>,
+      sessionAccountId: d.session?.accountId,
+      clientId,
+      clientName: client?.clientName ?? clientId,
+      returnTo: d.returnTo,
+    };
+  }
+
+  async function finish(ctx: Context, result: Record<string, unknown>) {
+    try {
+      const to = await oidc.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+      ctx.status = 303;
+      ctx.redirect(to);
+    } catch {
+      throw expired();
+    }
+  }
+
+  return {
+    details,
+    finishLogin: (ctx: Context, login: LoginResult) => finish(ctx, { login }),
+    /** Grants what the consent prompt asked for and finishes the step. */
+    async finishConsent(ctx: Context, view: InteractionView) {
+      const accountId = view.sessionAccountId;
+      if (!accountId) throw expired();
+      const interaction = await oidc.provider.Interaction.find(view.uid);
+      if (!interaction) throw expired();
+      const grant = interaction.grantId
+        ? (await oidc.provider.Grant.find(interaction.grantId))!
+        : new oidc.provider.Grant({ accountId, clientId: view.clientId });
+      const d = view.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+      if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
+      if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      const grantId = await grant.save();
+      await finish(ctx, { consent: { grantId } });
+    },
+    abort: (ctx: Context, error: string, description: string) => finish(ctx, { error, error_description: description }),
+  };
+}
+export type Interactions = ReturnType<typeof createInteractions>;

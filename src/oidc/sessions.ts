@@ -1,0 +1,94 @@
+/**
+ * A person's sign-in sessions: which browser is signed in, seen where and when, in which apps; and
+ * signing out one session or all of them. "All" also deletes every grant and token of the person
+ * (refresh tokens included) and sends back-channel logout to every app that registered for it.
+ */
+import type { Context } from 'koa';
+import Provider from 'oidc-provider';
+import type { Logger } from '../lib/log.js';
+import type { Oidc } from './provider.js';
+import type { OidcStore } from './store.js';
+
+export interface SessionInfo {
+  id: string;
+  uid: string;
+  loginAt: Date | null;
+  expiresAt: Date | null;
+  lastSeenAt: Date | null;
+  ip: string | null;
+  userAgent: string | null;
+  transient: boolean;
+  apps: string[];
+  current: boolean;
+}
+
+interface StoredSession { uid?: string; accountId?: string; loginTs?: number; transient?: boolean; authorizations?: Record<string, { sid?: string }> }
+
+/** Remembers where a session was last used (hooked to oidc-provider's session.saved event). */
+export function trackSessions(provider: Provider, store: OidcStore, log: Logger) {
+  provider.on('session.saved', (session: StoredSession) => {
+    if (!session.accountId || !session.uid) return;
+    const ctx = Provider.ctx as Context | undefined;
+    store.touchSessionMeta({
+      session_uid: session.uid, user_id: session.accountId, ip: ctx?.ip ?? null, user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
+    }).catch((err) => log.warn({ err }, 'could not record session details'));
+  });
+}
+
+export function createSessions(oidc: Oidc, log: Logger) {
+  const { store } = oidc;
+
+  async function backchannel(accountId: string, sessions: StoredSession[]) {
+    for (const s of sessions) {
+      for (const [clientId, auth] of Object.entries(s.authorizations ?? {})) {
+        const client = await oidc.provider.Client.find(clientId);
+        if (!client?.backchannelLogoutUri) continue;
+        await (client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }).backchannelLogout(accountId, auth.sid!).catch((err: Error) =>
+          log.warn({ clientId, err: err.message }, 'back-channel logout failed'));
+      }
+    }
+  }
+
+  return {
+    /** The signed-in session of this browser, if any. */
+    async current(ctx: Context) {
+      const id = ctx.cookies.get('wf_session', { signed: true });
+      if (!id) return undefined;
+      const session = await oidc.provider.Session.find(id);
+      if (!session?.accountId) return undefined;
+      return session as typeof session & { id: string; transient?: boolean };
+    },
+
+    async list(accountId: string, currentId?: string): Promise<SessionInfo[]> {
+      const [rows, metas] = await Promise.all([store.sessionsOf(accountId), store.sessionMetaOf(accountId)]);
+      return rows.map((r) => {
+        const p = r.payload as StoredSession;
+        const meta = metas.find((m) => m.session_uid === p.uid);
+        return {
+          id: r.id, uid: p.uid ?? '', loginAt: p.loginTs ? new Date(p.loginTs * 1000) : null, expiresAt: r.expires_at,
+          lastSeenAt: meta?.last_seen_at ?? null, ip: meta?.ip ?? null, userAgent: meta?.user_agent ?? null,
+          transient: !!p.transient, apps: Object.keys(p.authorizations ?? {}), current: r.id === currentId,
+        };
+      }).sort((a, b) => (b.lastSeenAt?.getTime() ?? 0) - (a.lastSeenAt?.getTime() ?? 0));
+    },
+
+    async signOut(accountId: string, sessionId: string) {
+      const rows = await store.sessionsOf(accountId);
+      const row = rows.find((r) => r.id === sessionId);
+      if (!row) return false;
+      const payload = row.payload as StoredSession;
+      await store.destroy('Session', sessionId);
+      if (payload.uid) await store.deleteSessionMeta(payload.uid);
+      await backchannel(accountId, [payload]);
+      return true;
+    },
+
+    async signOutAll(accountId: string) {
+      const sessions = (await store.sessionsOf(accountId)).map((r) => r.payload as StoredSession);
+      await store.destroyAllOf(accountId);
+      await backchannel(accountId, sessions);
+      return sessions.length;
+    },
+  };
+}
+export type Sessions = ReturnType<typeof createSessions>;
