@@ -12,7 +12,7 @@ import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { BootstrapError } from '../bootstrap/apply.js';
 import { formatIssuePath } from '../bootstrap/schema.js';
-import { openDatabase, type Database } from '../db/index.js';
+import { DatabaseInUseError, openDatabase, ping, type Database } from '../db/index.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { AppError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
@@ -52,6 +52,9 @@ export async function withContext(config: Config, command: Command, fn: (ctx: Co
   const log = createLogger(config.log.level, process.stderr);
   const database = await openDatabase(config);
   try {
+    await ping(database.db).catch((err) => {
+      throw new AppError('database_unreachable', 503, `cannot reach the database (${database.kind} ${database.where}): ${describeError(err).message}`);
+    });
     if (!command.anySchema) {
       const pending = await pendingMigrations(database.db);
       if (pending.length) {
@@ -90,7 +93,7 @@ function zodLine(err: ZodError) {
 /** One line for any error, and whether it is a person's mistake (else: unexpected). */
 export function describeError(err: unknown, config?: Config): { message: string; expected: boolean } {
   if (err instanceof ConfigError) return { message: `invalid configuration: ${err.problems.join('; ')}`, expected: true };
-  if (err instanceof BootstrapError) return { message: err.message, expected: true };
+  if (err instanceof BootstrapError || err instanceof DatabaseInUseError) return { message: err.message, expected: true };
   if (err instanceof ZodError) return { message: zodLine(err), expected: true };
   if (err instanceof AppError) {
     const explain = PASSWORD_PROBLEMS[err.message];

@@ -57,7 +57,9 @@ export async function main(argv: string[]): Promise<number> {
   const found = find(argv);
   if (!found) {
     const group = commands.filter((c) => c.name.split(' ')[0] === argv[0]);
-    fail(`error: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n`);
+    fail(group.length && argv.length === 1
+      ? `error: "${argv[0]}" needs one of: ${group.map((c) => c.name.split(' ')[1]).join(', ')}\n`
+      : `error: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n`);
     fail(usage(group.length ? group : undefined));
     return 2;
   }

@@ -15,6 +15,9 @@ import type { DB } from './schema.js';
 
 export type Db = Kysely<DB>;
 
+/** The embedded database is open in another process. */
+export class DatabaseInUseError extends Error {}
+
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
@@ -68,7 +71,7 @@ function lockDataDir(dir: string): () => void {
     let holder = NaN;
     try { holder = Number(readFileSync(file, 'utf8').trim()); } catch { /* removed meanwhile: retry */ }
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new Error(`the embedded database in ${dir} is in use by process ${holder} (a running Wayfinder?); `
+      throw new DatabaseInUseError(`the embedded database in ${dir} is in use by process ${holder} (a running Wayfinder?); `
         + 'stop it first, or use Postgres (DATABASE_URL) to run several processes');
     }
     rmSync(file, { force: true });

@@ -27,12 +27,10 @@ export interface ConfigurationDeps {
 }
 
 export const CLAIMS = {
-  acr: null,
-  amr: null,
-  auth_time: null,
   sid: null,
   iss: null,
-  openid: ['sub'],
+  // acr, amr and auth_time say how the person signed in: every ID token carries them.
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
   profile: ['name', 'given_name', 'family_name', 'locale', 'updated_at'],
 };

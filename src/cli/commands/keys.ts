@@ -35,13 +35,14 @@ export const keyCommands: Command[] = [
     summary: 'retire the active signing keys and promote the next ones',
     async run(ctx) {
       const keys = await keyManager(ctx);
+      const hadKeys = (await keys.list()).length > 0;
       const promoted = await keys.rotate();
       const all = await keys.list();
       ctx.out('New active signing keys:');
       for (const kid of promoted) {
         const key = all.find((k) => k.kid === kid)!;
         ctx.out(`  ${kid}  ${key.alg}  (published since ${when(key.created_at)})`);
-        if (Date.now() - new Date(key.created_at).getTime() < FRESH_MS) {
+        if (hadKeys && Date.now() - new Date(key.created_at).getTime() < FRESH_MS) {
           ctx.note(`note: ${kid} was published less than an hour ago; apps that cache the JWKS for long and do not refetch it for an unknown kid may briefly reject new tokens`);
         }
       }
