@@ -6,7 +6,7 @@ import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Services } from './services.js';
 import type { Oidc } from './oidc/provider.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
+import type { Metrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { errorMiddleware } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -14,18 +14,20 @@ import { i18nMiddleware } from './http/i18n.js';
 import { assetRoutes } from './http/assets.js';
 import { opsRoutes } from './ops/routes.js';
 import { featureRoutes } from './routes.js';
+import type { Features } from './features.js';
 
 export interface AppDeps {
   services: Services;
   oidc: Oidc;
-  metrics?: Metrics;
+  features: Features;
+  metrics: Metrics;
   isShuttingDown?: () => boolean;
 }
 
 export function createApp(deps: AppDeps) {
   const { services, oidc } = deps;
   const { config } = services;
-  const metrics = deps.metrics ?? createMetrics();
+  const { metrics } = deps;
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   const app = new Koa({ proxy: config.server.trustProxy });
   // oidc-provider runs inside this app: its cookies are signed with these keys (see DESIGN traps).
@@ -42,8 +44,8 @@ export function createApp(deps: AppDeps) {
   app.use(i18nMiddleware);
   app.use(errorMiddleware);
 
-  const routers: Router[] = [assetRoutes(), opsRoutes({ db: services.db, metrics, isShuttingDown }), ...featureRoutes({ services, oidc, metrics })];
+  const routers: Router[] = [assetRoutes(), opsRoutes({ db: services.db, metrics, isShuttingDown }), ...featureRoutes(services, deps.features)];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(oidc.middleware);
-  return { app, metrics };
+  return app;
 }

@@ -11,6 +11,8 @@ import { createLogger, type Logger } from './lib/log.js';
 import { createServices, type Services } from './services.js';
 import { createOidc, type Oidc } from './oidc/provider.js';
 import { createApp } from './app.js';
+import { createFeatures, type Features } from './features.js';
+import { createMetrics } from './http/metrics.js';
 import { applyBootstrap } from './bootstrap/apply.js';
 import { ensureDemo } from './bootstrap/demo.js';
 import { ensureAccountClient } from './accounts/my-account-routes.js';
@@ -20,6 +22,7 @@ export interface Running {
   config: Config;
   services: Services;
   oidc: Oidc;
+  features: Features;
   database: Database;
   server: http.Server;
   demo?: { created: boolean; password?: string };
@@ -59,7 +62,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const oidc = await createOidc({ db: database.db, config, clients: services.clients, accounts: services.accounts, log });
 
   let shuttingDown = false;
-  const { app } = createApp({ services, oidc, isShuttingDown: () => shuttingDown });
+  const metrics = createMetrics();
+  const features = createFeatures(services, oidc, metrics);
+  const app = createApp({ services, oidc, features, metrics, isShuttingDown: () => shuttingDown });
   server.on('request', app.callback());
   if (!options.issuerFromPort) {
     await new Promise<void>((resolve, reject) => {
@@ -69,7 +74,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   const purge = setInterval(() => {
-    oidc.store.purgeExpired().catch((err) => log.error({ err }, 'purge of expired rows failed'));
+    Promise.all([oidc.store.purgeExpired(), features.loginStore.purgeJourneys()])
+      .catch((err) => log.error({ err }, 'purge of expired rows failed'));
   }, config.oidc.purgeIntervalSeconds * 1000);
   purge.unref();
 
@@ -92,5 +98,5 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return stopping;
   }
 
-  return { url, config, services, oidc, database, server, demo, stop };
+  return { url, config, services, oidc, features, database, server, demo, stop };
 }
