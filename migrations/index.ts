@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely';
 import * as platform from './2026-11-21T0900_platform.js';
 import * as accounts from './2026-11-21T0930_accounts.js';
+import * as factors from './2026-11-21T1000_factors.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21T0900_platform': platform,
   '2026-11-21T0930_accounts': accounts,
+  '2026-11-21T1000_factors': factors,
 };

@@ -5,6 +5,7 @@
 import type { Services } from './services.js';
 import type { Oidc } from './oidc/provider.js';
 import type { Metrics } from './http/metrics.js';
+import { pickLanguage } from './http/i18n.js';
 import { createInteractions } from './oidc/interactions.js';
 import { createSessions } from './oidc/sessions.js';
 import { createLoginStore } from './login/store.js';
@@ -12,24 +13,43 @@ import { createRateLimiter, createThrottle } from './login/throttle.js';
 import { accountActiveRule, createGate } from './login/gate.js';
 import { createJourney } from './login/journey.js';
 import { createMailer, type Mailer } from './notify/mailer.js';
+import { buildEmail } from './notify/emails.js';
 import { createLifecycle } from './accounts/lifecycle.js';
+import { createFactorStore } from './factors/store.js';
+import { createTrustedDevices } from './factors/trusted-devices.js';
+import { createFactorEnv } from './factors/env.js';
+import { twoStepRule } from './factors/policy.js';
 
-export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, mailer?: Mailer) {
+export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
+  const issuer = config.server.issuer;
+  const mailer = givenMailer ?? createMailer(config, log);
   const loginStore = createLoginStore(services.db);
+  const throttle = createThrottle(loginStore, config.throttle);
   const interactions = createInteractions(oidc);
   const sessions = createSessions(oidc, log);
-  const gate = createGate([accountActiveRule]);
+
+  const factorStore = createFactorStore(services.db);
+  const trusted = createTrustedDevices(factorStore, issuer.startsWith('https:'));
+  const envFor = createFactorEnv(issuer, factorStore, services.box, {
+    async sendEmailCode(user, code, lang) {
+      await mailer.send(buildEmail('login_code', pickLanguage([lang]) ?? 'en', user.email, { name: user.name ?? undefined, code, minutes: 10 }));
+    },
+    audit: (ctx, type, outcome, userId, data) => audit.record(ctx, { type, outcome, userId, data }),
+  });
+
+  const gate = createGate([accountActiveRule, twoStepRule(factorStore, () => ({ store: factorStore }))]);
   const journey = createJourney({
-    store: loginStore, accounts: services.accounts, hasher: services.hasher, throttle: createThrottle(loginStore, config.throttle),
+    store: loginStore, accounts: services.accounts, hasher: services.hasher, throttle,
     gate, audit, metrics, interactions, ttlSeconds: config.oidc.interactionTtl,
+    isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
   });
   const lifecycle = createLifecycle({
-    issuer: config.server.issuer, accounts: services.accounts, users: services.users, hasher: services.hasher,
-    mailer: mailer ?? createMailer(config, log), audit, limiter: createRateLimiter(loginStore), minPasswordLength: config.password.minLength,
+    issuer, accounts: services.accounts, users: services.users, hasher: services.hasher,
+    mailer, audit, limiter: createRateLimiter(loginStore), minPasswordLength: config.password.minLength,
     signOutEverywhere: (userId) => sessions.signOutAll(userId),
     localPasswordAllowed: async () => true,
   });
-  return { loginStore, interactions, sessions, gate, journey, lifecycle };
+  return { mailer, loginStore, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor };
 }
 export type Features = ReturnType<typeof createFeatures>;

@@ -11,6 +11,7 @@ import { loginRoutes } from './login/routes.js';
 import { accountLifecycleRoutes } from './accounts/routes.js';
 import { myAccountRoutes } from './accounts/my-account-routes.js';
 import { demoRoutes } from './bootstrap/demo-routes.js';
+import { factorRoutes } from './factors/routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -23,6 +24,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   pages.use(csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }));
   for (const router of [
     loginRoutes({ interactions: f.interactions, journey: f.journey, secure }),
+    factorRoutes({ interactions: f.interactions, journey: f.journey, accounts: services.accounts, store: f.factorStore, throttle: f.throttle, trusted: f.trusted, envFor: f.envFor }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
     myAccountRoutes({ issuer, secure, rememberDays: config.session.rememberDays, sessions: f.sessions, accounts: services.accounts, lifecycle: f.lifecycle, minPasswordLength }),
   ]) pages.use(router.routes(), router.allowedMethods());

@@ -55,6 +55,7 @@ export interface UserTable {
   family_name: string | null;
   locale: string | null;
   status: 'active' | 'invited' | 'pending' | 'disabled';
+  mfa_reenrol: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -124,7 +125,68 @@ export interface SessionMetaTable {
   last_seen_at: Timestamp;
 }
 
+export interface UserFactorTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  label: string | null;
+  secret_enc: string | null;
+  data: JSONColumnType<Record<string, unknown>>;
+  confirmed_at: NullableTimestamp;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+}
+
+export interface RecoveryCodeTable {
+  user_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface FactorChallengeTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  factor_id: string | null;
+  data: JSONColumnType<Record<string, unknown>>;
+  attempts: Generated<number>;
+  status: Generated<string>;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface TrustedDeviceTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  user_agent: string | null;
+  ip: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_used_at: NullableTimestamp;
+}
+
+export interface GroupTable { id: string; org_id: string; name: string }
+export interface GroupMemberTable { group_id: string; user_id: string }
+
+export interface MfaPolicyTable {
+  org_id: string;
+  required: 'off' | 'all' | 'groups';
+  group_names: JSONColumnType<string[]>;
+  primary_method: string;
+  trusted_device_days: number;
+  updated_at: Timestamp;
+}
+
 export interface DB {
+  user_factors: UserFactorTable;
+  recovery_codes: RecoveryCodeTable;
+  factor_challenges: FactorChallengeTable;
+  trusted_devices: TrustedDeviceTable;
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  mfa_policies: MfaPolicyTable;
   login_journeys: LoginJourneyTable;
   session_meta: SessionMetaTable;
   oidc_models: OidcModelTable;

@@ -13,16 +13,22 @@ export interface Authentication {
   /** RFC 8176 methods used so far in this sign-in, e.g. ['pwd']. */
   amr: string[];
   method: 'pwd' | 'sso' | 'social' | 'passkey';
+  /** Second factors passed in this sign-in, with their assurance. */
+  factors: Array<{ kind: string; assurance: 'low' | 'high' }>;
 }
 
 export interface GateContext {
   clientId?: string;
   acrValues?: string[];
+  /** This browser carries a valid "don't ask again" cookie for the person. */
+  trustedDevice?: boolean;
 }
 
 export type GateDecision =
   | { kind: 'allow'; amr: string[]; acr: string }
-  | { kind: 'deny'; reason: string };
+  | { kind: 'deny'; reason: string }
+  /** A second factor must pass first: `enrol` names the method to set up when the person has none usable. */
+  | { kind: 'second_factor'; methods: string[]; enrol?: string; reenrol: boolean; minAssurance: 'low' | 'high'; trustDays: number };
 
 export interface GateRule {
   name: string;
@@ -46,7 +52,7 @@ export function createGate(rules: GateRule[]) {
         const decision = await rule.check(auth, gctx);
         if (decision) return decision;
       }
-      const multi = new Set(auth.amr.filter((m) => m !== 'mfa')).size > 1;
+      const multi = auth.factors.length > 0 || new Set(auth.amr.filter((m) => m !== 'mfa')).size > 1;
       return { kind: 'allow', amr: multi ? [...auth.amr, 'mfa'] : auth.amr, acr: multi ? ACR.mfa : ACR.password };
     },
   };

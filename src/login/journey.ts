@@ -1,28 +1,40 @@
 /**
  * The sign-in journey for one interaction (see DESIGN "The sign-in journey"):
- * identify → route → authenticate → gate → finish. Rules:
+ * identify → route → authenticate → gate → (second factor) → finish. Rules:
  * - the identify step answers the same for every well-formed email: it never reveals whether an
  *   account exists (only a verified company domain may change the next step — company ID issue);
  * - a wrong password and an unknown account get the same answer, after the same argon2 work;
  * - throttling is checked before the password is, and counts failures for unknown accounts too;
- * - nothing is finished (no session, no code) unless the policy gate says allow.
+ * - nothing is finished (no session, no code) unless the policy gate says allow; when it asks for a
+ *   second factor, the journey remembers who passed the first step and waits for the factor pages.
  */
 import type { Context } from 'koa';
-import type { AccountStore } from '../accounts/store.js';
+import type { AccountStore, User } from '../accounts/store.js';
 import { normalizeEmail } from '../accounts/store.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
 import { emailSchema } from '../accounts/users.js';
 import type { Audit } from '../audit/index.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Interactions, InteractionView } from '../oidc/interactions.js';
-import type { Gate } from './gate.js';
+import type { Authentication, Gate, GateDecision } from './gate.js';
 import type { LoginStore } from './store.js';
 import type { Throttle } from './throttle.js';
 
-export interface JourneyState { email?: string }
+export interface JourneyState {
+  email?: string;
+  /** Set once a first step (password, company ID…) has authenticated the person. */
+  userId?: string;
+  method?: Authentication['method'];
+  amr?: string[];
+  factors?: Authentication['factors'];
+  remember?: boolean;
+  /** Recovery codes issued during this sign-in, shown once. */
+  recoveryCodes?: string[];
+}
 
-export type PasswordOutcome =
+export type Outcome =
   | { kind: 'finished'; userId: string }
+  | { kind: 'second_factor'; decision: Extract<GateDecision, { kind: 'second_factor' }> }
   | { kind: 'wrong' }
   | { kind: 'throttled'; seconds: number }
   | { kind: 'denied'; reason: string };
@@ -37,19 +49,49 @@ export interface JourneyDeps {
   metrics: Metrics;
   interactions: Interactions;
   ttlSeconds: number;
+  isTrustedDevice: (ctx: Context, userId: string) => Promise<boolean>;
 }
 
 export function createJourney(d: JourneyDeps) {
+  async function state(uid: string): Promise<JourneyState> {
+    return ((await d.store.loadJourney(uid)) ?? {}) as JourneyState;
+  }
+  const save = (uid: string, s: JourneyState) => d.store.saveJourney(uid, s as Record<string, unknown>, d.ttlSeconds);
+
+  /** Runs the policy gate for an authenticated person and finishes, waits for a factor, or refuses. */
+  async function conclude(ctx: Context, view: InteractionView, user: User, s: JourneyState): Promise<Outcome> {
+    const method = s.method ?? 'pwd';
+    const auth: Authentication = { user, amr: s.amr ?? [method], method, factors: s.factors ?? [] };
+    const decision = await d.gate.evaluate(auth, {
+      clientId: view.clientId, acrValues: view.params.acr_values?.split(' '), trustedDevice: await d.isTrustedDevice(ctx, user.id),
+    });
+    if (decision.kind === 'deny') {
+      d.metrics.login(method, 'denied');
+      await d.audit.record(ctx, { type: 'login.denied', outcome: 'failure', userId: user.id, clientId: view.clientId, data: { reason: decision.reason } });
+      await d.store.deleteJourney(view.uid);
+      return { kind: 'denied', reason: decision.reason };
+    }
+    if (decision.kind === 'second_factor') {
+      await save(view.uid, { ...s, userId: user.id, method, amr: auth.amr, factors: auth.factors });
+      return { kind: 'second_factor', decision };
+    }
+    await d.store.deleteJourney(view.uid);
+    d.metrics.login(method, 'success');
+    await d.audit.record(ctx, { type: 'login.success', outcome: 'success', userId: user.id, clientId: view.clientId, data: { amr: decision.amr, remember: !!s.remember } });
+    await d.interactions.finishLogin(ctx, { accountId: user.id, remember: !!s.remember, amr: decision.amr, acr: decision.acr });
+    return { kind: 'finished', userId: user.id };
+  }
+
   return {
-    async state(uid: string): Promise<JourneyState> {
-      return ((await d.store.loadJourney(uid)) ?? {}) as JourneyState;
-    },
+    state,
+    save,
+    conclude,
 
     /** Returns false when the email is not well-formed (the page asks again). */
     async identify(uid: string, email: string): Promise<boolean> {
       const parsed = emailSchema.safeParse(String(email ?? '').trim());
       if (!parsed.success) return false;
-      await d.store.saveJourney(uid, { email: parsed.data }, d.ttlSeconds);
+      await save(uid, { email: parsed.data });
       return true;
     },
 
@@ -57,15 +99,22 @@ export function createJourney(d: JourneyDeps) {
       await d.store.deleteJourney(uid);
     },
 
-    async password(ctx: Context, view: InteractionView, input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean }): Promise<PasswordOutcome> {
-      const { email } = await this.state(view.uid);
-      if (!email) return { kind: 'wrong' };
-      const emailNorm = normalizeEmail(email);
-      const user = await d.accounts.findUserByEmail(email);
-      const subject = { emailNorm, ip: ctx.ip, knownDevice: user ? input.knownDevice(user.id) : false };
+    /** A signed-in person asked for more (step-up): continue from their session, straight to the gate. */
+    async stepUp(ctx: Context, view: InteractionView, amr: string[]): Promise<Outcome | undefined> {
+      const user = view.sessionAccountId ? await d.accounts.findUser(view.sessionAccountId) : undefined;
+      if (!user) return undefined;
+      const s = await state(view.uid);
+      return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, remember: s.remember ?? true });
+    },
+
+    async password(ctx: Context, view: InteractionView, input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean }): Promise<Outcome> {
+      const s = await state(view.uid);
+      if (!s.email) return { kind: 'wrong' };
+      const user = await d.accounts.findUserByEmail(s.email);
+      const subject = { emailNorm: normalizeEmail(s.email), ip: ctx.ip, knownDevice: user ? input.knownDevice(user.id) : false };
       const wait = await d.throttle.retryAfter(subject);
       if (wait > 0) {
-        d.metrics.login('password', 'throttled');
+        d.metrics.login('pwd', 'throttled');
         await d.audit.record(ctx, { type: 'login.throttled', outcome: 'failure', userId: user?.id, clientId: view.clientId, data: { retryAfter: wait } });
         return { kind: 'throttled', seconds: wait };
       }
@@ -73,24 +122,14 @@ export function createJourney(d: JourneyDeps) {
       const { ok, rehash } = await d.hasher.verify(hash, String(input.password ?? ''));
       if (!ok || !user) {
         await d.throttle.failure(subject);
-        d.metrics.login('password', 'failure');
+        d.metrics.login('pwd', 'failure');
         await d.audit.record(ctx, { type: 'login.password', outcome: 'failure', userId: user?.id, clientId: view.clientId, data: { reason: user ? 'wrong_password' : 'unknown_account' } });
         return { kind: 'wrong' };
       }
       await d.throttle.success(subject);
       if (rehash) await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
-
-      const decision = await d.gate.evaluate({ user, amr: ['pwd'], method: 'pwd' }, { clientId: view.clientId, acrValues: view.params.acr_values?.split(' ') });
-      if (decision.kind === 'deny') {
-        d.metrics.login('password', 'denied');
-        await d.audit.record(ctx, { type: 'login.denied', outcome: 'failure', userId: user.id, clientId: view.clientId, data: { reason: decision.reason } });
-        return { kind: 'denied', reason: decision.reason };
-      }
-      await d.store.deleteJourney(view.uid);
-      d.metrics.login('password', 'success');
-      await d.audit.record(ctx, { type: 'login.password', outcome: 'success', userId: user.id, clientId: view.clientId, data: { remember: input.remember } });
-      await d.interactions.finishLogin(ctx, { accountId: user.id, remember: input.remember, amr: decision.amr, acr: decision.acr });
-      return { kind: 'finished', userId: user.id };
+      await d.audit.record(ctx, { type: 'login.password', outcome: 'success', userId: user.id, clientId: view.clientId });
+      return conclude(ctx, view, user, { email: s.email, method: 'pwd', amr: ['pwd'], factors: [], remember: input.remember });
     },
   };
 }

@@ -47,6 +47,19 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
     const v = await view(ctx);
     if (v.prompt === 'consent') return consentPage(ctx, v);
     const state = await journey.state(v.uid);
+    if (state.userId) {
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${v.uid}/factor`);
+    }
+    if (v.sessionAccountId && v.reasons.includes('mfa_required')) {
+      // Step-up: the person is signed in; the app asks for a second factor on top.
+      const outcome = await journey.stepUp(ctx, v, v.sessionAmr ?? ['pwd']);
+      if (outcome?.kind === 'second_factor') {
+        ctx.status = 303;
+        return ctx.redirect(`/interaction/${v.uid}/factor`);
+      }
+      if (outcome?.kind === 'finished') return;
+    }
     if (state.email) return passwordPage(ctx, v, state.email);
     const hint = v.params.login_hint;
     if (hint && emailSchema.safeParse(hint).success && await journey.identify(v.uid, hint)) return passwordPage(ctx, v, hint);
@@ -76,6 +89,10 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
       password: String(body.password ?? ''), remember, knownDevice: (userId) => isKnownDevice(ctx, userId),
     });
     if (outcome.kind === 'finished') return rememberDevice(ctx, outcome.userId, deps.secure);
+    if (outcome.kind === 'second_factor') {
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${v.uid}/factor`);
+    }
     const { email = '' } = await journey.state(v.uid);
     if (!email) return emailPage(ctx, v);
     const t = ctx.state.t;

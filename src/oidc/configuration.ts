@@ -10,7 +10,7 @@
  *   checked gives `rememberDays`, extended at each visit.
  */
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import { errors, interactionPolicy } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { AccountStore } from '../accounts/store.js';
@@ -53,6 +53,22 @@ async function firstPartyGrant(ctx: KoaContextWithOIDC, clients: ClientRegistry)
   return grant;
 }
 
+/**
+ * oidc-provider's prompts, plus step-up: an app asking for the multi-factor class (acr_values) while
+ * the session has only a single factor gets the login prompt again (the journey then asks for a
+ * second factor only).
+ */
+function interactionPolicyWithStepUp() {
+  const { base, Check } = interactionPolicy;
+  const policy = base();
+  const login = policy.get('login')!;
+  login.checks.add(new Check('mfa_required', 'the app requires two-step verification', (ctx) => {
+    const requested = String(ctx.oidc.params?.acr_values ?? '').split(' ').includes(ACR.mfa);
+    return requested && ctx.oidc.session?.acr !== ACR.mfa ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+  }));
+  return policy;
+}
+
 export function buildConfiguration({ config, adapter, jwks, clients, accounts }: ConfigurationDeps): Configuration {
   const alg = config.oidc.defaultSigningAlg;
   const secure = config.server.issuer.startsWith('https:');
@@ -93,7 +109,7 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts }:
         },
       };
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: interactionPolicyWithStepUp(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     loadExistingGrant: (ctx) => firstPartyGrant(ctx, clients),
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,

@@ -14,6 +14,7 @@ export interface InteractionView {
   details: Record<string, unknown>;
   params: Record<string, string | undefined>;
   sessionAccountId?: string;
+  sessionAmr?: string[];
   clientId: string;
   clientName: string;
   returnTo: string;
@@ -41,6 +42,7 @@ export function createInteractions(oidc: Oidc) {
       details: d.prompt.details as Record<string, unknown>,
       params: d.params as Record<string, string | undefined>,
       sessionAccountId: d.session?.accountId,
+      sessionAmr: (d.session as { amr?: string[] } | undefined)?.amr,
       clientId,
       clientName: client?.clientName ?? clientId,
       returnTo: d.returnTo,

@@ -59,7 +59,13 @@ export function createOidcStore(db: Db) {
 
     async touchSessionMeta(m: { session_uid: string; user_id: string; ip: string | null; user_agent: string | null }) {
       await db.insertInto('session_meta').values(m)
-        .onConflict((oc) => oc.column('session_uid').doUpdateSet({ last_seen_at: new Date(), ip: m.ip, user_agent: m.user_agent, user_id: m.user_id }))
+        // A save made outside a provider request (My account extending a session) knows no IP or
+        // browser: it must not erase the ones recorded at sign-in.
+        .onConflict((oc) => oc.column('session_uid').doUpdateSet({
+          last_seen_at: new Date(), user_id: m.user_id,
+          ip: sql<string | null>`coalesce(excluded.ip, session_meta.ip)`,
+          user_agent: sql<string | null>`coalesce(excluded.user_agent, session_meta.user_agent)`,
+        }))
         .execute();
     },
     sessionMetaOf: (userId: string) => db.selectFrom('session_meta').selectAll().where('user_id', '=', userId).execute(),

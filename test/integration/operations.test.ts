@@ -47,7 +47,7 @@ test('a sign-in leaves metrics by route and login outcome, and no secret in the 
 
   const metrics = await (await fetch(`${running.url}/metrics`)).text();
   expect(metrics).toMatch(/wayfinder_http_requests_total\{method="POST",route="\/token",status="200"\} \d+/);
-  expect(metrics).toMatch(/wayfinder_login_total\{method="password",outcome="success"\} 1/);
+  expect(metrics).toMatch(/wayfinder_login_total\{method="pwd",outcome="success"\} 1/);
   expect(metrics).toMatch(/wayfinder_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/auth"\}/);
 
   const all = logLines.join('\n');

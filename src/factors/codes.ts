@@ -1,0 +1,33 @@
+/**
+ * One-time codes sent over a channel (email, SMS): six digits, stored hashed with the challenge,
+ * valid 10 minutes, at most 5 guesses per code and a bounded number of sends per window.
+ */
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import type { User } from '../accounts/store.js';
+import type { FactorEnv, VerifyResult } from './types.js';
+
+const hash = (code: string) => createHash('sha256').update(`wayfinder-code:${code}`).digest();
+
+export async function sendCode(env: FactorEnv, user: User, kind: string, limit: { max: number; windowSeconds: number }, deliver: (code: string) => Promise<void>, factorId?: string) {
+  const since = new Date(Date.now() - limit.windowSeconds * 1000);
+  if ((await env.store.countChallengesSince(user.id, kind, since)) >= limit.max) return false;
+  await env.store.expireChallenges(user.id, kind);
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  await env.store.insertChallenge({ user_id: user.id, kind, factor_id: factorId, data: { hash: hash(code).toString('base64url') }, ttlSeconds: 600 });
+  await deliver(code);
+  return true;
+}
+
+export async function checkCode(env: FactorEnv, user: User, kind: string, input: string): Promise<VerifyResult & { factorId?: string }> {
+  const challenge = await env.store.latestChallenge(user.id, kind);
+  if (!challenge || challenge.expires_at < new Date()) return { ok: false, error: 'factor.code_expired' };
+  if (challenge.attempts >= 5) return { ok: false, error: 'factor.code_expired' };
+  const code = String(input ?? '').replace(/\s/g, '');
+  const expected = Buffer.from(String(challenge.data.hash), 'base64url');
+  if (!/^\d{6}$/.test(code) || !timingSafeEqual(hash(code), expected)) {
+    await env.store.failChallenge(challenge.id);
+    return { ok: false, error: 'factor.code_wrong' };
+  }
+  if (!(await env.store.setChallengeStatus(challenge.id, 'used'))) return { ok: false, error: 'factor.code_used' };
+  return { ok: true, factorId: challenge.factor_id ?? undefined };
+}

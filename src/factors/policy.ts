@@ -1,0 +1,60 @@
+/**
+ * The two-step verification rule of the policy gate. A second factor is required when:
+ * - an organization the person belongs to requires it for all members, for a group they are in, or
+ *   (whenever a policy is on) for its administrators; or
+ * - the person has enrolled a factor of their own accord; or
+ * - the app asks for it (acr_values containing the multi-factor class: step-up).
+ * It passes when a factor of enough assurance passed in this sign-in (SMS is low assurance and never
+ * satisfies a policy or a step-up), or when the browser is a trusted device and neither a step-up nor
+ * an administrator policy is involved. When the person has no usable factor (or a policy change
+ * reset them), the decision asks for enrolment in the policy's primary method.
+ */
+import { ACR, type GateRule } from '../login/gate.js';
+import { FACTORS, factorOf } from './registry.js';
+import type { FactorStore } from './store.js';
+import type { FactorEnv } from './types.js';
+
+export const DEFAULT_TRUST_DAYS = 30;
+
+export async function coveringPolicies(store: FactorStore, userId: string) {
+  const policies = await store.policiesFor(userId);
+  const covering = [];
+  for (const p of policies) {
+    if (p.required === 'off') continue;
+    const groups = p.required === 'groups' ? await store.groupNamesOf(userId, p.org_id) : [];
+    if (p.required === 'all' || p.role === 'admin' || groups.some((g) => p.group_names.includes(g))) covering.push(p);
+  }
+  return covering;
+}
+
+export function twoStepRule(store: FactorStore, envFor: () => Pick<FactorEnv, 'store'>): GateRule {
+  return {
+    name: 'two-step-verification',
+    async check(auth, gctx) {
+      const { user } = auth;
+      const covering = await coveringPolicies(store, user.id);
+      const stepUp = gctx.acrValues?.includes(ACR.mfa) ?? false;
+      const rows = await store.factorsOf(user.id);
+      const enrolled = [...new Set(rows.filter((f) => f.confirmed_at).map((f) => f.kind))].filter((k) => factorOf(k));
+      if (!covering.length && !enrolled.length && !stepUp) return undefined;
+
+      const minAssurance = covering.length || stepUp ? 'high' as const : 'low' as const;
+      const passed = auth.factors.some((f) => minAssurance === 'low' || f.assurance === 'high');
+      if (passed) return undefined;
+      const adminPolicy = covering.some((p) => p.role === 'admin');
+      const trustDays = covering.length ? Math.min(...covering.map((p) => p.trusted_device_days)) : DEFAULT_TRUST_DAYS;
+      if (gctx.trustedDevice && !stepUp && !adminPolicy && trustDays > 0) return undefined;
+
+      const primary = covering[0]?.primary_method ?? 'totp';
+      const strong = enrolled.filter((k) => minAssurance === 'low' || factorOf(k)!.assurance === 'high');
+      const reenrol = await store.needsReenrol(user.id);
+      const env = envFor();
+      const recoveryLeft = (await FACTORS.recovery.usable(env as FactorEnv, user)).length > 0;
+      if (!strong.length || reenrol) {
+        return { kind: 'second_factor', methods: [], enrol: factorOf(primary)?.enrollable ? primary : 'totp', reenrol, minAssurance, trustDays };
+      }
+      const methods = [...strong.sort((a, b) => (a === primary ? -1 : b === primary ? 1 : 0)), ...(recoveryLeft ? ['recovery'] : [])];
+      return { kind: 'second_factor', methods, reenrol: false, minAssurance, trustDays };
+    },
+  };
+}

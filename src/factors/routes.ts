@@ -1,0 +1,155 @@
+/**
+ * Second-factor pages inside a sign-in (/interaction/:uid/factor): the challenge of an enrolled
+ * factor (with the others to switch to), enrolment when policy requires a factor the person lacks,
+ * recovery codes shown once after a first enrolment, and "don't ask again on this device".
+ * Only a journey whose first step passed (userId set) reaches these pages; wrong codes are
+ * throttled like passwords; the gate is asked again after every factor, and only it finishes.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { applyUiLocales } from '../http/i18n.js';
+import { renderPage } from '../http/views.js';
+import { AppError } from '../lib/errors.js';
+import type { AccountStore } from '../accounts/store.js';
+import type { Interactions, InteractionView } from '../oidc/interactions.js';
+import type { Journey, JourneyState, Outcome } from '../login/journey.js';
+import type { Throttle } from '../login/throttle.js';
+import type { FactorEnvFactory } from './env.js';
+import { factorOf } from './registry.js';
+import { issueRecoveryCodes } from './recovery.js';
+import type { FactorStore } from './store.js';
+import type { TrustedDevices } from './trusted-devices.js';
+
+export interface FactorRouteDeps {
+  interactions: Interactions;
+  journey: Journey;
+  accounts: AccountStore;
+  store: FactorStore;
+  throttle: Throttle;
+  trusted: TrustedDevices;
+  envFor: FactorEnvFactory;
+}
+
+export function factorRoutes(d: FactorRouteDeps) {
+  const router = new Router({ prefix: '/interaction/:uid/factor' });
+  const form = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string>;
+
+  async function load(ctx: Context) {
+    const view = await d.interactions.details(ctx);
+    applyUiLocales(ctx, view.params.ui_locales);
+    const s = await d.journey.state(view.uid);
+    const user = s.userId ? await d.accounts.findUser(s.userId) : undefined;
+    if (!user) throw new AppError('interaction_expired', 400, 'start signing in again');
+    return { view, s, user };
+  }
+
+  async function respond(ctx: Context, view: InteractionView, outcome: Outcome, kind?: string) {
+    if (outcome.kind === 'finished') return;
+    if (outcome.kind === 'denied') {
+      return renderPage(ctx, 'error', { title: ctx.state.t('error.title'), message: ctx.state.t(outcome.reason) }, 403);
+    }
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${view.uid}/factor${kind ? `?method=${kind}` : ''}`);
+  }
+
+  async function page(ctx: Context, view: InteractionView, s: JourneyState, user: NonNullable<Awaited<ReturnType<AccountStore['findUser']>>>, extra: { error?: string; method?: string; status?: number } = {}) {
+    const t = ctx.state.t;
+    if (s.recoveryCodes?.length) {
+      return renderPage(ctx, 'recovery-codes', { title: t('factor.recovery_codes_title'), uid: view.uid, codes: s.recoveryCodes });
+    }
+    const outcome = await d.journey.conclude(ctx, view, user, s);
+    if (outcome.kind !== 'second_factor') return respond(ctx, view, outcome);
+    const { decision } = outcome;
+    const env = d.envFor(ctx, view.clientName);
+    const common = { uid: view.uid, appName: view.clientName, trustDays: decision.trustDays, error: extra.error && t(extra.error) };
+    if (decision.enrol) {
+      const factor = factorOf(decision.enrol)!;
+      const v = await factor.startEnrolment!(env, user);
+      return renderPage(ctx, v.template, { ...v.data, ...common, kind: factor.kind, reenrol: decision.reenrol, title: t(`factor.enrol_${factor.kind}_title`), action: `/interaction/${view.uid}/factor/${factor.kind}/enrol` }, extra.status ?? 200);
+    }
+    const kind = extra.method && decision.methods.includes(extra.method) ? extra.method : decision.methods[0];
+    const factor = factorOf(kind)!;
+    const v = await factor.startChallenge(env, user);
+    renderPage(ctx, v.template, {
+      ...v.data, ...common, kind, title: t(`factor.${kind}_title`),
+      action: `/interaction/${view.uid}/factor/${kind}/verify`, others: decision.methods.filter((m) => m !== kind),
+    }, extra.status ?? 200);
+  }
+
+  router.get('/', async (ctx) => {
+    const { view, s, user } = await load(ctx);
+    await page(ctx, view, s, user, { method: typeof ctx.query.method === 'string' ? ctx.query.method : undefined });
+  });
+
+  router.post('/:kind/verify', async (ctx) => {
+    const { view, s, user } = await load(ctx);
+    const factor = factorOf(ctx.params.kind);
+    if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
+    const subject = { emailNorm: `factor:${user.id}`, ip: ctx.ip, knownDevice: false };
+    const wait = await d.throttle.retryAfter(subject);
+    if (wait > 0) {
+      ctx.set('Retry-After', String(wait));
+      return page(ctx, view, s, user, { method: factor.kind, error: 'factor.throttled', status: 429 });
+    }
+    const result = await factor.verifyChallenge(d.envFor(ctx, view.clientName), user, form(ctx));
+    if (!result.ok) {
+      if (!result.pending) {
+        await d.throttle.failure(subject);
+        await d.envFor(ctx).deps.audit(ctx, 'factor.failure', 'failure', user.id, { kind: factor.kind, reason: result.error });
+      }
+      return page(ctx, view, s, user, { method: factor.kind, error: result.error, status: result.pending ? 200 : 400 });
+    }
+    await d.throttle.success(subject);
+    await d.envFor(ctx).deps.audit(ctx, 'factor.success', 'success', user.id, { kind: factor.kind });
+    const next: JourneyState = { ...s, amr: [...new Set([...(s.amr ?? []), ...factor.amr])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }] };
+    await rememberDevice(ctx, user.id);
+    await d.journey.save(view.uid, next);
+    await respond(ctx, view, await d.journey.conclude(ctx, view, user, next));
+  });
+
+  async function rememberDevice(ctx: Context, userId: string) {
+    const days = Number(form(ctx).trust_days);
+    if (form(ctx).trust === 'yes' && Number.isInteger(days) && days > 0 && days <= 365) await d.trusted.trust(ctx, userId, days);
+  }
+
+  router.post('/:kind/enrol', async (ctx) => {
+    const { view, s, user } = await load(ctx);
+    const factor = factorOf(ctx.params.kind);
+    if (!factor?.finishEnrolment) throw new AppError('invalid_request', 400, 'unknown method');
+    const result = await factor.finishEnrolment(d.envFor(ctx, view.clientName), user, form(ctx));
+    if (!result.ok) {
+      await d.envFor(ctx).deps.audit(ctx, 'factor.enrol_failure', 'failure', user.id, { kind: factor.kind });
+      return page(ctx, view, s, user, { error: result.error, status: 400 });
+    }
+    await d.store.clearReenrol(user.id);
+    await rememberDevice(ctx, user.id);
+    await d.envFor(ctx).deps.audit(ctx, 'factor.enrolled', 'success', user.id, { kind: factor.kind });
+    const firstFactor = (await d.store.recoveryCodesLeft(user.id)) === 0;
+    const recoveryCodes = firstFactor ? await issueRecoveryCodes(d.store, user.id) : undefined;
+    const next: JourneyState = {
+      ...s, recoveryCodes, amr: [...new Set([...(s.amr ?? []), ...factor.amr])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }],
+    };
+    await d.journey.save(view.uid, next);
+    if (recoveryCodes) return page(ctx, view, next, user);
+    await respond(ctx, view, await d.journey.conclude(ctx, view, user, next));
+  });
+
+  router.post('/continue', async (ctx) => {
+    const { view, s, user } = await load(ctx);
+    const next = { ...s, recoveryCodes: undefined };
+    await d.journey.save(view.uid, next);
+    await respond(ctx, view, await d.journey.conclude(ctx, view, user, next));
+  });
+
+  router.post('/:kind/resend', async (ctx) => {
+    const { view, s, user } = await load(ctx);
+    const factor = factorOf(ctx.params.kind);
+    if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
+    await factor.startChallenge(d.envFor(ctx, view.clientName), user, true);
+    void s;
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${view.uid}/factor?method=${factor.kind}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+/**
+ * Authenticator app (TOTP, RFC 6238) with otplib. Rules: 30-second steps, one step of clock drift
+ * either side; a code (time step) already accepted is refused, atomically, so a code seen over a
+ * shoulder cannot be replayed; secrets are sealed at rest; enrolment shows a QR code and the secret
+ * for manual entry, and only a correct code confirms it.
+ */
+import { generateSecret, generateURI, verify } from 'otplib';
+import QRCode from 'qrcode';
+import type { Factor, FactorEnv, VerifyResult } from './types.js';
+import type { User } from '../accounts/store.js';
+
+async function check(secret: string, token: string) {
+  if (!/^\d{6}$/.test(token)) return undefined;
+  const result = await verify({ secret, token, epochTolerance: 30 });
+  return result.valid ? (result as { timeStep: number }).timeStep : undefined;
+}
+
+export const totp: Factor = {
+  kind: 'totp',
+  amr: ['otp'],
+  assurance: 'high',
+  enrollable: true,
+
+  async usable(env, user) {
+    return (await env.store.factorsOf(user.id)).filter((f) => f.kind === 'totp' && f.confirmed_at);
+  },
+
+  async startChallenge() {
+    return { template: 'factor-totp', data: {} };
+  },
+
+  async verifyChallenge(env, user, form): Promise<VerifyResult> {
+    const token = String(form.code ?? '').replace(/\s/g, '');
+    for (const f of await this.usable(env, user)) {
+      const step = await check(env.open(f.secret_enc!), token);
+      if (step === undefined) continue;
+      if (!(await env.store.advanceTotpStep(f.id, step))) return { ok: false, error: 'factor.code_used' };
+      return { ok: true, factorId: f.id };
+    }
+    return { ok: false, error: 'factor.code_wrong' };
+  },
+
+  async startEnrolment(env: FactorEnv, user: User) {
+    await env.store.deleteUnconfirmed(user.id, 'totp');
+    const secret = generateSecret();
+    await env.store.insertFactor({ user_id: user.id, kind: 'totp', label: 'Authenticator app', secret_enc: env.seal(secret) });
+    const uri = generateURI({ issuer: new URL(env.issuer).host === 'localhost' ? 'Wayfinder' : `Wayfinder (${new URL(env.issuer).host})`, label: user.email, secret });
+    return { template: 'enrol-totp', data: { qr: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), secret: secret.replace(/(.{4})/g, '$1 ').trim(), uri } };
+  },
+
+  async finishEnrolment(env, user, form): Promise<VerifyResult> {
+    const pending = (await env.store.factorsOf(user.id)).filter((f) => f.kind === 'totp' && !f.confirmed_at).pop();
+    if (!pending) return { ok: false, error: 'factor.enrol_expired' };
+    const step = await check(env.open(pending.secret_enc!), String(form.code ?? '').replace(/\s/g, ''));
+    if (step === undefined) return { ok: false, error: 'factor.code_wrong' };
+    await env.store.confirmFactor(pending.id, { data: { lastStep: step } });
+    return { ok: true, factorId: pending.id };
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * The one small interface every second factor implements (one file per factor, listed in the
+ * exhaustive registry in registry.ts). The journey never knows which factor it is talking to: it
+ * asks the factor to start a challenge or an enrolment, renders the view it names, and passes the
+ * posted form back for verification.
+ */
+import type { Context } from 'koa';
+import type { User } from '../accounts/store.js';
+import type { FactorStore, FactorRow } from './store.js';
+
+export const FACTOR_KINDS = ['totp', 'email', 'recovery'] as const;
+export type FactorKind = (typeof FACTOR_KINDS)[number];
+
+/** What a factor needs from the rest of Wayfinder; built once per request. */
+export interface FactorEnv {
+  ctx: Context;
+  issuer: string;
+  store: FactorStore;
+  seal(plain: string): string;
+  open(sealed: string): string;
+  /** The app the person is signing in to (for push messages), if any. */
+  appName?: string;
+  deps: FactorDeps;
+}
+
+/** Delivery channels and settings, wired in features.ts. */
+export interface FactorDeps {
+  sendEmailCode(user: User, code: string, lang: string): Promise<void>;
+  audit(ctx: Context | undefined, type: string, outcome: 'success' | 'failure' | 'info', userId: string, data?: Record<string, unknown>): Promise<void>;
+}
+
+export interface View { template: string; data: Record<string, unknown> }
+
+export type VerifyResult =
+  | { ok: true; factorId?: string }
+  | { ok: false; error: string; pending?: boolean };
+
+export interface Factor {
+  kind: FactorKind;
+  /** RFC 8176 method references added to `amr` when this factor passes. */
+  amr: string[];
+  /** SMS is low assurance: it cannot satisfy a policy that demands more. */
+  assurance: 'low' | 'high';
+  /** Whether a person can enrol this factor themselves (recovery codes come with the first factor). */
+  enrollable: boolean;
+  /** Enrolled and usable records of this factor for the person. */
+  usable(env: FactorEnv, user: User): Promise<FactorRow[]>;
+  startChallenge(env: FactorEnv, user: User, resend?: boolean): Promise<View>;
+  verifyChallenge(env: FactorEnv, user: User, form: Record<string, string>): Promise<VerifyResult>;
+  startEnrolment?(env: FactorEnv, user: User): Promise<View>;
+  finishEnrolment?(env: FactorEnv, user: User, form: Record<string, string>): Promise<VerifyResult>;
+}
