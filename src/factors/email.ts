@@ -29,6 +29,11 @@ export const email: Factor = {
   },
 
   async startEnrolment(env, user) {
+    // Showing the page again (after a wrong code) does not send another code.
+    const pending = (await env.store.factorsOf(user.id)).find((f) => f.kind === 'email' && !f.confirmed_at);
+    if (pending && await env.store.latestChallenge(user.id, 'email')) {
+      return { template: 'enrol-code', data: { kind: 'email', destination: user.email, limited: false } };
+    }
     await env.store.deleteUnconfirmed(user.id, 'email');
     const factorId = await env.store.insertFactor({ user_id: user.id, kind: 'email', label: user.email });
     const sent = await sendCode(env, user, 'email', LIMIT, (code) => env.deps.sendEmailCode(user, code, env.ctx.state.lang), factorId);
