@@ -12,6 +12,8 @@ import { accountLifecycleRoutes } from './accounts/routes.js';
 import { myAccountRoutes } from './accounts/my-account-routes.js';
 import { demoRoutes } from './bootstrap/demo-routes.js';
 import { factorRoutes } from './factors/routes.js';
+import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js';
+import { createCurrentPerson } from './accounts/current-person.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -19,6 +21,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const secure = issuer.startsWith('https:');
   const minPasswordLength = config.password.minLength;
 
+  const person = createCurrentPerson({ issuer, secure, rememberDays: config.session.rememberDays, sessions: f.sessions, accounts: services.accounts });
   const pages = new Router();
   pages.use(parseBody(config.server.maxBodyBytes));
   pages.use(csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }));
@@ -26,7 +29,8 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     loginRoutes({ interactions: f.interactions, journey: f.journey, secure }),
     factorRoutes({ interactions: f.interactions, journey: f.journey, accounts: services.accounts, store: f.factorStore, throttle: f.throttle, trusted: f.trusted, envFor: f.envFor }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
-    myAccountRoutes({ issuer, secure, rememberDays: config.session.rememberDays, sessions: f.sessions, accounts: services.accounts, lifecycle: f.lifecycle, minPasswordLength }),
+    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [twoStepSection({ store: f.factorStore, trusted: f.trusted })] }),
+    factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
   ]) pages.use(router.routes(), router.allowedMethods());
 
   return [pages, ...(config.demo ? [demoRoutes(issuer)] : [])];

@@ -1,21 +1,16 @@
 /**
- * "My account": profile, password change, active sessions (sign out one or all). The page belongs to
- * Wayfinder's own first-party app `wayfinder-account`: without a session it sends the browser through
- * the ordinary sign-in journey (authorization code + PKCE), so it passes the same policy gate.
- * Each visit extends a "stay signed in" session (sliding lifetime).
+ * "My account": profile, password change, active sessions (sign out one or all), and the sections
+ * other features add (two-step verification, trusted devices). Who is signed in comes from
+ * current-person.ts (which also sends a signed-out browser through the sign-in journey).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
 import { renderPage } from '../http/views.js';
 import type { Sessions } from '../oidc/sessions.js';
 import type { ClientRegistry } from '../clients/registry.js';
-import type { AccountStore } from './store.js';
+import { ACCOUNT_CLIENT_ID, type CurrentPerson, type SignedIn } from './current-person.js';
 import type { Lifecycle } from './lifecycle.js';
-
-export const ACCOUNT_CLIENT_ID = 'wayfinder-account';
-const STATE_COOKIE = 'wf_account_state';
 
 export async function ensureAccountClient(clients: ClientRegistry, issuer: string) {
   await clients.upsert({
@@ -26,66 +21,30 @@ export async function ensureAccountClient(clients: ClientRegistry, issuer: strin
 }
 
 export interface MyAccountDeps {
-  issuer: string;
-  secure: boolean;
-  rememberDays: number;
+  person: CurrentPerson;
   sessions: Sessions;
-  accounts: AccountStore;
   lifecycle: Lifecycle;
   minPasswordLength: number;
+  /** Extra sections of the page (two-step verification, trusted devices), by feature. */
+  sections: Array<(ctx: Context, userId: string) => Promise<Record<string, unknown>>>;
 }
 
 export function myAccountRoutes(d: MyAccountDeps) {
   const router = new Router({ prefix: '/account' });
-  const cookieOpts = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: d.secure, overwrite: true };
+  const signedIn = (ctx: Context) => d.person.signedIn(ctx);
 
-  function startSignIn(ctx: Context) {
-    const state = randomBytes(16).toString('base64url');
-    const verifier = randomBytes(32).toString('base64url');
-    ctx.cookies.set(STATE_COOKIE, state, { ...cookieOpts, maxAge: 3600e3 });
-    const url = new URL('/auth', d.issuer);
-    url.search = new URLSearchParams({
-      client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${d.issuer}/account/callback`, state,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-      ...(ctx.state.lang ? { ui_locales: ctx.state.lang } : {}),
-    }).toString();
-    ctx.redirect(url.toString());
-  }
-
-  /** The signed-in person, or undefined after redirecting to sign-in / throwing for POSTs. */
-  async function signedIn(ctx: Context) {
-    const session = await d.sessions.current(ctx);
-    const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
-    if (!session || !user || user.status !== 'active') {
-      if (ctx.method !== 'GET') throw new AppError('login_required', 401, 'sign in again to continue');
-      startSignIn(ctx);
-      return undefined;
-    }
-    if (!session.transient) {
-      const ttl = d.rememberDays * 86400;
-      await session.save(ttl);
-      ctx.cookies.set('wf_session', session.id, { ...cookieOpts, maxAge: ttl * 1000 });
-    }
-    return { session, user };
-  }
-
-  async function page(ctx: Context, who: NonNullable<Awaited<ReturnType<typeof signedIn>>>, extra: Record<string, unknown> = {}, status = 200) {
+  async function page(ctx: Context, who: SignedIn, extra: Record<string, unknown> = {}, status = 200) {
     const t = ctx.state.t;
     const sessions = await d.sessions.list(who.user.id, who.session.id);
+    const sections = Object.assign({}, ...(await Promise.all(d.sections.map((s) => s(ctx, who.user.id)))));
     renderPage(ctx, 'account', {
-      title: t('account.title'), user: who.user, sessions, minLength: d.minPasswordLength,
+      title: t('account.title'), user: who.user, sessions, minLength: d.minPasswordLength, ...sections,
       fmt: (date: Date | null) => (date ? new Intl.DateTimeFormat(ctx.state.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date) : '—'),
       ...extra,
     }, status);
   }
 
-  router.get('/callback', (ctx) => {
-    const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
-    ctx.cookies.set(STATE_COOKIE, null, cookieOpts);
-    if (!expected || ctx.query.state !== expected) throw new AppError('invalid_state', 400, 'this sign-in link is not valid here; open My account again');
-    if (ctx.query.error) throw new AppError('access_denied', 403, String(ctx.query.error_description ?? ctx.query.error));
-    ctx.redirect('/account');
-  });
+  router.get('/callback', (ctx) => d.person.callback(ctx));
 
   router.get('/', async (ctx) => {
     const who = await signedIn(ctx);

@@ -151,3 +151,24 @@ test('step-up: acr_values asking for multi-factor prompts a signed-in person for
   expect(page.title()).toMatch(/Set up two-step verification/); // no factor yet: enrol, without asking the password again
   expect(page.last.body).not.toContain('name="password"');
 });
+
+test('My account lists factors and trusted devices; adds TOTP with recovery codes; revokes a device', async () => {
+  const s = server.services;
+  await s.users.create({ email: 'xena@solo.test', password: PASSWORD, email_verified: true });
+  const page = new PageClient(server.url);
+  const { interaction } = await start(page);
+  await signInWithPassword(page, interaction, 'xena@solo.test', PASSWORD, { remember: true });
+  await page.get('/account');
+  expect(page.last.body).toMatch(/Two-step verification is off/);
+  await page.get('/account/factors/totp/add');
+  const secret = secretOn(page.last.body);
+  await page.post('/account/factors/totp/add', { code: await codeAt(secret) });
+  expect(page.title()).toMatch(/recovery codes/i);
+  await page.get('/account');
+  expect(page.last.body).toMatch(/Recovery codes left: 10/);
+  expect(page.last.body).toContain('/remove');
+  // Enrolled of their own accord: the next sign-in asks for the code.
+  const p2 = new PageClient(server.url);
+  const next = await start(p2);
+  expect(await signInWithPassword(p2, next.interaction, 'xena@solo.test', PASSWORD)).toContain('/factor');
+});

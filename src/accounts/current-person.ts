@@ -1,0 +1,63 @@
+/**
+ * Who is signed in on this browser, for Wayfinder's own pages (My account). Without a session the
+ * browser goes through the ordinary sign-in journey as Wayfinder's first-party app
+ * `wayfinder-account` (authorization code + PKCE), so it passes the same policy gate as any app.
+ * Each visit extends a "stay signed in" session (sliding lifetime).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import { AppError } from '../lib/errors.js';
+import type { Sessions } from '../oidc/sessions.js';
+import type { AccountStore, User } from './store.js';
+
+export const ACCOUNT_CLIENT_ID = 'wayfinder-account';
+const STATE_COOKIE = 'wf_account_state';
+
+export interface CurrentPersonDeps { issuer: string; secure: boolean; rememberDays: number; sessions: Sessions; accounts: AccountStore }
+export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['current']>>>; user: User };
+
+export function createCurrentPerson(d: CurrentPersonDeps) {
+  const cookieOpts = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: d.secure, overwrite: true };
+
+  function startSignIn(ctx: Context) {
+    const state = randomBytes(16).toString('base64url');
+    const verifier = randomBytes(32).toString('base64url');
+    ctx.cookies.set(STATE_COOKIE, state, { ...cookieOpts, maxAge: 3600e3 });
+    const url = new URL('/auth', d.issuer);
+    url.search = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${d.issuer}/account/callback`, state,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+      ...(ctx.state.lang ? { ui_locales: ctx.state.lang } : {}),
+    }).toString();
+    ctx.redirect(url.toString());
+  }
+
+  return {
+    /** The signed-in person, or undefined after redirecting a GET to sign-in (other methods: 401). */
+    async signedIn(ctx: Context): Promise<SignedIn | undefined> {
+      const session = await d.sessions.current(ctx);
+      const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
+      if (!session || !user || user.status !== 'active') {
+        if (ctx.method !== 'GET') throw new AppError('login_required', 401, 'sign in again to continue');
+        startSignIn(ctx);
+        return undefined;
+      }
+      if (!session.transient) {
+        const ttl = d.rememberDays * 86400;
+        await session.save(ttl);
+        ctx.cookies.set('wf_session', session.id, { ...cookieOpts, maxAge: ttl * 1000 });
+      }
+      return { session, user };
+    },
+
+    /** The return from sign-in: checks the state it sent. */
+    callback(ctx: Context) {
+      const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
+      ctx.cookies.set(STATE_COOKIE, null, cookieOpts);
+      if (!expected || ctx.query.state !== expected) throw new AppError('invalid_state', 400, 'this sign-in link is not valid here; open My account again');
+      if (ctx.query.error) throw new AppError('access_denied', 403, String(ctx.query.error_description ?? ctx.query.error));
+      ctx.redirect('/account');
+    },
+  };
+}
+export type CurrentPerson = ReturnType<typeof createCurrentPerson>;

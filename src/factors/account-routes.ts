@@ -1,0 +1,91 @@
+/**
+ * Two-step verification in My account: the person's factors (add, remove), recovery codes (count,
+ * regenerate — shown once), and trusted devices (list, revoke). Adding a factor runs the factor's own
+ * enrolment; the first factor also issues recovery codes.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { renderPage } from '../http/views.js';
+import { AppError } from '../lib/errors.js';
+import type { CurrentPerson } from '../accounts/current-person.js';
+import type { FactorEnvFactory } from './env.js';
+import { FACTORS, factorOf } from './registry.js';
+import { issueRecoveryCodes } from './recovery.js';
+import type { FactorStore } from './store.js';
+import type { TrustedDevices } from './trusted-devices.js';
+
+export interface FactorAccountDeps { person: CurrentPerson; store: FactorStore; trusted: TrustedDevices; envFor: FactorEnvFactory }
+
+/** The data My account shows for two-step verification. */
+export function twoStepSection(d: Pick<FactorAccountDeps, 'store' | 'trusted'>) {
+  return async (_ctx: Context, userId: string) => ({
+    factors: (await d.store.factorsOf(userId)).filter((f) => f.confirmed_at),
+    enrollable: Object.values(FACTORS).filter((f) => f.enrollable).map((f) => f.kind),
+    recoveryLeft: await d.store.recoveryCodesLeft(userId),
+    trustedDevices: await d.trusted.list(userId),
+  });
+}
+
+export function factorAccountRoutes(d: FactorAccountDeps) {
+  const router = new Router({ prefix: '/account' });
+  const form = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string>;
+  const done = (ctx: Context, what: string) => {
+    ctx.status = 303;
+    ctx.redirect(`/account?done=${what}`);
+  };
+  const enrollable = (kind: string) => {
+    const factor = factorOf(kind);
+    if (!factor?.enrollable || !factor.startEnrolment || !factor.finishEnrolment) throw new AppError('not_found', 404, 'unknown method');
+    return factor;
+  };
+
+  router.get('/factors/:kind/add', async (ctx) => {
+    const who = await d.person.signedIn(ctx);
+    if (!who) return;
+    const factor = enrollable(ctx.params.kind);
+    const v = await factor.startEnrolment!(d.envFor(ctx), who.user);
+    renderPage(ctx, v.template, { ...v.data, kind: factor.kind, title: ctx.state.t(`factor.enrol_${factor.kind}_title`), action: `/account/factors/${factor.kind}/add` });
+  });
+
+  router.post('/factors/:kind/add', async (ctx) => {
+    const who = (await d.person.signedIn(ctx))!;
+    const factor = enrollable(ctx.params.kind);
+    const env = d.envFor(ctx);
+    const result = await factor.finishEnrolment!(env, who.user, form(ctx));
+    if (!result.ok) {
+      const v = await factor.startEnrolment!(env, who.user);
+      return renderPage(ctx, v.template, { ...v.data, kind: factor.kind, title: ctx.state.t(`factor.enrol_${factor.kind}_title`), action: `/account/factors/${factor.kind}/add`, error: ctx.state.t(result.error) }, 400);
+    }
+    await d.store.clearReenrol(who.user.id);
+    await env.deps.audit(ctx, 'factor.enrolled', 'success', who.user.id, { kind: factor.kind, from: 'account' });
+    if ((await d.store.recoveryCodesLeft(who.user.id)) === 0) {
+      const codes = await issueRecoveryCodes(d.store, who.user.id);
+      return renderPage(ctx, 'recovery-codes', { title: ctx.state.t('factor.recovery_codes_title'), codes });
+    }
+    done(ctx, 'factor_added');
+  });
+
+  router.post('/factors/:id/remove', async (ctx) => {
+    const who = (await d.person.signedIn(ctx))!;
+    if (await d.store.deleteFactor(who.user.id, ctx.params.id)) {
+      await d.envFor(ctx).deps.audit(ctx, 'factor.removed', 'info', who.user.id, { factorId: ctx.params.id });
+    }
+    done(ctx, 'factor_removed');
+  });
+
+  router.post('/recovery-codes', async (ctx) => {
+    const who = (await d.person.signedIn(ctx))!;
+    const codes = await issueRecoveryCodes(d.store, who.user.id);
+    await d.envFor(ctx).deps.audit(ctx, 'factor.recovery_codes_regenerated', 'info', who.user.id);
+    renderPage(ctx, 'recovery-codes', { title: ctx.state.t('factor.recovery_codes_title'), codes });
+  });
+
+  router.post('/trusted-devices/:id/revoke', async (ctx) => {
+    const who = (await d.person.signedIn(ctx))!;
+    await d.trusted.revoke(who.user.id, ctx.params.id);
+    await d.envFor(ctx).deps.audit(ctx, 'trusted_device.revoked', 'info', who.user.id, { deviceId: ctx.params.id });
+    done(ctx, 'device_revoked');
+  });
+
+  return router;
+}
