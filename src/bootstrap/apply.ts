@@ -11,6 +11,17 @@ import { ZodError } from 'zod';
 import { AppError } from '../lib/errors.js';
 import type { Services } from '../services.js';
 import { bootstrapSchema, formatIssuePath } from './schema.js';
+import { createFactorStore } from '../factors/store.js';
+import { setTwoStepPolicy } from '../factors/admin.js';
+
+/** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
+async function importTotpSecret(services: Services, email: string, secret: string) {
+  const user = (await services.accounts.findUserByEmail(email))!;
+  const store = createFactorStore(services.db);
+  const existing = (await store.factorsOf(user.id)).filter((f) => f.kind === 'totp' && f.secret_enc);
+  if (existing.some((f) => services.box.open(f.secret_enc!, 'factor-secret') === secret)) return;
+  await store.insertFactor({ user_id: user.id, kind: 'totp', label: 'Authenticator app (imported)', secret_enc: services.box.seal(secret, 'factor-secret'), confirmed: true });
+}
 
 export class BootstrapError extends Error {}
 
@@ -57,6 +68,7 @@ export async function applyBootstrap(services: Services, file: string): Promise<
           await services.users.setPassword(existing, u.password);
         }
       }
+      if (u.totp_secret) await importTotpSecret(services, u.email, u.totp_secret);
       report.users += 1;
     });
   }
@@ -81,6 +93,15 @@ export async function applyBootstrap(services: Services, file: string): Promise<
         if (!user) throw new BootstrapError(`${file}: organizations[${i}].members[${j}].email: no user with this email (add it under users)`);
         await services.orgs.addMember(orgId, user.id, m.role);
       }
+      const factorStore = createFactorStore(services.db);
+      for (const [j, g] of o.groups.entries()) {
+        for (const [k, email] of g.members.entries()) {
+          const user = await services.accounts.findUserByEmail(email);
+          if (!user) throw new BootstrapError(`${file}: organizations[${i}].groups[${j}].members[${k}]: no user with this email (add it under users)`);
+          await factorStore.addGroupMember(orgId, g.name, user.id);
+        }
+      }
+      if (o.two_step) await setTwoStepPolicy(factorStore, orgId, o.two_step);
       report.organizations += 1;
     });
   }

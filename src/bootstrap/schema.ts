@@ -1,12 +1,15 @@
 /** The declarative bootstrap file (IDP_BOOTSTRAP): its shape, with unknown keys refused. */
 import { z } from 'zod';
 import { clientInputSchema, resourceInputSchema } from '../clients/registry.js';
+import { twoStepPolicySchema } from '../factors/admin.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z.array(z.strictObject({
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes'),
     name: z.string().min(1).max(200),
     members: z.array(z.strictObject({ email: z.email(), role: z.enum(['member', 'admin']).default('member') })).default([]),
+    groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(z.email()).default([]) })).default([]),
+    two_step: twoStepPolicySchema.optional(),
   })).default([]),
   users: z.array(z.strictObject({
     email: z.email(),
@@ -17,6 +20,8 @@ export const bootstrapSchema = z.strictObject({
     locale: z.string().max(10).optional(),
     email_verified: z.boolean().default(true),
     status: z.enum(['active', 'disabled']).default('active'),
+    /** An authenticator-app secret carried over from another identity provider (base32). */
+    totp_secret: z.string().regex(/^[A-Z2-7]{16,128}=*$/, 'a base32 TOTP secret').optional(),
   })).default([]),
   clients: z.array(clientInputSchema).default([]),
   resource_servers: z.array(resourceInputSchema).default([]),

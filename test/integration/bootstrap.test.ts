@@ -57,3 +57,24 @@ test.each([
   await expect(applyBootstrap(t.services, f)).rejects.toThrow(BootstrapError);
   await expect(applyBootstrap(t.services, f)).rejects.toThrow(expected);
 });
+
+test('bootstrap imports TOTP secrets once and sets groups and a two-step policy', async () => {
+  const f = file('two-step.yaml', `
+users: [{ email: tom@example.test, password: "correct horse battery staple", totp_secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP }]
+organizations:
+  - slug: acme
+    name: Acme
+    members: [{ email: tom@example.test }]
+    groups: [{ name: finance, members: [tom@example.test] }]
+    two_step: { required: groups, group_names: [finance], primary_method: totp, trusted_device_days: 7 }
+`);
+  await applyBootstrap(t.services, f);
+  await applyBootstrap(t.services, f);
+  const tom = (await t.services.accounts.findUserByEmail('tom@example.test'))!;
+  const factors = await t.db.selectFrom('user_factors').selectAll().where('user_id', '=', tom.id).execute();
+  expect(factors).toHaveLength(1);
+  expect(factors[0].confirmed_at).toBeTruthy();
+  expect(JSON.stringify(factors[0])).not.toContain('JBSWY3DPEHPK3PXP');
+  const policy = await t.db.selectFrom('mfa_policies').selectAll().executeTakeFirstOrThrow();
+  expect(policy).toMatchObject({ required: 'groups', group_names: ['finance'], trusted_device_days: 7 });
+});
