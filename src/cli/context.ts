@@ -4,7 +4,8 @@
  * - stdout carries the plain-text result; logs (JSON) and errors go to stderr;
  * - a person's mistake (bad flag, bad file, unknown user) is one line and exit 1 (usage: exit 2),
  *   never a stack trace; an unexpected error is one line too, with details at LOG_LEVEL=debug;
- * - the database is always closed, and commands other than `migrate` refuse an outdated schema.
+ * - the database is always closed, and commands other than `migrate` refuse an outdated schema;
+ * - every change is recorded in the audit log (`admin.*` events with `via: cli`).
  */
 import type { ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
@@ -32,6 +33,8 @@ export interface Context {
   out(...lines: string[]): void;
   /** A note for the person at the terminal, on stderr. */
   note(line: string): void;
+  /** Records an operator action in the audit log (identifiers only, never a secret). */
+  audit(type: string, ids?: { userId?: string; clientId?: string }, data?: Record<string, unknown>): Promise<void>;
 }
 
 export interface Command {
@@ -64,7 +67,9 @@ export async function withContext(config: Config, command: Command, fn: (ctx: Co
     }
     const services = createServices(database.db, config, log);
     const out = (...lines: string[]) => { for (const l of lines) process.stdout.write(`${l}\n`); };
-    await fn({ config, log, database, services, out, note: (l) => process.stderr.write(`${l}\n`) });
+    const audit: Context['audit'] = (type, ids = {}, data = {}) =>
+      services.audit.record(undefined, { type, outcome: 'success', ...ids, data: { ...data, via: 'cli' } });
+    await fn({ config, log, database, services, out, note: (l) => process.stderr.write(`${l}\n`), audit });
   } finally {
     await database.close();
   }
@@ -87,7 +92,7 @@ const PASSWORD_PROBLEMS: Record<string, (min: number) => string> = {
 };
 
 function zodLine(err: ZodError) {
-  return err.issues.map((i) => `${formatIssuePath(i.path) || '(input)'}: ${i.message}`).join('; ');
+  return err.issues.map((i) => [formatIssuePath(i.path), i.message].filter(Boolean).join(': ')).join('; ');
 }
 
 /** One line for any error, and whether it is a person's mistake (else: unexpected). */

@@ -6,14 +6,17 @@
 export class PageClient {
   private cookies = new Map<string, string>();
   last = { status: 0, url: '', body: '', location: '' as string | null, headers: new Headers() };
+  /** Every Set-Cookie line received, in order (redirects included), with the URL that sent it. */
+  setCookieLog: Array<{ url: string; line: string }> = [];
 
   constructor(readonly base: string, private readonly headers: Record<string, string> = {}) {}
 
   cookie(name: string) { return this.cookies.get(name); }
   setCookieHeaders() { return this.last.headers.getSetCookie(); }
 
-  private store(res: Response) {
+  private store(res: Response, url: string) {
     for (const line of res.headers.getSetCookie()) {
+      this.setCookieLog.push({ url, line });
       const [pair, ...attrs] = line.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
@@ -35,7 +38,7 @@ export class PageClient {
           ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
       },
     });
-    this.store(res);
+    this.store(res, target.toString());
     const body = await res.text();
     this.last = { status: res.status, url: target.toString(), body, location: res.headers.get('location'), headers: res.headers };
     return res;
@@ -73,7 +76,8 @@ export class PageClient {
   }
 
   title(): string {
-    return /<h1[^>]*>([^<]*)<\/h1>/.exec(this.last.body)?.[1] ?? '';
+    const html = /<h1[^>]*>([^<]*)<\/h1>/.exec(this.last.body)?.[1] ?? '';
+    return html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   }
 }
 

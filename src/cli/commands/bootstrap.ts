@@ -9,6 +9,7 @@ export const bootstrapCommands: Command[] = [{
   positionals: ['file'],
   async run(ctx, _values, [file]) {
     const report = await applyBootstrap(ctx.services, file);
+    await ctx.audit('admin.bootstrap_applied', {}, { file, users: report.users, clients: report.clients, resourceServers: report.resourceServers, organizations: report.organizations });
     ctx.out(`applied ${file}: ${report.users} users, ${report.clients} clients, ${report.resourceServers} APIs, ${report.organizations} organizations`);
     const generated = Object.entries(report.generatedSecrets);
     if (generated.length) {

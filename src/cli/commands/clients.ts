@@ -55,6 +55,7 @@ function fromFlags(v: Values): ClientInput {
 async function save(ctx: Context, input: ClientInput) {
   const existed = Boolean(await ctx.services.clients.metadata(input.client_id));
   const { client_id, generatedSecret } = await ctx.services.clients.upsert(input);
+  await ctx.audit(existed ? 'admin.client_updated' : 'admin.client_created', { clientId: client_id }, { generatedSecret: Boolean(generatedSecret) });
   ctx.out(`${existed ? 'updated' : 'created'} client ${client_id}`);
   if (generatedSecret) ctx.out(`  client secret: ${generatedSecret}   (generated; shown only now, give it to the app)`);
 }
@@ -108,6 +109,7 @@ export const clientCommands: Command[] = [
     positionals: ['client_id'],
     async run(ctx, _v, [clientId]) {
       if (!(await ctx.services.clients.remove(clientId))) throw notFound('no_client', `no client with id ${clientId}`);
+      await ctx.audit('admin.client_removed', { clientId });
       ctx.out(`removed client ${clientId}`);
     },
   },

@@ -37,6 +37,7 @@ export const keyCommands: Command[] = [
       const keys = await keyManager(ctx);
       const hadKeys = (await keys.list()).length > 0;
       const promoted = await keys.rotate();
+      await ctx.audit('admin.keys_rotated', {}, { activated: promoted });
       const all = await keys.list();
       ctx.out('New active signing keys:');
       for (const kid of promoted) {

@@ -16,6 +16,7 @@ export const resourceCommands: Command[] = [
         identifier, scopes: list(v, 'scope') ?? [], ...(ttl !== undefined ? { access_token_ttl: Number(ttl) } : {}),
       });
       const saved = await ctx.services.clients.findResource(identifier);
+      await ctx.audit('admin.resource_saved', {}, { identifier });
       ctx.out(`saved API ${identifier} (scopes: ${saved?.scopes.join(' ') || 'none'}; access tokens live ${saved?.access_token_ttl}s)`);
     },
   },

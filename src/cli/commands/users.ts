@@ -25,6 +25,7 @@ export const userCommands: Command[] = [
       const given = str(v, 'password');
       const password = given ?? generatePassword();
       const user = await ctx.services.users.create({ email, name: str(v, 'name') ?? null, password, email_verified: true });
+      await ctx.audit('admin.user_created', { userId: user.id }, { generatedPassword: !given });
       ctx.out(`created user ${user.email} (id ${user.id})`);
       if (!given) ctx.out(`  password: ${password}   (generated; shown only now)`);
     },
@@ -41,6 +42,7 @@ export const userCommands: Command[] = [
       const given = str(v, 'password');
       const password = given ?? generatePassword();
       await ctx.services.users.setPassword(user, password);
+      await ctx.audit('admin.password_set', { userId: user.id }, { generatedPassword: !given });
       ctx.out(`set a new password for ${user.email}`);
       if (!given) ctx.out(`  password: ${password}   (generated; shown only now)`);
     },
