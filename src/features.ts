@@ -19,6 +19,8 @@ import { createFactorStore } from './factors/store.js';
 import { createTrustedDevices } from './factors/trusted-devices.js';
 import { createFactorEnv } from './factors/env.js';
 import { twoStepRule } from './factors/policy.js';
+import { createPushStore } from './factors/push-store.js';
+import { createWebhookTransport } from './notify/push-transport.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -36,6 +38,10 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
       await mailer.send(buildEmail('login_code', pickLanguage([lang]) ?? 'en', user.email, { name: user.name ?? undefined, code, minutes: 10 }));
     },
     audit: (ctx, type, outcome, userId, data) => audit.record(ctx, { type, outcome, userId, data }),
+    push: {
+      store: createPushStore(services.db), transport: createWebhookTransport(config.push.webhookUrl, log),
+      challengeSeconds: config.push.challengeSeconds, longPollSeconds: config.push.longPollSeconds,
+    },
   });
 
   const gate = createGate([accountActiveRule, twoStepRule(factorStore, () => ({ store: factorStore }))]);

@@ -13,6 +13,7 @@ import { myAccountRoutes } from './accounts/my-account-routes.js';
 import { demoRoutes } from './bootstrap/demo-routes.js';
 import { factorRoutes } from './factors/routes.js';
 import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js';
+import { pushDeviceRoutes } from './factors/push-device-routes.js';
 import { createCurrentPerson } from './accounts/current-person.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
@@ -33,5 +34,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
   ]) pages.use(router.routes(), router.allowedMethods());
 
-  return [pages, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // Machine endpoints for paired push devices: their own router (JSON, signatures, no CSRF).
+  const pushDevices = pushDeviceRoutes({ envFor: f.envFor, maxBodyBytes: config.server.maxBodyBytes });
+  return [pages, pushDevices, ...(config.demo ? [demoRoutes(issuer)] : [])];
 }

@@ -35,6 +35,7 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['DEMO', ['demo'], 'bool'],
   ['SMTP_URL', ['smtp', 'url'], 'string'],
   ['MAIL_FROM', ['smtp', 'from'], 'string'],
+  ['PUSH_WEBHOOK_URL', ['push', 'webhookUrl'], 'string'],
   ['LOG_LEVEL', ['log', 'level'], 'string'],
   ['SIGNING_ALG', ['oidc', 'defaultSigningAlg'], 'string'],
 ];

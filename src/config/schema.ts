@@ -59,6 +59,15 @@ export const configSchema = z.strictObject({
     maxDelaySeconds: z.number().int().min(1),
     windowSeconds: seconds,
   }),
+  /** Push approval (src/factors/push*.ts). Defaults apply when the section is left out. */
+  push: z.strictObject({
+    /** How long a sign-in request waits for the device's answer. */
+    challengeSeconds: z.number().int().min(1).max(600).default(120),
+    /** How long a device's GET …/next is held open before answering 204 (keep under proxy timeouts). */
+    longPollSeconds: z.number().int().min(1).max(55).default(25),
+    /** Gateway that relays "a request is waiting" notices to phones (APNs/FCM); devices long-poll without it. */
+    webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+  }).default({ challengeSeconds: 120, longPollSeconds: 25 }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,11 +6,13 @@ import type { Factor, FactorKind } from './types.js';
 import { totp } from './totp.js';
 import { email } from './email.js';
 import { recovery } from './recovery.js';
+import { push } from './push.js';
 
 export const FACTORS = {
   totp,
   email,
   recovery,
+  push,
 } satisfies Record<FactorKind, Factor>;
 
 export function factorOf(kind: string): Factor | undefined {

@@ -81,7 +81,8 @@ export function factorRoutes(d: FactorRouteDeps) {
     await page(ctx, view, s, user, { method: typeof ctx.query.method === 'string' ? ctx.query.method : undefined });
   });
 
-  router.post('/:kind/verify', async (ctx) => {
+  /** Checks a factor's answer: the posted form, or (a pollable factor) the query of its waiting page's refresh. */
+  async function verify(ctx: Context, fields: Record<string, string>) {
     const { view, s, user } = await load(ctx);
     const factor = factorOf(ctx.params.kind);
     if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
@@ -91,7 +92,7 @@ export function factorRoutes(d: FactorRouteDeps) {
       ctx.set('Retry-After', String(wait));
       return page(ctx, view, s, user, { method: factor.kind, error: 'factor.throttled', status: 429 });
     }
-    const result = await factor.verifyChallenge(d.envFor(ctx, view.clientName), user, form(ctx));
+    const result = await factor.verifyChallenge(d.envFor(ctx, view.clientName), user, fields);
     if (!result.ok) {
       if (!result.pending) {
         await d.throttle.failure(subject);
@@ -102,14 +103,26 @@ export function factorRoutes(d: FactorRouteDeps) {
     await d.throttle.success(subject);
     await d.envFor(ctx).deps.audit(ctx, 'factor.success', 'success', user.id, { kind: factor.kind });
     const next: JourneyState = { ...s, amr: [...new Set([...(s.amr ?? []), ...factor.amr])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }] };
-    await rememberDevice(ctx, user.id);
+    await rememberDevice(ctx, user.id, fields);
     await d.journey.save(view.uid, next);
     await respond(ctx, view, await d.journey.conclude(ctx, view, user, next));
+  }
+
+  router.post('/:kind/verify', (ctx) => verify(ctx, form(ctx)));
+  // A factor answered away from the page (push approval on a device): its waiting page refreshes
+  // itself to this address, which runs the same check. Other factors go back to their page.
+  router.get('/:kind/verify', async (ctx) => {
+    if (factorOf(ctx.params.kind)?.pollable) {
+      return verify(ctx, Object.fromEntries(Object.entries(ctx.query).filter((e): e is [string, string] => typeof e[1] === 'string')));
+    }
+    const { view } = await load(ctx);
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${view.uid}/factor`);
   });
 
-  async function rememberDevice(ctx: Context, userId: string) {
-    const days = Number(form(ctx).trust_days);
-    if (form(ctx).trust === 'yes' && Number.isInteger(days) && days > 0 && days <= 365) await d.trusted.trust(ctx, userId, days);
+  async function rememberDevice(ctx: Context, userId: string, fields = form(ctx)) {
+    const days = Number(fields.trust_days);
+    if (fields.trust === 'yes' && Number.isInteger(days) && days > 0 && days <= 365) await d.trusted.trust(ctx, userId, days);
   }
 
   router.post('/:kind/enrol', async (ctx) => {

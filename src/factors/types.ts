@@ -7,8 +7,9 @@
 import type { Context } from 'koa';
 import type { User } from '../accounts/store.js';
 import type { FactorStore, FactorRow } from './store.js';
+import type { PushDeps } from './push-challenges.js';
 
-export const FACTOR_KINDS = ['totp', 'email', 'recovery'] as const;
+export const FACTOR_KINDS = ['totp', 'email', 'recovery', 'push'] as const;
 export type FactorKind = (typeof FACTOR_KINDS)[number];
 
 /** What a factor needs from the rest of Wayfinder; built once per request. */
@@ -27,6 +28,8 @@ export interface FactorEnv {
 export interface FactorDeps {
   sendEmailCode(user: User, code: string, lang: string): Promise<void>;
   audit(ctx: Context | undefined, type: string, outcome: 'success' | 'failure' | 'info', userId: string, data?: Record<string, unknown>): Promise<void>;
+  /** Push approval: its store, delivery transport and timings. */
+  push: PushDeps;
 }
 
 export interface View { template: string; data: Record<string, unknown> }
@@ -43,6 +46,8 @@ export interface Factor {
   assurance: 'low' | 'high';
   /** Whether a person can enrol this factor themselves (recovery codes come with the first factor). */
   enrollable: boolean;
+  /** Whether its challenge is answered away from the page (push): the page then polls GET …/:kind/verify. */
+  pollable?: boolean;
   /** Enrolled and usable records of this factor for the person. */
   usable(env: FactorEnv, user: User): Promise<FactorRow[]>;
   startChallenge(env: FactorEnv, user: User, resend?: boolean): Promise<View>;
