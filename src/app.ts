@@ -16,6 +16,9 @@ import { opsRoutes } from './ops/routes.js';
 import { featureRoutes } from './routes.js';
 import type { Features } from './features.js';
 
+/** oidc-provider's JSON endpoints (see its `routes` defaults); none of ours shares these paths. */
+const PROVIDER_API = new Set(['/token', '/jwks', '/me', '/token/introspection', '/token/revocation', '/device/auth', '/.well-known/openid-configuration']);
+
 export interface AppDeps {
   services: Services;
   oidc: Oidc;
@@ -44,6 +47,8 @@ export function createApp(deps: AppDeps) {
   app.use(i18nMiddleware);
   app.use(errorMiddleware);
 
+  // oidc-provider's machine endpoints go straight to it: no page router needs to look at them.
+  app.use((ctx, next) => (PROVIDER_API.has(ctx.path) ? oidc.middleware(ctx, next) : next()));
   const routers: Router[] = [assetRoutes(), opsRoutes({ db: services.db, metrics, isShuttingDown }), ...featureRoutes(services, deps.features)];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(oidc.middleware);

@@ -3,9 +3,13 @@
  * server itself (no npx/tsx wrapper) and /proc/<pid>/status measures the real process. Every child is
  * remembered and stopped on exit, on a signal and on failure.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface Child {
   name: string;
@@ -19,8 +23,9 @@ export interface Child {
 const children = new Set<Child>();
 process.on('exit', () => { for (const c of children) c.proc.kill('SIGKILL'); });
 
+/** Starts `entry` (a path from the repository root) under tsx. */
 export function startNode(name: string, entry: string, env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Child {
-  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (!proc.pid) throw new Error(`${name}: could not start`);
   const lines: string[] = [];
   const keep = (chunk: Buffer) => { lines.push(...chunk.toString().split('\n').filter(Boolean)); lines.splice(0, Math.max(0, lines.length - 30)); };
@@ -66,10 +71,21 @@ export function memoryMb(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+const ticksPerSecond = (() => { try { return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100; } catch { return 100; } })();
+
+/** CPU time (user + system, all threads) a process has used so far, in ms, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
 /** Samples VmRSS every `everyMs` until stopped; returns the highest value seen. */
 export function sampleRss(pid: number, everyMs = 100) {
-  let peak = memoryMb(pid).rss;
-  const timer = setInterval(() => { try { peak = Math.max(peak, memoryMb(pid).rss); } catch { /* exited */ } }, everyMs);
+  let peak = 0;
+  const sample = () => { try { peak = Math.max(peak, memoryMb(pid).rss); } catch { /* exited: the load run reports it */ } };
+  sample();
+  const timer = setInterval(sample, everyMs).unref();
   return { stop: () => { clearInterval(timer); return peak; } };
 }
 

@@ -43,19 +43,23 @@ export function pickLanguage(candidates: Array<string | undefined>): Language | 
   return undefined;
 }
 
-/** Chooses the language for this request (ctx.state.lang, ctx.state.t). */
+/**
+ * Chooses the language for this request (ctx.state.lang, ctx.state.t), on first use only: machine
+ * endpoints (token, JWKS) never pay for it.
+ */
 export async function i18nMiddleware(ctx: Context, next: Next) {
   const chosen = typeof ctx.query.lang === 'string' ? pickLanguage([ctx.query.lang]) : undefined;
   if (chosen) ctx.cookies.set(COOKIE, chosen, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86400e3, signed: false, overwrite: true });
-  const fromCookie = pickLanguage([ctx.cookies.get(COOKIE, { signed: false })]);
-  const accepted = pickLanguage(ctx.acceptsLanguages());
-  setLanguage(ctx, chosen ?? fromCookie ?? accepted ?? 'en');
+  let lang: Language | undefined;
+  const decide = () => (lang ??= chosen ?? pickLanguage([ctx.cookies.get(COOKIE, { signed: false })]) ?? pickLanguage(ctx.acceptsLanguages()) ?? 'en');
+  Object.defineProperty(ctx.state, 'lang', { configurable: true, enumerable: true, get: decide, set: (v: Language) => setLanguage(ctx, v) });
+  Object.defineProperty(ctx.state, 't', { configurable: true, enumerable: true, get: () => translator(decide()) });
   await next();
 }
 
 export function setLanguage(ctx: Context, lang: Language) {
-  ctx.state.lang = lang;
-  ctx.state.t = translator(lang);
+  Object.defineProperty(ctx.state, 'lang', { configurable: true, enumerable: true, writable: true, value: lang });
+  Object.defineProperty(ctx.state, 't', { configurable: true, enumerable: true, writable: true, value: translator(lang) });
 }
 
 /** ui_locales from an authorization request wins over everything but an explicit choice now. */

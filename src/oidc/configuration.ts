@@ -94,6 +94,8 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts }:
     acrValues: [ACR.password, ACR.mfa],
     scopes: ['openid', 'email', 'profile', 'offline_access'],
     responseTypes: ['code', 'none'],
+    // domain_hint: a company's verified domain routes the sign-in to its identity provider at once.
+    extraParams: ['domain_hint'],
     conformIdTokenClaims: true,
     async findAccount(_ctx, sub) {
       const user = await accounts.findUser(sub);
@@ -118,9 +120,10 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts }:
       return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
     },
     ttl: {
-      AccessToken: config.oidc.accessTokenTtl,
+      // A registered API's own lifetime wins (resource indicators); otherwise the configured default.
+      AccessToken: (_ctx, token) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
       AuthorizationCode: 60,
-      ClientCredentials: config.oidc.accessTokenTtl,
+      ClientCredentials: (_ctx, token) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
       DeviceCode: 600,
       IdToken: config.oidc.idTokenTtl,
       Interaction: config.oidc.interactionTtl,

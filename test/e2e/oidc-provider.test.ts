@@ -43,6 +43,9 @@ test('client credentials gives an ES256 JWT access token for a registered API', 
   expect(protectedHeader.alg).toBe('ES256');
   expect(payload.client_id).toBe('svc');
   expect(payload.scope).toBe('read');
+  // Regression: the API's own access_token_ttl (600 s) wins over the default (3600 s).
+  expect(payload.exp! - payload.iat!).toBe(600);
+  expect(tokens.expires_in).toBe(600);
 });
 
 test('an unknown resource is invalid_target, a wrong secret is invalid_client', async () => {
