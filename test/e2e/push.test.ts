@@ -2,7 +2,8 @@
  * Push approval end to end, with the reference authenticator running as its own process against a
  * real Wayfinder: pairing through the enrolment page (QR link, fingerprint, confirm), right number →
  * signed in (amr pwd+swk+mfa), wrong number → denied and audited as possible push fatigue, timeout →
- * denied, repeated pushes rate-limited, and forged or stale device signatures refused (regression).
+ * denied, repeated pushes rate-limited, forged or stale device signatures refused (regression), and
+ * pairing from My account, where a device someone else paired first is caught and thrown away.
  * Pages are walked the way a browser without JavaScript does: following their meta refresh.
  */
 import http from 'node:http';
@@ -168,6 +169,36 @@ describe('with the default two-minute requests', () => {
     expect(other.page.last.body).toContain('sent several requests already');
     expect(await challengesOf(server, who.id)).toHaveLength(3);
     expect((await auditOf(server, who.id, 'factor.push_refused')).map((e) => e.data)).toContainEqual({ reason: 'rate' });
+  });
+
+  test('from My account: a device someone else paired first is thrown away; the person pairs theirs and is asked for a push', async () => {
+    const email = `own.${Date.now().toString(36)}@solo.test`;
+    await server.services.users.create({ email, password: PASSWORD, email_verified: true });
+    const page = new PageClient(server.url);
+    await signInWithPassword(page, await page.get('/account'), email, PASSWORD);
+    await page.get('/account/factors/push/add');
+    expect(refreshOf(page.last.body)).toBe('/account/factors/push/add');
+    const linkOn = () => unescape(/id="pairing-link">([^<]+)</.exec(page.last.body)![1]);
+    const [intruder, stateFile] = [tempStateFile(), tempStateFile()];
+    const first = linkOn();
+    expect((await runAuthenticator(['pair', first, '--name', 'Not mine', '--state', intruder])).code).toBe(0);
+    await page.get('/account/factors/push/add');
+    expect(page.last.body).toContain('Paired with “Not mine”');
+    await page.post('/account/factors/push/add', { restart: 'yes' }); // "That's not my device — start again"
+    expect(page.last.body).toContain('Pairing cancelled');
+    expect(linkOn()).not.toBe(first);
+    const refused = await runAuthenticator(['deny', '--wait', '1', '--state', intruder]);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('unknown_device')]);
+
+    expect((await runAuthenticator(['pair', linkOn(), '--name', 'Own phone', '--state', stateFile])).code).toBe(0);
+    await page.get('/account/factors/push/add');
+    expect(page.last.body).toContain('Paired with “Own phone”');
+    await page.post('/account/factors/push/add', {});
+    expect(page.title()).toMatch(/recovery codes/i);
+
+    const { page: next } = await signIn(server, email);
+    expect(next.title()).toBe('Approve the sign-in on your phone');
+    expect((await runAuthenticator(['approve', '--pick', String(numberOn(next.last.body)), '--state', stateFile])).code).toBe(0);
   });
 
   test('forged, tampered and stale device signatures are refused (regression)', async () => {
