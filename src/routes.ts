@@ -30,7 +30,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     loginRoutes({ interactions: f.interactions, journey: f.journey, secure }),
     factorRoutes({ interactions: f.interactions, journey: f.journey, accounts: services.accounts, store: f.factorStore, throttle: f.throttle, trusted: f.trusted, envFor: f.envFor }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
-    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [twoStepSection({ store: f.factorStore, trusted: f.trusted })] }),
+    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })] }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
   ]) pages.use(router.routes(), router.allowedMethods());
 

@@ -17,10 +17,10 @@ import type { TrustedDevices } from './trusted-devices.js';
 export interface FactorAccountDeps { person: CurrentPerson; store: FactorStore; trusted: TrustedDevices; envFor: FactorEnvFactory }
 
 /** The data My account shows for two-step verification. */
-export function twoStepSection(d: Pick<FactorAccountDeps, 'store' | 'trusted'>) {
-  return async (_ctx: Context, userId: string) => ({
+export function twoStepSection(d: Pick<FactorAccountDeps, 'store' | 'trusted' | 'envFor'>) {
+  return async (ctx: Context, userId: string) => ({
     factors: (await d.store.factorsOf(userId)).filter((f) => f.confirmed_at),
-    enrollable: Object.values(FACTORS).filter((f) => f.enrollable).map((f) => f.kind),
+    enrollable: Object.values(FACTORS).filter((f) => f.enrollable && (f.available?.(d.envFor(ctx).deps) ?? true)).map((f) => f.kind),
     recoveryLeft: await d.store.recoveryCodesLeft(userId),
     trustedDevices: await d.trusted.list(userId),
   });
@@ -33,28 +33,29 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
     ctx.status = 303;
     ctx.redirect(`/account?done=${what}`);
   };
-  const enrollable = (kind: string) => {
+  const enrollable = (kind: string, ctx: Context) => {
     const factor = factorOf(kind);
-    if (!factor?.enrollable || !factor.startEnrolment || !factor.finishEnrolment) throw new AppError('not_found', 404, 'unknown method');
+    if (!factor?.enrollable || !factor.startEnrolment || !factor.finishEnrolment || !(factor.available?.(d.envFor(ctx).deps) ?? true)) throw new AppError('not_found', 404, 'unknown method');
     return factor;
   };
 
   router.get('/factors/:kind/add', async (ctx) => {
     const who = await d.person.signedIn(ctx);
     if (!who) return;
-    const factor = enrollable(ctx.params.kind);
+    const factor = enrollable(ctx.params.kind, ctx);
     const v = await factor.startEnrolment!(d.envFor(ctx), who.user);
     renderPage(ctx, v.template, { ...v.data, kind: factor.kind, title: ctx.state.t(`factor.enrol_${factor.kind}_title`), action: `/account/factors/${factor.kind}/add` });
   });
 
   router.post('/factors/:kind/add', async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
-    const factor = enrollable(ctx.params.kind);
+    const factor = enrollable(ctx.params.kind, ctx);
     const env = d.envFor(ctx);
     const result = await factor.finishEnrolment!(env, who.user, form(ctx));
     if (!result.ok) {
       const v = await factor.startEnrolment!(env, who.user);
-      return renderPage(ctx, v.template, { ...v.data, kind: factor.kind, title: ctx.state.t(`factor.enrol_${factor.kind}_title`), action: `/account/factors/${factor.kind}/add`, error: ctx.state.t(result.error) }, 400);
+      // `pending`: a step of a multi-step enrolment passed (SMS: the code was sent), not a failure.
+      return renderPage(ctx, v.template, { ...v.data, kind: factor.kind, title: ctx.state.t(`factor.enrol_${factor.kind}_title`), action: `/account/factors/${factor.kind}/add`, error: result.error ? ctx.state.t(result.error) : undefined }, result.pending ? 200 : 400);
     }
     await d.store.clearReenrol(who.user.id);
     await env.deps.audit(ctx, 'factor.enrolled', 'success', who.user.id, { kind: factor.kind, from: 'account' });

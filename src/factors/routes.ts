@@ -2,6 +2,8 @@
  * Second-factor pages inside a sign-in (/interaction/:uid/factor): the challenge of an enrolled
  * factor (with the others to switch to), enrolment when policy requires a factor the person lacks,
  * recovery codes shown once after a first enrolment, and "don't ask again on this device".
+ * Enrolment happens only while the gate asks for it, in the policy's primary method or another
+ * method strong enough for the policy (a person can choose).
  * Only a journey whose first step passed (userId set) reaches these pages; wrong codes are
  * throttled like passwords; the gate is asked again after every factor, and only it finishes.
  */
@@ -15,10 +17,11 @@ import type { Interactions, InteractionView } from '../oidc/interactions.js';
 import type { Journey, JourneyState, Outcome } from '../login/journey.js';
 import type { Throttle } from '../login/throttle.js';
 import type { FactorEnvFactory } from './env.js';
-import { factorOf } from './registry.js';
+import { FACTORS, factorOf } from './registry.js';
 import { issueRecoveryCodes } from './recovery.js';
 import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
+import type { FactorEnv } from './types.js';
 
 export interface FactorRouteDeps {
   interactions: Interactions;
@@ -28,6 +31,16 @@ export interface FactorRouteDeps {
   throttle: Throttle;
   trusted: TrustedDevices;
   envFor: FactorEnvFactory;
+}
+
+type SecondFactor = Extract<Outcome, { kind: 'second_factor' }>['decision'];
+
+/** Methods a person may set up when the gate asks for enrolment: the policy's primary first, then any other strong enough. */
+export function enrolChoices(decision: SecondFactor, env: FactorEnv): string[] {
+  if (!decision.enrol) return [];
+  const others = Object.values(FACTORS).filter((f) => f.enrollable && f.startEnrolment && f.kind !== decision.enrol
+    && (decision.minAssurance === 'low' || f.assurance === 'high') && (f.available?.(env.deps) ?? true)).map((f) => f.kind);
+  return [decision.enrol, ...others];
 }
 
 export function factorRoutes(d: FactorRouteDeps) {
@@ -52,7 +65,7 @@ export function factorRoutes(d: FactorRouteDeps) {
     ctx.redirect(`/interaction/${view.uid}/factor${kind ? `?method=${kind}` : ''}`);
   }
 
-  async function page(ctx: Context, view: InteractionView, s: JourneyState, user: NonNullable<Awaited<ReturnType<AccountStore['findUser']>>>, extra: { error?: string; method?: string; status?: number } = {}) {
+  async function page(ctx: Context, view: InteractionView, s: JourneyState, user: NonNullable<Awaited<ReturnType<AccountStore['findUser']>>>, extra: { error?: string; method?: string; status?: number; notice?: string } = {}) {
     const t = ctx.state.t;
     if (s.recoveryCodes?.length) {
       return renderPage(ctx, 'recovery-codes', { title: t('factor.recovery_codes_title'), uid: view.uid, codes: s.recoveryCodes });
@@ -63,22 +76,28 @@ export function factorRoutes(d: FactorRouteDeps) {
     const env = d.envFor(ctx, view.clientName);
     const common = { uid: view.uid, appName: view.clientName, trustDays: decision.trustDays, error: extra.error && t(extra.error) };
     if (decision.enrol) {
-      const factor = factorOf(decision.enrol)!;
+      const choices = enrolChoices(decision, env);
+      const factor = factorOf(extra.method && choices.includes(extra.method) ? extra.method : decision.enrol)!;
       const v = await factor.startEnrolment!(env, user);
-      return renderPage(ctx, v.template, { ...v.data, ...common, kind: factor.kind, reenrol: decision.reenrol, title: t(`factor.enrol_${factor.kind}_title`), action: `/interaction/${view.uid}/factor/${factor.kind}/enrol` }, extra.status ?? 200);
+      return renderPage(ctx, v.template, {
+        ...v.data, ...common, kind: factor.kind, reenrol: decision.reenrol, title: t(`factor.enrol_${factor.kind}_title`),
+        action: `/interaction/${view.uid}/factor/${factor.kind}/enrol`, enrolOthers: choices.filter((k) => k !== factor.kind),
+      }, extra.status ?? 200);
     }
     const kind = extra.method && decision.methods.includes(extra.method) ? extra.method : decision.methods[0];
     const factor = factorOf(kind)!;
     const v = await factor.startChallenge(env, user);
+    const notice = extra.notice === 'limited' ? { limited: true } : extra.notice === 'failed' ? { sendFailed: true } : {};
     renderPage(ctx, v.template, {
-      ...v.data, ...common, kind, title: t(`factor.${kind}_title`),
+      ...v.data, ...notice, ...common, kind, title: t(`factor.${kind}_title`),
       action: `/interaction/${view.uid}/factor/${kind}/verify`, others: decision.methods.filter((m) => m !== kind),
     }, extra.status ?? 200);
   }
 
   router.get('/', async (ctx) => {
     const { view, s, user } = await load(ctx);
-    await page(ctx, view, s, user, { method: typeof ctx.query.method === 'string' ? ctx.query.method : undefined });
+    const query = (name: string) => (typeof ctx.query[name] === 'string' ? ctx.query[name] as string : undefined);
+    await page(ctx, view, s, user, { method: query('method'), notice: query('notice') });
   });
 
   /** Checks a factor's answer: the posted form, or (a pollable factor) the query of its waiting page's refresh. */
@@ -102,7 +121,7 @@ export function factorRoutes(d: FactorRouteDeps) {
     }
     await d.throttle.success(subject);
     await d.envFor(ctx).deps.audit(ctx, 'factor.success', 'success', user.id, { kind: factor.kind });
-    const next: JourneyState = { ...s, amr: [...new Set([...(s.amr ?? []), ...factor.amr])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }] };
+    const next: JourneyState = { ...s, amr: [...new Set([...(s.amr ?? []), ...(result.amr ?? factor.amr)])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }] };
     await rememberDevice(ctx, user.id, fields);
     await d.journey.save(view.uid, next);
     await respond(ctx, view, await d.journey.conclude(ctx, view, user, next));
@@ -129,10 +148,16 @@ export function factorRoutes(d: FactorRouteDeps) {
     const { view, s, user } = await load(ctx);
     const factor = factorOf(ctx.params.kind);
     if (!factor?.finishEnrolment) throw new AppError('invalid_request', 400, 'unknown method');
+    // Only while the gate asks for enrolment, and only a method it accepts: a password alone must not
+    // let anyone add a factor that would then stand in for the one already enrolled.
+    const asked = await d.journey.conclude(ctx, view, user, s);
+    if (asked.kind !== 'second_factor') return respond(ctx, view, asked);
+    if (!enrolChoices(asked.decision, d.envFor(ctx)).includes(factor.kind)) throw new AppError('invalid_request', 400, 'this method cannot be set up now');
     const result = await factor.finishEnrolment(d.envFor(ctx, view.clientName), user, form(ctx));
     if (!result.ok) {
+      if (result.pending) return page(ctx, view, s, user, { method: factor.kind, error: result.error || undefined });
       await d.envFor(ctx).deps.audit(ctx, 'factor.enrol_failure', 'failure', user.id, { kind: factor.kind });
-      return page(ctx, view, s, user, { error: result.error, status: 400 });
+      return page(ctx, view, s, user, { method: factor.kind, error: result.error, status: 400 });
     }
     await d.store.clearReenrol(user.id);
     await rememberDevice(ctx, user.id);
@@ -140,7 +165,7 @@ export function factorRoutes(d: FactorRouteDeps) {
     const firstFactor = (await d.store.recoveryCodesLeft(user.id)) === 0;
     const recoveryCodes = firstFactor ? await issueRecoveryCodes(d.store, user.id) : undefined;
     const next: JourneyState = {
-      ...s, recoveryCodes, amr: [...new Set([...(s.amr ?? []), ...factor.amr])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }],
+      ...s, recoveryCodes, amr: [...new Set([...(s.amr ?? []), ...(result.amr ?? factor.amr)])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }],
     };
     await d.journey.save(view.uid, next);
     if (recoveryCodes) return page(ctx, view, next, user);
@@ -158,10 +183,14 @@ export function factorRoutes(d: FactorRouteDeps) {
     const { view, s, user } = await load(ctx);
     const factor = factorOf(ctx.params.kind);
     if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
-    await factor.startChallenge(d.envFor(ctx, view.clientName), user, true);
-    void s;
+    // Only a method the gate offers now: no texts or mails through a factor that would not count.
+    const asked = await d.journey.conclude(ctx, view, user, s);
+    if (asked.kind !== 'second_factor') return respond(ctx, view, asked);
+    if (!asked.decision.methods.includes(factor.kind)) throw new AppError('invalid_request', 400, 'this method is not offered now');
+    const v = await factor.startChallenge(d.envFor(ctx, view.clientName), user, true);
+    const notice = v.data.limited ? '&notice=limited' : v.data.sendFailed ? '&notice=failed' : '';
     ctx.status = 303;
-    ctx.redirect(`/interaction/${view.uid}/factor?method=${factor.kind}`);
+    ctx.redirect(`/interaction/${view.uid}/factor?method=${factor.kind}${notice}`);
   });
 
   return router;

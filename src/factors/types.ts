@@ -35,7 +35,8 @@ export interface FactorDeps {
 export interface View { template: string; data: Record<string, unknown> }
 
 export type VerifyResult =
-  | { ok: true; factorId?: string }
+  /** `amr`, when given, replaces the factor's default methods (e.g. a passkey synced between devices is 'swk'). */
+  | { ok: true; factorId?: string; amr?: string[] }
   | { ok: false; error: string; pending?: boolean };
 
 export interface Factor {
@@ -48,6 +49,8 @@ export interface Factor {
   enrollable: boolean;
   /** Whether its challenge is answered away from the page (push): the page then polls GET …/:kind/verify. */
   pollable?: boolean;
+  /** Whether this server can offer the factor at all (SMS needs a provider); absent means always. */
+  available?(deps: FactorDeps): boolean;
   /** Enrolled and usable records of this factor for the person. */
   usable(env: FactorEnv, user: User): Promise<FactorRow[]>;
   startChallenge(env: FactorEnv, user: User, resend?: boolean): Promise<View>;

@@ -53,7 +53,10 @@ export function createGate(rules: GateRule[]) {
         if (decision) return decision;
       }
       const multi = auth.factors.length > 0 || new Set(auth.amr.filter((m) => m !== 'mfa')).size > 1;
-      return { kind: 'allow', amr: multi ? [...auth.amr, 'mfa'] : auth.amr, acr: multi ? ACR.mfa : ACR.password };
+      // amr says what happened ('mfa': more than one factor); acr says what it is worth. A sign-in whose
+      // only second factor is low assurance (SMS) cannot satisfy a step-up to ACR.mfa, so it never claims it.
+      const weakOnly = auth.factors.length > 0 && auth.factors.every((f) => f.assurance === 'low');
+      return { kind: 'allow', amr: multi ? [...auth.amr, 'mfa'] : auth.amr, acr: multi && !weakOnly ? ACR.mfa : ACR.password };
     },
   };
 }
