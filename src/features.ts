@@ -19,6 +19,7 @@ import { createFactorStore } from './factors/store.js';
 import { createTrustedDevices } from './factors/trusted-devices.js';
 import { createFactorEnv } from './factors/env.js';
 import { twoStepRule } from './factors/policy.js';
+import { createSmsSender, smsCodeText } from './notify/sms.js';
 import { createPushStore } from './factors/push-store.js';
 import { createWebhookTransport } from './notify/push-transport.js';
 
@@ -33,7 +34,10 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
 
   const factorStore = createFactorStore(services.db);
   const trusted = createTrustedDevices(factorStore, issuer.startsWith('https:'));
+  const smsSender = createSmsSender(config, log);
   const envFor = createFactorEnv(issuer, factorStore, services.box, {
+    sendSmsCode: smsSender && ((to, code, lang) => smsSender.send(to, smsCodeText(pickLanguage([lang]) ?? 'en', code, issuer))),
+    smsDailyCap: config.sms.dailyCap,
     async sendEmailCode(user, code, lang) {
       await mailer.send(buildEmail('login_code', pickLanguage([lang]) ?? 'en', user.email, { name: user.name ?? undefined, code, minutes: 10 }));
     },

@@ -3,6 +3,8 @@
  * variables. This is the only module that reads process.env. Rules:
  * - invalid configuration fails with a readable list of what is wrong (never a stack trace);
  * - production refuses to start without COOKIE_KEYS and ENCRYPTION_KEY and names the missing one;
+ * - secrets that come only from the environment (TWILIO_AUTH_TOKEN) are refused in files, and the
+ *   development SMS adapter (which logs codes) is refused in production;
  * - development and test generate the secrets once, keep them in the data directory, and warn.
  */
 import { randomBytes } from 'node:crypto';
@@ -35,6 +37,12 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['DEMO', ['demo'], 'bool'],
   ['SMTP_URL', ['smtp', 'url'], 'string'],
   ['MAIL_FROM', ['smtp', 'from'], 'string'],
+  ['SMS_PROVIDER', ['sms', 'provider'], 'string'],
+  ['SMS_BASE_URL', ['sms', 'baseUrl'], 'string'],
+  ['TWILIO_ACCOUNT_SID', ['sms', 'accountSid'], 'string'],
+  ['TWILIO_AUTH_TOKEN', ['sms', 'authToken'], 'string'],
+  ['SMS_FROM', ['sms', 'from'], 'string'],
+  ['SMS_DAILY_CAP', ['sms', 'dailyCap'], 'int'],
   ['PUSH_WEBHOOK_URL', ['push', 'webhookUrl'], 'string'],
   ['LOG_LEVEL', ['log', 'level'], 'string'],
   ['SIGNING_ALG', ['oidc', 'defaultSigningAlg'], 'string'],
@@ -130,9 +138,15 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (existsSync(env.CONFIG_FILE)) tree = merge(tree, readYaml(env.CONFIG_FILE, problems));
     else problems.push(`CONFIG_FILE: no file at ${env.CONFIG_FILE}`);
   }
+  if (((tree.sms ?? {}) as Tree).authToken !== undefined) {
+    problems.push('sms.authToken must not be written in a configuration file: set TWILIO_AUTH_TOKEN in the environment');
+  }
   tree = merge(tree, { env: mode });
   tree = merge(tree, fromEnv(env, problems));
   if (options.overrides) tree = merge(tree, options.overrides);
+  if (mode === 'production' && ((tree.sms ?? {}) as Tree).provider === 'log') {
+    problems.push('SMS_PROVIDER: "log" writes codes to the log and is for development only; use twilio in production (or leave it unset: no SMS)');
+  }
 
   const secrets = (tree.secrets ?? {}) as Tree;
   if (mode === 'production') {

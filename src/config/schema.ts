@@ -31,6 +31,20 @@ export const configSchema = z.strictObject({
   bootstrapFile: z.string().optional(),
   demo: z.boolean(),
   smtp: z.strictObject({ url: z.string().optional(), from: z.string().min(3) }),
+  /**
+   * Text messages (SMS codes). `provider` unset means: the development log adapter outside production,
+   * no SMS at all in production. `authToken` comes from the environment only (TWILIO_AUTH_TOKEN).
+   */
+  sms: z.strictObject({
+    provider: z.enum(['log', 'twilio']).optional(),
+    baseUrl: z.url(),
+    accountSid: z.string().min(1).optional(),
+    authToken: z.string().min(1).optional(),
+    from: z.string().min(1).optional(),
+    /** Most text messages sent per day across every account (a ceiling against SMS pumping). */
+    dailyCap: z.number().int().positive(),
+  }).refine((s) => s.provider !== 'twilio' || (s.accountSid && s.authToken && s.from),
+    'the twilio provider needs accountSid (TWILIO_ACCOUNT_SID), authToken (TWILIO_AUTH_TOKEN) and from (SMS_FROM)'),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
   oidc: z.strictObject({
     refreshGraceSeconds: z.number().int().min(0).max(300),

@@ -12,7 +12,8 @@ import type { FactorStore } from './store.js';
 export const twoStepPolicySchema = z.strictObject({
   required: z.enum(['off', 'all', 'groups']),
   group_names: z.array(z.string().min(1)).default([]),
-  primary_method: z.string().refine((m) => factorOf(m)?.enrollable, 'not a method people can enrol'),
+  // Low-assurance methods (SMS) cannot satisfy a policy, so they cannot be its primary method either.
+  primary_method: z.string().refine((m) => factorOf(m)?.enrollable && factorOf(m)?.assurance === 'high', 'not a method people can enrol that satisfies a policy'),
   trusted_device_days: z.number().int().min(0).max(365).default(30),
 });
 export type TwoStepPolicyInput = z.input<typeof twoStepPolicySchema>;

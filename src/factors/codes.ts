@@ -8,12 +8,12 @@ import type { FactorEnv, VerifyResult } from './types.js';
 
 const hash = (code: string) => createHash('sha256').update(`wayfinder-code:${code}`).digest();
 
-export async function sendCode(env: FactorEnv, user: User, kind: string, limit: { max: number; windowSeconds: number }, deliver: (code: string) => Promise<void>, factorId?: string) {
+export async function sendCode(env: FactorEnv, user: User, kind: string, limit: { max: number; windowSeconds: number }, deliver: (code: string) => Promise<void>, factorId?: string, extra: Record<string, unknown> = {}) {
   const since = new Date(Date.now() - limit.windowSeconds * 1000);
   if ((await env.store.countChallengesSince(user.id, kind, since)) >= limit.max) return false;
   await env.store.expireChallenges(user.id, kind);
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  await env.store.insertChallenge({ user_id: user.id, kind, factor_id: factorId, data: { hash: hash(code).toString('base64url') }, ttlSeconds: 600 });
+  await env.store.insertChallenge({ user_id: user.id, kind, factor_id: factorId, data: { ...extra, hash: hash(code).toString('base64url') }, ttlSeconds: 600 });
   await deliver(code);
   return true;
 }

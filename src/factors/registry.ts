@@ -6,6 +6,7 @@ import type { Factor, FactorKind } from './types.js';
 import { totp } from './totp.js';
 import { email } from './email.js';
 import { recovery } from './recovery.js';
+import { sms } from './sms.js';
 import { push } from './push.js';
 
 export const FACTORS = {
@@ -13,6 +14,7 @@ export const FACTORS = {
   email,
   recovery,
   push,
+  sms,
 } satisfies Record<FactorKind, Factor>;
 
 export function factorOf(kind: string): Factor | undefined {

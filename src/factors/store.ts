@@ -91,6 +91,13 @@ export function createFactorStore(db: Db) {
     findChallenge: (id: string) => db.selectFrom('factor_challenges').selectAll().where('id', '=', id).executeTakeFirst(),
     countChallengesSince: async (userId: string, kind: string, since: Date) =>
       Number((await db.selectFrom('factor_challenges').select(sql<number>`count(*)`.as('n')).where('user_id', '=', userId).where('kind', '=', kind).where('created_at', '>', since).executeTakeFirst())?.n ?? 0),
+    /** Challenges of a kind created since a time: for one person, one value in their data (an SMS number's hash), or everyone. */
+    countChallenges: async (f: { kind: string; since: Date; userId?: string; data?: { key: string; value: string } }) =>
+      Number((await db.selectFrom('factor_challenges').select(sql<number>`count(*)`.as('n'))
+        .where('kind', '=', f.kind).where('created_at', '>', f.since)
+        .$if(!!f.userId, (q) => q.where('user_id', '=', f.userId!))
+        .$if(!!f.data, (q) => q.where(sql`data->>${f.data!.key}`, '=', f.data!.value))
+        .executeTakeFirst())?.n ?? 0),
     /** Counts a wrong answer; returns the attempts made so far. */
     async failChallenge(id: string) {
       const row = await db.updateTable('factor_challenges').set({ attempts: sql`attempts + 1` }).where('id', '=', id).returning('attempts').executeTakeFirst();

@@ -9,7 +9,7 @@ import type { User } from '../accounts/store.js';
 import type { FactorStore, FactorRow } from './store.js';
 import type { PushDeps } from './push-challenges.js';
 
-export const FACTOR_KINDS = ['totp', 'email', 'recovery', 'push'] as const;
+export const FACTOR_KINDS = ['totp', 'email', 'recovery', 'push', 'sms'] as const;
 export type FactorKind = (typeof FACTOR_KINDS)[number];
 
 /** What a factor needs from the rest of Wayfinder; built once per request. */
@@ -27,6 +27,10 @@ export interface FactorEnv {
 /** Delivery channels and settings, wired in features.ts. */
 export interface FactorDeps {
   sendEmailCode(user: User, code: string, lang: string): Promise<void>;
+  /** Sends an SMS code to an E.164 number; undefined when no SMS provider is configured (SMS is off). */
+  sendSmsCode?(to: string, code: string, lang: string): Promise<void>;
+  /** Most text messages per day across every account (against SMS pumping). */
+  smsDailyCap: number;
   audit(ctx: Context | undefined, type: string, outcome: 'success' | 'failure' | 'info', userId: string, data?: Record<string, unknown>): Promise<void>;
   /** Push approval: its store, delivery transport and timings. */
   push: PushDeps;
