@@ -56,6 +56,14 @@ export function createLifecycle(d: LifecycleDeps) {
     await d.mailer.send(buildEmail(kind, lang, user.email, { link, name: user.name ?? undefined, ...vars }));
   }
 
+  /**
+   * Mails whose sending time would tell a stranger whether an account exists (sign-up, forgot
+   * password) go out after the answer: every caller waits the same. A failure is audited.
+   */
+  function inBackground(userId: string | undefined, sending: Promise<void>) {
+    sending.catch((err: Error) => d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId, data: { error: err.message } }));
+  }
+
   function checkPassword(password: string, email: string) {
     const problem = passwordProblem(password, d.minPasswordLength, email);
     if (problem) throw badRequest('weak_password', problem, { key: problem });
@@ -76,12 +84,12 @@ export function createLifecycle(d: LifecycleDeps) {
       }
       const existing = await d.accounts.findUserByEmail(email);
       if (existing) {
-        await mail('signup_existing', input.lang, existing, new URL('/password/forgot', d.issuer).toString());
+        inBackground(existing.id, mail('signup_existing', input.lang, existing, new URL('/password/forgot', d.issuer).toString()));
         await d.audit.record(ctx, { type: 'signup.existing_email', outcome: 'info', userId: existing.id });
         return;
       }
       const user = await d.users.create({ email, name: input.name.trim() || null, password: input.password, status: 'pending', email_verified: false, locale: input.lang });
-      await mail('verify_email', input.lang, user, await issueLink(user, 'verify_email', extraFor(input.interaction)), { minutes: TTL.verify_email / 60 });
+      inBackground(user.id, mail('verify_email', input.lang, user, await issueLink(user, 'verify_email', extraFor(input.interaction)), { minutes: TTL.verify_email / 60 }));
       await d.audit.record(ctx, { type: 'signup', outcome: 'success', userId: user.id });
     },
 
@@ -116,11 +124,11 @@ export function createLifecycle(d: LifecycleDeps) {
         return true;
       }
       if (!(await d.localPasswordAllowed(user))) {
-        await mail('reset_sso', input.lang, user, undefined);
+        inBackground(user.id, mail('reset_sso', input.lang, user, undefined));
         await d.audit.record(ctx, { type: 'password.reset_refused_sso', outcome: 'info', userId: user.id });
         return true;
       }
-      await mail('reset_password', input.lang, user, await issueLink(user, 'reset_password', extraFor(input.interaction)), { minutes: TTL.reset_password / 60 });
+      inBackground(user.id, mail('reset_password', input.lang, user, await issueLink(user, 'reset_password', extraFor(input.interaction)), { minutes: TTL.reset_password / 60 }));
       await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', userId: user.id });
       return true;
     },

@@ -44,8 +44,11 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['SMS_FROM', ['sms', 'from'], 'string'],
   ['SMS_DAILY_CAP', ['sms', 'dailyCap'], 'int'],
   ['PUSH_WEBHOOK_URL', ['push', 'webhookUrl'], 'string'],
+  ['DNS_SERVERS', ['federation', 'dnsServers'], 'list'],
+  ['FEDERATION_ALLOW_PRIVATE_NETWORKS', ['federation', 'allowPrivateNetworks'], 'bool'],
   ['LOG_LEVEL', ['log', 'level'], 'string'],
   ['SIGNING_ALG', ['oidc', 'defaultSigningAlg'], 'string'],
+  ['ALLOW_PRIVATE_HOSTS', ['oidc', 'allowPrivateHosts'], 'list'],
 ];
 
 type Tree = Record<string, unknown>;

@@ -115,6 +115,14 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts }:
     loadExistingGrant: (ctx) => firstPartyGrant(ctx, clients),
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
+    // Outgoing calls (back-channel logout) keep oidc-provider's guard against private and special-use
+    // addresses, except for the hosts the operator lists (apps on the same private network).
+    fetch: (url, options) => {
+      const target = new URL(typeof url === 'string' || url instanceof URL ? url : url.url);
+      if (!config.oidc.allowPrivateHosts.includes(target.hostname)) return globalThis.fetch(url, options);
+      const { dispatcher: _guarded, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
     clientBasedCORS(_ctx, origin, client) {
       if (origin === 'null') return false;
       return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;

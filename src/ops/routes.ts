@@ -7,6 +7,8 @@ import type { Metrics } from '../http/metrics.js';
 
 export function opsRoutes(deps: { db: Db; metrics: Metrics; isShuttingDown: () => boolean }) {
   const router = new Router();
+  // The start page is the person's own account until the routing layer ("we're lost") takes it over.
+  router.get('/', (ctx) => ctx.redirect('/account'));
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
