@@ -19,6 +19,10 @@ export async function errorMiddleware(ctx: Context, next: Next) {
     if (ctx.status === 404 && ctx.body === undefined) {
       throw new AppError('not_found', 404, 'not found');
     }
+    // The router's 405 (e.g. reopening the address of a form after posting it) gets a page too.
+    if (ctx.status === 405 && ctx.body === undefined) {
+      throw new AppError('method_not_allowed', 405, 'this address does not accept that kind of request');
+    }
   } catch (raw) {
     const err = raw as Error & { status?: number; expose?: boolean };
     let status = 500;
