@@ -4,10 +4,12 @@ import * as platform from './2026-11-21T0900_platform.js';
 import * as accounts from './2026-11-21T0930_accounts.js';
 import * as factors from './2026-11-21T1000_factors.js';
 import * as smsWebauthn from './2026-11-22T0900_sms_webauthn.js';
+import * as saml from './2026-11-22T1000_saml.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21T0900_platform': platform,
   '2026-11-21T0930_accounts': accounts,
   '2026-11-21T1000_factors': factors,
   '2026-11-22T0900_sms_webauthn': smsWebauthn,
+  '2026-11-22T1000_saml': saml,
 };

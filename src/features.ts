@@ -19,6 +19,7 @@ import { createFactorStore } from './factors/store.js';
 import { createTrustedDevices } from './factors/trusted-devices.js';
 import { createFactorEnv } from './factors/env.js';
 import { twoStepRule } from './factors/policy.js';
+import { createSaml } from './saml/index.js';
 import { createSmsSender, smsCodeText } from './notify/sms.js';
 import { createPushStore } from './factors/push-store.js';
 import { createWebhookTransport } from './notify/push-transport.js';
@@ -60,6 +61,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     signOutEverywhere: (userId) => sessions.signOutAll(userId),
     localPasswordAllowed: async () => true,
   });
-  return { mailer, loginStore, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor };
+  const saml = createSaml(services, oidc, sessions);
+  return { mailer, loginStore, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml };
 }
 export type Features = ReturnType<typeof createFeatures>;

@@ -36,5 +36,5 @@ export function featureRoutes(services: Services, f: Features): Router[] {
 
   // Machine endpoints for paired push devices: their own router (JSON, signatures, no CSRF).
   const pushDevices = pushDeviceRoutes({ envFor: f.envFor, maxBodyBytes: config.server.maxBodyBytes });
-  return [pages, pushDevices, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  return [pages, f.saml.routes(), pushDevices, ...(config.demo ? [demoRoutes(issuer)] : [])];
 }

@@ -16,6 +16,7 @@ import { createMetrics } from './http/metrics.js';
 import { applyBootstrap } from './bootstrap/apply.js';
 import { ensureDemo } from './bootstrap/demo.js';
 import { ensureAccountClient } from './accounts/my-account-routes.js';
+import { ensureSamlClient } from './saml/index.js';
 
 export interface Running {
   url: string;
@@ -58,12 +59,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
   }
   await ensureAccountClient(services.clients, config.server.issuer);
+  await ensureSamlClient(services.clients, config.server.issuer);
   const demo = config.demo ? await ensureDemo(services) : undefined;
   const oidc = await createOidc({ db: database.db, config, clients: services.clients, accounts: services.accounts, log });
 
   let shuttingDown = false;
   const metrics = createMetrics();
   const features = createFeatures(services, oidc, metrics);
+  await features.saml.certificates.ensure();
   const app = createApp({ services, oidc, features, metrics, isShuttingDown: () => shuttingDown });
   server.on('request', app.callback());
   if (!options.issuerFromPort) {
@@ -74,7 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   const purge = setInterval(() => {
-    Promise.all([oidc.store.purgeExpired(), features.loginStore.purgeJourneys()])
+    Promise.all([oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.saml.purgeExpired()])
       .catch((err) => log.error({ err }, 'purge of expired rows failed'));
   }, config.oidc.purgeIntervalSeconds * 1000);
   purge.unref();

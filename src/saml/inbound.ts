@@ -1,0 +1,134 @@
+/**
+ * Reading a SAML message off the wire, before samlify or anything else trusts it. Rules:
+ * - HTTP-Redirect: the message is inflated with an output cap (a deflate bomb stops at
+ *   `maxBytes`), and the signed octet string is rebuilt from the query exactly as it was sent;
+ * - HTTP-POST: the base64 must decode to at most `maxBytes`;
+ * - RelayState is at most 1024 bytes;
+ * - the XML passes the validator (size, encoding, no DTD or entity, schema) before it is read;
+ * - signature and digest algorithms come from an allowlist; SHA-1 only for an SP that opted in
+ *   (checked again once the SP is known, see `checkAlgorithms`).
+ */
+import { inflateRawSync } from 'node:zlib';
+import type { Context } from 'koa';
+import { samlify, SHA1, DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './lib.js';
+import { SamlRefused } from './errors.js';
+import { rootName, type XmlValidator } from './validator.js';
+
+export type Binding = 'redirect' | 'post';
+export type MessageKind = 'AuthnRequest' | 'LogoutRequest' | 'LogoutResponse';
+
+export interface Inbound {
+  binding: Binding;
+  kind: MessageKind;
+  xml: string;
+  relayState?: string;
+  /** The request shape samlify's parse* functions take. */
+  envelope: { query?: Record<string, string>; body?: Record<string, string>; octetString?: string };
+  signed: boolean;
+  issuer: string;
+  id: string;
+  issueInstant: string;
+  destination?: string;
+  algorithms: { signature: string[]; digest: string[] };
+}
+
+const MAX_RELAY_STATE = 1024;
+const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
+
+function decodeBase64(text: string, maxBytes: number): Buffer {
+  if (!BASE64.test(text)) throw new SamlRefused('saml_malformed', 'the message is not base64');
+  if (text.length > Math.ceil((maxBytes * 4) / 3) + 1024) throw new SamlRefused('saml_too_large', `more than ${maxBytes} bytes`);
+  return Buffer.from(text, 'base64');
+}
+
+/** The raw (still URL-encoded) value of each query parameter, first occurrence wins. */
+function rawQuery(querystring: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const pair of querystring.split('&')) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    if (key && !out.has(key)) out.set(key, eq < 0 ? '' : pair.slice(eq + 1));
+  }
+  return out;
+}
+
+/** Percent-decoding; a '+' is a space only in RelayState (base64 values never hold a space). */
+function urlDecode(raw: string, plusIsSpace = false) {
+  try {
+    return decodeURIComponent(plusIsSpace ? raw.replace(/\+/g, '%20') : raw);
+  } catch {
+    throw new SamlRefused('saml_malformed', 'bad URL encoding');
+  }
+}
+
+function fromRedirect(ctx: Context, maxBytes: number) {
+  const raw = rawQuery(ctx.querystring);
+  const param = raw.has('SAMLRequest') ? 'SAMLRequest' : raw.has('SAMLResponse') ? 'SAMLResponse' : undefined;
+  if (!param) throw new SamlRefused('saml_malformed', 'no SAMLRequest or SAMLResponse');
+  const message = urlDecode(raw.get(param)!);
+  let xml: Buffer;
+  try {
+    xml = inflateRawSync(decodeBase64(message, maxBytes), { maxOutputLength: maxBytes });
+  } catch (e) {
+    if (e instanceof SamlRefused) throw e;
+    throw (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+      ? new SamlRefused('saml_too_large', `inflates to more than ${maxBytes} bytes`) : new SamlRefused('saml_malformed', 'not a deflated message');
+  }
+  const octet = [`${param}=${raw.get(param)}`];
+  for (const key of ['RelayState', 'SigAlg']) if (raw.has(key)) octet.push(`${key}=${raw.get(key)}`);
+  const query: Record<string, string> = { [param]: message };
+  for (const key of ['RelayState', 'SigAlg', 'Signature']) if (raw.has(key)) query[key] = urlDecode(raw.get(key)!, key === 'RelayState');
+  return { xml, relayState: query.RelayState, envelope: { query, octetString: octet.join('&') }, sigAlg: query.SigAlg, hasSignature: raw.has('Signature') };
+}
+
+function fromPost(ctx: Context, maxBytes: number) {
+  const body = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {}) as Record<string, unknown>;
+  const param = typeof body.SAMLRequest === 'string' ? 'SAMLRequest' : typeof body.SAMLResponse === 'string' ? 'SAMLResponse' : undefined;
+  if (!param) throw new SamlRefused('saml_malformed', 'no SAMLRequest or SAMLResponse');
+  const xml = decodeBase64(body[param] as string, maxBytes);
+  const relayState = typeof body.RelayState === 'string' ? body.RelayState : undefined;
+  return { xml, relayState, envelope: { body: { [param]: body[param] as string, ...(relayState !== undefined ? { RelayState: relayState } : {}) } }, sigAlg: undefined, hasSignature: false };
+}
+
+const first = (v: unknown): string | undefined => (Array.isArray(v) ? first(v[0]) : typeof v === 'string' ? v : undefined);
+const all = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(all) : typeof v === 'string' ? [v] : []);
+
+export function readMessage(ctx: Context, binding: Binding, validator: XmlValidator, maxBytes: number): Inbound {
+  const raw = binding === 'redirect' ? fromRedirect(ctx, maxBytes) : fromPost(ctx, maxBytes);
+  if (raw.relayState !== undefined && Buffer.byteLength(raw.relayState) > MAX_RELAY_STATE) throw new SamlRefused('saml_too_large', 'RelayState is longer than 1024 bytes');
+  validator.validate(raw.xml, 'protocol');
+  const xml = raw.xml.toString('utf8');
+  const kind = rootName(xml) as MessageKind;
+  if (!['AuthnRequest', 'LogoutRequest', 'LogoutResponse'].includes(kind)) throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
+  const head = (samlify.Extractor.extract(xml, [{ key: 'head', localPath: [kind], attributes: ['ID', 'IssueInstant', 'Destination'] }]).head ?? {}) as Record<string, string>;
+  const x = samlify.Extractor.extract(xml, [
+    { key: 'issuer', localPath: [kind, 'Issuer'], attributes: [] },
+    { key: 'signatureMethod', localPath: [kind, 'Signature', 'SignedInfo', 'SignatureMethod'], attributes: ['Algorithm'] },
+    { key: 'digestMethod', localPath: [kind, 'Signature', 'SignedInfo', 'Reference', 'DigestMethod'], attributes: ['Algorithm'] },
+    { key: 'reference', localPath: [kind, 'Signature', 'SignedInfo', 'Reference'], attributes: ['URI'] },
+  ]);
+  const embedded = all(x.signatureMethod);
+  const issuer = first(x.issuer)?.trim();
+  if (!issuer) throw new SamlRefused('saml_malformed', 'the message has no Issuer');
+  if (raw.hasSignature && embedded.length) throw new SamlRefused('saml_malformed', 'signed twice (query and XML)');
+  const id = head.id ?? '';
+  // An embedded signature must cover the whole message: one reference, to the root element.
+  const references = all(x.reference);
+  if (embedded.length && (embedded.length !== 1 || references.length !== 1 || references[0] !== `#${id}`)) {
+    throw new SamlRefused('saml_bad_signature', 'the signature does not cover the message itself');
+  }
+  return {
+    binding, kind, xml, relayState: raw.relayState, envelope: raw.envelope,
+    signed: raw.hasSignature || embedded.length > 0,
+    issuer, id, issueInstant: head.issueInstant ?? '', destination: head.destination,
+    algorithms: { signature: raw.sigAlg ? [raw.sigAlg] : embedded, digest: all(x.digestMethod) },
+  };
+}
+
+/** Refuses signature or digest algorithms outside the allowlist (SHA-1 only when `allowSha1`). */
+export function checkAlgorithms(msg: Inbound, allowSha1: boolean, spId?: string) {
+  const signatures = allowSha1 ? [...SIGNATURE_ALGORITHMS, SHA1.signature] : SIGNATURE_ALGORITHMS;
+  const digests = allowSha1 ? [...DIGEST_ALGORITHMS, SHA1.digest] : DIGEST_ALGORITHMS;
+  const bad = [...msg.algorithms.signature.filter((a) => !signatures.includes(a)), ...msg.algorithms.digest.filter((a) => !digests.includes(a))];
+  if (bad.length) throw new SamlRefused('saml_algorithm', bad.join(', '), spId);
+}

@@ -1,0 +1,68 @@
+/**
+ * The SAML 2.0 identity provider, wired: one validator (installed into samlify before anything
+ * parses), the SP registry, the signing certificates, SSO (riding on the OIDC sign-in as the
+ * first-party client `wayfinder-saml`) and SLO. Our entity ID is `${issuer}/saml/metadata`.
+ */
+import type { Services } from '../services.js';
+import type { Oidc } from '../oidc/provider.js';
+import type { Sessions } from '../oidc/sessions.js';
+import type { ClientRegistry } from '../clients/registry.js';
+import { createInternalCodes } from '../oidc/internal-code.js';
+import { createXmlValidator } from './validator.js';
+import { installValidator } from './lib.js';
+import { createSamlStore } from './store.js';
+import { createSpRegistry } from './registry.js';
+import { createCertificates } from './certificates.js';
+import { createIdp } from './idp.js';
+import { createSso, SAML_CLIENT_ID } from './sso.js';
+import { createSlo } from './slo.js';
+import { samlRoutes } from './routes.js';
+
+export { SAML_CLIENT_ID };
+
+/** The internal client SAML sign-ins use at /auth (first-party: no consent page; public, PKCE). */
+export async function ensureSamlClient(clients: ClientRegistry, issuer: string) {
+  await clients.upsert({
+    client_id: SAML_CLIENT_ID, client_name: 'SAML apps', token_endpoint_auth_method: 'none', first_party: true,
+    redirect_uris: [`${issuer}/saml/callback`], grant_types: ['authorization_code'],
+  });
+}
+
+/** The parts that need only the database (the CLI and the bootstrap use these). */
+export function createSamlAdmin(services: Pick<Services, 'db' | 'box' | 'config'>) {
+  const { config } = services;
+  const validator = createXmlValidator(config.saml.maxMessageBytes);
+  installValidator(validator);
+  const store = createSamlStore(services.db);
+  const issuer = config.server.issuer;
+  return {
+    validator,
+    store,
+    registry: createSpRegistry(store, validator),
+    certificates: createCertificates(store, services.box, {
+      commonName: new URL(issuer).hostname, retiredSeconds: config.saml.retiredCertificateSeconds, refreshMs: config.oidc.keyRefreshSeconds * 1000,
+    }),
+  };
+}
+
+export function createSaml(services: Services, oidc: Oidc, sessions: Sessions) {
+  const { config, audit } = services;
+  const issuer = config.server.issuer;
+  const entityId = `${issuer}/saml/metadata`;
+  const admin = createSamlAdmin(services);
+  const limits = config.saml;
+  const idp = createIdp({ issuer, entityId, certificates: admin.certificates, clockSkewSeconds: limits.clockSkewSeconds });
+  const common = { issuer, entityId, limits, store: admin.store, registry: admin.registry, idp, validator: admin.validator, audit };
+  const sso = createSso({
+    ...common, accounts: services.accounts, codes: createInternalCodes(oidc),
+    pendingTtlSeconds: config.oidc.interactionTtl, sessionTtlSeconds: config.session.rememberDays * 86400,
+    organizationsOf: async (userId) => (await services.orgs.membershipsOf(userId)).map((m) => m.slug),
+  });
+  const slo = createSlo({ ...common, sessions });
+  return {
+    ...admin, idp, sso, slo, entityId,
+    routes: () => samlRoutes({ issuer, maxMessageBytes: limits.maxMessageBytes, sso, slo, idp, audit }),
+    purgeExpired: () => admin.store.purgeExpired(),
+  };
+}
+export type Saml = ReturnType<typeof createSaml>;

@@ -1,0 +1,53 @@
+/**
+ * samlify, set up once: every other file of src/saml takes it from here, so no samlify code runs
+ * before our schema validator is installed (samlify consults it for every message it parses).
+ * Also the SAML constants we use by name.
+ */
+import samlify from 'samlify';
+import type { XmlValidator } from './validator.js';
+
+export { samlify };
+
+export const BINDINGS = {
+  redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect',
+  post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
+} as const;
+
+export const STATUS = {
+  success: 'urn:oasis:names:tc:SAML:2.0:status:Success',
+  requester: 'urn:oasis:names:tc:SAML:2.0:status:Requester',
+  responder: 'urn:oasis:names:tc:SAML:2.0:status:Responder',
+  noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
+  authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
+  requestDenied: 'urn:oasis:names:tc:SAML:2.0:status:RequestDenied',
+  invalidNameIdPolicy: 'urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy',
+  partialLogout: 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout',
+} as const;
+
+export const AUTHN_CONTEXT = {
+  password: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
+  // "Multi-factor" in the sense REFEDS publishes for SAML (https://refeds.org/profile/mfa).
+  mfa: 'https://refeds.org/profile/mfa',
+} as const;
+
+/** Signature and digest algorithms accepted on inbound messages; SHA-1 only for an SP that opts in. */
+export const SIGNATURE_ALGORITHMS = [
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+];
+export const DIGEST_ALGORITHMS = ['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmlenc#sha512'];
+export const SHA1 = { signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digest: 'http://www.w3.org/2000/09/xmldsig#sha1' };
+
+let installed: XmlValidator | undefined;
+
+/** Makes samlify validate every message with `validator` (idempotent; the last call wins). */
+export function installValidator(validator: XmlValidator) {
+  if (installed === validator) return;
+  installed = validator;
+  samlify.setSchemaValidator({
+    validate: async (xml: string) => {
+      validator.validate(xml, 'protocol');
+      return 'valid';
+    },
+  });
+}
