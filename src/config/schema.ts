@@ -116,17 +116,6 @@ export const configSchema = z.strictObject({
     /** A retired signing certificate stays in the metadata this long after a rotation. */
     retiredCertificateSeconds: z.number().int().min(0).default(86_400),
   }).default({ clockSkewSeconds: 60, maxMessageBytes: 102_400, assertionLifetimeSeconds: 300, retiredCertificateSeconds: 86_400 }),
-  /** SAML identity provider limits (see src/saml). Defaults apply when the section is left out. */
-  saml: z.strictObject({
-    /** Tolerated clock difference with service providers when checking IssueInstant and validity windows. */
-    clockSkewSeconds: z.number().int().min(0).max(600).default(60),
-    /** Largest SAML message accepted, decoded (and inflated, for the Redirect binding). */
-    maxMessageBytes: z.number().int().min(4096).max(1_048_576).default(102_400),
-    /** How long an assertion is valid (NotOnOrAfter) and a request ID is remembered against replay. */
-    assertionLifetimeSeconds: z.number().int().min(60).max(3600).default(300),
-    /** A retired signing certificate stays in the metadata this long after a rotation. */
-    retiredCertificateSeconds: z.number().int().min(0).default(86_400),
-  }).default({ clockSkewSeconds: 60, maxMessageBytes: 102_400, assertionLifetimeSeconds: 300, retiredCertificateSeconds: 86_400 }),
 });
 
 export type Config = z.infer<typeof configSchema>;
