@@ -23,6 +23,14 @@ import { createSaml } from './saml/index.js';
 import { createSmsSender, smsCodeText } from './notify/sms.js';
 import { createPushStore } from './factors/push-store.js';
 import { createWebhookTransport } from './notify/push-transport.js';
+import { createConnectorStore } from './connectors/store.js';
+import { createConnections } from './connectors/connections.js';
+import { createGuardedFetch } from './connectors/fetch.js';
+import { createFederation } from './connectors/federation.js';
+import { createLinking } from './connectors/linking.js';
+import { connectionRule } from './connectors/rules.js';
+import { createDiscovery } from './orgs/discovery.js';
+import { localPasswordAllowed, ssoOnlyRule } from './orgs/sso-only.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -49,19 +57,35 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     },
   });
 
-  const gate = createGate([accountActiveRule, twoStepRule(factorStore, () => ({ store: factorStore }))]);
+  // Company ID: connections, home realm discovery, and the gate's SSO rules (before two-step verification).
+  const connectorStore = createConnectorStore(services.db);
+  const connections = createConnections(connectorStore, services.box);
+  const discovery = createDiscovery({ store: services.orgs, enabledConnections: (orgId) => connections.enabledOf(orgId) });
+
+  const gate = createGate([
+    accountActiveRule, connectionRule(connectorStore, services.orgs), ssoOnlyRule(services.orgs),
+    twoStepRule(factorStore, () => ({ store: factorStore })),
+  ]);
   const journey = createJourney({
     store: loginStore, accounts: services.accounts, hasher: services.hasher, throttle,
     gate, audit, metrics, interactions, ttlSeconds: config.oidc.interactionTtl,
     isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
+    discover: (email) => discovery.byEmail(email), discoverDomain: (domain) => discovery.byDomain(domain),
+  });
+  const federation = createFederation({
+    issuer, federation: config.federation, fetch: createGuardedFetch(config.federation), store: connectorStore, connections,
+    orgs: services.orgs, journey, audit, linking: createLinking({ store: connectorStore, accounts: services.accounts, users: services.users, orgs: services.orgs, audit }),
   });
   const lifecycle = createLifecycle({
     issuer, accounts: services.accounts, users: services.users, hasher: services.hasher,
     mailer, audit, limiter: createRateLimiter(loginStore), minPasswordLength: config.password.minLength,
     signOutEverywhere: (userId) => sessions.signOutAll(userId),
-    localPasswordAllowed: async () => true,
+    localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
   const saml = createSaml(services, oidc, sessions);
-  return { mailer, loginStore, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml };
+  return {
+    mailer, loginStore, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
+    connectorStore, connections, discovery, federation,
+  };
 }
 export type Features = ReturnType<typeof createFeatures>;

@@ -15,6 +15,8 @@ import { factorRoutes } from './factors/routes.js';
 import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js';
 import { pushDeviceRoutes } from './factors/push-device-routes.js';
 import { createCurrentPerson } from './accounts/current-person.js';
+import { ssoRoutes } from './connectors/routes.js';
+import { callbackRoutes } from './connectors/callback-routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -32,9 +34,12 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
     myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })] }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
+    ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
   ]) pages.use(router.routes(), router.allowedMethods());
 
   // Machine endpoints for paired push devices: their own router (JSON, signatures, no CSRF).
   const pushDevices = pushDeviceRoutes({ envFor: f.envFor, maxBodyBytes: config.server.maxBodyBytes });
-  return [pages, f.saml.routes(), pushDevices, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // Company IdPs' answers (cross-site POST, bound to single-use states instead of CSRF) and test sign-ins.
+  const sso = callbackRoutes({ issuer, federation: f.federation, audit, maxBodyBytes: Math.max(config.server.maxBodyBytes, 262_144) });
+  return [pages, f.saml.routes(), pushDevices, sso, ...(config.demo ? [demoRoutes(issuer)] : [])];
 }

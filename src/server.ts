@@ -54,6 +54,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (config.bootstrapFile) {
     const report = await applyBootstrap(services, config.bootstrapFile);
     log.info({ users: report.users, clients: report.clients, organizations: report.organizations }, 'bootstrap applied');
+    for (const note of report.notes) log.warn(`bootstrap: ${note}`);
     for (const clientId of Object.keys(report.generatedSecrets)) {
       process.stderr.write(`Generated a secret for client ${clientId}: ${report.generatedSecrets[clientId]}\n`);
     }
@@ -77,7 +78,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   const purge = setInterval(() => {
-    Promise.all([oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.saml.purgeExpired()])
+    Promise.all([oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.saml.purgeExpired(), features.connectorStore.purgeExpired()])
       .catch((err) => log.error({ err }, 'purge of expired rows failed'));
   }, config.oidc.purgeIntervalSeconds * 1000);
   purge.unref();

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import YAML from 'yaml';
 import { ZodError } from 'zod';
 import { AppError } from '../lib/errors.js';
@@ -13,6 +14,7 @@ import type { Services } from '../services.js';
 import { bootstrapSchema, formatIssuePath } from './schema.js';
 import { createFactorStore } from '../factors/store.js';
 import { setTwoStepPolicy } from '../factors/admin.js';
+import { applyCompanyId } from '../connectors/bootstrap.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -39,7 +41,11 @@ export function parseBootstrap(text: string, source: string) {
   return parsed.data;
 }
 
-export interface BootstrapReport { users: number; clients: number; resourceServers: number; organizations: number; generatedSecrets: Record<string, string> }
+export interface BootstrapReport {
+  users: number; clients: number; resourceServers: number; organizations: number; generatedSecrets: Record<string, string>;
+  /** What the operator still has to do (e.g. publish a DNS record to verify a domain). */
+  notes: string[];
+}
 
 export async function applyBootstrap(services: Services, file: string): Promise<BootstrapReport> {
   let text: string;
@@ -49,7 +55,7 @@ export async function applyBootstrap(services: Services, file: string): Promise<
     throw new BootstrapError(`${file}: cannot read the bootstrap file`);
   }
   const data = parseBootstrap(text, file);
-  const report: BootstrapReport = { users: 0, clients: 0, resourceServers: 0, organizations: 0, generatedSecrets: {} };
+  const report: BootstrapReport = { users: 0, clients: 0, resourceServers: 0, organizations: 0, generatedSecrets: {}, notes: [] };
   const where = (path: string, fn: () => Promise<void>) => fn().catch((e) => {
     if (e instanceof ZodError) throw new BootstrapError(`${file}: ${path}.${formatIssuePath(e.issues[0].path)}: ${e.issues[0].message}`);
     if (e instanceof AppError) throw new BootstrapError(`${file}: ${path}: ${e.message}`);
@@ -92,6 +98,7 @@ export async function applyBootstrap(services: Services, file: string): Promise<
         const user = await services.accounts.findUserByEmail(m.email);
         if (!user) throw new BootstrapError(`${file}: organizations[${i}].members[${j}].email: no user with this email (add it under users)`);
         await services.orgs.addMember(orgId, user.id, m.role);
+        if (m.role === 'admin') await services.orgs.setBreakGlass(orgId, user.id, m.break_glass);
       }
       const factorStore = createFactorStore(services.db);
       for (const [j, g] of o.groups.entries()) {
@@ -102,6 +109,7 @@ export async function applyBootstrap(services: Services, file: string): Promise<
         }
       }
       if (o.two_step) await setTwoStepPolicy(factorStore, orgId, o.two_step);
+      report.notes.push(...(await applyCompanyId(services, orgId, o, path.dirname(path.resolve(file)))).map((n) => `${o.slug}: ${n}`));
       report.organizations += 1;
     });
   }

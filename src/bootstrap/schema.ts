@@ -2,14 +2,21 @@
 import { z } from 'zod';
 import { clientInputSchema, resourceInputSchema } from '../clients/registry.js';
 import { twoStepPolicySchema } from '../factors/admin.js';
+import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z.array(z.strictObject({
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes'),
     name: z.string().min(1).max(200),
-    members: z.array(z.strictObject({ email: z.email(), role: z.enum(['member', 'admin']).default('member') })).default([]),
+    members: z.array(z.strictObject({
+      email: z.email(), role: z.enum(['member', 'admin']).default('member'),
+      /** An administrator who keeps password + second factor when the organization is SSO only. */
+      break_glass: z.boolean().default(false),
+    }).refine((m) => !m.break_glass || m.role === 'admin', { message: 'only an admin can be a break-glass administrator', path: ['break_glass'] })).default([]),
     groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(z.email()).default([]) })).default([]),
     two_step: twoStepPolicySchema.optional(),
+    /** Company ID: domains, connections, SSO only (src/connectors/bootstrap.ts). */
+    ...companyIdBootstrapFields,
   })).default([]),
   users: z.array(z.strictObject({
     email: z.email(),

@@ -13,10 +13,13 @@ import { keyCommands } from './commands/keys.js';
 import { clientCommands } from './commands/clients.js';
 import { resourceCommands } from './commands/resources.js';
 import { userCommands } from './commands/users.js';
+import { domainCommands } from './commands/domains.js';
+import { connectionCommands } from './commands/connections.js';
 
 export const commands: Command[] = [
   ...migrateCommands, ...bootstrapCommands, ...keyCommands,
   ...clientCommands, ...resourceCommands, ...userCommands,
+  ...domainCommands, ...connectionCommands,
 ];
 
 export function usage(only?: Command[]): string {

@@ -64,6 +64,10 @@ export interface OrganizationTable {
   id: string;
   slug: string;
   name: string;
+  status: Generated<'active' | 'disabled'>;
+  /** SSO-only enforcement: `pending` waits for a successful test sign-in through a connection. */
+  sso_only: Generated<'off' | 'pending' | 'on'>;
+  sso_only_since: NullableTimestamp;
   created_at: Timestamp;
 }
 
@@ -71,8 +75,58 @@ export interface MembershipTable {
   org_id: string;
   user_id: string;
   role: 'member' | 'admin';
+  /** A named administrator who keeps password + second factor when the organization is SSO-only. */
+  break_glass: Generated<boolean>;
   created_at: Timestamp;
 }
+
+export interface OrgDomainTable {
+  id: string;
+  org_id: string;
+  domain: string;
+  /** The value expected in the DNS TXT record. */
+  token: string;
+  verified_at: NullableTimestamp;
+  verified_by: 'dns' | 'operator' | 'bootstrap' | null;
+  created_at: Timestamp;
+}
+
+export interface ConnectionTable {
+  id: string;
+  org_id: string;
+  kind: 'oidc';
+  name: string;
+  enabled: boolean;
+  settings: JSONColumnType<Record<string, unknown>>;
+  /** The OIDC client secret, sealed. */
+  secret_enc: string | null;
+  /** SAML: the last good IdP metadata (imported, or fetched from its URL). */
+  metadata: string | null;
+  metadata_fetched_at: NullableTimestamp;
+  metadata_error: string | null;
+  /** The last successful test sign-in (required before SSO-only can be switched on). */
+  tested_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LinkedIdentityTable {
+  connection_id: string;
+  subject: string;
+  user_id: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+}
+
+export interface ConnectorStateTable {
+  state: string;
+  connection_id: string;
+  purpose: 'sign_in' | 'test';
+  data: JSONColumnType<Record<string, unknown>>;
+  expires_at: Timestamp;
+}
+
+export interface SsoSeenAssertionTable { connection_id: string; assertion_id: string; expires_at: Timestamp }
 
 export interface PasswordCredentialTable {
   user_id: string;
@@ -227,6 +281,11 @@ export interface SamlParticipantTable {
 export interface SamlLogoutTable { id: string; data: JSONColumnType<Record<string, unknown>>; expires_at: Timestamp }
 
 export interface DB {
+  org_domains: OrgDomainTable;
+  connections: ConnectionTable;
+  linked_identities: LinkedIdentityTable;
+  connector_states: ConnectorStateTable;
+  sso_seen_assertions: SsoSeenAssertionTable;
   saml_service_providers: SamlServiceProviderTable;
   saml_certificates: SamlCertificateTable;
   saml_pending_requests: SamlPendingRequestTable;

@@ -3,7 +3,9 @@
  * - an organization the person belongs to requires it for all members, for a group they are in, or
  *   (whenever a policy is on) for its administrators; or
  * - the person has enrolled a factor of their own accord; or
- * - the app asks for it (acr_values containing the multi-factor class: step-up).
+ * - the app asks for it (acr_values containing the multi-factor class: step-up); or
+ * - an earlier gate rule demands it (gctx.demands: a break-glass administrator of an SSO-only
+ *   organization, a company connection set to always require Wayfinder's factor).
  * It passes when a factor of enough assurance passed in this sign-in (SMS is low assurance and never
  * satisfies a policy or a step-up), or when the browser is a trusted device and neither a step-up nor
  * an administrator policy is involved. When the person has no usable factor (or a policy change
@@ -34,16 +36,18 @@ export function twoStepRule(store: FactorStore, envFor: () => Pick<FactorEnv, 's
       const { user } = auth;
       const covering = await coveringPolicies(store, user.id);
       const stepUp = gctx.acrValues?.includes(ACR.mfa) ?? false;
+      // Demanded by an earlier rule (break-glass administrator, a connection that always requires ours).
+      const demanded = (gctx.demands?.length ?? 0) > 0;
       const rows = await store.factorsOf(user.id);
       const enrolled = [...new Set(rows.filter((f) => f.confirmed_at).map((f) => f.kind))].filter((k) => factorOf(k));
-      if (!covering.length && !enrolled.length && !stepUp) return undefined;
+      if (!covering.length && !enrolled.length && !stepUp && !demanded) return undefined;
 
-      const minAssurance = covering.length || stepUp ? 'high' as const : 'low' as const;
+      const minAssurance = covering.length || stepUp || demanded ? 'high' as const : 'low' as const;
       const passed = auth.factors.some((f) => minAssurance === 'low' || f.assurance === 'high');
       if (passed) return undefined;
       const adminPolicy = covering.some((p) => p.role === 'admin');
       const trustDays = covering.length ? Math.min(...covering.map((p) => p.trusted_device_days)) : DEFAULT_TRUST_DAYS;
-      if (gctx.trustedDevice && !stepUp && !adminPolicy && trustDays > 0) return undefined;
+      if (gctx.trustedDevice && !stepUp && !adminPolicy && !demanded && trustDays > 0) return undefined;
 
       const primary = covering[0]?.primary_method ?? 'totp';
       const strong = enrolled.filter((k) => minAssurance === 'low' || factorOf(k)!.assurance === 'high');

@@ -15,6 +15,17 @@ export interface Authentication {
   method: 'pwd' | 'sso' | 'social' | 'passkey';
   /** Second factors passed in this sign-in, with their assurance. */
   factors: Array<{ kind: string; assurance: 'low' | 'high' }>;
+  /** Company sign-in (method 'sso'): the connection used and how its upstream MFA counts. */
+  connection?: UpstreamConnection;
+}
+
+export interface UpstreamConnection {
+  id: string;
+  orgId: string;
+  /** trust: the IdP's MFA counts as a second factor; require: ours is always asked; none: neither. */
+  mfaTrust: 'trust' | 'require' | 'none';
+  /** The IdP said it performed multi-factor authentication (amr / AuthnContextClassRef). */
+  upstreamMfa: boolean;
 }
 
 export interface GateContext {
@@ -22,10 +33,16 @@ export interface GateContext {
   acrValues?: string[];
   /** This browser carries a valid "don't ask again" cookie for the person. */
   trustedDevice?: boolean;
+  /**
+   * Why earlier rules demand a second factor of high assurance whatever the two-step policy says
+   * (e.g. 'break_glass', 'connection'); the two-step rule honours them, trusted device or not.
+   * createGate starts each evaluation with an empty list.
+   */
+  demands?: string[];
 }
 
 export type GateDecision =
-  | { kind: 'allow'; amr: string[]; acr: string }
+  | { kind: 'allow'; amr: string[]; acr: string; demands?: string[] }
   | { kind: 'deny'; reason: string }
   /** A second factor must pass first: `enrol` names the method to set up when the person has none usable. */
   | { kind: 'second_factor'; methods: string[]; enrol?: string; reenrol: boolean; minAssurance: 'low' | 'high'; trustDays: number };
@@ -47,16 +64,18 @@ export const accountActiveRule: GateRule = {
 
 export function createGate(rules: GateRule[]) {
   return {
-    async evaluate(auth: Authentication, gctx: GateContext): Promise<GateDecision> {
+    async evaluate(auth: Authentication, given: GateContext): Promise<GateDecision> {
+      const gctx: GateContext = { ...given, demands: [] };
       for (const rule of rules) {
         const decision = await rule.check(auth, gctx);
         if (decision) return decision;
       }
+      const demands = gctx.demands!.length ? { demands: gctx.demands } : {};
       const multi = auth.factors.length > 0 || new Set(auth.amr.filter((m) => m !== 'mfa')).size > 1;
       // amr says what happened ('mfa': more than one factor); acr says what it is worth. A sign-in whose
       // only second factor is low assurance (SMS) cannot satisfy a step-up to ACR.mfa, so it never claims it.
       const weakOnly = auth.factors.length > 0 && auth.factors.every((f) => f.assurance === 'low');
-      return { kind: 'allow', amr: multi ? [...auth.amr, 'mfa'] : auth.amr, acr: multi && !weakOnly ? ACR.mfa : ACR.password };
+      return { kind: 'allow', amr: multi ? [...auth.amr, 'mfa'] : auth.amr, acr: multi && !weakOnly ? ACR.mfa : ACR.password, ...demands };
     },
   };
 }

@@ -16,7 +16,8 @@ import { emailSchema } from '../accounts/users.js';
 import type { Audit } from '../audit/index.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Interactions, InteractionView } from '../oidc/interactions.js';
-import type { Authentication, Gate, GateDecision } from './gate.js';
+import type { Realm } from '../orgs/discovery.js';
+import type { Authentication, Gate, GateDecision, UpstreamConnection } from './gate.js';
 import type { LoginStore } from './store.js';
 import type { Throttle } from './throttle.js';
 
@@ -30,6 +31,10 @@ export interface JourneyState {
   remember?: boolean;
   /** Recovery codes issued during this sign-in, shown once. */
   recoveryCodes?: string[];
+  /** Where the identify step routed this sign-in (home realm discovery): password, or a company's sign-in. */
+  realm?: Realm;
+  /** A company sign-in: the connection used (the gate reads it). */
+  sso?: UpstreamConnection;
 }
 
 export type Outcome =
@@ -50,6 +55,10 @@ export interface JourneyDeps {
   interactions: Interactions;
   ttlSeconds: number;
   isTrustedDevice: (ctx: Context, userId: string) => Promise<boolean>;
+  /** Home realm discovery: the routing decision for an email address (never depends on whether an account exists). */
+  discover: (email: string) => Promise<Realm>;
+  /** Home realm discovery from a domain alone (`domain_hint`): a company realm, or undefined. */
+  discoverDomain: (domain: string) => Promise<Realm | undefined>;
 }
 
 export function createJourney(d: JourneyDeps) {
@@ -61,7 +70,7 @@ export function createJourney(d: JourneyDeps) {
   /** Runs the policy gate for an authenticated person and finishes, waits for a factor, or refuses. */
   async function conclude(ctx: Context, view: InteractionView, user: User, s: JourneyState): Promise<Outcome> {
     const method = s.method ?? 'pwd';
-    const auth: Authentication = { user, amr: s.amr ?? [method], method, factors: s.factors ?? [] };
+    const auth: Authentication = { user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}) };
     const decision = await d.gate.evaluate(auth, {
       clientId: view.clientId, acrValues: view.params.acr_values?.split(' '), trustedDevice: await d.isTrustedDevice(ctx, user.id),
     });
@@ -77,6 +86,9 @@ export function createJourney(d: JourneyDeps) {
     }
     await d.store.deleteJourney(view.uid);
     d.metrics.login(method, 'success');
+    if (decision.demands?.includes('break_glass')) {
+      await d.audit.record(ctx, { type: 'login.break_glass', outcome: 'info', userId: user.id, clientId: view.clientId, data: { amr: decision.amr } });
+    }
     await d.audit.record(ctx, { type: 'login.success', outcome: 'success', userId: user.id, clientId: view.clientId, data: { amr: decision.amr, remember: !!s.remember } });
     await d.interactions.finishLogin(ctx, { accountId: user.id, remember: !!s.remember, amr: decision.amr, acr: decision.acr });
     return { kind: 'finished', userId: user.id };
@@ -87,12 +99,29 @@ export function createJourney(d: JourneyDeps) {
     save,
     conclude,
 
-    /** Returns false when the email is not well-formed (the page asks again). */
-    async identify(uid: string, email: string): Promise<boolean> {
+    /**
+     * Remembers the email and decides the next step (home realm discovery): the password step, or
+     * the company's sign-in. Returns false when the email is not well-formed (the page asks again).
+     */
+    async identify(uid: string, email: string): Promise<false | Realm> {
       const parsed = emailSchema.safeParse(String(email ?? '').trim());
       if (!parsed.success) return false;
-      await save(uid, { email: parsed.data });
-      return true;
+      const realm = await d.discover(parsed.data);
+      await save(uid, { email: parsed.data, realm });
+      return realm;
+    },
+
+    /** `domain_hint`: a verified company domain routes the sign-in before any email is typed. */
+    async hintDomain(uid: string, domain: string): Promise<Realm | undefined> {
+      const realm = await d.discoverDomain(domain);
+      if (realm) await save(uid, { ...(await state(uid)), realm });
+      return realm;
+    },
+
+    /** "Use my company ID" / "I have my own email address": the person chose the next step. */
+    async route(uid: string, realm: Realm, email?: string) {
+      const s = await state(uid);
+      await save(uid, { ...s, realm, ...(email !== undefined ? { email } : {}) });
     },
 
     async restart(uid: string) {

@@ -28,10 +28,11 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
     renderPage(ctx, 'login-email', { title: t('login.email_title'), uid: v.uid, appName: v.clientName, email: opts.email ?? '', error: opts.error && t(opts.error) }, opts.error ? 400 : 200);
   }
 
-  function passwordPage(ctx: Context, v: InteractionView, email: string, opts: { error?: string; status?: number; remember?: boolean } = {}) {
+  function passwordPage(ctx: Context, v: InteractionView, email: string, opts: { error?: string; status?: number; remember?: boolean; companySignIn?: boolean } = {}) {
     const t = ctx.state.t;
     renderPage(ctx, 'login-password', {
       title: t('login.password_title'), uid: v.uid, appName: v.clientName, email, error: opts.error, remember: opts.remember ?? false,
+      companySignIn: opts.companySignIn ?? false,
     }, opts.status ?? 200);
   }
 
@@ -60,11 +61,20 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
       }
       if (outcome?.kind === 'finished') return;
     }
+    // The identify step's routing decision (home realm discovery): a company's sign-in, or the password.
+    if (state.realm?.kind === 'company') return toCompany(ctx, v);
     if (state.email) return passwordPage(ctx, v, state.email);
     const hint = v.params.login_hint;
-    if (hint && emailSchema.safeParse(hint).success && await journey.identify(v.uid, hint)) return passwordPage(ctx, v, hint);
+    const realm = hint && emailSchema.safeParse(hint).success ? await journey.identify(v.uid, hint) : false;
+    if (realm) return realm.kind === 'company' ? toCompany(ctx, v) : passwordPage(ctx, v, hint!);
+    if (v.params.domain_hint && await journey.hintDomain(v.uid, v.params.domain_hint)) return toCompany(ctx, v);
     return emailPage(ctx, v);
   });
+
+  function toCompany(ctx: Context, v: InteractionView) {
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${v.uid}/sso`);
+  }
 
   router.post('/identify', async (ctx) => {
     const v = await view(ctx);
@@ -85,6 +95,8 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
     const v = await view(ctx);
     const body = (ctx.request as any).body ?? {};
     const remember = body.remember === 'yes';
+    // A denial ends the journey (its state is gone afterwards): keep the address to explain why on the page.
+    const { email: entered = '' } = await journey.state(v.uid);
     const outcome = await journey.password(ctx, v, {
       password: String(body.password ?? ''), remember, knownDevice: (userId) => isKnownDevice(ctx, userId),
     });
@@ -93,14 +105,14 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
       ctx.status = 303;
       return ctx.redirect(`/interaction/${v.uid}/factor`);
     }
-    const { email = '' } = await journey.state(v.uid);
+    const { email = outcome.kind === 'denied' ? entered : '' } = await journey.state(v.uid);
     if (!email) return emailPage(ctx, v);
     const t = ctx.state.t;
     if (outcome.kind === 'throttled') {
       ctx.set('Retry-After', String(outcome.seconds));
       return passwordPage(ctx, v, email, { error: t('login.throttled', { seconds: outcome.seconds }), status: 429, remember });
     }
-    if (outcome.kind === 'denied') return passwordPage(ctx, v, email, { error: t(outcome.reason), status: 403, remember });
+    if (outcome.kind === 'denied') return passwordPage(ctx, v, email, { error: t(outcome.reason), status: 403, remember, companySignIn: outcome.reason === 'login.sso_only' });
     return passwordPage(ctx, v, email, { error: t('login.wrong_password'), status: 400, remember });
   });
 

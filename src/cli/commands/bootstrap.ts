@@ -11,6 +11,7 @@ export const bootstrapCommands: Command[] = [{
     const report = await applyBootstrap(ctx.services, file);
     await ctx.audit('admin.bootstrap_applied', {}, { file, users: report.users, clients: report.clients, resourceServers: report.resourceServers, organizations: report.organizations });
     ctx.out(`applied ${file}: ${report.users} users, ${report.clients} clients, ${report.resourceServers} APIs, ${report.organizations} organizations`);
+    for (const note of report.notes) ctx.note(`note: ${note}`);
     const generated = Object.entries(report.generatedSecrets);
     if (generated.length) {
       ctx.out('', 'Generated client secrets (shown only now; give each to its app):');

@@ -1,0 +1,72 @@
+/**
+ * Endpoints the company IdPs and administrators reach outside an interaction. HTTP only; no CSRF
+ * check here: the IdP's cross-site POST carries no cookie, and each answer is bound instead to a
+ * single-use state we issued (federation.ts).
+ * - GET|POST /sso/callback/:connection  OIDC redirect_uri and SAML Assertion Consumer Service
+ * - GET      /sso/test/:token           an administrator's test sign-in (link from the CLI)
+ * Failures render a page saying what happened and what to do (and are audited), never a 500.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Audit } from '../audit/index.js';
+import { parseBody } from '../http/body.js';
+import { renderPage } from '../http/views.js';
+import { FederationError } from './errors.js';
+import type { CallbackResult, Federation } from './federation.js';
+import { failurePage } from './routes.js';
+
+export interface CallbackRouteDeps { issuer: string; federation: Federation; audit: Audit; maxBodyBytes: number }
+
+export function callbackRoutes(d: CallbackRouteDeps) {
+  const router = new Router();
+  router.use(parseBody(d.maxBodyBytes));
+
+  function testReport(ctx: Context, r: Extract<CallbackResult, { kind: 'test' }>) {
+    const t = ctx.state.t;
+    const { identity, plan } = r;
+    const outcome = plan.kind === 'refused' ? t(`sso.error.${plan.reason}`)
+      : plan.kind === 'create' ? t('sso.test_would_create', { email: identity.email })
+        : t('sso.test_would_sign_in', { email: plan.user.email });
+    renderPage(ctx, 'sso-test', {
+      title: t('sso.test_title'), connection: r.connection.name, enforced: r.enforced, outcome,
+      rows: [
+        [t('sso.test_subject'), identity.subject],
+        [t('sso.test_email'), identity.email ?? '—'],
+        [t('sso.test_email_trusted'), t(identity.emailTrusted ? 'sso.yes' : 'sso.no')],
+        [t('sso.test_name'), identity.name ?? '—'],
+        [t('sso.test_mfa'), t(identity.mfa ? 'sso.yes' : 'sso.no')],
+        [t('sso.test_methods'), identity.methods.join(', ') || '—'],
+      ],
+    });
+  }
+
+  async function callback(ctx: Context) {
+    const connectionId = ctx.params.connection;
+    try {
+      const url = new URL(ctx.originalUrl, d.issuer);
+      const body = Object.fromEntries(Object.entries((ctx.request as any).body ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      const result = await d.federation.callback(ctx, connectionId, { url, body });
+      if (result.kind === 'test') return testReport(ctx, result);
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${result.uid}/sso/done?result=${encodeURIComponent(result.result)}`);
+    } catch (err) {
+      if (!(err instanceof FederationError)) throw err;
+      await failurePage(ctx, d.audit, err, { connectionId, uid: err.uid });
+    }
+  }
+
+  router.get('/sso/callback/:connection', callback);
+  router.post('/sso/callback/:connection', callback);
+
+  router.get('/sso/test/:token', async (ctx) => {
+    try {
+      ctx.status = 303;
+      ctx.redirect(await d.federation.startTest(ctx, ctx.params.token));
+    } catch (err) {
+      if (!(err instanceof FederationError)) throw err;
+      await failurePage(ctx, d.audit, err, {});
+    }
+  });
+
+  return router;
+}

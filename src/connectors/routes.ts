@@ -1,0 +1,109 @@
+/**
+ * Company sign-in pages inside an interaction. HTTP only: parse, call federation/discovery, render
+ * or redirect.
+ * - GET  /interaction/:uid/sso           the routed company: one connection → straight to its IdP;
+ *                                         several → a chooser
+ * - POST /interaction/:uid/sso/start     the chooser's choice
+ * - GET  /interaction/:uid/sso/password  "Sign in with a password instead" (the gate still decides)
+ * - GET  /interaction/:uid/sso/done      back from the IdP: link/provision, then the policy gate
+ * - GET|POST /interaction/:uid/company   "Use my company ID": an organization by name or slug
+ * Failures render a page saying what happened and what to do (and are audited), never a 500.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Audit } from '../audit/index.js';
+import { applyUiLocales } from '../http/i18n.js';
+import { renderPage } from '../http/views.js';
+import type { Journey, Outcome } from '../login/journey.js';
+import type { Interactions, InteractionView } from '../oidc/interactions.js';
+import type { Discovery } from '../orgs/discovery.js';
+import { FederationError } from './errors.js';
+import type { Federation } from './federation.js';
+
+export interface SsoRouteDeps { interactions: Interactions; journey: Journey; federation: Federation; discovery: Discovery; audit: Audit }
+
+/** The failure page: what happened, what to do, and (inside an interaction) ways on. Audited. */
+export async function failurePage(ctx: Context, audit: Audit, err: FederationError, where: { uid?: string; connectionId?: string; clientId?: string }) {
+  await audit.record(ctx, {
+    type: 'sso.failed', outcome: 'failure', clientId: where.clientId ?? null,
+    data: { reason: err.reason, connectionId: where.connectionId, detail: err.message.slice(0, 300) },
+  });
+  const t = ctx.state.t;
+  renderPage(ctx, 'sso-error', {
+    title: t('sso.error_title'), message: t(`sso.error.${err.reason}`), hint: t(`sso.error.${err.reason}_hint`),
+    uid: where.uid, requestId: ctx.state.requestId,
+  }, err.status);
+}
+
+export function ssoRoutes(d: SsoRouteDeps) {
+  const router = new Router({ prefix: '/interaction/:uid' });
+
+  async function view(ctx: Context): Promise<InteractionView> {
+    const v = await d.interactions.details(ctx);
+    applyUiLocales(ctx, v.params.ui_locales);
+    return v;
+  }
+  const redirect = (ctx: Context, to: string) => {
+    ctx.status = 303;
+    ctx.redirect(to);
+  };
+  /** Runs a step; a FederationError becomes the failure page. */
+  const guarded = (fn: (ctx: Context, v: InteractionView) => Promise<void>) => async (ctx: Context) => {
+    const v = await view(ctx);
+    try {
+      await fn(ctx, v);
+    } catch (err) {
+      if (!(err instanceof FederationError)) throw err;
+      await failurePage(ctx, d.audit, err, { uid: v.uid, clientId: v.clientId, connectionId: ctx.params.connection ?? String((ctx.request as any).body?.connection ?? '') });
+    }
+  };
+
+  function companyPage(ctx: Context, v: InteractionView, opts: { organization?: string; error?: string } = {}) {
+    const t = ctx.state.t;
+    renderPage(ctx, 'sso-company', {
+      title: t('sso.company_title'), uid: v.uid, appName: v.clientName, organization: opts.organization ?? '', error: opts.error && t(opts.error),
+    }, opts.error ? 400 : 200);
+  }
+
+  router.get('/sso', guarded(async (ctx, v) => {
+    const s = await d.journey.state(v.uid);
+    if (s.realm?.kind !== 'company') return redirect(ctx, `/interaction/${v.uid}`);
+    if (s.realm.connections.length === 1) return redirect(ctx, await d.federation.start(ctx, v, s.realm.connections[0].id));
+    const t = ctx.state.t;
+    renderPage(ctx, 'sso-choose', {
+      title: t('sso.choose_title'), uid: v.uid, appName: v.clientName, org: s.realm.org.name, email: s.email ?? '', connections: s.realm.connections,
+    });
+  }));
+
+  router.post('/sso/start', guarded(async (ctx, v) => {
+    redirect(ctx, await d.federation.start(ctx, v, String((ctx.request as any).body?.connection ?? '')));
+  }));
+
+  router.get('/sso/password', async (ctx) => {
+    const v = await view(ctx);
+    await d.journey.route(v.uid, { kind: 'password' });
+    redirect(ctx, `/interaction/${v.uid}`);
+  });
+
+  router.get('/sso/done', guarded(async (ctx, v) => {
+    const outcome: Outcome = await d.federation.complete(ctx, v, String(ctx.query.result ?? ''));
+    if (outcome.kind === 'finished') return;
+    if (outcome.kind === 'second_factor') return redirect(ctx, `/interaction/${v.uid}/factor`);
+    const t = ctx.state.t;
+    const reason = outcome.kind === 'denied' ? outcome.reason : 'error.generic';
+    renderPage(ctx, 'sso-error', { title: t('sso.error_title'), message: t(reason), hint: '', uid: v.uid }, 403);
+  }));
+
+  router.get('/company', async (ctx) => companyPage(ctx, await view(ctx)));
+
+  router.post('/company', async (ctx) => {
+    const v = await view(ctx);
+    const organization = String((ctx.request as any).body?.organization ?? '').trim();
+    const realm = await d.discovery.byOrganization(organization);
+    if (!realm || realm.kind !== 'company') return companyPage(ctx, v, { organization, error: 'sso.company_unknown' });
+    await d.journey.route(v.uid, realm);
+    redirect(ctx, `/interaction/${v.uid}/sso`);
+  });
+
+  return router;
+}

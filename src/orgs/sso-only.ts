@@ -1,0 +1,89 @@
+/**
+ * "SSO only" per organization: members sign in through the organization's company connection.
+ * Rules (a policy gate rule plus the hooks around it):
+ * - while enforcement is `on`, a member signing in any other way (password, passkey, social, another
+ *   organization's connection) is refused with `login.sso_only`; sessions created before
+ *   enforcement are not touched and run until they end (the gate only runs at sign-in);
+ * - a break-glass administrator (named on the membership) may still use a password, and the gate
+ *   then demands a second factor of high assurance, trusted device or not; the use is audited;
+ * - enforcement can be switched on only after a successful test sign-in through an enabled
+ *   connection of the organization; asked for before that (bootstrap), it waits as `pending` and
+ *   begins with the first successful test sign-in;
+ * - forgot-password never creates a password for a member (localPasswordAllowed), except for a
+ *   break-glass administrator.
+ */
+import type { User } from '../accounts/store.js';
+import type { GateRule } from '../login/gate.js';
+import { AppError } from '../lib/errors.js';
+import type { OrgStore } from './store.js';
+
+export const BREAK_GLASS = 'break_glass';
+
+/** Organizations whose SSO-only enforcement applies to `userId`, and whether they may break glass. */
+async function enforcing(store: OrgStore, userId: string) {
+  return (await store.membershipsOf(userId)).filter((m) => m.sso_only === 'on' && m.status === 'active');
+}
+
+export function ssoOnlyRule(store: OrgStore): GateRule {
+  return {
+    name: 'sso-only',
+    async check(auth, gctx) {
+      const orgs = await enforcing(store, auth.user.id);
+      if (!orgs.length) return undefined;
+      if (auth.method === 'sso' && auth.connection && orgs.some((o) => o.id === auth.connection!.orgId)) return undefined;
+      if (auth.method === 'pwd' && orgs.every((o) => o.role === 'admin' && o.break_glass)) {
+        gctx.demands?.push(BREAK_GLASS);
+        return undefined;
+      }
+      return { kind: 'deny', reason: 'login.sso_only' };
+    },
+  };
+}
+
+/** Forgot-password may create a password only for people no SSO-only organization covers (break glass aside). */
+export function localPasswordAllowed(store: OrgStore) {
+  return async (user: User) => (await enforcing(store, user.id)).every((o) => o.role === 'admin' && o.break_glass);
+}
+
+/** The organizations (slug, name) whose company sign-in a person refused by `login.sso_only` should use. */
+export async function ssoOrganizationsOf(store: OrgStore, userId: string) {
+  return (await enforcing(store, userId)).map((o) => ({ slug: o.slug, name: o.name }));
+}
+
+export interface SsoOnlySwitchDeps {
+  store: OrgStore;
+  /** True when an enabled connection of the organization has a recorded successful test sign-in. */
+  hasTestedConnection: (orgId: string) => Promise<boolean>;
+}
+
+/**
+ * Switches enforcement. `on` is refused (409) without a successful test sign-in, unless `orPending`
+ * (bootstrap): then it waits as `pending`. Returns the mode now in force.
+ */
+export async function setSsoOnly(d: SsoOnlySwitchDeps, orgId: string, on: boolean, opts: { orPending?: boolean } = {}) {
+  if (!on) {
+    await d.store.setSsoOnly(orgId, 'off');
+    return 'off' as const;
+  }
+  if (await d.hasTestedConnection(orgId)) {
+    await d.store.setSsoOnly(orgId, 'on');
+    return 'on' as const;
+  }
+  if (!opts.orPending) {
+    throw new AppError('sso_only_untested', 409,
+      'SSO only can be switched on only after a successful test sign-in through an enabled connection of the organization (wayfinder connection test-url <id>)');
+  }
+  const org = await d.store.findById(orgId);
+  if (org?.sso_only !== 'on') await d.store.setSsoOnly(orgId, 'pending');
+  return org?.sso_only === 'on' ? 'on' as const : 'pending' as const;
+}
+
+/** After a successful test sign-in: enforcement that was waiting for it begins. */
+export async function afterTestSignIn(store: OrgStore, orgId: string) {
+  const org = await store.findById(orgId);
+  if (org?.sso_only === 'pending') {
+    await store.setSsoOnly(orgId, 'on');
+    return true;
+  }
+  return false;
+}
