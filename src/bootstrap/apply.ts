@@ -42,7 +42,7 @@ export function parseBootstrap(text: string, source: string) {
 }
 
 export interface BootstrapReport {
-  users: number; clients: number; resourceServers: number; organizations: number; generatedSecrets: Record<string, string>;
+  users: number; clients: number; resourceServers: number; organizations: number; samlServiceProviders: number; generatedSecrets: Record<string, string>;
   /** What the operator still has to do (e.g. publish a DNS record to verify a domain). */
   notes: string[];
 }
@@ -55,7 +55,7 @@ export async function applyBootstrap(services: Services, file: string): Promise<
     throw new BootstrapError(`${file}: cannot read the bootstrap file`);
   }
   const data = parseBootstrap(text, file);
-  const report: BootstrapReport = { users: 0, clients: 0, resourceServers: 0, organizations: 0, generatedSecrets: {}, notes: [] };
+  const report: BootstrapReport = { users: 0, clients: 0, resourceServers: 0, organizations: 0, samlServiceProviders: 0, generatedSecrets: {}, notes: [] };
   const where = (path: string, fn: () => Promise<void>) => fn().catch((e) => {
     if (e instanceof ZodError) throw new BootstrapError(`${file}: ${path}.${formatIssuePath(e.issues[0].path)}: ${e.issues[0].message}`);
     if (e instanceof AppError) throw new BootstrapError(`${file}: ${path}: ${e.message}`);
@@ -112,6 +112,17 @@ export async function applyBootstrap(services: Services, file: string): Promise<
       report.notes.push(...(await applyCompanyId(services, orgId, o, path.dirname(path.resolve(file)))).map((n) => `${o.slug}: ${n}`));
       report.organizations += 1;
     });
+  }
+  if (data.saml_service_providers.length) {
+    // Loaded only when needed: it brings samlify and libxml2.
+    const { samlBootstrap } = await import('../saml/bootstrap.js');
+    const register = samlBootstrap(services, path.dirname(path.resolve(file)));
+    for (const [i, sp] of data.saml_service_providers.entries()) {
+      await where(`saml_service_providers[${i}]`, async () => {
+        await register(sp);
+        report.samlServiceProviders += 1;
+      });
+    }
   }
   return report;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { clientInputSchema, resourceInputSchema } from '../clients/registry.js';
 import { twoStepPolicySchema } from '../factors/admin.js';
 import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
+import { spInputSchema } from '../saml/settings.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z.array(z.strictObject({
@@ -32,6 +33,8 @@ export const bootstrapSchema = z.strictObject({
   })).default([]),
   clients: z.array(clientInputSchema).default([]),
   resource_servers: z.array(resourceInputSchema).default([]),
+  /** SAML service providers: `metadata` (XML) or `metadata_file` (relative to this file), plus settings. */
+  saml_service_providers: z.array(spInputSchema).default([]),
 });
 export type Bootstrap = z.input<typeof bootstrapSchema>;
 

@@ -15,11 +15,13 @@ import { resourceCommands } from './commands/resources.js';
 import { userCommands } from './commands/users.js';
 import { domainCommands } from './commands/domains.js';
 import { connectionCommands } from './commands/connections.js';
+import { samlCommands } from './commands/saml.js';
 
 export const commands: Command[] = [
   ...migrateCommands, ...bootstrapCommands, ...keyCommands,
   ...clientCommands, ...resourceCommands, ...userCommands,
   ...domainCommands, ...connectionCommands,
+  ...samlCommands,
 ];
 
 export function usage(only?: Command[]): string {
@@ -42,7 +44,7 @@ export function usage(only?: Command[]): string {
 }
 
 function find(argv: string[]): { command: Command; rest: string[] } | undefined {
-  for (const words of [2, 1]) {
+  for (const words of [3, 2, 1]) {
     const name = argv.slice(0, words).join(' ');
     const command = commands.find((c) => c.name === name);
     if (command && argv.length >= words) return { command, rest: argv.slice(words) };
@@ -61,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!found) {
     const group = commands.filter((c) => c.name.split(' ')[0] === argv[0]);
     fail(group.length && argv.length === 1
-      ? `error: "${argv[0]}" needs one of: ${group.map((c) => c.name.split(' ')[1]).join(', ')}\n`
+      ? `error: "${argv[0]}" needs one of: ${[...new Set(group.map((c) => c.name.split(' ')[1]))].join(', ')}\n`
       : `error: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n`);
     fail(usage(group.length ? group : undefined));
     return 2;
