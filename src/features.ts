@@ -19,6 +19,7 @@ import { createFactorStore } from './factors/store.js';
 import { createTrustedDevices } from './factors/trusted-devices.js';
 import { createFactorEnv } from './factors/env.js';
 import { twoStepRule } from './factors/policy.js';
+import { createPasskeySignIn } from './factors/passkeys.js';
 import { createSaml } from './saml/index.js';
 import { createSmsSender, smsCodeText } from './notify/sms.js';
 import { createPushStore } from './factors/push-store.js';
@@ -76,6 +77,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     issuer, federation: config.federation, fetch: createGuardedFetch(config.federation), store: connectorStore, connections,
     orgs: services.orgs, journey, audit, linking: createLinking({ store: connectorStore, accounts: services.accounts, users: services.users, orgs: services.orgs, audit }),
   });
+  const passkeys = createPasskeySignIn({ issuer, store: factorStore, journey, accounts: services.accounts, audit });
   const lifecycle = createLifecycle({
     issuer, accounts: services.accounts, users: services.users, hasher: services.hasher,
     mailer, audit, limiter: createRateLimiter(loginStore), minPasswordLength: config.password.minLength,
@@ -84,7 +86,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   });
   const saml = createSaml(services, oidc, sessions);
   return {
-    mailer, loginStore, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
+    mailer, loginStore, passkeys, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
     connectorStore, connections, discovery, federation,
   };
 }

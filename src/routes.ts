@@ -15,6 +15,7 @@ import { factorRoutes } from './factors/routes.js';
 import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js';
 import { pushDeviceRoutes } from './factors/push-device-routes.js';
 import { createCurrentPerson } from './accounts/current-person.js';
+import { passkeyRoutes } from './factors/passkey-routes.js';
 import { ssoRoutes } from './connectors/routes.js';
 import { callbackRoutes } from './connectors/callback-routes.js';
 
@@ -34,6 +35,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
     myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })] }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
+    passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
   ]) pages.use(router.routes(), router.allowedMethods());
 

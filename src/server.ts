@@ -35,6 +35,11 @@ export interface StartOptions {
   database?: Database;
   /** Tests: listen on a free port and use http://127.0.0.1:<port> as the issuer. */
   issuerFromPort?: boolean;
+  /**
+   * With issuerFromPort: the issuer's host name. 'localhost' for browser tests of WebAuthn, whose RP ID
+   * must be a domain (Chromium refuses an IP address); http://localhost is still a secure context.
+   */
+  issuerHost?: 'localhost' | '127.0.0.1';
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<Running> {
@@ -45,7 +50,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (options.issuerFromPort) {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    config = { ...config, server: { ...config.server, port, issuer: `http://127.0.0.1:${port}` } };
+    config = { ...config, server: { ...config.server, port, issuer: `http://${options.issuerHost ?? '127.0.0.1'}:${port}` } };
   }
 
   const database = options.database ?? await openDatabase(config);

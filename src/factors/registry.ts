@@ -6,6 +6,7 @@ import type { Factor, FactorKind } from './types.js';
 import { totp } from './totp.js';
 import { email } from './email.js';
 import { recovery } from './recovery.js';
+import { webauthn } from './webauthn.js';
 import { sms } from './sms.js';
 import { push } from './push.js';
 
@@ -15,6 +16,7 @@ export const FACTORS = {
   recovery,
   push,
   sms,
+  webauthn,
 } satisfies Record<FactorKind, Factor>;
 
 export function factorOf(kind: string): Factor | undefined {

@@ -98,6 +98,22 @@ export function createFactorStore(db: Db) {
         .$if(!!f.userId, (q) => q.where('user_id', '=', f.userId!))
         .$if(!!f.data, (q) => q.where(sql`data->>${f.data!.key}`, '=', f.data!.value))
         .executeTakeFirst())?.n ?? 0),
+    /** The confirmed WebAuthn credential with this id, whoever owns it (passkey sign-in starts from the credential). */
+    findWebauthnCredential: (credentialId: string) =>
+      db.selectFrom('user_factors').selectAll().where('kind', '=', 'webauthn').where('confirmed_at', 'is not', null)
+        .where(sql`data->>'credentialId'`, '=', credentialId).executeTakeFirst() as Promise<FactorRow | undefined>,
+    /**
+     * Moves a WebAuthn credential's signature counter forward, atomically; false when the counter did
+     * not increase (a cloned authenticator or a replay). Authenticators that always report 0 stay at 0.
+     */
+    async advanceWebauthnCounter(id: string, counter: number): Promise<boolean> {
+      const res = await db.updateTable('user_factors')
+        .set({ data: sql`jsonb_set(data, '{counter}', to_jsonb(${counter}::bigint))`, last_used_at: new Date() })
+        .where('id', '=', id)
+        .where(sql<boolean>`coalesce((data->>'counter')::bigint, 0) < ${counter}::bigint or (${counter}::bigint = 0 and coalesce((data->>'counter')::bigint, 0) = 0)`)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
     /** Counts a wrong answer; returns the attempts made so far. */
     async failChallenge(id: string) {
       const row = await db.updateTable('factor_challenges').set({ attempts: sql`attempts + 1` }).where('id', '=', id).returning('attempts').executeTakeFirst();

@@ -9,7 +9,7 @@ import type { User } from '../accounts/store.js';
 import type { FactorStore, FactorRow } from './store.js';
 import type { PushDeps } from './push-challenges.js';
 
-export const FACTOR_KINDS = ['totp', 'email', 'recovery', 'push', 'sms'] as const;
+export const FACTOR_KINDS = ['totp', 'email', 'recovery', 'push', 'sms', 'webauthn'] as const;
 export type FactorKind = (typeof FACTOR_KINDS)[number];
 
 /** What a factor needs from the rest of Wayfinder; built once per request. */

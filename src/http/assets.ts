@@ -1,12 +1,21 @@
-/** Serves the few static files pages use (stylesheet), from memory, with long caching. */
+/**
+ * Serves the few static files pages use (stylesheet, the WebAuthn page script and the browser half of
+ * SimpleWebAuthn), from memory, with long caching. Scripts are files because the CSP forbids inline ones.
+ */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
+/** @simplewebauthn/browser's UMD bundle (global SimpleWebAuthnBrowser), found beside its CommonJS entry. */
+const simpleWebAuthnBrowser = path.join(path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
+const js = 'text/javascript; charset=utf-8';
 const files: Record<string, { type: string; body: Buffer }> = {
   'wayfinder.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(dir, 'wayfinder.css')) },
+  'webauthn.js': { type: js, body: readFileSync(path.join(dir, 'webauthn.js')) },
+  'simplewebauthn-browser.js': { type: js, body: readFileSync(simpleWebAuthnBrowser) },
 };
 
 export function assetRoutes() {

@@ -31,6 +31,8 @@ export interface JourneyState {
   remember?: boolean;
   /** Recovery codes issued during this sign-in, shown once. */
   recoveryCodes?: string[];
+  /** The challenge of a passkey sign-in offered on the email page (single use, short-lived). */
+  passkeyChallenge?: { value: string; expiresAt: number };
   /** Where the identify step routed this sign-in (home realm discovery): password, or a company's sign-in. */
   realm?: Realm;
   /** A company sign-in: the connection used (the gate reads it). */

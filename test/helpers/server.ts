@@ -14,7 +14,7 @@ export const TEST_SECRETS = {
 
 export interface TestServer extends Running { testDb: TestDatabase; close(): Promise<void> }
 
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, options: { issuerHost?: 'localhost' | '127.0.0.1' } = {}): Promise<TestServer> {
   const config: Config = loadConfig({
     env: { NODE_ENV: 'test' },
     overrides: { secrets: TEST_SECRETS, ...overrides },
@@ -22,7 +22,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
   });
   const testDb = await createTestDatabase();
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const running = await startServer(config, { database: testDb.database, issuerFromPort: true, log });
+  const running = await startServer(config, { database: testDb.database, issuerFromPort: true, issuerHost: options.issuerHost, log });
   return {
     ...running,
     testDb,
