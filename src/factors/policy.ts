@@ -29,6 +29,12 @@ export async function coveringPolicies(store: FactorStore, userId: string) {
   return covering;
 }
 
+/** How long this person may trust a device: the shortest of the policies covering them (0: forbidden). */
+export async function trustDaysFor(store: FactorStore, userId: string) {
+  const covering = await coveringPolicies(store, userId);
+  return covering.length ? Math.min(...covering.map((p) => p.trusted_device_days)) : DEFAULT_TRUST_DAYS;
+}
+
 export function twoStepRule(store: FactorStore, envFor: () => Pick<FactorEnv, 'store'>): GateRule {
   return {
     name: 'two-step-verification',

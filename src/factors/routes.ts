@@ -19,6 +19,7 @@ import type { Throttle } from '../login/throttle.js';
 import type { FactorEnvFactory } from './env.js';
 import { FACTORS, factorOf } from './registry.js';
 import { issueRecoveryCodes } from './recovery.js';
+import { trustDaysFor } from './policy.js';
 import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
 import type { FactorEnv } from './types.js';
@@ -139,9 +140,11 @@ export function factorRoutes(d: FactorRouteDeps) {
     ctx.redirect(`/interaction/${view.uid}/factor`);
   });
 
+  /** "Don't ask again": the lifetime comes from the organization's policy, never from the form (0 forbids it). */
   async function rememberDevice(ctx: Context, userId: string, fields = form(ctx)) {
-    const days = Number(fields.trust_days);
-    if (fields.trust === 'yes' && Number.isInteger(days) && days > 0 && days <= 365) await d.trusted.trust(ctx, userId, days);
+    if (fields.trust !== 'yes') return;
+    const days = await trustDaysFor(d.store, userId);
+    if (days > 0) await d.trusted.trust(ctx, userId, days);
   }
 
   router.post('/:kind/enrol', async (ctx) => {

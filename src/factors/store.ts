@@ -127,6 +127,12 @@ export function createFactorStore(db: Db) {
       await db.updateTable('factor_challenges').set({ status: 'expired' }).where('user_id', '=', userId).where('kind', '=', kind).where('status', '=', 'pending').execute();
     },
 
+    /** Removes challenges (codes, push requests, pairings) a day after they expired. */
+    async purgeChallenges() {
+      await db.deleteFrom('factor_challenges').where('expires_at', '<', new Date(Date.now() - 86400e3)).execute();
+      await db.deleteFrom('trusted_devices').where('expires_at', '<', new Date()).execute();
+    },
+
     async insertTrustedDevice(d: { user_id: string; token_hash: string; user_agent: string | null; ip: string | null; days: number }) {
       await db.insertInto('trusted_devices').values({
         id: randomUUID(), user_id: d.user_id, token_hash: d.token_hash, user_agent: d.user_agent, ip: d.ip,
