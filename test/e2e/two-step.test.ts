@@ -51,7 +51,8 @@ test('policy requires enrolment inside the sign-in; nothing is issued before the
   const secret = secretOn(page.last.body);
   await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: '000000' === (await codeAt(secret)) ? '111111' : '000000' });
   expect(page.last.status).toBe(400);
-  await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: await codeAt(secret) });
+  const enrolCode = await codeAt(secret);
+  await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: enrolCode });
   expect(page.title()).toMatch(/recovery codes/i);
   const codes = [...page.last.body.matchAll(/<li><code>([a-z0-9-]{11})<\/code><\/li>/g)].map((m) => m[1]);
   expect(codes).toHaveLength(10);
@@ -67,7 +68,8 @@ test('policy requires enrolment inside the sign-in; nothing is issued before the
   const uid2 = new URL(second.interaction).pathname.split('/')[2];
   await signInWithPassword(page2, second.interaction, 'tara@acme.test', PASSWORD);
   expect(page2.title()).toMatch(/authenticator app/);
-  await page2.post(`/interaction/${uid2}/factor/totp/verify`, { code: await codeAt(secret) });
+  // The very code accepted at enrolment (not recomputed: a 30-second boundary may have passed since).
+  await page2.post(`/interaction/${uid2}/factor/totp/verify`, { code: enrolCode });
   expect(page2.last.body).toMatch(/already used/);
   const done = await page2.post(`/interaction/${uid2}/factor/totp/verify`, { code: await codeAt(secret, 1) });
   expect(done.startsWith(REDIRECT_URI)).toBe(true);
