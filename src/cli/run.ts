@@ -16,12 +16,12 @@ import { userCommands } from './commands/users.js';
 import { domainCommands } from './commands/domains.js';
 import { connectionCommands } from './commands/connections.js';
 import { samlCommands } from './commands/saml.js';
+import { twoStepCommands } from './commands/two-step.js';
 
 export const commands: Command[] = [
   ...migrateCommands, ...bootstrapCommands, ...keyCommands,
   ...clientCommands, ...resourceCommands, ...userCommands,
-  ...domainCommands, ...connectionCommands,
-  ...samlCommands,
+  ...domainCommands, ...connectionCommands, ...samlCommands, ...twoStepCommands,
 ];
 
 export function usage(only?: Command[]): string {
