@@ -16,7 +16,6 @@ import { createMetrics } from './http/metrics.js';
 import { applyBootstrap } from './bootstrap/apply.js';
 import { ensureDemo } from './bootstrap/demo.js';
 import { ensureAccountClient } from './accounts/my-account-routes.js';
-import { ensureSamlClient } from './saml/index.js';
 
 export interface Running {
   url: string;
@@ -65,7 +64,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
   }
   await ensureAccountClient(services.clients, config.server.issuer);
-  await ensureSamlClient(services.clients, config.server.issuer);
   const demo = config.demo ? await ensureDemo(services) : undefined;
   const oidc = await createOidc({ db: database.db, config, clients: services.clients, accounts: services.accounts, log });
 

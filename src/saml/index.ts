@@ -1,7 +1,8 @@
 /**
  * The SAML 2.0 identity provider, wired: one validator (installed into samlify before anything
- * parses), the SP registry, the signing certificates, SSO (riding on the OIDC sign-in as the
- * first-party client `wayfinder-saml`) and SLO. Our entity ID is `${issuer}/saml/metadata`.
+ * parses), the SP registry, the signing certificates, SSO (riding on the OIDC sign-in, each SP as an
+ * internal first-party client `wayfinder-saml.<sp id>`) and SLO. Our entity ID is
+ * `${issuer}/saml/metadata`.
  */
 import type { Services } from '../services.js';
 import type { Oidc } from '../oidc/provider.js';
@@ -14,31 +15,52 @@ import { createSamlStore } from './store.js';
 import { createSpRegistry } from './registry.js';
 import { createCertificates } from './certificates.js';
 import { createIdp } from './idp.js';
-import { createSso, SAML_CLIENT_ID } from './sso.js';
+import { createSso, samlClientId } from './sso.js';
 import { createSlo } from './slo.js';
 import { samlRoutes } from './routes.js';
+import type { ServiceProvider } from './registry.js';
 
-export { SAML_CLIENT_ID };
+export { samlClientId };
 
-/** The internal client SAML sign-ins use at /auth (first-party: no consent page; public, PKCE). */
-export async function ensureSamlClient(clients: ClientRegistry, issuer: string) {
-  await clients.upsert({
-    client_id: SAML_CLIENT_ID, client_name: 'SAML apps', token_endpoint_auth_method: 'none', first_party: true,
-    redirect_uris: [`${issuer}/saml/callback`], grant_types: ['authorization_code'],
-  });
+/**
+ * Each SP's internal OIDC client (first-party: no consent page; public, PKCE), written when first
+ * needed by this process and again when the SP's name changes — so it always carries this
+ * instance's issuer in its redirect URI, whoever registered the SP.
+ */
+function internalClients(clients: ClientRegistry, issuer: string) {
+  const done = new Set<string>();
+  return async (sp: ServiceProvider) => {
+    const key = `${sp.id}\n${sp.displayName}`;
+    if (done.has(key)) return;
+    await clients.upsert({
+      client_id: samlClientId(sp.id), client_name: sp.displayName, token_endpoint_auth_method: 'none', first_party: true,
+      redirect_uris: [`${issuer}/saml/callback`], grant_types: ['authorization_code'],
+    });
+    done.add(key);
+  };
 }
 
 /** The parts that need only the database (the CLI and the bootstrap use these). */
-export function createSamlAdmin(services: Pick<Services, 'db' | 'box' | 'config'>) {
+export function createSamlAdmin(services: Pick<Services, 'db' | 'box' | 'config' | 'clients'>) {
   const { config } = services;
   const validator = createXmlValidator(config.saml.maxMessageBytes);
   installValidator(validator);
   const store = createSamlStore(services.db);
   const issuer = config.server.issuer;
+  const registry = createSpRegistry(store, validator);
   return {
     validator,
     store,
-    registry: createSpRegistry(store, validator),
+    registry: {
+      ...registry,
+      /** Removes the SP and its internal OIDC client. */
+      async remove(idOrEntityId: string) {
+        const row = (await store.findSp(idOrEntityId)) ?? (await store.findSpByEntityId(idOrEntityId));
+        if (!row || !(await registry.remove(row.id))) return false;
+        await services.clients.remove(samlClientId(row.id));
+        return true;
+      },
+    },
     certificates: createCertificates(store, services.box, {
       commonName: new URL(issuer).hostname, retiredSeconds: config.saml.retiredCertificateSeconds, refreshMs: config.oidc.keyRefreshSeconds * 1000,
     }),
@@ -54,7 +76,7 @@ export function createSaml(services: Services, oidc: Oidc, sessions: Sessions) {
   const idp = createIdp({ issuer, entityId, certificates: admin.certificates, clockSkewSeconds: limits.clockSkewSeconds });
   const common = { issuer, entityId, limits, store: admin.store, registry: admin.registry, idp, validator: admin.validator, audit };
   const sso = createSso({
-    ...common, accounts: services.accounts, codes: createInternalCodes(oidc),
+    ...common, accounts: services.accounts, codes: createInternalCodes(oidc), ensureClient: internalClients(services.clients, issuer),
     pendingTtlSeconds: config.oidc.interactionTtl, sessionTtlSeconds: config.session.rememberDays * 86400,
     organizationsOf: async (userId) => (await services.orgs.membershipsOf(userId)).map((m) => m.slug),
   });

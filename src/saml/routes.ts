@@ -40,13 +40,13 @@ export function samlRoutes(d: SamlRouteDeps) {
     return value;
   }
 
-  function send(ctx: Context, outcome: Outcome, appName?: string) {
+  function send(ctx: Context, outcome: Outcome) {
     if ('redirect' in outcome) {
       ctx.status = 303;
       return ctx.redirect(outcome.redirect);
     }
     const t = ctx.state.t;
-    renderPage(ctx, 'saml-post', { title: t('saml.post_title'), message: t('saml.post_lead', { app: appName ?? new URL(outcome.post.url).host }), ...outcome.post });
+    renderPage(ctx, 'saml-post', { title: t('saml.post_title'), message: t('saml.post_lead', { app: outcome.post.appName ?? new URL(outcome.post.url).host }), url: outcome.post.url, fields: outcome.post.fields });
   }
 
   // A SAML message too large for the body parser is a refusal like any other (audited, explained).

@@ -6,7 +6,8 @@
  *   to us (Destination), never seen before (its ID is remembered until it could no longer be valid),
  *   asking for an ACS URL from the SP's metadata and for the HTTP-POST binding;
  * - the pending request is stored under a random state bound to this browser, then the browser
- *   goes to /auth as the first-party client `wayfinder-saml`: ForceAuthn → prompt=login,
+ *   goes to /auth as the SP's internal first-party client `wayfinder-saml.<sp id>` (so the sign-in
+ *   pages name the app, and the gate knows which app asks): ForceAuthn → prompt=login,
  *   IsPassive → prompt=none (no session then → a NoPassive response); a person with a session gets
  *   through without a prompt;
  * - the callback redeems the code in-process (PKCE, single use) and answers with a signed Response
@@ -29,7 +30,8 @@ import { attributesFor, authnContextFor, nameIdFor, type SubjectDeps } from './s
 import type { SamlStore } from './store.js';
 import type { XmlValidator } from './validator.js';
 
-export const SAML_CLIENT_ID = 'wayfinder-saml';
+/** The internal OIDC client a SAML SP's sign-ins use at /auth. */
+export const samlClientId = (spId: string) => `wayfinder-saml.${spId}`;
 
 export interface SsoDeps extends SubjectDeps {
   issuer: string;
@@ -43,6 +45,8 @@ export interface SsoDeps extends SubjectDeps {
   accounts: AccountStore;
   audit: Audit;
   codes: InternalCodes;
+  /** Makes sure the SP's internal client exists with its current name and our callback URL. */
+  ensureClient: (sp: ServiceProvider) => Promise<void>;
 }
 
 interface Pending {
@@ -55,7 +59,7 @@ interface Pending {
 }
 
 /** What the browser is sent: a redirect, or a form POSTing a SAMLResponse to the SP. */
-export type Outcome = { redirect: string } | { post: { url: string; fields: Record<string, string> } };
+export type Outcome = { redirect: string } | { post: { url: string; fields: Record<string, string>; appName?: string } };
 
 const first = (v: unknown): string | undefined => (Array.isArray(v) ? first(v[0]) : typeof v === 'string' ? v : undefined);
 
@@ -82,10 +86,10 @@ export function createSso(d: SsoDeps) {
   async function toSignIn(sp: ServiceProvider, pending: Omit<Pending, 'verifier'>, lang?: string): Promise<Outcome> {
     const state = randomBytes(24).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
-    await d.store.savePending(state, sp.id, { ...pending, verifier }, d.pendingTtlSeconds);
+    await Promise.all([d.store.savePending(state, sp.id, { ...pending, verifier }, d.pendingTtlSeconds), d.ensureClient(sp)]);
     const url = new URL('/auth', d.issuer);
     url.search = new URLSearchParams({
-      client_id: SAML_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: callbackUri, state,
+      client_id: samlClientId(sp.id), response_type: 'code', scope: 'openid', redirect_uri: callbackUri, state,
       code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
       ...(pending.prompt ? { prompt: pending.prompt } : {}), ...(lang ? { ui_locales: lang } : {}),
     }).toString();
@@ -99,7 +103,7 @@ export function createSso(d: SsoDeps) {
     }, await d.idp.signingKey());
     const fields: Record<string, string> = { SAMLResponse: Buffer.from(xml).toString('base64') };
     if (p.relayState !== undefined) fields.RelayState = p.relayState;
-    return { post: { url: p.acsUrl, fields } };
+    return { post: { url: p.acsUrl, fields, appName: sp.displayName } };
   }
 
   return {
@@ -159,7 +163,7 @@ export function createSso(d: SsoDeps) {
         const sub = q.error === 'login_required' && p.prompt === 'none' ? STATUS.noPassive : q.error === 'access_denied' ? STATUS.requestDenied : STATUS.authnFailed;
         return respond(sp, p, { code: STATUS.responder, subCode: sub });
       }
-      const code = await d.codes.redeem(String(q.code ?? ''), { clientId: SAML_CLIENT_ID, redirectUri: callbackUri, verifier: p.verifier });
+      const code = await d.codes.redeem(String(q.code ?? ''), { clientId: samlClientId(sp.id), redirectUri: callbackUri, verifier: p.verifier });
       if (!code) throw new SamlRefused('saml_request_expired', 'the sign-in code is not valid', sp.id);
       const user = await d.accounts.findUser(code.accountId);
       if (!user || user.status !== 'active') return respond(sp, p, { code: STATUS.responder, subCode: STATUS.authnFailed });
