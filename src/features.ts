@@ -29,6 +29,7 @@ import { createConnections } from './connectors/connections.js';
 import { createGuardedFetch } from './connectors/fetch.js';
 import { createFederation } from './connectors/federation.js';
 import { createLinking } from './connectors/linking.js';
+import { createMetadataRefresher } from './connectors/saml-metadata.js';
 import { connectionRule } from './connectors/rules.js';
 import { createDiscovery } from './orgs/discovery.js';
 import { localPasswordAllowed, ssoOnlyRule } from './orgs/sso-only.js';
@@ -60,8 +61,9 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
 
   // Company ID: connections, home realm discovery, and the gate's SSO rules (before two-step verification).
   const connectorStore = createConnectorStore(services.db);
-  const connections = createConnections(connectorStore, services.box);
+  const connections = createConnections(connectorStore, services.box, () => saml.validator);
   const discovery = createDiscovery({ store: services.orgs, enabledConnections: (orgId) => connections.enabledOf(orgId) });
+  const guardedFetch = createGuardedFetch(config.federation);
 
   const gate = createGate([
     accountActiveRule, connectionRule(connectorStore, services.orgs), ssoOnlyRule(services.orgs),
@@ -74,8 +76,13 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     discover: (email) => discovery.byEmail(email), discoverDomain: (domain) => discovery.byDomain(domain),
   });
   const federation = createFederation({
-    issuer, federation: config.federation, fetch: createGuardedFetch(config.federation), store: connectorStore, connections,
+    issuer, federation: config.federation, fetch: guardedFetch, store: connectorStore, connections,
+    xml: () => saml.validator, maxMessageBytes: config.saml.maxMessageBytes,
     orgs: services.orgs, journey, audit, linking: createLinking({ store: connectorStore, accounts: services.accounts, users: services.users, orgs: services.orgs, audit }),
+  });
+  const metadataRefresher = createMetadataRefresher({
+    store: connectorStore, fetch: guardedFetch, validator: { validate: (xml, kind) => saml.validator.validate(xml, kind) },
+    intervalSeconds: config.federation.metadataRefreshSeconds, log,
   });
   const passkeys = createPasskeySignIn({ issuer, store: factorStore, journey, accounts: services.accounts, audit });
   const lifecycle = createLifecycle({
@@ -87,7 +94,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   const saml = createSaml(services, oidc, sessions);
   return {
     mailer, loginStore, passkeys, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
-    connectorStore, connections, discovery, federation,
+    connectorStore, connections, discovery, federation, metadataRefresher,
   };
 }
 export type Features = ReturnType<typeof createFeatures>;

@@ -16,7 +16,7 @@ import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js
 import { pushDeviceRoutes } from './factors/push-device-routes.js';
 import { createCurrentPerson } from './accounts/current-person.js';
 import { passkeyRoutes } from './factors/passkey-routes.js';
-import { ssoRoutes } from './connectors/routes.js';
+import { ssoPendingRoutes, ssoRoutes } from './connectors/routes.js';
 import { callbackRoutes } from './connectors/callback-routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
@@ -30,6 +30,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   pages.use(parseBody(config.server.maxBodyBytes));
   pages.use(csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }));
   for (const router of [
+    ssoPendingRoutes({ secure }),
     loginRoutes({ interactions: f.interactions, journey: f.journey, secure }),
     factorRoutes({ interactions: f.interactions, journey: f.journey, accounts: services.accounts, store: f.factorStore, throttle: f.throttle, trusted: f.trusted, envFor: f.envFor }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),

@@ -85,6 +85,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       .catch((err) => log.error({ err }, 'purge of expired rows failed'));
   }, config.oidc.purgeIntervalSeconds * 1000);
   purge.unref();
+  const stopMetadataRefresh = features.metadataRefresher.start();
 
   const { port } = server.address() as AddressInfo;
   const url = options.issuerFromPort ? config.server.issuer : `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`;
@@ -94,6 +95,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     stopping ??= (async () => {
       shuttingDown = true;
       clearInterval(purge);
+      stopMetadataRefresh();
       oidc.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

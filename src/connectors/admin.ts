@@ -12,9 +12,12 @@ import { badRequest } from '../lib/errors.js';
 import type { Services } from '../services.js';
 import { createDomains, systemDns } from '../orgs/domains.js';
 import { setSsoOnly } from '../orgs/sso-only.js';
+import { createSamlAdmin } from '../saml/index.js';
 import { connectionIdSchema, createConnections, type ConnectionInput } from './connections.js';
 import { connectorOf, CONNECTORS } from './registry.js';
 import { createConnectorStore } from './store.js';
+import { createGuardedFetch } from './fetch.js';
+import { createMetadataRefresher } from './saml-metadata.js';
 
 const ENVELOPE = ['id', 'kind', 'name', 'enabled', 'client_secret', 'metadata', 'metadata_file'] as const;
 
@@ -41,7 +44,9 @@ export type ConnectionEntry = z.infer<typeof connectionEntrySchema>;
 
 export function companyAdmin(services: Services) {
   const store = createConnectorStore(services.db);
-  const connections = createConnections(store, services.box);
+  let validator: ReturnType<typeof createSamlAdmin>['validator'] | undefined;
+  const xml = () => (validator ??= createSamlAdmin(services).validator);
+  const connections = createConnections(store, services.box, xml);
   const domains = createDomains(services.orgs, systemDns(services.config.federation));
 
   return {
@@ -49,8 +54,12 @@ export function companyAdmin(services: Services) {
     connections,
     domains,
 
-    /** Saves a validated entry for an organization (metadata_file read relative to `baseDir`). */
-    async saveEntry(orgId: string, entry: ConnectionEntry, baseDir = process.cwd()) {
+    /**
+     * Saves a validated entry for an organization (metadata_file read relative to `baseDir`). With
+     * `fetchMetadata`, SAML metadata given by URL is fetched at once (else the server's schedule
+     * does it); a failed fetch is returned, not thrown.
+     */
+    async saveEntry(orgId: string, entry: ConnectionEntry, baseDir = process.cwd(), opts: { fetchMetadata?: boolean } = {}) {
       const settings = Object.fromEntries(Object.entries(entry).filter(([k]) => !(ENVELOPE as readonly string[]).includes(k)));
       let metadata = entry.metadata;
       if (entry.metadata_file) {
@@ -65,7 +74,16 @@ export function companyAdmin(services: Services) {
         ...(entry.client_secret !== undefined ? { secret: entry.client_secret } : {}),
         ...(metadata !== undefined ? { metadata } : {}),
       };
-      return connections.save(input);
+      const outcome = await connections.save(input);
+      const url = settings.metadata_url;
+      if (opts.fetchMetadata && entry.kind === 'saml' && typeof url === 'string' && metadata === undefined) {
+        const refresher = createMetadataRefresher({
+          store, fetch: createGuardedFetch(services.config.federation), validator: xml(), intervalSeconds: services.config.federation.metadataRefreshSeconds, log: services.log,
+        });
+        const fetched = await refresher.refresh(entry.id, url);
+        return { outcome, metadataError: fetched.ok ? undefined : fetched.error };
+      }
+      return { outcome, metadataError: undefined };
     },
 
     setSsoOnly: (orgId: string, on: boolean, opts: { orPending?: boolean } = {}) =>

@@ -3,7 +3,10 @@
  * check here: the IdP's cross-site POST carries no cookie, and each answer is bound instead to a
  * single-use state we issued (federation.ts).
  * - GET|POST /sso/callback/:connection  OIDC redirect_uri and SAML Assertion Consumer Service
+ * - GET      /sso/saml/:connection/metadata  Wayfinder's SP metadata for a SAML connection (its entity ID)
  * - GET      /sso/test/:token           an administrator's test sign-in (link from the CLI)
+ * An unsolicited SAML response (when the connection allows them) is kept for the next sign-in of
+ * this browser (a short-lived signed cookie) and the browser sent to My account.
  * Failures render a page saying what happened and what to do (and are audited), never a 500.
  */
 import Router from '@koa/router';
@@ -13,7 +16,9 @@ import { parseBody } from '../http/body.js';
 import { renderPage } from '../http/views.js';
 import { FederationError } from './errors.js';
 import type { CallbackResult, Federation } from './federation.js';
-import { failurePage } from './routes.js';
+import { AppError } from '../lib/errors.js';
+import { failurePage, PENDING_COOKIE } from './routes.js';
+import { samlSpMetadata } from './saml.js';
 
 export interface CallbackRouteDeps { issuer: string; federation: Federation; audit: Audit; maxBodyBytes: number }
 
@@ -47,6 +52,12 @@ export function callbackRoutes(d: CallbackRouteDeps) {
       const body = Object.fromEntries(Object.entries((ctx.request as any).body ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
       const result = await d.federation.callback(ctx, connectionId, { url, body });
       if (result.kind === 'test') return testReport(ctx, result);
+      if (result.kind === 'unsolicited') {
+        // No interaction asked for it: the next sign-in of this browser (to My account) takes it.
+        ctx.cookies.set(PENDING_COOKIE, result.result, { signed: true, httpOnly: true, sameSite: 'lax', secure: d.issuer.startsWith('https:'), maxAge: 300e3, overwrite: true });
+        ctx.status = 303;
+        return ctx.redirect('/account');
+      }
       ctx.status = 303;
       ctx.redirect(`/interaction/${result.uid}/sso/done?result=${encodeURIComponent(result.result)}`);
     } catch (err) {
@@ -57,6 +68,15 @@ export function callbackRoutes(d: CallbackRouteDeps) {
 
   router.get('/sso/callback/:connection', callback);
   router.post('/sso/callback/:connection', callback);
+
+  // Wayfinder's SP metadata for a SAML connection, at its entity ID.
+  router.get('/sso/saml/:connection/metadata', async (ctx) => {
+    const found = await d.federation.find(ctx.params.connection);
+    if (!found || found.connection.kind !== 'saml') throw new AppError('not_found', 404, 'no SAML connection here');
+    ctx.type = 'application/samlmetadata+xml';
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = samlSpMetadata(found.connection, d.federation.env);
+  });
 
   router.get('/sso/test/:token', async (ctx) => {
     try {

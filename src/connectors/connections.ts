@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { SecretBox } from '../lib/secretbox.js';
+import type { XmlValidator } from '../saml/validator.js';
 import { badRequest, notFound } from '../lib/errors.js';
 import { connectorOf, type ConnectionKind } from './registry.js';
 import type { ConnectionRow, ConnectorStore } from './store.js';
@@ -27,7 +28,7 @@ export interface ConnectionInput {
   metadata?: string;
 }
 
-export function createConnections(store: ConnectorStore, box: SecretBox) {
+export function createConnections(store: ConnectorStore, box: SecretBox, xml: () => XmlValidator) {
   const SECRET_PURPOSE = 'connection-secret';
 
   function toConnection(row: ConnectionRow): Connection {
@@ -51,6 +52,11 @@ export function createConnections(store: ConnectorStore, box: SecretBox) {
       const connector = connectorOf(input.kind);
       if (!connector) throw badRequest('unknown_kind', `unknown connection kind "${input.kind}"`);
       const settings = connector.settings.parse(input.settings) as Record<string, unknown>;
+      try {
+        connector.validateStatic?.(settings, input.metadata ?? (await store.findConnection(id))?.metadata ?? undefined, xml());
+      } catch (err) {
+        throw badRequest('invalid_connection', `connection ${id}: ${(err as Error).message}`);
+      }
       const existing = await store.findConnection(id);
       if (existing && existing.org_id !== input.orgId) throw badRequest('connection_taken', `the connection id ${id} belongs to another organization`);
       // A secret not given again keeps the sealed one (so re-applying a bootstrap file without it changes nothing).

@@ -19,6 +19,7 @@ import type { Audit } from '../audit/index.js';
 import type { Config } from '../config/schema.js';
 import type { Journey, Outcome } from '../login/journey.js';
 import type { InteractionView } from '../oidc/interactions.js';
+import type { XmlValidator } from '../saml/validator.js';
 import { afterTestSignIn } from '../orgs/sso-only.js';
 import type { OrgStore } from '../orgs/store.js';
 import type { Connections } from './connections.js';
@@ -36,6 +37,9 @@ const RESULT_SECONDS = 300;
 
 export interface FederationDeps {
   issuer: string;
+  /** The shared SAML schema validator, and the largest SAML message accepted. */
+  xml: () => XmlValidator;
+  maxMessageBytes: number;
   federation: Config['federation'];
   fetch: GuardedFetch;
   store: ConnectorStore;
@@ -48,6 +52,7 @@ export interface FederationDeps {
 
 export type CallbackResult =
   | { kind: 'sign_in'; uid: string; result: string }
+  | { kind: 'unsolicited'; result: string }
   | { kind: 'test'; connection: Connection; identity: UpstreamIdentity; plan: LinkPlan | { kind: 'refused'; reason: string }; enforced: boolean };
 
 const random = () => randomBytes(24).toString('base64url');
@@ -58,6 +63,8 @@ export function createFederation(d: FederationDeps) {
     callbackUrl: (id) => `${d.issuer}/sso/callback/${id}`,
     spEntityId: (id) => `${d.issuer}/sso/saml/${id}/metadata`,
     rememberAssertion: (id, assertionId, expiresAt) => d.store.rememberAssertion(id, assertionId, expiresAt),
+    get xml() { return d.xml(); },
+    maxMessageBytes: d.maxMessageBytes,
   };
   const expiry = (seconds: number) => new Date(Date.now() + seconds * 1000);
 
@@ -84,6 +91,8 @@ export function createFederation(d: FederationDeps) {
   return {
     env,
     usable,
+    /** A connection (any state) by id, for pages that do not sign anyone in (SP metadata). */
+    find: (id: string) => d.connections.find(String(id ?? '')),
 
     /** Sends the person of this interaction to the connection's IdP; returns the URL. */
     async start(ctx: Context, view: InteractionView, connectionId: string) {
@@ -111,11 +120,12 @@ export function createFederation(d: FederationDeps) {
       const { connection, connector, settings } = await usable(connectionId);
       const key = connector.stateOf(input);
       const pending = key ? await d.store.takeState(key) : undefined;
-      if (key && !pending) throw fail('expired', 'no sign-in is waiting for this answer (expired or already used)');
+      // A kind that can receive unsolicited answers decides in finish() (refused unless the connection allows them).
+      if (key && !pending && !connector.unsolicited) throw fail('expired', 'no sign-in is waiting for this answer (expired or already used)');
       if (pending && (pending.connection_id !== connection.id || pending.data.stage !== 'upstream')) throw fail('expired', 'this answer belongs to another sign-in');
       let identity: UpstreamIdentity;
       try {
-        identity = await connector.finish(connection, env, { ...input, remembered: pending?.data });
+        identity = await connector.finish(connection, env, { ...input, remembered: pending?.data, staleState: Boolean(key && !pending) });
       } catch (err) {
         if (err instanceof FederationError && typeof pending?.data.uid === 'string') err.uid = pending.data.uid;
         throw err;
@@ -135,18 +145,19 @@ export function createFederation(d: FederationDeps) {
         if (enforced) await d.audit.record(ctx, { type: 'org.sso_only_enforced', outcome: 'success', data: { orgId: connection.orgId, connectionId } });
         return { kind: 'test', connection, identity, plan, enforced };
       }
-      const uid = String(pending?.data.uid ?? '');
-      if (!uid) throw fail('unsolicited', 'the identity provider sent an answer no sign-in asked for');
       const result = random();
-      await d.store.putState({ state: result, connection_id: connection.id, purpose: 'sign_in', data: { stage: 'result', uid, identity }, expires_at: expiry(RESULT_SECONDS) });
-      await d.audit.record(ctx, { type: 'sso.verified', outcome: 'success', data: audit });
-      return { kind: 'sign_in', uid, result };
+      const uid = pending ? String(pending.data.uid ?? '') : undefined;
+      if (pending && !uid) throw fail('expired', 'this answer belongs to no sign-in');
+      // Unsolicited (allowed by the connection): the next interaction of this browser takes it (a cookie).
+      await d.store.putState({ state: result, connection_id: connection.id, purpose: 'sign_in', data: { stage: 'result', uid, unsolicited: !pending, identity }, expires_at: expiry(RESULT_SECONDS) });
+      await d.audit.record(ctx, { type: 'sso.verified', outcome: 'success', data: { ...audit, unsolicited: !pending } });
+      return uid ? { kind: 'sign_in', uid, result } : { kind: 'unsolicited', result };
     },
 
     /** Back in the interaction: link or provision the account, then the policy gate decides. */
     async complete(ctx: Context, view: InteractionView, result: string): Promise<Outcome> {
       const row = await d.store.takeState(String(result ?? ''));
-      if (!row || row.data.stage !== 'result' || row.data.uid !== view.uid) throw fail('expired', 'this company sign-in result is not for this sign-in');
+      if (!row || row.data.stage !== 'result' || (row.data.uid !== view.uid && row.data.unsolicited !== true)) throw fail('expired', 'this company sign-in result is not for this sign-in');
       const { connection, settings } = await usable(row.connection_id);
       const identity = row.data.identity as UpstreamIdentity;
       const user = await d.linking.resolve(ctx, connection, settings.jit, identity);

@@ -4,6 +4,7 @@
  */
 import type { ConnectionTable } from '../db/schema.js';
 import { oidcConnector } from './oidc.js';
+import { samlConnector } from './saml.js';
 import type { Connector } from './types.js';
 
 export type ConnectionKind = ConnectionTable['kind'];
@@ -11,6 +12,7 @@ type AnyConnector = Connector<{ mfa_trust: 'trust' | 'require' | 'none'; trust_e
 
 export const CONNECTORS = {
   oidc: oidcConnector,
+  saml: samlConnector,
 } satisfies Record<ConnectionKind, AnyConnector>;
 
 export function connectorOf(kind: string): AnyConnector | undefined {

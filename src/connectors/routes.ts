@@ -35,6 +35,25 @@ export async function failurePage(ctx: Context, audit: Audit, err: FederationErr
   }, err.status);
 }
 
+/** The cookie holding an unsolicited company sign-in until this browser's next interaction takes it. */
+export const PENDING_COOKIE = 'wf_sso_pending';
+
+/**
+ * Mounted before the sign-in pages: an interaction of a browser holding an unsolicited company
+ * sign-in (allowed by its connection) continues with it; every other request passes through.
+ */
+export function ssoPendingRoutes(d: { secure: boolean }) {
+  const router = new Router({ prefix: '/interaction/:uid' });
+  router.get('/', async (ctx, next) => {
+    const result = ctx.cookies.get(PENDING_COOKIE, { signed: true });
+    if (!result) return next();
+    ctx.cookies.set(PENDING_COOKIE, null, { signed: true, httpOnly: true, sameSite: 'lax', secure: d.secure, overwrite: true });
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${encodeURIComponent(ctx.params.uid)}/sso/done?result=${encodeURIComponent(result)}`);
+  });
+  return router;
+}
+
 export function ssoRoutes(d: SsoRouteDeps) {
   const router = new Router({ prefix: '/interaction/:uid' });
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
+import type { XmlValidator } from '../saml/validator.js';
 import type { GuardedFetch } from './fetch.js';
 
 /** Settings shared by every connection (validated with the kind's own settings). */
@@ -56,6 +57,10 @@ export interface ConnectorEnv {
   spEntityId(connectionId: string): string;
   /** Remembers an assertion ID until it expires; false when it was already seen (replay). */
   rememberAssertion(connectionId: string, assertionId: string, expiresAt: Date): Promise<boolean>;
+  /** The shared SAML schema validator (src/saml/validator.ts). */
+  readonly xml: XmlValidator;
+  /** Largest SAML message accepted. */
+  maxMessageBytes: number;
 }
 
 /** What the callback request carried. */
@@ -64,11 +69,17 @@ export interface CallbackInput {
   body: Record<string, string>;
   /** What begin() asked to remember for this sign-in (absent for an unsolicited SAML response). */
   remembered?: Record<string, unknown>;
+  /** The answer named a state that is unknown (expired or already used). */
+  staleState?: boolean;
 }
 
 export interface Connector<S extends { mfa_trust: 'trust' | 'require' | 'none'; trust_email: boolean; jit: boolean }> {
   kind: string;
   settings: z.ZodType<S, unknown>;
+  /** The kind can receive answers no sign-in asked for (SAML IdP-initiated); finish() decides. */
+  unsolicited?: boolean;
+  /** Checks what can be checked without the network when a connection is saved; throws a readable error. */
+  validateStatic?(settings: Record<string, unknown>, metadata: string | undefined, xml: XmlValidator): void;
   /** Checks a connection can work (e.g. its metadata parses, its issuer answers); throws a readable error. */
   check(conn: Connection, env: ConnectorEnv): Promise<void>;
   /** Starts a sign-in at the IdP: where to send the browser and what to remember until the callback. */

@@ -94,7 +94,7 @@ export interface OrgDomainTable {
 export interface ConnectionTable {
   id: string;
   org_id: string;
-  kind: 'oidc';
+  kind: 'oidc' | 'saml';
   name: string;
   enabled: boolean;
   settings: JSONColumnType<Record<string, unknown>>;

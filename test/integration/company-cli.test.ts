@@ -4,7 +4,9 @@
  * organization's domains (verified by the operator, or claimed with the TXT record to publish),
  * an OIDC connection with its secret sealed, SSO only waiting for a test sign-in, a break-glass
  * administrator; then `domain add | verify | list` (DNS through a local DNS server),
- * `connection add | list | test-url | disable`, and `org sso-only` refused before a test sign-in.
+ * `connection add | list | test-url | disable`, and `org sso-only` refused before a test sign-in; SAML
+ * connections from a file (metadata from a file, or from a URL fetched at once and refused here for
+ * plain http), with their SP metadata URL printed.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { createLogger } from '../../src/lib/log.js';
 import { createServices, type Services } from '../../src/services.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startDnsServer } from '../helpers/dns-server.js';
+import { startCompanySamlIdp } from '../helpers/company-saml-idp.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SLOW = 180_000;
@@ -153,5 +156,31 @@ organizations:
       const events = (await s.audit.recent({ limit: 50 })).map((e) => e.type);
       expect(events).toEqual(expect.arrayContaining(['admin.connection_saved', 'admin.connection_test_link', 'admin.connection_disabled', 'admin.sso_only', 'admin.domain_verified']));
     });
+  }, SLOW);
+
+  test('SAML connections from a file: metadata from a file, or from a URL (fetched at once; plain http refused); invalid metadata refused', async () => {
+    const idp = await startCompanySamlIdp();
+    try {
+      writeFileSync(path.join(dir, 'idp.xml'), idp.metadata());
+      writeFileSync(path.join(dir, 'saml.yaml'), 'id: fabrikam-adfs\nkind: saml\nname: Fabrikam ADFS\nmetadata_file: idp.xml\nsubject_attribute: employeeNumber\nmfa_trust: trust\n');
+      const added = await run('connection', 'add', '--org', 'fabrikam', '--file', path.join(dir, 'saml.yaml'));
+      expect(added.code).toBe(0);
+      expect(added.stdout).toContain('SP metadata (entity ID): https://id.example.test/sso/saml/fabrikam-adfs/metadata');
+      writeFileSync(path.join(dir, 'saml-url.yaml'), `id: fabrikam-okta-saml\nkind: saml\nname: Fabrikam Okta\nmetadata_url: ${idp.metadataUrl}\n`);
+      const byUrl = await run('connection', 'add', '--org', 'fabrikam', '--file', path.join(dir, 'saml-url.yaml'));
+      expect(byUrl.code).toBe(0);
+      expect(byUrl.stderr).toMatch(/could not be fetched now .*is not https/);
+      writeFileSync(path.join(dir, 'bad.xml'), '<not-metadata/>');
+      writeFileSync(path.join(dir, 'saml-bad.yaml'), 'id: fabrikam-bad\nkind: saml\nname: Bad\nmetadata_file: bad.xml\n');
+      expect(errorLine(await run('connection', 'add', '--org', 'fabrikam', '--file', path.join(dir, 'saml-bad.yaml')))).toMatch(/connection fabrikam-bad: the IdP metadata is not valid/);
+      const list = await run('connection', 'list', '--org', 'fabrikam');
+      const rows = Object.fromEntries(list.stdout.trim().split('\n').slice(1).map((l) => l.split(/ {2,}/)).map((r) => [r[0], r]));
+      expect(rows['fabrikam-adfs'].slice(2, 5)).toEqual(['saml', 'Fabrikam ADFS', 'yes']);
+      expect(rows['fabrikam-adfs'][6]).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(rows['fabrikam-okta-saml'][6]).toMatch(/^error: .*not https/);
+      expect(rows['fabrikam-bad']).toBeUndefined();
+    } finally {
+      await idp.close();
+    }
   }, SLOW);
 });

@@ -59,10 +59,12 @@ export const connectionCommands: Command[] = [
         throw badRequest('bad_connection', `${source}: ${formatIssuePath(issue.path) || '(root)'}: ${issue.message}`);
       }
       const file = str(v, 'file');
-      const outcome = await companyAdmin(ctx.services).saveEntry(org.id, parsed.data, file ? path.dirname(path.resolve(file)) : process.cwd());
+      const { outcome, metadataError } = await companyAdmin(ctx.services).saveEntry(org.id, parsed.data, file ? path.dirname(path.resolve(file)) : process.cwd(), { fetchMetadata: true });
       await ctx.audit('admin.connection_saved', {}, { orgId: org.id, connectionId: parsed.data.id, outcome });
       ctx.out(`${outcome === 'created' ? 'created' : outcome === 'changed' ? 'updated' : 'unchanged:'} connection ${parsed.data.id} (${parsed.data.kind}) for ${org.slug}`);
       ctx.out(`  callback URL: ${ctx.config.server.issuer}/sso/callback/${parsed.data.id}`);
+      if (parsed.data.kind === 'saml') ctx.out(`  SP metadata (entity ID): ${ctx.config.server.issuer}/sso/saml/${parsed.data.id}/metadata`);
+      if (metadataError) ctx.note(`note: the IdP metadata could not be fetched now (the server retries on its schedule): ${metadataError}`);
       if (outcome === 'changed') ctx.note('note: the configuration changed, so its test sign-in must be done again before SSO only can be switched on');
     },
   },

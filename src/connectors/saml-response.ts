@@ -1,0 +1,144 @@
+/**
+ * Verifying a company IdP's SAML Response (HTTP-POST binding) before anything is read from it.
+ * Rules (DESIGN "Lessons"), each refusal naming the check that failed:
+ * - size, encoding, no DTD or entity, schema-valid: the shared validator (src/saml/validator.ts);
+ * - shape: one Response (the root), exactly one Assertion anywhere in the document and it is a
+ *   child of the Response, no EncryptedAssertion (we publish no encryption key), every Signature a
+ *   child of the Response or of the Assertion (at most one each), every ID unique in the document —
+ *   together these refuse the XML signature wrapping shapes (XSW1–XSW8);
+ * - the Assertion must carry its own signature, with one Reference to its own ID and only the
+ *   enveloped-signature and canonicalization transforms; a Response signature, when present, must
+ *   verify too; SHA-1 (signature or digest) only when the connection opts in;
+ * - signatures are checked against the certificates of the connection's metadata only, each in turn
+ *   (a rollover publishes two; KeyInfo in the message is never trusted);
+ * - claims are read only from the XML that xml-crypto reports as signed (saml-assertion.ts).
+ */
+import { DOMParser } from '@xmldom/xmldom';
+import { SignedXml } from 'xml-crypto';
+import { DIGEST_ALGORITHMS, SHA1, SIGNATURE_ALGORITHMS } from '../saml/lib.js';
+import type { XmlValidator } from '../saml/validator.js';
+import { fail, FederationError } from './errors.js';
+
+export const P_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
+export const A_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
+const XENC_NS = 'http://www.w3.org/2001/04/xmlenc#';
+const TRANSFORMS = [
+  'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+  'http://www.w3.org/2001/10/xml-exc-c14n#',
+  'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
+  'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+];
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+
+/** A refusal of the response, naming the check (`[shape] …`, `[signature] …`). */
+export const refuse = (check: string, detail: string) => fail('bad_response', `[${check}] ${detail}`);
+
+export const elements = (root: Document | Element, ns: string, name: string): Element[] => Array.from(root.getElementsByTagNameNS(ns, name));
+export const child = (el: Element, ns: string, name: string): Element | undefined =>
+  Array.from(el.childNodes).find((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
+
+export function parseXml(xml: string): Document {
+  let broken = '';
+  const doc = new DOMParser({ errorHandler: { error: (m: string) => { broken ||= m; }, fatalError: (m: string) => { broken ||= m; } } }).parseFromString(xml, 'text/xml');
+  if (broken || !doc?.documentElement) throw refuse('xml', broken || 'not XML');
+  return doc;
+}
+
+const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+
+function checkAlgorithms(signature: Element, allowSha1: boolean) {
+  const info = child(signature, DS_NS, 'SignedInfo');
+  const method = info && child(info, DS_NS, 'SignatureMethod')?.getAttribute('Algorithm');
+  const refs = info ? elements(info, DS_NS, 'Reference') : [];
+  const digests = refs.map((r) => child(r, DS_NS, 'DigestMethod')?.getAttribute('Algorithm') ?? '');
+  const transforms = refs.flatMap((r) => elements(r, DS_NS, 'Transform').map((t) => t.getAttribute('Algorithm') ?? ''));
+  const signatures = allowSha1 ? [...SIGNATURE_ALGORITHMS, SHA1.signature] : SIGNATURE_ALGORITHMS;
+  const digestsOk = allowSha1 ? [...DIGEST_ALGORITHMS, SHA1.digest] : DIGEST_ALGORITHMS;
+  if (!method || !signatures.includes(method)) throw refuse('algorithm', `signature algorithm ${method ?? '(none)'} is not accepted`);
+  const badDigest = digests.find((a) => !digestsOk.includes(a));
+  if (badDigest !== undefined) throw refuse('algorithm', `digest algorithm ${badDigest || '(none)'} is not accepted`);
+  const badTransform = transforms.find((a) => !TRANSFORMS.includes(a));
+  if (badTransform !== undefined) throw refuse('algorithm', `transform ${badTransform} is not accepted`);
+  return refs;
+}
+
+/** Verifies `signature` (which must reference `#id` alone) with each certificate; returns the signed XML. */
+function verifySignature(xml: string, signature: Element, id: string, certificates: string[], allowSha1: boolean, what: string): string {
+  const refs = checkAlgorithms(signature, allowSha1);
+  if (refs.length !== 1 || refs[0].getAttribute('URI') !== `#${id}`) throw refuse('signature', `the ${what} signature does not reference the ${what} itself`);
+  for (const cert of certificates) {
+    const sig = new SignedXml({ publicCert: pem(cert), getCertFromKeyInfo: () => null });
+    try {
+      sig.loadSignature(signature);
+      if (sig.checkSignature(xml)) {
+        const signed = sig.getSignedReferences();
+        if (signed.length === 1) return signed[0];
+      }
+    } catch {
+      // Not this certificate (or a malformed signature): try the next one, refuse after the last.
+    }
+  }
+  throw refuse('signature', `the ${what} signature does not verify with the certificates of the connection's metadata`);
+}
+
+export interface VerifiedResponse {
+  response: Element;
+  /** The canonical XML of the Assertion exactly as signed, to read claims from. */
+  signedAssertion: string;
+  assertionId: string;
+}
+
+/** Decodes, validates, checks the shape and the signatures of a SAMLResponse. */
+export function verifyResponse(validator: XmlValidator, encoded: string, opts: { certificates: string[]; allowSha1: boolean; maxBytes: number }): VerifiedResponse {
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(encoded) || encoded.length > Math.ceil(opts.maxBytes / 3) * 4 + 1024) throw refuse('encoding', 'the SAMLResponse is not base64 of an acceptable size');
+  const xml = Buffer.from(encoded, 'base64').toString('utf8');
+  try {
+    validator.validate(xml, 'protocol');
+  } catch (err) {
+    if (err instanceof FederationError) throw err;
+    throw refuse('schema', (err as Error).message);
+  }
+  const doc = parseXml(xml);
+  const response = doc.documentElement!;
+  if (response.namespaceURI !== P_NS || response.localName !== 'Response') throw refuse('shape', 'the message is not a SAML Response');
+  if (elements(doc, P_NS, 'Response').length !== 1) throw refuse('shape', 'the document holds more than one Response');
+
+  const status = child(response, P_NS, 'Status');
+  const code = status && child(status, P_NS, 'StatusCode')?.getAttribute('Value');
+  if (code !== SUCCESS) {
+    const message = status && child(status, P_NS, 'StatusMessage')?.textContent;
+    const inner = status && child(status, P_NS, 'StatusCode') && child(child(status, P_NS, 'StatusCode')!, P_NS, 'StatusCode')?.getAttribute('Value');
+    throw fail('idp_error', `${code ?? 'no status'}${inner ? ` / ${inner}` : ''}${message ? `: ${message}` : ''}`);
+  }
+
+  const assertions = elements(doc, A_NS, 'Assertion');
+  if (elements(doc, A_NS, 'EncryptedAssertion').length || elements(doc, XENC_NS, 'EncryptedData').length) {
+    throw refuse('shape', 'encrypted assertions are not accepted (this connection publishes no encryption key)');
+  }
+  if (assertions.length !== 1) throw refuse('shape', `the response holds ${assertions.length} assertions (exactly one expected)`);
+  const [assertion] = assertions;
+  if (assertion.parentNode !== response) throw refuse('shape', 'the assertion is not a child of the response');
+
+  const signatures = elements(doc, DS_NS, 'Signature');
+  if (signatures.some((s) => s.parentNode !== response && s.parentNode !== assertion)) throw refuse('shape', 'a signature is in an unexpected place');
+  const responseSignatures = signatures.filter((s) => s.parentNode === response);
+  const assertionSignatures = signatures.filter((s) => s.parentNode === assertion);
+  if (responseSignatures.length > 1 || assertionSignatures.length > 1) throw refuse('shape', 'more than one signature on one element');
+
+  const ids = new Set<string>();
+  for (const el of elements(doc, '*', '*')) {
+    for (const name of ['ID', 'Id', 'id']) {
+      const value = el.getAttribute(name);
+      if (!value) continue;
+      if (ids.has(value)) throw refuse('shape', `the ID ${value} appears twice`);
+      ids.add(value);
+    }
+  }
+
+  const assertionId = assertion.getAttribute('ID') ?? '';
+  if (!assertionSignatures.length) throw refuse('signature', 'the assertion is not signed');
+  const signedAssertion = verifySignature(xml, assertionSignatures[0], assertionId, opts.certificates, opts.allowSha1, 'assertion');
+  if (responseSignatures.length) verifySignature(xml, responseSignatures[0], response.getAttribute('ID') ?? '', opts.certificates, opts.allowSha1, 'response');
+  return { response, signedAssertion, assertionId };
+}
