@@ -1,5 +1,5 @@
 /**
- * The operator CLI, run as a child process (`node --import tsx src/cli/main.ts ...`) the way an operator
+ * The operator CLI, run as a child process (`node dist/src/cli/main.js ...`, built by the global setup) the way an operator
  * runs it: against the embedded database in a temporary DATA_DIR, and against Postgres (a fresh
  * database) when DATABASE_URL is set. Effects are checked in the database itself where output alone
  * could lie (stored passwords, kept client secrets).
@@ -23,7 +23,7 @@ interface Result { code: number | null; stdout: string; stderr: string }
 
 function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, timeout: 90_000 },
+    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
   });
 }

@@ -26,7 +26,7 @@ const SLOW = 180_000;
 interface Result { code: number | null; stdout: string; stderr: string }
 
 const cli = (env: NodeJS.ProcessEnv, ...args: string[]) => new Promise<Result>((resolve) => {
-  execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, timeout: 90_000 },
+  execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 },
     (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
 });
 const errorLine = (r: Result) => r.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
