@@ -76,7 +76,7 @@ describe('the CLI', () => {
   let env: NodeJS.ProcessEnv;
   let pg: TestDatabase | undefined;
   const run = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, timeout: 90_000 },
+    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
   });
   beforeAll(async () => {
