@@ -14,12 +14,18 @@ const simpleWebAuthnBrowser = path.join(path.dirname(createRequire(import.meta.u
 const js = 'text/javascript; charset=utf-8';
 const files: Record<string, { type: string; body: Buffer }> = {
   'wayfinder.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(dir, 'wayfinder.css')) },
+  'favicon.svg': { type: 'image/svg+xml', body: readFileSync(path.join(dir, 'favicon.svg')) },
   'webauthn.js': { type: js, body: readFileSync(path.join(dir, 'webauthn.js')) },
   'simplewebauthn-browser.js': { type: js, body: readFileSync(simpleWebAuthnBrowser) },
 };
 
 export function assetRoutes() {
   const router = new Router();
+  router.get('/favicon.ico', (ctx) => {
+    ctx.type = 'image/svg+xml';
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.body = files['favicon.svg'].body;
+  });
   router.get('/assets/:name', (ctx) => {
     const file = files[ctx.params.name];
     if (!file) return;
