@@ -52,6 +52,7 @@ export type ResourceInput = z.input<typeof resourceInputSchema>;
 export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs = 2000) {
   const cache = ttlCache<Record<string, unknown> | undefined>(cacheMs);
   const resources = ttlCache<Awaited<ReturnType<ClientStore['findResource']>>>(cacheMs);
+  const firstParty = ttlCache<boolean>(cacheMs);
 
   return {
     /** Adds or replaces a client. Returns the secret when one was generated (shown once). */
@@ -70,6 +71,7 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
         secret_enc: secret ? box.seal(secret, `${PURPOSE}:${client_id}`) : kept,
       });
       cache.delete(client_id);
+      firstParty.delete(client_id);
       return { client_id, generatedSecret };
     },
 
@@ -85,9 +87,8 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
       });
     },
 
-    async isFirstParty(clientId: string) {
-      return (await store.find(clientId))?.first_party ?? false;
-    },
+    /** Cached like `metadata` (every authorization asks). */
+    isFirstParty: (clientId: string) => firstParty.get(clientId, async () => (await store.find(clientId))?.first_party ?? false),
 
     list: () => store.list(),
 
@@ -95,6 +96,7 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
 
     async remove(clientId: string) {
       cache.delete(clientId);
+      firstParty.delete(clientId);
       return store.remove(clientId);
     },
 

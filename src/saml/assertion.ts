@@ -10,7 +10,7 @@
  * - encryption (RSA-OAEP key transport, AES-GCM unless the SP's metadata prefers another listed
  *   method) happens after the assertion is signed and before the response is.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { samlify, STATUS } from './lib.js';
 import type { ServiceProvider } from './registry.js';
 
@@ -54,7 +54,7 @@ export interface ResponseInput {
   clockSkewSeconds: number;
 }
 
-export interface SigningKey { privateKey: string; certificate: string }
+export interface SigningKey { privateKey: string | KeyObject; certificate: string }
 
 function assertionXml(i: ResponseInput, a: AssertionContent, now: Date) {
   const issued = now.toISOString();

@@ -4,6 +4,7 @@
  * back, and our published metadata. Also `verifyWith`, which tries each of an SP's signing
  * certificates, because samlify checks a Redirect-binding signature against a single one.
  */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { BINDINGS, samlify } from './lib.js';
 import { asRefusal } from './errors.js';
 import { buildIdpMetadata } from './metadata.js';
@@ -16,7 +17,7 @@ export type SamlifyIdp = ReturnType<typeof samlify.IdentityProvider>;
 export type SamlifySp = ServiceProvider['entities'][number];
 
 export function createIdp(opts: { issuer: string; entityId: string; certificates: Certificates; clockSkewSeconds: number }) {
-  let built: { version: string; strict: SamlifyIdp; lenient: SamlifyIdp; metadata: string; material: SigningMaterial } | undefined;
+  let built: { version: string; strict: SamlifyIdp; lenient: SamlifyIdp; metadata: string; material: SigningMaterial; key: KeyObject; cert: string } | undefined;
 
   function entity(material: SigningMaterial, verify: boolean) {
     const endpoints = (path: string) => [
@@ -43,6 +44,9 @@ export function createIdp(opts: { issuer: string; entityId: string; certificates
       built = {
         version: material.version, material, strict: entity(material, true), lenient: entity(material, false),
         metadata: buildIdpMetadata(opts.issuer, opts.entityId, material.published),
+        // Parsed once: a PEM key would be parsed again for every signature. samlify wants the
+        // certificate's base64 body, without PEM armour.
+        key: createPrivateKey(material.privateKey), cert: material.certificate.replace(/-----[^-]+-----|\s+/g, ''),
       };
     }
     return built;
@@ -55,9 +59,8 @@ export function createIdp(opts: { issuer: string; entityId: string; certificates
       return verify ? b.strict : b.lenient;
     },
     async signingKey() {
-      const { material } = await current();
-      // samlify wants the certificate's base64 body, without PEM armour.
-      return { privateKey: material.privateKey, certificate: material.certificate.replace(/-----[^-]+-----|\s+/g, '') };
+      const b = await current();
+      return { privateKey: b.key, certificate: b.cert };
     },
     metadata: async () => (await current()).metadata,
   };

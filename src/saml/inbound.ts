@@ -30,6 +30,11 @@ export interface Inbound {
   issueInstant: string;
   destination?: string;
   algorithms: { signature: string[]; digest: string[] };
+  /** What the message says, read from the same bytes samlify verifies (root attributes and children). */
+  fields: {
+    forceAuthn: boolean; isPassive: boolean; protocolBinding?: string; acsUrl?: string; acsIndex?: string; nameIdPolicy?: string;
+    nameId?: string; sessionIndexes: string[]; inResponseTo?: string; status?: string;
+  };
 }
 
 const MAX_RELAY_STATE = 1024;
@@ -100,13 +105,20 @@ export function readMessage(ctx: Context, binding: Binding, validator: XmlValida
   const xml = raw.xml.toString('utf8');
   const kind = rootName(xml) as MessageKind;
   if (!['AuthnRequest', 'LogoutRequest', 'LogoutResponse'].includes(kind)) throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
-  const head = (samlify.Extractor.extract(xml, [{ key: 'head', localPath: [kind], attributes: ['ID', 'IssueInstant', 'Destination'] }]).head ?? {}) as Record<string, string>;
+  // Everything read from the message, in one parse. Only root attributes and the root's direct
+  // children are read: what a whole-message signature (checked below to reference the root) covers.
   const x = samlify.Extractor.extract(xml, [
+    { key: 'head', localPath: [kind], attributes: ['ID', 'IssueInstant', 'Destination', 'ForceAuthn', 'IsPassive', 'ProtocolBinding', 'AssertionConsumerServiceURL', 'AssertionConsumerServiceIndex', 'InResponseTo'] },
     { key: 'issuer', localPath: [kind, 'Issuer'], attributes: [] },
     { key: 'signatureMethod', localPath: [kind, 'Signature', 'SignedInfo', 'SignatureMethod'], attributes: ['Algorithm'] },
     { key: 'digestMethod', localPath: [kind, 'Signature', 'SignedInfo', 'Reference', 'DigestMethod'], attributes: ['Algorithm'] },
     { key: 'reference', localPath: [kind, 'Signature', 'SignedInfo', 'Reference'], attributes: ['URI'] },
+    { key: 'nameIdPolicy', localPath: [kind, 'NameIDPolicy'], attributes: ['Format'] },
+    { key: 'nameId', localPath: [kind, 'NameID'], attributes: [] },
+    { key: 'sessionIndex', localPath: [kind, 'SessionIndex'], attributes: [] },
+    { key: 'status', localPath: [kind, 'Status', 'StatusCode'], attributes: ['Value'] },
   ]);
+  const head = (x.head ?? {}) as Record<string, string | undefined>;
   const embedded = all(x.signatureMethod);
   const issuer = first(x.issuer)?.trim();
   if (!issuer) throw new SamlRefused('saml_malformed', 'the message has no Issuer');
@@ -122,6 +134,12 @@ export function readMessage(ctx: Context, binding: Binding, validator: XmlValida
     signed: raw.hasSignature || embedded.length > 0,
     issuer, id, issueInstant: head.issueInstant ?? '', destination: head.destination,
     algorithms: { signature: raw.sigAlg ? [raw.sigAlg] : embedded, digest: all(x.digestMethod) },
+    fields: {
+      forceAuthn: ['true', '1'].includes(head.forceAuthn ?? ''), isPassive: ['true', '1'].includes(head.isPassive ?? ''),
+      protocolBinding: head.protocolBinding, acsUrl: head.assertionConsumerServiceUrl, acsIndex: head.assertionConsumerServiceIndex,
+      nameIdPolicy: first(x.nameIdPolicy), nameId: first(x.nameId)?.trim(), sessionIndexes: all(x.sessionIndex).map((v) => v.trim()),
+      inResponseTo: head.inResponseTo, status: first(x.status),
+    },
   };
 }
 

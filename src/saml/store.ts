@@ -64,6 +64,21 @@ export function createSamlStore(db: Db) {
     takePending: (state: string) => db.deleteFrom('saml_pending_requests').where('state', '=', state).where(live)
       .returning(['sp_id', 'data']).executeTakeFirst(),
 
+    /**
+     * In one statement: remembers the request ID (as rememberMessageId) and, only if it was new,
+     * stores the pending request. False when the ID was seen before (a replay; nothing stored).
+     */
+    async rememberAndSavePending(issuer: string, messageId: string, idTtlSeconds: number, p: { state: string; spId: string; data: Record<string, unknown>; ttlSeconds: number }) {
+      const res = await sql<{ state: string }>`with seen as (
+          insert into saml_seen_ids (issuer, message_id, expires_at) values (${issuer}, ${messageId}, ${later(idTtlSeconds)})
+          on conflict (issuer, message_id) do update set expires_at = excluded.expires_at where saml_seen_ids.expires_at < now()
+          returning 1)
+        insert into saml_pending_requests (state, sp_id, data, expires_at)
+        select ${p.state}, ${p.spId}, ${JSON.stringify(p.data)}::jsonb, ${later(p.ttlSeconds)} where exists (select 1 from seen)
+        returning state`.execute(db);
+      return res.rows.length === 1;
+    },
+
     /** Remembers a message ID until it expires; false when it was seen before (a replay). */
     async rememberMessageId(issuer: string, messageId: string, ttlSeconds: number): Promise<boolean> {
       const expires_at = later(ttlSeconds);
