@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDatabase } from './lib/database.js';
-import { cpuMs, freePort, memoryMb, sampleRss, startNode, stopAll, waitReady, type Child } from './lib/processes.js';
+import { buildWayfinder, cpuMs, freePort, memoryMb, sampleRss, startNode, stopAll, waitReady, type Child } from './lib/processes.js';
 import { checkSample, tokenLoad, type LoadResult, type TokenRequest } from './lib/token-load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,7 +77,7 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   const [wfPort, barePort] = [await freePort(), await freePort()];
   const tokenFor = (port: number): TokenRequest => ({ tokenUrl: `http://127.0.0.1:${port}/token`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, resource: RESOURCE, scope: SCOPE });
 
-  const wayfinder = startNode('wayfinder', 'src/main.ts', {
+  const wayfinder = startNode('wayfinder', buildWayfinder(), {
     ...base, PORT: String(wfPort), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${wfPort}`, DATABASE_URL: db.url,
     COOKIE_KEYS: randomBytes(32).toString('base64url'), ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn', DEMO: 'false', IDP_BOOTSTRAP: bootstrap,

@@ -345,7 +345,7 @@ async function rawArgon2(label: string, params: Argon2Params, startNode: typeof 
 }
 
 async function main(cleanups: Array<() => Promise<void> | void>) {
-  const [{ benchDatabase }, { cpuMs, freePort, startNode, waitReady }, { loadConfig }, jose, pg] = await Promise.all([
+  const [{ benchDatabase }, { buildWayfinder, cpuMs, freePort, startNode, waitReady }, { loadConfig }, jose, pg] = await Promise.all([
     import('./lib/database.js'), import('./lib/processes.js'), import('../src/config/load.js'), import('jose'), import('pg'),
   ]);
   const cpus = os.cpus().length;
@@ -380,7 +380,7 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   }
 
   const profDir = path.join(root, 'bench/reports/profiles/wayfinder-login');
-  const server = startNode('wayfinder', 'src/main.ts', serverEnv, cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+  const server = startNode('wayfinder', buildWayfinder(), serverEnv, cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
   const startedAt = performance.now();
   await waitReady(server, `${origin}/readyz`, 300_000);
   console.log(`Wayfinder ready in ${round((performance.now() - startedAt) / 1000)}s (${settings.users} people bootstrapped)`);

@@ -23,9 +23,16 @@ export interface Child {
 const children = new Set<Child>();
 process.on('exit', () => { for (const c of children) c.proc.kill('SIGKILL'); });
 
-/** Starts `entry` (a path from the repository root) under tsx. */
+/** Starts `entry` (a path from the repository root): TypeScript under tsx, JavaScript (dist/) as is. */
+/** Wayfinder as production runs it: compiled to dist/ (npm run build) and started with plain node. */
+export function buildWayfinder(): string {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: root, stdio: 'ignore' });
+  return 'dist/src/main.js';
+}
+
 export function startNode(name: string, entry: string, env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Child {
-  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...nodeFlags, ...loader, entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (!proc.pid) throw new Error(`${name}: could not start`);
   const lines: string[] = [];
   const keep = (chunk: Buffer) => { lines.push(...chunk.toString().split('\n').filter(Boolean)); lines.splice(0, Math.max(0, lines.length - 30)); };
