@@ -33,6 +33,8 @@ export interface GateContext {
   acrValues?: string[];
   /** This browser carries a valid "don't ask again" cookie for the person. */
   trustedDevice?: boolean;
+  /** A signed-in session asks for more (step-up): rules about how a session may begin already applied. */
+  stepUp?: boolean;
   /**
    * Why earlier rules demand a second factor of high assurance whatever the two-step policy says
    * (e.g. 'break_glass', 'connection'); the two-step rule honours them, trusted device or not.

@@ -37,6 +37,8 @@ export interface JourneyState {
   realm?: Realm;
   /** A company sign-in: the connection used (the gate reads it). */
   sso?: UpstreamConnection;
+  /** This sign-in continues a signed-in session asking for more (step-up), not a new one. */
+  stepUp?: boolean;
 }
 
 export type Outcome =
@@ -75,6 +77,7 @@ export function createJourney(d: JourneyDeps) {
     const auth: Authentication = { user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}) };
     const decision = await d.gate.evaluate(auth, {
       clientId: view.clientId, acrValues: view.params.acr_values?.split(' '), trustedDevice: await d.isTrustedDevice(ctx, user.id),
+      ...(s.stepUp ? { stepUp: true } : {}),
     });
     if (decision.kind === 'deny') {
       d.metrics.login(method, 'denied');
@@ -135,7 +138,7 @@ export function createJourney(d: JourneyDeps) {
       const user = view.sessionAccountId ? await d.accounts.findUser(view.sessionAccountId) : undefined;
       if (!user) return undefined;
       const s = await state(view.uid);
-      return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, remember: s.remember ?? true });
+      return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, remember: s.remember ?? true, stepUp: true });
     },
 
     async password(ctx: Context, view: InteractionView, input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean }): Promise<Outcome> {

@@ -3,7 +3,8 @@
  * Rules (a policy gate rule plus the hooks around it):
  * - while enforcement is `on`, a member signing in any other way (password, passkey, social, another
  *   organization's connection) is refused with `login.sso_only`; sessions created before
- *   enforcement are not touched and run until they end (the gate only runs at sign-in);
+ *   enforcement are not touched and run until they end (the gate only runs at sign-in, and a
+ *   step-up of an existing session only adds a factor to it);
  * - a break-glass administrator (named on the membership) may still use a password, and the gate
  *   then demands a second factor of high assurance, trusted device or not; the use is audited;
  * - enforcement can be switched on only after a successful test sign-in through an enabled
@@ -28,6 +29,8 @@ export function ssoOnlyRule(store: OrgStore): GateRule {
   return {
     name: 'sso-only',
     async check(auth, gctx) {
+      // A step-up continues a session that this rule admitted (or that began before enforcement).
+      if (gctx.stepUp) return undefined;
       const orgs = await enforcing(store, auth.user.id);
       if (!orgs.length) return undefined;
       if (auth.method === 'sso' && auth.connection && orgs.some((o) => o.id === auth.connection!.orgId)) return undefined;

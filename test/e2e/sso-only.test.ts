@@ -143,3 +143,14 @@ test('a break-glass administrator keeps password + a second factor (always asked
   const mail = await newMail(c.h.sink, 'kim@contoso.test', /./, () => forgot.post('/password/forgot', { email: 'kim@contoso.test' }));
   expect(mail.text).toMatch(/token=/);
 });
+
+test('a step-up of a session that began with the company sign-in asks for a factor; SSO only does not refuse it', async () => {
+  expect((await c.h.server.services.orgs.findById(c.orgId))!.sso_only).toBe('on');
+  c.idp.people.set('lena', { oid: 'oid-lena', email: 'lena@contoso.test' });
+  const page = new PageClient(c.h.server.url);
+  const { a, end } = await companySignIn(c, page, 'lena@contoso.test', 'lena');
+  expect((await redeem(c.app, end, a)).claims()!.acr).toBe('urn:wayfinder:acr:pwd');
+  const up = await authorize(c.app, page, { acr_values: 'urn:wayfinder:acr:mfa' });
+  expect(up.url).toContain(`/interaction/${up.uid}/factor`);
+  expect(page.title()).toMatch(/Set up two-step verification/);
+});
