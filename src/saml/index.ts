@@ -9,6 +9,7 @@ import type { Oidc } from '../oidc/provider.js';
 import type { Sessions } from '../oidc/sessions.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import { createInternalCodes } from '../oidc/internal-code.js';
+import { ttlCache } from '../lib/ttl-cache.js';
 import { createXmlValidator } from './validator.js';
 import { installValidator } from './lib.js';
 import { createSamlStore } from './store.js';
@@ -23,20 +24,21 @@ import type { ServiceProvider } from './registry.js';
 export { samlClientId };
 
 /**
- * Each SP's internal OIDC client (first-party: no consent page; public, PKCE), written when first
- * needed by this process and again when the SP's name changes — so it always carries this
- * instance's issuer in its redirect URI, whoever registered the SP.
+ * Each SP's internal OIDC client (first-party: no consent page; public, PKCE), written by this
+ * process when a sign-in needs it, then again at most once a minute (or at once when the SP's name
+ * changed) — so it carries this instance's issuer in its redirect URI whoever registered the SP, and
+ * comes back within a minute if another process removed it.
  */
 function internalClients(clients: ClientRegistry, issuer: string) {
-  const done = new Set<string>();
+  const written = ttlCache<true>(60_000);
   return async (sp: ServiceProvider) => {
-    const key = `${sp.id}\n${sp.displayName}`;
-    if (done.has(key)) return;
-    await clients.upsert({
-      client_id: samlClientId(sp.id), client_name: sp.displayName, token_endpoint_auth_method: 'none', first_party: true,
-      redirect_uris: [`${issuer}/saml/callback`], grant_types: ['authorization_code'],
+    await written.get(`${sp.id}\n${sp.displayName}`, async () => {
+      await clients.upsert({
+        client_id: samlClientId(sp.id), client_name: sp.displayName, token_endpoint_auth_method: 'none', first_party: true,
+        redirect_uris: [`${issuer}/saml/callback`], grant_types: ['authorization_code'],
+      });
+      return true;
     });
-    done.add(key);
   };
 }
 
