@@ -3,8 +3,8 @@
  * home realm discovery → a second oidc-provider standing in for Entra ID (tid/oid claims) → back →
  * the app gets tokens. Covers just-in-time provisioning, the (tid, oid) link surviving an email
  * change, linking an existing account only with a trusted email, domains outside the organization,
- * upstream MFA trust, and failures (IdP error, replayed callback, disabled connection, unknown
- * connection) as translated pages with audit events.
+ * upstream MFA trust, and failures (IdP error, replayed callback, disabled connection or
+ * organization, unknown connection) as translated pages with audit events.
  */
 import { generate } from 'otplib';
 import { PageClient } from '../helpers/browser.js';
@@ -183,5 +183,25 @@ test('an ID token from another tenant than the connection\'s is refused', async 
     expect(await c.h.server.services.accounts.findUserByEmail('iris@contoso.test')).toBeUndefined();
   } finally {
     await c.configure({ mfa_trust: 'trust' });
+  }
+});
+
+test('a disabled organization: its domain no longer routes to its IdP, and an answer on its way is refused with a page', async () => {
+  c.idp.people.set('kyle', { oid: 'oid-kyle', email: 'kyle@contoso.test' });
+  const page = new PageClient(c.h.server.url);
+  const a = await authorize(c.app, page);
+  const back = await upstreamSignIn(c.idp, await page.post(`/interaction/${a.uid}/identify`, { email: 'kyle@contoso.test' }), 'kyle');
+  await c.h.server.services.orgs.setStatus(c.orgId, 'disabled');
+  try {
+    await page.get(back);
+    expect(page.last.status).toBe(403);
+    expect(pageText(page.last.body)).toContain('Your organization is disabled here.');
+    expect((await auditTypes(c.h.server, { type: 'sso.failed' })).some((e) => (e.data as any).reason === 'organization_disabled')).toBe(true);
+    const other = new PageClient(c.h.server.url);
+    const b = await authorize(c.app, other);
+    await other.post(`/interaction/${b.uid}/identify`, { email: 'kyle@contoso.test' });
+    expect(other.title()).toBe('Enter your password');
+  } finally {
+    await c.h.server.services.orgs.setStatus(c.orgId, 'active');
   }
 });
