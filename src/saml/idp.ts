@@ -6,10 +6,11 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { BINDINGS, samlify } from './lib.js';
-import { asRefusal } from './errors.js';
+import { asRefusal, SamlRefused } from './errors.js';
 import { buildIdpMetadata } from './metadata.js';
 import type { Certificates, SigningMaterial } from './certificates.js';
 import type { ServiceProvider } from './registry.js';
+import type { Inbound } from './inbound.js';
 
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 
@@ -67,7 +68,11 @@ export function createIdp(opts: { issuer: string; entityId: string; certificates
 }
 export type Idp = ReturnType<typeof createIdp>;
 
-/** Runs `fn` with each of the SP's samlify entities until one verifies; refusals carry the SP. */
+/**
+ * Runs `fn` with each of the SP's samlify entities until one verifies. Whatever samlify or
+ * xml-crypto throws on the way is about the message (unknown canonicalization, a SignatureValue that
+ * is not base64, …), so it is a refusal carrying the SP, never a 500.
+ */
 export async function verifyWith<T>(sp: ServiceProvider, fn: (entity: SamlifySp) => Promise<T>): Promise<T> {
   let last: unknown;
   for (const entity of sp.entities) {
@@ -78,5 +83,26 @@ export async function verifyWith<T>(sp: ServiceProvider, fn: (entity: SamlifySp)
       if (!/SIGNATURE|CERTIFICATE/.test((e as Error)?.message ?? '')) break;
     }
   }
-  throw asRefusal(last, sp.id);
+  const refused = asRefusal(last, sp.id);
+  throw refused instanceof SamlRefused ? refused : new SamlRefused('saml_bad_signature', (last as Error)?.message ?? String(last), sp.id);
+}
+
+/**
+ * Checks only the signature of an inbound message against the SP's certificates (samlify's
+ * primitives). For a LogoutResponse reporting a failure: samlify's parser rejects any non-Success
+ * status before it looks at the signature, but a failure is an answer we act on (PartialLogout).
+ */
+export async function verifySignatureOnly(sp: ServiceProvider, msg: Inbound) {
+  await verifyWith(sp, async (entity) => {
+    const meta = entity.entityMeta as never;
+    if (msg.binding === 'redirect') {
+      const q = msg.envelope.query ?? {};
+      if (!q.Signature || !q.SigAlg) throw new Error('ERR_MISSING_SIG_ALG');
+      if (!samlify.SamlLib.verifyMessageSignature(meta, msg.envelope.octetString ?? '', Buffer.from(q.Signature, 'base64'), q.SigAlg)) {
+        throw new Error('ERR_FAILED_MESSAGE_SIGNATURE_VERIFICATION');
+      }
+    } else if (!samlify.SamlLib.verifySignature(msg.xml, { metadata: meta })[0]) {
+      throw new Error('FAILED_TO_VERIFY_SIGNATURE');
+    }
+  });
 }

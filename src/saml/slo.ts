@@ -19,7 +19,7 @@ import type { Sessions } from '../oidc/sessions.js';
 import { BINDINGS, samlify, STATUS } from './lib.js';
 import { SamlRefused } from './errors.js';
 import { checkAlgorithms, readMessage, type Binding, type Inbound } from './inbound.js';
-import { verifyWith, type Idp } from './idp.js';
+import { verifySignatureOnly, verifyWith, type Idp } from './idp.js';
 import { esc, newId } from './assertion.js';
 import type { ServiceProvider, SpRegistry } from './registry.js';
 import type { SamlStore } from './store.js';
@@ -89,10 +89,12 @@ export function createSlo(d: SloDeps) {
     if (!sp) throw new SamlRefused('saml_unknown_sp', msg.issuer);
     checkAlgorithms(msg, sp.settings.allow_sha1, sp.id);
     if (sp.signingCerts.length && !msg.signed) throw new SamlRefused('saml_bad_signature', `the ${msg.kind} is not signed`, sp.id);
-    if (msg.signed) {
+    if (msg.signed && msg.kind === 'LogoutRequest') {
       // samlify verifies the signature against the SP's metadata (what it says was read by inbound.ts).
       const idp = await d.idp.entity(true);
-      await verifyWith(sp, (e) => (msg.kind === 'LogoutRequest' ? idp.parseLogoutRequest(e, msg.binding, msg.envelope) : idp.parseLogoutResponse(e, msg.binding, msg.envelope)));
+      await verifyWith(sp, (e) => idp.parseLogoutRequest(e, msg.binding, msg.envelope));
+    } else if (msg.signed) {
+      await verifySignatureOnly(sp, msg);
     }
     checkFreshness(msg, sp);
     return sp;

@@ -5,7 +5,7 @@
  * its LogoutResponse, and answers the first SP with a signed LogoutResponse. Also: replayed and
  * unsigned logout requests are refused.
  */
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { signSamlPost } from '@node-saml/node-saml/lib/saml-post-signing.js';
@@ -114,4 +114,27 @@ test('an unsigned LogoutRequest from an SP whose metadata has a signing certific
   expect((await liveSessions()).length).toBeGreaterThan(0);
   const [event] = await server.services.audit.recent({ type: 'saml.refused' });
   expect(event.data).toMatchObject({ what: 'slo', reason: 'saml_bad_signature' });
+});
+
+test('when another SP reports a failure, the initiating SP is told PartialLogout', async () => {
+  const page = new PageClient(server.url);
+  const { one } = await signedInAtBoth(page);
+  await page.get(await sp1.saml.getLogoutUrlAsync(one, '', {}));
+  const { fields } = postedForm(page);
+  const request = await sp2.saml.validatePostRequestAsync(fields);
+  const answer = new URL(await sp2.saml.getLogoutResponseUrlAsync(request.profile!, fields.RelayState, {}, false));
+  // A forged answer (its status changed, the signature kept) is refused and does not end the round.
+  const forged = new URL(answer);
+  const xml0 = inflateRawSync(Buffer.from(answer.searchParams.get('SAMLResponse')!, 'base64')).toString();
+  forged.searchParams.set('SAMLResponse', deflateRawSync(xml0.replace(/status:Requester/, 'status:Responder')).toString('base64'));
+  expect(forged.searchParams.get('SAMLResponse')).not.toBe(answer.searchParams.get('SAMLResponse'));
+  await page.get(forged.toString());
+  expect(page.last.status).toBe(400);
+  await page.get(answer.toString());
+  if (!page.last.location) throw new Error(`${page.last.status}: ${page.last.body.slice(0, 1500)}`);
+  const back = new URL(page.last.location);
+  const xml = inflateRawSync(Buffer.from(back.searchParams.get('SAMLResponse')!, 'base64')).toString();
+  expect(xml).toContain('<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:PartialLogout"/>');
+  const [event] = await server.services.audit.recent({ type: 'saml.logout' });
+  expect(event).toMatchObject({ outcome: 'failure', data: { partial: true } });
 });

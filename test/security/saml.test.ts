@@ -157,3 +157,31 @@ test('size limits: a deflate bomb on the Redirect binding and an oversized POST 
   const big = Buffer.alloc(200 * 1024, 0x41).toString('base64');
   await expectRefused((p) => p.request('/saml/sso', { method: 'POST', body: new URLSearchParams({ SAMLRequest: big }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 'saml_too_large', 413);
 });
+
+test('broken signatures and odd requests are 4xx pages, never a 500', async () => {
+  const url = new URL(await signed.saml.getAuthorizeUrlAsync('', undefined, {}));
+  const variant = (key: string, value: string) => { const u = new URL(url); u.searchParams.set(key, value); return `${u.pathname}${u.search}`; };
+  const poster = new SAML({ ...signed.saml.options, skipRequestCompression: true, authnRequestBinding: 'HTTP-POST' });
+  const postXml = Buffer.from(/name="SAMLRequest" value="([^"]*)"/.exec(await poster.getAuthorizeFormAsync(''))![1], 'base64').toString();
+  const gets = [
+    variant('Signature', '!!!notbase64'), variant('Signature', 'AAAA'), variant('Signature', ''), variant('SigAlg', ''),
+    variant('SAMLRequest', ''), variant('SAMLRequest', Buffer.from('<x/>').toString('base64')),
+    '/saml/callback?state=abc&code=def', '/saml/callback?state=a&state=b&code=c&code=d', '/saml/callback?error=login_required',
+    '/saml/launch/nope', '/saml/slo', '/saml/slo?SAMLResponse=AAAA&RelayState=x',
+  ];
+  const posts = [
+    postXml.replace(/<SignatureValue>[^<]*</, '<SignatureValue>AAAA<'), postXml.replace(/<SignatureValue>[^<]*</, '<SignatureValue>!!<'),
+    postXml.replace('http://www.w3.org/2001/10/xml-exc-c14n#"/><SignatureMethod', 'http://example.com/c14n"/><SignatureMethod'),
+    postXml.replace('<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>', '<Transform Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116"/>'),
+  ];
+  const page = new PageClient(server.url);
+  for (const path of gets) {
+    await page.request(path);
+    expect([path, page.last.status >= 400 && page.last.status < 500]).toEqual([path, true]);
+  }
+  for (const [i, xml] of posts.entries()) {
+    await postWith(page, xml);
+    expect([i, page.last.status]).toEqual([i, 400]);
+    expect(page.last.body).toContain('request could not be verified');
+  }
+});
