@@ -62,7 +62,7 @@ export function createConnections(store: ConnectorStore, box: SecretBox, xml: ()
       // A secret not given again keeps the sealed one (so re-applying a bootstrap file without it changes nothing).
       const secretEnc = input.secret !== undefined
         ? (existing?.secret_enc && box.open(existing.secret_enc, SECRET_PURPOSE) === input.secret ? existing.secret_enc : box.seal(input.secret, SECRET_PURPOSE))
-        : existing?.secret_enc ?? null;
+        : existing?.secret_enc ?? (connector.generateSecret ? box.seal(await connector.generateSecret(id), SECRET_PURPOSE) : null);
       return store.upsertConnection({
         id, org_id: input.orgId, kind: input.kind, name: input.name, enabled: input.enabled ?? true, settings, secret_enc: secretEnc,
         ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),

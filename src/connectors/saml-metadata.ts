@@ -64,9 +64,14 @@ export function parseIdpMetadata(validator: XmlValidator, xml: string): IdpMetad
 }
 
 /** samlify's view of Wayfinder for one connection: builds AuthnRequests and our SP metadata. */
-export function spEntity(opts: { entityId: string; acsUrl: string; nameIdFormat: keyof typeof NAMEID_FORMATS; relayState?: string }) {
+export function spEntity(opts: {
+  entityId: string; acsUrl: string; nameIdFormat: keyof typeof NAMEID_FORMATS; relayState?: string;
+  /** The connection's encryption key: its certificate is published, its private key decrypts. */
+  encryption?: { privateKey: string; certificate: string };
+}) {
   return samlify.ServiceProvider({
     entityID: opts.entityId,
+    ...(opts.encryption ? { encryptCert: opts.encryption.certificate, encPrivateKey: opts.encryption.privateKey, isAssertionEncrypted: true } : {}),
     assertionConsumerService: [{ Binding: BINDINGS.post, Location: opts.acsUrl }],
     nameIDFormat: [NAMEID_FORMATS[opts.nameIdFormat]],
     authnRequestsSigned: false,

@@ -5,6 +5,8 @@
  *   fetched from its URL); a connection without usable metadata cannot start a sign-in;
  * - the AuthnRequest (HTTP-Redirect) asks for a persistent NameID by default, names our ACS and
  *   carries the sign-in's state as RelayState; its ID is remembered for InResponseTo;
+ * - each connection has an encryption key pair of its own (sealed at rest), published in its SP
+ *   metadata: an IdP may encrypt assertions to it (samlify decrypts, after our algorithm checks);
  * - the answer (HTTP-POST) must pass every check of saml-response.ts and saml-assertion.ts, and its
  *   assertion ID must not have been seen before (remembered until the assertion expires);
  * - an unsolicited response (no matching RelayState) is refused unless the connection allows it;
@@ -14,6 +16,8 @@
  *   one of the connection's MFA contexts.
  */
 import { z } from 'zod';
+import { samlify } from '../saml/lib.js';
+import { generateCertificate } from '../saml/certificates.js';
 import { fail } from './errors.js';
 import { readAssertion } from './saml-assertion.js';
 import { idpEntity, MetadataProblem, NAMEID_FORMATS, parseIdpMetadata, spEntity } from './saml-metadata.js';
@@ -62,8 +66,18 @@ function metadataOf(conn: Connection, env: ConnectorEnv) {
   }
 }
 
+/** The connection's own encryption key (made when it was created; see generateSecret). */
+function keysOf(conn: Connection): { privateKey: string; certificate: string } | undefined {
+  try {
+    const keys = JSON.parse(conn.secret ?? '') as { privateKey?: unknown; certificate?: unknown };
+    return typeof keys.privateKey === 'string' && typeof keys.certificate === 'string' ? { privateKey: keys.privateKey, certificate: keys.certificate } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const spOf = (conn: Connection, env: ConnectorEnv, s: SamlSettings, relayState?: string) =>
-  spEntity({ entityId: env.spEntityId(conn.id), acsUrl: env.callbackUrl(conn.id), nameIdFormat: s.name_id_format, relayState });
+  spEntity({ entityId: env.spEntityId(conn.id), acsUrl: env.callbackUrl(conn.id), nameIdFormat: s.name_id_format, relayState, encryption: keysOf(conn) });
 
 /** Wayfinder's SP metadata for a connection (served at its entity ID). */
 export function samlSpMetadata(conn: Connection, env: ConnectorEnv): string {
@@ -82,6 +96,12 @@ export const samlConnector: Connector<SamlSettings> = {
   kind: 'saml',
   settings: samlSettings,
   unsolicited: true,
+
+  /** An encryption key pair of its own: published in the SP metadata, used to decrypt assertions. */
+  async generateSecret(connectionId) {
+    const made = await generateCertificate(`wayfinder-sp-${connectionId}`);
+    return JSON.stringify({ privateKey: made.privateKey, certificate: made.certificate });
+  },
 
   validateStatic(settings, metadata, xml) {
     const s = samlSettings.parse(settings);
@@ -108,7 +128,9 @@ export const samlConnector: Connector<SamlSettings> = {
     if (!body.SAMLResponse) throw fail('bad_response', '[binding] no SAMLResponse in the POST');
     if (!remembered && staleState) throw fail('expired', 'no sign-in is waiting for this answer (expired or already used)');
     if (!remembered && !s.allow_unsolicited) throw fail('unsolicited', 'the connection does not accept unsolicited responses');
-    const verified = verifyResponse(env.xml, body.SAMLResponse, { certificates: md.certificates, allowSha1: s.allow_sha1, maxBytes: env.maxMessageBytes });
+    const sp = spOf(conn, env, s);
+    const decrypt = keysOf(conn) && (async (xml: string) => (await samlify.SamlLib.decryptAssertion(sp, xml))[0] as string);
+    const verified = await verifyResponse(env.xml, body.SAMLResponse, { certificates: md.certificates, allowSha1: s.allow_sha1, maxBytes: env.maxMessageBytes, decrypt });
     const claims = readAssertion(verified.response, verified.signedAssertion, {
       idpEntityId: md.entityId, spEntityId: env.spEntityId(conn.id), acsUrl: env.callbackUrl(conn.id),
       inResponseTo: remembered ? String(remembered.requestId) : undefined, clockSkewSeconds: env.federation.clockSkewSeconds,

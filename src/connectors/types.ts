@@ -78,6 +78,8 @@ export interface Connector<S extends { mfa_trust: 'trust' | 'require' | 'none'; 
   settings: z.ZodType<S, unknown>;
   /** The kind can receive answers no sign-in asked for (SAML IdP-initiated); finish() decides. */
   unsolicited?: boolean;
+  /** Key material a new connection makes for itself (kept sealed like a secret), e.g. a SAML encryption key. */
+  generateSecret?(connectionId: string): Promise<string>;
   /** Checks what can be checked without the network when a connection is saved; throws a readable error. */
   validateStatic?(settings: Record<string, unknown>, metadata: string | undefined, xml: XmlValidator): void;
   /** Checks a connection can work (e.g. its metadata parses, its issuer answers); throws a readable error. */

@@ -9,11 +9,22 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { signSamlPost } from '@node-saml/node-saml/lib/saml-post-signing.js';
 import { generateCertificate } from '../../src/saml/certificates.js';
 
 export const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 export const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+// xml-encryption (node-saml's encryption library, not samlify's) has no type declarations.
+const xmlenc = createRequire(import.meta.url)('xml-encryption') as {
+  encrypt(content: string, options: Record<string, unknown>, callback: (err: Error | null, result: string) => void): void;
+};
+export const ENCRYPTION = {
+  aes256gcm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm', aes128cbc: 'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
+  tripledes: 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc', oaep: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+  rsa15: 'http://www.w3.org/2001/04/xmlenc#rsa-1_5',
+} as const;
+
 const RESPONSE_XPATH = '/*[local-name(.)="Response" and namespace-uri(.)="urn:oasis:names:tc:SAML:2.0:protocol"]';
 const ASSERTION_XPATH = `${RESPONSE_XPATH}/*[local-name(.)="Assertion" and namespace-uri(.)="urn:oasis:names:tc:SAML:2.0:assertion"]`;
 
@@ -131,8 +142,18 @@ ${state.published.map((p) => `    <md:KeyDescriptor${p.use ? ` use="${p.use}"` :
     return out;
   }
 
+  /** Replaces the (signed) assertion of `xml` by an EncryptedAssertion for `certificate` (PEM). */
+  async function encrypt(xml: string, certificate: string, algorithms: { cipher?: string; keyTransport?: string } = {}) {
+    const assertion = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)![0];
+    const data = await new Promise<string>((resolve, reject) => xmlenc.encrypt(assertion, {
+      rsa_pub: certificate, pem: certificate, encryptionAlgorithm: algorithms.cipher ?? ENCRYPTION.aes256gcm,
+      keyEncryptionAlgorithm: algorithms.keyTransport ?? ENCRYPTION.oaep, disallowEncryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false,
+    }, (err, result) => (err ? reject(err) : resolve(result))));
+    return xml.replace(assertion, `<saml:EncryptedAssertion>${data}</saml:EncryptedAssertion>`);
+  }
+
   return {
-    base, entityId, key, state, metadata, readRequest, responseXml, sign,
+    base, entityId, key, state, metadata, readRequest, responseXml, sign, encrypt,
     metadataUrl: `${base}/metadata`,
     /** A signed response, base64 as in the POST binding. */
     response: (o: ResponseOptions) => Buffer.from(sign(responseXml(o), o)).toString('base64'),

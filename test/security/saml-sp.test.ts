@@ -79,12 +79,12 @@ const SHAPE = /\[(shape|schema)\]/;
  * The same shape through our own checks alone (schema validation switched off): the structural
  * rules refuse it by themselves, so a schema gap could not let it through either.
  */
-function expectShapeRefusedWithoutSchema(make: (base: ResponseOptions) => string) {
+async function expectShapeRefusedWithoutSchema(make: (base: ResponseOptions) => string) {
   const encoded = make({ acs: c.acs, audience: c.spEntityId, inResponseTo: '_request', nameId: 'sub-unit', attributes: { email: ['unit@fabrikam.test'] } });
   const noSchema = { validate: () => undefined };
   let refusal: unknown;
   try {
-    verifyResponse(noSchema, encoded, { certificates: [c.idp.key.body], allowSha1: false, maxBytes: 100_000 });
+    await verifyResponse(noSchema, encoded, { certificates: [c.idp.key.body], allowSha1: false, maxBytes: 100_000 });
   } catch (err) {
     refusal = err;
   }
@@ -95,7 +95,7 @@ function expectShapeRefusedWithoutSchema(make: (base: ResponseOptions) => string
 /** Both layers refuse the shape: the whole pipeline (a page, an audit event, no account) and the structural checks alone. */
 async function expectWrappingRefused(make: (base: ResponseOptions) => string) {
   await expectRefused(make, SHAPE);
-  expectShapeRefusedWithoutSchema(make);
+  await expectShapeRefusedWithoutSchema(make);
 }
 
 test('control: the genuine signed response is accepted', async () => {
