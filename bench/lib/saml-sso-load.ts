@@ -5,6 +5,7 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { PageClient, signInWithPassword } from '../../test/helpers/browser.js';
 
 export const SP_ENTITY = 'https://sp.bench.test/metadata';
@@ -27,25 +28,36 @@ export async function signedInCookies(base: string, email: string, password: str
   return { cookie, page: page.last.body };
 }
 
+// Plain node:http with kept-alive connections: the load generator shares this machine's cores with
+// the server, and undici's fetch costs several times more CPU per request.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function get(url: string, cookie: string): Promise<{ status: number; location?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers: { cookie } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url}`)));
+  });
+}
+
 /** One SSO with an existing session; returns the SAMLResponse (base64) or throws saying which step failed. */
 export async function ssoOnce(base: string, cookie: string, between: (step: number) => void = () => {}) {
   const { id, url } = authnRequestUrl(base);
-  const headers = { cookie };
   between(0);
-  const step1 = await fetch(url, { redirect: 'manual', headers });
-  await step1.arrayBuffer();
-  const auth = step1.headers.get('location');
-  if (step1.status !== 303 || !auth?.startsWith(`${base}/auth?`)) throw new Error(`sso: ${step1.status} → ${auth}`);
+  const step1 = await get(url, cookie);
+  if (step1.status !== 303 || !step1.location?.startsWith(`${base}/auth?`)) throw new Error(`sso: ${step1.status} → ${step1.location}`);
   between(1);
-  const step2 = await fetch(auth, { redirect: 'manual', headers });
-  await step2.arrayBuffer();
-  const callback = step2.headers.get('location');
-  if (step2.status !== 303 || !callback?.startsWith(`${base}/saml/callback?code=`)) throw new Error(`auth: ${step2.status} → ${callback}`);
+  const step2 = await get(step1.location, cookie);
+  if (step2.status !== 303 || !step2.location?.startsWith(`${base}/saml/callback?code=`)) throw new Error(`auth: ${step2.status} → ${step2.location}`);
   between(2);
-  const step3 = await fetch(callback, { redirect: 'manual', headers });
-  const html = await step3.text();
+  const step3 = await get(step2.location, cookie);
   between(3);
-  const response = step3.status === 200 ? /name="SAMLResponse" value="([A-Za-z0-9+/=]+)"/.exec(html)?.[1] : undefined;
+  const response = step3.status === 200 ? /name="SAMLResponse" value="([A-Za-z0-9+/=]+)"/.exec(step3.body)?.[1] : undefined;
   if (!response) throw new Error(`callback: ${step3.status}`);
   return { id, response };
 }
