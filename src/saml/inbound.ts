@@ -105,19 +105,22 @@ export function readMessage(ctx: Context, binding: Binding, validator: XmlValida
   const xml = raw.xml.toString('utf8');
   const kind = rootName(xml) as MessageKind;
   if (!['AuthnRequest', 'LogoutRequest', 'LogoutResponse'].includes(kind)) throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
-  // Everything read from the message, in one parse. Only root attributes and the root's direct
-  // children are read: what a whole-message signature (checked below to reference the root) covers.
-  const x = samlify.Extractor.extract(xml, [
-    { key: 'head', localPath: [kind], attributes: ['ID', 'IssueInstant', 'Destination', 'ForceAuthn', 'IsPassive', 'ProtocolBinding', 'AssertionConsumerServiceURL', 'AssertionConsumerServiceIndex', 'InResponseTo'] },
+  // Everything read from the message, in one parse (and only the fields this kind of message has:
+  // each one costs an XPath compilation). Only root attributes and the root's direct children are
+  // read: what a whole-message signature (checked below to reference the root) covers.
+  const fields = [
+    { key: 'head', localPath: [kind], attributes: ['ID', 'IssueInstant', 'Destination', ...(kind === 'AuthnRequest' ? ['ForceAuthn', 'IsPassive', 'ProtocolBinding', 'AssertionConsumerServiceURL', 'AssertionConsumerServiceIndex'] : kind === 'LogoutResponse' ? ['InResponseTo'] : [])] },
     { key: 'issuer', localPath: [kind, 'Issuer'], attributes: [] },
-    { key: 'signatureMethod', localPath: [kind, 'Signature', 'SignedInfo', 'SignatureMethod'], attributes: ['Algorithm'] },
-    { key: 'digestMethod', localPath: [kind, 'Signature', 'SignedInfo', 'Reference', 'DigestMethod'], attributes: ['Algorithm'] },
-    { key: 'reference', localPath: [kind, 'Signature', 'SignedInfo', 'Reference'], attributes: ['URI'] },
-    { key: 'nameIdPolicy', localPath: [kind, 'NameIDPolicy'], attributes: ['Format'] },
-    { key: 'nameId', localPath: [kind, 'NameID'], attributes: [] },
-    { key: 'sessionIndex', localPath: [kind, 'SessionIndex'], attributes: [] },
-    { key: 'status', localPath: [kind, 'Status', 'StatusCode'], attributes: ['Value'] },
-  ]);
+    ...(kind === 'AuthnRequest' ? [{ key: 'nameIdPolicy', localPath: [kind, 'NameIDPolicy'], attributes: ['Format'] }] : []),
+    ...(kind === 'LogoutRequest' ? [{ key: 'nameId', localPath: [kind, 'NameID'], attributes: [] }, { key: 'sessionIndex', localPath: [kind, 'SessionIndex'], attributes: [] }] : []),
+    ...(kind === 'LogoutResponse' ? [{ key: 'status', localPath: [kind, 'Status', 'StatusCode'], attributes: ['Value'] }] : []),
+    ...(xml.includes('SignatureValue') ? [
+      { key: 'signatureMethod', localPath: [kind, 'Signature', 'SignedInfo', 'SignatureMethod'], attributes: ['Algorithm'] },
+      { key: 'digestMethod', localPath: [kind, 'Signature', 'SignedInfo', 'Reference', 'DigestMethod'], attributes: ['Algorithm'] },
+      { key: 'reference', localPath: [kind, 'Signature', 'SignedInfo', 'Reference'], attributes: ['URI'] },
+    ] : []),
+  ];
+  const x = samlify.Extractor.extract(xml, fields);
   const head = (x.head ?? {}) as Record<string, string | undefined>;
   const embedded = all(x.signatureMethod);
   const issuer = first(x.issuer)?.trim();
