@@ -2,7 +2,8 @@
  * Benchmark: SAML SSO responses per second for a signed-in person, against the raw samlify signing
  * rate for the same response, measured in one run.
  *
- * Wayfinder runs as a child process in production mode on a fresh Postgres database (bench/lib), with
+ * Wayfinder runs as a child process as production runs it (compiled dist/, plain node, NODE_ENV=production)
+ * on a fresh Postgres database (bench/lib), with
  * one bootstrapped person and one SP (unsigned AuthnRequests; responses signed like the default:
  * assertion and response, RSA-SHA256, exclusive c14n). The person signs in once (email, password);
  * then BENCH_CONCURRENCY loops each run, back to back, with the session cookie, every step checked:
@@ -17,7 +18,7 @@
  * reference. Target: SSO/s ≥ 0.7 × raw/s. Also reported: server CPU time per SSO against raw CPU time
  * per response (less sensitive to other work on a shared machine). Writes bench/reports/saml-sso.json.
  *
- * Knobs (environment): BENCH_SECONDS (20), BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (5),
+ * Knobs (environment): BENCH_SECONDS (20), BENCH_ROUNDS (5), BENCH_WARMUP_SECONDS (15),
  * BENCH_CONCURRENCY (8), BENCH_RAW_SECONDS (10), BENCH_MAX_SSO per round (20000), BENCH_STEP_SAMPLES (40), DATABASE_URL (else a
  * throwaway local database), BENCH_CPU_PROF=1 (server CPU profile into bench/reports/profiles/wayfinder-saml/).
  */
@@ -82,11 +83,11 @@ function raw(): Promise<{ responses: number; seconds: number; perSecond: number;
 // ---------------------------------------------------------------------------------------------------
 async function main(cleanups: Array<() => Promise<void> | void>) {
   const { benchDatabase } = await import('./lib/database.js');
-  const { cpuMs, freePort, startNode, waitReady } = await import('./lib/processes.js');
+  const { buildWayfinder, cpuMs, freePort, startNode, waitReady } = await import('./lib/processes.js');
   const { signedInCookies, ssoLoad, ssoOnce, SP_ACS, SP_ENTITY } = await import('./lib/saml-sso-load.js');
   const { SAML, ValidateInResponseTo } = await import('@node-saml/node-saml');
   const settings = {
-    seconds: num('BENCH_SECONDS', 20), rounds: num('BENCH_ROUNDS', 3), warmupSeconds: num('BENCH_WARMUP_SECONDS', 5),
+    seconds: num('BENCH_SECONDS', 20), rounds: num('BENCH_ROUNDS', 5), warmupSeconds: num('BENCH_WARMUP_SECONDS', 15),
     concurrency: num('BENCH_CONCURRENCY', 8), rawSeconds: num('BENCH_RAW_SECONDS', 10), maxPerRound: num('BENCH_MAX_SSO', 20000),
   };
   const loadAtStart = os.loadavg().map((x) => round(x, 2));
@@ -108,7 +109,7 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const profDir = path.join(root, 'bench/reports/profiles/wayfinder-saml');
-  const wayfinder = startNode('wayfinder', 'src/main.ts', {
+  const wayfinder = startNode('wayfinder', buildWayfinder(), {
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ISSUER: base, DATABASE_URL: db.url,
     COOKIE_KEYS: randomBytes(32).toString('base64url'), ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn', DEMO: 'false', IDP_BOOTSTRAP: bootstrap,
   }, process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
