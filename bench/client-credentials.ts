@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDatabase } from './lib/database.js';
-import { buildWayfinder, cpuMs, freePort, memoryMb, sampleRss, startNode, stopAll, waitReady, type Child } from './lib/processes.js';
+import { buildWayfinder, cpuMs, freePort, memoryMb, sampleRss, runBenchmark, startNode, waitReady, type Child } from './lib/processes.js';
 import { checkSample, tokenLoad, type LoadResult, type TokenRequest } from './lib/token-load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -178,20 +178,4 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   if (cpuProf) console.log(`CPU profiles (written at shutdown): ${profDir}`);
 }
 
-const cleanups: Array<() => Promise<void> | void> = [];
-async function cleanup() {
-  await stopAll();
-  for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
-  cleanups.length = 0;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { console.error(`\n${signal}: stopping`); void cleanup().finally(() => process.exit(130)); });
-}
-try {
-  await main(cleanups);
-} catch (e) {
-  console.error(`benchmark failed: ${(e as Error).message}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBenchmark(main);

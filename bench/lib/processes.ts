@@ -105,3 +105,27 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Runs a benchmark's main: every child process and every registered clean-up is stopped at the end,
+ * on failure (exit code 1) and on SIGINT/SIGTERM (exit code 130).
+ */
+export async function runBenchmark(main: (cleanups: Array<() => Promise<void> | void>) => Promise<void>) {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async () => {
+    await stopAll();
+    for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
+    cleanups.length = 0;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { console.error(`\n${signal}: stopping`); void cleanup().finally(() => process.exit(130)); });
+  }
+  try {
+    await main(cleanups);
+  } catch (e) {
+    console.error(`benchmark failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+}
