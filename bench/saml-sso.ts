@@ -188,20 +188,6 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
 if (process.env.BENCH_ROLE === 'raw') {
   await rawChild();
 } else {
-  const { stopAll } = await import('./lib/processes.js');
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const cleanup = async () => {
-    await stopAll();
-    for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
-    cleanups.length = 0;
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { void cleanup().finally(() => process.exit(130)); });
-  try {
-    await main(cleanups);
-  } catch (e) {
-    console.error(`benchmark failed: ${(e as Error).message}`);
-    process.exitCode = 1;
-  } finally {
-    await cleanup();
-  }
+  const { runBenchmark } = await import('./lib/processes.js');
+  await runBenchmark(main);
 }
