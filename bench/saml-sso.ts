@@ -44,8 +44,8 @@ async function rawChild() {
   const { SP_ACS, SP_ENTITY } = await import('./lib/saml-sso-load.js');
   const { key, certificate } = await sampleMessages();
   const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
-  const idp = samlify.IdentityProvider({ entityID: 'https://id.bench.test/saml/metadata', privateKey: key.privateKey, signingCert: certificate, singleSignOnService: [{ Binding: POST, Location: 'https://id.bench.test/saml/sso' }] });
-  const sp = samlify.ServiceProvider({ entityID: SP_ENTITY, wantAssertionsSigned: true, wantMessageSigned: true, assertionConsumerService: [{ Binding: POST, Location: SP_ACS }] });
+  const idp = samlify().IdentityProvider({ entityID: 'https://id.bench.test/saml/metadata', privateKey: key.privateKey, signingCert: certificate, singleSignOnService: [{ Binding: POST, Location: 'https://id.bench.test/saml/sso' }] });
+  const sp = samlify().ServiceProvider({ entityID: SP_ENTITY, wantAssertionsSigned: true, wantMessageSigned: true, assertionConsumerService: [{ Binding: POST, Location: SP_ACS }] });
   const spLike = { entityId: SP_ENTITY, settings: { sign: 'both' } } as never;
   const attributes = (email: string) => [
     { name: 'email', nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic', values: [email] },

@@ -70,7 +70,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let shuttingDown = false;
   const metrics = createMetrics();
   const features = createFeatures(services, oidc, metrics);
-  await features.saml.certificates.ensure();
   const app = createApp({ services, oidc, features, metrics, isShuttingDown: () => shuttingDown });
   server.on('request', app.callback());
   if (!options.issuerFromPort) {

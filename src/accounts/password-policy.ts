@@ -4,14 +4,18 @@
  * with zxcvbn-ts) and of passwords built from the person's own email address.
  * Returns the i18n key of the problem, or undefined when the password is acceptable.
  */
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type * as LanguageCommon from '@zxcvbn-ts/language-common';
+import { lazyModule } from '../lib/lazy-module.js';
+
+/** The dictionaries (13 MB in memory) are loaded when a password is first set, never by sign-ins. */
+const languageCommon = lazyModule<typeof LanguageCommon>('@zxcvbn-ts/language-common');
 
 let common: Set<string> | undefined;
 
 export function passwordProblem(password: string, minLength: number, email?: string): string | undefined {
   if (typeof password !== 'string' || [...password].length < minLength) return 'password.too_short';
   if (password.length > 256) return 'password.too_long';
-  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  common ??= new Set(languageCommon().dictionary['passwords-common'].map((p) => p.toLowerCase()));
   const lower = password.toLowerCase();
   if (common.has(lower) || /^(.)\1+$/.test(password)) return 'password.too_common';
   if (email) {

@@ -12,7 +12,7 @@
  */
 import { DOMParser } from '@xmldom/xmldom';
 import type { Logger } from '../lib/log.js';
-import { BINDINGS, samlify } from '../saml/lib.js';
+import { BINDINGS, samlify, type Samlify } from '../saml/lib.js';
 import type { XmlValidator } from '../saml/validator.js';
 import { fetchText, type GuardedFetch } from './fetch.js';
 import type { ConnectorStore } from './store.js';
@@ -69,7 +69,7 @@ export function spEntity(opts: {
   /** The connection's encryption key: its certificate is published, its private key decrypts. */
   encryption?: { privateKey: string; certificate: string };
 }) {
-  return samlify.ServiceProvider({
+  return samlify().ServiceProvider({
     entityID: opts.entityId,
     ...(opts.encryption ? { encryptCert: opts.encryption.certificate, encPrivateKey: opts.encryption.privateKey, isAssertionEncrypted: true } : {}),
     assertionConsumerService: [{ Binding: BINDINGS.post, Location: opts.acsUrl }],
@@ -77,17 +77,17 @@ export function spEntity(opts: {
     authnRequestsSigned: false,
     wantAssertionsSigned: true,
     relayState: opts.relayState,
-  } as Parameters<typeof samlify.ServiceProvider>[0]);
+  } as Parameters<Samlify['ServiceProvider']>[0]);
 }
 
 /** samlify's view of the company IdP, from what we read of its metadata (never from its XML again). */
 export function idpEntity(md: IdpMetadata) {
-  return samlify.IdentityProvider({
+  return samlify().IdentityProvider({
     entityID: md.entityId,
     signingCert: md.certificates[0],
     singleSignOnService: [{ Binding: BINDINGS.redirect, Location: md.ssoUrl }],
     wantAuthnRequestsSigned: false,
-  } as Parameters<typeof samlify.IdentityProvider>[0]);
+  } as Parameters<Samlify['IdentityProvider']>[0]);
 }
 
 export interface RefresherDeps { store: ConnectorStore; fetch: GuardedFetch; validator: XmlValidator; intervalSeconds: number; log: Logger }

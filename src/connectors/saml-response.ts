@@ -18,10 +18,14 @@
  * - claims are read only from the XML that xml-crypto reports as signed (saml-assertion.ts).
  */
 import { DOMParser } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import type * as XmlCrypto from 'xml-crypto';
+import { lazyModule } from '../lib/lazy-module.js';
 import { DIGEST_ALGORITHMS, SHA1, SIGNATURE_ALGORITHMS } from '../saml/lib.js';
 import type { XmlValidator } from '../saml/validator.js';
 import { fail, FederationError } from './errors.js';
+
+/** Loaded with the first company SAML response (src/lib/lazy-module.ts). */
+const xmlCrypto = lazyModule<typeof XmlCrypto>('xml-crypto');
 
 export const P_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
 export const A_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -77,7 +81,7 @@ function verifySignature(xml: string, signature: Element, id: string, certificat
   const refs = checkAlgorithms(signature, allowSha1);
   if (refs.length !== 1 || refs[0].getAttribute('URI') !== `#${id}`) throw refuse('signature', `the ${what} signature does not reference the ${what} itself`);
   for (const cert of certificates) {
-    const sig = new SignedXml({ publicCert: pem(cert), getCertFromKeyInfo: () => null });
+    const sig = new (xmlCrypto().SignedXml)({ publicCert: pem(cert), getCertFromKeyInfo: () => null });
     try {
       sig.loadSignature(signature);
       if (sig.checkSignature(xml)) {

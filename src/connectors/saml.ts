@@ -129,7 +129,7 @@ export const samlConnector: Connector<SamlSettings> = {
     if (!remembered && staleState) throw fail('expired', 'no sign-in is waiting for this answer (expired or already used)');
     if (!remembered && !s.allow_unsolicited) throw fail('unsolicited', 'the connection does not accept unsolicited responses');
     const sp = spOf(conn, env, s);
-    const decrypt = keysOf(conn) && (async (xml: string) => (await samlify.SamlLib.decryptAssertion(sp, xml))[0] as string);
+    const decrypt = keysOf(conn) && (async (xml: string) => (await samlify().SamlLib.decryptAssertion(sp, xml))[0] as string);
     const verified = await verifyResponse(env.xml, body.SAMLResponse, { certificates: md.certificates, allowSha1: s.allow_sha1, maxBytes: env.maxMessageBytes, decrypt });
     const claims = readAssertion(verified.response, verified.signedAssertion, {
       idpEntityId: md.entityId, spEntityId: env.spEntityId(conn.id), acsUrl: env.callbackUrl(conn.id),

@@ -4,7 +4,11 @@
  * messages; premium-rate, shared-cost, toll-free and landline numbers are refused (they are what SMS
  * pumping sends to). Numbers are kept as E.164 and shown masked (country code and last two digits).
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type * as PhoneNumbers from 'libphonenumber-js/max';
+import { lazyModule } from '../lib/lazy-module.js';
+
+/** Loaded on first use (src/lib/lazy-module.ts): the full metadata is 12 MB of memory. */
+const phoneNumbers = lazyModule<typeof PhoneNumbers>('libphonenumber-js/max');
 
 const TEXTABLE = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER', 'VOIP']);
 
@@ -12,7 +16,7 @@ const TEXTABLE = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER', '
 export function toE164(input: string): string | undefined {
   const text = String(input ?? '').trim();
   if (!text.startsWith('+') || text.length > 32) return undefined;
-  const parsed = parsePhoneNumberFromString(text);
+  const parsed = phoneNumbers().parsePhoneNumberFromString(text);
   if (!parsed?.isValid()) return undefined;
   const type = parsed.getType();
   return type && TEXTABLE.has(type) ? parsed.number : undefined;
@@ -20,7 +24,7 @@ export function toE164(input: string): string | undefined {
 
 /** "+33 6 12 34 56 78" → "+33 • •• •• •• 78". */
 export function maskPhone(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
+  const parsed = phoneNumbers().parsePhoneNumberFromString(e164);
   if (!parsed) return '•••';
   const intl = parsed.formatInternational();
   const prefix = `+${parsed.countryCallingCode}`;

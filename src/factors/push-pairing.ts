@@ -12,7 +12,7 @@
  * - the page refreshes itself (meta refresh, no JavaScript) until the device has paired.
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import QRCode from 'qrcode';
+import { qrDataUrl } from './qr.js';
 import { z } from 'zod';
 import type { User } from '../accounts/store.js';
 import { AppError } from '../lib/errors.js';
@@ -55,7 +55,7 @@ export async function pairingView(env: FactorEnv, user: User): Promise<View> {
     template: 'enrol-push',
     data: {
       state: 'waiting', link, code: grouped(code), issuer: env.issuer, minutes: PAIRING_SECONDS / 60,
-      qr: await QRCode.toDataURL(link, { margin: 1, width: 220 }), refresh: `${REFRESH_SECONDS};url=${pageUrl(env)}`,
+      qr: await qrDataUrl(link, { margin: 1, width: 220 }), refresh: `${REFRESH_SECONDS};url=${pageUrl(env)}`,
     },
   };
 }

@@ -5,7 +5,7 @@
  * for manual entry, and only a correct code confirms it.
  */
 import { generateSecret, generateURI, verify } from 'otplib';
-import QRCode from 'qrcode';
+import { qrDataUrl } from './qr.js';
 import type { Factor, FactorEnv, VerifyResult } from './types.js';
 import type { User } from '../accounts/store.js';
 
@@ -50,7 +50,7 @@ export const totp: Factor = {
       await env.store.insertFactor({ user_id: user.id, kind: 'totp', label: 'Authenticator app', secret_enc: env.seal(secret) });
     }
     const uri = generateURI({ issuer: new URL(env.issuer).host === 'localhost' ? 'Wayfinder' : `Wayfinder (${new URL(env.issuer).host})`, label: user.email, secret });
-    return { template: 'enrol-totp', data: { qr: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), secret: secret.replace(/(.{4})/g, '$1 ').trim(), uri } };
+    return { template: 'enrol-totp', data: { qr: await qrDataUrl(uri, { margin: 1, width: 200 }), secret: secret.replace(/(.{4})/g, '$1 ').trim(), uri } };
   },
 
   async finishEnrolment(env, user, form): Promise<VerifyResult> {

@@ -9,12 +9,14 @@
  *   (the library checks it; the store re-checks atomically), or both stay 0 (authenticators without one);
  * - browser answers are JSON of bounded size; anything malformed is "failed", never a 500.
  */
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type RegistrationResponseJSON, type WebAuthnCredential,
-} from '@simplewebauthn/server';
+import type * as SimpleWebAuthn from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON, WebAuthnCredential } from '@simplewebauthn/server';
+import { lazyModule } from '../lib/lazy-module.js';
 import type { User } from '../accounts/store.js';
 import type { FactorRow } from './store.js';
+
+/** Loaded on the first ceremony (src/lib/lazy-module.ts). */
+const webauthn = lazyModule<typeof SimpleWebAuthn>('@simplewebauthn/server');
 
 export interface RelyingParty { rpID: string; origin: string; rpName: string }
 export const relyingParty = (issuer: string): RelyingParty => ({ rpID: new URL(issuer).hostname, origin: new URL(issuer).origin, rpName: 'Wayfinder' });
@@ -60,7 +62,7 @@ export function parseCredential<T extends RegistrationResponseJSON | Authenticat
 }
 
 export function registrationOptions(rp: RelyingParty, user: User, existing: FactorRow[]) {
-  return generateRegistrationOptions({
+  return webauthn().generateRegistrationOptions({
     rpName: rp.rpName, rpID: rp.rpID,
     userID: new Uint8Array(Buffer.from(user.id)), userName: user.email, userDisplayName: user.name ?? user.email,
     attestationType: 'none',
@@ -73,7 +75,7 @@ export function registrationOptions(rp: RelyingParty, user: User, existing: Fact
 
 export async function verifyRegistration(rp: RelyingParty, expectedChallenge: string, response: RegistrationResponseJSON): Promise<StoredCredential | undefined> {
   try {
-    const result = await verifyRegistrationResponse({
+    const result = await webauthn().verifyRegistrationResponse({
       response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: false,
     });
     if (!result.verified) return undefined;
@@ -90,13 +92,13 @@ export async function verifyRegistration(rp: RelyingParty, expectedChallenge: st
 
 /** Options for navigator.credentials.get: for the given credentials, or (none given) any discoverable one. */
 export function authenticationOptions(rp: RelyingParty, rows: FactorRow[] | undefined, userVerification: 'required' | 'discouraged') {
-  return generateAuthenticationOptions({ rpID: rp.rpID, allowCredentials: rows?.map(descriptor), userVerification });
+  return webauthn().generateAuthenticationOptions({ rpID: rp.rpID, allowCredentials: rows?.map(descriptor), userVerification });
 }
 
 /** Verifies an assertion for one stored credential; returns the authenticator's new counter, or why it failed. */
 export async function verifyAssertion(rp: RelyingParty, expectedChallenge: string, response: AuthenticationResponseJSON, row: FactorRow, requireUserVerification: boolean) {
   try {
-    const result = await verifyAuthenticationResponse({
+    const result = await webauthn().verifyAuthenticationResponse({
       response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, credential: toCredential(row), requireUserVerification,
     });
     return result.verified ? { ok: true as const, newCounter: result.authenticationInfo.newCounter } : { ok: false as const, reason: 'invalid' };

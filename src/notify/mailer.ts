@@ -3,18 +3,25 @@
  * link included, goes to the log so a developer can follow it; in production without SMTP nothing
  * is logged but the failure.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { lazyModule } from '../lib/lazy-module.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
 
 export interface Mail { to: string; subject: string; text: string; html: string }
 export interface Mailer { send(mail: Mail): Promise<void> }
 
+/** Loaded with the first mail (src/lib/lazy-module.ts). */
+const nodemailer = lazyModule<typeof Nodemailer>('nodemailer');
+
 export function createMailer(config: Config, log: Logger): Mailer {
-  const transport: Transporter | undefined = config.smtp.url ? nodemailer.createTransport(config.smtp.url) : undefined;
+  const url = config.smtp.url;
+  let transport: Transporter | undefined;
   return {
     async send(mail) {
-      if (transport) {
+      if (url) {
+        transport ??= nodemailer().createTransport(url);
         await transport.sendMail({ from: config.smtp.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
         return;
       }

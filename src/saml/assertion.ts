@@ -11,7 +11,7 @@
  *   method) happens after the assertion is signed and before the response is.
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { samlify, STATUS } from './lib.js';
+import { samlify, type Samlify, STATUS } from './lib.js';
 import type { ServiceProvider } from './registry.js';
 
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
@@ -85,18 +85,18 @@ export function responseXml(i: ResponseInput, now = new Date()): string {
 
 function sign(xml: string, key: SigningKey, target: 'assertion' | 'response') {
   const under = target === 'assertion' ? ASSERTION_XPATH : "/*[local-name(.)='Response']";
-  return samlify.SamlLib.constructSAMLSignature({
+  return samlify().SamlLib.constructSAMLSignature({
     rawSamlMessage: xml, privateKey: key.privateKey, signingCert: key.certificate, signatureAlgorithm: RSA_SHA256, isBase64Output: false,
     ...(target === 'assertion' ? { referenceTagXPath: ASSERTION_XPATH } : { isMessageSigned: true }),
     signatureConfig: { prefix: 'ds', location: { reference: `${under}/*[local-name(.)='Issuer']`, action: 'after' } },
-  } as Parameters<typeof samlify.SamlLib.constructSAMLSignature>[0]) as string;
+  } as Parameters<Samlify['SamlLib']['constructSAMLSignature']>[0]) as string;
 }
 
 async function encrypt(xml: string, sp: ServiceProvider) {
   const method = sp.encryptionMethods.find((m) => DATA_ENCRYPTION.includes(m)) ?? DATA_ENCRYPTION[0];
   const source = { entitySetting: { isAssertionEncrypted: true, dataEncryptionAlgorithm: method, keyEncryptionAlgorithm: RSA_OAEP, tagPrefix: { encryptedAssertion: 'saml' } } };
   const target = { entityMeta: { getX509Certificate: () => sp.encryptionCert } };
-  const base64 = await samlify.SamlLib.encryptAssertion(source as never, target as never, xml);
+  const base64 = await samlify().SamlLib.encryptAssertion(source as never, target as never, xml);
   return Buffer.from(base64, 'base64').toString('utf8');
 }
 

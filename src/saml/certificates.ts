@@ -68,16 +68,24 @@ export function createCertificates(store: SamlStore, box: SecretBox, opts: { com
     return rows.filter((r) => r.status !== 'retired' || (r.expires_at && r.expires_at > now)).sort((a, b) => rank[a.status] - rank[b.status]);
   }
 
+  const ensure = () => store.certificateTransaction(fill);
+
   async function load(): Promise<SigningMaterial> {
-    const [rows, version] = await Promise.all([store.certificates(), store.certificateVersion()]);
+    let [rows, version] = await Promise.all([store.certificates(), store.certificateVersion()]);
+    if (!rows.some((r) => r.status === 'active')) {
+      // The first SAML use on this database: make the certificates now rather than at every first
+      // start (an instance that never serves SAML never loads @peculiar/x509).
+      await ensure();
+      [rows, version] = await Promise.all([store.certificates(), store.certificateVersion()]);
+    }
     const active = rows.find((r) => r.status === 'active');
-    if (!active) throw new Error('no active SAML signing certificate (run the server once, or `wayfinder saml cert rotate`)');
+    if (!active) throw new Error('no active SAML signing certificate');
     return { privateKey: box.open(active.private_key_enc, PURPOSE), certificate: active.certificate, published: published(rows).map((r) => r.certificate), version };
   }
 
   return {
-    /** Creates the first certificates (first start). */
-    ensure: () => store.certificateTransaction(fill),
+    /** Creates the first certificates, if there are none yet (also done by the first `current()`). */
+    ensure,
 
     /** One rotation step; returns the id of the certificate that now signs. */
     rotate: () => store.certificateTransaction(async (trx) => {

@@ -5,7 +5,7 @@
  * certificates, because samlify checks a Redirect-binding signature against a single one.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { BINDINGS, samlify } from './lib.js';
+import { BINDINGS, samlify, type Samlify } from './lib.js';
 import { asRefusal, SamlRefused } from './errors.js';
 import { buildIdpMetadata } from './metadata.js';
 import type { Certificates, SigningMaterial } from './certificates.js';
@@ -14,7 +14,7 @@ import type { Inbound } from './inbound.js';
 
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 
-export type SamlifyIdp = ReturnType<typeof samlify.IdentityProvider>;
+export type SamlifyIdp = ReturnType<Samlify['IdentityProvider']>;
 export type SamlifySp = ServiceProvider['entities'][number];
 
 export function createIdp(opts: { issuer: string; entityId: string; certificates: Certificates; clockSkewSeconds: number }) {
@@ -25,7 +25,7 @@ export function createIdp(opts: { issuer: string; entityId: string; certificates
       { Binding: BINDINGS.redirect, Location: `${opts.issuer}${path}` },
       { Binding: BINDINGS.post, Location: `${opts.issuer}${path}` },
     ];
-    return samlify.IdentityProvider({
+    return samlify().IdentityProvider({
       entityID: opts.entityId,
       privateKey: material.privateKey,
       signingCert: material.certificate,
@@ -36,7 +36,7 @@ export function createIdp(opts: { issuer: string; entityId: string; certificates
       singleSignOnService: endpoints('/saml/sso'),
       singleLogoutService: endpoints('/saml/slo'),
       clockDrifts: [-opts.clockSkewSeconds * 1000, opts.clockSkewSeconds * 1000],
-    } as Parameters<typeof samlify.IdentityProvider>[0]);
+    } as Parameters<Samlify['IdentityProvider']>[0]);
   }
 
   async function current() {
@@ -98,10 +98,10 @@ export async function verifySignatureOnly(sp: ServiceProvider, msg: Inbound) {
     if (msg.binding === 'redirect') {
       const q = msg.envelope.query ?? {};
       if (!q.Signature || !q.SigAlg) throw new Error('ERR_MISSING_SIG_ALG');
-      if (!samlify.SamlLib.verifyMessageSignature(meta, msg.envelope.octetString ?? '', Buffer.from(q.Signature, 'base64'), q.SigAlg)) {
+      if (!samlify().SamlLib.verifyMessageSignature(meta, msg.envelope.octetString ?? '', Buffer.from(q.Signature, 'base64'), q.SigAlg)) {
         throw new Error('ERR_FAILED_MESSAGE_SIGNATURE_VERIFICATION');
       }
-    } else if (!samlify.SamlLib.verifySignature(msg.xml, { metadata: meta })[0]) {
+    } else if (!samlify().SamlLib.verifySignature(msg.xml, { metadata: meta })[0]) {
       throw new Error('FAILED_TO_VERIFY_SIGNATURE');
     }
   });

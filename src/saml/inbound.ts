@@ -120,7 +120,7 @@ export function readMessage(ctx: Context, binding: Binding, validator: XmlValida
       { key: 'reference', localPath: [kind, 'Signature', 'SignedInfo', 'Reference'], attributes: ['URI'] },
     ] : []),
   ];
-  const x = samlify.Extractor.extract(xml, fields);
+  const x = samlify().Extractor.extract(xml, fields);
   const head = (x.head ?? {}) as Record<string, string | undefined>;
   const embedded = all(x.signatureMethod);
   const issuer = first(x.issuer)?.trim();

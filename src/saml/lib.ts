@@ -1,12 +1,22 @@
 /**
- * samlify, set up once: every other file of src/saml takes it from here, so no samlify code runs
- * before our schema validator is installed (samlify consults it for every message it parses).
+ * samlify, set up once: every other file takes it from here (`samlify()`), so no samlify code runs
+ * before our schema validator is installed (samlify consults it for every message it parses). It is
+ * loaded on the first SAML request, not at start (src/lib/lazy-module.ts).
  * Also the SAML constants we use by name.
  */
-import samlify from 'samlify';
+import type * as SamlifyModule from 'samlify';
+import { lazyModule } from '../lib/lazy-module.js';
 import type { XmlValidator } from './validator.js';
 
-export { samlify };
+export type Samlify = typeof SamlifyModule;
+
+let installed: XmlValidator | undefined;
+
+/** samlify, loaded and tuned on the first call, with the installed validator. */
+export const samlify = lazyModule<Samlify>('samlify', (lib) => {
+  memoizeKeyInfo(lib);
+  if (installed) setValidator(lib, installed);
+});
 
 export const BINDINGS = {
   redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect',
@@ -38,18 +48,13 @@ export const SIGNATURE_ALGORITHMS = [
 export const DIGEST_ALGORITHMS = ['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmlenc#sha512'];
 export const SHA1 = { signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digest: 'http://www.w3.org/2000/09/xmldsig#sha1' };
 
-let installed: XmlValidator | undefined;
-let tuned = false;
-
 /**
  * samlify parses the signing certificate (X.509, then exports its public key) twice for every
  * response it signs, only to compute a value the signature never uses. Remember that result per
  * certificate: a pure function of its input, so nothing else changes. Measured ~1 ms per response.
  */
-function memoizeKeyInfo() {
-  if (tuned) return;
-  tuned = true;
-  const lib = samlify.SamlLib;
+function memoizeKeyInfo(samlifyModule: Samlify) {
+  const lib = samlifyModule.SamlLib;
   const original = lib.getKeyInfo.bind(lib);
   const memo = new Map<string, ReturnType<typeof original>>();
   lib.getKeyInfo = (certificate, config) => {
@@ -66,15 +71,21 @@ function memoizeKeyInfo() {
   };
 }
 
-/** Makes samlify validate every message with `validator` (idempotent; the last call wins). */
-export function installValidator(validator: XmlValidator) {
-  memoizeKeyInfo();
-  if (installed === validator) return;
-  installed = validator;
-  samlify.setSchemaValidator({
+function setValidator(lib: Samlify, validator: XmlValidator) {
+  lib.setSchemaValidator({
     validate: async (xml: string) => {
       validator.validate(xml, 'protocol');
       return 'valid';
     },
   });
+}
+
+/**
+ * Makes samlify validate every message with `validator` (the last call wins): at once if samlify is
+ * loaded, else when it is.
+ */
+export function installValidator(validator: XmlValidator) {
+  if (installed === validator) return;
+  installed = validator;
+  if (samlify.loaded()) setValidator(samlify(), validator);
 }

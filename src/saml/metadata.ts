@@ -8,7 +8,7 @@
  */
 import { DOMParser } from '@xmldom/xmldom';
 import { AppError } from '../lib/errors.js';
-import { samlify, BINDINGS } from './lib.js';
+import { samlify, type Samlify, BINDINGS } from './lib.js';
 import { NAMEID_FORMATS } from './settings.js';
 import type { XmlValidator } from './validator.js';
 import { XmlRejected } from './validator.js';
@@ -89,7 +89,7 @@ export function buildIdpMetadata(issuer: string, entityId: string, certificates:
     { Binding: BINDINGS.redirect, Location: `${issuer}${path}` },
     { Binding: BINDINGS.post, Location: `${issuer}${path}` },
   ];
-  return samlify.IdentityProvider({
+  return samlify().IdentityProvider({
     entityID: entityId,
     signingCert: certificates,
     wantAuthnRequestsSigned: false,
@@ -97,6 +97,6 @@ export function buildIdpMetadata(issuer: string, entityId: string, certificates:
     singleLogoutService: endpoints('/saml/slo'),
     nameIDFormat: Object.values(NAMEID_FORMATS),
     // The order saml-schema-metadata-2.0 requires (samlify's default order is not schema-valid).
-    elementsOrder: samlify.Constants.elementsOrder.idp.shibboleth,
-  } as Parameters<typeof samlify.IdentityProvider>[0]).getMetadata();
+    elementsOrder: samlify().Constants.elementsOrder.idp.shibboleth,
+  } as Parameters<Samlify['IdentityProvider']>[0]).getMetadata();
 }

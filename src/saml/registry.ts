@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
 import { ttlCache } from '../lib/ttl-cache.js';
-import { samlify } from './lib.js';
+import { samlify, type Samlify } from './lib.js';
 import { parseSpMetadata, type SpDescription } from './metadata.js';
 import { spSettingsSchema, type SpSettings } from './settings.js';
 import type { SamlStore, SpRow } from './store.js';
@@ -22,14 +22,14 @@ export interface ServiceProvider extends SpDescription {
   displayName: string;
   metadata: string;
   /** samlify entities: one per signing certificate (samlify checks a Redirect signature against one). */
-  entities: Array<ReturnType<typeof samlify.ServiceProvider>>;
+  entities: Array<ReturnType<Samlify['ServiceProvider']>>;
 }
 
 export const spIdOf = (entityId: string) => createHash('sha256').update(entityId).digest('base64url').slice(0, 16);
 
 function entitiesFor(d: SpDescription) {
   const certs = d.signingCerts.length ? d.signingCerts : [undefined];
-  return certs.map((signingCert) => samlify.ServiceProvider({
+  return certs.map((signingCert) => samlify().ServiceProvider({
     entityID: d.entityId,
     signingCert,
     encryptCert: d.encryptionCert,

@@ -60,7 +60,7 @@ function endpoint(sp: ServiceProvider, kind: 'request' | 'response', prefer?: Bi
 
 /** A samlify SP entity that sends to exactly `url` (samlify takes the destination from metadata). */
 function target(sp: ServiceProvider, binding: Binding, url: string) {
-  return samlify.ServiceProvider({
+  return samlify().ServiceProvider({
     entityID: sp.entityId, wantLogoutRequestSigned: true, wantLogoutResponseSigned: true,
     singleLogoutService: [{ Binding: BINDINGS[binding], Location: url }],
     assertionConsumerService: sp.acs.map((e) => ({ Binding: e.binding, Location: e.location })),

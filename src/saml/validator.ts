@@ -15,13 +15,14 @@
  * helpers, measured: `validate()` recompiles the schema on every call (4–10 ms), and `parseXml` of a
  * string copies the text into memory it never frees (a leak the size of every message). Here the
  * schemas are compiled once, the message is handed over as a Buffer (no copy), and the document is
- * freed by the garbage collector.
+ * freed by the garbage collector. libxmljs is loaded, and the schemas compiled, on the first
+ * validation (src/lib/lazy-module.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import libxmljs from 'libxmljs';
-import lx from 'libxmljs/dist/lib/bindings/functions.js';
+import type * as Bindings from 'libxmljs/dist/lib/bindings/functions.js';
+import { lazyModule } from '../lib/lazy-module.js';
 
 export type XmlRejection = 'too_large' | 'encoding' | 'dtd' | 'malformed' | 'invalid';
 
@@ -34,7 +35,9 @@ export class XmlRejected extends Error {
 export type DocumentKind = 'protocol' | 'metadata';
 
 const SCHEMA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'schemas');
-const NONET = libxmljs.XMLParseFlags.XML_PARSE_NONET;
+const libxml = lazyModule<typeof Bindings>('libxmljs/dist/lib/bindings/functions.js');
+/** XML_PARSE_NONET of libxml2's xmlParserOption: never fetch anything over the network. */
+const NONET = 1 << 11;
 const ROOTS: Record<DocumentKind, string[]> = {
   protocol: ['AuthnRequest', 'Response', 'LogoutRequest', 'LogoutResponse'],
   metadata: ['EntityDescriptor'],
@@ -69,6 +72,7 @@ export function precheck(input: string | Buffer, maxBytes: number): { text: stri
 }
 
 function compile(kind: DocumentKind) {
+  const lx = libxml();
   const file = path.join(SCHEMA_DIR, FILES[kind]);
   // Our own trusted files: parsed with their folder as base so imports resolve, never over the network.
   const bytes = readFileSync(file);
@@ -87,11 +91,13 @@ export interface XmlValidator {
 }
 
 export function createXmlValidator(maxBytes: number): XmlValidator {
-  const schemas = { protocol: compile('protocol'), metadata: compile('metadata') };
+  const schemas: Partial<Record<DocumentKind, ReturnType<typeof compile>>> = {};
+  const schemaOf = (kind: DocumentKind) => (schemas[kind] ??= compile(kind));
 
   return {
     validate(xml, kind) {
       const { bytes, text } = precheck(xml, maxBytes);
+      const lx = libxml();
       lx.xmlResetLastError();
       const outcome = lx.withStructuredErrors<{ ok: boolean; reason?: XmlRejection; message?: string }>((errors: Array<{ message: string }>) => {
         const doc = lx.xmlReadMemory(bytes, bytes.length, null, null, NONET);
@@ -102,7 +108,7 @@ export function createXmlValidator(maxBytes: number): XmlValidator {
         // can crash the garbage collector (a V8 allocation inside a weak callback).
         const name = rootName(text);
         if (!name || !ROOTS[kind].includes(name)) return { ok: false, reason: 'invalid', message: `unexpected root element ${name ?? '(none)'}` };
-        const ctxt = lx.xmlSchemaNewValidCtxt(schemas[kind].schema);
+        const ctxt = lx.xmlSchemaNewValidCtxt(schemaOf(kind).schema);
         const valid = lx.xmlSchemaValidateDoc(ctxt, doc) === 0;
         lx.xmlSchemaFreeValidCtxt(ctxt);
         return valid ? { ok: true } : { ok: false, reason: 'invalid', message: errors[0]?.message?.trim() ?? 'not valid against the SAML schema' };

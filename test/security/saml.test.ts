@@ -73,7 +73,7 @@ test('attribute injection: a name that closes the attribute stays one escaped va
 });
 
 test('attribute injection, at the template level: our builder and samlify\'s replaceTagsByValue both escape', () => {
-  expect(samlify.SamlLib.replaceTagsByValue('<a>{Value}</a>', { Value: INJECTION })).not.toContain('<saml:Attribute Name="role">');
+  expect(samlify().SamlLib.replaceTagsByValue('<a>{Value}</a>', { Value: INJECTION })).not.toContain('<saml:Attribute Name="role">');
   const sp = { entityId: 'https://sp', settings: { sign: 'both' } } as never;
   const xml = responseXml({
     issuer: 'https://idp', sp, acsUrl: 'https://sp/acs', lifetimeSeconds: 300, clockSkewSeconds: 60,
