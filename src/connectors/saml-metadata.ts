@@ -13,6 +13,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import type { Logger } from '../lib/log.js';
 import { BINDINGS, samlify, type Samlify } from '../saml/lib.js';
+import { childElements } from '../saml/dom.js';
 import type { XmlValidator } from '../saml/validator.js';
 import { fetchText, type GuardedFetch } from './fetch.js';
 import type { ConnectorStore } from './store.js';
@@ -30,8 +31,7 @@ export interface IdpMetadata { entityId: string; ssoUrl: string; certificates: s
 
 export class MetadataProblem extends Error {}
 
-const children = (el: Element, ns: string, name: string) =>
-  Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
+const children = childElements;
 
 /** Validates and reads IdP metadata; throws MetadataProblem with a readable reason. */
 export function parseIdpMetadata(validator: XmlValidator, xml: string): IdpMetadata {

@@ -17,7 +17,7 @@
  *   (a rollover publishes two; KeyInfo in the message is never trusted);
  * - claims are read only from the XML that xml-crypto reports as signed (saml-assertion.ts).
  */
-import { DOMParser } from '@xmldom/xmldom';
+import { childElement, NS, parseDom } from '../saml/dom.js';
 import type * as XmlCrypto from 'xml-crypto';
 import { lazyModule } from '../lib/lazy-module.js';
 import { DIGEST_ALGORITHMS, SHA1, SIGNATURE_ALGORITHMS } from '../saml/lib.js';
@@ -27,10 +27,10 @@ import { fail, FederationError } from './errors.js';
 /** Loaded with the first company SAML response (src/lib/lazy-module.ts). */
 const xmlCrypto = lazyModule<typeof XmlCrypto>('xml-crypto');
 
-export const P_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
-export const A_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
-const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
-const XENC_NS = 'http://www.w3.org/2001/04/xmlenc#';
+export const P_NS = NS.protocol;
+export const A_NS = NS.assertion;
+const DS_NS = NS.dsig;
+const XENC_NS = NS.xenc;
 const TRANSFORMS = [
   'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
   'http://www.w3.org/2001/10/xml-exc-c14n#',
@@ -48,15 +48,9 @@ const KEY_TRANSPORT = ['http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p'];
 export const refuse = (check: string, detail: string) => fail('bad_response', `[${check}] ${detail}`);
 
 export const elements = (root: Document | Element, ns: string, name: string): Element[] => Array.from(root.getElementsByTagNameNS(ns, name));
-export const child = (el: Element, ns: string, name: string): Element | undefined =>
-  Array.from(el.childNodes).find((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
+export const child = childElement;
 
-export function parseXml(xml: string): Document {
-  let broken = '';
-  const doc = new DOMParser({ errorHandler: { error: (m: string) => { broken ||= m; }, fatalError: (m: string) => { broken ||= m; } } }).parseFromString(xml, 'text/xml');
-  if (broken || !doc?.documentElement) throw refuse('xml', broken || 'not XML');
-  return doc;
-}
+export const parseXml = (xml: string): Document => parseDom(xml, (problem) => { throw refuse('xml', problem); });
 
 const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 

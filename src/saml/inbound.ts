@@ -10,7 +10,8 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import type { Context } from 'koa';
-import { samlify, SHA1, DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './lib.js';
+import { SHA1, DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './lib.js';
+import { attribute, NS, parseDom, pathElements } from './dom.js';
 import { SamlRefused } from './errors.js';
 import { rootName, type XmlValidator } from './validator.js';
 
@@ -95,9 +96,6 @@ function fromPost(ctx: Context, maxBytes: number) {
   return { xml, relayState, envelope: { body: { [param]: body[param] as string, ...(relayState !== undefined ? { RelayState: relayState } : {}) } }, sigAlg: undefined, hasSignature: false };
 }
 
-const first = (v: unknown): string | undefined => (Array.isArray(v) ? first(v[0]) : typeof v === 'string' ? v : undefined);
-const all = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(all) : typeof v === 'string' ? [v] : []);
-
 export function readMessage(ctx: Context, binding: Binding, validator: XmlValidator, maxBytes: number): Inbound {
   const raw = binding === 'redirect' ? fromRedirect(ctx, maxBytes) : fromPost(ctx, maxBytes);
   if (raw.relayState !== undefined && Buffer.byteLength(raw.relayState) > MAX_RELAY_STATE) throw new SamlRefused('saml_too_large', 'RelayState is longer than 1024 bytes');
@@ -105,43 +103,36 @@ export function readMessage(ctx: Context, binding: Binding, validator: XmlValida
   const xml = raw.xml.toString('utf8');
   const kind = rootName(xml) as MessageKind;
   if (!['AuthnRequest', 'LogoutRequest', 'LogoutResponse'].includes(kind)) throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
-  // Everything read from the message, in one parse (and only the fields this kind of message has:
-  // each one costs an XPath compilation). Only root attributes and the root's direct children are
-  // read: what a whole-message signature (checked below to reference the root) covers.
-  const fields = [
-    { key: 'head', localPath: [kind], attributes: ['ID', 'IssueInstant', 'Destination', ...(kind === 'AuthnRequest' ? ['ForceAuthn', 'IsPassive', 'ProtocolBinding', 'AssertionConsumerServiceURL', 'AssertionConsumerServiceIndex'] : kind === 'LogoutResponse' ? ['InResponseTo'] : [])] },
-    { key: 'issuer', localPath: [kind, 'Issuer'], attributes: [] },
-    ...(kind === 'AuthnRequest' ? [{ key: 'nameIdPolicy', localPath: [kind, 'NameIDPolicy'], attributes: ['Format'] }] : []),
-    ...(kind === 'LogoutRequest' ? [{ key: 'nameId', localPath: [kind, 'NameID'], attributes: [] }, { key: 'sessionIndex', localPath: [kind, 'SessionIndex'], attributes: [] }] : []),
-    ...(kind === 'LogoutResponse' ? [{ key: 'status', localPath: [kind, 'Status', 'StatusCode'], attributes: ['Value'] }] : []),
-    ...(xml.includes('SignatureValue') ? [
-      { key: 'signatureMethod', localPath: [kind, 'Signature', 'SignedInfo', 'SignatureMethod'], attributes: ['Algorithm'] },
-      { key: 'digestMethod', localPath: [kind, 'Signature', 'SignedInfo', 'Reference', 'DigestMethod'], attributes: ['Algorithm'] },
-      { key: 'reference', localPath: [kind, 'Signature', 'SignedInfo', 'Reference'], attributes: ['URI'] },
-    ] : []),
-  ];
-  const x = samlify().Extractor.extract(xml, fields);
-  const head = (x.head ?? {}) as Record<string, string | undefined>;
-  const embedded = all(x.signatureMethod);
-  const issuer = first(x.issuer)?.trim();
+  // Everything read from the message, in one parse: root attributes and the root's direct children
+  // only — what a whole-message signature (checked below to reference the root) covers. The XML is
+  // schema-valid by now, so each name sits in its namespace.
+  const root = parseDom(xml, (problem) => { throw new SamlRefused('saml_malformed', problem); }).documentElement as unknown as Element;
+  if (root.namespaceURI !== NS.protocol || root.localName !== kind) throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
+  const texts = (path: Array<readonly [string, string]>) => pathElements(root, path).map((e) => e.textContent ?? '');
+  const values = (path: Array<readonly [string, string]>, name: string) => pathElements(root, path).flatMap((e) => attribute(e, name) ?? []);
+  const signatureInfo = [[NS.dsig, 'Signature'], [NS.dsig, 'SignedInfo']] as const;
+  const embedded = values([...signatureInfo, [NS.dsig, 'SignatureMethod']], 'Algorithm');
+  const issuer = texts([[NS.assertion, 'Issuer']])[0]?.trim();
   if (!issuer) throw new SamlRefused('saml_malformed', 'the message has no Issuer');
   if (raw.hasSignature && embedded.length) throw new SamlRefused('saml_malformed', 'signed twice (query and XML)');
-  const id = head.id ?? '';
+  const id = attribute(root, 'ID') ?? '';
   // An embedded signature must cover the whole message: one reference, to the root element.
-  const references = all(x.reference);
+  const references = values([...signatureInfo, [NS.dsig, 'Reference']], 'URI');
   if (embedded.length && (embedded.length !== 1 || references.length !== 1 || references[0] !== `#${id}`)) {
     throw new SamlRefused('saml_bad_signature', 'the signature does not cover the message itself');
   }
+  const flag = (name: string) => ['true', '1'].includes(attribute(root, name) ?? '');
   return {
     binding, kind, xml, relayState: raw.relayState, envelope: raw.envelope,
     signed: raw.hasSignature || embedded.length > 0,
-    issuer, id, issueInstant: head.issueInstant ?? '', destination: head.destination,
-    algorithms: { signature: raw.sigAlg ? [raw.sigAlg] : embedded, digest: all(x.digestMethod) },
+    issuer, id, issueInstant: attribute(root, 'IssueInstant') ?? '', destination: attribute(root, 'Destination'),
+    algorithms: { signature: raw.sigAlg ? [raw.sigAlg] : embedded, digest: values([...signatureInfo, [NS.dsig, 'Reference'], [NS.dsig, 'DigestMethod']], 'Algorithm') },
     fields: {
-      forceAuthn: ['true', '1'].includes(head.forceAuthn ?? ''), isPassive: ['true', '1'].includes(head.isPassive ?? ''),
-      protocolBinding: head.protocolBinding, acsUrl: head.assertionConsumerServiceUrl, acsIndex: head.assertionConsumerServiceIndex,
-      nameIdPolicy: first(x.nameIdPolicy), nameId: first(x.nameId)?.trim(), sessionIndexes: all(x.sessionIndex).map((v) => v.trim()),
-      inResponseTo: head.inResponseTo, status: first(x.status),
+      forceAuthn: flag('ForceAuthn'), isPassive: flag('IsPassive'),
+      protocolBinding: attribute(root, 'ProtocolBinding'), acsUrl: attribute(root, 'AssertionConsumerServiceURL'), acsIndex: attribute(root, 'AssertionConsumerServiceIndex'),
+      nameIdPolicy: values([[NS.protocol, 'NameIDPolicy']], 'Format')[0], nameId: texts([[NS.assertion, 'NameID']])[0]?.trim(),
+      sessionIndexes: texts([[NS.protocol, 'SessionIndex']]).map((v) => v.trim()),
+      inResponseTo: attribute(root, 'InResponseTo'), status: values([[NS.protocol, 'Status'], [NS.protocol, 'StatusCode']], 'Value')[0],
     },
   };
 }

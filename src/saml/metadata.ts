@@ -9,6 +9,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { AppError } from '../lib/errors.js';
 import { samlify, type Samlify, BINDINGS } from './lib.js';
+import { childElements } from './dom.js';
 import { NAMEID_FORMATS } from './settings.js';
 import type { XmlValidator } from './validator.js';
 import { XmlRejected } from './validator.js';
@@ -43,8 +44,7 @@ export function parseSpMetadata(xml: string, validator: XmlValidator): SpDescrip
   // Read with xmldom, not libxmljs's node API: libxmljs wrappers of namespace nodes crash the
   // garbage collector (a V8 allocation inside a weak callback). The XML already passed the validator.
   const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement as unknown as Element;
-  const children = (el: Element, ns: string, name: string) => (Array.from(el.childNodes) as Element[])
-    .filter((n) => n.nodeType === 1 && n.namespaceURI === ns && n.localName === name);
+  const children = childElements;
   const entityId = root.getAttribute('entityID') ?? '';
   const saml2 = children(root, NS.md, 'SPSSODescriptor')
     .filter((d) => (d.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/).includes('urn:oasis:names:tc:SAML:2.0:protocol'));
