@@ -42,6 +42,8 @@ async function firstPartyGrant(ctx: KoaContextWithOIDC, clients: ClientRegistry)
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   if (!(await clients.isFirstParty(client.clientId))) return existing;
   const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId });
+  const granted = (g: typeof grant) => JSON.stringify([g.openid, g.resources]);
+  const before = existing && granted(existing);
   const requested = String(oidc.params?.scope ?? 'openid').split(' ');
   grant.addOIDCScope(requested.filter((s) => ['openid', 'email', 'profile', 'offline_access'].includes(s)).join(' '));
   const claims = (oidc as any).requestParamClaims as Set<string> | undefined;
@@ -49,7 +51,9 @@ async function firstPartyGrant(ctx: KoaContextWithOIDC, clients: ClientRegistry)
   for (const [indicator, server] of Object.entries((oidc as any).resourceServers ?? {})) {
     grant.addResourceScope(indicator, (server as { scope?: string }).scope ?? '');
   }
-  await grant.save();
+  // Saved when new or when it gained something; an unchanged grant (the same app again in this
+  // session) is not written again. An expired grant is not found, so a new one is made.
+  if (!existing || granted(grant) !== before) await grant.save();
   return grant;
 }
 

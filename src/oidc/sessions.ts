@@ -8,6 +8,7 @@ import Provider from 'oidc-provider';
 import type { Logger } from '../lib/log.js';
 import type { Oidc } from './provider.js';
 import type { OidcStore } from './store.js';
+import { ttlCache } from '../lib/ttl-cache.js';
 
 export interface SessionInfo {
   id: string;
@@ -24,13 +25,23 @@ export interface SessionInfo {
 
 interface StoredSession { uid?: string; accountId?: string; loginTs?: number; transient?: boolean; authorizations?: Record<string, { sid?: string }> }
 
-/** Remembers where a session was last used (hooked to oidc-provider's session.saved event). */
+/** How long "last seen" may lag behind (per instance) when the session's browser and address did not change. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Remembers where a session was last used (hooked to oidc-provider's session.saved event): at once
+ * for a new session or a new address or browser, otherwise at most once a minute per instance (a
+ * session is saved at every authorization; each write was a database round trip).
+ */
 export function trackSessions(provider: Provider, store: OidcStore, log: Logger) {
+  const touched = ttlCache<true>(TOUCH_EVERY_MS);
   provider.on('session.saved', (session: StoredSession) => {
     if (!session.accountId || !session.uid) return;
     const ctx = Provider.ctx as Context | undefined;
-    store.touchSessionMeta({
-      session_uid: session.uid, user_id: session.accountId, ip: ctx?.ip ?? null, user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
+    const meta = { session_uid: session.uid, user_id: session.accountId, ip: ctx?.ip ?? null, user_agent: ctx?.get('user-agent')?.slice(0, 300) || null };
+    touched.get(JSON.stringify(meta), async () => {
+      await store.touchSessionMeta(meta);
+      return true;
     }).catch((err) => log.warn({ err }, 'could not record session details'));
   });
 }
