@@ -4,15 +4,17 @@
  *   can neither close an element nor be mistaken for a template tag: user data is never re-scanned);
  * - one assertion, for one audience (the SP's entity ID), bearer confirmation bound to the ACS URL
  *   and to the request ID, valid from now − clock skew to now + lifetime;
- * - RSA-SHA256 signatures with exclusive canonicalization (samlify / xml-crypto): the assertion,
- *   the response or both, as the SP is configured (an error response has no assertion, so the
- *   response itself is always signed then);
+ * - RSA-SHA256 enveloped signatures with exclusive canonicalization, made from our own tree
+ *   (xml-tree.ts; xml-crypto only for a response around an encrypted assertion): the assertion, the
+ *   response or both, as the SP is configured (an error response has no assertion, so the response
+ *   itself is always signed then);
  * - encryption (RSA-OAEP key transport, AES-GCM unless the SP's metadata prefers another listed
  *   method) happens after the assertion is signed and before the response is.
  */
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { samlify, type Samlify, STATUS } from './lib.js';
 import type { ServiceProvider } from './registry.js';
+import { el, render, signEnveloped, type XmlElement } from './xml-tree.js';
 
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 const RSA_OAEP = 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p';
@@ -20,14 +22,8 @@ const DATA_ENCRYPTION = [
   'http://www.w3.org/2009/xmlenc11#aes256-gcm', 'http://www.w3.org/2009/xmlenc11#aes128-gcm',
   'http://www.w3.org/2001/04/xmlenc#aes256-cbc', 'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
 ];
-const ASSERTION_XPATH = "/*[local-name(.)='Response']/*[local-name(.)='Assertion']";
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-/** XML-escapes text for element content and attribute values; drops characters XML 1.0 forbids. */
-export const esc = (value: string) => value
-  .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
-  .replace(/[&<>"']/g, (c) => ESCAPES[c]);
-const attr = (name: string, value: string | undefined) => (value === undefined ? '' : ` ${name}="${esc(value)}"`);
+export { esc } from './xml-tree.js';
 
 export const newId = () => `_${randomBytes(20).toString('hex')}`;
 
@@ -56,39 +52,47 @@ export interface ResponseInput {
 
 export interface SigningKey { privateKey: string | KeyObject; certificate: string }
 
-function assertionXml(i: ResponseInput, a: AssertionContent, now: Date) {
-  const issued = now.toISOString();
-  const notBefore = new Date(now.getTime() - i.clockSkewSeconds * 1000).toISOString();
+function assertionTree(i: ResponseInput, a: AssertionContent, now: Date): XmlElement {
   const notOnOrAfter = new Date(now.getTime() + i.lifetimeSeconds * 1000).toISOString();
-  const attributes = a.attributes.filter((x) => x.values.length).map((x) => `<saml:Attribute${attr('Name', x.name)}${attr('NameFormat', x.nameFormat)}>${
-    x.values.map((v) => `<saml:AttributeValue xsi:type="xs:string">${esc(v)}</saml:AttributeValue>`).join('')}</saml:Attribute>`).join('');
-  return `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"${attr('ID', newId())} Version="2.0"${attr('IssueInstant', issued)}>`
-    + `<saml:Issuer>${esc(i.issuer)}</saml:Issuer>`
-    + `<saml:Subject><saml:NameID${attr('Format', a.nameIdFormat)}>${esc(a.nameId)}</saml:NameID>`
-    + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${attr('NotOnOrAfter', notOnOrAfter)}${attr('Recipient', i.acsUrl)}${attr('InResponseTo', i.inResponseTo)}/></saml:SubjectConfirmation></saml:Subject>`
-    + `<saml:Conditions${attr('NotBefore', notBefore)}${attr('NotOnOrAfter', notOnOrAfter)}><saml:AudienceRestriction><saml:Audience>${esc(i.sp.entityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
-    + `<saml:AuthnStatement${attr('AuthnInstant', a.authnInstant.toISOString())}${attr('SessionIndex', a.sessionIndex)}><saml:AuthnContext><saml:AuthnContextClassRef>${esc(a.authnContext)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`
-    + (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '')
-    + '</saml:Assertion>';
+  const attributes = a.attributes.filter((x) => x.values.length).map((x) => el('saml:Attribute', [['Name', x.name], ['NameFormat', x.nameFormat]],
+    x.values.map((v) => el('saml:AttributeValue', [['xsi:type', 'xs:string']], [v]))));
+  return el('saml:Assertion', [['ID', newId()], ['Version', '2.0'], ['IssueInstant', now.toISOString()]], [
+    el('saml:Issuer', [], [i.issuer]),
+    el('saml:Subject', [], [
+      el('saml:NameID', [['Format', a.nameIdFormat]], [a.nameId]),
+      el('saml:SubjectConfirmation', [['Method', 'urn:oasis:names:tc:SAML:2.0:cm:bearer']], [
+        el('saml:SubjectConfirmationData', [['NotOnOrAfter', notOnOrAfter], ['Recipient', i.acsUrl], ['InResponseTo', i.inResponseTo]]),
+      ]),
+    ]),
+    el('saml:Conditions', [['NotBefore', new Date(now.getTime() - i.clockSkewSeconds * 1000).toISOString()], ['NotOnOrAfter', notOnOrAfter]], [
+      el('saml:AudienceRestriction', [], [el('saml:Audience', [], [i.sp.entityId])]),
+    ]),
+    el('saml:AuthnStatement', [['AuthnInstant', a.authnInstant.toISOString()], ['SessionIndex', a.sessionIndex]], [
+      el('saml:AuthnContext', [], [el('saml:AuthnContextClassRef', [], [a.authnContext])]),
+    ]),
+    ...(attributes.length ? [el('saml:AttributeStatement', [], attributes)] : []),
+  ], ['saml', 'xs', 'xsi']);
+}
+
+function responseTree(i: ResponseInput, now: Date): { response: XmlElement; assertion?: XmlElement } {
+  const status = i.status ?? { code: STATUS.success };
+  const assertion = i.assertion && assertionTree(i, i.assertion, now);
+  const response = el('samlp:Response', [['ID', newId()], ['Version', '2.0'], ['IssueInstant', now.toISOString()], ['Destination', i.acsUrl], ['InResponseTo', i.inResponseTo]], [
+    el('saml:Issuer', [], [i.issuer]),
+    el('samlp:Status', [], [el('samlp:StatusCode', [['Value', status.code]], status.subCode ? [el('samlp:StatusCode', [['Value', status.subCode]])] : [])]),
+    ...(assertion ? [assertion] : []),
+  ], ['samlp', 'saml']);
+  return { response, assertion };
 }
 
 /** The unsigned Response XML. */
-export function responseXml(i: ResponseInput, now = new Date()): string {
-  const status = i.status ?? { code: STATUS.success };
-  const sub = status.subCode ? `<samlp:StatusCode${attr('Value', status.subCode)}/>` : '';
-  return `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"${attr('ID', newId())} Version="2.0"${attr('IssueInstant', now.toISOString())}${attr('Destination', i.acsUrl)}${attr('InResponseTo', i.inResponseTo)}>`
-    + `<saml:Issuer>${esc(i.issuer)}</saml:Issuer>`
-    + `<samlp:Status><samlp:StatusCode${attr('Value', status.code)}>${sub}</samlp:StatusCode></samlp:Status>`
-    + (i.assertion ? assertionXml(i, i.assertion, now) : '')
-    + '</samlp:Response>';
-}
+export const responseXml = (i: ResponseInput, now = new Date()): string => render(responseTree(i, now).response);
 
-function sign(xml: string, key: SigningKey, target: 'assertion' | 'response') {
-  const under = target === 'assertion' ? ASSERTION_XPATH : "/*[local-name(.)='Response']";
+/** With samlify (xml-crypto): for a response holding an encrypted assertion, which is not our own tree. */
+function signWithSamlify(xml: string, key: SigningKey) {
   return samlify().SamlLib.constructSAMLSignature({
-    rawSamlMessage: xml, privateKey: key.privateKey, signingCert: key.certificate, signatureAlgorithm: RSA_SHA256, isBase64Output: false,
-    ...(target === 'assertion' ? { referenceTagXPath: ASSERTION_XPATH } : { isMessageSigned: true }),
-    signatureConfig: { prefix: 'ds', location: { reference: `${under}/*[local-name(.)='Issuer']`, action: 'after' } },
+    rawSamlMessage: xml, privateKey: key.privateKey, signingCert: key.certificate, signatureAlgorithm: RSA_SHA256, isBase64Output: false, isMessageSigned: true,
+    signatureConfig: { prefix: 'ds', location: { reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']", action: 'after' } },
   } as Parameters<Samlify['SamlLib']['constructSAMLSignature']>[0]) as string;
 }
 
@@ -102,10 +106,14 @@ async function encrypt(xml: string, sp: ServiceProvider) {
 
 /** The signed (and, when configured, encrypted) Response, as XML. */
 export async function buildResponse(i: ResponseInput, key: SigningKey): Promise<string> {
-  let xml = responseXml(i);
+  const privateKey = typeof key.privateKey === 'string' ? createPrivateKey(key.privateKey) : key.privateKey;
+  const { response, assertion } = responseTree(i, new Date());
   const mode = i.sp.settings.sign;
-  if (i.assertion && mode !== 'response') xml = sign(xml, key, 'assertion');
-  if (i.assertion && i.sp.settings.encrypt_assertion) xml = await encrypt(xml, i.sp);
-  if (!i.assertion || mode !== 'assertion') xml = sign(xml, key, 'response');
-  return xml;
+  if (assertion && mode !== 'response') signEnveloped(assertion, privateKey, key.certificate);
+  if (assertion && i.sp.settings.encrypt_assertion) {
+    const xml = await encrypt(render(response), i.sp);
+    return mode === 'assertion' ? xml : signWithSamlify(xml, { ...key, privateKey });
+  }
+  if (!assertion || mode !== 'assertion') signEnveloped(response, privateKey, key.certificate);
+  return render(response);
 }
