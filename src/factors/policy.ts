@@ -40,7 +40,8 @@ export function twoStepRule(store: FactorStore, envFor: () => Pick<FactorEnv, 's
     name: 'two-step-verification',
     async check(auth, gctx) {
       const { user } = auth;
-      const covering = await coveringPolicies(store, user.id);
+      // Two-step policies belong to organizations: a person known to belong to none has none to read.
+      const covering = gctx.memberOf?.length === 0 ? [] : await coveringPolicies(store, user.id);
       const stepUp = gctx.acrValues?.includes(ACR.mfa) ?? false;
       // Demanded by an earlier rule (break-glass administrator, a connection that always requires ours).
       const demanded = (gctx.demands?.length ?? 0) > 0;

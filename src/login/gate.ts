@@ -41,6 +41,12 @@ export interface GateContext {
    * createGate starts each evaluation with an empty list.
    */
   demands?: string[];
+  /**
+   * The organizations the person belongs to, once a rule of this evaluation has read them (the
+   * SSO-only rule); later rules may rely on it instead of asking again. Unset: not read yet.
+   * createGate starts each evaluation without it.
+   */
+  memberOf?: string[];
 }
 
 export type GateDecision =
@@ -68,6 +74,7 @@ export function createGate(rules: GateRule[]) {
   return {
     async evaluate(auth: Authentication, given: GateContext): Promise<GateDecision> {
       const gctx: GateContext = { ...given, demands: [] };
+      delete gctx.memberOf;
       for (const rule of rules) {
         const decision = await rule.check(auth, gctx);
         if (decision) return decision;

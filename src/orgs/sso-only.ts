@@ -20,9 +20,14 @@ import type { OrgStore } from './store.js';
 
 export const BREAK_GLASS = 'break_glass';
 
+type Membership = Awaited<ReturnType<OrgStore['membershipsOf']>>[number];
+
+/** Enforcement applies to the members of an active organization whose SSO only is `on`. */
+const enforces = (m: Membership) => m.sso_only === 'on' && m.status === 'active';
+
 /** Organizations whose SSO-only enforcement applies to `userId`, and whether they may break glass. */
 async function enforcing(store: OrgStore, userId: string) {
-  return (await store.membershipsOf(userId)).filter((m) => m.sso_only === 'on' && m.status === 'active');
+  return (await store.membershipsOf(userId)).filter(enforces);
 }
 
 export function ssoOnlyRule(store: OrgStore): GateRule {
@@ -31,7 +36,9 @@ export function ssoOnlyRule(store: OrgStore): GateRule {
     async check(auth, gctx) {
       // A step-up continues a session that this rule admitted (or that began before enforcement).
       if (gctx.stepUp) return undefined;
-      const orgs = await enforcing(store, auth.user.id);
+      const memberships = await store.membershipsOf(auth.user.id);
+      gctx.memberOf = memberships.map((m) => m.id);
+      const orgs = memberships.filter(enforces);
       if (!orgs.length) return undefined;
       if (auth.method === 'sso' && auth.connection && orgs.some((o) => o.id === auth.connection!.orgId)) return undefined;
       if (auth.method === 'pwd' && orgs.every((o) => o.role === 'admin' && o.break_glass)) {
