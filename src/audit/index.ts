@@ -4,7 +4,7 @@
  */
 import type { Context } from 'koa';
 import type { Logger } from '../lib/log.js';
-import type { AuditStore } from './store.js';
+import type { AuditRow, AuditStore } from './store.js';
 
 export interface AuditEvent {
   type: string;
@@ -15,20 +15,31 @@ export interface AuditEvent {
 }
 
 export function createAudit(store: AuditStore, log: Logger) {
+  /** The row for an event, logged to the JSON log as it is built. */
+  function rowOf(ctx: Context | undefined, event: AuditEvent): AuditRow {
+    const row = {
+      type: event.type, outcome: event.outcome, user_id: event.userId ?? null, client_id: event.clientId ?? null,
+      ip: ctx?.ip ?? null, user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
+      request_id: (ctx?.state.requestId as string) ?? null, data: event.data ?? {},
+    };
+    (ctx?.state.log ?? log).info({ security_event: event.type, outcome: event.outcome, userId: row.user_id, clientId: row.client_id, data: row.data }, 'security event');
+    return row;
+  }
+
+  /** Writes the events in order, in one statement. A failed write is logged, never thrown: the sign-in goes on. */
+  async function recordMany(ctx: Context | undefined, events: AuditEvent[]) {
+    if (!events.length) return;
+    const rows = events.map((e) => rowOf(ctx, e));
+    try {
+      await store.insert(rows);
+    } catch (err) {
+      log.error({ err, security_event: events.map((e) => e.type).join(',') }, 'could not write audit event');
+    }
+  }
+
   return {
-    async record(ctx: Context | undefined, event: AuditEvent) {
-      const row = {
-        type: event.type, outcome: event.outcome, user_id: event.userId ?? null, client_id: event.clientId ?? null,
-        ip: ctx?.ip ?? null, user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
-        request_id: (ctx?.state.requestId as string) ?? null, data: event.data ?? {},
-      };
-      (ctx?.state.log ?? log).info({ security_event: event.type, outcome: event.outcome, userId: row.user_id, clientId: row.client_id, data: row.data }, 'security event');
-      try {
-        await store.insert(row);
-      } catch (err) {
-        log.error({ err, security_event: event.type }, 'could not write audit event');
-      }
-    },
+    recordMany,
+    record: (ctx: Context | undefined, event: AuditEvent) => recordMany(ctx, [event]),
     recent: store.recent,
   };
 }

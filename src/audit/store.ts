@@ -6,8 +6,9 @@ export type AuditRow = Omit<AuditEventTable, 'id' | 'at' | 'data'> & { data: Rec
 
 export function createAuditStore(db: Db) {
   return {
-    async insert(row: AuditRow) {
-      await db.insertInto('audit_events').values({ ...row, data: JSON.stringify(row.data) }).execute();
+    /** Inserts the rows in one statement, in the order given (Postgres numbers VALUES rows in that order). */
+    async insert(rows: AuditRow[]) {
+      await db.insertInto('audit_events').values(rows.map((row) => ({ ...row, data: JSON.stringify(row.data) }))).execute();
     },
     recent: (filter: { type?: string; userId?: string; limit?: number } = {}) => {
       let q = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(filter.limit ?? 100);

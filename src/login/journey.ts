@@ -13,7 +13,7 @@ import type { AccountStore, User } from '../accounts/store.js';
 import { normalizeEmail } from '../accounts/store.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
 import { emailSchema } from '../accounts/users.js';
-import type { Audit } from '../audit/index.js';
+import type { Audit, AuditEvent } from '../audit/index.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Interactions, InteractionView } from '../oidc/interactions.js';
 import type { Realm } from '../orgs/discovery.js';
@@ -48,6 +48,9 @@ export type Outcome =
   | { kind: 'throttled'; seconds: number }
   | { kind: 'denied'; reason: string };
 
+/** The password step's outcome, with the address the sign-in is for ('' when none was entered). */
+export type PasswordOutcome = Outcome & { email: string };
+
 export interface JourneyDeps {
   store: LoginStore;
   accounts: AccountStore;
@@ -71,32 +74,72 @@ export function createJourney(d: JourneyDeps) {
   }
   const save = (uid: string, s: JourneyState) => d.store.saveJourney(uid, s as Record<string, unknown>, d.ttlSeconds);
 
-  /** Runs the policy gate for an authenticated person and finishes, waits for a factor, or refuses. */
-  async function conclude(ctx: Context, view: InteractionView, user: User, s: JourneyState): Promise<Outcome> {
-    const method = s.method ?? 'pwd';
-    const auth: Authentication = { user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}) };
-    const decision = await d.gate.evaluate(auth, {
-      clientId: view.clientId, acrValues: view.params.acr_values?.split(' '), trustedDevice: await d.isTrustedDevice(ctx, user.id),
-      ...(s.stepUp ? { stepUp: true } : {}),
-    });
-    if (decision.kind === 'deny') {
-      d.metrics.login(method, 'denied');
-      await d.audit.record(ctx, { type: 'login.denied', outcome: 'failure', userId: user.id, clientId: view.clientId, data: { reason: decision.reason } });
+  /**
+   * Runs the policy gate for an authenticated person and finishes, waits for a factor, or refuses.
+   * `earlier`: audit events of this request not yet written (the first step's success); they are
+   * written with the conclusion's own in one statement, whatever the decision (alone when it asks for
+   * a factor, and also when the gate fails).
+   */
+  async function conclude(ctx: Context, view: InteractionView, user: User, s: JourneyState, earlier: AuditEvent[] = []): Promise<Outcome> {
+    let pending = earlier;
+    const record = (...events: AuditEvent[]) => {
+      const all = [...pending, ...events];
+      pending = [];
+      return d.audit.recordMany(ctx, all);
+    };
+    try {
+      const method = s.method ?? 'pwd';
+      const auth: Authentication = { user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}) };
+      const decision = await d.gate.evaluate(auth, {
+        clientId: view.clientId, acrValues: view.params.acr_values?.split(' '), trustedDevice: await d.isTrustedDevice(ctx, user.id),
+        ...(s.stepUp ? { stepUp: true } : {}),
+      });
+      if (decision.kind === 'deny') {
+        d.metrics.login(method, 'denied');
+        await record({ type: 'login.denied', outcome: 'failure', userId: user.id, clientId: view.clientId, data: { reason: decision.reason } });
+        await d.store.deleteJourney(view.uid);
+        return { kind: 'denied', reason: decision.reason };
+      }
+      if (decision.kind === 'second_factor') {
+        await record();
+        await save(view.uid, { ...s, userId: user.id, method, amr: auth.amr, factors: auth.factors });
+        return { kind: 'second_factor', decision };
+      }
       await d.store.deleteJourney(view.uid);
-      return { kind: 'denied', reason: decision.reason };
+      d.metrics.login(method, 'success');
+      await record(
+        ...(decision.demands?.includes('break_glass')
+          ? [{ type: 'login.break_glass', outcome: 'info' as const, userId: user.id, clientId: view.clientId, data: { amr: decision.amr } }] : []),
+        { type: 'login.success', outcome: 'success', userId: user.id, clientId: view.clientId, data: { amr: decision.amr, remember: !!s.remember } },
+      );
+      await d.interactions.finishLogin(ctx, { accountId: user.id, remember: !!s.remember, amr: decision.amr, acr: decision.acr });
+      return { kind: 'finished', userId: user.id };
+    } finally {
+      if (pending.length) await d.audit.recordMany(ctx, pending);
     }
-    if (decision.kind === 'second_factor') {
-      await save(view.uid, { ...s, userId: user.id, method, amr: auth.amr, factors: auth.factors });
-      return { kind: 'second_factor', decision };
+  }
+
+  async function checkPassword(ctx: Context, view: InteractionView, email: string, input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean }): Promise<Outcome> {
+    const user = await d.accounts.findUserByEmail(email);
+    const subject = { emailNorm: normalizeEmail(email), ip: ctx.ip, knownDevice: user ? input.knownDevice(user.id) : false };
+    const checked = await d.throttle.check(subject);
+    if (checked.wait > 0) {
+      d.metrics.login('pwd', 'throttled');
+      await d.audit.record(ctx, { type: 'login.throttled', outcome: 'failure', userId: user?.id, clientId: view.clientId, data: { retryAfter: checked.wait } });
+      return { kind: 'throttled', seconds: checked.wait };
     }
-    await d.store.deleteJourney(view.uid);
-    d.metrics.login(method, 'success');
-    if (decision.demands?.includes('break_glass')) {
-      await d.audit.record(ctx, { type: 'login.break_glass', outcome: 'info', userId: user.id, clientId: view.clientId, data: { amr: decision.amr } });
+    const hash = user ? await d.accounts.passwordHash(user.id) : undefined;
+    const { ok, rehash } = await d.hasher.verify(hash, String(input.password ?? ''));
+    if (!ok || !user) {
+      await d.throttle.failure(subject);
+      d.metrics.login('pwd', 'failure');
+      await d.audit.record(ctx, { type: 'login.password', outcome: 'failure', userId: user?.id, clientId: view.clientId, data: { reason: user ? 'wrong_password' : 'unknown_account' } });
+      return { kind: 'wrong' };
     }
-    await d.audit.record(ctx, { type: 'login.success', outcome: 'success', userId: user.id, clientId: view.clientId, data: { amr: decision.amr, remember: !!s.remember } });
-    await d.interactions.finishLogin(ctx, { accountId: user.id, remember: !!s.remember, amr: decision.amr, acr: decision.acr });
-    return { kind: 'finished', userId: user.id };
+    await d.throttle.success(subject, checked);
+    if (rehash) await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
+    const passed: AuditEvent = { type: 'login.password', outcome: 'success', userId: user.id, clientId: view.clientId };
+    return conclude(ctx, view, user, { email, method: 'pwd', amr: ['pwd'], factors: [], remember: input.remember }, [passed]);
   }
 
   return {
@@ -141,29 +184,14 @@ export function createJourney(d: JourneyDeps) {
       return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, remember: s.remember ?? true, stepUp: true });
     },
 
-    async password(ctx: Context, view: InteractionView, input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean }): Promise<Outcome> {
+    /**
+     * The password step. The outcome carries the address the sign-in is for ('' when none was
+     * entered), read with the journey once: a denial ends the journey, and the page still shows it.
+     */
+    async password(ctx: Context, view: InteractionView, input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean }): Promise<PasswordOutcome> {
       const s = await state(view.uid);
-      if (!s.email) return { kind: 'wrong' };
-      const user = await d.accounts.findUserByEmail(s.email);
-      const subject = { emailNorm: normalizeEmail(s.email), ip: ctx.ip, knownDevice: user ? input.knownDevice(user.id) : false };
-      const wait = await d.throttle.retryAfter(subject);
-      if (wait > 0) {
-        d.metrics.login('pwd', 'throttled');
-        await d.audit.record(ctx, { type: 'login.throttled', outcome: 'failure', userId: user?.id, clientId: view.clientId, data: { retryAfter: wait } });
-        return { kind: 'throttled', seconds: wait };
-      }
-      const hash = user ? await d.accounts.passwordHash(user.id) : undefined;
-      const { ok, rehash } = await d.hasher.verify(hash, String(input.password ?? ''));
-      if (!ok || !user) {
-        await d.throttle.failure(subject);
-        d.metrics.login('pwd', 'failure');
-        await d.audit.record(ctx, { type: 'login.password', outcome: 'failure', userId: user?.id, clientId: view.clientId, data: { reason: user ? 'wrong_password' : 'unknown_account' } });
-        return { kind: 'wrong' };
-      }
-      await d.throttle.success(subject);
-      if (rehash) await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
-      await d.audit.record(ctx, { type: 'login.password', outcome: 'success', userId: user.id, clientId: view.clientId });
-      return conclude(ctx, view, user, { email: s.email, method: 'pwd', amr: ['pwd'], factors: [], remember: input.remember });
+      if (!s.email) return { kind: 'wrong', email: '' };
+      return { ...(await checkPassword(ctx, view, s.email, input)), email: s.email };
     },
   };
 }

@@ -95,8 +95,6 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
     const v = await view(ctx);
     const body = (ctx.request as any).body ?? {};
     const remember = body.remember === 'yes';
-    // A denial ends the journey (its state is gone afterwards): keep the address to explain why on the page.
-    const { email: entered = '' } = await journey.state(v.uid);
     const outcome = await journey.password(ctx, v, {
       password: String(body.password ?? ''), remember, knownDevice: (userId) => isKnownDevice(ctx, userId),
     });
@@ -105,7 +103,8 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
       ctx.status = 303;
       return ctx.redirect(`/interaction/${v.uid}/factor`);
     }
-    const { email = outcome.kind === 'denied' ? entered : '' } = await journey.state(v.uid);
+    // The outcome carries the address: a denial ends the journey, and the page still shows it with the reason.
+    const { email } = outcome;
     if (!email) return emailPage(ctx, v);
     const t = ctx.state.t;
     if (outcome.kind === 'throttled') {

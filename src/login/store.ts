@@ -21,7 +21,8 @@ export function createLoginStore(db: Db) {
       await db.deleteFrom('login_journeys').where('expires_at', '<', sql<Date>`now()`).execute();
     },
 
-    throttle: (key: string) => db.selectFrom('throttles').selectAll().where('key', '=', key).executeTakeFirst(),
+    /** The throttle rows of these keys that exist (one statement, whatever the number of keys). */
+    throttles: (keys: string[]) => db.selectFrom('throttles').selectAll().where('key', 'in', keys).execute(),
     /** Counts one failure atomically; a window older than `windowSeconds` starts again at 1. */
     async recordFailure(key: string, windowSeconds: number, blockFor: (failures: number) => number) {
       const row = await db.insertInto('throttles').values({ key, failures: 1, first_failure_at: new Date() })
@@ -36,8 +37,8 @@ export function createLoginStore(db: Db) {
       }
       return row.failures;
     },
-    async clear(key: string) {
-      await db.deleteFrom('throttles').where('key', '=', key).execute();
+    async clear(keys: string[]) {
+      if (keys.length) await db.deleteFrom('throttles').where('key', 'in', keys).execute();
     },
   };
 }

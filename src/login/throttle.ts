@@ -14,6 +14,9 @@ import type { LoginStore } from './store.js';
 
 export interface ThrottleSubject { emailNorm: string; ip: string; knownDevice: boolean }
 
+/** What one check read: the seconds to wait (0: go ahead), and which counters a success resets were there. */
+export interface ThrottleCheck { wait: number; present: string[] }
+
 export function createThrottle(store: LoginStore, cfg: Config['throttle']) {
   const delay = (free: number, cap: number) => (failures: number) =>
     failures <= free ? 0 : Math.min(cap, 2 ** Math.min(failures - free, 20));
@@ -22,23 +25,41 @@ export function createThrottle(store: LoginStore, cfg: Config['throttle']) {
     { key: `ip:${s.ip}`, blockFor: delay(cfg.ipFreeAttempts, cfg.maxDelaySeconds) },
     ...(s.knownDevice ? [] : [{ key: `acct:${s.emailNorm}`, blockFor: delay(cfg.accountFreeAttempts * 4, 60) }]),
   ];
+  /** A success resets the account's counters (this IP's and anywhere's), never the IP's own: a sprayer's one hit must not clear it. */
+  const resetOnSuccess = (s: ThrottleSubject) => [`acct-ip:${s.emailNorm}|${s.ip}`, `acct:${s.emailNorm}`];
+
+  /**
+   * Reads every counter of the subject in one statement: those that apply to it (the wait) and those
+   * a success would reset (the account-wide one is read even for a known device, which it does not slow).
+   */
+  async function check(s: ThrottleSubject): Promise<ThrottleCheck> {
+    const applying = rules(s).map((r) => r.key);
+    const resettable = resetOnSuccess(s);
+    const rows = await store.throttles([...new Set([...applying, ...resettable])]);
+    let wait = 0;
+    for (const row of rows) {
+      if (applying.includes(row.key) && row.blocked_until) wait = Math.max(wait, Math.ceil((row.blocked_until.getTime() - Date.now()) / 1000));
+    }
+    return { wait: Math.max(0, wait), present: rows.map((r) => r.key).filter((k) => resettable.includes(k)) };
+  }
 
   return {
+    check,
     /** Seconds to wait before another attempt is allowed (0: go ahead). */
     async retryAfter(s: ThrottleSubject): Promise<number> {
-      let wait = 0;
-      for (const { key } of rules(s)) {
-        const row = await store.throttle(key);
-        if (row?.blocked_until) wait = Math.max(wait, Math.ceil((row.blocked_until.getTime() - Date.now()) / 1000));
-      }
-      return Math.max(0, wait);
+      return (await check(s)).wait;
     },
     async failure(s: ThrottleSubject) {
       for (const { key, blockFor } of rules(s)) await store.recordFailure(key, cfg.windowSeconds, blockFor);
     },
-    async success(s: ThrottleSubject) {
-      await store.clear(`acct-ip:${s.emailNorm}|${s.ip}`);
-      await store.clear(`acct:${s.emailNorm}`);
+    /**
+     * Resets the account's counters after a success, in one statement. Given the check made before
+     * this attempt, nothing is written when it found none of them (a failure counted meanwhile by a
+     * concurrent attempt then stays counted: stricter, never looser).
+     */
+    async success(s: ThrottleSubject, checked?: ThrottleCheck) {
+      if (checked && !checked.present.length) return;
+      await store.clear(resetOnSuccess(s));
     },
   };
 }

@@ -104,3 +104,40 @@ test('wrong passwords spread over many accounts from one IP hit the IP limit, wh
   expect((await form.attempt(PASSWORD)).status).toBe('signed-in');
   expect((await auditTypes(h.server, { type: 'login.throttled' })).length).toBeGreaterThanOrEqual(3);
 });
+
+/** The throttle counters stored under these keys, by key. */
+async function counters(...keys: string[]) {
+  const rows = await h.server.testDb.database.db.selectFrom('throttles').selectAll().where('key', 'in', keys).execute();
+  return Object.fromEntries(rows.map((r) => [r.key, r.failures]));
+}
+
+test('a success resets the account counters, not the IP one: later mistakes start again from zero (regression)', async () => {
+  const email = uniqueEmail('forgetful');
+  await addUser(h.server, email);
+  const form = await passwordForm(email);
+  for (let i = 0; i < 3; i += 1) expect((await form.attempt('almost ' + i)).status).toBe(400);
+  expect(await counters(`acct-ip:${email}|127.0.0.1`, `acct:${email}`, 'ip:127.0.0.1'))
+    .toEqual({ [`acct-ip:${email}|127.0.0.1`]: 3, [`acct:${email}`]: 3, 'ip:127.0.0.1': 3 });
+  expect((await form.attempt(PASSWORD)).status).toBe('signed-in');
+  expect(await counters(`acct-ip:${email}|127.0.0.1`, `acct:${email}`, 'ip:127.0.0.1')).toEqual({ 'ip:127.0.0.1': 3 });
+
+  // Three more mistakes stay under the per-account limit again (without the reset, the second would be refused).
+  const again = await passwordForm(email);
+  for (let i = 0; i < 3; i += 1) expect((await again.attempt('again ' + i)).status).toBe(400);
+  expect((await again.attempt(PASSWORD)).status).toBe('signed-in');
+});
+
+test('a known device is not slowed by an account-wide block, and its success still resets that counter (regression)', async () => {
+  const email = uniqueEmail('owner');
+  await addUser(h.server, email);
+  const form = await passwordForm(email);
+  expect((await form.attempt(PASSWORD)).status).toBe('signed-in'); // this browser is now a known device
+  // A distributed guessing campaign blocked the account from anywhere (no failure from this IP).
+  await h.server.testDb.database.db.insertInto('throttles')
+    .values({ key: `acct:${email}`, failures: 50, first_failure_at: new Date(), blocked_until: new Date(Date.now() + 60e3) }).execute();
+  expect((await (await passwordForm(email)).attempt(PASSWORD)).status).toBe(429); // another browser waits
+
+  const a = await authorize(app, form.page, { prompt: 'login' });
+  expect((await enterCredentials(form.page, a, email, PASSWORD)).startsWith(REDIRECT_URI)).toBe(true);
+  expect(await counters(`acct:${email}`)).toEqual({});
+});

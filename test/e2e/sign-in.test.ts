@@ -127,3 +127,29 @@ describe('no account enumeration', () => {
     expect(failures.map((e) => (e.data as { reason?: string }).reason)).toEqual(expect.arrayContaining(['wrong_password', 'unknown_account']));
   });
 });
+
+test('a password sign-in audits login.password (success) then login.success, with the same request fields (regression)', async () => {
+  const email = uniqueEmail('carol');
+  const carol = await addUser(h.server, email);
+  const page = new PageClient(h.server.url, { 'user-agent': 'audit-check/1.0' });
+  const a = await authorize(firstParty, page);
+  expect((await enterCredentials(page, a, email, PASSWORD)).startsWith(REDIRECT_URI)).toBe(true);
+
+  const events = (await auditTypes(h.server, { userId: carol.id })).reverse(); // oldest first
+  expect(events.map((e) => [e.type, e.outcome])).toEqual([['login.password', 'success'], ['login.success', 'success']]);
+  for (const e of events) {
+    expect(e).toEqual(expect.objectContaining({ client_id: 'reports', ip: expect.any(String), user_agent: 'audit-check/1.0', request_id: expect.any(String) }));
+  }
+  expect(events[0].request_id).toBe(events[1].request_id);
+  expect(events[0].data).toEqual({});
+  expect(events[1].data).toEqual({ amr: ['pwd'], remember: false });
+});
+
+test('a wrong password shows the password page again for the address entered (regression)', async () => {
+  const page = new PageClient(h.server.url);
+  const a = await authorize(firstParty, page);
+  await enterCredentials(page, a, ALICE, 'not it');
+  expect(page.last.status).toBe(400);
+  expect(page.title()).toBe('Enter your password');
+  expect(page.last.body).toContain(ALICE);
+});

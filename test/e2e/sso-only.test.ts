@@ -154,3 +154,19 @@ test('a step-up of a session that began with the company sign-in asks for a fact
   expect(up.url).toContain(`/interaction/${up.uid}/factor`);
   expect(page.title()).toMatch(/Set up two-step verification/);
 });
+
+test('a refused member: the page keeps the address, and the audit log has the password success then the denial (regression)', async () => {
+  const s = c.h.server.services;
+  const email = 'mona@contoso.test';
+  const mona = await addUser(c.h.server, email);
+  await s.orgs.addMember(c.orgId, mona.id, 'member');
+  expect((await s.orgs.findById(c.orgId))!.sso_only).toBe('on');
+  const page = new PageClient(c.h.server.url);
+  await passwordViaCompanyDomain(page, email);
+  expect(page.last.status).toBe(403);
+  expect(page.last.body).toContain(email);
+  const events = (await auditTypes(c.h.server, { userId: mona.id })).reverse(); // oldest first
+  expect(events.map((e) => [e.type, e.outcome])).toEqual([['login.password', 'success'], ['login.denied', 'failure']]);
+  expect(events[1].data).toEqual({ reason: 'login.sso_only' });
+  expect(events[0].request_id).toBe(events[1].request_id);
+});

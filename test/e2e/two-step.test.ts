@@ -176,3 +176,15 @@ test('My account lists factors and trusted devices; adds TOTP with recovery code
   const next = await start(p2);
   expect(await signInWithPassword(p2, next.interaction, 'xena@solo.test', PASSWORD)).toContain('/factor');
 });
+
+test('when a second factor is asked, the password success is audited and the sign-in is not, yet (regression)', async () => {
+  const s = server.services;
+  const yuri = await s.users.create({ email: 'yuri@acme.test', password: PASSWORD, email_verified: true });
+  await s.orgs.addMember('org-acme', yuri.id, 'member');
+  const page = new PageClient(server.url);
+  const { interaction } = await start(page);
+  expect(await signInWithPassword(page, interaction, 'yuri@acme.test', PASSWORD)).toContain('/factor');
+  const events = await s.audit.recent({ userId: yuri.id });
+  expect(events.map((e) => [e.type, e.outcome])).toEqual([['login.password', 'success']]);
+  expect(events[0]).toEqual(expect.objectContaining({ client_id: 'app', request_id: expect.any(String) }));
+});
