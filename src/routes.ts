@@ -10,6 +10,7 @@ import { csrf } from './http/csrf.js';
 import { loginRoutes } from './login/routes.js';
 import { accountLifecycleRoutes } from './accounts/routes.js';
 import { myAccountRoutes } from './accounts/my-account-routes.js';
+import { samlAppsSection } from './saml/apps.js';
 import { demoRoutes } from './bootstrap/demo-routes.js';
 import { factorRoutes } from './factors/routes.js';
 import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js';
@@ -34,7 +35,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     loginRoutes({ interactions: f.interactions, journey: f.journey, secure }),
     factorRoutes({ interactions: f.interactions, journey: f.journey, accounts: services.accounts, store: f.factorStore, throttle: f.throttle, trusted: f.trusted, envFor: f.envFor }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
-    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })] }),
+    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [samlAppsSection(f.saml.registry), twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })] }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),

@@ -24,11 +24,11 @@ let browser: Browser;
 const apps: Array<{ name: string; http: http.Server; sp: TestSp }> = [];
 
 /** A tiny SP web app: /login starts a SAML sign-in, /acs validates the response with node-saml. */
-async function startApp(name: string) {
+async function startApp(name: string, settings: (base: string) => Record<string, unknown> = () => ({}), config: Record<string, unknown> = {}) {
   const app = { name, http: http.createServer(), sp: undefined as unknown as TestSp };
   await new Promise<void>((resolve) => app.http.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
-  app.sp = await addSp(server, name, { baseUrl: base, settings: { display_name: name } });
+  app.sp = await addSp(server, name, { baseUrl: base, settings: { display_name: name, ...settings(base) }, config });
   app.http.on('request', (req, res) => {
     void (async () => {
       if (req.url === '/login') return res.writeHead(302, { location: await app.sp.saml.getAuthorizeUrlAsync('', undefined, {}) }).end();
@@ -107,5 +107,34 @@ test('sign in at one SP; a second SP gets in without a prompt; without JavaScrip
   await Promise.all([still.waitForURL(`${wiki.base}/acs`), still.locator('form#saml-post button[type=submit]').click()]);
   expect(await still.locator('h1').innerText()).toBe('Signed in to Wiki');
   await noJs.close();
+  await context.close();
+});
+
+test('My account lists the SAML apps that can be opened from it; an IdP-initiated one opens signed in', async () => {
+  // An IdP-initiated response answers no request: the SP accepts it without InResponseTo.
+  const payroll = await startApp('Payroll', () => ({ allow_idp_initiated: true }), { validateInResponseTo: 'ifPresent' });
+  const docs = await startApp('Docs', (base) => ({ launch_url: `${base}/login` }));
+  await startApp('Hidden'); // neither IdP-initiated nor a launch URL: nothing to open it with
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 900, height: 900 } });
+  const page = await context.newPage();
+  const seen = watch(page);
+
+  await page.goto(`${server.url}/account`);
+  await page.fill('input[name=email]', 'ada@example.test');
+  await Promise.all([page.waitForNavigation(), page.locator('form[action$="/identify"] button[type=submit]').click()]);
+  await page.fill('input[name=password]', PASSWORD);
+  await Promise.all([page.waitForURL(`${server.url}/account`), page.locator('form[action$="/password"] button[type=submit]').click()]);
+  const links = page.locator('ul.apps a');
+  expect(await links.allInnerTexts()).toEqual(['Docs', 'Payroll']);
+  expect(await links.nth(0).getAttribute('href')).toBe(`${docs.base}/login`);
+  await page.screenshot({ path: path.join(SHOTS, 'saml-06-my-account-apps-en.png'), fullPage: true });
+  await page.goto(`${server.url}/account?lang=fr`);
+  expect(await page.locator('h2').first().innerText()).toBe('Vos applications');
+  await page.screenshot({ path: path.join(SHOTS, 'saml-07-my-account-apps-fr.png'), fullPage: true });
+
+  await Promise.all([page.waitForURL(`${payroll.base}/acs`), page.locator('ul.apps a', { hasText: 'Payroll' }).click()]);
+  expect(await page.locator('h1').innerText()).toBe('Signed in to Payroll');
+  expect(await page.locator('#who').innerText()).toBe('ada@example.test');
+  expect(seen.problems).toEqual([]);
   await context.close();
 });
