@@ -107,9 +107,9 @@ export function factorRoutes(d: FactorRouteDeps) {
     const factor = factorOf(ctx.params.kind);
     if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
     const subject = { emailNorm: `factor:${user.id}`, ip: ctx.ip, knownDevice: false };
-    const wait = await d.throttle.retryAfter(subject);
-    if (wait > 0) {
-      ctx.set('Retry-After', String(wait));
+    const checked = await d.throttle.check(subject);
+    if (checked.wait > 0) {
+      ctx.set('Retry-After', String(checked.wait));
       return page(ctx, view, s, user, { method: factor.kind, error: 'factor.throttled', status: 429 });
     }
     const result = await factor.verifyChallenge(d.envFor(ctx, view.clientName), user, fields);
@@ -120,7 +120,7 @@ export function factorRoutes(d: FactorRouteDeps) {
       }
       return page(ctx, view, s, user, { method: factor.kind, error: result.error, status: result.pending ? 200 : 400 });
     }
-    await d.throttle.success(subject);
+    await d.throttle.success(subject, checked);
     await d.envFor(ctx).deps.audit(ctx, 'factor.success', 'success', user.id, { kind: factor.kind });
     const next: JourneyState = { ...s, amr: [...new Set([...(s.amr ?? []), ...(result.amr ?? factor.amr)])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }] };
     await rememberDevice(ctx, user.id, fields);

@@ -45,20 +45,16 @@ export function createThrottle(store: LoginStore, cfg: Config['throttle']) {
 
   return {
     check,
-    /** Seconds to wait before another attempt is allowed (0: go ahead). */
-    async retryAfter(s: ThrottleSubject): Promise<number> {
-      return (await check(s)).wait;
-    },
     async failure(s: ThrottleSubject) {
       for (const { key, blockFor } of rules(s)) await store.recordFailure(key, cfg.windowSeconds, blockFor);
     },
     /**
-     * Resets the account's counters after a success, in one statement. Given the check made before
-     * this attempt, nothing is written when it found none of them (a failure counted meanwhile by a
-     * concurrent attempt then stays counted: stricter, never looser).
+     * Resets the account's counters after a success, in one statement; nothing is written when the
+     * check made before this attempt found none of them (a failure counted meanwhile by a concurrent
+     * attempt then stays counted: stricter, never looser).
      */
-    async success(s: ThrottleSubject, checked?: ThrottleCheck) {
-      if (checked && !checked.present.length) return;
+    async success(s: ThrottleSubject, checked: ThrottleCheck) {
+      if (!checked.present.length) return;
       await store.clear(resetOnSuccess(s));
     },
   };
