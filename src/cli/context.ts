@@ -15,7 +15,7 @@ import { BootstrapError } from '../bootstrap/apply.js';
 import { formatIssuePath } from '../bootstrap/schema.js';
 import { DatabaseInUseError, openDatabase, ping, type Database } from '../db/index.js';
 import { pendingMigrations } from '../db/migrate.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, notFound } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { createServices, type Services } from '../services.js';
 
@@ -107,4 +107,18 @@ export function describeError(err: unknown, config?: Config): { message: string;
   const e = err as Error & { code?: string; errors?: Error[] };
   const text = e?.message || e?.errors?.map((x) => x.message).join('; ') || e?.code || String(err);
   return { message: text.split('\n')[0], expected: false };
+}
+
+/** The organization with this slug, or a not-found error the CLI prints. */
+export async function orgBySlug(ctx: Context, slug: string) {
+  const org = await ctx.services.orgs.findBySlug(slug);
+  if (!org) throw notFound('no_organization', `no organization ${slug}`);
+  return org;
+}
+
+/** The person with this email address, or a not-found error the CLI prints. */
+export async function userByEmail(ctx: Context, email: string) {
+  const user = await ctx.services.accounts.findUserByEmail(email);
+  if (!user) throw notFound('no_user', `no user with email ${email}`);
+  return user;
 }

@@ -8,18 +8,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { badRequest, notFound } from '../../lib/errors.js';
+import { badRequest } from '../../lib/errors.js';
 import { formatIssuePath } from '../../bootstrap/schema.js';
 import { companyAdmin, connectionEntrySchema } from '../../connectors/admin.js';
 import { issueTestLink } from '../../connectors/test-links.js';
-import { str, UsageError, type Command, type Context, type Values } from '../context.js';
+import { orgBySlug, str, UsageError, userByEmail, type Command, type Context, type Values } from '../context.js';
 import { table, when } from '../format.js';
 
 async function orgOf(ctx: Context, slug: string | undefined) {
   if (!slug) throw new UsageError('--org is required');
-  const org = await ctx.services.orgs.findBySlug(slug);
-  if (!org) throw notFound('no_organization', `no organization ${slug}`);
-  return org;
+  return orgBySlug(ctx, slug);
 }
 
 function entryFrom(v: Values): { raw: unknown; source: string } {
@@ -128,8 +126,7 @@ export const connectionCommands: Command[] = [
     positionals: ['org', 'email'],
     async run(ctx, v, [slug, email]) {
       const org = await orgOf(ctx, slug);
-      const user = await ctx.services.accounts.findUserByEmail(email);
-      if (!user) throw notFound('no_user', `no user with email ${email}`);
+      const user = await userByEmail(ctx, email);
       const on = v.off !== true;
       if (!(await ctx.services.orgs.setBreakGlass(org.id, user.id, on))) throw badRequest('not_admin', `${email} is not an administrator of ${org.slug}`);
       await ctx.audit('admin.break_glass', { userId: user.id }, { orgId: org.id, on });

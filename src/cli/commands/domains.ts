@@ -4,16 +4,10 @@
  * or with --operator vouches for the domain without DNS. A domain verified by one organization
  * cannot be verified by another.
  */
-import { AppError, notFound } from '../../lib/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { companyAdmin } from '../../connectors/admin.js';
-import type { Command, Context } from '../context.js';
+import { orgBySlug, type Command } from '../context.js';
 import { table, when } from '../format.js';
-
-async function orgOf(ctx: Context, slug: string) {
-  const org = await ctx.services.orgs.findBySlug(slug);
-  if (!org) throw notFound('no_organization', `no organization ${slug}`);
-  return org;
-}
 
 const EXPLAIN: Record<string, string> = {
   record_missing: 'the TXT record was not found (DNS changes can take a while to appear; try again later)',
@@ -29,7 +23,7 @@ export const domainCommands: Command[] = [
     summary: "claim a domain for an organization and print the DNS TXT record that verifies it",
     positionals: ['org', 'domain'],
     async run(ctx, _v, [slug, domain]) {
-      const org = await orgOf(ctx, slug);
+      const org = await orgBySlug(ctx, slug);
       const { claim, record } = await companyAdmin(ctx.services).domains.claim(org.id, domain);
       await ctx.audit('admin.domain_claimed', {}, { orgId: org.id, domain: claim.domain });
       ctx.out(`${claim.domain} is claimed by ${org.slug}${claim.verified_at ? ' (already verified)' : ''}`);
@@ -46,7 +40,7 @@ export const domainCommands: Command[] = [
     options: { operator: { type: 'boolean' } },
     positionals: ['org', 'domain'],
     async run(ctx, v, [slug, domain]) {
-      const org = await orgOf(ctx, slug);
+      const org = await orgBySlug(ctx, slug);
       const { domains } = companyAdmin(ctx.services);
       const outcome = v.operator === true ? await domains.verifyByOperator(org.id, domain) : await domains.verifyByDns(org.id, domain);
       if (outcome !== 'verified' && outcome !== 'already_verified') {
@@ -62,7 +56,7 @@ export const domainCommands: Command[] = [
     summary: "list an organization's domains and whether they are verified",
     positionals: ['org'],
     async run(ctx, _v, [slug]) {
-      const org = await orgOf(ctx, slug);
+      const org = await orgBySlug(ctx, slug);
       const { domains } = companyAdmin(ctx.services);
       const rows = await domains.list(org.id);
       if (!rows.length) return ctx.out(`${org.slug} has no domains`);

@@ -3,22 +3,11 @@
  * verification. Changing an organization's primary method resets its covered members' enrolments
  * (they re-enrol at their next sign-in); revoking a trusted device brings the prompt back.
  */
-import { notFound } from '../../lib/errors.js';
 import { setTwoStepPolicy } from '../../factors/admin.js';
 import { createFactorStore } from '../../factors/store.js';
-import { list, required, str, type Command, type Context } from '../context.js';
+import { list, orgBySlug, required, str, userByEmail, type Command } from '../context.js';
 import { table } from '../format.js';
 
-async function orgBySlug(ctx: Context, slug: string) {
-  const org = await ctx.services.orgs.findBySlug(slug);
-  if (!org) throw notFound('no_org', `no organization ${slug}`);
-  return org;
-}
-async function userByEmail(ctx: Context, email: string) {
-  const user = await ctx.services.accounts.findUserByEmail(email);
-  if (!user) throw notFound('no_user', `no user with email ${email}`);
-  return user;
-}
 
 export const twoStepCommands: Command[] = [
   {

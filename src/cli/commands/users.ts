@@ -4,8 +4,8 @@
  * same policy as every other password, and printed once; it is never logged.
  */
 import { randomBytes } from 'node:crypto';
-import { AppError, notFound } from '../../lib/errors.js';
-import { required, str, type Command } from '../context.js';
+import { AppError } from '../../lib/errors.js';
+import { required, str, userByEmail, type Command } from '../context.js';
 import { table } from '../format.js';
 
 /** 24 characters from a 144-bit random value. */
@@ -37,8 +37,7 @@ export const userCommands: Command[] = [
     options: { password: { type: 'string' } },
     positionals: ['email'],
     async run(ctx, v, [email]) {
-      const user = await ctx.services.accounts.findUserByEmail(email);
-      if (!user) throw notFound('no_user', `no user with email ${email}`);
+      const user = await userByEmail(ctx, email);
       const given = str(v, 'password');
       const password = given ?? generatePassword();
       await ctx.services.users.setPassword(user, password);
