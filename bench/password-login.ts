@@ -47,6 +47,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { startNode as startNodeFn } from './lib/processes.js';
+
+type StartNode = typeof startNodeFn;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -324,7 +327,7 @@ async function signInLoad(c: SignInContext, people: Person[], opts: { seconds: n
 }
 
 /** The raw verify rate, in a child process (see the header). */
-async function rawArgon2(label: string, params: Argon2Params, startNode: typeof import('./lib/processes.js').startNode, base: NodeJS.ProcessEnv): Promise<Argon2Result> {
+async function rawArgon2(label: string, params: Argon2Params, startNode: StartNode, base: NodeJS.ProcessEnv): Promise<Argon2Result> {
   const child = startNode(`argon2 ${label}`, 'bench/password-login.ts', {
     ...base, BENCH_ROLE: 'argon2', BENCH_ARGON2_PARAMS: JSON.stringify(params), BENCH_ARGON2_CONCURRENCY: String(settings.concurrency),
     BENCH_ARGON2_SECONDS: String(settings.argon2Seconds), BENCH_ARGON2_MAX: String(settings.argon2Max),

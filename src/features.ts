@@ -42,6 +42,9 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   const throttle = createThrottle(loginStore, config.throttle);
   const interactions = createInteractions(oidc);
   const sessions = createSessions(oidc, log);
+  // Declared before company ID, whose connections, federation and metadata refresher validate XML with
+  // the SAML schema validator.
+  const saml = createSaml(services, oidc, sessions);
 
   const factorStore = createFactorStore(services.db);
   const trusted = createTrustedDevices(factorStore, issuer.startsWith('https:'));
@@ -91,7 +94,6 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     signOutEverywhere: (userId) => sessions.signOutAll(userId),
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
-  const saml = createSaml(services, oidc, sessions);
   return {
     mailer, loginStore, passkeys, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
     connectorStore, connections, discovery, federation, metadataRefresher,

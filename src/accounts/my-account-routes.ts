@@ -11,6 +11,7 @@ import type { Sessions } from '../oidc/sessions.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import { ACCOUNT_CLIENT_ID, type CurrentPerson, type SignedIn } from './current-person.js';
 import type { Lifecycle } from './lifecycle.js';
+import { bodyOf, textFields } from '../http/input.js';
 
 export async function ensureAccountClient(clients: ClientRegistry, issuer: string) {
   await clients.upsert({
@@ -53,8 +54,8 @@ export function myAccountRoutes(d: MyAccountDeps) {
 
   router.post('/password', async (ctx) => {
     const who = (await signedIn(ctx))!;
-    const b = ((ctx.request as any).body ?? {}) as Record<string, string>;
-    let ok = false;
+    const b = bodyOf(ctx, textFields);
+    let ok: boolean;
     try {
       ok = await d.lifecycle.changePassword(ctx, who.user, { current: String(b.current_password ?? ''), password: String(b.new_password ?? ''), lang: ctx.state.lang });
     } catch (err) {

@@ -8,8 +8,9 @@ import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
 import { renderPage } from '../http/views.js';
 import type { Lifecycle } from './lifecycle.js';
+import { bodyOf, textFields } from '../http/input.js';
 
-const body = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string | undefined>;
+const body = (ctx: Context) => bodyOf(ctx, textFields);
 const interactionOf = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9_-]{10,64}$/.test(value) ? value : undefined);
 const continueHref = (interaction?: string) => (interaction ? `/interaction/${interaction}` : '/account');
 

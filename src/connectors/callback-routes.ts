@@ -19,6 +19,7 @@ import type { CallbackResult, Federation } from './federation.js';
 import { AppError } from '../lib/errors.js';
 import { failurePage, PENDING_COOKIE } from './routes.js';
 import { samlSpMetadata } from './saml.js';
+import { bodyOf, textFields } from '../http/input.js';
 
 export interface CallbackRouteDeps { issuer: string; federation: Federation; audit: Audit; maxBodyBytes: number }
 
@@ -49,7 +50,7 @@ export function callbackRoutes(d: CallbackRouteDeps) {
     const connectionId = ctx.params.connection;
     try {
       const url = new URL(ctx.originalUrl, d.issuer);
-      const body = Object.fromEntries(Object.entries((ctx.request as any).body ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      const body = Object.fromEntries(Object.entries(bodyOf(ctx, textFields)).filter(([, v]) => v !== ''));
       const result = await d.federation.callback(ctx, connectionId, { url, body });
       if (result.kind === 'test') return testReport(ctx, result);
       if (result.kind === 'unsolicited') {

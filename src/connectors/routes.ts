@@ -19,6 +19,10 @@ import type { Interactions, InteractionView } from '../oidc/interactions.js';
 import type { Discovery } from '../orgs/discovery.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
+import { bodyOf, form, text } from '../http/input.js';
+
+const connectionForm = form({ connection: text });
+const organizationForm = form({ organization: text });
 
 export interface SsoRouteDeps { interactions: Interactions; journey: Journey; federation: Federation; discovery: Discovery; audit: Audit }
 
@@ -73,7 +77,7 @@ export function ssoRoutes(d: SsoRouteDeps) {
       await fn(ctx, v);
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
-      await failurePage(ctx, d.audit, err, { uid: v.uid, clientId: v.clientId, connectionId: ctx.params.connection ?? String((ctx.request as any).body?.connection ?? '') });
+      await failurePage(ctx, d.audit, err, { uid: v.uid, clientId: v.clientId, connectionId: ctx.params.connection ?? bodyOf(ctx, connectionForm).connection });
     }
   };
 
@@ -95,7 +99,7 @@ export function ssoRoutes(d: SsoRouteDeps) {
   }));
 
   router.post('/sso/start', guarded(async (ctx, v) => {
-    redirect(ctx, await d.federation.start(ctx, v, String((ctx.request as any).body?.connection ?? '')));
+    redirect(ctx, await d.federation.start(ctx, v, bodyOf(ctx, connectionForm).connection));
   }));
 
   router.get('/sso/password', async (ctx) => {
@@ -117,7 +121,7 @@ export function ssoRoutes(d: SsoRouteDeps) {
 
   router.post('/company', async (ctx) => {
     const v = await view(ctx);
-    const organization = String((ctx.request as any).body?.organization ?? '').trim();
+    const organization = bodyOf(ctx, organizationForm).organization.trim();
     const realm = await d.discovery.byOrganization(organization);
     if (!realm || realm.kind !== 'company') return companyPage(ctx, v, { organization, error: 'sso.company_unknown' });
     await d.journey.route(v.uid, realm);

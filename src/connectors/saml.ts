@@ -1,6 +1,6 @@
 /**
- * SAML 2.0 connector (Wayfinder as the service provider; samlify builds the AuthnRequest and our SP
- * metadata, saml-response.ts and saml-assertion.ts verify what comes back). Rules:
+ * SAML 2.0 connector (Wayfinder as the service provider; src/saml/sp/ builds the AuthnRequest and our
+ * SP metadata and verifies what comes back (response.ts, assertion.ts)). Rules:
  * - the IdP is known only from the connection's metadata (imported XML, or the last good copy
  *   fetched from its URL); a connection without usable metadata cannot start a sign-in;
  * - the AuthnRequest (HTTP-Redirect) asks for a persistent NameID by default, names our ACS and
@@ -16,12 +16,11 @@
  *   one of the connection's MFA contexts.
  */
 import { z } from 'zod';
-import { samlify } from '../saml/lib.js';
 import { generateCertificate } from '../saml/certificates.js';
+import { readAssertion } from '../saml/sp/assertion.js';
+import { decryptAssertion, idpEntity, MetadataProblem, NAMEID_FORMATS, parseIdpMetadata, spEntity } from '../saml/sp/metadata.js';
+import { verifyResponse } from '../saml/sp/response.js';
 import { fail } from './errors.js';
-import { readAssertion } from './saml-assertion.js';
-import { idpEntity, MetadataProblem, NAMEID_FORMATS, parseIdpMetadata, spEntity } from './saml-metadata.js';
-import { verifyResponse } from './saml-response.js';
 import { commonSettings, type Connection, type Connector, type ConnectorEnv } from './types.js';
 
 const attributeName = z.string().min(1).max(500);
@@ -129,7 +128,7 @@ export const samlConnector: Connector<SamlSettings> = {
     if (!remembered && staleState) throw fail('expired', 'no sign-in is waiting for this answer (expired or already used)');
     if (!remembered && !s.allow_unsolicited) throw fail('unsolicited', 'the connection does not accept unsolicited responses');
     const sp = spOf(conn, env, s);
-    const decrypt = keysOf(conn) && (async (xml: string) => (await samlify().SamlLib.decryptAssertion(sp, xml))[0] as string);
+    const decrypt = keysOf(conn) && ((xml: string) => decryptAssertion(sp, xml));
     const verified = await verifyResponse(env.xml, body.SAMLResponse, { certificates: md.certificates, allowSha1: s.allow_sha1, maxBytes: env.maxMessageBytes, decrypt });
     const claims = readAssertion(verified.response, verified.signedAssertion, {
       idpEntityId: md.entityId, spEntityId: env.spEntityId(conn.id), acsUrl: env.callbackUrl(conn.id),

@@ -72,6 +72,6 @@ export class PGliteDialect implements Dialect {
   constructor(private readonly pg: PGlite) {}
   createAdapter() { return new PostgresAdapter(); }
   createDriver() { return new PGliteDriver(this.pg); }
-  createIntrospector(db: Kysely<any>) { return new PostgresIntrospector(db); }
+  createIntrospector(db: Kysely<unknown>) { return new PostgresIntrospector(db); }
   createQueryCompiler() { return new PostgresQueryCompiler(); }
 }

@@ -13,6 +13,7 @@ import { FACTORS, factorOf } from './registry.js';
 import { issueRecoveryCodes } from './recovery.js';
 import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
+import { bodyOf, textFields } from '../http/input.js';
 
 export interface FactorAccountDeps { person: CurrentPerson; store: FactorStore; trusted: TrustedDevices; envFor: FactorEnvFactory }
 
@@ -28,7 +29,7 @@ export function twoStepSection(d: Pick<FactorAccountDeps, 'store' | 'trusted' | 
 
 export function factorAccountRoutes(d: FactorAccountDeps) {
   const router = new Router({ prefix: '/account' });
-  const form = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string>;
+  const form = (ctx: Context) => bodyOf(ctx, textFields);
   const done = (ctx: Context, what: string) => {
     ctx.status = 303;
     ctx.redirect(`/account?done=${what}`);

@@ -11,6 +11,10 @@ import { renderPage } from '../http/views.js';
 import type { Interactions, InteractionView } from '../oidc/interactions.js';
 import { rememberDevice } from '../login/known-device.js';
 import type { PasskeySignIn } from './passkeys.js';
+import { z } from 'zod';
+import { bodyOf } from '../http/input.js';
+
+const passkeyAnswer = z.object({ response: z.unknown() });
 
 export function passkeyRoutes(d: { interactions: Interactions; passkeys: PasskeySignIn; secure: boolean }) {
   const router = new Router({ prefix: '/interaction/:uid/passkey' });
@@ -34,7 +38,7 @@ export function passkeyRoutes(d: { interactions: Interactions; passkeys: Passkey
 
   router.post('/', async (ctx) => {
     const v = await view(ctx);
-    const outcome = await d.passkeys.signIn(ctx, v, (ctx.request as any).body?.response);
+    const outcome = await d.passkeys.signIn(ctx, v, bodyOf(ctx, passkeyAnswer).response);
     if (outcome.kind === 'finished') return rememberDevice(ctx, outcome.userId, d.secure);
     if (outcome.kind === 'second_factor') {
       ctx.status = 303;

@@ -21,7 +21,7 @@ export function pushDeviceRoutes(d: { envFor: FactorEnvFactory; maxBodyBytes: nu
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  const body = (ctx: Context) => (ctx.request as any).body as unknown;
+  const body = (ctx: Context) => ctx.request.body;
 
   router.post('/pair', async (ctx) => {
     ctx.status = 201;

@@ -23,6 +23,7 @@ import { trustDaysFor } from './policy.js';
 import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
 import type { FactorEnv } from './types.js';
+import { bodyOf, textFields } from '../http/input.js';
 
 export interface FactorRouteDeps {
   interactions: Interactions;
@@ -46,7 +47,7 @@ export function enrolChoices(decision: SecondFactor, env: FactorEnv): string[] {
 
 export function factorRoutes(d: FactorRouteDeps) {
   const router = new Router({ prefix: '/interaction/:uid/factor' });
-  const form = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string>;
+  const form = (ctx: Context) => bodyOf(ctx, textFields);
 
   async function load(ctx: Context) {
     const view = await d.interactions.details(ctx);

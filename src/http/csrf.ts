@@ -6,6 +6,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { AppError } from '../lib/errors.js';
+import { bodyOf, form, text } from './input.js';
+
+const csrfField = form({ csrf: text });
 
 const COOKIE = 'wf_csrf';
 
@@ -18,7 +21,7 @@ export function csrf(opts: { secure: boolean; onFailure?: (ctx: Context) => Prom
     }
     ctx.state.csrf = token;
     if (ctx.method === 'POST') {
-      const sent = (ctx.request as any).body?.csrf;
+      const sent = bodyOf(ctx, csrfField).csrf;
       const ok = typeof sent === 'string' && sent.length === token.length && timingSafeEqual(Buffer.from(sent), Buffer.from(token));
       if (!ok) {
         await opts.onFailure?.(ctx);

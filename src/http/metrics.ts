@@ -16,7 +16,8 @@ export function createMetrics() {
   const logins = new client.Counter({ name: 'wayfinder_login_total', help: 'Sign-in attempts by method and outcome', labelNames: ['method', 'outcome'], registers: [registry] });
 
   function routeOf(ctx: Context): string {
-    return (ctx as any)._matchedRoute ?? (ctx as any).oidc?.route ?? (ctx.status === 404 ? 'not_found' : 'other');
+    const routed = ctx as Context & { _matchedRoute?: string; oidc?: { route?: string } };
+    return routed._matchedRoute ?? routed.oidc?.route ?? (ctx.status === 404 ? 'not_found' : 'other');
   }
 
   return {

@@ -10,6 +10,11 @@ import { emailSchema } from '../accounts/users.js';
 import type { Interactions, InteractionView } from '../oidc/interactions.js';
 import type { Journey } from './journey.js';
 import { isKnownDevice, rememberDevice } from './known-device.js';
+import { bodyOf, form, text } from '../http/input.js';
+
+const emailForm = form({ email: text });
+const passwordForm = form({ password: text, remember: text });
+const consentForm = form({ decision: text });
 
 const SCOPE_KEYS: Record<string, string> = { openid: 'consent.scope_openid', email: 'consent.scope_email', profile: 'consent.scope_profile', offline_access: 'consent.scope_offline' };
 
@@ -78,7 +83,7 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
 
   router.post('/identify', async (ctx) => {
     const v = await view(ctx);
-    const email = String((ctx.request as any).body?.email ?? '');
+    const { email } = bodyOf(ctx, emailForm);
     if (!(await journey.identify(v.uid, email))) return emailPage(ctx, v, { email, error: 'login.email_invalid' });
     ctx.status = 303;
     ctx.redirect(`/interaction/${v.uid}`);
@@ -93,10 +98,10 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
 
   router.post('/password', async (ctx) => {
     const v = await view(ctx);
-    const body = (ctx.request as any).body ?? {};
+    const body = bodyOf(ctx, passwordForm);
     const remember = body.remember === 'yes';
     const outcome = await journey.password(ctx, v, {
-      password: String(body.password ?? ''), remember, knownDevice: (userId) => isKnownDevice(ctx, userId),
+      password: body.password, remember, knownDevice: (userId) => isKnownDevice(ctx, userId),
     });
     if (outcome.kind === 'finished') return rememberDevice(ctx, outcome.userId, deps.secure);
     if (outcome.kind === 'second_factor') {
@@ -121,7 +126,7 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
       ctx.status = 303;
       return ctx.redirect(`/interaction/${v.uid}`);
     }
-    if ((ctx.request as any).body?.decision === 'allow') return interactions.finishConsent(ctx, v);
+    if (bodyOf(ctx, consentForm).decision === 'allow') return interactions.finishConsent(ctx, v);
     return interactions.abort(ctx, 'access_denied', 'the person declined to share access');
   });
 

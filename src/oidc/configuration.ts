@@ -38,7 +38,7 @@ export const CLAIMS = {
 async function firstPartyGrant(ctx: KoaContextWithOIDC, clients: ClientRegistry) {
   const { oidc } = ctx;
   const client = oidc.client!;
-  const grantId = (oidc.result as any)?.consent?.grantId || oidc.session!.grantIdFor(client.clientId);
+  const grantId = oidc.result?.consent?.grantId || oidc.session!.grantIdFor(client.clientId);
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   if (!(await clients.isFirstParty(client.clientId))) return existing;
   const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId });
@@ -46,9 +46,9 @@ async function firstPartyGrant(ctx: KoaContextWithOIDC, clients: ClientRegistry)
   const before = existing && granted(existing);
   const requested = String(oidc.params?.scope ?? 'openid').split(' ');
   grant.addOIDCScope(requested.filter((s) => ['openid', 'email', 'profile', 'offline_access'].includes(s)).join(' '));
-  const claims = (oidc as any).requestParamClaims as Set<string> | undefined;
+  const claims = oidc.requestParamClaims as Set<string> | undefined;
   if (claims?.size) grant.addOIDCClaims([...claims]);
-  for (const [indicator, server] of Object.entries((oidc as any).resourceServers ?? {})) {
+  for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
     grant.addResourceScope(indicator, (server as { scope?: string }).scope ?? '');
   }
   // Saved when new or when it gained something; an unchanged grant (the same app again in this
@@ -164,14 +164,14 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts }:
         enabled: true,
         charset: 'base-20',
         mask: '****-****',
-        userCodeInputSource: oidcPages.userCodeInputSource as any,
-        userCodeConfirmSource: oidcPages.userCodeConfirmSource as any,
-        successSource: oidcPages.successSource as any,
+        userCodeInputSource: oidcPages.userCodeInputSource,
+        userCodeConfirmSource: oidcPages.userCodeConfirmSource,
+        successSource: oidcPages.successSource,
       },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: oidcPages.logoutSource as any,
-        postLogoutSuccessSource: oidcPages.postLogoutSuccessSource as any,
+        logoutSource: oidcPages.logoutSource,
+        postLogoutSuccessSource: oidcPages.postLogoutSuccessSource,
       },
       backchannelLogout: { enabled: true },
       resourceIndicators: {
@@ -191,6 +191,6 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts }:
         },
       },
     },
-    renderError: oidcPages.renderError as any,
+    renderError: oidcPages.renderError,
   };
 }

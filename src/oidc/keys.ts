@@ -6,8 +6,7 @@
  */
 import { generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import type { SecretBox } from '../lib/secretbox.js';
-import type { Db } from '../db/index.js';
-import type { KeyStore } from './store.js';
+import type { KeyQueries, KeyStore } from './store.js';
 
 export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -27,22 +26,22 @@ function generate(alg: SigningAlg): { priv: PrivateJwk; pub: Record<string, unkn
   };
 }
 
-async function insertKey(trx: Db, box: SecretBox, alg: SigningAlg, status: 'next' | 'active') {
+async function insertKey(q: KeyQueries, box: SecretBox, alg: SigningAlg, status: 'next' | 'active') {
   const { priv, pub } = generate(alg);
-  await trx.insertInto('signing_keys').values({
+  await q.insert({
     kid: priv.kid, alg, status, private_jwk_enc: box.seal(JSON.stringify(priv), PURPOSE),
     public_jwk: JSON.stringify(pub), activated_at: status === 'active' ? new Date() : null,
-  }).execute();
+  });
   return priv.kid;
 }
 
 export function createKeyManager(store: KeyStore, box: SecretBox, retentionSeconds: number, defaultAlg: SigningAlg) {
-  async function fill(trx: Db) {
-    const rows = await trx.selectFrom('signing_keys').select(['alg', 'status']).execute();
+  async function fill(q: KeyQueries) {
+    const rows = await q.statuses();
     const created: string[] = [];
     for (const alg of SIGNING_ALGS) {
       for (const status of ['active', 'next'] as const) {
-        if (!rows.some((r) => r.alg === alg && r.status === status)) created.push(await insertKey(trx, box, alg, status));
+        if (!rows.some((r) => r.alg === alg && r.status === status)) created.push(await insertKey(q, box, alg, status));
       }
     }
     return created;
@@ -53,17 +52,11 @@ export function createKeyManager(store: KeyStore, box: SecretBox, retentionSecon
     ensure: () => store.transaction(fill),
 
     /** One rotation step for every algorithm. Returns the ids that became active. */
-    rotate: () => store.transaction(async (trx) => {
-      await fill(trx);
-      const now = new Date();
-      await trx.deleteFrom('signing_keys').where('status', '=', 'retired').where('expires_at', '<', now).execute();
-      await trx.updateTable('signing_keys')
-        .set({ status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + retentionSeconds * 1000) })
-        .where('status', '=', 'active').execute();
-      const promoted = await trx.updateTable('signing_keys').set({ status: 'active', activated_at: now })
-        .where('status', '=', 'next').returning('kid').execute();
-      await fill(trx);
-      return promoted.map((r) => r.kid);
+    rotate: () => store.transaction(async (q) => {
+      await fill(q);
+      const promoted = await q.rotate(new Date(), retentionSeconds);
+      await fill(q);
+      return promoted;
     }),
 
     /** Private JWKS for oidc-provider: the default algorithm's active key first (it signs), then the rest. */

@@ -13,6 +13,9 @@ function formFields(form: string) {
   return { action, xsrf };
 }
 
+/** The app of the request, when oidc-provider has resolved one. */
+const clientOf = (ctx: Context) => (ctx as Context & { oidc?: { client?: { clientId: string; clientName?: string } } }).oidc?.client;
+
 const ERROR_KEYS: Record<string, string> = {
   invalid_request: 'error.invalid_request',
   invalid_client: 'error.invalid_client',
@@ -39,7 +42,7 @@ export const oidcPages = {
 
   async logoutSource(ctx: Context, form: string) {
     const t = ctx.state.t;
-    const client = (ctx as any).oidc?.client;
+    const client = clientOf(ctx);
     renderPage(ctx, 'logout', {
       title: t('logout.title'), ...formFields(form), appName: client?.clientName ?? client?.clientId,
     });
@@ -47,7 +50,7 @@ export const oidcPages = {
 
   async postLogoutSuccessSource(ctx: Context) {
     const t = ctx.state.t;
-    const client = (ctx as any).oidc?.client;
+    const client = clientOf(ctx);
     renderPage(ctx, 'logged-out', { title: t('logout.done_title'), appName: client?.clientName });
   },
 
@@ -70,10 +73,10 @@ export const oidcPages = {
 
   async successSource(ctx: Context) {
     const t = ctx.state.t;
-    const client = (ctx as any).oidc?.client;
+    const client = clientOf(ctx);
     renderPage(ctx, 'device-success', { title: t('device.success_title'), appName: client?.clientName ?? client?.clientId });
   },
-} satisfies Record<string, (...args: any[]) => Promise<void>>;
+} satisfies Record<string, (...args: never[]) => Promise<void>>;
 
 export type OidcPages = typeof oidcPages;
 export type RenderError = NonNullable<Configuration['renderError']>;

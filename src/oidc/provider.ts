@@ -52,7 +52,7 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
     trackSessions(provider, store, log);
     provider.on('server_error', (ctx, err) => log.error({ err, requestId: ctx.state?.requestId }, 'oidc server error'));
     for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'end_session.error', 'backchannel.error'] as const) {
-      provider.on(event as 'grant.error', (...args: any[]) => {
+      provider.on(event as 'grant.error', (...args: unknown[]) => {
         const err = args.find((a) => a instanceof Error) as (Error & { error?: string; error_description?: string }) | undefined;
         log.warn({ event, error: err?.error ?? err?.name, description: err?.error_description }, 'oidc request refused');
       });

@@ -2,8 +2,9 @@
  * SQL for oidc-provider's models and the signing keys. Every adapter lookup has an index
  * (see migrations): (kind, id), (kind, uid), (kind, user_code), grant_id, (account_id, kind), expires_at.
  */
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/index.js';
+import type { SigningKeyTable } from '../db/schema.js';
 
 export interface ModelRow {
   payload: Record<string, unknown>;
@@ -94,6 +95,25 @@ export function createOidcStore(db: Db) {
 }
 export type OidcStore = ReturnType<typeof createOidcStore>;
 
+/** What a key rotation does, inside the key-set lock. */
+function keyQueries(db: Db) {
+  return {
+    statuses: () => db.selectFrom('signing_keys').select(['alg', 'status']).execute(),
+    insert: async (row: Insertable<SigningKeyTable>) => { await db.insertInto('signing_keys').values(row).execute(); },
+    /** Drops expired retired keys, retires the active ones, promotes the next ones; returns the promoted kids. */
+    async rotate(now: Date, retentionSeconds: number): Promise<string[]> {
+      await db.deleteFrom('signing_keys').where('status', '=', 'retired').where('expires_at', '<', now).execute();
+      await db.updateTable('signing_keys')
+        .set({ status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + retentionSeconds * 1000) })
+        .where('status', '=', 'active').execute();
+      const promoted = await db.updateTable('signing_keys').set({ status: 'active', activated_at: now })
+        .where('status', '=', 'next').returning('kid').execute();
+      return promoted.map((r) => r.kid);
+    },
+  };
+}
+export type KeyQueries = ReturnType<typeof keyQueries>;
+
 export function createKeyStore(db: Db) {
   return {
     all: () => db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute(),
@@ -104,9 +124,10 @@ export function createKeyStore(db: Db) {
         .executeTakeFirstOrThrow();
       return row.v;
     },
-    transaction: <T>(fn: (trx: Db) => Promise<T>) => db.transaction().execute(async (trx) => {
+    /** Runs `fn` in a transaction holding the key-set lock (one rotation at a time across instances). */
+    transaction: <T>(fn: (q: KeyQueries) => Promise<T>) => db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(4242001)`.execute(trx);
-      return fn(trx as unknown as Db);
+      return fn(keyQueries(trx as unknown as Db));
     }),
   };
 }

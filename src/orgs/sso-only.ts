@@ -55,11 +55,6 @@ export function localPasswordAllowed(store: OrgStore) {
   return async (user: User) => (await enforcing(store, user.id)).every((o) => o.role === 'admin' && o.break_glass);
 }
 
-/** The organizations (slug, name) whose company sign-in a person refused by `login.sso_only` should use. */
-export async function ssoOrganizationsOf(store: OrgStore, userId: string) {
-  return (await enforcing(store, userId)).map((o) => ({ slug: o.slug, name: o.name }));
-}
-
 export interface SsoOnlySwitchDeps {
   store: OrgStore;
   /** True when an enabled connection of the organization has a recorded successful test sign-in. */

@@ -8,8 +8,7 @@
  */
 import { generateKeyPairSync, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import type { SecretBox } from '../lib/secretbox.js';
-import type { Db } from '../db/index.js';
-import type { CertificateRow, SamlStore } from './store.js';
+import type { CertificateQueries, CertificateRow, SamlStore } from './store.js';
 
 const PURPOSE = 'saml-signing-key';
 const VALID_YEARS = 10;
@@ -47,18 +46,18 @@ export async function generateCertificate(commonName: string) {
 export function createCertificates(store: SamlStore, box: SecretBox, opts: { commonName: string; retiredSeconds: number; refreshMs: number }) {
   let cached: { at: number; material: SigningMaterial } | undefined;
 
-  async function insert(trx: Db, status: 'active' | 'next') {
+  async function insert(q: CertificateQueries, status: 'active' | 'next') {
     const made = await generateCertificate(opts.commonName);
-    await trx.insertInto('saml_certificates').values({
+    await q.insert({
       id: randomBytes(9).toString('base64url'), status, private_key_enc: box.seal(made.privateKey, PURPOSE), certificate: made.certificate,
       not_after: made.notAfter, activated_at: status === 'active' ? new Date() : null,
-    }).execute();
+    });
   }
 
-  async function fill(trx: Db) {
-    const rows = await trx.selectFrom('saml_certificates').select('status').execute();
+  async function fill(q: CertificateQueries) {
+    const rows = await q.statuses();
     for (const status of ['active', 'next'] as const) {
-      if (!rows.some((r) => r.status === status)) await insert(trx, status);
+      if (!rows.some((r) => r.status === status)) await insert(q, status);
     }
   }
 
@@ -88,16 +87,12 @@ export function createCertificates(store: SamlStore, box: SecretBox, opts: { com
     ensure,
 
     /** One rotation step; returns the id of the certificate that now signs. */
-    rotate: () => store.certificateTransaction(async (trx) => {
-      await fill(trx);
-      const now = new Date();
-      await trx.deleteFrom('saml_certificates').where('status', '=', 'retired').where('expires_at', '<', now).execute();
-      await trx.updateTable('saml_certificates').set({ status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + opts.retiredSeconds * 1000) })
-        .where('status', '=', 'active').execute();
-      const promoted = await trx.updateTable('saml_certificates').set({ status: 'active', activated_at: now }).where('status', '=', 'next').returning('id').executeTakeFirstOrThrow();
-      await fill(trx);
+    rotate: () => store.certificateTransaction(async (q) => {
+      await fill(q);
+      const promoted = await q.rotate(new Date(), opts.retiredSeconds);
+      await fill(q);
       cached = undefined;
-      return promoted.id;
+      return promoted;
     }),
 
     /** The signing key and published certificates, reloaded when the set changed (checked every refreshMs). */

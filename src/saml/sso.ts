@@ -28,7 +28,6 @@ import { buildResponse, newId } from './assertion.js';
 import type { ServiceProvider, SpRegistry } from './registry.js';
 import { NAMEID_FORMATS } from './settings.js';
 import { attributesFor, authnContextFor, nameIdFor, type SubjectDeps } from './subject.js';
-import type { SamlStore } from './store.js';
 import type { XmlValidator } from './validator.js';
 
 /** The internal OIDC client a SAML SP's sign-ins use at /auth. */

@@ -4,7 +4,7 @@
  * of a session (who got an assertion) and single-logout rounds.
  */
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { SamlCertificateTable, SamlParticipantTable } from '../db/schema.js';
 
@@ -17,6 +17,24 @@ export type ParticipantRow = Omit<SamlParticipantTable, 'created_at' | 'expires_
 
 const live = sql<boolean>`expires_at > now()`;
 const later = (seconds: number) => new Date(Date.now() + seconds * 1000);
+
+/** What a certificate rotation does, inside the certificate lock. */
+function certificateQueries(db: Db) {
+  return {
+    statuses: () => db.selectFrom('saml_certificates').select('status').execute(),
+    insert: async (row: Insertable<SamlCertificateTable>) => { await db.insertInto('saml_certificates').values(row).execute(); },
+    /** Drops expired retired certificates, retires the active one, promotes the next one; returns its id. */
+    async rotate(now: Date, retiredSeconds: number): Promise<string> {
+      await db.deleteFrom('saml_certificates').where('status', '=', 'retired').where('expires_at', '<', now).execute();
+      await db.updateTable('saml_certificates').set({ status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + retiredSeconds * 1000) })
+        .where('status', '=', 'active').execute();
+      const promoted = await db.updateTable('saml_certificates').set({ status: 'active', activated_at: now })
+        .where('status', '=', 'next').returning('id').executeTakeFirstOrThrow();
+      return promoted.id;
+    },
+  };
+}
+export type CertificateQueries = ReturnType<typeof certificateQueries>;
 
 export function createSamlStore(db: Db) {
   return {
@@ -51,9 +69,9 @@ export function createSamlStore(db: Db) {
       return row.v;
     },
     /** Runs `fn` in a transaction holding the certificate lock (one rotation at a time across instances). */
-    certificateTransaction: <T>(fn: (trx: Db) => Promise<T>) => db.transaction().execute(async (trx) => {
+    certificateTransaction: <T>(fn: (q: CertificateQueries) => Promise<T>) => db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(4242002)`.execute(trx);
-      return fn(trx as unknown as Db);
+      return fn(certificateQueries(trx as unknown as Db));
     }),
 
     // Requests waiting for the sign-in to finish.

@@ -1,6 +1,6 @@
 /** A relying party written elsewhere (openid-client) for end-to-end tests. */
 import * as oidc from 'openid-client';
-import { PageClient, signInWithPassword } from './browser.js';
+import { type PageClient, signInWithPassword } from './browser.js';
 
 export const REDIRECT_URI = 'https://rp.example.test/cb';
 

@@ -4,7 +4,7 @@
  * of what the server stored (audit events, sessions, cookies).
  */
 import { sql } from 'kysely';
-import { PageClient } from './browser.js';
+import { type PageClient } from './browser.js';
 import { startMailSink, type MailSink } from './mail-sink.js';
 import { oidc, REDIRECT_URI } from './rp.js';
 import { startTestServer, type TestServer } from './server.js';

@@ -12,7 +12,7 @@ import { PageClient } from '../helpers/browser.js';
 import { newId, newKey, type ResponseOptions } from '../helpers/company-saml-idp.js';
 import { postToAcs, SAML_CONNECTION, startSamlCompany, toIdp, type SamlCompany } from '../helpers/company-saml.js';
 import { REDIRECT_URI } from '../helpers/rp.js';
-import { verifyResponse } from '../../src/connectors/saml-response.js';
+import { verifyResponse } from '../../src/saml/sp/response.js';
 import { FederationError } from '../../src/connectors/errors.js';
 
 const P = 'urn:oasis:names:tc:SAML:2.0:protocol';

@@ -10,7 +10,7 @@
  *   configured clock skew and no more; the latest NotOnOrAfter bounds how long the assertion ID must
  *   be remembered against replay.
  */
-import { A_NS, child, elements, parseXml, refuse } from './saml-response.js';
+import { A_NS, child, elements, parseXml, refuse } from './response.js';
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 

@@ -17,12 +17,12 @@
  *   (a rollover publishes two; KeyInfo in the message is never trusted);
  * - claims are read only from the XML that xml-crypto reports as signed (saml-assertion.ts).
  */
-import { childElement, NS, parseDom } from '../saml/dom.js';
+import { childElement, NS, parseDom } from '../dom.js';
 import type * as XmlCrypto from 'xml-crypto';
-import { lazyModule } from '../lib/lazy-module.js';
-import { DIGEST_ALGORITHMS, SHA1, SIGNATURE_ALGORITHMS } from '../saml/lib.js';
-import type { XmlValidator } from '../saml/validator.js';
-import { fail, FederationError } from './errors.js';
+import { lazyModule } from '../../lib/lazy-module.js';
+import { DIGEST_ALGORITHMS, SHA1, SIGNATURE_ALGORITHMS } from '../lib.js';
+import type { XmlValidator } from '../validator.js';
+import { fail, FederationError } from '../../connectors/errors.js';
 
 /** Loaded with the first company SAML response (src/lib/lazy-module.ts). */
 const xmlCrypto = lazyModule<typeof XmlCrypto>('xml-crypto');

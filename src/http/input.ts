@@ -1,0 +1,38 @@
+/**
+ * Typed request input: a body or query checked against a zod schema gives typed data, or a 400
+ * (`invalid_input`, naming the fields) that the error middleware renders as a page or JSON. Routes read
+ * input only through here, never from `ctx.request.body` directly. Rules:
+ * - a form field is text: a missing or non-text value (an array from a repeated field, an object from
+ *   `a[b]=c`) reads as '' so the flow can answer "Enter …" rather than fail on the type;
+ * - JSON APIs describe their shape exactly, and anything else is refused with a 400.
+ */
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { badRequest } from '../lib/errors.js';
+
+/** A form field: its text, or '' when it is missing or not text. */
+export const text = z.unknown().transform((v) => (typeof v === 'string' ? v : ''));
+
+/** A form whose fields are all text (a factor's own fields, say). */
+export const textFields = z.record(z.string(), text);
+
+/** A form of text fields (unknown fields are ignored). */
+export const form = <S extends Record<string, z.ZodType>>(shape: S) => z.object(shape);
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(body)'))].join(', ');
+  throw badRequest('invalid_input', `the request's input is not valid (${fields})`);
+}
+
+/** The form or JSON body (an absent or non-object body counts as empty). */
+export function bodyOf<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
+  const body = ctx.request.body;
+  return parse(schema, body && typeof body === 'object' && !Array.isArray(body) ? body : {});
+}
+
+/** The query string's parameters. */
+export function queryOf<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
+  return parse(schema, ctx.query);
+}
