@@ -4,9 +4,13 @@
  * - a consumed refresh token still works for `graceSeconds` after its first use, so two concurrent
  *   refreshes (two tabs, a retrying app) both succeed instead of revoking the grant; after the grace
  *   window a reused refresh token is treated as stolen: oidc-provider revokes the whole grant;
+ * - consuming is one conditional UPDATE: of parallel redemptions of one code (refresh token outside
+ *   its grace window, device code, backchannel request) exactly one wins; every other gets
+ *   `invalid_grant` and, per RFC 6749 §4.1.2, revokes the grant, so what the winner issued dies too;
  * - expired rows are invisible to lookups and removed by the purge job.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { OidcStore, ModelRow } from './store.js';
 
@@ -15,6 +19,14 @@ export interface AdapterDeps {
   clients: ClientRegistry;
   refreshGraceSeconds: number;
 }
+
+/** Models redeemed at the token endpoint: a second use is a replay and revokes the grant. */
+const GRANT_SOURCES: Record<string, string> = {
+  AuthorizationCode: 'authorization code',
+  RefreshToken: 'refresh token',
+  DeviceCode: 'device code',
+  BackchannelAuthenticationRequest: 'backchannel authentication request',
+};
 
 export function createAdapterClass({ store, clients, refreshGraceSeconds }: AdapterDeps) {
   function toPayload(kind: string, row: ModelRow | undefined): AdapterPayload | undefined {
@@ -49,7 +61,15 @@ export function createAdapterClass({ store, clients, refreshGraceSeconds }: Adap
       return toPayload(this.kind, await store.find(this.kind, 'uid', uid));
     }
 
-    async consume(id: string) { await store.consume(this.kind, id); }
+    async consume(id: string) {
+      const grace = this.kind === 'RefreshToken' ? refreshGraceSeconds : 0;
+      if (await store.consume(this.kind, id, grace)) return;
+      const label = GRANT_SOURCES[this.kind];
+      if (!label) return;
+      const grantId = await store.grantOf(this.kind, id);
+      if (grantId) await store.revokeGrant(grantId);
+      throw new errors.InvalidGrant(`${label} already consumed`);
+    }
 
     async destroy(id: string) { await store.destroy(this.kind, id); }
 
