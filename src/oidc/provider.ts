@@ -43,7 +43,9 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
   const store = createOidcStore(db);
   const keys = createKeys(db, config);
   await keys.ensure();
-  const adapter = createAdapterClass({ store, clients, refreshGraceSeconds: config.oidc.refreshGraceSeconds });
+  const adapter = createAdapterClass({
+    store, clients, refreshGraceSeconds: config.oidc.refreshGraceSeconds, secureCookies: config.server.issuer.startsWith('https:'),
+  });
 
   async function build() {
     const jwks = await keys.privateJwks();
