@@ -18,6 +18,7 @@ import { PROVIDER_API } from './http/provider-paths.js';
 import { bufferProviderBody } from './http/provider-body.js';
 import { refuseNul } from './http/nul-bytes.js';
 import { refuseUnknownMethods } from './http/methods.js';
+import { clientAuthThrottle } from './clients/auth-throttle.js';
 import { opsRoutes } from './ops/routes.js';
 import { featureRoutes } from './routes.js';
 import type { Features } from './features.js';
@@ -52,8 +53,10 @@ export function createApp(deps: AppDeps) {
   app.use(errorMiddleware);
   app.use(refuseUnknownMethods);
 
-  // Guards every request bound for oidc-provider passes first (NUL bytes); the body is read for them.
-  const toProvider = compose([bufferProviderBody, refuseNul, oidc.middleware]) as Middleware;
+  // Guards every request bound for oidc-provider passes first (NUL bytes, failed client
+  // authentication); the body is read for them.
+  const clientAuth = clientAuthThrottle({ throttle: deps.features.clientAuthThrottle, clients: services.clients, audit: services.audit });
+  const toProvider = compose([bufferProviderBody, refuseNul, clientAuth, oidc.middleware]) as Middleware;
   // oidc-provider's machine endpoints go straight to it: no page router needs to look at them.
   app.use((ctx, next) => (PROVIDER_API.has(ctx.path) ? toProvider(ctx, next) : next()));
   const routers: Router[] = [assetRoutes(), opsRoutes({ db: services.db, metrics, isShuttingDown }), ...featureRoutes(services, deps.features)];
