@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import { PageClient } from '../helpers/browser.js';
-import { addApp, addUser, openMyAccount, sessionRows, startWithMail, uniqueEmail, type Harness } from '../helpers/sign-in.js';
+import { addApp, addUser, openMyAccount, PASSWORD, sessionRows, startWithMail, uniqueEmail, type Harness } from '../helpers/sign-in.js';
 
 let h: Harness;
 const POST_LOGOUT = 'https://rp.example.test/signed-out';
@@ -63,13 +63,13 @@ test('anonymous RP-initiated logout returns to the registered post-logout addres
   expect(await storedSessions()).toBe(before);
 });
 
-test('anonymous device code entry keeps working: the right code reaches the confirmation, without a stored session', async () => {
+test('anonymous device code entry keeps working: no stored session until the person signs in; then the device gets tokens', async () => {
   await h.server.services.clients.upsert({
     client_id: 'tv', token_endpoint_auth_method: 'none', grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
     redirect_uris: [], response_types: [], first_party: true,
   });
   const res = await fetch(`${h.server.url}/device/auth`, { method: 'POST', body: new URLSearchParams({ client_id: 'tv', scope: 'openid' }) });
-  const { user_code: userCode } = await res.json() as { user_code: string };
+  const { user_code: userCode, device_code: deviceCode } = await res.json() as { user_code: string; device_code: string };
   const before = await storedSessions();
   const page = new PageClient(h.server.url);
   await page.get('/device');
@@ -80,6 +80,20 @@ test('anonymous device code entry keeps working: the right code reaches the conf
   expect(page.last.status).toBe(200);
   expect(page.last.body).toContain(userCode);
   expect(await storedSessions()).toBe(before);
+
+  // Confirming leads to the sign-in; once signed in the session is stored and the device gets tokens.
+  const email = uniqueEmail('tv');
+  await addUser(h.server, email);
+  const interaction = await page.post('/device', { xsrf: xsrfOf(page.last.body), user_code: userCode, confirm: 'yes' }, { csrf: false });
+  const uid = new URL(interaction).pathname.split('/')[2];
+  await page.post(`/interaction/${uid}/identify`, { email });
+  await page.post(`/interaction/${uid}/password`, { password: PASSWORD });
+  expect([page.last.status, page.title()]).toEqual([200, 'Your device is connected']);
+  expect(await storedSessions()).toBe(before + 1);
+  const token = await fetch(`${h.server.url}/token`, {
+    method: 'POST', body: new URLSearchParams({ client_id: 'tv', grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode }),
+  });
+  expect(token.status).toBe(200);
 });
 
 test('signed-in logout still ends the stored session', async () => {
