@@ -94,7 +94,8 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   });
   const saml = createSaml(services, oidc, sessions);
   return {
-    mailer, loginStore, passkeys, throttle, clientAuthThrottle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
+    mailer, loginStore, passkeys, throttle, clientAuthThrottle, interactions,
+    sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
     connectorStore, connections, discovery, federation, metadataRefresher,
   };
 }

@@ -62,13 +62,16 @@ export function clientAuthThrottle(deps: { throttle: ClientAuthThrottle; clients
     if (checked.wait > 0) {
       ctx.status = 429;
       ctx.set('Retry-After', String(checked.wait));
-      ctx.body = { error: 'invalid_client', error_description: `too many failed client authentications; try again in ${checked.wait} seconds` };
+      const description = `too many failed client authentications; try again in ${checked.wait} seconds`;
+      ctx.body = { error: 'invalid_client', error_description: description };
       return;
     }
     await next();
     if (ctx.status === 401 && (ctx.body as { error?: string } | undefined)?.error === 'invalid_client') {
       await throttle.failure(subject);
-      await audit.record(ctx, { type: 'client.auth_failed', outcome: 'failure', clientId: isKnown ? presented : null, data: { path: ctx.path } });
+      await audit.record(ctx, {
+        type: 'client.auth_failed', outcome: 'failure', clientId: isKnown ? presented : null, data: { path: ctx.path },
+      });
     } else if (ctx.status < 400) {
       await throttle.success(subject, checked);
     }

@@ -8,4 +8,6 @@ export const PROVIDER_API = new Set([
 ]);
 
 /** The provider endpoints where a client authenticates (a failed attempt there is throttled). */
-export const CLIENT_AUTH_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/device/auth', '/request', '/backchannel']);
+export const CLIENT_AUTH_PATHS = new Set([
+  '/token', '/token/introspection', '/token/revocation', '/device/auth', '/request', '/backchannel',
+]);

@@ -68,7 +68,9 @@ test('anonymous device code entry keeps working: no stored session until the per
     client_id: 'tv', token_endpoint_auth_method: 'none', grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
     redirect_uris: [], response_types: [], first_party: true,
   });
-  const res = await fetch(`${h.server.url}/device/auth`, { method: 'POST', body: new URLSearchParams({ client_id: 'tv', scope: 'openid' }) });
+  const res = await fetch(`${h.server.url}/device/auth`, {
+    method: 'POST', body: new URLSearchParams({ client_id: 'tv', scope: 'openid' }),
+  });
   const { user_code: userCode, device_code: deviceCode } = await res.json() as { user_code: string; device_code: string };
   const before = await storedSessions();
   const page = new PageClient(h.server.url);
@@ -91,7 +93,8 @@ test('anonymous device code entry keeps working: no stored session until the per
   expect([page.last.status, page.title()]).toEqual([200, 'Your device is connected']);
   expect(await storedSessions()).toBe(before + 1);
   const token = await fetch(`${h.server.url}/token`, {
-    method: 'POST', body: new URLSearchParams({ client_id: 'tv', grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode }),
+    method: 'POST',
+    body: new URLSearchParams({ client_id: 'tv', grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode }),
   });
   expect(token.status).toBe(200);
 });

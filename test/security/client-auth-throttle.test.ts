@@ -34,7 +34,7 @@ async function introspect(ip: string, clientId: string, secret: string) {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() as { error?: string; active?: boolean } };
 }
 
-test('wrong secrets from one address get 429 invalid_client with Retry-After; the right secret from another address still works', async () => {
+test('wrong secrets from one address get 429 invalid_client + Retry-After; the right secret from elsewhere still works', async () => {
   const attacker = '198.51.100.7';
   for (let i = 0; i < 4; i += 1) {
     const res = await introspect(attacker, 'billing', `wrong-${i}`);
@@ -87,9 +87,11 @@ test('client_secret_post and the token endpoint are throttled the same way; a su
 });
 
 test('the bootstrap file refuses a client secret under 32 characters, naming the entry; 32 and more (or none) are accepted', () => {
-  const entry = (id: string, secret?: string) => `{ client_id: ${id}, redirect_uris: [https://a.example/cb]${secret ? `, client_secret: ${secret}` : ''} }`;
+  const entry = (id: string, secret?: string) =>
+    `{ client_id: ${id}, redirect_uris: [https://a.example/cb]${secret ? `, client_secret: ${secret}` : ''} }`;
   const text = `clients: [${entry('fine', 'x'.repeat(32))}, ${entry('short', 'eight-ch')}]`;
-  expect(() => parseBootstrap(text, 'bootstrap.yaml')).toThrow(/^bootstrap\.yaml: clients\[1\]\.client_secret: a client secret needs at least 32 characters/);
+  expect(() => parseBootstrap(text, 'bootstrap.yaml'))
+    .toThrow(/^bootstrap\.yaml: clients\[1\]\.client_secret: a client secret needs at least 32 characters/);
   expect(() => parseBootstrap(`clients: [${entry('a', 'y'.repeat(31))}]`, 'b.yaml')).toThrow(/clients\[0\]\.client_secret/);
   expect(parseBootstrap(`clients: [${entry('fine', 'x'.repeat(32))}, ${entry('generated')}]`, 'b.yaml').clients).toHaveLength(2);
 });

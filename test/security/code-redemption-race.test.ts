@@ -89,7 +89,8 @@ test('two concurrent refreshes of one refresh token both succeed (grace window k
 test('the adapter: of parallel consumes of one code, device code or backchannel request exactly one returns', async () => {
   const { provider } = h.server.oidc;
   for (const model of [provider.AuthorizationCode, provider.DeviceCode, provider.BackchannelAuthenticationRequest]) {
-    const adapter = (model as unknown as { adapter: { upsert(id: string, p: object, ttl: number): Promise<void>; consume(id: string): Promise<void> } }).adapter;
+    type Consuming = { upsert(id: string, p: object, ttl: number): Promise<void>; consume(id: string): Promise<void> };
+    const { adapter } = model as unknown as { adapter: Consuming };
     const id = `${model.name}-${Date.now()}`;
     await adapter.upsert(id, { kind: model.name, grantId: `grant-${id}`, clientId }, 60);
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => adapter.consume(id)));

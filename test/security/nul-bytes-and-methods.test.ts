@@ -16,7 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const form = (fields: string) => ({ method: 'POST', body: fields, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic } });
+const FORM = 'application/x-www-form-urlencoded';
+const form = (fields: string) => ({ method: 'POST', body: fields, headers: { 'content-type': FORM, authorization: basic } });
+const anonymousForm = (fields: string) => ({ method: 'POST', body: fields, headers: { 'content-type': FORM } });
 
 async function call(path: string, init?: RequestInit) {
   const res = await fetch(`${h.server.url}${path}`, { redirect: 'manual', ...init });
@@ -30,7 +32,7 @@ test('a NUL byte in a parameter of an API endpoint is a 400 JSON error', async (
     ['/token/introspection', form('token=abc%00')],
     ['/token/revocation', form('token=abc%00')],
     ['/request', form(`response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&state=%00`)],
-    ['/token', { method: 'POST', body: 'client_id=nul%00app&grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+    ['/token', anonymousForm('client_id=nul%00app&grant_type=client_credentials')],
     ['/token/introspection?token=%00', form('token=x')],
   ];
   for (const [path, init] of cases) {
@@ -53,7 +55,7 @@ test('a NUL byte in a parameter of a browser endpoint is a 400 page', async () =
     expect([path, res.status, res.type]).toEqual([path, 400, expect.stringContaining('text/html')]);
     expect(res.body).toContain('<h1');
   }
-  const posted = await call('/session/end/confirm', { method: 'POST', body: 'xsrf=%00&logout=yes', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const posted = await call('/session/end/confirm', anonymousForm('xsrf=%00&logout=yes'));
   expect([posted.status, posted.type]).toEqual([400, expect.stringContaining('text/html')]);
 });
 
@@ -68,7 +70,7 @@ test('every GET under /device without state is a 4xx page, never a 500', async (
     expect([path, res.status >= 400]).toEqual([path, true]);
   }
   // A browser with no session posting the device form (a stale page): the form again, 400, not 500.
-  const posted = await call('/device', { method: 'POST', body: 'xsrf=stale&user_code=BCDF-GHJK', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const posted = await call('/device', anonymousForm('xsrf=stale&user_code=BCDF-GHJK'));
   expect([posted.status, posted.type]).toEqual([400, expect.stringContaining('text/html')]);
   expect(posted.body).toContain('name="user_code"');
 });
