@@ -3,6 +3,8 @@
  * OpenID provider (which answers everything the routes above do not).
  */
 import Koa from 'koa';
+import compose from 'koa-compose';
+import type { Middleware } from 'koa';
 import type Router from '@koa/router';
 import type { Services } from './services.js';
 import type { Oidc } from './oidc/provider.js';
@@ -12,12 +14,15 @@ import { errorMiddleware } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { i18nMiddleware } from './http/i18n.js';
 import { assetRoutes } from './http/assets.js';
+import { PROVIDER_API } from './http/provider-paths.js';
+import { bufferProviderBody } from './http/provider-body.js';
+import { refuseNul } from './http/nul-bytes.js';
+import { refuseUnknownMethods } from './http/methods.js';
+import { clientAuthThrottle } from './clients/auth-throttle.js';
 import { opsRoutes } from './ops/routes.js';
 import { featureRoutes } from './routes.js';
 import type { Features } from './features.js';
 
-/** oidc-provider's JSON endpoints (see its `routes` defaults); none of ours shares these paths. */
-const PROVIDER_API = new Set(['/token', '/jwks', '/me', '/token/introspection', '/token/revocation', '/device/auth', '/.well-known/openid-configuration']);
 
 export interface AppDeps {
   services: Services;
@@ -46,11 +51,16 @@ export function createApp(deps: AppDeps) {
   app.use(securityHeaders(config.server.issuer.startsWith('https:')));
   app.use(i18nMiddleware);
   app.use(errorMiddleware);
+  app.use(refuseUnknownMethods);
 
+  // Guards every request bound for oidc-provider passes first (NUL bytes, failed client
+  // authentication); the body is read for them.
+  const clientAuth = clientAuthThrottle({ throttle: deps.features.clientAuthThrottle, clients: services.clients, audit: services.audit });
+  const toProvider = compose([bufferProviderBody, refuseNul, clientAuth, oidc.middleware]) as Middleware;
   // oidc-provider's machine endpoints go straight to it: no page router needs to look at them.
-  app.use((ctx, next) => (PROVIDER_API.has(ctx.path) ? oidc.middleware(ctx, next) : next()));
+  app.use((ctx, next) => (PROVIDER_API.has(ctx.path) ? toProvider(ctx, next) : next()));
   const routers: Router[] = [assetRoutes(), opsRoutes({ db: services.db, metrics, isShuttingDown }), ...featureRoutes(services, deps.features)];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
-  app.use(oidc.middleware);
+  app.use(toProvider);
   return app;
 }

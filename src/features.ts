@@ -9,7 +9,7 @@ import { pickLanguage } from './http/i18n.js';
 import { createInteractions } from './oidc/interactions.js';
 import { createSessions } from './oidc/sessions.js';
 import { createLoginStore } from './login/store.js';
-import { createRateLimiter, createThrottle } from './login/throttle.js';
+import { createClientAuthThrottle, createRateLimiter, createThrottle } from './login/throttle.js';
 import { accountActiveRule, createGate } from './login/gate.js';
 import { createJourney } from './login/journey.js';
 import { createMailer, type Mailer } from './notify/mailer.js';
@@ -40,6 +40,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   const mailer = givenMailer ?? createMailer(config, log);
   const loginStore = createLoginStore(services.db);
   const throttle = createThrottle(loginStore, config.throttle);
+  const clientAuthThrottle = createClientAuthThrottle(loginStore, config.throttle);
   const interactions = createInteractions(oidc);
   const sessions = createSessions(oidc, log);
   // Declared before company ID, whose connections, federation and metadata refresher validate XML with
@@ -95,7 +96,8 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
   return {
-    mailer, loginStore, passkeys, throttle, interactions, sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
+    mailer, loginStore, passkeys, throttle, clientAuthThrottle, interactions,
+    sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
     connectorStore, connections, discovery, federation, metadataRefresher,
   };
 }

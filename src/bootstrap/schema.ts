@@ -1,6 +1,6 @@
 /** The declarative bootstrap file (IDP_BOOTSTRAP): its shape, with unknown keys refused. */
 import { z } from 'zod';
-import { clientInputSchema, resourceInputSchema } from '../clients/registry.js';
+import { clientInputSchema, MIN_CLIENT_SECRET_LENGTH, resourceInputSchema } from '../clients/registry.js';
 import { twoStepPolicySchema } from '../factors/admin.js';
 import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
 import { spInputSchema } from '../saml/settings.js';
@@ -31,7 +31,10 @@ export const bootstrapSchema = z.strictObject({
     /** An authenticator-app secret carried over from another identity provider (base32). */
     totp_secret: z.string().regex(/^[A-Z2-7]{16,128}=*$/, 'a base32 TOTP secret').optional(),
   })).default([]),
-  clients: z.array(clientInputSchema).default([]),
+  clients: z.array(clientInputSchema.refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
+    path: ['client_secret'],
+    message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,
+  })).default([]),
   resource_servers: z.array(resourceInputSchema).default([]),
   /** SAML service providers: `metadata` (XML) or `metadata_file` (relative to this file), plus settings. */
   saml_service_providers: z.array(spInputSchema).default([]),

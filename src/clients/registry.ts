@@ -17,6 +17,12 @@ import type { ClientStore } from './store.js';
 const PURPOSE = 'client-secret';
 const uri = z.url();
 
+/**
+ * The shortest client secret a declared configuration (the bootstrap file) may set; generated ones
+ * are 32 characters of base64url (192 bits).
+ */
+export const MIN_CLIENT_SECRET_LENGTH = 32;
+
 export const clientInputSchema = z.strictObject({
   client_id: z.string().regex(/^[A-Za-z0-9._~-]{2,128}$/, 'letters, digits, . _ ~ - (2 to 128)'),
   client_secret: z.string().min(8).optional(),

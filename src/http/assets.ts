@@ -27,7 +27,8 @@ export function assetRoutes() {
     ctx.body = files['favicon.svg'].body;
   });
   router.get('/assets/:name', (ctx) => {
-    const file = files[ctx.params.name];
+    // Own keys only: `constructor` or `__proto__` are no asset (they answered 204).
+    const file = Object.hasOwn(files, ctx.params.name) ? files[ctx.params.name] : undefined;
     if (!file) return;
     ctx.type = file.type;
     ctx.set('Cache-Control', 'public, max-age=3600');

@@ -6,11 +6,13 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../lib/errors.js';
 import { renderPage } from './views.js';
+import { PROVIDER_API } from './provider-paths.js';
 
 const HTTP_CODES: Record<number, string> = { 400: 'invalid_request', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'request_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };
 
 function wantsJson(ctx: Context) {
-  return ctx.path.startsWith('/api/') || ctx.path.startsWith('/scim/') || ctx.accepts(['html', 'json']) === 'json';
+  return ctx.path.startsWith('/api/') || ctx.path.startsWith('/scim/') || PROVIDER_API.has(ctx.path)
+    || ctx.accepts(['html', 'json']) === 'json';
 }
 
 export async function errorMiddleware(ctx: Context, next: Next) {

@@ -17,9 +17,11 @@ export interface ThrottleSubject { emailNorm: string; ip: string; knownDevice: b
 /** What one check read: the seconds to wait (0: go ahead), and which counters a success resets were there. */
 export interface ThrottleCheck { wait: number; present: string[] }
 
+/** No delay for the first `free` failures, then 2 s doubling up to `cap`. */
+const delay = (free: number, cap: number) => (failures: number) =>
+  failures <= free ? 0 : Math.min(cap, 2 ** Math.min(failures - free, 20));
+
 export function createThrottle(store: LoginStore, cfg: Config['throttle']) {
-  const delay = (free: number, cap: number) => (failures: number) =>
-    failures <= free ? 0 : Math.min(cap, 2 ** Math.min(failures - free, 20));
   const rules = (s: ThrottleSubject) => [
     { key: `acct-ip:${s.emailNorm}|${s.ip}`, blockFor: delay(cfg.accountFreeAttempts, cfg.maxDelaySeconds) },
     { key: `ip:${s.ip}`, blockFor: delay(cfg.ipFreeAttempts, cfg.maxDelaySeconds) },
@@ -71,3 +73,35 @@ export function createRateLimiter(store: LoginStore) {
   };
 }
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+export interface ClientAuthSubject { clientId: string; ip: string }
+
+/**
+ * Failed client authentication at the token, introspection, revocation, device and PAR endpoints,
+ * with the same progressive delay and two counters, and no lockout of the real client:
+ * - per (client, client IP): after `accountFreeAttempts` failures; the client's own servers, on
+ *   other addresses, are unaffected;
+ * - per client IP, across clients (spraying client ids or secrets): after `ipFreeAttempts`.
+ * A success resets the (client, IP) counter only, never the IP's own.
+ */
+export function createClientAuthThrottle(store: LoginStore, cfg: Config['throttle']) {
+  const rules = (s: ClientAuthSubject) => [
+    { key: `client-ip:${s.clientId}|${s.ip}`, blockFor: delay(cfg.accountFreeAttempts, cfg.maxDelaySeconds) },
+    { key: `client-from-ip:${s.ip}`, blockFor: delay(cfg.ipFreeAttempts, cfg.maxDelaySeconds) },
+  ];
+  return {
+    async check(s: ClientAuthSubject): Promise<ThrottleCheck> {
+      const keys = rules(s).map((r) => r.key);
+      const rows = await store.throttles(keys);
+      const wait = Math.max(0, ...rows.map((r) => (r.blocked_until ? Math.ceil((r.blocked_until.getTime() - Date.now()) / 1000) : 0)));
+      return { wait, present: rows.map((r) => r.key).filter((k) => k === keys[0]) };
+    },
+    async failure(s: ClientAuthSubject) {
+      for (const { key, blockFor } of rules(s)) await store.recordFailure(key, cfg.windowSeconds, blockFor);
+    },
+    async success(s: ClientAuthSubject, checked: ThrottleCheck) {
+      if (checked.present.length) await store.clear(checked.present);
+    },
+  };
+}
+export type ClientAuthThrottle = ReturnType<typeof createClientAuthThrottle>;

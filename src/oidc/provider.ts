@@ -17,6 +17,7 @@ import { buildConfiguration } from './configuration.js';
 import { createKeyManager, type KeyManager } from './keys.js';
 import { createKeyStore, createOidcStore, type OidcStore } from './store.js';
 import { trackSessions } from './sessions.js';
+import { persistNewSessions } from './new-session-persist.js';
 
 export type { Provider };
 
@@ -43,12 +44,16 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
   const store = createOidcStore(db);
   const keys = createKeys(db, config);
   await keys.ensure();
-  const adapter = createAdapterClass({ store, clients, refreshGraceSeconds: config.oidc.refreshGraceSeconds });
+  const adapter = createAdapterClass({
+    store, clients, refreshGraceSeconds: config.oidc.refreshGraceSeconds, secureCookies: config.server.issuer.startsWith('https:'),
+  });
 
   async function build() {
     const jwks = await keys.privateJwks();
-    const provider = new Provider(config.server.issuer, buildConfiguration({ config, adapter, jwks, clients, accounts }));
+    const configuration = buildConfiguration({ config, adapter, jwks, clients, accounts });
+    const provider = new Provider(config.server.issuer, configuration);
     provider.proxy = config.server.trustProxy;
+    persistNewSessions(provider, { ...configuration.cookies?.long }, config.oidc.interactionTtl);
     trackSessions(provider, store, log);
     provider.on('server_error', (ctx, err) => log.error({ err, requestId: ctx.state?.requestId }, 'oidc server error'));
     for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'end_session.error', 'backchannel.error'] as const) {

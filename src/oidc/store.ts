@@ -38,9 +38,31 @@ export function createOidcStore(db: Db) {
         .executeTakeFirst();
     },
 
-    async consume(kind: string, id: string) {
-      await db.updateTable('oidc_models').set({ consumed_at: sql`coalesce(consumed_at, now())` })
-        .where('kind', '=', kind).where('id', '=', id).execute();
+    /**
+     * Marks a row consumed in one conditional statement: true for the one caller that consumed it (or,
+     * with `graceSeconds`, for a caller within that many seconds of the first use); false for every other.
+     */
+    async consume(kind: string, id: string, graceSeconds = 0): Promise<boolean> {
+      const row = await db.updateTable('oidc_models').set({ consumed_at: sql`coalesce(consumed_at, now())` })
+        .where('kind', '=', kind).where('id', '=', id)
+        .where(graceSeconds > 0
+          ? sql<boolean>`(consumed_at is null or consumed_at > now() - make_interval(secs => ${graceSeconds}))`
+          : sql<boolean>`consumed_at is null`)
+        .returning('id').executeTakeFirst();
+      return !!row;
+    },
+
+    /** The grant a row belongs to, consumed or not (to revoke it when the row is presented again). */
+    async grantOf(kind: string, id: string): Promise<string | undefined> {
+      const row = await db.selectFrom('oidc_models').select('grant_id').where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
+      return row?.grant_id ?? undefined;
+    },
+
+    /** Revokes a grant entirely: the Grant itself and every token and code issued under it. */
+    async revokeGrant(grantId: string) {
+      await db.deleteFrom('oidc_models')
+        .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('kind', '=', 'Grant'), eb('id', '=', grantId)])]))
+        .execute();
     },
 
     async destroy(kind: string, id: string) {

@@ -19,7 +19,7 @@ function file(name: string, text: string) {
 const GOOD = `
 users:   [{ email: alice@example.test, password: "correct horse battery staple", name: Alice Example }]
 clients:
-  - { client_id: rp1, client_secret: s3cret-value, client_name: Reports, redirect_uris: [https://rp.example/cb],
+  - { client_id: rp1, client_secret: s3cret-value-0123456789abcdefghij, client_name: Reports, redirect_uris: [https://rp.example/cb],
       grant_types: [authorization_code, refresh_token], token_endpoint_auth_method: client_secret_basic }
 resource_servers: [{ identifier: https://api.example.test, scopes: [read] }]
 organizations: [{ slug: acme, name: Acme, members: [{ email: alice@example.test, role: admin }] }]
@@ -35,13 +35,15 @@ test('applying the same file twice gives the same state', async () => {
   expect(users.filter((u) => u.email === 'alice@example.test')).toHaveLength(1);
   expect(await t.services.accounts.passwordHash(user1!.id)).toBe(hash1); // unchanged password is not re-hashed
   const meta = await t.services.clients.metadata('rp1');
-  expect(meta).toMatchObject({ client_id: 'rp1', client_secret: 's3cret-value', redirect_uris: ['https://rp.example/cb'] });
+  expect(meta).toMatchObject({
+    client_id: 'rp1', client_secret: 's3cret-value-0123456789abcdefghij', redirect_uris: ['https://rp.example/cb'],
+  });
   expect((await t.services.orgs.membershipsOf(user1!.id))[0]).toMatchObject({ slug: 'acme', role: 'admin' });
 });
 
 test('client secrets are sealed at rest', async () => {
   const row = await t.db.selectFrom('oidc_clients').selectAll().where('client_id', '=', 'rp1').executeTakeFirstOrThrow();
-  expect(JSON.stringify(row)).not.toContain('s3cret-value');
+  expect(JSON.stringify(row)).not.toContain('s3cret-value-0123456789abcdefghij');
 });
 
 test.each([
