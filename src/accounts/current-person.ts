@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
+import { ACR } from '../login/gate.js';
 import type { Sessions } from '../oidc/sessions.js';
 import type { AccountStore, User } from './store.js';
 
@@ -19,7 +20,7 @@ export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['curre
 export function createCurrentPerson(d: CurrentPersonDeps) {
   const cookieOpts = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: d.secure, overwrite: true };
 
-  function startSignIn(ctx: Context) {
+  function startSignIn(ctx: Context, extra: Record<string, string> = {}) {
     const state = randomBytes(16).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     ctx.cookies.set(STATE_COOKIE, state, { ...cookieOpts, maxAge: 3600e3 });
@@ -27,7 +28,7 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${d.issuer}/account/callback`, state,
       code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-      ...(ctx.state.lang ? { ui_locales: ctx.state.lang } : {}),
+      ...(ctx.state.lang ? { ui_locales: ctx.state.lang } : {}), ...extra,
     }).toString();
     ctx.redirect(url.toString());
   }
@@ -48,6 +49,15 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
         ctx.cookies.set('wf_session', session.id, { ...cookieOpts, maxAge: ttl * 1000 });
       }
       return { session, user };
+    },
+
+    /**
+     * Sends a GET through a step-up sign-in (the multi-factor class: a second factor is asked even on
+     * a trusted device); other methods get a 403 to act on.
+     */
+    stepUp(ctx: Context) {
+      if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, 'confirm with your two-step verification first, then try again');
+      startSignIn(ctx, { acr_values: ACR.mfa });
     },
 
     /** The return from sign-in: checks the state it sent. */
