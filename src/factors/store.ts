@@ -51,10 +51,15 @@ export function createFactorStore(db: Db) {
     async deleteUnconfirmed(userId: string, kind: string) {
       await db.deleteFrom('user_factors').where('user_id', '=', userId).where('kind', '=', kind).where('confirmed_at', 'is', null).execute();
     },
-    /** Removes the factors a policy change invalidates (recovery codes stay) and flags re-enrolment. */
+    /**
+     * Removes the factors a policy change invalidates (recovery codes stay), forgets the people's trusted
+     * devices (a device trusted for a factor that no longer exists must not skip the re-enrolment) and
+     * flags re-enrolment.
+     */
     async resetEnrolments(userIds: string[]) {
       if (!userIds.length) return;
       await db.deleteFrom('user_factors').where('user_id', 'in', userIds).execute();
+      await db.deleteFrom('trusted_devices').where('user_id', 'in', userIds).execute();
       await db.updateTable('users').set({ mfa_reenrol: true }).where('id', 'in', userIds).execute();
     },
     async clearReenrol(userId: string) {
