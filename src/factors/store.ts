@@ -93,6 +93,16 @@ export function createFactorStore(db: Db) {
     latestChallenge: (userId: string, kind: string) =>
       db.selectFrom('factor_challenges').selectAll().where('user_id', '=', userId).where('kind', '=', kind)
         .where('status', '=', 'pending').orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    /** The live code of a kind that this sign-in asked for ('' : not a sign-in, e.g. My account): pending and unexpired. */
+    pendingCode: (userId: string, kind: string, signIn: string) =>
+      db.selectFrom('factor_challenges').selectAll().where('user_id', '=', userId).where('kind', '=', kind)
+        .where('status', '=', 'pending').where('expires_at', '>', sql<Date>`now()`).where(sql`coalesce(data->>'signIn', '')`, '=', signIn)
+        .orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    /** Expires the pending codes of a kind that this sign-in asked for (a new one replaces them). */
+    async expireCodes(userId: string, kind: string, signIn: string) {
+      await db.updateTable('factor_challenges').set({ status: 'expired' }).where('user_id', '=', userId).where('kind', '=', kind)
+        .where('status', '=', 'pending').where(sql`coalesce(data->>'signIn', '')`, '=', signIn).execute();
+    },
     findChallenge: (id: string) => db.selectFrom('factor_challenges').selectAll().where('id', '=', id).executeTakeFirst(),
     countChallengesSince: async (userId: string, kind: string, since: Date) =>
       Number((await db.selectFrom('factor_challenges').select(sql<number>`count(*)`.as('n')).where('user_id', '=', userId).where('kind', '=', kind).where('created_at', '>', since).executeTakeFirst())?.n ?? 0),
