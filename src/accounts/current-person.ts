@@ -8,13 +8,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
 import { ACR } from '../login/gate.js';
+import type { SessionPolicy } from '../login/session-policy.js';
 import type { Sessions } from '../oidc/sessions.js';
 import type { AccountStore, User } from './store.js';
 
 export const ACCOUNT_CLIENT_ID = 'wayfinder-account';
 const STATE_COOKIE = 'wf_account_state';
 
-export interface CurrentPersonDeps { issuer: string; secure: boolean; rememberDays: number; sessions: Sessions; accounts: AccountStore }
+export interface CurrentPersonDeps {
+  issuer: string; secure: boolean; rememberDays: number; sessions: Sessions; accounts: AccountStore;
+  /** Whether the session meets today's policy (login/session-policy.ts); when not, My account signs in again through the journey. */
+  meetsPolicy?: SessionPolicy;
+}
 export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['current']>>>; user: User };
 
 export function createCurrentPerson(d: CurrentPersonDeps) {
@@ -38,7 +43,9 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
     async signedIn(ctx: Context): Promise<SignedIn | undefined> {
       const session = await d.sessions.current(ctx);
       const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
-      if (!session || !user || user.status !== 'active') {
+      const meets = async (s: NonNullable<typeof session>, userId: string) =>
+        !d.meetsPolicy || d.meetsPolicy(ctx, { accountId: userId, loginTs: s.loginTs, amr: s.amr, acr: s.acr }, ACCOUNT_CLIENT_ID);
+      if (!session || !user || user.status !== 'active' || !(await meets(session, user.id))) {
         if (ctx.method !== 'GET') throw new AppError('login_required', 401, 'sign in again to continue');
         startSignIn(ctx);
         return undefined;

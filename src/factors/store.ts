@@ -174,6 +174,13 @@ export function createFactorStore(db: Db) {
     groupNamesOf: async (userId: string, orgId: string) =>
       (await db.selectFrom('group_members').innerJoin('groups', 'groups.id', 'group_members.group_id')
         .select('groups.name').where('group_members.user_id', '=', userId).where('groups.org_id', '=', orgId).execute()).map((r) => r.name),
+    /** The policy stamp of a person: when a two-step policy of one of their organizations changed, or they joined one. */
+    policyStamp: async (userId: string): Promise<Date | undefined> => {
+      const row = await db.selectFrom('memberships').leftJoin('mfa_policies', 'mfa_policies.org_id', 'memberships.org_id')
+        .select(sql<Date | null>`max(greatest(memberships.created_at, mfa_policies.updated_at))`.as('stamp'))
+        .where('memberships.user_id', '=', userId).executeTakeFirst();
+      return row?.stamp ? new Date(row.stamp) : undefined;
+    },
     policyOf: (orgId: string) => db.selectFrom('mfa_policies').selectAll().where('org_id', '=', orgId).executeTakeFirst(),
     async upsertPolicy(p: { org_id: string; required: 'off' | 'all' | 'groups'; group_names: string[]; primary_method: string; trusted_device_days: number }) {
       const values = { ...p, group_names: JSON.stringify(p.group_names), updated_at: new Date() };

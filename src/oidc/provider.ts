@@ -17,6 +17,7 @@ import { buildConfiguration } from './configuration.js';
 import { createKeyManager, type KeyManager } from './keys.js';
 import { createKeyStore, createOidcStore, type OidcStore } from './store.js';
 import { trackSessions } from './sessions.js';
+import type { SessionPolicy } from '../login/session-policy.js';
 
 export type { Provider };
 
@@ -25,6 +26,8 @@ export interface Oidc {
   readonly middleware: Middleware;
   readonly store: OidcStore;
   readonly keys: KeyManager;
+  /** Sets the check every reused session passes (login/session-policy.ts): the policy gate is built after the provider. */
+  useSessionPolicy(policy: SessionPolicy): void;
   /** Reloads the key set now if it changed; returns whether the provider was rebuilt. */
   reloadKeys(): Promise<boolean>;
   close(): void;
@@ -44,10 +47,11 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
   const keys = createKeys(db, config);
   await keys.ensure();
   const adapter = createAdapterClass({ store, clients, refreshGraceSeconds: config.oidc.refreshGraceSeconds });
+  let sessionPolicy: SessionPolicy | undefined;
 
   async function build() {
     const jwks = await keys.privateJwks();
-    const provider = new Provider(config.server.issuer, buildConfiguration({ config, adapter, jwks, clients, accounts }));
+    const provider = new Provider(config.server.issuer, buildConfiguration({ config, adapter, jwks, clients, accounts, sessionPolicy: () => sessionPolicy }));
     provider.proxy = config.server.trustProxy;
     trackSessions(provider, store, log);
     provider.on('server_error', (ctx, err) => log.error({ err, requestId: ctx.state?.requestId }, 'oidc server error'));
@@ -78,6 +82,7 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
     middleware: (ctx, next) => current.middleware(ctx, next),
     store,
     keys,
+    useSessionPolicy(policy) { sessionPolicy = policy; },
     reloadKeys,
     close: () => clearInterval(timer),
   };
