@@ -77,7 +77,8 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     discover: (email) => discovery.byEmail(email), discoverDomain: (domain) => discovery.byDomain(domain),
   });
   const sessionPolicy = createSessionPolicy({
-    accounts: services.accounts, gate, policyStamp: (userId) => factorStore.policyStamp(userId), isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
+    accounts: services.accounts, gate, policyStamp: (userId) => factorStore.policyStamp(userId),
+    isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
   });
   oidc.useSessionPolicy(sessionPolicy);
   const federation = createFederation({
@@ -98,7 +99,8 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   });
   const saml = createSaml(services, oidc, sessions);
   return {
-    mailer, loginStore, passkeys, throttle, interactions, sessions, sessionPolicy, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
+    mailer, loginStore, passkeys, throttle, interactions, sessions, sessionPolicy, gate, journey, lifecycle, factorStore, trusted, envFor,
+    saml,
     connectorStore, connections, discovery, federation, metadataRefresher,
   };
 }

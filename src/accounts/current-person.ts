@@ -63,7 +63,8 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
      * a trusted device); other methods get a 403 to act on.
      */
     stepUp(ctx: Context) {
-      if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, 'confirm with your two-step verification first, then try again');
+      const again = 'confirm with your two-step verification first, then try again';
+      if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, again);
       startSignIn(ctx, { acr_values: ACR.mfa });
     },
 

@@ -190,7 +190,9 @@ export function createJourney(d: JourneyDeps) {
       const user = view.sessionAccountId ? await d.accounts.findUser(view.sessionAccountId) : undefined;
       if (!user) return undefined;
       const s = await state(view.uid);
-      return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, factors: s.factors ?? sessionFactors(view), remember: s.remember ?? true, stepUp: true });
+      const factors = s.factors ?? sessionFactors(view);
+      const remember = s.remember ?? true;
+      return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, factors, remember, stepUp: true });
     },
 
     /**

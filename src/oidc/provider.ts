@@ -51,7 +51,8 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
 
   async function build() {
     const jwks = await keys.privateJwks();
-    const provider = new Provider(config.server.issuer, buildConfiguration({ config, adapter, jwks, clients, accounts, sessionPolicy: () => sessionPolicy }));
+    const configuration = buildConfiguration({ config, adapter, jwks, clients, accounts, sessionPolicy: () => sessionPolicy });
+    const provider = new Provider(config.server.issuer, configuration);
     provider.proxy = config.server.trustProxy;
     trackSessions(provider, store, log);
     provider.on('server_error', (ctx, err) => log.error({ err, requestId: ctx.state?.requestId }, 'oidc server error'));

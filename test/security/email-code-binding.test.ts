@@ -26,8 +26,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => smsProvider.listen(0, '127.0.0.1', r));
   const baseUrl = `http://127.0.0.1:${(smsProvider.address() as AddressInfo).port}`;
-  h = await startWithMail({ sms: { provider: 'twilio', baseUrl, accountSid: 'AC00000000000000000000000000000001', authToken: 'provider-auth-token', from: '+15005550006', dailyCap: 1000 } });
-  await h.server.services.clients.upsert({ client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'], first_party: true });
+  const sms = { provider: 'twilio', baseUrl, accountSid: 'AC00000000000000000000000000000001', authToken: 'provider-token' };
+  h = await startWithMail({ sms: { ...sms, from: '+15005550006', dailyCap: 1000 } });
+  await h.server.services.clients.upsert({
+    client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'], first_party: true,
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -35,11 +39,15 @@ afterAll(async () => {
 });
 
 const codeOf = (text: string) => /\b(\d{6})\b/.exec(text)?.[1] ?? '';
+/** Answers the factor page of sign-in `s` with `code`; true when the sign-in finished at the app. */
+const answer = async (s: { page: PageClient; uid: string }, kind: string, code: string) =>
+  (await s.page.post(`/interaction/${s.uid}/factor/${kind}/verify`, { code })).startsWith(REDIRECT_URI);
 
 async function person(kind: 'email' | 'sms') {
   const user = await h.server.services.users.create({ email: uniqueEmail(`code-${kind}`), password: PASSWORD, email_verified: true });
   const sealed = kind === 'sms' ? h.server.services.box.seal('+33612345678', 'factor-secret') : null;
-  await h.server.features.factorStore.insertFactor({ user_id: user.id, kind, label: kind === 'sms' ? '+33 • •• •• •• 78' : user.email, secret_enc: sealed, confirmed: true });
+  const label = kind === 'sms' ? '+33 • •• •• •• 78' : user.email;
+  await h.server.features.factorStore.insertFactor({ user_id: user.id, kind, label, secret_enc: sealed, confirmed: true });
   return user;
 }
 
@@ -47,7 +55,10 @@ async function person(kind: 'email' | 'sms') {
 async function startSignIn(email: string) {
   const page = new PageClient(h.server.url);
   const config = await discover(h.server.url, 'app', 'app-secret-value');
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+  const challenge = await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier());
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256',
+  });
   const interaction = await page.get(url.toString());
   const uid = new URL(interaction).pathname.split('/')[2];
   return { page, uid, passwordStep: () => signInWithPassword(page, interaction, email, PASSWORD) };
@@ -56,7 +67,10 @@ async function startSignIn(email: string) {
 /** Ages every stored challenge of the person by `minutes` (as if that time had passed). */
 async function age(userId: string, minutes: number) {
   await h.server.testDb.database.db.updateTable('factor_challenges')
-    .set({ created_at: sql`created_at - make_interval(mins => ${minutes})`, expires_at: sql`expires_at - make_interval(mins => ${minutes})` })
+    .set({
+      created_at: sql`created_at - make_interval(mins => ${minutes})`,
+      expires_at: sql`expires_at - make_interval(mins => ${minutes})`,
+    })
     .where('user_id', '=', userId).execute();
 }
 
@@ -85,9 +99,9 @@ test("a code mailed for one sign-in is refused in another browser's sign-in, and
   await b.page.post(`/interaction/${b.uid}/factor/email/verify`, { code: codeOf(mailA.text) });
   expect(b.page.last.status).toBe(400);
   expect(b.page.cookie('wf_session')).toBeUndefined();
-  expect((await a.page.post(`/interaction/${a.uid}/factor/email/verify`, { code: codeOf(mailA.text) })).startsWith(REDIRECT_URI)).toBe(true);
+  expect(await answer(a, 'email', codeOf(mailA.text))).toBe(true);
   if (codeOf(mailB.text) !== codeOf(mailA.text)) {
-    expect((await b.page.post(`/interaction/${b.uid}/factor/email/verify`, { code: codeOf(mailB.text) })).startsWith(REDIRECT_URI)).toBe(true);
+    expect(await answer(b, 'email', codeOf(mailB.text))).toBe(true);
   }
 });
 
@@ -107,5 +121,5 @@ test('SMS codes share the mechanism: bound to their sign-in, and an expired one 
   const c = await startSignIn(user.email);
   await c.passwordStep();
   expect(texts.length).toBe(sent + 1);
-  expect((await c.page.post(`/interaction/${c.uid}/factor/sms/verify`, { code: codeOf(texts.at(-1)!) })).startsWith(REDIRECT_URI)).toBe(true);
+  expect(await answer(c, 'sms', codeOf(texts.at(-1)!))).toBe(true);
 });

@@ -33,8 +33,12 @@ const MFA = 'urn:wayfinder:acr:mfa';
 
 beforeAll(async () => {
   provider = await startSmsProvider();
-  server = await startTestServer({ sms: { provider: 'twilio', baseUrl: provider.url, accountSid: 'AC00000000000000000000000000000001', authToken: 'provider-auth-token', from: '+15005550006', dailyCap: 1000 } });
-  await server.services.clients.upsert({ client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'], first_party: true });
+  const sms = { provider: 'twilio', baseUrl: provider.url, accountSid: 'AC00000000000000000000000000000001', authToken: 'provider-token' };
+  server = await startTestServer({ sms: { ...sms, from: '+15005550006', dailyCap: 1000 } });
+  await server.services.clients.upsert({
+    client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'], first_party: true,
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -42,13 +46,14 @@ afterAll(async () => {
 });
 
 const lastCode = () => /(\d{6}) is your Wayfinder verification code/.exec(provider.texts.at(-1) ?? '')?.[1] ?? '';
+const sealedNumber = () => server.services.box.seal('+33612345678', 'factor-secret');
 const secretOn = (html: string) => /<code>([A-Z2-7 ]{16,})<\/code>/.exec(html)![1].replace(/ /g, '');
 
 /** A person in no organization whose only factor is SMS codes (as if enrolled earlier). */
 async function smsPerson(name: string) {
   const user = await server.services.users.create({ email: uniqueEmail(name), password: PASSWORD, email_verified: true });
   await server.features.factorStore.insertFactor({
-    user_id: user.id, kind: 'sms', label: '+33 • •• •• •• 78', secret_enc: server.services.box.seal('+33612345678', 'factor-secret'), confirmed: true,
+    user_id: user.id, kind: 'sms', label: '+33 • •• •• •• 78', secret_enc: sealedNumber(), confirmed: true,
   });
   return user;
 }
@@ -56,12 +61,16 @@ async function smsPerson(name: string) {
 async function start(page: PageClient, extra: Record<string, string> = {}) {
   const config = await discover(server.url, 'app', 'app-secret-value');
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra });
+  const challenge = await oidc.calculatePKCECodeChallenge(verifier);
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...extra,
+  });
   const interaction = await page.get(url.toString());
   return { config, verifier, interaction, uid: new URL(interaction).pathname.split('/')[2] };
 }
 
-const kinds = async (userId: string) => (await server.features.factorStore.factorsOf(userId)).filter((f) => f.confirmed_at).map((f) => f.kind).sort();
+const kinds = async (userId: string) =>
+  (await server.features.factorStore.factorsOf(userId)).filter((f) => f.confirmed_at).map((f) => f.kind).sort();
 
 test('a step-up with the password alone cannot enrol an authenticator app: the SMS code is proved first', async () => {
   const user = await smsPerson('sms-only');
@@ -86,7 +95,9 @@ test('a step-up with the password alone cannot enrol an authenticator app: the S
   await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
   const back = await page.post(`/interaction/${uid}/factor/continue`, {});
   expect(back.startsWith(REDIRECT_URI)).toBe(true);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, idTokenExpected: true, expectedState: oidc.skipStateCheck });
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(back), {
+    pkceCodeVerifier: verifier, idTokenExpected: true, expectedState: oidc.skipStateCheck,
+  });
   expect(tokens.claims()!.amr).toEqual(expect.arrayContaining(['pwd', 'sms', 'otp', 'mfa']));
   expect(tokens.claims()!.acr).toBe(MFA);
   expect(await kinds(user.id)).toEqual(['sms', 'totp']);
@@ -100,7 +111,7 @@ test("My account's add-factor pages ask a session that passed no factor to verif
   expect(page.title()).toBe('My account');
   // ...then an SMS factor is enrolled (elsewhere): this session never proved it.
   await server.features.factorStore.insertFactor({
-    user_id: user.id, kind: 'sms', label: '+33 • •• •• •• 78', secret_enc: server.services.box.seal('+33612345678', 'factor-secret'), confirmed: true,
+    user_id: user.id, kind: 'sms', label: '+33 • •• •• •• 78', secret_enc: sealedNumber(), confirmed: true,
   });
   await page.get('/account');
   const csrf = page.csrf();

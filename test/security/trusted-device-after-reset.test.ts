@@ -16,22 +16,27 @@ const policy = (primary: string) => ({ required: 'all' as const, primary_method:
 
 beforeAll(async () => {
   server = await startTestServer();
-  await server.services.clients.upsert({ client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'], first_party: true });
+  await server.services.clients.upsert({
+    client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'], first_party: true,
+  });
 });
 afterAll(() => server?.close());
 
 /**
  * Signs in at the app in `page` with the password (prompt=login: a new sign-in even when the browser has a
- * session; its trusted-device cookie stays); returns where it ended and how to redeem a code.
+ * session; its trusted-device cookie stays); returns where it ended.
  */
 async function signIn(page: PageClient, email: string) {
   const config = await discover(server.url, 'app', 'app-secret-value');
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', prompt: 'login' });
+  const challenge = await oidc.calculatePKCECodeChallenge(verifier);
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', prompt: 'login',
+  });
   const interaction = await page.get(url.toString());
   const at = await signInWithPassword(page, interaction, email, PASSWORD);
-  const redeem = (back: string) => oidc.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, idTokenExpected: true, expectedState: oidc.skipStateCheck });
-  return { at, uid: new URL(interaction).pathname.split('/')[2], redeem };
+  return { at, uid: new URL(interaction).pathname.split('/')[2] };
 }
 
 /** An organization requiring push; its member pairs a phone with "don't ask again" in `page`. */
