@@ -17,6 +17,7 @@ import { buildEmail } from './notify/emails.js';
 import { createLifecycle } from './accounts/lifecycle.js';
 import { createFactorStore } from './factors/store.js';
 import { createTrustedDevices } from './factors/trusted-devices.js';
+import { createSessionPolicy } from './login/session-policy.js';
 import { createFactorEnv } from './factors/env.js';
 import { twoStepRule } from './factors/policy.js';
 import { createPasskeySignIn } from './factors/passkeys.js';
@@ -79,6 +80,11 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
     discover: (email) => discovery.byEmail(email), discoverDomain: (domain) => discovery.byDomain(domain),
   });
+  const sessionPolicy = createSessionPolicy({
+    accounts: services.accounts, gate, policyStamp: (userId) => factorStore.policyStamp(userId),
+    isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
+  });
+  oidc.useSessionPolicy(sessionPolicy);
   const federation = createFederation({
     issuer, federation: config.federation, fetch: guardedFetch, store: connectorStore, connections,
     xml: () => saml.validator, maxMessageBytes: config.saml.maxMessageBytes,
@@ -96,8 +102,8 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
   return {
-    mailer, loginStore, passkeys, throttle, clientAuthThrottle, interactions,
-    sessions, gate, journey, lifecycle, factorStore, trusted, envFor, saml,
+    mailer, loginStore, passkeys, throttle, clientAuthThrottle, interactions, sessions, sessionPolicy,
+    gate, journey, lifecycle, factorStore, trusted, envFor, saml,
     connectorStore, connections, discovery, federation, metadataRefresher,
   };
 }

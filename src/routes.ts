@@ -26,7 +26,10 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const secure = issuer.startsWith('https:');
   const minPasswordLength = config.password.minLength;
 
-  const person = createCurrentPerson({ issuer, secure, rememberDays: config.session.rememberDays, sessions: f.sessions, accounts: services.accounts });
+  const person = createCurrentPerson({
+    issuer, secure, rememberDays: config.session.rememberDays, sessions: f.sessions, accounts: services.accounts,
+    meetsPolicy: f.sessionPolicy,
+  });
   const pages = new Router();
   pages.use(parseBody(config.server.maxBodyBytes));
   pages.use(csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }));

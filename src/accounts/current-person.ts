@@ -7,19 +7,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
+import { ACR } from '../login/gate.js';
+import type { SessionPolicy } from '../login/session-policy.js';
 import type { Sessions } from '../oidc/sessions.js';
 import type { AccountStore, User } from './store.js';
 
 export const ACCOUNT_CLIENT_ID = 'wayfinder-account';
 const STATE_COOKIE = 'wf_account_state';
 
-export interface CurrentPersonDeps { issuer: string; secure: boolean; rememberDays: number; sessions: Sessions; accounts: AccountStore }
+export interface CurrentPersonDeps {
+  issuer: string; secure: boolean; rememberDays: number; sessions: Sessions; accounts: AccountStore;
+  /** Whether the session meets today's policy (login/session-policy.ts); when not, My account signs in again through the journey. */
+  meetsPolicy?: SessionPolicy;
+}
 export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['current']>>>; user: User };
 
 export function createCurrentPerson(d: CurrentPersonDeps) {
   const cookieOpts = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: d.secure, overwrite: true };
 
-  function startSignIn(ctx: Context) {
+  function startSignIn(ctx: Context, extra: Record<string, string> = {}) {
     const state = randomBytes(16).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     ctx.cookies.set(STATE_COOKIE, state, { ...cookieOpts, maxAge: 3600e3 });
@@ -27,7 +33,7 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${d.issuer}/account/callback`, state,
       code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-      ...(ctx.state.lang ? { ui_locales: ctx.state.lang } : {}),
+      ...(ctx.state.lang ? { ui_locales: ctx.state.lang } : {}), ...extra,
     }).toString();
     ctx.redirect(url.toString());
   }
@@ -37,7 +43,9 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
     async signedIn(ctx: Context): Promise<SignedIn | undefined> {
       const session = await d.sessions.current(ctx);
       const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
-      if (!session || !user || user.status !== 'active') {
+      const meets = async (s: NonNullable<typeof session>, userId: string) =>
+        !d.meetsPolicy || d.meetsPolicy(ctx, { accountId: userId, loginTs: s.loginTs, amr: s.amr, acr: s.acr }, ACCOUNT_CLIENT_ID);
+      if (!session || !user || user.status !== 'active' || !(await meets(session, user.id))) {
         if (ctx.method !== 'GET') throw new AppError('login_required', 401, 'sign in again to continue');
         startSignIn(ctx);
         return undefined;
@@ -48,6 +56,16 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
         ctx.cookies.set('wf_session', session.id, { ...cookieOpts, maxAge: ttl * 1000 });
       }
       return { session, user };
+    },
+
+    /**
+     * Sends a GET through a step-up sign-in (the multi-factor class: a second factor is asked even on
+     * a trusted device); other methods get a 403 to act on.
+     */
+    stepUp(ctx: Context) {
+      const again = 'confirm with your two-step verification first, then try again';
+      if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, again);
+      startSignIn(ctx, { acr_values: ACR.mfa });
     },
 
     /** The return from sign-in: checks the state it sent. */

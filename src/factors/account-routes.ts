@@ -7,9 +7,10 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
-import type { CurrentPerson } from '../accounts/current-person.js';
+import type { CurrentPerson, SignedIn } from '../accounts/current-person.js';
 import type { FactorEnvFactory } from './env.js';
 import { FACTORS, factorOf } from './registry.js';
+import { enrolledKinds, mayEnrol } from './policy.js';
 import { issueRecoveryCodes } from './recovery.js';
 import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
@@ -40,10 +41,22 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
     return factor;
   };
 
+  /**
+   * The rule of every enrolment (mayEnrol): a person who has a factor proves one first. Here the proof
+   * is the session's sign-in (a second factor passed: amr 'mfa'); without it, a step-up sign-in.
+   */
+  const mayAdd = async (ctx: Context, who: SignedIn) => {
+    const proved = (who.session as { amr?: string[] }).amr?.includes('mfa') ? ['session'] : [];
+    if (mayEnrol(await enrolledKinds(d.store, who.user.id), proved)) return true;
+    d.person.stepUp(ctx);
+    return false;
+  };
+
   router.get('/factors/:kind/add', async (ctx) => {
     const who = await d.person.signedIn(ctx);
     if (!who) return;
     const factor = enrollable(ctx.params.kind, ctx);
+    if (!(await mayAdd(ctx, who))) return;
     const v = await factor.startEnrolment!(d.envFor(ctx), who.user);
     renderPage(ctx, v.template, { ...v.data, kind: factor.kind, title: ctx.state.t(`factor.enrol_${factor.kind}_title`), action: `/account/factors/${factor.kind}/add` });
   });
@@ -51,6 +64,7 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
   router.post('/factors/:kind/add', async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
     const factor = enrollable(ctx.params.kind, ctx);
+    if (!(await mayAdd(ctx, who))) return;
     const env = d.envFor(ctx);
     const result = await factor.finishEnrolment!(env, who.user, form(ctx));
     if (!result.ok) {

@@ -1,8 +1,8 @@
 /**
  * Administration of two-step verification for an organization: the policy (who must use it, the
  * primary method, how long a device may be trusted). Changing the primary method resets the
- * enrolments of the members the policy covers, so they re-enrol in the new method at their next
- * sign-in (the page says why).
+ * enrolments of the members the policy covers, and forgets their trusted devices, so they re-enrol in
+ * the new method at their next sign-in (the page says why).
  */
 import { z } from 'zod';
 import { coveringPolicies } from './policy.js';

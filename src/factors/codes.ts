@@ -1,6 +1,8 @@
 /**
  * One-time codes sent over a channel (email, SMS): six digits, stored hashed with the challenge,
- * valid 10 minutes, at most 5 guesses per code and a bounded number of sends per window.
+ * valid 10 minutes, at most 5 guesses per code and a bounded number of sends per window. A code
+ * belongs to the sign-in (interaction) that asked for it — or to My account when no sign-in did — and
+ * is accepted only there; an expired code is no longer pending: the next page replaces and sends it.
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { User } from '../accounts/store.js';
@@ -8,19 +10,26 @@ import type { FactorEnv, VerifyResult } from './types.js';
 
 const hash = (code: string) => createHash('sha256').update(`wayfinder-code:${code}`).digest();
 
+/** The sign-in a code belongs to: the interaction of the page ('' outside a sign-in). */
+const signInOf = (env: FactorEnv) => String(env.ctx.params?.uid ?? '');
+
+/** The live (pending, unexpired) code of this kind that this sign-in asked for, if any. */
+export const pendingCode = (env: FactorEnv, user: User, kind: string) => env.store.pendingCode(user.id, kind, signInOf(env));
+
 export async function sendCode(env: FactorEnv, user: User, kind: string, limit: { max: number; windowSeconds: number }, deliver: (code: string) => Promise<void>, factorId?: string, extra: Record<string, unknown> = {}) {
   const since = new Date(Date.now() - limit.windowSeconds * 1000);
   if ((await env.store.countChallengesSince(user.id, kind, since)) >= limit.max) return false;
-  await env.store.expireChallenges(user.id, kind);
+  await env.store.expireCodes(user.id, kind, signInOf(env));
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  await env.store.insertChallenge({ user_id: user.id, kind, factor_id: factorId, data: { ...extra, hash: hash(code).toString('base64url') }, ttlSeconds: 600 });
+  const data = { ...extra, signIn: signInOf(env), hash: hash(code).toString('base64url') };
+  await env.store.insertChallenge({ user_id: user.id, kind, factor_id: factorId, data, ttlSeconds: 600 });
   await deliver(code);
   return true;
 }
 
 export async function checkCode(env: FactorEnv, user: User, kind: string, input: string): Promise<VerifyResult & { factorId?: string }> {
-  const challenge = await env.store.latestChallenge(user.id, kind);
-  if (!challenge || challenge.expires_at < new Date()) return { ok: false, error: 'factor.code_expired' };
+  const challenge = await pendingCode(env, user, kind);
+  if (!challenge) return { ok: false, error: 'factor.code_expired' };
   if (challenge.attempts >= 5) return { ok: false, error: 'factor.code_expired' };
   const code = String(input ?? '').replace(/\s/g, '');
   const expected = Buffer.from(String(challenge.data.hash), 'base64url');

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { User } from '../accounts/store.js';
-import { checkCode, sendCode } from './codes.js';
+import { checkCode, pendingCode, sendCode } from './codes.js';
 import { maskPhone, toE164 } from './phone.js';
 import type { Factor, FactorEnv, VerifyResult } from './types.js';
 
@@ -74,8 +74,8 @@ export const sms: Factor = {
     const factor = (await this.usable(env, user)).pop();
     if (!factor) return { template: 'factor-code', data: { kind: 'sms', destination: '', ...notices('failed') } };
     const e164 = env.open(factor.secret_enc!);
-    const pending = await env.store.latestChallenge(user.id, 'sms');
-    const sent = !pending || pending.expires_at < new Date() || resend ? await deliver(env, user, e164, factor.id) : undefined;
+    const pending = await pendingCode(env, user, 'sms');
+    const sent = !pending || resend ? await deliver(env, user, e164, factor.id) : undefined;
     return { template: 'factor-code', data: { kind: 'sms', destination: maskPhone(e164), ...notices(sent) } };
   },
 
@@ -88,7 +88,7 @@ export const sms: Factor = {
   /** Two steps on one page: the number, then the code sent to it (resend and "another number" included). */
   async startEnrolment(env, user) {
     const pending = await pendingOf(env, user);
-    if (pending && await env.store.latestChallenge(user.id, 'sms')) {
+    if (pending && await pendingCode(env, user, 'sms')) {
       return { template: 'enrol-sms', data: { step: 'code', destination: pending.label } };
     }
     return { template: 'enrol-sms', data: { step: 'phone' } };

@@ -51,10 +51,15 @@ export function createFactorStore(db: Db) {
     async deleteUnconfirmed(userId: string, kind: string) {
       await db.deleteFrom('user_factors').where('user_id', '=', userId).where('kind', '=', kind).where('confirmed_at', 'is', null).execute();
     },
-    /** Removes the factors a policy change invalidates (recovery codes stay) and flags re-enrolment. */
+    /**
+     * Removes the factors a policy change invalidates (recovery codes stay), forgets the people's trusted
+     * devices (a device trusted for a factor that no longer exists must not skip the re-enrolment) and
+     * flags re-enrolment.
+     */
     async resetEnrolments(userIds: string[]) {
       if (!userIds.length) return;
       await db.deleteFrom('user_factors').where('user_id', 'in', userIds).execute();
+      await db.deleteFrom('trusted_devices').where('user_id', 'in', userIds).execute();
       await db.updateTable('users').set({ mfa_reenrol: true }).where('id', 'in', userIds).execute();
     },
     async clearReenrol(userId: string) {
@@ -88,6 +93,16 @@ export function createFactorStore(db: Db) {
     latestChallenge: (userId: string, kind: string) =>
       db.selectFrom('factor_challenges').selectAll().where('user_id', '=', userId).where('kind', '=', kind)
         .where('status', '=', 'pending').orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    /** The live code of a kind that this sign-in asked for ('' : not a sign-in, e.g. My account): pending and unexpired. */
+    pendingCode: (userId: string, kind: string, signIn: string) =>
+      db.selectFrom('factor_challenges').selectAll().where('user_id', '=', userId).where('kind', '=', kind)
+        .where('status', '=', 'pending').where('expires_at', '>', sql<Date>`now()`).where(sql`coalesce(data->>'signIn', '')`, '=', signIn)
+        .orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    /** Expires the pending codes of a kind that this sign-in asked for (a new one replaces them). */
+    async expireCodes(userId: string, kind: string, signIn: string) {
+      await db.updateTable('factor_challenges').set({ status: 'expired' }).where('user_id', '=', userId).where('kind', '=', kind)
+        .where('status', '=', 'pending').where(sql`coalesce(data->>'signIn', '')`, '=', signIn).execute();
+    },
     findChallenge: (id: string) => db.selectFrom('factor_challenges').selectAll().where('id', '=', id).executeTakeFirst(),
     countChallengesSince: async (userId: string, kind: string, since: Date) =>
       Number((await db.selectFrom('factor_challenges').select(sql<number>`count(*)`.as('n')).where('user_id', '=', userId).where('kind', '=', kind).where('created_at', '>', since).executeTakeFirst())?.n ?? 0),
@@ -159,6 +174,13 @@ export function createFactorStore(db: Db) {
     groupNamesOf: async (userId: string, orgId: string) =>
       (await db.selectFrom('group_members').innerJoin('groups', 'groups.id', 'group_members.group_id')
         .select('groups.name').where('group_members.user_id', '=', userId).where('groups.org_id', '=', orgId).execute()).map((r) => r.name),
+    /** The policy stamp of a person: when a two-step policy of one of their organizations changed, or they joined one. */
+    policyStamp: async (userId: string): Promise<Date | undefined> => {
+      const row = await db.selectFrom('memberships').leftJoin('mfa_policies', 'mfa_policies.org_id', 'memberships.org_id')
+        .select(sql<Date | null>`max(greatest(memberships.created_at, mfa_policies.updated_at))`.as('stamp'))
+        .where('memberships.user_id', '=', userId).executeTakeFirst();
+      return row?.stamp ? new Date(row.stamp) : undefined;
+    },
     policyOf: (orgId: string) => db.selectFrom('mfa_policies').selectAll().where('org_id', '=', orgId).executeTakeFirst(),
     async upsertPolicy(p: { org_id: string; required: 'off' | 'all' | 'groups'; group_names: string[]; primary_method: string; trusted_device_days: number }) {
       const values = { ...p, group_names: JSON.stringify(p.group_names), updated_at: new Date() };

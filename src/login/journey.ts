@@ -17,7 +17,7 @@ import type { Audit, AuditEvent } from '../audit/index.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Interactions, InteractionView } from '../oidc/interactions.js';
 import type { Realm } from '../orgs/discovery.js';
-import type { Authentication, Gate, GateDecision, UpstreamConnection } from './gate.js';
+import { ACR, type Authentication, type Gate, type GateDecision, type UpstreamConnection } from './gate.js';
 import type { LoginStore } from './store.js';
 import type { Throttle } from './throttle.js';
 
@@ -66,6 +66,15 @@ export interface JourneyDeps {
   discover: (email: string) => Promise<Realm>;
   /** Home realm discovery from a domain alone (`domain_hint`): a company realm, or undefined. */
   discoverDomain: (domain: string) => Promise<Realm | undefined>;
+}
+
+/**
+ * The second factor the signed-in session already passed, as the gate counts it: its amr says one
+ * passed ('mfa'), its acr what it was worth (ACR.mfa: high assurance; otherwise low, e.g. SMS).
+ */
+export function sessionFactors(view: Pick<InteractionView, 'sessionAmr' | 'sessionAcr'>): Authentication['factors'] {
+  if (!view.sessionAmr?.includes('mfa')) return [];
+  return [{ kind: 'session', assurance: view.sessionAcr === ACR.mfa ? 'high' : 'low' }];
 }
 
 export function createJourney(d: JourneyDeps) {
@@ -181,7 +190,9 @@ export function createJourney(d: JourneyDeps) {
       const user = view.sessionAccountId ? await d.accounts.findUser(view.sessionAccountId) : undefined;
       if (!user) return undefined;
       const s = await state(view.uid);
-      return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, remember: s.remember ?? true, stepUp: true });
+      const factors = s.factors ?? sessionFactors(view);
+      const remember = s.remember ?? true;
+      return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, factors, remember, stepUp: true });
     },
 
     /**

@@ -57,8 +57,9 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
       ctx.status = 303;
       return ctx.redirect(`/interaction/${v.uid}/factor`);
     }
-    if (v.sessionAccountId && v.reasons.includes('mfa_required')) {
-      // Step-up: the person is signed in; the app asks for a second factor on top.
+    if (v.sessionAccountId && (v.reasons.includes('mfa_required') || v.reasons.includes('policy_changed'))) {
+      // Step-up: the person is signed in; the app asks for a second factor on top, or the session no
+      // longer meets the policy in force (session-policy.ts) and the gate asks for what is missing.
       const outcome = await journey.stepUp(ctx, v, v.sessionAmr ?? ['pwd']);
       if (outcome?.kind === 'second_factor') {
         ctx.status = 303;

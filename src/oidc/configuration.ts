@@ -17,6 +17,7 @@ import type { AccountStore } from '../accounts/store.js';
 import type { PrivateJwk } from './keys.js';
 import { oidcPages } from './pages.js';
 import { ACR } from '../login/gate.js';
+import type { SessionPolicy } from '../login/session-policy.js';
 
 export interface ConfigurationDeps {
   config: Config;
@@ -24,6 +25,8 @@ export interface ConfigurationDeps {
   jwks: { keys: PrivateJwk[] };
   clients: ClientRegistry;
   accounts: AccountStore;
+  /** Whether a reused session meets today's policy; set once the policy gate exists (undefined until then). */
+  sessionPolicy: () => SessionPolicy | undefined;
 }
 
 export const CLAIMS = {
@@ -62,7 +65,7 @@ async function firstPartyGrant(ctx: KoaContextWithOIDC, clients: ClientRegistry)
  * the session has only a single factor gets the login prompt again (the journey then asks for a
  * second factor only).
  */
-function interactionPolicyWithStepUp() {
+function interactionPolicyWithStepUp(sessionPolicy: () => SessionPolicy | undefined) {
   const { base, Check } = interactionPolicy;
   const policy = base();
   const login = policy.get('login')!;
@@ -70,10 +73,18 @@ function interactionPolicyWithStepUp() {
     const requested = String(ctx.oidc.params?.acr_values ?? '').split(' ').includes(ACR.mfa);
     return requested && ctx.oidc.session?.acr !== ACR.mfa ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
   }));
+  // A reused session must meet today's policy (login/session-policy.ts): otherwise the journey asks for what is missing.
+  login.checks.add(new Check('policy_changed', 'the session does not meet the sign-in policy in force', 'login_required', async (ctx) => {
+    const session = ctx.oidc.session;
+    const meets = sessionPolicy();
+    if (!session?.accountId || !meets) return Check.NO_NEED_TO_PROMPT;
+    const login = { accountId: session.accountId, loginTs: session.loginTs, amr: session.amr, acr: session.acr };
+    return (await meets(ctx, login, String(ctx.oidc.params?.client_id ?? ''))) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+  }));
   return policy;
 }
 
-export function buildConfiguration({ config, adapter, jwks, clients, accounts }: ConfigurationDeps): Configuration {
+export function buildConfiguration({ config, adapter, jwks, clients, accounts, sessionPolicy }: ConfigurationDeps): Configuration {
   const alg = config.oidc.defaultSigningAlg;
   const secure = config.server.issuer.startsWith('https:');
   const cookieOptions = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure };
@@ -115,7 +126,7 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts }:
         },
       };
     },
-    interactions: { policy: interactionPolicyWithStepUp(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: interactionPolicyWithStepUp(sessionPolicy), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     loadExistingGrant: (ctx) => firstPartyGrant(ctx, clients),
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,

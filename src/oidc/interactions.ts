@@ -15,6 +15,9 @@ export interface InteractionView {
   params: Record<string, string | undefined>;
   sessionAccountId?: string;
   sessionAmr?: string[];
+  sessionAcr?: string;
+  /** When the session's person signed in (seconds since the epoch). */
+  sessionLoginTs?: number;
   clientId: string;
   clientName: string;
   returnTo: string;
@@ -43,6 +46,8 @@ export function createInteractions(oidc: Oidc) {
       params: d.params as Record<string, string | undefined>,
       sessionAccountId: d.session?.accountId,
       sessionAmr: (d.session as { amr?: string[] } | undefined)?.amr,
+      sessionAcr: (d.session as { acr?: string } | undefined)?.acr,
+      sessionLoginTs: (d.session as { loginTs?: number } | undefined)?.loginTs,
       clientId,
       clientName: client?.clientName ?? clientId,
       returnTo: d.returnTo,

@@ -18,6 +18,7 @@ import { createKeyManager, type KeyManager } from './keys.js';
 import { createKeyStore, createOidcStore, type OidcStore } from './store.js';
 import { trackSessions } from './sessions.js';
 import { persistNewSessions } from './new-session-persist.js';
+import type { SessionPolicy } from '../login/session-policy.js';
 
 export type { Provider };
 
@@ -26,6 +27,8 @@ export interface Oidc {
   readonly middleware: Middleware;
   readonly store: OidcStore;
   readonly keys: KeyManager;
+  /** Sets the check every reused session passes (login/session-policy.ts): the policy gate is built after the provider. */
+  useSessionPolicy(policy: SessionPolicy): void;
   /** Reloads the key set now if it changed; returns whether the provider was rebuilt. */
   reloadKeys(): Promise<boolean>;
   close(): void;
@@ -47,10 +50,11 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
   const adapter = createAdapterClass({
     store, clients, refreshGraceSeconds: config.oidc.refreshGraceSeconds, secureCookies: config.server.issuer.startsWith('https:'),
   });
+  let sessionPolicy: SessionPolicy | undefined;
 
   async function build() {
     const jwks = await keys.privateJwks();
-    const configuration = buildConfiguration({ config, adapter, jwks, clients, accounts });
+    const configuration = buildConfiguration({ config, adapter, jwks, clients, accounts, sessionPolicy: () => sessionPolicy });
     const provider = new Provider(config.server.issuer, configuration);
     provider.proxy = config.server.trustProxy;
     persistNewSessions(provider, { ...configuration.cookies?.long }, config.oidc.interactionTtl);
@@ -83,6 +87,7 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
     middleware: (ctx, next) => current.middleware(ctx, next),
     store,
     keys,
+    useSessionPolicy(policy) { sessionPolicy = policy; },
     reloadKeys,
     close: () => clearInterval(timer),
   };

@@ -166,7 +166,10 @@ test('a policy is never satisfied by SMS: not offered, not enrollable in the sig
   const { interaction, uid } = await startApp(app);
   const at = await signInWithPassword(app, interaction, user.email, PASSWORD);
   expect(at).toContain(`/interaction/${uid}/factor`);
-  expect(app.title()).toBe('Set up two-step verification'); // the SMS factor does not count
+  // The SMS factor does not count, but it is proved before anything is enrolled (a password alone never enrols).
+  expect(app.title()).toBe('Check your phone');
+  await app.post(`/interaction/${uid}/factor/sms/verify`, { code: lastCode() });
+  expect(app.title()).toBe('Set up two-step verification');
   expect(app.last.body).not.toContain('factor?method=sms');
   expect(app.last.body).toContain('factor?method=email'); // a strong alternative is offered
   await app.post(`/interaction/${uid}/factor/sms/enrol`, { phone: '+49 151 23456789' });

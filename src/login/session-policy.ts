@@ -1,0 +1,43 @@
+/**
+ * A session must meet today's policy, not the one it was born under. Every authorization that
+ * reuses a session (OIDC, SAML through /auth, prompt=none, My account) asks `meetsPolicy`:
+ * - cheaply first: the person's policy stamp (when a policy that covers them last changed, or they
+ *   joined an organization) against the session's login time; an unchanged stamp costs one query;
+ * - when the stamp is newer, the policy gate runs again on what the session proved (its amr and acr;
+ *   rules about how a session may begin are not re-run, as for a step-up). Only `allow` keeps the
+ *   session as it is; anything else sends the authorization through the sign-in journey, which asks
+ *   for what is now missing (a factor, an enrolment) and finishes through the same gate.
+ */
+import type { Context } from 'koa';
+import type { AccountStore } from '../accounts/store.js';
+import type { Gate } from './gate.js';
+import { sessionFactors } from './journey.js';
+
+/** What a reused session says about its sign-in (oidc-provider's login record). */
+export interface SessionLogin { accountId: string; loginTs?: number; amr?: string[]; acr?: string }
+
+export type SessionPolicy = (ctx: Context, session: SessionLogin, clientId: string) => Promise<boolean>;
+
+export interface SessionPolicyDeps {
+  accounts: AccountStore;
+  gate: Gate;
+  /** When a policy covering the person last changed (undefined: never). */
+  policyStamp: (userId: string) => Promise<Date | undefined>;
+  isTrustedDevice: (ctx: Context, userId: string) => Promise<boolean>;
+}
+
+export function createSessionPolicy(d: SessionPolicyDeps): SessionPolicy {
+  return async (ctx, session, clientId) => {
+    const stamp = await d.policyStamp(session.accountId);
+    // loginTs has whole seconds: a change within the login's second counts as newer (checked again).
+    if (!stamp || stamp.getTime() < (session.loginTs ?? 0) * 1000) return true;
+    const user = await d.accounts.findUser(session.accountId);
+    if (!user) return false;
+    const amr = session.amr ?? ['pwd'];
+    const decision = await d.gate.evaluate(
+      { user, amr, method: 'pwd', factors: sessionFactors({ sessionAmr: amr, sessionAcr: session.acr }) },
+      { clientId, trustedDevice: await d.isTrustedDevice(ctx, user.id), stepUp: true },
+    );
+    return decision.kind === 'allow';
+  };
+}
