@@ -12,8 +12,9 @@ import type { AddressInfo } from 'node:net';
 
 export interface ProxyStats { requests: number; retried: number; byUpstream: Record<string, number>; failed: Record<string, number> }
 
-export async function startProxy(upstreams: number[], attempts = 4) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+export async function startProxy(upstreams: number[], attempts = 4, keepAlive = process.env.SOAK_PROXY_KEEPALIVE === '1') {
+  // Like nginx's default upstream (HTTP/1.0, no keep-alive), a connection per request unless SOAK_PROXY_KEEPALIVE=1.
+  const agent = new http.Agent({ keepAlive, maxSockets: 64 });
   const stats: ProxyStats = { requests: 0, retried: 0, byUpstream: {}, failed: {} };
   let next = 0;
 
@@ -39,10 +40,13 @@ export async function startProxy(upstreams: number[], attempts = 4) {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     let last = 'no upstream';
+    // Round-robin picks the first instance; each retry goes to the next one (not to whatever the shared
+    // counter says now, which under concurrency could be the instance that just refused).
+    const first = next++;
     for (let i = 0; i < attempts; i += 1) {
       if (i > 0) stats.retried += 1;
       if (i > 0 && i % upstreams.length === 0) await new Promise((r) => setTimeout(r, 250));
-      const port = upstreams[next++ % upstreams.length];
+      const port = upstreams[(first + i) % upstreams.length];
       const out = await forward(port, req, body);
       if (out.kind === 'answer') {
         stats.byUpstream[port] = (stats.byUpstream[port] ?? 0) + 1;

@@ -24,7 +24,10 @@ export async function rotationScenario(cleanups: Cleanups) {
   const proxy = await startProxy(ports);
   cleanups.push(() => proxy.close());
   const origin = `http://127.0.0.1:${proxy.port}`;
-  const instances = await Promise.all([c.start('a', ports[0], origin), c.start('b', ports[1], origin)]);
+  const instances = [await c.start('a', ports[0], origin)];
+  // One after the other: two instances bootstrapping a fresh database at once race on the same rows
+  // ("duplicate key value violates unique constraint users_email_norm_key" kills one).
+  instances.push(await c.start('b', ports[1], origin));
 
   const discovery = await (await fetch(`${origin}/.well-known/openid-configuration`)).json() as { jwks_uri: string };
   let jwksFetches = 0;
