@@ -78,7 +78,8 @@ function typeCheck(docs: Doc[]): string[] {
     return ts.getPreEmitDiagnostics(program).map((diag) => {
       const i = diag.file ? files.indexOf(path.resolve(diag.file.fileName)) : -1;
       const where = i >= 0 ? `${docs[i].file} (${docs[i].kind} ${docs[i].name})` : diag.file?.fileName ?? 'typescript';
-      const line = diag.file && diag.start !== undefined ? diag.file.text.split('\n')[diag.file.getLineAndCharacterOfPosition(diag.start).line].trim() : '';
+      const at = diag.file && diag.start !== undefined ? diag.file.getLineAndCharacterOfPosition(diag.start).line : -1;
+      const line = at >= 0 ? diag.file!.text.split('\n')[at].trim() : '';
       return `${where}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ').slice(0, 300)}${line ? ` at ${line.slice(0, 120)}` : ''}`;
     });
   } finally {
@@ -102,7 +103,9 @@ function deploymentRules(docs: Doc[]): string[] {
   const container = pod?.spec?.containers?.[0];
   if (container) {
     if (container.readinessProbe?.httpGet?.path !== '/readyz') problems.push('Deployment: readinessProbe must GET /readyz');
-    if (container.livenessProbe?.httpGet?.path !== '/healthz') problems.push('Deployment: livenessProbe must GET /healthz (never the database)');
+    if (container.livenessProbe?.httpGet?.path !== '/healthz') {
+      problems.push('Deployment: livenessProbe must GET /healthz (never the database)');
+    }
     const preStop = container.lifecycle?.preStop;
     const sleep = Number(preStop?.sleep?.seconds ?? (preStop?.exec?.command?.[0] === 'sleep' ? preStop.exec.command[1] : NaN));
     if (!(sleep > 0)) problems.push('Deployment: preStop must sleep a few seconds (so load balancers stop sending before SIGTERM)');
@@ -110,7 +113,8 @@ function deploymentRules(docs: Doc[]): string[] {
     const grace = Number((config ? YAML.parse(config) : undefined)?.server?.shutdownGraceSeconds ?? 10);
     const termination = Number(pod.spec.terminationGracePeriodSeconds ?? 30);
     if (!(termination > (sleep || 0) + grace)) {
-      problems.push(`Deployment: terminationGracePeriodSeconds ${termination} must exceed the preStop sleep ${sleep || 0} + shutdownGraceSeconds ${grace}`);
+      problems.push(`Deployment: terminationGracePeriodSeconds ${termination} must exceed `
+        + `the preStop sleep ${sleep || 0} + shutdownGraceSeconds ${grace}`);
     }
   }
   const labels = pod?.metadata?.labels;
@@ -123,7 +127,9 @@ function deploymentRules(docs: Doc[]): string[] {
     selected('Service', service.spec?.selector);
     const ports = (container?.ports ?? []) as Obj[];
     for (const p of (service.spec?.ports ?? []) as Obj[]) {
-      if (!ports.some((c) => c.name === p.targetPort || c.containerPort === p.targetPort)) problems.push(`Service: targetPort ${p.targetPort} is no container port`);
+      if (!ports.some((c) => c.name === p.targetPort || c.containerPort === p.targetPort)) {
+        problems.push(`Service: targetPort ${p.targetPort} is no container port`);
+      }
     }
   }
   const pdb = one('PodDisruptionBudget');
@@ -149,11 +155,12 @@ export async function checkManifests(dir: string): Promise<{ documents: number; 
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = path.resolve(process.argv[2] ?? path.join(root, 'deploy/kubernetes'));
+  const shown = path.relative(process.cwd(), dir) || '.';
   const { documents, problems } = await checkManifests(dir);
   if (problems.length) {
-    console.error(`${path.relative(process.cwd(), dir) || '.'}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in ${documents} documents`);
+    console.error(`${shown}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in ${documents} documents`);
     for (const p of problems) console.error(`  - ${p}`);
     process.exit(1);
   }
-  console.log(`${path.relative(process.cwd(), dir) || '.'}: ${documents} documents valid (Kubernetes schemas, strict fields, deployment rules)`);
+  console.log(`${shown}: ${documents} documents valid (Kubernetes schemas, strict fields, deployment rules)`);
 }

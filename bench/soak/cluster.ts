@@ -39,7 +39,9 @@ export async function cluster(cleanups: Cleanups, opts: { people?: number; keyRe
   await pg.query('create database wayfinder');
   const databaseUrl = pg.url.replace(/\/postgres$/, '/wayfinder');
 
-  const people = Array.from({ length: opts.people ?? 20 }, (_, i) => ({ email: `soak${i + 1}@soak.test`, password: randomBytes(12).toString('base64url') }));
+  const people = Array.from({ length: opts.people ?? 20 }, (_, i) => ({
+    email: `soak${i + 1}@soak.test`, password: randomBytes(12).toString('base64url'),
+  }));
   const secret = { signIn: randomBytes(32).toString('base64url'), token: randomBytes(32).toString('base64url') };
   const redirectUri = 'http://127.0.0.1:9/cb';
   const resource = 'https://api.soak.test';
@@ -112,11 +114,12 @@ export async function rowCounts(databaseUrl: string) {
   const client = new pgq.default.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const models = (await client.query('select kind, count(*)::int as n from oidc_models group by kind order by kind')).rows as Array<{ kind: string; n: number }>;
-    const audit = (await client.query('select type, count(*)::int as n from audit_events group by type order by type')).rows as Array<{ type: string; n: number }>;
+    type Row = { key: string; n: number };
+    const models = (await client.query('select kind as key, count(*)::int as n from oidc_models group by kind')).rows as Row[];
+    const audit = (await client.query('select type as key, count(*)::int as n from audit_events group by type')).rows as Row[];
     return {
-      oidcModels: Object.fromEntries(models.map((r) => [r.kind, r.n])) as Record<string, number>,
-      auditEvents: Object.fromEntries(audit.map((r) => [r.type, r.n])) as Record<string, number>,
+      oidcModels: Object.fromEntries(models.map((r) => [r.key, r.n])) as Record<string, number>,
+      auditEvents: Object.fromEntries(audit.map((r) => [r.key, r.n])) as Record<string, number>,
     };
   } finally {
     await client.end();

@@ -20,7 +20,8 @@ function counts(file: string) {
   const out = new Map<string, { count: number; size: number }>();
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
     const type = types[snap.nodes[i + typeAt]];
-    const key = type === 'object' || type === 'closure' ? `${snap.strings[snap.nodes[i + nameAt]]}${type === 'closure' ? '()' : ''}` : `(${type})`;
+    const name = snap.strings[snap.nodes[i + nameAt]];
+    const key = type === 'object' ? name : type === 'closure' ? `${name}()` : `(${type})`;
     const entry = out.get(key) ?? { count: 0, size: 0 };
     entry.count += 1;
     entry.size += snap.nodes[i + sizeAt];

@@ -44,13 +44,16 @@ async function main(cleanups: Cleanups) {
     console.log(`\n=== ${name} (load average ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')})`);
     const local: Cleanups = [];
     const runLocal = async () => {
-      for (const fn of local.splice(0).reverse()) await Promise.resolve().then(fn).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
+      for (const fn of local.splice(0).reverse()) {
+        await Promise.resolve().then(fn).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
+      }
     };
     cleanups.push(runLocal);
-    const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    const loadAverage = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+    const loadAtStart = loadAverage();
     try {
       const figures = await scenarios[name](local);
-      results[name] = { date: new Date().toISOString(), loadAverage: { atStart: loadAtStart, atEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) }, ...figures };
+      results[name] = { date: new Date().toISOString(), loadAverage: { atStart: loadAtStart, atEnd: loadAverage() }, ...figures };
     } catch (e) {
       failed.push(name);
       console.error(`${name} could not run: ${(e as Error).stack ?? e}`);

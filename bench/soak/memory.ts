@@ -8,7 +8,7 @@
  * idle phase; the objects whose count grew most are listed (bench/soak/heap.ts).
  * SOAK_MALLOC_ARENA_MAX passes MALLOC_ARENA_MAX to the server (glibc arenas of the argon2 threads).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, memoryMb } from '../lib/processes.js';
@@ -32,7 +32,9 @@ async function heapMb(origin: string) {
 }
 
 export async function memoryScenario(cleanups: Cleanups) {
-  const s = { loadSeconds: num('SOAK_MEMORY_LOAD_SECONDS', 60), idleSeconds: num('SOAK_MEMORY_IDLE_SECONDS', 45), rounds: num('SOAK_MEMORY_ROUNDS', 2),
+  const s = {
+    loadSeconds: num('SOAK_MEMORY_LOAD_SECONDS', 60), idleSeconds: num('SOAK_MEMORY_IDLE_SECONDS', 45),
+    rounds: num('SOAK_MEMORY_ROUNDS', 2),
     tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4), signInConcurrency: num('SOAK_SIGNIN_CONCURRENCY', 2),
     heapSnapshots: process.env.SOAK_HEAP === '1', mallocArenaMax: process.env.SOAK_MALLOC_ARENA_MAX };
   const c = await cluster(cleanups);
@@ -50,9 +52,19 @@ export async function memoryScenario(cleanups: Cleanups) {
     const count = readdirSync(snapDir).filter((f) => f.endsWith('.heapsnapshot')).length;
     inst.child.proc.kill('SIGUSR2');
     for (let i = 0; i < 600 && readdirSync(snapDir).filter((f) => f.endsWith('.heapsnapshot')).length === count; i += 1) await sleep(100);
-    await sleep(2000); // the file is complete when its size stops changing; 2 s is plenty at these sizes
     const newest = readdirSync(snapDir).filter((f) => f.endsWith('.heapsnapshot')).sort().pop();
-    if (newest && existsSync(path.join(snapDir, newest))) snapshots.push(path.join(snapDir, newest));
+    if (!newest) return;
+    // Written while the server's main thread is blocked: complete when /healthz answers again and the size holds.
+    const file = path.join(snapDir, newest);
+    let size = -1;
+    for (let i = 0; i < 240; i += 1) {
+      const answers = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+      const now = statSync(file).size;
+      if (answers && now === size && now > 0) break;
+      size = now;
+      await sleep(500);
+    }
+    snapshots.push(file);
   };
 
   await sleep(3000);
@@ -62,7 +74,9 @@ export async function memoryScenario(cleanups: Cleanups) {
   const heaps: Array<{ t: number; phase: string } & NonNullable<Awaited<ReturnType<typeof heapMb>>>> = [];
   const t0 = Date.now();
   let phase = 'start';
-  const sampler = setInterval(() => { if (alive(inst)) samples.push({ t: Math.round((Date.now() - t0) / 1000), phase, rss: round(memoryMb(pid).rss) }); }, 1000);
+  const sampler = setInterval(() => {
+    if (alive(inst)) samples.push({ t: Math.round((Date.now() - t0) / 1000), phase, rss: round(memoryMb(pid).rss) });
+  }, 1000);
   const heapSampler = setInterval(async () => {
     const h = await heapMb(origin);
     if (h) heaps.push({ t: Math.round((Date.now() - t0) / 1000), phase, ...h });
@@ -94,17 +108,26 @@ export async function memoryScenario(cleanups: Cleanups) {
     const round_ = { round: r, tokens: rec.tokens - tokens0, signIns: rec.signIns.filter((x) => x.ok).length - signIns0,
       peakRssMb: loadPeak, afterLoad, idleAfter30s: idle30, idleAtEnd: idleEnd };
     rounds.push(round_);
-    console.log(`  round ${r}: ${round_.tokens} tokens, ${round_.signIns} sign-ins; RSS peak ${loadPeak} MB, after load ${afterLoad.rss} MB, `
-      + `idle 30 s ${idle30.rss} MB, idle ${s.idleSeconds} s ${idleEnd.rss} MB; heap used ${afterLoad.heap?.heapUsed} → ${idleEnd.heap?.heapUsed} MB`);
+    console.log(`  round ${r}: ${round_.tokens} tokens, ${round_.signIns} sign-ins; RSS peak ${loadPeak} MB, `
+      + `after load ${afterLoad.rss} MB, idle 30 s ${idle30.rss} MB, idle ${s.idleSeconds} s ${idleEnd.rss} MB; `
+      + `heap used ${afterLoad.heap?.heapUsed} → ${idleEnd.heap?.heapUsed} MB`);
   }
   clearInterval(sampler);
   clearInterval(heapSampler);
   const peak = Math.max(...samples.map((x) => x.rss));
   let heapGrowth: ReturnType<typeof growth> | undefined;
   if (snapshots.length >= 2) {
-    heapGrowth = growth(snapshots[snapshots.length - 2], snapshots[snapshots.length - 1]);
+    try {
+      heapGrowth = growth(snapshots[snapshots.length - 2], snapshots[snapshots.length - 1]);
+    } catch (e) {
+      console.error(`  heap snapshots could not be compared: ${(e as Error).message}`);
+    }
+  }
+  if (heapGrowth) {
     console.log(`  heap objects that grew most between the last two snapshots (idle ${s.rounds - 1} → idle ${s.rounds}):`);
-    for (const g of heapGrowth.slice(0, 12)) console.log(`    ${g.delta >= 0 ? '+' : ''}${g.delta} × ${g.name} (${g.after} now, ${round(g.sizeDelta / 1024)} KB)`);
+    for (const g of heapGrowth.slice(0, 12)) {
+      console.log(`    ${g.delta >= 0 ? '+' : ''}${g.delta} × ${g.name} (${g.after} now, ${round(g.sizeDelta / 1024)} KB)`);
+    }
   }
   const report = {
     settings: s, survived: alive(inst), afterStart, peakRssMb: peak, highWaterMarkMb: alive(inst) ? round(memoryMb(pid).hwm) : undefined,

@@ -66,7 +66,8 @@ export async function outageScenario(cleanups: Cleanups) {
   const report = {
     settings: s,
     survived,
-    exit: survived ? undefined : { code: inst.child.proc.exitCode, signal: inst.child.proc.signalCode, tail: inst.child.tail().split('\n').slice(-8) },
+    exit: survived ? undefined
+      : { code: inst.child.proc.exitCode, signal: inst.child.proc.signalCode, tail: inst.child.tail().split('\n').slice(-8) },
     answers: {
       all,
       beforeOutage: byStatus(rec.answers, t0, downAt),
@@ -93,9 +94,11 @@ export async function outageScenario(cleanups: Cleanups) {
     + `after ${JSON.stringify(report.answers.afterOutage)}`);
   console.log(`  500s: ${report.answers.status500}; non-503 during the outage: ${report.answers.non503DuringOutage}; `
     + `process ${survived ? 'survived' : `DIED (${inst.child.proc.exitCode ?? inst.child.proc.signalCode})`}`);
-  console.log(`  recovery after Postgres was back: /readyz ${readyMs ?? 'never'} ms, first token ${report.recovery.firstTokenMsAfterPostgresStarted ?? 'never'} ms`);
+  console.log(`  recovery after Postgres was back: /readyz ${readyMs ?? 'never'} ms, `
+    + `first token ${report.recovery.firstTokenMsAfterPostgresStarted ?? 'never'} ms`);
   console.log(`  log lines from the outage on: ${linesDuringAndAfter}`);
   console.log(`  sign-ins ok ${okSignIns}, reached the app ${reachedApp}; login.success events +${report.writes.loginSuccessEvents}, `
-    + `authorization codes +${report.writes.authorizationCodes} (${report.writes.consistent ? 'consistent' : 'MISMATCH'}); tokens issued ${rec.tokens}`);
+    + `authorization codes +${report.writes.authorizationCodes} (${report.writes.consistent ? 'consistent' : 'MISMATCH'}); `
+    + `tokens issued ${rec.tokens}`);
   return report;
 }

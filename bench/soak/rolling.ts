@@ -70,7 +70,8 @@ export async function rollingScenario(cleanups: Cleanups) {
   };
   console.log(`  token requests ${report.tokenRequests.total}, failed ${failedTokens} ${JSON.stringify(report.tokenRequests.byStatus)}`);
   console.log(`  sign-ins ${report.signIns.total}, failed ${report.signIns.failed} ${JSON.stringify(report.signIns.failures)}`);
-  console.log(`  proxy: ${proxy.stats.requests} requests, ${proxy.stats.retried} retries, gave up on ${JSON.stringify(proxy.stats.failed)}`);
+  const { requests, retried, failed } = proxy.stats;
+  console.log(`  proxy: ${requests} requests, ${retried} retries, gave up on ${JSON.stringify(failed)}`);
   for (const inst of instances) await inst.child.stop();
   return report;
 }

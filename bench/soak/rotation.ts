@@ -83,7 +83,9 @@ export async function rotationScenario(cleanups: Cleanups) {
     tokensIssued: rec.tokens, signIns: { ok: rec.signIns.filter((r) => r.ok).length, failed: rec.signIns.filter((r) => !r.ok).length },
     answers: byStatus(rec.answers),
   };
-  console.log(`  verified ${JSON.stringify(verified)}; failed verifications ${failed} ${JSON.stringify(failures)}; JWKS fetched ${jwksFetches} times`);
-  console.log(`  tokens issued ${rec.tokens}, sign-ins ok ${report.signIns.ok}, failed ${report.signIns.failed}; answers ${JSON.stringify(report.answers)}`);
+  console.log(`  verified ${JSON.stringify(verified)}; failed verifications ${failed} ${JSON.stringify(failures)}; `
+    + `JWKS fetched ${jwksFetches} times`);
+  console.log(`  tokens issued ${rec.tokens}, sign-ins ok ${report.signIns.ok}, failed ${report.signIns.failed}; `
+    + `answers ${JSON.stringify(report.answers)}`);
   return report;
 }

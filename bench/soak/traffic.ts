@@ -43,7 +43,8 @@ async function send(rec: Recorder, kind: Answer['kind'], url: URL, init: Request
 }
 
 export interface TokenClient { origin: string; clientId: string; clientSecret: string; resource: string; scope: string }
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)
+  .toString('base64')}`;
 
 export interface LoopOptions { until: () => boolean; concurrency: number; maxRequests?: number }
 
@@ -111,7 +112,8 @@ export async function signIn(rec: Recorder, c: SignInClient, person: Person): Pr
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
   if (page.status !== 200 || !uid || !csrf) return fail('authorize', page.status, page.error);
   const form = (fields: Record<string, string>) => ({
-    method: 'POST', body: new URLSearchParams({ ...fields, csrf }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST', body: new URLSearchParams({ ...fields, csrf }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   const pw = await follow(new URL(`/interaction/${uid}/identify`, origin), form({ email: person.email }));
   if (pw.status !== 200 || !pw.body.includes('name="password"')) return fail('identify', pw.status, pw.error);
@@ -130,7 +132,9 @@ export async function signIn(rec: Recorder, c: SignInClient, person: Person): Pr
 }
 
 /** Sign-in loops over `people`; `onIdToken` sees every ID token issued. */
-export async function signInLoops(rec: Recorder, c: SignInClient, people: Person[], o: LoopOptions, onIdToken?: (jwt: string) => Promise<void>) {
+export async function signInLoops(
+  rec: Recorder, c: SignInClient, people: Person[], o: LoopOptions, onIdToken?: (jwt: string) => Promise<void>,
+) {
   let started = 0;
   await Promise.all(Array.from({ length: o.concurrency }, async () => {
     while (!o.until() && started < (o.maxRequests ?? Infinity) && !rec.full()) {

@@ -47,19 +47,23 @@ describe('deploy/kubernetes', () => {
     expect(bad.out).toMatch(/spec\/replicas must be integer/);
   });
 
-  test.each([
-    ['a misspelt field (strict)', 'deployment.yaml', (t: string) => t.replace('readinessProbe:', 'readinesProbe:'), /'"readinesProbe"' does not exist in type 'IContainer'/],
-    ['an unknown field in the PodDisruptionBudget', 'pdb.yaml', (t: string) => t.replace('minAvailable: 1', 'minAvailable: 1\n  maxUnavailabel: 1'), /maxUnavailabel/],
-    ['a grace period shorter than the drain', 'deployment.yaml', (t: string) => t.replace('terminationGracePeriodSeconds: 40', 'terminationGracePeriodSeconds: 20'),
+  const edits: Array<[string, string, (t: string) => string, RegExp]> = [
+    ['a misspelt field (strict)', 'deployment.yaml', (t) => t.replace('readinessProbe:', 'readinesProbe:'),
+      /'"readinesProbe"' does not exist in type 'IContainer'/],
+    ['an unknown field in the PodDisruptionBudget', 'pdb.yaml', (t) => t.replace('minAvailable: 1', 'minAvailable: 1\n  maxUnavailabel: 1'),
+      /maxUnavailabel/],
+    ['a grace period shorter than the drain', 'deployment.yaml',
+      (t) => t.replace('terminationGracePeriodSeconds: 40', 'terminationGracePeriodSeconds: 20'),
       /terminationGracePeriodSeconds 20 must exceed the preStop sleep 5 \+ shutdownGraceSeconds 20/],
-    ['a liveness probe on the database', 'deployment.yaml', (t: string) => t.replace(/(livenessProbe:\n\s+httpGet:\n\s+path:) \/healthz/, '$1 /readyz'),
-      /livenessProbe must GET \/healthz/],
-    ['a Service that selects nothing', 'service.yaml', (t: string) => t.replace('app.kubernetes.io/component: server', 'app.kubernetes.io/component: web'),
-      /Service: selector .* does not select/],
-    ['a real secret in the template', 'secret.yaml', (t: string) => t.replace('COOKIE_KEYS: CHANGE-ME', 'COOKIE_KEYS: 0123456789abcdefghijklmnopqrstuvwxyz'),
-      /Secret: COOKIE_KEYS holds a value/],
-    ['a file left out of kustomization.yaml', 'kustomization.yaml', (t: string) => t.replace('  - pdb.yaml\n', ''), /pdb.yaml: not listed/],
-  ])('refuses %s', async (_name, file, edit, expected) => {
+    ['a liveness probe on the database', 'deployment.yaml',
+      (t) => t.replace(/(livenessProbe:\n\s+httpGet:\n\s+path:) \/healthz/, '$1 /readyz'), /livenessProbe must GET \/healthz/],
+    ['a Service that selects nothing', 'service.yaml',
+      (t) => t.replace('app.kubernetes.io/component: server', 'app.kubernetes.io/component: web'), /Service: selector .* does not select/],
+    ['a real secret in the template', 'secret.yaml',
+      (t) => t.replace('COOKIE_KEYS: CHANGE-ME', 'COOKIE_KEYS: 0123456789abcdefghijklmnopqrstuvwxyz'), /Secret: COOKIE_KEYS holds a value/],
+    ['a file left out of kustomization.yaml', 'kustomization.yaml', (t) => t.replace('  - pdb.yaml\n', ''), /pdb.yaml: not listed/],
+  ];
+  test.each(edits)('refuses %s', async (_name, file, edit, expected) => {
     const dir = broken(file, edit);
     dirs.push(dir);
     const { problems } = await checkManifests(dir);
