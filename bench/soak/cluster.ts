@@ -126,6 +126,23 @@ export async function rowCounts(databaseUrl: string) {
   }
 }
 
+/** Average stored bytes per row (pg_column_size of the row) by oidc_models kind and for audit events: for sizing. */
+export async function rowBytes(databaseUrl: string) {
+  const pgq = await import('pg');
+  const client = new pgq.default.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    type Row = { key: string; bytes: number };
+    const sql = 'select kind as key, avg(pg_column_size(m.*))::int as bytes from oidc_models m group by kind';
+    const models = (await client.query(sql)).rows as Row[];
+    const other = (await client.query(`select 'audit_events' as key, avg(pg_column_size(a.*))::int as bytes from audit_events a
+      union all select 'session_meta', avg(pg_column_size(s.*))::int from session_meta s`)).rows as Row[];
+    return Object.fromEntries([...models, ...other].map((r) => [r.key, r.bytes])) as Record<string, number>;
+  } finally {
+    await client.end();
+  }
+}
+
 export function diff(after: Record<string, number>, before: Record<string, number>) {
   const out: Record<string, number> = {};
   for (const k of new Set([...Object.keys(after), ...Object.keys(before)])) {

@@ -8,7 +8,7 @@
  * answers (sign-ins that reached the app vs login.success audit events and authorization codes).
  */
 import { freePort } from '../lib/processes.js';
-import { alive, cluster, diff, rowCounts, type Cleanups } from './cluster.js';
+import { alive, cluster, diff, rowBytes, rowCounts, type Cleanups } from './cluster.js';
 import { byStatus, failedSignIns, Recorder, signInLoops, tokenLoops } from './traffic.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -57,6 +57,7 @@ export async function outageScenario(cleanups: Cleanups) {
   await sleep(1000);
   const survived = alive(inst);
   const after = await rowCounts(c.databaseUrl);
+  const bytesPerRow = await rowBytes(c.databaseUrl);
 
   const firstToken = rec.answers.find((a) => a.kind === 'token' && a.status === 200 && a.at >= upAt);
   const reachedApp = rec.signIns.filter((r) => r.ok || r.step === 'token').length;
@@ -83,6 +84,7 @@ export async function outageScenario(cleanups: Cleanups) {
     tokens: { issued: rec.tokens },
     signIns: { ok: okSignIns, reachedApp, failed: failedSignIns(rec.signIns) },
     rows,
+    bytesPerRow,
     writes: {
       loginSuccessEvents: rows.auditEvents['login.success'] ?? 0,
       signInsThatReachedTheApp: reachedApp,
