@@ -6,7 +6,9 @@
  * phase: if the idle figure of round 2 is well above round 1's, something holds memory. With SOAK_HEAP=1
  * the server runs with --heapsnapshot-signal and a snapshot is written after the start and after each
  * idle phase; the objects whose count grew most are listed (bench/soak/heap.ts).
- * SOAK_MALLOC_ARENA_MAX passes MALLOC_ARENA_MAX to the server (glibc arenas of the argon2 threads).
+ * SOAK_SERVER_ENV adds variables to the server's environment (comma-separated NAME=value), e.g. glibc's
+ * MALLOC_ARENA_MAX or MALLOC_MMAP_THRESHOLD_ to see how much of the RSS is malloc arenas kept by the
+ * threads that run argon2id (19 MiB per hash, outside the V8 heap).
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -36,14 +38,17 @@ export async function memoryScenario(cleanups: Cleanups) {
     loadSeconds: num('SOAK_MEMORY_LOAD_SECONDS', 60), idleSeconds: num('SOAK_MEMORY_IDLE_SECONDS', 45),
     rounds: num('SOAK_MEMORY_ROUNDS', 2),
     tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4), signInConcurrency: num('SOAK_SIGNIN_CONCURRENCY', 2),
-    heapSnapshots: process.env.SOAK_HEAP === '1', mallocArenaMax: process.env.SOAK_MALLOC_ARENA_MAX };
+    heapSnapshots: process.env.SOAK_HEAP === '1',
+    serverEnv: Object.fromEntries((process.env.SOAK_SERVER_ENV ?? '').split(',').filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) as Record<string, string>,
+  };
   const c = await cluster(cleanups);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const snapDir = mkdtempSync(path.join(os.tmpdir(), 'wayfinder-soak-heap-'));
   cleanups.push(() => rmSync(snapDir, { recursive: true, force: true }));
   const flags = s.heapSnapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`] : [];
-  const inst = await c.start('wayfinder', port, origin, flags, s.mallocArenaMax ? { MALLOC_ARENA_MAX: s.mallocArenaMax } : {});
+  const inst = await c.start('wayfinder', port, origin, flags, s.serverEnv);
   const pid = inst.child.pid;
 
   const snapshots: string[] = [];
