@@ -5,4 +5,9 @@
 # Usage: deploy/kubernetes/validate.sh [dir]   (npm test runs the same check: test/integration/kubernetes.test.ts)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-exec node --import tsx scripts/kubernetes-manifests.ts "${1:-deploy/kubernetes}"
+dir="${1:-deploy/kubernetes}"
+# kubectl's built-in kustomize, when installed, also checks that the kustomization renders (offline).
+if command -v kubectl >/dev/null 2>&1; then
+  kubectl kustomize "$dir" >/dev/null
+fi
+exec node --import tsx scripts/kubernetes-manifests.ts "$dir"

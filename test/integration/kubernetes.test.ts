@@ -7,7 +7,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkManifests } from '../../scripts/kubernetes-manifests.js';
+import { randomBytes } from 'node:crypto';
+import YAML from 'yaml';
+import { checkManifests, loadManifests } from '../../scripts/kubernetes-manifests.js';
+import { bootstrapSchema } from '../../src/bootstrap/schema.js';
+import { loadConfig } from '../../src/config/load.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const manifests = path.join(root, 'deploy/kubernetes');
@@ -45,6 +49,20 @@ describe('deploy/kubernetes', () => {
     const bad = await validateSh(dir);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/spec\/replicas must be integer/);
+  });
+
+  test("the ConfigMap's files are what Wayfinder reads: config.yaml through CONFIG_FILE, bootstrap.yaml for bootstrap apply", () => {
+    const files = loadManifests(manifests).docs.find((d) => d.kind === 'ConfigMap')!.data.data as Record<string, string>;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wayfinder-k8s-config-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'config.yaml'), files['config.yaml']);
+    const env = { NODE_ENV: 'production', CONFIG_FILE: path.join(dir, 'config.yaml'), ISSUER: 'https://id.example.com',
+      DATABASE_URL: 'postgres://wayfinder@pgbouncer:6432/wayfinder', COOKIE_KEYS: randomBytes(32).toString('base64url'),
+      ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const config = loadConfig({ env, warn: () => {} });
+    expect(config.server.shutdownGraceSeconds).toBe(20);
+    expect(config.database.poolSize).toBe(10);
+    expect(bootstrapSchema.safeParse(YAML.parse(files['bootstrap.yaml'])).error).toBeUndefined();
   });
 
   const edits: Array<[string, string, (t: string) => string, RegExp]> = [
