@@ -16,6 +16,12 @@ export const configSchema = z.strictObject({
       return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
     }, 'the issuer must be an origin with no path, query or fragment (e.g. https://id.example.com)'),
     trustProxy: z.boolean(),
+    /** Behind TRUST_PROXY: how many proxies (from the right of X-Forwarded-For) appended an address. */
+    trustProxyHops: z.number().int().min(1).max(10).default(1),
+    /** Behind TRUST_PROXY: the proxies' addresses; when set, the client is the rightmost address outside them. */
+    trustProxyCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'an address or CIDR such as 10.0.0.0/8')).default([]),
+    /** Bearer token that GET /metrics requires; unset: /metrics is not served. */
+    metricsToken: z.string().min(16, 'the metrics token must be at least 16 characters').optional(),
     maxBodyBytes: z.number().int().positive(),
     shutdownGraceSeconds: seconds,
   }),
