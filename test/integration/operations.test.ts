@@ -16,12 +16,13 @@ import { codeFlow, discover, oidc, REDIRECT_URI } from '../helpers/rp.js';
 import { TEST_SECRETS } from '../helpers/server.js';
 
 const PASSWORD = 'operations password 2026';
+const METRICS_TOKEN = 'operations-metrics-token-0123456789';
 const logLines: string[] = [];
 let running: Running;
 let testDb: TestDatabase;
 
 beforeAll(async () => {
-  const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides: { secrets: TEST_SECRETS, log: { level: 'info' } }, warn: () => {} });
+  const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides: { secrets: TEST_SECRETS, log: { level: 'info' }, server: { metricsToken: METRICS_TOKEN } }, warn: () => {} });
   testDb = await createTestDatabase();
   const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   running = await startServer(config, { database: testDb.database, issuerFromPort: true, log: createLogger('info', sink) });
@@ -45,7 +46,7 @@ test('a sign-in leaves metrics by route and login outcome, and no secret in the 
   const tokens = await codeFlow(config, { page: new PageClient(running.url), email: 'ops@example.test', password: PASSWORD });
   const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
 
-  const metrics = await (await fetch(`${running.url}/metrics`)).text();
+  const metrics = await (await fetch(`${running.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   expect(metrics).toMatch(/wayfinder_http_requests_total\{method="POST",route="\/token",status="200"\} \d+/);
   expect(metrics).toMatch(/wayfinder_login_total\{method="pwd",outcome="success"\} 1/);
   expect(metrics).toMatch(/wayfinder_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/auth"\}/);
