@@ -34,6 +34,9 @@ export async function openDatabase(config: Pick<Config, 'database'>): Promise<Da
     // Without a listener, an idle client's error ("terminating connection due to administrator command")
     // would crash the process. The pool drops that client and connects afresh on the next query.
     pool.on('error', () => { /* the next query reports the outage, once (src/db/availability.ts) */ });
+    // The same for a client that is checked out (e.g. held by a transaction) between two queries: the pool
+    // only listens while a client is idle. Its query (or the next one) fails and reports the outage.
+    pool.on('connect', (client) => { client.on('error', () => { /* reported by the failing query */ }); });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(url);
     return { db, kind: 'postgres', where: `${u.hostname}:${u.port || 5432}${u.pathname}`, close: () => db.destroy() };

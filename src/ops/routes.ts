@@ -32,6 +32,7 @@ export function opsRoutes(deps: { db: Db; metrics: Metrics; isShuttingDown: () =
       ctx.body = pending.length ? { status: 'migrations_pending', pending } : { status: 'ready' };
     } catch {
       ctx.status = 503;
+      ctx.set('Retry-After', '5');
       ctx.body = { status: 'database_unreachable' };
     }
   });
