@@ -1,7 +1,7 @@
 /**
  * Graceful shutdown of the HTTP server. Rules:
  * - stop accepting new connections (the listening socket closes; connections the kernel already
- *   accepted are served);
+ *   accepted are served first: see drain());
  * - a connection that has not sent its request yet is not "idle": it is one request in flight (a client
  *   that opens a connection per request) — it is answered, with `Connection: close`;
  * - every response from now on says `Connection: close`; a kept-alive connection that waits between
@@ -15,6 +15,9 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 
 interface SocketState { active: number; served: number }
+
+/** How long queued connections are accepted after the backlog shrinks, before the listening socket closes. */
+const BACKLOG_FLUSH_MS = 25;
 
 export function trackConnections(server: http.Server) {
   const sockets = new Map<Socket, SocketState>();
@@ -39,9 +42,28 @@ export function trackConnections(server: http.Server) {
   /** Resolves when every connection is closed, or when `graceMs` has passed (the rest are destroyed). */
   function drain(graceMs: number): Promise<void> {
     draining = true;
-    // net.Server's close: stop listening only (http.Server.close() would also cut "idle" connections).
+    // Closing a listening socket resets the connections the kernel completed but we did not accept yet
+    // (under load, most connect-per-request clients wait there). So first shrink the backlog to its
+    // minimum (listen() again on the same socket: new clients wait for a SYN retry and are then refused),
+    // accept what is queued for a few turns of the event loop, then close — with net.Server's close,
+    // which stops listening only (http.Server.close() would also cut connections it thinks idle).
+    // The last step closes right after accepting a connection (the queue, of one, is then empty), or
+    // once no connection came for a while.
+    (server as unknown as { _handle?: { listen?(backlog: number): number } })._handle?.listen?.(0);
     const listening = new Promise<void>((resolve) => {
-      setImmediate(() => net.Server.prototype.close.call(server, () => resolve()));
+      let closed = false;
+      let quiet: NodeJS.Timeout | undefined;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearTimeout(quiet);
+        server.off('connection', close);
+        net.Server.prototype.close.call(server, () => resolve());
+      };
+      setTimeout(() => {
+        server.on('connection', close);
+        quiet = setTimeout(close, BACKLOG_FLUSH_MS);
+      }, BACKLOG_FLUSH_MS);
     });
     for (const [socket, state] of sockets) {
       if (state.active === 0 && state.served > 0) socket.end();
