@@ -55,7 +55,8 @@ export function createApp(deps: AppDeps) {
 
   // oidc-provider's machine endpoints go straight to it: no page router needs to look at them.
   app.use((ctx, next) => (PROVIDER_API.has(ctx.path) ? oidc.middleware(ctx, next) : next()));
-  const routers: Router[] = [assetRoutes(), opsRoutes({ db: services.db, metrics, isShuttingDown, metricsToken: config.server.metricsToken }), ...featureRoutes(services, deps.features)];
+  const ops = opsRoutes({ db: services.db, metrics, isShuttingDown, metricsToken: config.server.metricsToken });
+  const routers: Router[] = [assetRoutes(), ops, ...featureRoutes(services, deps.features)];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(oidc.middleware);
   return app;

@@ -10,10 +10,15 @@
 import type { Logger } from '../lib/log.js';
 import { ping, type Db } from './index.js';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+]);
 /** SQLSTATE: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 53300 too_many_connections. */
 const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
-const MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection timeout|not queryable|terminating connection|the database system is (starting up|shutting down)/i;
+const MESSAGES = new RegExp([
+  'connection terminated', 'timeout exceeded when trying to connect', 'connection timeout', 'not queryable',
+  'terminating connection', 'the database system is (starting up|shutting down)',
+].join('|'), 'i');
 
 interface MaybeConnectionError { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown }
 

@@ -25,7 +25,8 @@ function languageLinks(ctx: Context) {
   return LANGUAGES.map((code) => {
     const url = new URL(ctx.originalUrl.replace(/^[/\\]+/, ''), 'http://x/');
     url.searchParams.set('lang', code);
-    return { code, name: LANGUAGE_NAMES[code], href: `${origin}${url.pathname.replace(/^\/+/, '/')}${url.search}`, current: code === ctx.state.lang };
+    const href = `${origin}${url.pathname.replace(/^\/+/, '/')}${url.search}`;
+    return { code, name: LANGUAGE_NAMES[code], href, current: code === ctx.state.lang };
   });
 }
 

@@ -37,7 +37,10 @@ function dbProxy() {
   let port = 0;
   return {
     get port() { return port; },
-    async listen() { await new Promise<void>((r) => server.listen(port, '127.0.0.1', r)); port = (server.address() as net.AddressInfo).port; },
+    async listen() {
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      port = (server.address() as net.AddressInfo).port;
+    },
     async cut() {
       const closed = new Promise<void>((r) => server.close(() => r()));
       for (const s of sockets) s.destroy();
@@ -93,7 +96,8 @@ const REQUESTS: Record<string, (base: string) => Promise<Response>> = {
     body: `grant_type=authorization_code&redirect_uri=https://rp.example.test/cb&code=${randomBytes(32).toString('base64url')}`,
   }),
   auth: (base) => fetch(`${base}/auth?client_id=outage-rp&response_type=code&scope=openid&redirect_uri=https://rp.example.test/cb`
-    + '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256', { headers: { accept: 'text/html', 'accept-language': 'de' }, redirect: 'manual' }),
+    + '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+  { headers: { accept: 'text/html', 'accept-language': 'de' }, redirect: 'manual' }),
   readyz: (base) => fetch(`${base}/readyz`),
 };
 /** What each request answers while the database is up. */
@@ -104,7 +108,8 @@ async function once(kind: string): Promise<Outcome> {
   try {
     const res = await REQUESTS[kind](running.url);
     const body = await res.text();
-    return { kind, start, end: Date.now(), status: res.status, retryAfter: res.headers.get('retry-after'), type: `${res.headers.get('content-type')} ${body.slice(0, 80)}` };
+    const type = `${res.headers.get('content-type')} ${body.slice(0, 80)}`;
+    return { kind, start, end: Date.now(), status: res.status, retryAfter: res.headers.get('retry-after'), type };
   } catch (err) {
     return { kind, start, end: Date.now(), status: 0, retryAfter: null, type: '', error: String((err as Error).cause ?? err) };
   }

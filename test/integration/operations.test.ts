@@ -28,7 +28,8 @@ let running: Running;
 let testDb: TestDatabase;
 
 beforeAll(async () => {
-  const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides: { secrets: TEST_SECRETS, log: { level: 'info' }, server: { metricsToken: METRICS_TOKEN } }, warn: () => {} });
+  const overrides = { secrets: TEST_SECRETS, log: { level: 'info' }, server: { metricsToken: METRICS_TOKEN } };
+  const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides, warn: () => {} });
   testDb = await createTestDatabase();
   const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   running = await startServer(config, { database: testDb.database, issuerFromPort: true, log: createLogger('info', sink) });
@@ -158,7 +159,10 @@ test('SIGTERM under load from clients that open a connection per request drops n
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wf-drain-'));
   const db = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
   const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const a = s.address() as net.AddressInfo; s.close(() => resolve(a.port)); });
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address() as net.AddressInfo;
+      s.close(() => resolve(a.port));
+    });
   });
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: root,
@@ -192,7 +196,10 @@ test('SIGTERM under load from clients that open a connection per request drops n
     // A kept-alive connection, idle between two requests: closed at once, it does not hold the drain.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const kept = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get(`http://127.0.0.1:${port}/healthz`, { agent }, (res) => { res.resume(); res.on('end', () => resolve(res)); }).on('error', reject);
+      http.get(`http://127.0.0.1:${port}/healthz`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res));
+      }).on('error', reject);
     });
     expect(kept.headers.connection).toBe('keep-alive');
     await new Promise((r) => setTimeout(r, 700));

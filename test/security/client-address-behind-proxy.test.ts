@@ -44,7 +44,8 @@ test('a spoofed leftmost X-Forwarded-For does not escape the per-IP throttle, an
 
 test('TRUST_PROXY_HOPS=2 takes the second address from the right; TRUST_PROXY_CIDRS the rightmost untrusted one', async () => {
   const hops = await startTestServer({ server: { trustProxy: true, trustProxyHops: 2 }, throttle: THROTTLE });
-  const cidrs = await startTestServer({ server: { trustProxy: true, trustProxyCidrs: ['127.0.0.1/32', '10.0.0.0/8'] }, throttle: THROTTLE });
+  const trustProxyCidrs = ['127.0.0.1/32', '10.0.0.0/8'];
+  const cidrs = await startTestServer({ server: { trustProxy: true, trustProxyCidrs }, throttle: THROTTLE });
   try {
     const hopsApp = await addApp(hops, 'hops');
     await wrongPassword(hops, hopsApp, `198.51.100.1, ${APPENDED}, 10.0.0.2`);

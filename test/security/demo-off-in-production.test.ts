@@ -18,7 +18,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const secrets = { COOKIE_KEYS: TEST_SECRETS.cookieKeys.join(','), ENCRYPTION_KEY: TEST_SECRETS.encryptionKey };
 
 const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as net.AddressInfo;
+    s.close(() => resolve(port));
+  });
 });
 
 test('configuration: the demo is on in development only, unless DEMO says otherwise', () => {

@@ -40,7 +40,8 @@ const auth = `/auth?client_id=proto-rp&response_type=code&scope=openid&redirect_
 
 test('without X-Forwarded-Proto: a translated configuration error page, not a 500; the log names the header once', async () => {
   for (const path of [auth, '/signup', '/account', '/session/end']) {
-    const page = await fetch(`${base}${path}`, { headers: { accept: 'text/html', 'accept-language': 'fr', 'x-forwarded-for': '198.51.100.1' }, redirect: 'manual' });
+    const headers = { accept: 'text/html', 'accept-language': 'fr', 'x-forwarded-for': '198.51.100.1' };
+    const page = await fetch(`${base}${path}`, { headers, redirect: 'manual' });
     expect([path, page.status]).toEqual([path, 503]);
     const html = await page.text();
     expect(html).toContain('<html lang="fr">');

@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 test('without the token (or with a wrong one) /metrics answers 401 and shows nothing', async () => {
-  for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }]) {
+  const wrong: Array<Record<string, string>> = [
+    {}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+  ];
+  for (const headers of wrong) {
     const res = await fetch(`${server.url}/metrics`, { headers });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
