@@ -10,7 +10,8 @@ const seconds = z.number().int().positive();
 function isCidr(value: string) {
   const [address, bits, extra] = value.split('/');
   const family = isIP(address);
-  return family !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32)));
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
 }
 
 export const configSchema = z.strictObject({
