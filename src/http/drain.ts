@@ -47,8 +47,9 @@ export function trackConnections(server: http.Server) {
     // minimum (listen() again on the same socket: new clients wait for a SYN retry and are then refused),
     // accept what is queued for a few turns of the event loop, then close — with net.Server's close,
     // which stops listening only (http.Server.close() would also cut connections it thinks idle).
-    // The last step closes right after accepting a connection (the queue, of one, is then empty), or
-    // once no connection came for a while.
+    // The last step closes once a connection was accepted — after the accept loop that took it, which
+    // empties the queue (setImmediate: the check phase follows the poll phase that accepted) — or once
+    // no connection came for a while. The queue holds at most one new connection meanwhile.
     (server as unknown as { _handle?: { listen?(backlog: number): number } })._handle?.listen?.(0);
     const listening = new Promise<void>((resolve) => {
       let closed = false;
@@ -57,12 +58,13 @@ export function trackConnections(server: http.Server) {
         if (closed) return;
         closed = true;
         clearTimeout(quiet);
-        server.off('connection', close);
+        server.off('connection', afterAccepting);
         net.Server.prototype.close.call(server, () => resolve());
       };
+      const afterAccepting = () => setImmediate(close);
       setTimeout(() => {
-        server.on('connection', close);
-        quiet = setTimeout(close, BACKLOG_FLUSH_MS);
+        server.once('connection', afterAccepting);
+        quiet = setTimeout(afterAccepting, BACKLOG_FLUSH_MS); // also after a poll phase, which accepts what is queued
       }, BACKLOG_FLUSH_MS);
     });
     for (const [socket, state] of sockets) {
