@@ -10,7 +10,10 @@ import type { Services } from './services.js';
 import type { Oidc } from './oidc/provider.js';
 import type { Metrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
-import { errorMiddleware } from './http/errors.js';
+import { createErrorMiddleware } from './http/errors.js';
+import { clientAddressMiddleware } from './http/client-address.js';
+import { issuerOrigin } from './http/issuer-origin.js';
+import type { DatabaseHealth } from './db/availability.js';
 import { securityHeaders } from './http/security-headers.js';
 import { i18nMiddleware } from './http/i18n.js';
 import { assetRoutes } from './http/assets.js';
@@ -30,6 +33,7 @@ export interface AppDeps {
   features: Features;
   metrics: Metrics;
   isShuttingDown?: () => boolean;
+  database?: DatabaseHealth;
 }
 
 export function createApp(deps: AppDeps) {
@@ -37,7 +41,7 @@ export function createApp(deps: AppDeps) {
   const { config } = services;
   const { metrics } = deps;
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
-  const app = new Koa({ proxy: config.server.trustProxy });
+  const app = new Koa({ proxy: config.server.trustProxy, maxIpsCount: config.server.trustProxyHops });
   // oidc-provider runs inside this app: its cookies are signed with these keys (see DESIGN traps).
   app.keys = config.secrets.cookieKeys;
   app.silent = true;
@@ -46,12 +50,14 @@ export function createApp(deps: AppDeps) {
     if (isShuttingDown()) ctx.set('Connection', 'close');
     await next();
   });
+  app.use(clientAddressMiddleware(config.server));
   app.use(requestLog(services.log));
   app.use(metrics.middleware);
   app.use(securityHeaders(config.server.issuer.startsWith('https:')));
   app.use(i18nMiddleware);
-  app.use(errorMiddleware);
+  app.use(createErrorMiddleware({ database: deps.database, jsonPaths: PROVIDER_API }));
   app.use(refuseUnknownMethods);
+  app.use(issuerOrigin(config.server.issuer, config.server.trustProxy, services.log));
 
   // Guards every request bound for oidc-provider passes first (NUL bytes, failed client
   // authentication); the body is read for them.
@@ -59,7 +65,8 @@ export function createApp(deps: AppDeps) {
   const toProvider = compose([bufferProviderBody, refuseNul, clientAuth, oidc.middleware]) as Middleware;
   // oidc-provider's machine endpoints go straight to it: no page router needs to look at them.
   app.use((ctx, next) => (PROVIDER_API.has(ctx.path) ? toProvider(ctx, next) : next()));
-  const routers: Router[] = [assetRoutes(), opsRoutes({ db: services.db, metrics, isShuttingDown }), ...featureRoutes(services, deps.features)];
+  const ops = opsRoutes({ db: services.db, metrics, isShuttingDown, metricsToken: config.server.metricsToken });
+  const routers: Router[] = [assetRoutes(), ops, ...featureRoutes(services, deps.features)];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(toProvider);
   return app;

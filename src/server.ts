@@ -16,6 +16,8 @@ import { createMetrics } from './http/metrics.js';
 import { applyBootstrap } from './bootstrap/apply.js';
 import { ensureDemo } from './bootstrap/demo.js';
 import { ensureAccountClient } from './accounts/my-account-routes.js';
+import { createDatabaseHealth, type DatabaseHealth } from './db/availability.js';
+import { trackConnections } from './http/drain.js';
 
 export interface Running {
   url: string;
@@ -26,6 +28,8 @@ export interface Running {
   database: Database;
   server: http.Server;
   demo?: { created: boolean; password?: string };
+  /** Whether the database is reachable (a 503 with Retry-After while it is not). */
+  health: DatabaseHealth;
   stop(): Promise<void>;
 }
 
@@ -44,6 +48,7 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<Running> {
   const log = options.log ?? createLogger(config.log.level);
   const server = http.createServer();
+  const connections = trackConnections(server);
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   if (options.issuerFromPort) {
@@ -70,7 +75,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let shuttingDown = false;
   const metrics = createMetrics();
   const features = createFeatures(services, oidc, metrics);
-  const app = createApp({ services, oidc, features, metrics, isShuttingDown: () => shuttingDown });
+  const health = createDatabaseHealth(database.db, log);
+  const app = createApp({ services, oidc, features, metrics, isShuttingDown: () => shuttingDown, database: health });
   server.on('request', app.callback());
   if (!options.issuerFromPort) {
     await new Promise<void>((resolve, reject) => {
@@ -81,7 +87,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const purge = setInterval(() => {
     Promise.all([oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.factorStore.purgeChallenges(), features.saml.purgeExpired(), features.connectorStore.purgeExpired()])
-      .catch((err) => log.error({ err }, 'purge of expired rows failed'));
+      .catch((err) => { if (!health.failed(err)) log.error({ err }, 'purge of expired rows failed'); });
   }, config.oidc.purgeIntervalSeconds * 1000);
   purge.unref();
   const stopMetadataRefresh = features.metadataRefresher.start();
@@ -96,15 +102,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clearInterval(purge);
       stopMetadataRefresh();
       oidc.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceSeconds * 1000);
-      await closed;
-      clearTimeout(force);
+      // Stop accepting, answer what is in flight with Connection: close, then close (src/http/drain.ts).
+      await connections.drain(config.server.shutdownGraceSeconds * 1000);
+      health.stop();
       if (!options.database) await database.close();
     })();
     return stopping;
   }
 
-  return { url, config, services, oidc, features, database, server, demo, stop };
+  return { url, config, services, oidc, features, database, server, demo, health, stop };
 }

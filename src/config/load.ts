@@ -5,7 +5,8 @@
  * - production refuses to start without COOKIE_KEYS and ENCRYPTION_KEY and names the missing one;
  * - secrets that come only from the environment (TWILIO_AUTH_TOKEN) are refused in files, and the
  *   development SMS adapter (which logs codes) is refused in production;
- * - development and test generate the secrets once, keep them in the data directory, and warn.
+ * - development and test generate the secrets once, keep them in the data directory, and warn;
+ * - the demo is on in development only, unless DEMO (or `demo:` in a file) says otherwise.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,10 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['HOST', ['server', 'host'], 'string'],
   ['ISSUER', ['server', 'issuer'], 'string'],
   ['TRUST_PROXY', ['server', 'trustProxy'], 'bool'],
+  ['TRUST_PROXY_HOPS', ['server', 'trustProxyHops'], 'int'],
+  ['TRUST_PROXY_CIDRS', ['server', 'trustProxyCidrs'], 'list'],
+  ['METRICS_TOKEN', ['server', 'metricsToken'], 'string'],
+  ['SHUTDOWN_GRACE_SECONDS', ['server', 'shutdownGraceSeconds'], 'int'],
   ['DATABASE_URL', ['database', 'url'], 'string'],
   ['DATA_DIR', ['database', 'dataDir'], 'string'],
   ['DATABASE_POOL_SIZE', ['database', 'poolSize'], 'int'],
@@ -147,6 +152,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   tree = merge(tree, { env: mode });
   tree = merge(tree, fromEnv(env, problems));
   if (options.overrides) tree = merge(tree, options.overrides);
+  // The demo (a known person, /demo) is for a first look on a laptop: outside development only on request.
+  if (tree.demo === undefined) tree = merge(tree, { demo: mode === 'development' });
   if (mode === 'production' && ((tree.sms ?? {}) as Tree).provider === 'log') {
     problems.push('SMS_PROVIDER: "log" writes codes to the log and is for development only; use twilio in production (or leave it unset: no SMS)');
   }

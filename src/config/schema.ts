@@ -2,9 +2,17 @@
  * The shape of Wayfinder's configuration. Defaults live in config/default.yaml; this schema says what
  * is allowed and turns every mistake into a readable message (see load.ts).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const seconds = z.number().int().positive();
+
+function isCidr(value: string) {
+  const [address, bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+}
 
 export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'production']),
@@ -16,6 +24,12 @@ export const configSchema = z.strictObject({
       return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
     }, 'the issuer must be an origin with no path, query or fragment (e.g. https://id.example.com)'),
     trustProxy: z.boolean(),
+    /** Behind TRUST_PROXY: how many proxies (from the right of X-Forwarded-For) appended an address. */
+    trustProxyHops: z.number().int().min(1).max(10).default(1),
+    /** Behind TRUST_PROXY: the proxies' addresses; when set, the client is the rightmost address outside them. */
+    trustProxyCidrs: z.array(z.string().refine(isCidr, 'an address or CIDR such as 10.0.0.0/8 or fd00::/8')).default([]),
+    /** Bearer token that GET /metrics requires; unset: /metrics is not served. */
+    metricsToken: z.string().min(16, 'the metrics token must be at least 16 characters').optional(),
     maxBodyBytes: z.number().int().positive(),
     shutdownGraceSeconds: seconds,
   }),

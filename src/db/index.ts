@@ -29,8 +29,14 @@ export interface Database {
 export async function openDatabase(config: Pick<Config, 'database'>): Promise<Database> {
   const { url, dataDir, poolSize } = config.database;
   if (url) {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize });
-    pool.on('error', () => { /* a broken idle client is dropped by the pool; queries report errors */ });
+    // A bounded wait for a connection: an unreachable database is a quick 503 (src/db/availability.ts), not a hang.
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+    // Without a listener, an idle client's error ("terminating connection due to administrator command")
+    // would crash the process. The pool drops that client and connects afresh on the next query.
+    pool.on('error', () => { /* the next query reports the outage, once (src/db/availability.ts) */ });
+    // The same for a client that is checked out (e.g. held by a transaction) between two queries: the pool
+    // only listens while a client is idle. Its query (or the next one) fails and reports the outage.
+    pool.on('connect', (client) => { client.on('error', () => { /* reported by the failing query */ }); });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(url);
     return { db, kind: 'postgres', where: `${u.hostname}:${u.port || 5432}${u.pathname}`, close: () => db.destroy() };

@@ -14,5 +14,7 @@ declare module 'koa' {
     lang: Language;
     t: TFunction;
     csrf?: string;
+    /** An error oidc-provider rendered itself (src/oidc/provider.ts), for the error middleware. */
+    serverError?: unknown;
   }
 }

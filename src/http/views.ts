@@ -15,11 +15,18 @@ const eta = new Eta({
   autoTrim: false,
 });
 
+/**
+ * The language selector's links: this page's path and query on the issuer's origin (ctx.state.issuer,
+ * src/http/issuer-origin.ts) — never a path taken as a URL: `/.//evil.example/x` must not become
+ * `//evil.example/x`, which a browser reads as another site.
+ */
 function languageLinks(ctx: Context) {
+  const origin: string = typeof ctx.state.issuer === 'string' ? ctx.state.issuer : '';
   return LANGUAGES.map((code) => {
-    const url = new URL(ctx.originalUrl, 'http://x');
+    const url = new URL(ctx.originalUrl.replace(/^[/\\]+/, ''), 'http://x/');
     url.searchParams.set('lang', code);
-    return { code, name: LANGUAGE_NAMES[code], href: `${url.pathname}${url.search}`, current: code === ctx.state.lang };
+    const href = `${origin}${url.pathname.replace(/^\/+/, '/')}${url.search}`;
+    return { code, name: LANGUAGE_NAMES[code], href, current: code === ctx.state.lang };
   });
 }
 

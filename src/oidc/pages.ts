@@ -7,14 +7,20 @@ import type { Context } from 'koa';
 import type { Configuration } from 'oidc-provider';
 import { renderPage } from '../http/views.js';
 
-function formFields(form: string) {
-  const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
+/** oidc-provider's form action, re-rooted on the issuer: its path only, never a host a request named. */
+function formFields(ctx: Context, form: string) {
+  const raw = /action="([^"]+)"/.exec(form)?.[1] ?? '';
+  const issuer = new URL((ctx as OidcContext).oidc?.provider?.issuer ?? ctx.state.issuer ?? 'http://invalid');
+  const given = new URL(raw.replace(/&amp;/g, '&'), issuer);
+  const action = new URL(`${given.pathname.replace(/^\/+/, '/')}${given.search}`, issuer.origin).href;
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
   return { action, xsrf };
 }
 
 /** The app of the request, when oidc-provider has resolved one. */
 const clientOf = (ctx: Context) => (ctx as Context & { oidc?: { client?: { clientId: string; clientName?: string } } }).oidc?.client;
+
+type OidcContext = Context & { oidc?: { provider?: { issuer?: string } } };
 
 const ERROR_KEYS: Record<string, string> = {
   invalid_request: 'error.invalid_request',
@@ -44,7 +50,7 @@ export const oidcPages = {
     const t = ctx.state.t;
     const client = clientOf(ctx);
     renderPage(ctx, 'logout', {
-      title: t('logout.title'), ...formFields(form), appName: client?.clientName ?? client?.clientId,
+      title: t('logout.title'), ...formFields(ctx, form), appName: client?.clientName ?? client?.clientId,
     });
   },
 
@@ -60,13 +66,13 @@ export const oidcPages = {
     if (err && (err.userCode || err.name === 'NoCodeError')) error = t('device.wrong_code');
     else if (err?.name === 'AbortedError') error = t('device.aborted');
     else if (err) error = t('error.generic');
-    renderPage(ctx, 'device-input', { title: t('device.title'), ...formFields(form), error }, err ? 400 : 200);
+    renderPage(ctx, 'device-input', { title: t('device.title'), ...formFields(ctx, form), error }, err ? 400 : 200);
   },
 
   async userCodeConfirmSource(ctx: Context, form: string, client: { clientName?: string; clientId: string }, deviceInfo: { ip?: string; ua?: string }, userCode: string) {
     const t = ctx.state.t;
     renderPage(ctx, 'device-confirm', {
-      title: t('device.confirm_title'), ...formFields(form), userCode,
+      title: t('device.confirm_title'), ...formFields(ctx, form), userCode,
       appName: client.clientName ?? client.clientId, deviceIp: deviceInfo?.ip, deviceUa: deviceInfo?.ua,
     });
   },

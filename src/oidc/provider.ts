@@ -11,6 +11,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { Logger } from '../lib/log.js';
 import type { Db } from '../db/index.js';
+import { isDatabaseUnavailable } from '../db/availability.js';
 import { createSecretBox } from '../lib/secretbox.js';
 import { createAdapterClass } from './adapter.js';
 import { buildConfiguration } from './configuration.js';
@@ -56,10 +57,16 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
     const jwks = await keys.privateJwks();
     const configuration = buildConfiguration({ config, adapter, jwks, clients, accounts, sessionPolicy: () => sessionPolicy });
     const provider = new Provider(config.server.issuer, configuration);
+    // Mounted in src/app.ts, the provider reads the parent app's ctx: ctx.ip is set once there
+    // (src/http/client-address.ts) and the host is the issuer's (src/http/issuer-origin.ts).
     provider.proxy = config.server.trustProxy;
     persistNewSessions(provider, { ...configuration.cookies?.long }, config.oidc.interactionTtl);
     trackSessions(provider, store, log);
-    provider.on('server_error', (ctx, err) => log.error({ err, requestId: ctx.state?.requestId }, 'oidc server error'));
+    provider.on('server_error', (ctx, err) => {
+      // The error middleware (src/http/errors.ts) reads it: a database outage becomes a 503, logged once.
+      if (ctx.state) ctx.state.serverError = err;
+      if (!isDatabaseUnavailable(err)) log.error({ err, requestId: ctx.state?.requestId }, 'oidc server error');
+    });
     for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'end_session.error', 'backchannel.error'] as const) {
       provider.on(event as 'grant.error', (...args: unknown[]) => {
         const err = args.find((a) => a instanceof Error) as (Error & { error?: string; error_description?: string }) | undefined;
@@ -78,7 +85,9 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
     return true;
   }
   const timer = setInterval(() => {
-    reloadKeys().catch((err) => log.error({ err }, 'could not reload signing keys'));
+    reloadKeys().catch((err) => {
+      if (!isDatabaseUnavailable(err)) log.error({ err }, 'could not reload signing keys');
+    });
   }, config.oidc.keyRefreshSeconds * 1000);
   timer.unref();
 

@@ -2,8 +2,14 @@
  * Operations: health, readiness, metrics, JSON logs without secrets, graceful shutdown, concurrent
  * migrations, and OAuth-style errors for bad input on the token endpoint.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load.js';
@@ -16,12 +22,14 @@ import { codeFlow, discover, oidc, REDIRECT_URI } from '../helpers/rp.js';
 import { TEST_SECRETS } from '../helpers/server.js';
 
 const PASSWORD = 'operations password 2026';
+const METRICS_TOKEN = 'operations-metrics-token-0123456789';
 const logLines: string[] = [];
 let running: Running;
 let testDb: TestDatabase;
 
 beforeAll(async () => {
-  const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides: { secrets: TEST_SECRETS, log: { level: 'info' } }, warn: () => {} });
+  const overrides = { secrets: TEST_SECRETS, log: { level: 'info' }, server: { metricsToken: METRICS_TOKEN } };
+  const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides, warn: () => {} });
   testDb = await createTestDatabase();
   const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   running = await startServer(config, { database: testDb.database, issuerFromPort: true, log: createLogger('info', sink) });
@@ -45,7 +53,7 @@ test('a sign-in leaves metrics by route and login outcome, and no secret in the 
   const tokens = await codeFlow(config, { page: new PageClient(running.url), email: 'ops@example.test', password: PASSWORD });
   const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
 
-  const metrics = await (await fetch(`${running.url}/metrics`)).text();
+  const metrics = await (await fetch(`${running.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   expect(metrics).toMatch(/wayfinder_http_requests_total\{method="POST",route="\/token",status="200"\} \d+/);
   expect(metrics).toMatch(/wayfinder_login_total\{method="pwd",outcome="success"\} 1/);
   expect(metrics).toMatch(/wayfinder_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/auth"\}/);
@@ -121,3 +129,94 @@ test('graceful shutdown lets an in-flight request finish and refuses new connect
   expect(await response).toMatch(/^HTTP\/1.1 400/); // answered (no client auth), not cut off
   await stopping;
 });
+
+const drops: string[] = [];
+let sigtermAt = 0;
+/** One request on a connection of its own; `delayMs` between connecting and sending (a slow client). */
+function oneShot(port: number, delayMs: number) {
+  return new Promise<'answered' | 'refused' | 'dropped'>((resolve) => {
+    let connected = false;
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    socket.on('connect', () => {
+      connected = true;
+      setTimeout(() => socket.write(`GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`), delayMs);
+    });
+    socket.on('data', (c) => { data += c; });
+    socket.on('error', () => { /* judged on close */ });
+    socket.on('close', () => {
+      if (/^HTTP\/1\.1 \d{3} /.test(data) && /\r\n\r\n\{.*\}$/s.test(data)) resolve('answered');
+      else {
+        if (connected) drops.push(`${Date.now() - sigtermAt} ${data.length} ${delayMs}`);
+        resolve(connected ? 'dropped' : 'refused');
+      }
+    });
+  });
+}
+
+test('SIGTERM under load from clients that open a connection per request drops no in-flight request', async () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wf-drain-'));
+  const db = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address() as net.AddressInfo;
+      s.close(() => resolve(a.port));
+    });
+  });
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`,
+      DATA_DIR: dataDir, ...(db ? { DATABASE_URL: db.url } : {}), COOKIE_KEYS: TEST_SECRETS.cookieKeys.join(','),
+      ENCRYPTION_KEY: TEST_SECRETS.encryptionKey, LOG_LEVEL: 'warn', SHUTDOWN_GRACE_SECONDS: '10',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c) => { out += c; });
+  child.stderr!.on('data', (c) => { out += c; });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  try {
+    for (let i = 0; ; i += 1) {
+      if (child.exitCode !== null) throw new Error(`the server exited:\n${out}`);
+      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
+      if (i > 600) throw new Error(`the server did not become ready:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const counts = { answered: 0, refused: 0, dropped: 0 };
+    let signalled = false;
+    const clients = Array.from({ length: 24 }, async (_, n) => {
+      for (;;) {
+        const outcome = await oneShot(port, n % 2 ? 40 : 0);
+        counts[outcome] += 1;
+        if (outcome === 'refused' && signalled) return;
+      }
+    });
+    // A kept-alive connection, idle between two requests: closed at once, it does not hold the drain.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const kept = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`http://127.0.0.1:${port}/healthz`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res));
+      }).on('error', reject);
+    });
+    expect(kept.headers.connection).toBe('keep-alive');
+    await new Promise((r) => setTimeout(r, 700));
+    signalled = true;
+    const sent = Date.now();
+    sigtermAt = sent;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(8000); // well within SHUTDOWN_GRACE_SECONDS=10
+    await Promise.all(clients);
+    agent.destroy();
+    expect([counts.dropped, drops]).toEqual([0, []]); // each drop: ms after SIGTERM, bytes received, send delay
+    expect(counts.answered).toBeGreaterThan(24);
+  } finally {
+    if (child.exitCode === null) { child.kill('SIGKILL'); await exited; }
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 90_000);
+

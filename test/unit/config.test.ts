@@ -55,3 +55,14 @@ test('CONFIG_FILE is layered over the defaults; unknown keys are refused', () =>
   writeFileSync(file, 'server:\n  prot: 4200\n');
   expect(() => loadConfig({ env: { NODE_ENV: 'test', CONFIG_FILE: file, DATA_DIR: dir, ...secrets } })).toThrow(/server: Unrecognized key/);
 });
+
+test('TRUST_PROXY_HOPS and TRUST_PROXY_CIDRS are read and checked; the demo is off outside development', () => {
+  const base = { NODE_ENV: 'production', DATA_DIR: tmp(), ...secrets };
+  const proxy = { TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '2', TRUST_PROXY_CIDRS: '10.0.0.0/8, fd00::/8', METRICS_TOKEN: 'm'.repeat(20) };
+  const c = loadConfig({ env: { ...base, ...proxy } });
+  expect([c.server.trustProxyHops, c.server.trustProxyCidrs, c.server.metricsToken, c.demo])
+    .toEqual([2, ['10.0.0.0/8', 'fd00::/8'], 'm'.repeat(20), false]);
+  expect(loadConfig({ env: base }).server.trustProxyHops).toBe(1);
+  expect(() => loadConfig({ env: { ...base, TRUST_PROXY_CIDRS: '10.0.0.0/33' } })).toThrow(/trustProxyCidrs\.0: an address or CIDR/);
+  expect(() => loadConfig({ env: { ...base, METRICS_TOKEN: 'short' } })).toThrow(/METRICS_TOKEN/);
+});
