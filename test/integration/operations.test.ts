@@ -132,23 +132,30 @@ test('graceful shutdown lets an in-flight request finish and refuses new connect
 
 const drops: string[] = [];
 let sigtermAt = 0;
-/** One request on a connection of its own; `delayMs` between connecting and sending (a slow client). */
+/**
+ * One request on a connection of its own; `delayMs` between connecting and sending (a slow client).
+ * A connection made before SIGTERM holds a request in flight: it must be answered. One whose handshake
+ * completes after SIGTERM may be refused or reset (the server stops accepting; a kernel-queued
+ * connection is reset when the listening socket closes, which no process can prevent): it is `late`.
+ */
 function oneShot(port: number, delayMs: number) {
-  return new Promise<'answered' | 'refused' | 'dropped'>((resolve) => {
-    let connected = false;
+  return new Promise<'answered' | 'refused' | 'dropped' | 'late'>((resolve) => {
+    let connectedAt = 0;
     const socket = net.connect(port, '127.0.0.1');
     let data = '';
     socket.on('connect', () => {
-      connected = true;
+      connectedAt = Date.now();
       setTimeout(() => socket.write(`GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`), delayMs);
     });
     socket.on('data', (c) => { data += c; });
     socket.on('error', () => { /* judged on close */ });
     socket.on('close', () => {
       if (/^HTTP\/1\.1 \d{3} /.test(data) && /\r\n\r\n\{.*\}$/s.test(data)) resolve('answered');
+      else if (!connectedAt) resolve('refused');
+      else if (sigtermAt && connectedAt >= sigtermAt) resolve('late');
       else {
-        if (connected) drops.push(`${Date.now() - sigtermAt} ${data.length} ${delayMs}`);
-        resolve(connected ? 'dropped' : 'refused');
+        drops.push(`${Date.now() - sigtermAt} ${data.length} ${delayMs}`);
+        resolve('dropped');
       }
     });
   });
@@ -184,13 +191,13 @@ test('SIGTERM under load from clients that open a connection per request drops n
       if (i > 600) throw new Error(`the server did not become ready:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const counts = { answered: 0, refused: 0, dropped: 0 };
+    const counts = { answered: 0, refused: 0, dropped: 0, late: 0 };
     let signalled = false;
     const clients = Array.from({ length: 24 }, async (_, n) => {
       for (;;) {
         const outcome = await oneShot(port, n % 2 ? 40 : 0);
         counts[outcome] += 1;
-        if (outcome === 'refused' && signalled) return;
+        if (outcome !== 'answered' && signalled) return;
       }
     });
     // A kept-alive connection, idle between two requests: closed at once, it does not hold the drain.
@@ -211,7 +218,8 @@ test('SIGTERM under load from clients that open a connection per request drops n
     expect(Date.now() - sent).toBeLessThan(8000); // well within SHUTDOWN_GRACE_SECONDS=10
     await Promise.all(clients);
     agent.destroy();
-    expect([counts.dropped, drops]).toEqual([0, []]); // each drop: ms after SIGTERM, bytes received, send delay
+    // Every request in flight at SIGTERM answered (each drop: ms after SIGTERM, bytes received, send delay).
+    expect([counts.dropped, drops]).toEqual([0, []]);
     expect(counts.answered).toBeGreaterThan(24);
   } finally {
     if (child.exitCode === null) { child.kill('SIGKILL'); await exited; }
