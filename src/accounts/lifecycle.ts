@@ -3,13 +3,15 @@
  * reset password, change password. Rules:
  * - links are random 256-bit tokens stored only as SHA-256 hashes, single use, and expire
  *   (verify 24 h, reset 30 min, invitation 7 days); a new reset link retires the previous ones;
- * - sign-up and forgot-password answer the same whether the email is known or not (an existing
- *   account gets a "someone tried to sign up" mail instead of a second account);
+ * - sign-up and forgot-password answer the same, and in the same time, whether the email is known or
+ *   not (an existing account gets a "someone tried to sign up" mail instead of a second account):
+ *   sign-up hashes the password and runs one statement of the same shape either way; forgot-password
+ *   answers once throttled and does the lookup, the link and the mail after the answer;
  * - a reset can sign the person out everywhere (sessions, refresh tokens, back-channel logout);
  * - `localPasswordAllowed` is the hook for accounts that must use their company ID: for them a reset
  *   never creates a password.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Audit } from '../audit/index.js';
 import type { Language } from '../http/i18n.js';
@@ -46,6 +48,10 @@ export function createLifecycle(d: LifecycleDeps) {
     if (purpose === 'reset_password') await d.accounts.expireActionTokens(user.id, purpose);
     const token = randomBytes(32).toString('base64url');
     await d.accounts.insertActionToken({ id_hash: hashToken(token), purpose, user_id: user.id, expires_at: new Date(Date.now() + TTL[purpose] * 1000) });
+    return linkUrl(purpose, token, extra);
+  }
+
+  function linkUrl(purpose: Purpose, token: string, extra: Record<string, string>) {
     const url = new URL(PATH[purpose], d.issuer);
     url.searchParams.set('token', token);
     for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
@@ -60,8 +66,12 @@ export function createLifecycle(d: LifecycleDeps) {
    * Mails whose sending time would tell a stranger whether an account exists (sign-up, forgot
    * password) go out after the answer: every caller waits the same. A failure is audited.
    */
-  function inBackground(userId: string | undefined, sending: Promise<void>) {
-    sending.catch((err: Error) => d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId, data: { error: err.message } }));
+  function inBackground(userId: string | undefined, work: () => Promise<void>) {
+    setImmediate(() => {
+      work()
+        .catch((err: Error) => d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId, data: { error: err.message } }))
+        .catch(() => undefined);
+    });
   }
 
   function checkPassword(password: string, email: string) {
@@ -82,14 +92,23 @@ export function createLifecycle(d: LifecycleDeps) {
         await d.audit.record(ctx, { type: 'signup.rate_limited', outcome: 'failure' });
         return;
       }
-      const existing = await d.accounts.findUserByEmail(email);
-      if (existing) {
-        inBackground(existing.id, mail('signup_existing', input.lang, existing, new URL('/password/forgot', d.issuer).toString()));
-        await d.audit.record(ctx, { type: 'signup.existing_email', outcome: 'info', userId: existing.id });
+      // The same work whether or not the address is taken: one argon2 hash, one statement, one audit row.
+      const token = randomBytes(32).toString('base64url');
+      const hash = await d.hasher.hash(input.password);
+      const user = {
+        id: randomUUID(), email, email_verified: false, name: input.name.trim() || null,
+        given_name: null, family_name: null, locale: input.lang, status: 'pending' as const,
+      };
+      const expires_at = new Date(Date.now() + TTL.verify_email * 1000);
+      const holder = await d.accounts.insertSignUp(user, hash, { id_hash: hashToken(token), expires_at });
+      if (!holder.created) {
+        const forgot = new URL('/password/forgot', d.issuer).toString();
+        inBackground(holder.id, () => mail('signup_existing', input.lang, holder, forgot));
+        await d.audit.record(ctx, { type: 'signup.existing_email', outcome: 'info', userId: holder.id });
         return;
       }
-      const user = await d.users.create({ email, name: input.name.trim() || null, password: input.password, status: 'pending', email_verified: false, locale: input.lang });
-      inBackground(user.id, mail('verify_email', input.lang, user, await issueLink(user, 'verify_email', extraFor(input.interaction)), { minutes: TTL.verify_email / 60 }));
+      const link = linkUrl('verify_email', token, extraFor(input.interaction));
+      inBackground(user.id, () => mail('verify_email', input.lang, user, link, { minutes: TTL.verify_email / 60 }));
       await d.audit.record(ctx, { type: 'signup', outcome: 'success', userId: user.id });
     },
 
@@ -118,18 +137,21 @@ export function createLifecycle(d: LifecycleDeps) {
         await d.audit.record(ctx, { type: 'password.reset_rate_limited', outcome: 'failure' });
         return true;
       }
-      const user = await d.accounts.findUserByEmail(email);
-      if (!user || user.status === 'disabled') {
-        await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', data: { known: false } });
-        return true;
-      }
-      if (!(await d.localPasswordAllowed(user))) {
-        inBackground(user.id, mail('reset_sso', input.lang, user, undefined));
-        await d.audit.record(ctx, { type: 'password.reset_refused_sso', outcome: 'info', userId: user.id });
-        return true;
-      }
-      inBackground(user.id, mail('reset_password', input.lang, user, await issueLink(user, 'reset_password', extraFor(input.interaction)), { minutes: TTL.reset_password / 60 }));
-      await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', userId: user.id });
+      // Whether the address is known decides what happens next: that happens after the answer.
+      inBackground(undefined, async () => {
+        const user = await d.accounts.findUserByEmail(email);
+        if (!user || user.status === 'disabled') {
+          await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', data: { known: false } });
+          return;
+        }
+        if (!(await d.localPasswordAllowed(user))) {
+          await d.audit.record(ctx, { type: 'password.reset_refused_sso', outcome: 'info', userId: user.id });
+          return mail('reset_sso', input.lang, user, undefined);
+        }
+        const link = await issueLink(user, 'reset_password', extraFor(input.interaction));
+        await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', userId: user.id });
+        await mail('reset_password', input.lang, user, link, { minutes: TTL.reset_password / 60 });
+      });
       return true;
     },
 
