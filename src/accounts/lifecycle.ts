@@ -7,7 +7,8 @@
  *   not (an existing account gets a "someone tried to sign up" mail instead of a second account):
  *   sign-up hashes the password and runs one statement of the same shape either way; forgot-password
  *   answers once throttled and does the lookup, the link and the mail after the answer;
- * - a reset can sign the person out everywhere (sessions, refresh tokens, back-channel logout);
+ * - a reset can sign the person out everywhere (sessions, refresh tokens, back-channel logout), and a
+ *   change in My account everywhere but this browser (the page offers it, checked);
  * - `localPasswordAllowed` is the hook for accounts that must use their company ID: for them a reset
  *   never creates a password.
  */
@@ -40,6 +41,8 @@ export interface LifecycleDeps {
   limiter: RateLimiter;
   minPasswordLength: number;
   signOutEverywhere: (userId: string) => Promise<number>;
+  /** Ends every session but one (and the other sessions' grants and tokens), as signOutEverywhere does. */
+  signOutOthers: (userId: string, keepSessionId: string) => Promise<number>;
   localPasswordAllowed: (user: User) => Promise<boolean>;
 }
 
@@ -194,7 +197,8 @@ export function createLifecycle(d: LifecycleDeps) {
       return user;
     },
 
-    async changePassword(ctx: Context, user: User, input: { current: string; password: string; lang: Language }) {
+    /** `keepSessionId`: sign out of every other device (sessions, refresh tokens, back-channel logout), keeping this one. */
+    async changePassword(ctx: Context, user: User, input: { current: string; password: string; lang: Language; keepSessionId?: string }) {
       const { ok } = await d.hasher.verify(await d.accounts.passwordHash(user.id), input.current);
       if (!ok) {
         await d.audit.record(ctx, { type: 'password.change', outcome: 'failure', userId: user.id, data: { reason: 'wrong_current_password' } });
@@ -202,8 +206,10 @@ export function createLifecycle(d: LifecycleDeps) {
       }
       checkPassword(input.password, user.email);
       await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
+      const ended = input.keepSessionId ? await d.signOutOthers(user.id, input.keepSessionId) : 0;
       await mail('password_changed', input.lang, user);
-      await d.audit.record(ctx, { type: 'password.change', outcome: 'success', userId: user.id });
+      const data = { signOutOthers: !!input.keepSessionId, signedOutSessions: ended };
+      await d.audit.record(ctx, { type: 'password.change', outcome: 'success', userId: user.id, data });
       return true;
     },
   };
