@@ -24,7 +24,8 @@ export interface SessionInfo {
 }
 
 interface StoredSession {
-  uid?: string; accountId?: string; loginTs?: number; transient?: boolean; authorizations?: Record<string, { sid?: string; grantId?: string }>;
+  uid?: string; accountId?: string; loginTs?: number; transient?: boolean;
+  authorizations?: Record<string, { sid?: string; grantId?: string }>;
 }
 
 /** How long "last seen" may lag behind (per instance) when the session's browser and address did not change. */
