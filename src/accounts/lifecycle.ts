@@ -69,12 +69,22 @@ export function createLifecycle(d: LifecycleDeps) {
    * Mails whose sending time would tell a stranger whether an account exists (sign-up, forgot
    * password) go out after the answer: every caller waits the same. A failure is audited.
    */
-  function inBackground(userId: string | undefined, work: () => Promise<void>) {
-    setImmediate(() => {
+  function inBackground(ctx: Context, userId: string | undefined, work: () => Promise<void>) {
+    const run = () => setImmediate(() => {
       work()
         .catch((err: Error) => d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId, data: { error: err.message } }))
         .catch(() => undefined);
     });
+    // Once the answer has been handed to the network (or the client went away): never before it.
+    const res = ctx.res;
+    if (!res || res.writableFinished || res.destroyed) return run();
+    let started = false;
+    const once = () => {
+      if (!started) run();
+      started = true;
+    };
+    res.once('finish', once);
+    res.once('close', once);
   }
 
   function checkPassword(password: string, email: string) {
@@ -106,12 +116,12 @@ export function createLifecycle(d: LifecycleDeps) {
       const holder = await d.accounts.insertSignUp(user, hash, { id_hash: hashToken(token), expires_at });
       if (!holder.created) {
         const forgot = new URL('/password/forgot', d.issuer).toString();
-        inBackground(holder.id, () => mail('signup_existing', input.lang, holder, forgot));
+        inBackground(ctx, holder.id, () => mail('signup_existing', input.lang, holder, forgot));
         await d.audit.record(ctx, { type: 'signup.existing_email', outcome: 'info', userId: holder.id });
         return;
       }
       const link = linkUrl('verify_email', token, extraFor(input.interaction));
-      inBackground(user.id, () => mail('verify_email', input.lang, user, link, { minutes: TTL.verify_email / 60 }));
+      inBackground(ctx, user.id, () => mail('verify_email', input.lang, user, link, { minutes: TTL.verify_email / 60 }));
       await d.audit.record(ctx, { type: 'signup', outcome: 'success', userId: user.id });
     },
 
@@ -141,7 +151,7 @@ export function createLifecycle(d: LifecycleDeps) {
         return true;
       }
       // Whether the address is known decides what happens next: that happens after the answer.
-      inBackground(undefined, async () => {
+      inBackground(ctx, undefined, async () => {
         const user = await d.accounts.findUserByEmail(email);
         if (!user || user.status === 'disabled') {
           await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', data: { known: false } });
