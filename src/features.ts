@@ -99,6 +99,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     issuer, accounts: services.accounts, users: services.users, hasher: services.hasher,
     mailer, audit, limiter: createRateLimiter(loginStore), minPasswordLength: config.password.minLength,
     signOutEverywhere: (userId) => sessions.signOutAll(userId),
+    signOutOthers: (userId, keepSessionId) => sessions.signOutOthers(userId, keepSessionId),
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
   return {

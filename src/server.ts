@@ -62,7 +62,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const services = createServices(database.db, config, log);
   if (config.bootstrapFile) {
     const report = await applyBootstrap(services, config.bootstrapFile);
-    log.info({ users: report.users, clients: report.clients, organizations: report.organizations }, 'bootstrap applied');
+    const { users, clients, organizations, unchanged } = report;
+    log.info({ users, clients, organizations, unchanged }, 'bootstrap applied');
     for (const note of report.notes) log.warn(`bootstrap: ${note}`);
     for (const clientId of Object.keys(report.generatedSecrets)) {
       process.stderr.write(`Generated a secret for client ${clientId}: ${report.generatedSecrets[clientId]}\n`);

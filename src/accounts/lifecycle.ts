@@ -3,13 +3,16 @@
  * reset password, change password. Rules:
  * - links are random 256-bit tokens stored only as SHA-256 hashes, single use, and expire
  *   (verify 24 h, reset 30 min, invitation 7 days); a new reset link retires the previous ones;
- * - sign-up and forgot-password answer the same whether the email is known or not (an existing
- *   account gets a "someone tried to sign up" mail instead of a second account);
- * - a reset can sign the person out everywhere (sessions, refresh tokens, back-channel logout);
+ * - sign-up and forgot-password answer the same, and in the same time, whether the email is known or
+ *   not (an existing account gets a "someone tried to sign up" mail instead of a second account):
+ *   sign-up hashes the password and runs one statement of the same shape either way; forgot-password
+ *   answers once throttled and does the lookup, the link and the mail after the answer;
+ * - a reset can sign the person out everywhere (sessions, refresh tokens, back-channel logout), and a
+ *   change in My account everywhere but this browser (the page offers it, checked);
  * - `localPasswordAllowed` is the hook for accounts that must use their company ID: for them a reset
  *   never creates a password.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Audit } from '../audit/index.js';
 import type { Language } from '../http/i18n.js';
@@ -38,6 +41,8 @@ export interface LifecycleDeps {
   limiter: RateLimiter;
   minPasswordLength: number;
   signOutEverywhere: (userId: string) => Promise<number>;
+  /** Ends every session but one (and the other sessions' grants and tokens), as signOutEverywhere does. */
+  signOutOthers: (userId: string, keepSessionId: string) => Promise<number>;
   localPasswordAllowed: (user: User) => Promise<boolean>;
 }
 
@@ -46,6 +51,10 @@ export function createLifecycle(d: LifecycleDeps) {
     if (purpose === 'reset_password') await d.accounts.expireActionTokens(user.id, purpose);
     const token = randomBytes(32).toString('base64url');
     await d.accounts.insertActionToken({ id_hash: hashToken(token), purpose, user_id: user.id, expires_at: new Date(Date.now() + TTL[purpose] * 1000) });
+    return linkUrl(purpose, token, extra);
+  }
+
+  function linkUrl(purpose: Purpose, token: string, extra: Record<string, string>) {
     const url = new URL(PATH[purpose], d.issuer);
     url.searchParams.set('token', token);
     for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
@@ -60,8 +69,22 @@ export function createLifecycle(d: LifecycleDeps) {
    * Mails whose sending time would tell a stranger whether an account exists (sign-up, forgot
    * password) go out after the answer: every caller waits the same. A failure is audited.
    */
-  function inBackground(userId: string | undefined, sending: Promise<void>) {
-    sending.catch((err: Error) => d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId, data: { error: err.message } }));
+  function inBackground(ctx: Context, userId: string | undefined, work: () => Promise<void>) {
+    const run = () => setImmediate(() => {
+      work()
+        .catch((err: Error) => d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId, data: { error: err.message } }))
+        .catch(() => undefined);
+    });
+    // Once the answer has been handed to the network (or the client went away): never before it.
+    const res = ctx.res;
+    if (!res || res.writableFinished || res.destroyed) return run();
+    let started = false;
+    const once = () => {
+      if (!started) run();
+      started = true;
+    };
+    res.once('finish', once);
+    res.once('close', once);
   }
 
   function checkPassword(password: string, email: string) {
@@ -82,14 +105,23 @@ export function createLifecycle(d: LifecycleDeps) {
         await d.audit.record(ctx, { type: 'signup.rate_limited', outcome: 'failure' });
         return;
       }
-      const existing = await d.accounts.findUserByEmail(email);
-      if (existing) {
-        inBackground(existing.id, mail('signup_existing', input.lang, existing, new URL('/password/forgot', d.issuer).toString()));
-        await d.audit.record(ctx, { type: 'signup.existing_email', outcome: 'info', userId: existing.id });
+      // The same work whether or not the address is taken: one argon2 hash, one statement, one audit row.
+      const token = randomBytes(32).toString('base64url');
+      const hash = await d.hasher.hash(input.password);
+      const user = {
+        id: randomUUID(), email, email_verified: false, name: input.name.trim() || null,
+        given_name: null, family_name: null, locale: input.lang, status: 'pending' as const,
+      };
+      const expires_at = new Date(Date.now() + TTL.verify_email * 1000);
+      const holder = await d.accounts.insertSignUp(user, hash, { id_hash: hashToken(token), expires_at });
+      if (!holder.created) {
+        const forgot = new URL('/password/forgot', d.issuer).toString();
+        inBackground(ctx, holder.id, () => mail('signup_existing', input.lang, holder, forgot));
+        await d.audit.record(ctx, { type: 'signup.existing_email', outcome: 'info', userId: holder.id });
         return;
       }
-      const user = await d.users.create({ email, name: input.name.trim() || null, password: input.password, status: 'pending', email_verified: false, locale: input.lang });
-      inBackground(user.id, mail('verify_email', input.lang, user, await issueLink(user, 'verify_email', extraFor(input.interaction)), { minutes: TTL.verify_email / 60 }));
+      const link = linkUrl('verify_email', token, extraFor(input.interaction));
+      inBackground(ctx, user.id, () => mail('verify_email', input.lang, user, link, { minutes: TTL.verify_email / 60 }));
       await d.audit.record(ctx, { type: 'signup', outcome: 'success', userId: user.id });
     },
 
@@ -118,18 +150,21 @@ export function createLifecycle(d: LifecycleDeps) {
         await d.audit.record(ctx, { type: 'password.reset_rate_limited', outcome: 'failure' });
         return true;
       }
-      const user = await d.accounts.findUserByEmail(email);
-      if (!user || user.status === 'disabled') {
-        await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', data: { known: false } });
-        return true;
-      }
-      if (!(await d.localPasswordAllowed(user))) {
-        inBackground(user.id, mail('reset_sso', input.lang, user, undefined));
-        await d.audit.record(ctx, { type: 'password.reset_refused_sso', outcome: 'info', userId: user.id });
-        return true;
-      }
-      inBackground(user.id, mail('reset_password', input.lang, user, await issueLink(user, 'reset_password', extraFor(input.interaction)), { minutes: TTL.reset_password / 60 }));
-      await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', userId: user.id });
+      // Whether the address is known decides what happens next: that happens after the answer.
+      inBackground(ctx, undefined, async () => {
+        const user = await d.accounts.findUserByEmail(email);
+        if (!user || user.status === 'disabled') {
+          await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', data: { known: false } });
+          return;
+        }
+        if (!(await d.localPasswordAllowed(user))) {
+          await d.audit.record(ctx, { type: 'password.reset_refused_sso', outcome: 'info', userId: user.id });
+          return mail('reset_sso', input.lang, user, undefined);
+        }
+        const link = await issueLink(user, 'reset_password', extraFor(input.interaction));
+        await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', userId: user.id });
+        await mail('reset_password', input.lang, user, link, { minutes: TTL.reset_password / 60 });
+      });
       return true;
     },
 
@@ -172,7 +207,8 @@ export function createLifecycle(d: LifecycleDeps) {
       return user;
     },
 
-    async changePassword(ctx: Context, user: User, input: { current: string; password: string; lang: Language }) {
+    /** `keepSessionId`: sign out of every other device (sessions, refresh tokens, back-channel logout), keeping this one. */
+    async changePassword(ctx: Context, user: User, input: { current: string; password: string; lang: Language; keepSessionId?: string }) {
       const { ok } = await d.hasher.verify(await d.accounts.passwordHash(user.id), input.current);
       if (!ok) {
         await d.audit.record(ctx, { type: 'password.change', outcome: 'failure', userId: user.id, data: { reason: 'wrong_current_password' } });
@@ -180,8 +216,10 @@ export function createLifecycle(d: LifecycleDeps) {
       }
       checkPassword(input.password, user.email);
       await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
+      const ended = input.keepSessionId ? await d.signOutOthers(user.id, input.keepSessionId) : 0;
       await mail('password_changed', input.lang, user);
-      await d.audit.record(ctx, { type: 'password.change', outcome: 'success', userId: user.id });
+      const data = { signOutOthers: !!input.keepSessionId, signedOutSessions: ended };
+      await d.audit.record(ctx, { type: 'password.change', outcome: 'success', userId: user.id, data });
       return true;
     },
   };

@@ -57,14 +57,17 @@ export function myAccountRoutes(d: MyAccountDeps) {
     const b = bodyOf(ctx, textFields);
     let ok: boolean;
     try {
-      ok = await d.lifecycle.changePassword(ctx, who.user, { current: String(b.current_password ?? ''), password: String(b.new_password ?? ''), lang: ctx.state.lang });
+      ok = await d.lifecycle.changePassword(ctx, who.user, {
+        current: String(b.current_password ?? ''), password: String(b.new_password ?? ''), lang: ctx.state.lang,
+        keepSessionId: b.sign_out_others === 'yes' ? who.session.id : undefined,
+      });
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'weak_password') throw err;
       return page(ctx, who, { passwordError: ctx.state.t(String(err.details?.key), { min: d.minPasswordLength }) }, 400);
     }
     if (!ok) return page(ctx, who, { passwordError: ctx.state.t('account.wrong_current') }, 400);
     ctx.status = 303;
-    ctx.redirect('/account?done=password');
+    ctx.redirect(b.sign_out_others === 'yes' ? '/account?done=password_signed_out' : '/account?done=password');
   });
 
   router.post('/sessions/:id/sign-out', async (ctx) => {

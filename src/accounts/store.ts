@@ -21,6 +21,30 @@ export function createAccountStore(db: Db) {
       const extra = patch.email ? { email_norm: normalizeEmail(patch.email) } : {};
       await db.updateTable('users').set({ ...patch, ...extra, updated_at: new Date() }).where('id', '=', id).execute();
     },
+    /**
+     * Sign-up in one statement of the same shape whether or not the address is taken (its timing must
+     * not tell): creates the pending person with their password and verification link, or, when the
+     * address is taken, rewrites that person's row unchanged (a write either way: a statement that
+     * writes nothing commits without waiting for the log flush, measurably faster on Postgres).
+     * Returns who holds the address, `created` when it is the new person.
+     */
+    async insertSignUp(u: Omit<User, 'updated_at'>, hash: string, link: { id_hash: string; expires_at: Date }) {
+      const norm = normalizeEmail(u.email);
+      const { rows } = await sql<Pick<User, 'id' | 'email' | 'name'> & { created: boolean }>`
+        with holder as (
+          insert into users (id, email, email_norm, email_verified, name, given_name, family_name, locale, status)
+          values (${u.id}, ${u.email}, ${norm}, ${u.email_verified}, ${u.name}, ${u.given_name}, ${u.family_name}, ${u.locale}, ${u.status})
+          on conflict (email_norm) do update set updated_at = users.updated_at
+          returning id, email, name, (xmax = 0) as created
+        ), credential as (
+          insert into password_credentials (user_id, hash) select id, ${hash}::text from holder where created
+        ), link as (
+          insert into action_tokens (id_hash, purpose, user_id, expires_at)
+          select ${link.id_hash}::text, 'verify_email', id, ${link.expires_at}::timestamptz from holder where created
+        )
+        select id, email, name, created from holder`.execute(db);
+      return rows[0];
+    },
     listUsers: () => db.selectFrom('users').select(userColumns).orderBy('email_norm').execute(),
 
     passwordHash: async (userId: string) =>

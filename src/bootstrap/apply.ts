@@ -3,18 +3,27 @@
  * matched by email (a changed password is set again, an unchanged one is left alone), clients by
  * client_id, APIs by identifier, organizations by slug. Problems are reported with the path of the
  * offending entry, e.g. `clients[1].redirect_uris[0]: Invalid URL`.
+ *
+ * Once per change: each entry (a person, an app, an API, a SAML service provider) and each part of an
+ * organization (its name, members, groups, two-step policy, company ID settings) is applied only when
+ * it differs from what this database last applied (a keyed digest per entry, with the files the entry
+ * names), so a restart with the same file does not undo what administrators changed since (a primary
+ * method set from the CLI, a password changed in My account) nor reset anyone's factors again. An
+ * organization that no longer exists is created again with all its parts.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ZodError } from 'zod';
+import { ZodError, type z } from 'zod';
 import { AppError } from '../lib/errors.js';
 import type { Services } from '../services.js';
 import { bootstrapSchema, formatIssuePath } from './schema.js';
 import { createFactorStore } from '../factors/store.js';
 import { setTwoStepPolicy } from '../factors/admin.js';
 import { applyCompanyId } from '../connectors/bootstrap.js';
+import { normalizeEmail } from '../accounts/store.js';
+import { createBootstrapStore } from './store.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -25,7 +34,51 @@ async function importTotpSecret(services: Services, email: string, secret: strin
   await store.insertFactor({ user_id: user.id, kind: 'totp', label: 'Authenticator app (imported)', secret_enc: services.box.seal(secret, 'factor-secret'), confirmed: true });
 }
 
+type BootstrapUser = z.output<typeof bootstrapSchema>['users'][number];
+
+/** A person of the file: created, or their profile, status and (when it changed) password set again. */
+async function applyUser(services: Services, u: BootstrapUser) {
+  const existing = await services.accounts.findUserByEmail(u.email);
+  const profile = { name: u.name ?? null, given_name: u.given_name ?? null, family_name: u.family_name ?? null, locale: u.locale ?? null };
+  if (!existing) {
+    await services.users.create({ ...profile, email: u.email, password: u.password, email_verified: u.email_verified, status: u.status });
+  } else {
+    await services.accounts.updateUser(existing.id, { ...profile, email_verified: u.email_verified, status: u.status });
+    if (u.password !== undefined && !(await services.users.hasPassword(existing.id, u.password))) {
+      await services.users.setPassword(existing, u.password);
+    }
+  }
+  if (u.totp_secret) await importTotpSecret(services, u.email, u.totp_secret);
+}
+
 export class BootstrapError extends Error {}
+const NO_USER = 'no user with this email (add it under users)';
+
+/** A digest of an entry as declared, keyed (entries hold passwords), with the files it names (`*_file`). */
+function digester(encryptionKey: string, dir: string) {
+  const key = Buffer.from(hkdfSync('sha256', Buffer.from(encryptionKey, 'base64'), '', 'wayfinder bootstrap entry digest', 32));
+  const files = (value: unknown, out: string[]): string[] => {
+    if (Array.isArray(value)) value.forEach((v) => files(v, out));
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k.endsWith('_file') && typeof v === 'string') out.push(v);
+        else files(v, out);
+      }
+    }
+    return out;
+  };
+  return (value: unknown) => {
+    const mac = createHmac('sha256', key).update(JSON.stringify(value ?? null));
+    for (const f of files(value, [])) {
+      try {
+        mac.update(readFileSync(path.resolve(dir, f)));
+      } catch {
+        mac.update(`unreadable ${f}`);
+      }
+    }
+    return mac.digest('base64url');
+  };
+}
 
 export function parseBootstrap(text: string, source: string) {
   let raw: unknown;
@@ -43,6 +96,8 @@ export function parseBootstrap(text: string, source: string) {
 
 export interface BootstrapReport {
   users: number; clients: number; resourceServers: number; organizations: number; samlServiceProviders: number; generatedSecrets: Record<string, string>;
+  /** Entries (and organization parts) left alone: unchanged since this database last applied them. */
+  unchanged: number;
   /** What the operator still has to do (e.g. publish a DNS record to verify a domain). */
   notes: string[];
 }
@@ -55,7 +110,25 @@ export async function applyBootstrap(services: Services, file: string): Promise<
     throw new BootstrapError(`${file}: cannot read the bootstrap file`);
   }
   const data = parseBootstrap(text, file);
-  const report: BootstrapReport = { users: 0, clients: 0, resourceServers: 0, organizations: 0, samlServiceProviders: 0, generatedSecrets: {}, notes: [] };
+  const report: BootstrapReport = {
+    users: 0, clients: 0, resourceServers: 0, organizations: 0, samlServiceProviders: 0, generatedSecrets: {}, notes: [], unchanged: 0,
+  };
+  const dir = path.dirname(path.resolve(file));
+  const store = createBootstrapStore(services.db);
+  const applied = await store.applied();
+  const digestOf = digester(services.config.secrets.encryptionKey, dir);
+  /** Runs `apply` unless `entry` was last applied with the same content (or `force`); returns its notes. */
+  async function once(entry: string, value: unknown, apply: () => Promise<string[] | void>, force = false) {
+    const digest = digestOf(value);
+    const last = applied.get(entry);
+    if (!force && last?.digest === digest) {
+      report.unchanged += 1;
+      return last.notes;
+    }
+    const notes = (await apply()) ?? [];
+    await store.record(entry, digest, notes);
+    return notes;
+  }
   const where = (path: string, fn: () => Promise<void>) => fn().catch((e) => {
     if (e instanceof ZodError) throw new BootstrapError(`${file}: ${path}.${formatIssuePath(e.issues[0].path)}: ${e.issues[0].message}`);
     if (e instanceof AppError) throw new BootstrapError(`${file}: ${path}: ${e.message}`);
@@ -64,62 +137,72 @@ export async function applyBootstrap(services: Services, file: string): Promise<
 
   for (const [i, u] of data.users.entries()) {
     await where(`users[${i}]`, async () => {
-      const existing = await services.accounts.findUserByEmail(u.email);
-      const profile = { name: u.name ?? null, given_name: u.given_name ?? null, family_name: u.family_name ?? null, locale: u.locale ?? null };
-      if (!existing) {
-        await services.users.create({ ...profile, email: u.email, password: u.password, email_verified: u.email_verified, status: u.status });
-      } else {
-        await services.accounts.updateUser(existing.id, { ...profile, email_verified: u.email_verified, status: u.status });
-        if (u.password !== undefined && !(await services.users.hasPassword(existing.id, u.password))) {
-          await services.users.setPassword(existing, u.password);
-        }
-      }
-      if (u.totp_secret) await importTotpSecret(services, u.email, u.totp_secret);
+      await once(`users/${normalizeEmail(u.email)}`, u, () => applyUser(services, u));
       report.users += 1;
     });
   }
   for (const [i, c] of data.clients.entries()) {
     await where(`clients[${i}]`, async () => {
-      const { generatedSecret } = await services.clients.upsert(c);
-      if (generatedSecret) report.generatedSecrets[c.client_id] = generatedSecret;
+      await once(`clients/${c.client_id}`, c, async () => {
+        const { generatedSecret } = await services.clients.upsert(c);
+        if (generatedSecret) report.generatedSecrets[c.client_id] = generatedSecret;
+      });
       report.clients += 1;
     });
   }
   for (const [i, r] of data.resource_servers.entries()) {
     await where(`resource_servers[${i}]`, async () => {
-      await services.clients.upsertResource(r);
+      await once(`resource_servers/${r.identifier}`, r, () => services.clients.upsertResource(r));
       report.resourceServers += 1;
     });
   }
   for (const [i, o] of data.organizations.entries()) {
     await where(`organizations[${i}]`, async () => {
-      const orgId = await services.orgs.upsert({ id: randomUUID(), slug: o.slug, name: o.name });
-      for (const [j, m] of o.members.entries()) {
-        const user = await services.accounts.findUserByEmail(m.email);
-        if (!user) throw new BootstrapError(`${file}: organizations[${i}].members[${j}].email: no user with this email (add it under users)`);
-        await services.orgs.addMember(orgId, user.id, m.role);
-        if (m.role === 'admin') await services.orgs.setBreakGlass(orgId, user.id, m.break_glass);
-      }
-      const factorStore = createFactorStore(services.db);
-      for (const [j, g] of o.groups.entries()) {
-        for (const [k, email] of g.members.entries()) {
-          const user = await services.accounts.findUserByEmail(email);
-          if (!user) throw new BootstrapError(`${file}: organizations[${i}].groups[${j}].members[${k}]: no user with this email (add it under users)`);
-          await factorStore.addGroupMember(orgId, g.name, user.id);
+      const { slug, name, members, groups, two_step: twoStep, ...companyId } = o;
+      const known = await services.orgs.findBySlug(slug);
+      let orgId = known?.id ?? '';
+      const gone = !known;
+      await once(`organizations/${slug}`, { name }, async () => {
+        orgId = await services.orgs.upsert({ id: randomUUID(), slug, name });
+      }, gone);
+      await once(`organizations/${slug}/members`, members, async () => {
+        for (const [j, m] of members.entries()) {
+          const user = await services.accounts.findUserByEmail(m.email);
+          if (!user) throw new BootstrapError(`${file}: organizations[${i}].members[${j}].email: ${NO_USER}`);
+          await services.orgs.addMember(orgId, user.id, m.role);
+          if (m.role === 'admin') await services.orgs.setBreakGlass(orgId, user.id, m.break_glass);
         }
+      }, gone);
+      const factorStore = createFactorStore(services.db);
+      await once(`organizations/${slug}/groups`, groups, async () => {
+        for (const [j, g] of groups.entries()) {
+          for (const [k, email] of g.members.entries()) {
+            const user = await services.accounts.findUserByEmail(email);
+            if (!user) throw new BootstrapError(`${file}: organizations[${i}].groups[${j}].members[${k}]: ${NO_USER}`);
+            await factorStore.addGroupMember(orgId, g.name, user.id);
+          }
+        }
+      }, gone);
+      // Set once per change of the file's policy: a primary method changed since by an administrator stays.
+      if (twoStep) {
+        await once(`organizations/${slug}/two_step`, twoStep, async () => {
+          await setTwoStepPolicy(factorStore, orgId, twoStep);
+        }, gone);
       }
-      if (o.two_step) await setTwoStepPolicy(factorStore, orgId, o.two_step);
-      report.notes.push(...(await applyCompanyId(services, orgId, o, path.dirname(path.resolve(file)))).map((n) => `${o.slug}: ${n}`));
+      const notes = await once(`organizations/${slug}/company_id`, companyId, () => applyCompanyId(services, orgId, o, dir), gone);
+      report.notes.push(...notes.map((n) => `${slug}: ${n}`));
       report.organizations += 1;
     });
   }
   if (data.saml_service_providers.length) {
     // Loaded only when needed: it brings samlify and libxml2.
-    const { samlBootstrap } = await import('../saml/bootstrap.js');
-    const register = samlBootstrap(services, path.dirname(path.resolve(file)));
+    let register: ReturnType<typeof import('../saml/bootstrap.js')['samlBootstrap']> | undefined;
     for (const [i, sp] of data.saml_service_providers.entries()) {
       await where(`saml_service_providers[${i}]`, async () => {
-        await register(sp);
+        await once(`saml_service_providers[${i}]`, sp, async () => {
+          register ??= (await import('../saml/bootstrap.js')).samlBootstrap(services, dir);
+          await register(sp);
+        });
         report.samlServiceProviders += 1;
       });
     }

@@ -4,6 +4,7 @@ import { clientInputSchema, MIN_CLIENT_SECRET_LENGTH, resourceInputSchema } from
 import { twoStepPolicySchema } from '../factors/admin.js';
 import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
 import { spInputSchema } from '../saml/settings.js';
+import { totpSecretProblem } from '../factors/totp.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z.array(z.strictObject({
@@ -29,7 +30,12 @@ export const bootstrapSchema = z.strictObject({
     email_verified: z.boolean().default(true),
     status: z.enum(['active', 'disabled']).default('active'),
     /** An authenticator-app secret carried over from another identity provider (base32). */
-    totp_secret: z.string().regex(/^[A-Z2-7]{16,128}=*$/, 'a base32 TOTP secret').optional(),
+    /** At least 80 bits (16 base32 characters), as RFC 4226 requires. */
+    totp_secret: z.string().regex(/^[A-Z2-7]{16,128}=*$/, 'a base32 TOTP secret of at least 80 bits (16 characters)')
+      .superRefine((s, ctx) => {
+        const problem = totpSecretProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: `this TOTP secret is ${problem}` });
+      }).optional(),
   })).default([]),
   clients: z.array(clientInputSchema.refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
     path: ['client_secret'],

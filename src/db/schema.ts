@@ -280,6 +280,9 @@ export interface SamlParticipantTable {
 
 export interface SamlLogoutTable { id: string; data: JSONColumnType<Record<string, unknown>>; expires_at: Timestamp }
 
+/** The digest of each bootstrap entry as last applied (src/bootstrap/store.ts). */
+export interface BootstrapAppliedTable { entry: string; digest: string; notes: JSONColumnType<string[]>; applied_at: Generated<Date> }
+
 export interface DB {
   org_domains: OrgDomainTable;
   connections: ConnectionTable;
@@ -313,4 +316,5 @@ export interface DB {
   audit_events: AuditEventTable;
   action_tokens: ActionTokenTable;
   throttles: ThrottleTable;
+  bootstrap_applied: BootstrapAppliedTable;
 }

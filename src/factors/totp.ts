@@ -2,16 +2,32 @@
  * Authenticator app (TOTP, RFC 6238) with otplib. Rules: 30-second steps, one step of clock drift
  * either side; a code (time step) already accepted is refused, atomically, so a code seen over a
  * shoulder cannot be replayed; secrets are sealed at rest; enrolment shows a QR code and the secret
- * for manual entry, and only a correct code confirms it.
+ * for manual entry, and only a correct code confirms it. New secrets are 160 bits; secrets carried over
+ * from another provider may be as short as 80 bits (RFC 4226's minimum; bootstrap refuses shorter).
  */
-import { generateSecret, generateURI, verify } from 'otplib';
+import { createGuardrails, generateSecret, generateSync, generateURI, verify } from 'otplib';
 import { qrDataUrl } from './qr.js';
 import type { Factor, FactorEnv, VerifyResult } from './types.js';
 import type { User } from '../accounts/store.js';
 
+/** RFC 4226 §4 allows secrets of 128 bits down to 80 (otplib's default refuses under 128). */
+export const TOTP_MIN_SECRET_BYTES = 10;
+const guardrails = createGuardrails({ MIN_SECRET_BYTES: TOTP_MIN_SECRET_BYTES });
+
+/** Why a base32 secret cannot be used (not base32, shorter than 80 bits), or undefined when it can. */
+export function totpSecretProblem(secret: string): string | undefined {
+  try {
+    generateSync({ secret, guardrails });
+    return undefined;
+  } catch (err) {
+    return err instanceof Error && err.name === 'SecretTooShortError' ? 'shorter than 80 bits' : `not usable: ${(err as Error).message}`;
+  }
+}
+
 async function check(secret: string, token: string) {
   if (!/^\d{6}$/.test(token)) return undefined;
-  const result = await verify({ secret, token, epochTolerance: 30 });
+  // A secret otplib cannot use (stored before bootstrap checked them) matches no code: never a 500.
+  const result = await verify({ secret, token, epochTolerance: 30, guardrails }).catch(() => ({ valid: false as const }));
   return result.valid ? (result as { timeStep: number }).timeStep : undefined;
 }
 
@@ -46,7 +62,7 @@ export const totp: Factor = {
     let secret = pending ? env.open(pending.secret_enc!) : undefined;
     if (!secret) {
       await env.store.deleteUnconfirmed(user.id, 'totp');
-      secret = generateSecret();
+      secret = generateSecret({ length: 20 });
       await env.store.insertFactor({ user_id: user.id, kind: 'totp', label: 'Authenticator app', secret_enc: env.seal(secret) });
     }
     const uri = generateURI({ issuer: new URL(env.issuer).host === 'localhost' ? 'Wayfinder' : `Wayfinder (${new URL(env.issuer).host})`, label: user.email, secret });

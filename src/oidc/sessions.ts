@@ -23,7 +23,10 @@ export interface SessionInfo {
   current: boolean;
 }
 
-interface StoredSession { uid?: string; accountId?: string; loginTs?: number; transient?: boolean; authorizations?: Record<string, { sid?: string }> }
+interface StoredSession {
+  uid?: string; accountId?: string; loginTs?: number; transient?: boolean;
+  authorizations?: Record<string, { sid?: string; grantId?: string }>;
+}
 
 /** How long "last seen" may lag behind (per instance) when the session's browser and address did not change. */
 const TOUCH_EVERY_MS = 60_000;
@@ -92,6 +95,21 @@ export function createSessions(oidc: Oidc, log: Logger) {
       if (payload.uid) await store.deleteSessionMeta(payload.uid);
       await backchannel(accountId, [payload]);
       return true;
+    },
+
+    /**
+     * Every session of the person but `keepSessionId` (this browser), with every grant and token
+     * (refresh tokens included) except those of the apps signed in through the kept session; the apps
+     * of the ended sessions get back-channel logout. Returns how many sessions ended.
+     */
+    async signOutOthers(accountId: string, keepSessionId: string) {
+      const rows = await store.sessionsOf(accountId);
+      const kept = rows.find((r) => r.id === keepSessionId)?.payload as StoredSession | undefined;
+      const others = rows.filter((r) => r.id !== keepSessionId).map((r) => r.payload as StoredSession);
+      const grantIds = Object.values(kept?.authorizations ?? {}).map((a) => a.grantId).filter((g): g is string => !!g);
+      await store.destroyAllOfExcept(accountId, { sessionId: keepSessionId, sessionUid: kept?.uid, grantIds });
+      await backchannel(accountId, others);
+      return others.length;
     },
 
     async signOutAll(accountId: string) {

@@ -80,6 +80,20 @@ export function createOidcStore(db: Db) {
       await db.deleteFrom('session_meta').where('user_id', '=', accountId).execute();
     },
 
+    /**
+     * Everything of a person except one session and the grants (with their tokens) of the apps signed
+     * in through it: "sign out of other devices".
+     */
+    async destroyAllOfExcept(accountId: string, keep: { sessionId: string; sessionUid?: string; grantIds: string[] }) {
+      await db.deleteFrom('oidc_models').where('account_id', '=', accountId)
+        .where((eb) => eb.not(eb.and([eb('kind', '=', 'Session'), eb('id', '=', keep.sessionId)])))
+        .where((eb) => (keep.grantIds.length ? eb.or([eb('grant_id', 'is', null), eb('grant_id', 'not in', keep.grantIds)]) : eb.lit(true)))
+        .execute();
+      let meta = db.deleteFrom('session_meta').where('user_id', '=', accountId);
+      if (keep.sessionUid) meta = meta.where('session_uid', '<>', keep.sessionUid);
+      await meta.execute();
+    },
+
     async touchSessionMeta(m: { session_uid: string; user_id: string; ip: string | null; user_agent: string | null }) {
       await db.insertInto('session_meta').values(m)
         // A save made outside a provider request (My account extending a session) knows no IP or

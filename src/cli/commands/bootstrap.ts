@@ -10,7 +10,9 @@ export const bootstrapCommands: Command[] = [{
   async run(ctx, _values, [file]) {
     const report = await applyBootstrap(ctx.services, file);
     await ctx.audit('admin.bootstrap_applied', {}, { file, users: report.users, clients: report.clients, resourceServers: report.resourceServers, organizations: report.organizations });
-    ctx.out(`applied ${file}: ${report.users} users, ${report.clients} clients, ${report.resourceServers} APIs, ${report.organizations} organizations`);
+    const unchanged = report.unchanged ? ` (${report.unchanged} entries unchanged since last applied, left alone)` : '';
+    const counts = `${report.users} users, ${report.clients} clients, ${report.resourceServers} APIs, ${report.organizations} organizations`;
+    ctx.out(`applied ${file}: ${counts}${unchanged}`);
     for (const note of report.notes) ctx.note(`note: ${note}`);
     const generated = Object.entries(report.generatedSecrets);
     if (generated.length) {
