@@ -14,6 +14,12 @@ import { SHA1, DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './lib.js';
 import { attribute, NS, parseDom, pathElements } from './dom.js';
 import { SamlRefused } from './errors.js';
 import { rootName, type XmlValidator } from './validator.js';
+import { z } from 'zod';
+import { bodyOf } from '../http/input.js';
+
+/** A SAML HTTP-POST binding's fields; a field that is not text counts as absent. */
+const field = z.unknown().optional().transform((v) => (typeof v === 'string' ? v : undefined));
+const samlPost = z.object({ SAMLRequest: field, SAMLResponse: field, RelayState: field });
 
 export type Binding = 'redirect' | 'post';
 export type MessageKind = 'AuthnRequest' | 'LogoutRequest' | 'LogoutResponse';
@@ -88,12 +94,13 @@ function fromRedirect(ctx: Context, maxBytes: number) {
 }
 
 function fromPost(ctx: Context, maxBytes: number) {
-  const body = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {}) as Record<string, unknown>;
-  const param = typeof body.SAMLRequest === 'string' ? 'SAMLRequest' : typeof body.SAMLResponse === 'string' ? 'SAMLResponse' : undefined;
+  const body = bodyOf(ctx, samlPost);
+  const param = body.SAMLRequest !== undefined ? 'SAMLRequest' : body.SAMLResponse !== undefined ? 'SAMLResponse' : undefined;
   if (!param) throw new SamlRefused('saml_malformed', 'no SAMLRequest or SAMLResponse');
-  const xml = decodeBase64(body[param] as string, maxBytes);
-  const relayState = typeof body.RelayState === 'string' ? body.RelayState : undefined;
-  return { xml, relayState, envelope: { body: { [param]: body[param] as string, ...(relayState !== undefined ? { RelayState: relayState } : {}) } }, sigAlg: undefined, hasSignature: false };
+  const message = body[param]!;
+  const xml = decodeBase64(message, maxBytes);
+  const relayState = body.RelayState;
+  return { xml, relayState, envelope: { body: { [param]: message, ...(relayState !== undefined ? { RelayState: relayState } : {}) } }, sigAlg: undefined, hasSignature: false };
 }
 
 export function readMessage(ctx: Context, binding: Binding, validator: XmlValidator, maxBytes: number): Inbound {
