@@ -116,12 +116,22 @@ export function createOidcStore(db: Db) {
         .execute();
     },
 
-    /** Deletes expired rows in batches so a large backlog never holds a long lock. */
+    /** Deletes expired rows, and the device details of sessions gone, in batches so a large backlog never holds a long lock. */
     async purgeExpired(batch = 1000): Promise<number> {
       let total = 0;
       for (;;) {
         const res = await sql`delete from oidc_models where ctid in
           (select ctid from oidc_models where expires_at < now() limit ${batch})`.execute(db);
+        const n = Number(res.numAffectedRows ?? 0);
+        total += n;
+        if (n < batch) break;
+      }
+      // Device details of sessions that ended or expired (kept an hour: a new session's row may come first).
+      for (;;) {
+        const res = await sql`delete from session_meta where ctid in (select ctid from session_meta s
+          where s.created_at < now() - interval '1 hour'
+            and not exists (select 1 from oidc_models m where m.kind = 'Session' and m.uid = s.session_uid)
+          limit ${batch})`.execute(db);
         const n = Number(res.numAffectedRows ?? 0);
         total += n;
         if (n < batch) return total;

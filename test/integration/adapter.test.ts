@@ -69,6 +69,20 @@ test('purge deletes expired rows in batches and keeps live ones', async () => {
   expect(await at.find('live')).toBeTruthy();
 });
 
+test('purge removes the device details of sessions that are gone, and keeps those of live and new sessions', async () => {
+  const store = createOidcStore(t.db);
+  const sessions = new Adapter('Session');
+  const user = await t.services.users.create({ email: 'purge-meta@example.test' });
+  await sessions.upsert('live-session', { kind: 'Session', uid: 'uid-live', accountId: user.id } as any, 3600);
+  const meta = (uid: string) => ({ session_uid: uid, user_id: user.id, ip: '127.0.0.1', user_agent: 'test' });
+  for (const uid of ['uid-live', 'uid-gone', 'uid-new']) await store.touchSessionMeta(meta(uid));
+  const hourAgo = new Date(Date.now() - 2 * 3600_000);
+  await t.db.updateTable('session_meta').set({ created_at: hourAgo }).where('session_uid', 'in', ['uid-live', 'uid-gone']).execute();
+  await store.purgeExpired(10);
+  const left = await t.db.selectFrom('session_meta').select('session_uid').orderBy('session_uid').execute();
+  expect(left.map((r) => r.session_uid)).toEqual(['uid-live', 'uid-new']);
+});
+
 test('clients come from the registry, never from oidc_models', async () => {
   await t.services.clients.upsert({ client_id: 'c-reg', client_secret: 'registry-secret', grant_types: ['client_credentials'] });
   const clients = new Adapter('Client');
