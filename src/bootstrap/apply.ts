@@ -24,6 +24,7 @@ import { setTwoStepPolicy } from '../factors/admin.js';
 import { applyCompanyId } from '../connectors/bootstrap.js';
 import { normalizeEmail } from '../accounts/store.js';
 import { createBootstrapStore } from './store.js';
+import type { samlBootstrap } from '../saml/bootstrap.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -237,7 +238,7 @@ export async function applyBootstrap(services: Services, file: string): Promise<
   }
   if (data.saml_service_providers.length) {
     // Loaded only when needed: it brings samlify and libxml2.
-    let register: ReturnType<(typeof import('../saml/bootstrap.js'))['samlBootstrap']> | undefined;
+    let register: ReturnType<typeof samlBootstrap> | undefined;
     for (const [i, sp] of data.saml_service_providers.entries()) {
       await where(`saml_service_providers[${i}]`, async () => {
         await once(`saml_service_providers[${i}]`, sp, async () => {
