@@ -78,7 +78,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     accountActiveRule,
     connectionRule(connectorStore, services.orgs),
     ssoOnlyRule(services.orgs),
-    twoStepRule(factorStore, () => ({ store: factorStore })),
+    twoStepRule(factorStore),
   ]);
   const journey = createJourney({
     store: loginStore,

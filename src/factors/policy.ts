@@ -14,9 +14,8 @@
  * adds a factor that would then stand in for the enrolled one.
  */
 import { ACR, type GateRule } from '../login/gate.js';
-import { FACTORS, factorOf } from './registry.js';
+import { factorOf } from './registry.js';
 import type { FactorStore } from './store.js';
-import type { FactorEnv } from './types.js';
 
 export const DEFAULT_TRUST_DAYS = 30;
 
@@ -52,7 +51,7 @@ export async function enrolledKinds(store: FactorStore, userId: string) {
   return [...new Set(rows.filter((f) => f.confirmed_at).map((f) => f.kind))].filter((k) => factorOf(k));
 }
 
-export function twoStepRule(store: FactorStore, envFor: () => Pick<FactorEnv, 'store'>): GateRule {
+export function twoStepRule(store: FactorStore): GateRule {
   return {
     name: 'two-step-verification',
     async check(auth, gctx) {
@@ -77,8 +76,7 @@ export function twoStepRule(store: FactorStore, envFor: () => Pick<FactorEnv, 's
       const mustEnrol = !strong.length || reenrol;
       if (!mustEnrol && gctx.trustedDevice && !stepUp && !adminPolicy && !demanded && trustDays > 0) return undefined;
 
-      const env = envFor();
-      const recoveryLeft = (await FACTORS.recovery.usable(env as FactorEnv, user)).length > 0;
+      const recoveryLeft = (await store.recoveryCodesLeft(user.id)) > 0;
       const byPrimary = (kinds: string[]) => kinds.sort((a, b) => (a === primary ? -1 : b === primary ? 1 : 0));
       if (mustEnrol && mayEnrol(enrolled, auth.factors)) {
         return {

@@ -45,7 +45,7 @@ function setup(opts: { memberships: unknown[]; policies: unknown[]; factors?: un
     needsReenrol: async () => false,
     recoveryCodesLeft: async () => 0,
   } as unknown as FactorStore;
-  const gate = createGate([accountActiveRule, ssoOnlyRule(orgs), twoStepRule(factors, () => ({ store: factors }))]);
+  const gate = createGate([accountActiveRule, ssoOnlyRule(orgs), twoStepRule(factors)]);
   return { gate, asked };
 }
 
