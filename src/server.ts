@@ -61,7 +61,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   await migrateToLatest(database.db);
   const services = createServices(database.db, config, log);
   if (config.bootstrapFile) {
-    const report = await applyBootstrap(services, config.bootstrapFile);
+    const report = await applyBootstrap(services, config.bootstrapFile, { exclusive: database.kind === 'postgres' });
     const { users, clients, organizations, unchanged } = report;
     log.info({ users, clients, organizations, unchanged }, 'bootstrap applied');
     for (const note of report.notes) log.warn(`bootstrap: ${note}`);

@@ -116,7 +116,16 @@ export interface BootstrapReport {
   notes: string[];
 }
 
-export async function applyBootstrap(services: Services, file: string): Promise<BootstrapReport> {
+/**
+ * Applies the file. `exclusive` (Postgres, where several instances may start at once) holds the
+ * bootstrap lock meanwhile; PGlite has one process by construction (and one connection).
+ */
+export async function applyBootstrap(services: Services, file: string, opts: { exclusive?: boolean } = {}): Promise<BootstrapReport> {
+  if (opts.exclusive) return createBootstrapStore(services.db).exclusively(() => applyFile(services, file));
+  return applyFile(services, file);
+}
+
+async function applyFile(services: Services, file: string): Promise<BootstrapReport> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -9,7 +9,7 @@ export const bootstrapCommands: Command[] = [
     summary: 'apply a bootstrap file (users, clients, APIs, organizations); safe to repeat',
     positionals: ['file'],
     async run(ctx, _values, [file]) {
-      const report = await applyBootstrap(ctx.services, file);
+      const report = await applyBootstrap(ctx.services, file, { exclusive: ctx.database.kind === 'postgres' });
       await ctx.audit(
         'admin.bootstrap_applied',
         {},
