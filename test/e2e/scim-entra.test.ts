@@ -120,7 +120,7 @@ test('a user: created, read by id and filter, patched as Entra ID patches, deact
 });
 
 test('groups: created, read without members, renamed, members added (twice) and removed, deleted', async () => {
-  const members = [];
+  const members: any[] = [];
   for (const n of [1, 2]) {
     members.push((await scim.post('/Users', entraUser(`member${n}.${randomUUID()}@contoso.test`, randomUUID()))).body);
   }

@@ -70,7 +70,7 @@ test('a user: checked, created, read, replaced with PUT, deactivated and reactiv
 });
 
 test('group push: create, rename (path-less, with the id), add members with display, remove by filter, delete', async () => {
-  const people = [];
+  const people: any[] = [];
   for (const n of ['ann', 'ben', 'cat']) {
     const userName = `${n}.${randomUUID().slice(0, 8)}@initech.test`;
     people.push((await scim.post('/Users', { schemas: [CORE], userName, emails: [{ primary: true, value: userName, type: 'work' }], active: true })).body);

@@ -85,7 +85,7 @@ test('uniqueness: userName (any case), externalId, email and group displayName â
 
 test('filters: operators, and/or/not, parentheses, dates and emails, compiled to SQL; bad filters â†’ invalidFilter', async () => {
   const names = ['f.one@acme.test', 'f.two@acme.test', 'g.three@acme.test'];
-  const made = [];
+  const made: any[] = [];
   for (const [i, n] of names.entries()) {
     made.push((await scim.post('/Users', user(n, { externalId: `fx-${i}`, displayName: `Filter ${i}`, emails: [{ type: 'work', value: n, primary: true }, { type: 'home', value: `home${i}@example.test` }] }))).body);
   }
