@@ -1,5 +1,6 @@
 /**
- * SCIM 2.0 provisioning: bearer tokens per organization (stored as SHA-256 hashes), the SCIM view of
+ * SCIM 2.0 provisioning: bearer tokens per organization (stored as SHA-256 hashes), OAuth clients
+ * allowed to provision an organization with client-credentials access tokens, the SCIM view of
  * provisioned people (userName, externalId, the attributes the IdP sent, a version for ETags, a soft
  * delete) and of groups (externalId, version). Lookups the IdPs make (userName, externalId, email,
  * displayName, lastModified) are indexed per organization; unique ones ignore soft-deleted rows.
@@ -17,6 +18,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('revoked_at', 'timestamptz')
     .execute();
   await db.schema.createIndex('scim_tokens_org').on('scim_tokens').column('org_id').execute();
+
+  // OAuth clients (client credentials, `scim` scope) allowed to provision one organization.
+  await db.schema.createTable('scim_clients')
+    .addColumn('client_id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
 
   await db.schema.createTable('scim_users')
     .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
@@ -56,5 +64,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index if exists groups_org_lower_name`.execute(db);
-  for (const t of ['scim_groups', 'scim_users', 'scim_tokens']) await db.schema.dropTable(t).execute();
+  for (const t of ['scim_groups', 'scim_users', 'scim_clients', 'scim_tokens']) await db.schema.dropTable(t).execute();
 }

@@ -35,6 +35,7 @@ import { createDiscovery } from './orgs/discovery.js';
 import { localPasswordAllowed, ssoOnlyRule } from './orgs/sso-only.js';
 import { createProvisioning } from './provisioning/index.js';
 import { createProvisionedMatch } from './provisioning/matching.js';
+import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -81,7 +82,9 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     discover: (email) => discovery.byEmail(email), discoverDomain: (domain) => discovery.byDomain(domain),
   });
   // SCIM provisioning: disabling a person signs them out everywhere (refresh tokens included).
-  const provisioning = createProvisioning(services, (userId) => sessions.signOutAll(userId));
+  // OAuth clients may provision with client-credentials JWT access tokens (scope scim).
+  const accessTokens = createAccessTokenVerifier(oidc, issuer);
+  const provisioning = createProvisioning(services, (userId) => sessions.signOutAll(userId), (t, aud, scope) => accessTokens.verify(t, aud, scope));
   const federation = createFederation({
     issuer, federation: config.federation, fetch: guardedFetch, store: connectorStore, connections,
     xml: () => saml.validator, maxMessageBytes: config.saml.maxMessageBytes,

@@ -49,6 +49,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   // SCIM 2.0 for company IdPs (bearer tokens, SCIM JSON errors; bodies up to 1 MiB for large groups).
   const scim = scimRoutes({
     users: f.provisioning.users, groups: f.provisioning.groups, tokens: f.provisioning.tokens, baseUrl: f.provisioning.baseUrl,
+    authenticateAccessToken: (token) => f.provisioning.clients.authenticate(token),
     maxBodyBytes: Math.max(config.server.maxBodyBytes, 1_048_576),
     onAuthFailure: (ctx) => audit.record(ctx, { type: 'scim.auth_failed', outcome: 'failure', data: { path: ctx.path } }),
   });

@@ -327,6 +327,8 @@ export interface ScimTokenTable {
   revoked_at: NullableTimestamp;
 }
 
+export interface ScimClientTable { client_id: string; org_id: string; created_at: Timestamp }
+
 export interface ScimUserTable {
   user_id: string;
   org_id: string;
@@ -354,6 +356,7 @@ export interface ScimGroupTable {
 
 export interface ScimDB {
   scim_tokens: ScimTokenTable;
+  scim_clients: ScimClientTable;
   scim_users: ScimUserTable;
   scim_groups: ScimGroupTable;
 }

@@ -1,8 +1,9 @@
 /**
- * SCIM 2.0 provisioning, assembled: the stores, the use-cases (users, groups, tokens: the SCIM
- * routes, the CLI and later the admin layer call the same ones) and the company sign-in matcher.
+ * SCIM 2.0 provisioning, assembled: the stores, the use-cases (users, groups, tokens and OAuth
+ * clients: the SCIM routes, the CLI and later the admin layer call the same ones).
  */
 import type { Services } from '../services.js';
+import { createScimClients, type ScimClientDeps } from './clients.js';
 import { createGroupStore } from './group-store.js';
 import { createProvisionedGroups } from './groups.js';
 import { createScimStore } from './store.js';
@@ -11,7 +12,7 @@ import { createProvisionedUsers } from './users.js';
 
 export const scimBaseUrl = (issuer: string) => `${issuer}/scim/v2`;
 
-export function createProvisioning(services: Services, signOutEverywhere: (userId: string) => Promise<number>) {
+export function createProvisioning(services: Services, signOutEverywhere: (userId: string) => Promise<number>, verify?: ScimClientDeps['verify']) {
   const store = createScimStore(services.db);
   const baseUrl = scimBaseUrl(services.config.server.issuer);
   const { audit } = services;
@@ -19,6 +20,7 @@ export function createProvisioning(services: Services, signOutEverywhere: (userI
     store,
     baseUrl,
     tokens: createScimTokens(store, audit),
+    clients: createScimClients({ store, clients: services.clients, audit, baseUrl, verify }),
     users: createProvisionedUsers({ store, accounts: services.accounts, orgs: services.orgs, audit, signOutEverywhere, baseUrl }),
     groups: createProvisionedGroups({ store: createGroupStore(services.db), audit, baseUrl }),
   };

@@ -58,6 +58,17 @@ export function createScimStore(db: Db) {
     revokeToken: (orgId: string, id: string) => db.updateTable('scim_tokens').set({ revoked_at: sql`coalesce(revoked_at, now())` })
       .where('org_id', '=', orgId).where('id', '=', id).returning(['id']).executeTakeFirst(),
 
+    // OAuth clients allowed to provision an organization.
+    async linkClient(orgId: string, clientId: string) {
+      await db.insertInto('scim_clients').values({ client_id: clientId, org_id: orgId })
+        .onConflict((oc) => oc.column('client_id').doUpdateSet({ org_id: orgId })).execute();
+    },
+    unlinkClient: (orgId: string, clientId: string) => db.deleteFrom('scim_clients').where('org_id', '=', orgId)
+      .where('client_id', '=', clientId).returning('client_id').executeTakeFirst(),
+    clientsOf: (orgId: string) => db.selectFrom('scim_clients').select(['client_id', 'created_at']).where('org_id', '=', orgId).orderBy('client_id').execute(),
+    orgOfClient: async (clientId: string) => (await db.selectFrom('scim_clients').innerJoin('organizations', 'organizations.id', 'scim_clients.org_id')
+      .select('scim_clients.org_id').where('scim_clients.client_id', '=', clientId).where('organizations.status', '=', 'active').executeTakeFirst())?.org_id,
+
     // Provisioned people.
     findUser: (orgId: string, userId: string): Promise<ScimUserRow | undefined> =>
       users(orgId).where('user_id', '=', userId).executeTakeFirst() as Promise<ScimUserRow | undefined>,
