@@ -175,3 +175,16 @@ test('self-description: ServiceProviderConfig, ResourceTypes and Schemas', async
   expect(schemas.body.Resources.map((s: any) => s.id)).toEqual([CORE, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'urn:ietf:params:scim:schemas:core:2.0:Group']);
   expect((await scim.get(`/Schemas/${CORE}`)).body.attributes.find((a: any) => a.name === 'userName')).toMatchObject({ required: true, uniqueness: 'server' });
 });
+
+test('a deleted person is kept (disabled) through the retention period, then purged with their account', async () => {
+  const gone = (await scim.post('/Users', user('gone@acme.test'))).body;
+  expect((await scim.delete(`/Users/${gone.id}`)).status).toBe(204);
+  expect((await scim.delete(`/Users/${gone.id}`)).status).toBe(404);
+  const { provisioning } = server.features;
+  await provisioning.purgeDeleted();
+  expect((await server.services.accounts.findUser(gone.id))?.status).toBe('disabled');
+  // Past the retention period (as the purge loop sees it then).
+  expect(await provisioning.store.purgeDeleted(new Date(Date.now() + 1000))).toBeGreaterThanOrEqual(1);
+  expect(await server.services.accounts.findUser(gone.id)).toBeUndefined();
+  expect((await scim.post('/Users', user('gone@acme.test'))).status).toBe(201);
+});
