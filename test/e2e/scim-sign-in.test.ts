@@ -5,13 +5,15 @@
  * account (matched on the stable subject even when the IdP sends another email): no second account.
  * An account provisioned with another subject is never linked by email. Deactivation over SCIM
  * ends the session and revokes a live refresh token at once; reactivation lets the person back in.
+ * In an SSO-only organization a provisioned person signs in only through the company IdP.
  */
 import { randomUUID } from 'node:crypto';
 import { PageClient } from '../helpers/browser.js';
 import { CONNECTION, companySignIn, startCompany, TENANT, type Company } from '../helpers/company.js';
 import { oidc } from '../helpers/rp.js';
 import { scimClient, type ScimClient } from '../helpers/scim.js';
-import { auditTypes, redeem, sessionRows } from '../helpers/sign-in.js';
+import { auditTypes, authorize, pageText, PASSWORD, redeem, sessionRows } from '../helpers/sign-in.js';
+import { REDIRECT_URI } from '../helpers/rp.js';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 let c: Company;
@@ -98,4 +100,23 @@ test('DELETE over SCIM also signs the person out everywhere', async () => {
   expect((await scim.delete(`/Users/${id}`)).status).toBe(204);
   await expect(oidc.refreshTokenGrant(c.app, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   expect((await c.h.server.services.accounts.findUser(id))!.status).toBe('disabled');
+});
+
+test('in an SSO-only organization a provisioned person signs in only through the company IdP (even with a password)', async () => {
+  const oid = randomUUID();
+  const id = await provision('eve@contoso.test', oid);
+  await c.h.server.services.users.setPassword({ id, email: 'eve@contoso.test' }, PASSWORD);
+  await c.h.server.services.orgs.setSsoOnly(c.orgId, 'on');
+  const page = new PageClient(c.h.server.url);
+  const a = await authorize(c.app, page);
+  await page.post(`/interaction/${a.uid}/identify`, { email: 'eve@contoso.test' });
+  await page.get(`/interaction/${a.uid}/sso/password`);
+  const end = await page.post(`/interaction/${a.uid}/password`, { password: PASSWORD });
+  expect(end.startsWith(REDIRECT_URI)).toBe(false);
+  expect(page.last.status).toBe(403);
+  expect(pageText(page.last.body)).toContain('Your organization requires you to sign in with your company ID.');
+  c.idp.people.set('eve', { oid, email: 'eve@contoso.test' });
+  const sso = new PageClient(c.h.server.url);
+  const back = await companySignIn(c, sso, 'eve@contoso.test', 'eve');
+  expect((await redeem(c.app, back.end, back.a)).claims()!.sub).toBe(id);
 });
