@@ -34,8 +34,9 @@ function normalize(f: Filter, count: { n: number }): Filter {
   switch (f.op) {
     case 'and':
     case 'or': {
-      const filters = f.filters.map((x) => normalize(x, count));
-      return { op: f.op, filters: f.op === 'and' ? correlate(filters) : filters };
+      const mapped = f.filters.map((x) => normalize(x, count));
+      const filters = f.op === 'and' ? correlate(mapped) : mapped;
+      return filters.length === 1 ? filters[0] : { op: f.op, filters };
     }
     case 'not':
       return { op: 'not', filter: normalize(f.filter, count) };
