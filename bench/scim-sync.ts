@@ -30,38 +30,62 @@ import { buildWayfinder, freePort, runBenchmark, startNode, waitReady } from './
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const settings = {
-  users: num('BENCH_USERS', 10_000), groups: num('BENCH_GROUPS', 200), members: num('BENCH_MEMBERS', 50),
-  lookupUsers: num('BENCH_LOOKUP_USERS', 100_000), lookups: num('BENCH_LOOKUPS', 3000), concurrency: num('BENCH_CONCURRENCY', 8),
+  users: num('BENCH_USERS', 10_000),
+  groups: num('BENCH_GROUPS', 200),
+  members: num('BENCH_MEMBERS', 50),
+  lookupUsers: num('BENCH_LOOKUP_USERS', 100_000),
+  lookups: num('BENCH_LOOKUPS', 3000),
+  concurrency: num('BENCH_CONCURRENCY', 8),
 };
 const DOMAIN = 'bench.test';
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
 const userName = (i: number) => `user${String(i).padStart(6, '0')}@${DOMAIN}`;
 
-interface Phase { requests: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; maxMs: number }
+interface Phase {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
 
 /** Runs `count` requests, `concurrency` at a time; each must answer `expected`. */
 async function load(count: number, concurrency: number, one: (i: number) => Promise<number>, expected: number[]): Promise<Phase> {
   const latencies: number[] = [];
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      const start = performance.now();
-      const status = await one(i);
-      latencies.push(performance.now() - start);
-      if (!expected.includes(status)) throw new Error(`request ${i} answered ${status}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const start = performance.now();
+        const status = await one(i);
+        latencies.push(performance.now() - start);
+        if (!expected.includes(status)) throw new Error(`request ${i} answered ${status}`);
+      }
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
-  return { requests: count, seconds: round(seconds, 2), perSecond: round(count / seconds), p50Ms: round(quantile(latencies, 0.5), 2), p99Ms: round(quantile(latencies, 0.99), 2), maxMs: round(Math.max(...latencies), 2) };
+  return {
+    requests: count,
+    seconds: round(seconds, 2),
+    perSecond: round(count / seconds),
+    p50Ms: round(quantile(latencies, 0.5), 2),
+    p99Ms: round(quantile(latencies, 0.99), 2),
+    maxMs: round(Math.max(...latencies), 2),
+  };
 }
 
 function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
   return new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 120_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`cli ${args.join(' ')}: ${stderr}`)) : resolve(stdout)));
+    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 120_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`cli ${args.join(' ')}: ${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -71,12 +95,25 @@ await runBenchmark(async (cleanups) => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'wf-bench-scim-'));
   cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
   const bootstrap = path.join(tmp, 'bootstrap.yaml');
-  writeFileSync(bootstrap, ['organizations:', '  - slug: bench', '    name: Bench', `    domains: [{ domain: ${DOMAIN}, verified: true }]`, ''].join('\n'));
+  writeFileSync(
+    bootstrap,
+    ['organizations:', '  - slug: bench', '    name: Bench', `    domains: [{ domain: ${DOMAIN}, verified: true }]`, ''].join('\n'),
+  );
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ISSUER: base, DATABASE_URL: db.url,
-    COOKIE_KEYS: randomBytes(32).toString('base64url'), ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn', DEMO: 'false', IDP_BOOTSTRAP: bootstrap,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: base,
+    DATABASE_URL: db.url,
+    COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    DEMO: 'false',
+    IDP_BOOTSTRAP: bootstrap,
   };
   const wayfinder = startNode('wayfinder', buildWayfinder(), env);
   await waitReady(wayfinder, `${base}/readyz`);
@@ -94,37 +131,66 @@ await runBenchmark(async (cleanups) => {
 
   // 1. Users, as Entra creates them (its body, one per request).
   const ids: string[] = new Array(settings.users);
-  const users = await load(settings.users, settings.concurrency, async (i) => {
-    const res = await call('POST', '/Users', {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
-      externalId: randomBytes(16).toString('hex'), userName: userName(i), active: true,
-      emails: [{ primary: true, type: 'work', value: userName(i) }], meta: { resourceType: 'User' },
-      name: { formatted: `Given${i} Family${i}`, familyName: `Family${i}`, givenName: `Given${i}` }, roles: [],
-      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: `Dept ${i % 40}`, employeeNumber: String(i) },
-    });
-    ids[i] = res.body?.id;
-    return res.status;
-  }, [201]);
-  console.log(`users: ${users.requests} in ${users.seconds} s = ${users.perSecond} users/s, p50 ${users.p50Ms} ms, p99 ${users.p99Ms} ms (load ${loadavg().join(' ')})`);
+  const users = await load(
+    settings.users,
+    settings.concurrency,
+    async (i) => {
+      const res = await call('POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+        externalId: randomBytes(16).toString('hex'),
+        userName: userName(i),
+        active: true,
+        emails: [{ primary: true, type: 'work', value: userName(i) }],
+        meta: { resourceType: 'User' },
+        name: { formatted: `Given${i} Family${i}`, familyName: `Family${i}`, givenName: `Given${i}` },
+        roles: [],
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: `Dept ${i % 40}`, employeeNumber: String(i) },
+      });
+      ids[i] = res.body?.id;
+      return res.status;
+    },
+    [201],
+  );
+  console.log(
+    `users: ${users.requests} in ${users.seconds} s = ${users.perSecond} users/s, p50 ${users.p50Ms} ms, p99 ${users.p99Ms} ms (load ${loadavg().join(' ')})`,
+  );
 
   // 2. Groups, then their members one PATCH each.
   const groupIds: string[] = [];
-  const groups = await load(settings.groups, settings.concurrency, async (g) => {
-    const res = await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], externalId: `g-${g}`, displayName: `Group ${g}`, meta: { resourceType: 'Group' } });
-    groupIds[g] = res.body?.id;
-    return res.status;
-  }, [201]);
-  const memberships = await load(settings.groups * settings.members, settings.concurrency, async (k) => {
-    const g = k % settings.groups;
-    const member = ids[(g * settings.members + Math.floor(k / settings.groups)) % ids.length];
-    const res = await call('PATCH', `/Groups/${groupIds[g]}`, {
-      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ $ref: null, value: member }] }],
-    });
-    return res.status;
-  }, [204]);
+  const groups = await load(
+    settings.groups,
+    settings.concurrency,
+    async (g) => {
+      const res = await call('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        externalId: `g-${g}`,
+        displayName: `Group ${g}`,
+        meta: { resourceType: 'Group' },
+      });
+      groupIds[g] = res.body?.id;
+      return res.status;
+    },
+    [201],
+  );
+  const memberships = await load(
+    settings.groups * settings.members,
+    settings.concurrency,
+    async (k) => {
+      const g = k % settings.groups;
+      const member = ids[(g * settings.members + Math.floor(k / settings.groups)) % ids.length];
+      const res = await call('PATCH', `/Groups/${groupIds[g]}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'Add', path: 'members', value: [{ $ref: null, value: member }] }],
+      });
+      return res.status;
+    },
+    [204],
+  );
   const sampleGroup = await call('GET', `/Groups/${groupIds[0]}`);
   if (sampleGroup.body.members.length !== settings.members) throw new Error(`group 0 has ${sampleGroup.body.members.length} members`);
-  console.log(`groups: ${groups.requests} created (${groups.perSecond}/s); member adds ${memberships.requests} = ${memberships.perSecond}/s, p50 ${memberships.p50Ms} ms, p99 ${memberships.p99Ms} ms`);
+  console.log(
+    `groups: ${groups.requests} created (${groups.perSecond}/s); member adds ${memberships.requests} = ${memberships.perSecond}/s, p50 ${memberships.p50Ms} ms, p99 ${memberships.p99Ms} ms`,
+  );
 
   // 3. Fill up to 100,000 provisioned people by SQL, then look people up by userName.
   const database = await openDatabase({ database: { url: db.url, dataDir: tmp, poolSize: 2 } });
@@ -143,28 +209,47 @@ await runBenchmark(async (cleanups) => {
         jsonb_build_object('userName', email, 'active', true, 'emails', jsonb_build_array(jsonb_build_object('type', 'work', 'value', email, 'primary', true)))
       from made`.execute(database.db);
   }
-  await sql`insert into memberships (org_id, user_id, role) select ${orgId}, id, 'member' from users where id like 'bulk-%'`.execute(database.db);
+  await sql`insert into memberships (org_id, user_id, role) select ${orgId}, id, 'member' from users where id like 'bulk-%'`.execute(
+    database.db,
+  );
   await sql`analyze`.execute(database.db);
   const total = (await call('GET', '/Users?count=0')).body.totalResults;
   if (total !== settings.lookupUsers) throw new Error(`${total} people, expected ${settings.lookupUsers}`);
   console.log(`filled to ${total} people in ${round((performance.now() - fillStart) / 1000)} s`);
-  const lookups = await load(settings.lookups, settings.concurrency, async () => {
-    const i = Math.floor(Math.random() * settings.lookupUsers);
-    const res = await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName(i).toUpperCase()}"`)}`);
-    if (res.body?.totalResults !== 1 || res.body.Resources[0].userName !== userName(i)) throw new Error(`lookup of ${userName(i)} found ${res.body?.totalResults}`);
-    return res.status;
-  }, [200]);
+  const lookups = await load(
+    settings.lookups,
+    settings.concurrency,
+    async () => {
+      const i = Math.floor(Math.random() * settings.lookupUsers);
+      const res = await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName(i).toUpperCase()}"`)}`);
+      if (res.body?.totalResults !== 1 || res.body.Resources[0].userName !== userName(i))
+        throw new Error(`lookup of ${userName(i)} found ${res.body?.totalResults}`);
+      return res.status;
+    },
+    [200],
+  );
   const miss = await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${randomBytes(8).toString('hex')}"`)}`);
   if (miss.body.totalResults !== 0) throw new Error('the random userName was found');
   const plan = await createScimStore(database.db).explainUserName(orgId, parseFilter(`userName eq "${userName(4242)}"`));
   const indexed = plan.some((l) => l.includes('scim_users_user_name'));
-  console.log(`lookup by userName over ${total}: ${lookups.perSecond}/s, p50 ${lookups.p50Ms} ms, p99 ${lookups.p99Ms} ms; index used: ${indexed}`);
+  console.log(
+    `lookup by userName over ${total}: ${lookups.perSecond}/s, p50 ${lookups.p50Ms} ms, p99 ${lookups.p99Ms} ms; index used: ${indexed}`,
+  );
   console.log(plan.join('\n'));
   if (!indexed) throw new Error('the userName lookup does not use its index');
 
   const report = {
-    at: new Date().toISOString(), machine: { cores: os.cpus().length, loadavgAtEnd: loadavg(), note: 'shared machine: other developers were running builds and tests; figures are noisy' },
-    settings, users, groups, memberships, lookup: { people: total, ...lookups, plan, indexUsed: indexed },
+    at: new Date().toISOString(),
+    machine: {
+      cores: os.cpus().length,
+      loadavgAtEnd: loadavg(),
+      note: 'shared machine: other developers were running builds and tests; figures are noisy',
+    },
+    settings,
+    users,
+    groups,
+    memberships,
+    lookup: { people: total, ...lookups, plan, indexUsed: indexed },
   };
   mkdirSync(path.join(root, 'bench/reports'), { recursive: true });
   writeFileSync(path.join(root, 'bench/reports/scim-sync.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -8,7 +8,8 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('scim_tokens')
+  await db.schema
+    .createTable('scim_tokens')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('label', 'text')
@@ -20,13 +21,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('scim_tokens_org').on('scim_tokens').column('org_id').execute();
 
   // OAuth clients (client credentials, `scim` scope) allowed to provision one organization.
-  await db.schema.createTable('scim_clients')
+  await db.schema
+    .createTable('scim_clients')
     .addColumn('client_id', 'text', (c) => c.primaryKey())
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('scim_users')
+  await db.schema
+    .createTable('scim_users')
     .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('user_name', 'text', (c) => c.notNull())
@@ -42,14 +45,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('deleted_at', 'timestamptz')
     .execute();
   await sql`create unique index scim_users_user_name on scim_users (org_id, lower(user_name)) where deleted_at is null`.execute(db);
-  await sql`create unique index scim_users_external_id on scim_users (org_id, external_id) where deleted_at is null and external_id is not null`.execute(db);
+  await sql`create unique index scim_users_external_id on scim_users (org_id, external_id) where deleted_at is null and external_id is not null`.execute(
+    db,
+  );
   await sql`create index scim_users_display_name on scim_users (org_id, lower(display_name))`.execute(db);
   await sql`create index scim_users_modified on scim_users (org_id, updated_at)`.execute(db);
   await sql`create index scim_users_page on scim_users (org_id, created_at, user_id)`.execute(db);
   await sql`create index scim_users_emails on scim_users using gin (emails_norm jsonb_path_ops)`.execute(db);
   await sql`create index scim_users_deleted on scim_users (deleted_at) where deleted_at is not null`.execute(db);
 
-  await db.schema.createTable('scim_groups')
+  await db.schema
+    .createTable('scim_groups')
     .addColumn('group_id', 'text', (c) => c.primaryKey().references('groups.id').onDelete('cascade'))
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('external_id', 'text')

@@ -28,22 +28,43 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const minPasswordLength = config.password.minLength;
 
   const person = createCurrentPerson({
-    issuer, secure, rememberDays: config.session.rememberDays, sessions: f.sessions, accounts: services.accounts,
+    issuer,
+    secure,
+    rememberDays: config.session.rememberDays,
+    sessions: f.sessions,
+    accounts: services.accounts,
     meetsPolicy: f.sessionPolicy,
   });
   const pages = new Router();
   pages.use(parseBody(config.server.maxBodyBytes));
-  pages.use(csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }));
+  pages.use(
+    csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }),
+  );
   for (const router of [
     ssoPendingRoutes({ secure }),
     loginRoutes({ interactions: f.interactions, journey: f.journey, secure }),
-    factorRoutes({ interactions: f.interactions, journey: f.journey, accounts: services.accounts, store: f.factorStore, throttle: f.throttle, trusted: f.trusted, envFor: f.envFor }),
+    factorRoutes({
+      interactions: f.interactions,
+      journey: f.journey,
+      accounts: services.accounts,
+      store: f.factorStore,
+      throttle: f.throttle,
+      trusted: f.trusted,
+      envFor: f.envFor,
+    }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
-    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [samlAppsSection(f.saml.registry), twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })] }),
+    myAccountRoutes({
+      person,
+      sessions: f.sessions,
+      lifecycle: f.lifecycle,
+      minPasswordLength,
+      sections: [samlAppsSection(f.saml.registry), twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })],
+    }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
-  ]) pages.use(router.routes(), router.allowedMethods());
+  ])
+    pages.use(router.routes(), router.allowedMethods());
 
   // Machine endpoints for paired push devices: their own router (JSON, signatures, no CSRF).
   const pushDevices = pushDeviceRoutes({ envFor: f.envFor, maxBodyBytes: config.server.maxBodyBytes });
@@ -51,7 +72,10 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const sso = callbackRoutes({ issuer, federation: f.federation, audit, maxBodyBytes: Math.max(config.server.maxBodyBytes, 262_144) });
   // SCIM 2.0 for company IdPs (bearer tokens, SCIM JSON errors; bodies up to 1 MiB for large groups).
   const scim = scimRoutes({
-    users: f.provisioning.users, groups: f.provisioning.groups, tokens: f.provisioning.tokens, baseUrl: f.provisioning.baseUrl,
+    users: f.provisioning.users,
+    groups: f.provisioning.groups,
+    tokens: f.provisioning.tokens,
+    baseUrl: f.provisioning.baseUrl,
     authenticateAccessToken: (token) => f.provisioning.clients.authenticate(token),
     maxBodyBytes: Math.max(config.server.maxBodyBytes, 1_048_576),
     onAuthFailure: (ctx) => audit.record(ctx, { type: 'scim.auth_failed', outcome: 'failure', data: { path: ctx.path } }),

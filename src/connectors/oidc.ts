@@ -20,23 +20,29 @@ import { commonSettings, type Connection, type Connector, type ConnectorEnv } fr
 
 const claimName = z.string().min(1).max(200);
 
-export const oidcSettings = z.strictObject({
-  issuer: z.url(),
-  client_id: z.string().min(1).max(500),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(['openid', 'email', 'profile']),
-  /** entra: Microsoft Entra ID (subject from tid + oid). */
-  variant: z.enum(['generic', 'entra']).default('generic'),
-  /** Entra ID: the only tenant accepted. */
-  tenant_id: z.string().min(1).optional(),
-  /** acr values that mean the IdP performed multi-factor authentication. */
-  mfa_acr_values: z.array(z.string()).default([]),
-  /** Which claims carry the profile. */
-  claims: z.strictObject({
-    email: claimName.default('email'), name: claimName.default('name'),
-    given_name: claimName.default('given_name'), family_name: claimName.default('family_name'),
-  }).default({ email: 'email', name: 'name', given_name: 'given_name', family_name: 'family_name' }),
-  ...commonSettings,
-}).refine((s) => s.scopes.includes('openid'), { message: 'scopes must include openid', path: ['scopes'] });
+export const oidcSettings = z
+  .strictObject({
+    issuer: z.url(),
+    client_id: z.string().min(1).max(500),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(['openid', 'email', 'profile']),
+    /** entra: Microsoft Entra ID (subject from tid + oid). */
+    variant: z.enum(['generic', 'entra']).default('generic'),
+    /** Entra ID: the only tenant accepted. */
+    tenant_id: z.string().min(1).optional(),
+    /** acr values that mean the IdP performed multi-factor authentication. */
+    mfa_acr_values: z.array(z.string()).default([]),
+    /** Which claims carry the profile. */
+    claims: z
+      .strictObject({
+        email: claimName.default('email'),
+        name: claimName.default('name'),
+        given_name: claimName.default('given_name'),
+        family_name: claimName.default('family_name'),
+      })
+      .default({ email: 'email', name: 'name', given_name: 'given_name', family_name: 'family_name' }),
+    ...commonSettings,
+  })
+  .refine((s) => s.scopes.includes('openid'), { message: 'scopes must include openid', path: ['scopes'] });
 export type OidcSettings = z.infer<typeof oidcSettings>;
 
 const discovered = ttlCache<oidc.Configuration>(10 * 60_000, 1000);
@@ -46,7 +52,9 @@ async function configurationFor(conn: Connection, s: OidcSettings, env: Connecto
     const execute = env.federation.allowHttp ? [oidc.allowInsecureRequests] : [];
     const auth = conn.secret ? oidc.ClientSecretPost(conn.secret) : oidc.None();
     return oidc.discovery(new URL(s.issuer), s.client_id, { [oidc.clockTolerance]: env.federation.clockSkewSeconds }, auth, {
-      execute, [oidc.customFetch]: env.fetch as oidc.CustomFetch, timeout: Math.ceil(env.federation.fetchTimeoutMs / 1000),
+      execute,
+      [oidc.customFetch]: env.fetch as oidc.CustomFetch,
+      timeout: Math.ceil(env.federation.fetchTimeoutMs / 1000),
     });
   });
 }
@@ -54,10 +62,11 @@ async function configurationFor(conn: Connection, s: OidcSettings, env: Connecto
 /** Errors from openid-client, as what happened. */
 function explain(err: unknown): FederationError {
   if (err instanceof FederationError) return err;
-  if (err instanceof oidc.AuthorizationResponseError) return fail('idp_error', `${err.error}${err.error_description ? `: ${err.error_description}` : ''}`);
+  if (err instanceof oidc.AuthorizationResponseError)
+    return fail('idp_error', `${err.error}${err.error_description ? `: ${err.error_description}` : ''}`);
   if (err instanceof FetchRefused || (err as Error)?.cause instanceof FetchRefused) return fail('idp_unreachable', (err as Error).message);
   const e = err as Error & { code?: string; cause?: unknown };
-  if (e?.name === 'TypeError' || e?.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause instanceof Response && e.cause.status >= 500) {
+  if (e?.name === 'TypeError' || (e?.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause instanceof Response && e.cause.status >= 500)) {
     return fail('idp_unreachable', e.message);
   }
   return fail('bad_response', e?.message ?? String(err));
@@ -88,8 +97,13 @@ export const oidcConnector: Connector<OidcSettings> = {
     const verifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: env.callbackUrl(conn.id), response_type: 'code', scope: s.scopes.join(' '), state, nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      redirect_uri: env.callbackUrl(conn.id),
+      response_type: 'code',
+      scope: s.scopes.join(' '),
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
       ...(loginHint ? { login_hint: loginHint } : {}),
     });
     return { redirect: url.toString(), remember: { verifier, nonce, state } };
@@ -104,7 +118,10 @@ export const oidcConnector: Connector<OidcSettings> = {
     try {
       const config = await configurationFor(conn, s, env);
       const tokens = await oidc.authorizationCodeGrant(config, url, {
-        pkceCodeVerifier: String(remembered.verifier), expectedState: String(remembered.state), expectedNonce: String(remembered.nonce), idTokenExpected: true,
+        pkceCodeVerifier: String(remembered.verifier),
+        expectedState: String(remembered.state),
+        expectedNonce: String(remembered.nonce),
+        idTokenExpected: true,
       });
       claims = { ...tokens.claims()! };
       if (!str(claims[s.claims.email]) && tokens.access_token && config.serverMetadata().userinfo_endpoint) {

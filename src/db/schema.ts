@@ -126,7 +126,11 @@ export interface ConnectorStateTable {
   expires_at: Timestamp;
 }
 
-export interface SsoSeenAssertionTable { connection_id: string; assertion_id: string; expires_at: Timestamp }
+export interface SsoSeenAssertionTable {
+  connection_id: string;
+  assertion_id: string;
+  expires_at: Timestamp;
+}
 
 export interface PasswordCredentialTable {
   user_id: string;
@@ -221,8 +225,15 @@ export interface TrustedDeviceTable {
   last_used_at: NullableTimestamp;
 }
 
-export interface GroupTable { id: string; org_id: string; name: string }
-export interface GroupMemberTable { group_id: string; user_id: string }
+export interface GroupTable {
+  id: string;
+  org_id: string;
+  name: string;
+}
+export interface GroupMemberTable {
+  group_id: string;
+  user_id: string;
+}
 
 export interface MfaPolicyTable {
   org_id: string;
@@ -263,9 +274,18 @@ export interface SamlPendingRequestTable {
   expires_at: Timestamp;
 }
 
-export interface SamlSeenIdTable { issuer: string; message_id: string; expires_at: Timestamp }
+export interface SamlSeenIdTable {
+  issuer: string;
+  message_id: string;
+  expires_at: Timestamp;
+}
 
-export interface SamlSubjectTable { user_id: string; sp_id: string; name_id: string; created_at: Timestamp }
+export interface SamlSubjectTable {
+  user_id: string;
+  sp_id: string;
+  name_id: string;
+  created_at: Timestamp;
+}
 
 export interface SamlParticipantTable {
   session_index: string;
@@ -278,10 +298,19 @@ export interface SamlParticipantTable {
   expires_at: Timestamp;
 }
 
-export interface SamlLogoutTable { id: string; data: JSONColumnType<Record<string, unknown>>; expires_at: Timestamp }
+export interface SamlLogoutTable {
+  id: string;
+  data: JSONColumnType<Record<string, unknown>>;
+  expires_at: Timestamp;
+}
 
 /** The digest of each bootstrap entry as last applied (src/bootstrap/store.ts). */
-export interface BootstrapAppliedTable { entry: string; digest: string; notes: JSONColumnType<string[]>; applied_at: Generated<Date> }
+export interface BootstrapAppliedTable {
+  entry: string;
+  digest: string;
+  notes: JSONColumnType<string[]>;
+  applied_at: Generated<Date>;
+}
 
 export interface DB extends ScimDB {
   org_domains: OrgDomainTable;
@@ -331,7 +360,11 @@ export interface ScimTokenTable {
   revoked_at: NullableTimestamp;
 }
 
-export interface ScimClientTable { client_id: string; org_id: string; created_at: Timestamp }
+export interface ScimClientTable {
+  client_id: string;
+  org_id: string;
+  created_at: Timestamp;
+}
 
 export interface ScimUserTable {
   user_id: string;

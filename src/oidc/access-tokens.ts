@@ -11,13 +11,17 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { ttlCache } from '../lib/ttl-cache.js';
 import type { Oidc } from './provider.js';
 
-export interface VerifiedAccessToken { clientId: string; sub?: string; scope: string[] }
+export interface VerifiedAccessToken {
+  clientId: string;
+  sub?: string;
+  scope: string[];
+}
 
 const SKEW_SECONDS = 60;
 const b64json = (part: string): Record<string, unknown> | undefined => {
   try {
     const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
@@ -25,10 +29,11 @@ const b64json = (part: string): Record<string, unknown> | undefined => {
 
 export function createAccessTokenVerifier(oidc: Pick<Oidc, 'keys'>, issuer: string) {
   const keySets = ttlCache<Map<string, { alg: string; key: KeyObject }>>(30_000, 4);
-  const publicKeys = async () => keySets.get('keys', async () => {
-    const { keys } = await oidc.keys.privateJwks();
-    return new Map(keys.map((k) => [k.kid, { alg: k.alg, key: createPublicKey({ key: k, format: 'jwk' }) }]));
-  });
+  const publicKeys = async () =>
+    keySets.get('keys', async () => {
+      const { keys } = await oidc.keys.privateJwks();
+      return new Map(keys.map((k) => [k.kid, { alg: k.alg, key: createPublicKey({ key: k, format: 'jwk' }) }]));
+    });
 
   return {
     async verify(token: string, audience: string, scope: string): Promise<VerifiedAccessToken | undefined> {
@@ -41,14 +46,16 @@ export function createAccessTokenVerifier(oidc: Pick<Oidc, 'keys'>, issuer: stri
       if (!found || found.alg !== header.alg) return undefined;
       const data = Buffer.from(`${parts[0]}.${parts[1]}`);
       const signature = Buffer.from(parts[2], 'base64url');
-      const ok = found.alg === 'ES256'
-        ? verify('sha256', data, { key: found.key, dsaEncoding: 'ieee-p1363' }, signature)
-        : verify('sha256', data, found.key, signature);
+      const ok =
+        found.alg === 'ES256'
+          ? verify('sha256', data, { key: found.key, dsaEncoding: 'ieee-p1363' }, signature)
+          : verify('sha256', data, found.key, signature);
       if (!ok) return undefined;
       const now = Math.floor(Date.now() / 1000);
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
-      if (claims.iss !== issuer || !aud.includes(audience) || typeof claims.exp !== 'number' || claims.exp + SKEW_SECONDS < now) return undefined;
+      if (claims.iss !== issuer || !aud.includes(audience) || typeof claims.exp !== 'number' || claims.exp + SKEW_SECONDS < now)
+        return undefined;
       if (typeof claims.nbf === 'number' && claims.nbf - SKEW_SECONDS > now) return undefined;
       if (!scopes.includes(scope) || typeof claims.client_id !== 'string') return undefined;
       return { clientId: claims.client_id, sub: typeof claims.sub === 'string' ? claims.sub : undefined, scope: scopes };

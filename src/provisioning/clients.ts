@@ -35,26 +35,44 @@ export function createScimClients(d: ScimClientDeps) {
       const client = await d.clients.metadata(clientId);
       if (!client) throw notFound('no_client', `no client ${clientId}`);
       const grants = Array.isArray(client.grant_types) ? client.grant_types : [];
-      if (!grants.includes('client_credentials')) throw badRequest('no_client_credentials', `client ${clientId} does not have the client_credentials grant`);
+      if (!grants.includes('client_credentials'))
+        throw badRequest('no_client_credentials', `client ${clientId} does not have the client_credentials grant`);
       const resource = await d.clients.findResource(d.baseUrl);
       if (!resource?.scopes.includes(SCIM_SCOPE)) {
-        await d.clients.upsertResource({ identifier: d.baseUrl, scopes: [...new Set([...(resource?.scopes ?? []), SCIM_SCOPE])], access_token_ttl: resource?.access_token_ttl ?? 600 });
+        await d.clients.upsertResource({
+          identifier: d.baseUrl,
+          scopes: [...new Set([...(resource?.scopes ?? []), SCIM_SCOPE])],
+          access_token_ttl: resource?.access_token_ttl ?? 600,
+        });
       }
       await d.store.linkClient(orgId, clientId);
-      await d.audit.record(ctx, { type: 'scim.client_allowed', outcome: 'success', clientId, userId: actor.userId, data: { orgId, via: actor.via } });
+      await d.audit.record(ctx, {
+        type: 'scim.client_allowed',
+        outcome: 'success',
+        clientId,
+        userId: actor.userId,
+        data: { orgId, via: actor.via },
+      });
     },
 
     async remove(ctx: Context | undefined, actor: Actor, orgId: string, clientId: string) {
-      if (!(await d.store.unlinkClient(orgId, clientId))) throw notFound('no_client', `client ${clientId} does not provision this organization`);
-      await d.audit.record(ctx, { type: 'scim.client_removed', outcome: 'success', clientId, userId: actor.userId, data: { orgId, via: actor.via } });
+      if (!(await d.store.unlinkClient(orgId, clientId)))
+        throw notFound('no_client', `client ${clientId} does not provision this organization`);
+      await d.audit.record(ctx, {
+        type: 'scim.client_removed',
+        outcome: 'success',
+        clientId,
+        userId: actor.userId,
+        data: { orgId, via: actor.via },
+      });
     },
 
     list: (orgId: string) => d.store.clientsOf(orgId),
 
     /** The organization and client an access token stands for, or undefined. */
     async authenticate(token: string): Promise<{ orgId: string; clientId: string } | undefined> {
-      const verified = d.verify && await d.verify(token, d.baseUrl, SCIM_SCOPE);
-      const orgId = verified && await d.store.orgOfClient(verified.clientId);
+      const verified = d.verify && (await d.verify(token, d.baseUrl, SCIM_SCOPE));
+      const orgId = verified && (await d.store.orgOfClient(verified.clientId));
       return verified && orgId ? { orgId, clientId: verified.clientId } : undefined;
     },
   };

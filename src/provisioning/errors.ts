@@ -7,10 +7,14 @@ import { AppError } from '../lib/errors.js';
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 export type ScimType =
-  | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers';
+  'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers';
 
 export class ScimError extends AppError {
-  constructor(status: number, readonly scimType: ScimType | undefined, detail: string) {
+  constructor(
+    status: number,
+    readonly scimType: ScimType | undefined,
+    detail: string,
+  ) {
     super(scimType ?? `scim_${status}`, status, detail, true, { scimType });
   }
 }

@@ -24,29 +24,29 @@ const text = (expr: RawBuilder<unknown>, ci: boolean): Column => ({ kind: 'text'
 const res = (path: string[]) => sql`scim_users.resource #>> ${sql.lit(`{${path.join(',')}}`)}`;
 
 const USER_COLUMNS: Record<string, Column> = {
-  'id': text(sql`scim_users.user_id`, false),
-  'username': text(sql`lower(scim_users.user_name)`, true),
-  'externalid': text(sql`scim_users.external_id`, false),
-  'displayname': text(sql`lower(scim_users.display_name)`, true),
-  'active': { kind: 'bool', expr: sql`scim_users.active` },
+  id: text(sql`scim_users.user_id`, false),
+  username: text(sql`lower(scim_users.user_name)`, true),
+  externalid: text(sql`scim_users.external_id`, false),
+  displayname: text(sql`lower(scim_users.display_name)`, true),
+  active: { kind: 'bool', expr: sql`scim_users.active` },
   'meta.created': { kind: 'date', expr: sql`scim_users.created_at` },
   'meta.lastmodified': { kind: 'date', expr: sql`scim_users.updated_at` },
   'name.givenname': text(sql`lower(${res(['name', 'givenName'])})`, true),
   'name.familyname': text(sql`lower(${res(['name', 'familyName'])})`, true),
   'name.formatted': text(sql`lower(${res(['name', 'formatted'])})`, true),
-  'title': text(sql`lower(${res(['title'])})`, true),
+  title: text(sql`lower(${res(['title'])})`, true),
   'enterprise.employeenumber': text(sql`${res(['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'employeeNumber'])}`, false),
   'enterprise.department': text(sql`lower(${res(['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'department'])})`, true),
-  'emails': { kind: 'emails' },
+  emails: { kind: 'emails' },
 };
 
 const GROUP_COLUMNS: Record<string, Column> = {
-  'id': text(sql`groups.id`, false),
-  'displayname': text(sql`lower(groups.name)`, true),
-  'externalid': text(sql`scim_groups.external_id`, false),
+  id: text(sql`groups.id`, false),
+  displayname: text(sql`lower(groups.name)`, true),
+  externalid: text(sql`scim_groups.external_id`, false),
   'meta.created': { kind: 'date', expr: sql`scim_groups.created_at` },
   'meta.lastmodified': { kind: 'date', expr: sql`scim_groups.updated_at` },
-  'members': { kind: 'members' },
+  members: { kind: 'members' },
 };
 
 const EMAIL_PARTS: Record<string, Column> = {
@@ -81,22 +81,32 @@ function compare(col: Column, f: Extract<Filter, { compValue: unknown }>, attr: 
   if (typeof v === 'boolean') throw invalidFilter(`${attr} is a string, not a boolean`);
   const s = col.ci ? String(v).toLowerCase() : String(v);
   switch (f.op) {
-    case 'eq': return sql<boolean>`${col.expr} = ${s}`;
-    case 'ne': return sql<boolean>`${col.expr} is distinct from ${s}`;
-    case 'co': return sql<boolean>`${col.expr} like ${`%${likeEscape(s)}%`}`;
-    case 'sw': return sql<boolean>`${col.expr} like ${`${likeEscape(s)}%`}`;
-    case 'ew': return sql<boolean>`${col.expr} like ${`%${likeEscape(s)}`}`;
-    case 'gt': return sql<boolean>`${col.expr} > ${s}`;
-    case 'ge': return sql<boolean>`${col.expr} >= ${s}`;
-    case 'lt': return sql<boolean>`${col.expr} < ${s}`;
-    case 'le': return sql<boolean>`${col.expr} <= ${s}`;
+    case 'eq':
+      return sql<boolean>`${col.expr} = ${s}`;
+    case 'ne':
+      return sql<boolean>`${col.expr} is distinct from ${s}`;
+    case 'co':
+      return sql<boolean>`${col.expr} like ${`%${likeEscape(s)}%`}`;
+    case 'sw':
+      return sql<boolean>`${col.expr} like ${`${likeEscape(s)}%`}`;
+    case 'ew':
+      return sql<boolean>`${col.expr} like ${`%${likeEscape(s)}`}`;
+    case 'gt':
+      return sql<boolean>`${col.expr} > ${s}`;
+    case 'ge':
+      return sql<boolean>`${col.expr} >= ${s}`;
+    case 'lt':
+      return sql<boolean>`${col.expr} < ${s}`;
+    case 'le':
+      return sql<boolean>`${col.expr} <= ${s}`;
   }
   throw invalidFilter(`unknown operator ${f.op as string}`);
 }
 
 /** Only `eq` conditions on value and type (and-ed): answered by jsonb containment. */
 function containment(f: Filter): Record<string, string> | undefined {
-  if (f.op === 'eq' && (f.attrPath === 'value' || f.attrPath === 'type') && typeof f.compValue === 'string') return { [f.attrPath]: f.compValue.toLowerCase() };
+  if (f.op === 'eq' && (f.attrPath === 'value' || f.attrPath === 'type') && typeof f.compValue === 'string')
+    return { [f.attrPath]: f.compValue.toLowerCase() };
   if (f.op === 'and') {
     const parts = f.filters.map(containment);
     return parts.every(Boolean) ? Object.assign({}, ...parts) : undefined;

@@ -79,14 +79,19 @@ export function parseFilter(text: string): Filter {
 
 /** Matches one element of a multi-valued attribute (a PATCH path's `[…]`) against a filter, in memory. */
 export function matchesElement(f: Filter, element: unknown): boolean {
-  const obj = element && typeof element === 'object' ? element as Record<string, unknown> : { value: element };
+  const obj = element && typeof element === 'object' ? (element as Record<string, unknown>) : { value: element };
   const get = (attr: string) => Object.entries(obj).find(([k]) => k.toLowerCase() === attr)?.[1];
   switch (f.op) {
-    case 'and': return f.filters.every((x) => matchesElement(x, element));
-    case 'or': return f.filters.some((x) => matchesElement(x, element));
-    case 'not': return !matchesElement(f.filter, element);
-    case '[]': return false;
-    case 'pr': return get(f.attrPath) !== undefined && get(f.attrPath) !== null && get(f.attrPath) !== '';
+    case 'and':
+      return f.filters.every((x) => matchesElement(x, element));
+    case 'or':
+      return f.filters.some((x) => matchesElement(x, element));
+    case 'not':
+      return !matchesElement(f.filter, element);
+    case '[]':
+      return false;
+    case 'pr':
+      return get(f.attrPath) !== undefined && get(f.attrPath) !== null && get(f.attrPath) !== '';
     default: {
       const raw = get(f.attrPath);
       const have = typeof raw === 'string' ? raw.toLowerCase() : raw;
@@ -94,15 +99,24 @@ export function matchesElement(f: Filter, element: unknown): boolean {
       const hs = String(have ?? '');
       const ws = String(want ?? '');
       switch (f.op) {
-        case 'eq': return have === want || (typeof have === 'boolean' && String(have) === ws);
-        case 'ne': return have !== want;
-        case 'co': return have !== undefined && hs.includes(ws);
-        case 'sw': return have !== undefined && hs.startsWith(ws);
-        case 'ew': return have !== undefined && hs.endsWith(ws);
-        case 'gt': return hs > ws;
-        case 'ge': return hs >= ws;
-        case 'lt': return hs < ws;
-        case 'le': return hs <= ws;
+        case 'eq':
+          return have === want || (typeof have === 'boolean' && String(have) === ws);
+        case 'ne':
+          return have !== want;
+        case 'co':
+          return have !== undefined && hs.includes(ws);
+        case 'sw':
+          return have !== undefined && hs.startsWith(ws);
+        case 'ew':
+          return have !== undefined && hs.endsWith(ws);
+        case 'gt':
+          return hs > ws;
+        case 'ge':
+          return hs >= ws;
+        case 'lt':
+          return hs < ws;
+        case 'le':
+          return hs <= ws;
       }
     }
   }

@@ -22,7 +22,14 @@ import { listResponse, page, project } from './representation.js';
 import { etagOf } from './user-resource.js';
 import { matchesVersion, type Actor, type ListQuery } from './users.js';
 
-const member = z.union([z.object({ value: z.string().min(1).max(256) }).loose(), z.string().min(1).max(256).transform((value) => ({ value }))]);
+const member = z.union([
+  z.object({ value: z.string().min(1).max(256) }).loose(),
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .transform((value) => ({ value })),
+]);
 const members = z.array(member).max(10_000);
 const groupSchema = z.object({
   displayName: z.string().trim().min(1).max(256),
@@ -44,22 +51,61 @@ function memberIds(f: Filter): string[] {
   throw invalidFilter('a members filter can only name members: value eq "…" (joined with or)');
 }
 
-export interface GroupDeps { store: GroupStore; audit: Audit; baseUrl: string }
+export interface GroupDeps {
+  store: GroupStore;
+  audit: Audit;
+  baseUrl: string;
+}
 
 export function createProvisionedGroups(d: GroupDeps) {
-  const audit = (ctx: Context | undefined, actor: Actor, type: string, orgId: string, groupId: string, data: Record<string, unknown> = {}) =>
-    d.audit.record(ctx, { type, outcome: 'success', data: { orgId, groupId, via: actor.via, tokenId: actor.tokenId, actorId: actor.userId, ...data } });
+  const audit = (
+    ctx: Context | undefined,
+    actor: Actor,
+    type: string,
+    orgId: string,
+    groupId: string,
+    data: Record<string, unknown> = {},
+  ) =>
+    d.audit.record(ctx, {
+      type,
+      outcome: 'success',
+      data: { orgId, groupId, via: actor.via, tokenId: actor.tokenId, actorId: actor.userId, ...data },
+    });
 
-  async function resource(row: ScimGroupRow, q: ListQuery = {}, known?: Array<{ group_id: string; user_id: string; display_name: string | null; user_name: string }>) {
-    const wanted = q.attributes ? q.attributes.split(',').some((a) => normalizeAttr(a.trim()).startsWith('members'))
+  async function resource(
+    row: ScimGroupRow,
+    q: ListQuery = {},
+    known?: Array<{ group_id: string; user_id: string; display_name: string | null; user_name: string }>,
+  ) {
+    const wanted = q.attributes
+      ? q.attributes.split(',').some((a) => normalizeAttr(a.trim()).startsWith('members'))
       : !(q.excludedAttributes ?? '').split(',').some((a) => normalizeAttr(a.trim()) === 'members');
-    const list = wanted ? (known ?? await d.store.membersOf([row.id])).filter((m) => m.group_id === row.id) : [];
-    return project({
-      schemas: [CORE_GROUP], id: row.id, displayName: row.name, ...(row.external_id ? { externalId: row.external_id } : {}),
-      ...(wanted ? { members: list.map((m) => ({ value: m.user_id, display: m.display_name ?? m.user_name, $ref: `${d.baseUrl}/Users/${m.user_id}` })) } : {}),
-      meta: { resourceType: 'Group', created: row.created_at.toISOString(), lastModified: row.updated_at.toISOString(),
-        location: `${d.baseUrl}/Groups/${row.id}`, version: etagOf(row.version) },
-    }, q);
+    const list = wanted ? (known ?? (await d.store.membersOf([row.id]))).filter((m) => m.group_id === row.id) : [];
+    return project(
+      {
+        schemas: [CORE_GROUP],
+        id: row.id,
+        displayName: row.name,
+        ...(row.external_id ? { externalId: row.external_id } : {}),
+        ...(wanted
+          ? {
+              members: list.map((m) => ({
+                value: m.user_id,
+                display: m.display_name ?? m.user_name,
+                $ref: `${d.baseUrl}/Users/${m.user_id}`,
+              })),
+            }
+          : {}),
+        meta: {
+          resourceType: 'Group',
+          created: row.created_at.toISOString(),
+          lastModified: row.updated_at.toISOString(),
+          location: `${d.baseUrl}/Groups/${row.id}`,
+          version: etagOf(row.version),
+        },
+      },
+      q,
+    );
   }
 
   async function checkMembers(orgId: string, ids: string[]) {
@@ -76,15 +122,24 @@ export function createProvisionedGroups(d: GroupDeps) {
     return row;
   }
 
-  async function update(ctx: Context | undefined, actor: Actor, orgId: string, id: string, set: { name?: string; external_id?: string | null },
-    change: MemberChange, ifMatch?: string) {
+  async function update(
+    ctx: Context | undefined,
+    actor: Actor,
+    orgId: string,
+    id: string,
+    set: { name?: string; external_id?: string | null },
+    change: MemberChange,
+    ifMatch?: string,
+  ) {
     const row = await load(orgId, id);
     if (!matchesVersion(ifMatch, row.version)) throw preconditionFailed(`the group has changed (version ${etagOf(row.version)})`);
     if (change.add?.length) change.add = await checkMembers(orgId, change.add);
     const saved = await d.store.updateGroup(orgId, id, ifMatch ? row.version : undefined, set, change);
     if (!saved) throw preconditionFailed('the group changed while it was being updated; try again');
     await audit(ctx, actor, 'scim.group_updated', orgId, id, {
-      renamed: set.name !== undefined && set.name !== row.name, added: change.add?.length ?? 0, removed: change.removeAll ? 'all' : change.remove?.length ?? 0,
+      renamed: set.name !== undefined && set.name !== row.name,
+      added: change.add?.length ?? 0,
+      removed: change.removeAll ? 'all' : (change.remove?.length ?? 0),
     });
     return saved;
   }
@@ -92,7 +147,10 @@ export function createProvisionedGroups(d: GroupDeps) {
   return {
     async create(ctx: Context | undefined, actor: Actor, orgId: string, body: unknown) {
       const g = parse(groupSchema, body);
-      const ids = await checkMembers(orgId, (g.members ?? []).map((m) => m.value));
+      const ids = await checkMembers(
+        orgId,
+        (g.members ?? []).map((m) => m.value),
+      );
       const row = await d.store.createGroup(orgId, { id: randomUUID(), name: g.displayName, external_id: g.externalId ?? null }, ids);
       await audit(ctx, actor, 'scim.group_created', orgId, row.id, { members: ids.length });
       return resource(row);
@@ -111,8 +169,15 @@ export function createProvisionedGroups(d: GroupDeps) {
 
     async replace(ctx: Context | undefined, actor: Actor, orgId: string, id: string, body: unknown, ifMatch?: string) {
       const g = parse(groupSchema, body);
-      const saved = await update(ctx, actor, orgId, id, { name: g.displayName, external_id: g.externalId ?? null },
-        { removeAll: true, add: (g.members ?? []).map((m) => m.value) }, ifMatch);
+      const saved = await update(
+        ctx,
+        actor,
+        orgId,
+        id,
+        { name: g.displayName, external_id: g.externalId ?? null },
+        { removeAll: true, add: (g.members ?? []).map((m) => m.value) },
+        ifMatch,
+      );
       return resource(saved);
     },
 
@@ -143,7 +208,8 @@ export function createProvisionedGroups(d: GroupDeps) {
       };
       for (const o of operations) {
         if (!o.path) {
-          if (!o.value || typeof o.value !== 'object' || Array.isArray(o.value)) throw noTarget(`${o.op} without a path needs an object of attributes`);
+          if (!o.value || typeof o.value !== 'object' || Array.isArray(o.value))
+            throw noTarget(`${o.op} without a path needs an object of attributes`);
           for (const [k, v] of Object.entries(o.value)) setAttr(o.op, normalizeAttr(k), v);
           continue;
         }

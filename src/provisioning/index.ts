@@ -14,7 +14,11 @@ export const scimBaseUrl = (issuer: string) => `${issuer}/scim/v2`;
 /** People deleted over SCIM are purged (account, links, tokens) after this many days. */
 export const DELETED_RETENTION_DAYS = 30;
 
-export function createProvisioning(services: Services, signOutEverywhere: (userId: string) => Promise<number>, verify?: ScimClientDeps['verify']) {
+export function createProvisioning(
+  services: Services,
+  signOutEverywhere: (userId: string) => Promise<number>,
+  verify?: ScimClientDeps['verify'],
+) {
   const store = createScimStore(services.db);
   const baseUrl = scimBaseUrl(services.config.server.issuer);
   const { audit } = services;

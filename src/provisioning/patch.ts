@@ -19,15 +19,28 @@ export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 export const patchSchema = z.object({
   schemas: z.array(z.string()).optional(),
-  Operations: z.array(z.object({
-    op: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['add', 'replace', 'remove'])),
-    path: z.string().max(1000).optional(),
-    value: z.unknown().optional(),
-  })).min(1).max(1000),
+  Operations: z
+    .array(
+      z.object({
+        op: z
+          .string()
+          .transform((s) => s.toLowerCase())
+          .pipe(z.enum(['add', 'replace', 'remove'])),
+        path: z.string().max(1000).optional(),
+        value: z.unknown().optional(),
+      }),
+    )
+    .min(1)
+    .max(1000),
 });
 export type PatchOperation = z.output<typeof patchSchema>['Operations'][number];
 
-export interface ParsedPath { schema?: 'enterprise'; attr: string; filter?: Filter; sub?: string }
+export interface ParsedPath {
+  schema?: 'enterprise';
+  attr: string;
+  filter?: Filter;
+  sub?: string;
+}
 
 const READ_ONLY = new Set(['id', 'meta', 'schemas', 'groups']);
 
@@ -50,14 +63,20 @@ export function parsePath(raw: string): ParsedPath {
   const m = /^([A-Za-z$][\w$-]*)(?:\[(.*)\])?(?:\.([A-Za-z$][\w$-]*))?$/.exec(path);
   if (!m) throw invalidPath(`the path ${raw} is not valid`);
   const [, attr, filterText, sub] = m;
-  return { schema, attr: canonical(attr), filter: filterText !== undefined ? parseFilter(filterText) : undefined, sub: sub && canonical(sub) };
+  return {
+    schema,
+    attr: canonical(attr),
+    filter: filterText !== undefined ? parseFilter(filterText) : undefined,
+    sub: sub && canonical(sub),
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 /** Two elements of a multi-valued attribute are the same when their `value` is (or, without one, when they are equal). */
-const same = (a: unknown, b: unknown) => (isObject(a) && isObject(b) && a.value !== undefined
-  ? String(a.value).toLowerCase() === String(b.value ?? '').toLowerCase()
-  : JSON.stringify(a) === JSON.stringify(b));
+const same = (a: unknown, b: unknown) =>
+  isObject(a) && isObject(b) && a.value !== undefined
+    ? String(a.value).toLowerCase() === String(b.value ?? '').toLowerCase()
+    : JSON.stringify(a) === JSON.stringify(b);
 
 function keyIn(obj: Record<string, unknown>, name: string) {
   return Object.keys(obj).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
@@ -84,7 +103,11 @@ function apply(doc: Record<string, unknown>, op: PatchOperation['op'], p: Parsed
     const hits = list.map((e, i) => (matchesElement(p.filter!, e) ? i : -1)).filter((i) => i >= 0);
     if (op === 'remove') {
       container[key] = p.sub
-        ? list.map((e, i) => (hits.includes(i) && isObject(e) ? Object.fromEntries(Object.entries(e).filter(([k]) => k.toLowerCase() !== p.sub!.toLowerCase())) : e))
+        ? list.map((e, i) =>
+            hits.includes(i) && isObject(e)
+              ? Object.fromEntries(Object.entries(e).filter(([k]) => k.toLowerCase() !== p.sub!.toLowerCase()))
+              : e,
+          )
         : list.filter((_, i) => !hits.includes(i));
       return;
     }

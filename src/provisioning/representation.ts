@@ -34,7 +34,13 @@ export function listResponse(resources: Array<Record<string, unknown>>, total: n
 }
 
 const ALWAYS = new Set(['id', 'schemas', 'meta']);
-const names = (text?: string) => (text ? text.split(',').map((s) => normalizeAttr(s.trim())).filter(Boolean) : []);
+const names = (text?: string) =>
+  text
+    ? text
+        .split(',')
+        .map((s) => normalizeAttr(s.trim()))
+        .filter(Boolean)
+    : [];
 
 function keyOf(resource: Record<string, unknown>, name: string) {
   if (name.startsWith('enterprise')) return ENTERPRISE;

@@ -55,12 +55,21 @@ async function scimErrors(ctx: Context, next: Next) {
     let scimType: string | undefined;
     let detail = 'something went wrong on our side';
     if (err instanceof ScimError) {
-      status = err.status; scimType = err.scimType; detail = err.message;
+      status = err.status;
+      scimType = err.scimType;
+      detail = err.message;
     } else if (err instanceof AppError && err.status < 500) {
-      status = err.status; detail = err.message; scimType = status === 400 ? 'invalidSyntax' : undefined;
+      status = err.status;
+      detail = err.message;
+      scimType = status === 400 ? 'invalidSyntax' : undefined;
     } else if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
       status = err.status;
-      detail = status === 413 ? 'the request body is too large' : status === 415 ? 'send application/scim+json' : 'the request body is not valid JSON';
+      detail =
+        status === 413
+          ? 'the request body is too large'
+          : status === 415
+            ? 'send application/scim+json'
+            : 'the request body is not valid JSON';
       scimType = status === 400 ? 'invalidSyntax' : undefined;
     } else {
       status = 500;
@@ -82,12 +91,16 @@ export function scimRoutes(d: ScimRouteDeps) {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  router.use(bodyParser({
-    enableTypes: ['json'], extendTypes: { json: ['application/scim+json'] }, jsonLimit: `${d.maxBodyBytes}b`,
-    onError: (err: Error & { status?: number }) => {
-      throw Object.assign(err, { status: err.status && err.status < 500 ? err.status : 400, expose: false });
-    },
-  }));
+  router.use(
+    bodyParser({
+      enableTypes: ['json'],
+      extendTypes: { json: ['application/scim+json'] },
+      jsonLimit: `${d.maxBodyBytes}b`,
+      onError: (err: Error & { status?: number }) => {
+        throw Object.assign(err, { status: err.status && err.status < 500 ? err.status : 400, expose: false });
+      },
+    }),
+  );
 
   // Self-description: the same for every organization.
   router.get('/ServiceProviderConfig', (ctx) => send(ctx, 200, serviceProviderConfig(d.baseUrl)));

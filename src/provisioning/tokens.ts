@@ -21,7 +21,12 @@ export function createScimTokens(store: ScimStore, audit: Audit) {
       const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
       const id = `st_${randomBytes(8).toString('hex')}`;
       await store.insertToken({ id, org_id: orgId, label: label?.slice(0, 200) ?? null, token_hash: hashToken(token) });
-      await audit.record(ctx, { type: 'scim.token_created', outcome: 'success', userId: actor.userId, data: { orgId, tokenId: id, via: actor.via } });
+      await audit.record(ctx, {
+        type: 'scim.token_created',
+        outcome: 'success',
+        userId: actor.userId,
+        data: { orgId, tokenId: id, via: actor.via },
+      });
       return { id, token };
     },
 
@@ -29,7 +34,12 @@ export function createScimTokens(store: ScimStore, audit: Audit) {
 
     async revoke(ctx: Context | undefined, actor: Actor, orgId: string, id: string) {
       if (!(await store.revokeToken(orgId, id))) throw notFound('no_token', `no SCIM token ${id} in this organization`);
-      await audit.record(ctx, { type: 'scim.token_revoked', outcome: 'success', userId: actor.userId, data: { orgId, tokenId: id, via: actor.via } });
+      await audit.record(ctx, {
+        type: 'scim.token_revoked',
+        outcome: 'success',
+        userId: actor.userId,
+        data: { orgId, tokenId: id, via: actor.via },
+      });
     },
 
     /** The organization and token id a bearer token stands for, or undefined. */

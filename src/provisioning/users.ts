@@ -26,7 +26,11 @@ import type { ScimStore, ScimUserRow } from './store.js';
 import { docOf, etagOf, fieldsOf, parseUser, userResource, type UserDoc } from './user-resource.js';
 
 /** Who makes a change: an IdP with a SCIM token, the CLI, or (later) an administrator. */
-export interface Actor { via: 'scim' | 'cli' | 'admin'; tokenId?: string; userId?: string }
+export interface Actor {
+  via: 'scim' | 'cli' | 'admin';
+  tokenId?: string;
+  userId?: string;
+}
 
 export interface ProvisioningDeps {
   store: ScimStore;
@@ -52,7 +56,12 @@ export function matchesVersion(ifMatch: string | undefined, version: number) {
 
 export function createProvisionedUsers(d: ProvisioningDeps) {
   const audit = (ctx: Context | undefined, actor: Actor, type: string, userId: string, orgId: string, data: Record<string, unknown> = {}) =>
-    d.audit.record(ctx, { type, outcome: 'success', userId, data: { orgId, via: actor.via, tokenId: actor.tokenId, actorId: actor.userId, ...data } });
+    d.audit.record(ctx, {
+      type,
+      outcome: 'success',
+      userId,
+      data: { orgId, via: actor.via, tokenId: actor.tokenId, actorId: actor.userId, ...data },
+    });
 
   async function checkDomain(orgId: string, email: string) {
     const domain = domainOfEmail(email);
@@ -77,7 +86,14 @@ export function createProvisionedUsers(d: ProvisioningDeps) {
   }
 
   /** Saves a new document over `row`, retrying on a concurrent change unless the caller named a version. */
-  async function save(ctx: Context | undefined, actor: Actor, orgId: string, id: string, change: (row: ScimUserRow) => UserDoc, ifMatch?: string) {
+  async function save(
+    ctx: Context | undefined,
+    actor: Actor,
+    orgId: string,
+    id: string,
+    change: (row: ScimUserRow) => UserDoc,
+    ifMatch?: string,
+  ) {
     for (let attempt = 0; ; attempt += 1) {
       const row = await load(orgId, id);
       if (!matchesVersion(ifMatch, row.version)) throw preconditionFailed(`the user has changed (version ${etagOf(row.version)})`);
@@ -131,7 +147,11 @@ export function createProvisionedUsers(d: ProvisioningDeps) {
       const filter = q.filter?.trim() ? parseFilter(q.filter) : undefined;
       const { start, offset, count } = page(q);
       const { total, rows } = await d.store.listUsers(orgId, filter, offset, count);
-      return listResponse(rows.map((r) => project(userResource(r, d.baseUrl), q)), total, start);
+      return listResponse(
+        rows.map((r) => project(userResource(r, d.baseUrl), q)),
+        total,
+        start,
+      );
     },
 
     /** PUT: the document replaces the stored one (userName required; what it leaves out is gone). */

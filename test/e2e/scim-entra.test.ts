@@ -25,7 +25,10 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 const entraUser = (userName: string, externalId: string) => ({
-  schemas: [CORE, ENTERPRISE], externalId, userName, active: true,
+  schemas: [CORE, ENTERPRISE],
+  externalId,
+  userName,
+  active: true,
   emails: [{ primary: true, type: 'work', value: userName }],
   meta: { resourceType: 'User' },
   name: { formatted: 'givenName familyName', familyName: 'familyName', givenName: 'givenName' },
@@ -50,14 +53,30 @@ test('a user: created, read by id and filter, patched as Entra ID patches, deact
   expect(created.headers.get('location')).toBe(`${scim.base}/Users/${id}`);
   expect(created.headers.get('etag')).toBe('W/"1"');
   expect(created.body).toEqual({
-    schemas: [CORE], id, externalId: oid, userName, active: true,
+    schemas: [CORE],
+    id,
+    externalId: oid,
+    userName,
+    active: true,
     emails: [{ primary: true, type: 'work', value: userName }],
-    name: { formatted: 'givenName familyName', familyName: 'familyName', givenName: 'givenName' }, roles: [],
-    meta: { resourceType: 'User', created: expect.any(String), lastModified: expect.any(String), location: `${scim.base}/Users/${id}`, version: 'W/"1"' },
+    name: { formatted: 'givenName familyName', familyName: 'familyName', givenName: 'givenName' },
+    roles: [],
+    meta: {
+      resourceType: 'User',
+      created: expect.any(String),
+      lastModified: expect.any(String),
+      location: `${scim.base}/Users/${id}`,
+      version: 'W/"1"',
+    },
   });
   // The Wayfinder account: email from the primary email, in the organization, no password.
   const account = (await server.services.accounts.findUser(id))!;
-  expect([account.email, account.status, account.given_name, account.family_name]).toEqual([userName.toLowerCase(), 'active', 'givenName', 'familyName']);
+  expect([account.email, account.status, account.given_name, account.family_name]).toEqual([
+    userName.toLowerCase(),
+    'active',
+    'givenName',
+    'familyName',
+  ]);
   expect((await server.services.orgs.membershipsOf(id)).map((m) => m.slug)).toEqual(['contoso']);
 
   const byId = await scim.get(`/Users/${id}`);
@@ -104,7 +123,9 @@ test('a user: created, read by id and filter, patched as Entra ID patches, deact
   expect([on.status, on.body.active]).toEqual([200, true]);
   expect((await server.services.accounts.findUser(id))!.status).toBe('active');
   const types = (await server.services.audit.recent({ userId: id, limit: 50 })).map((e) => e.type);
-  expect(types).toEqual(expect.arrayContaining(['scim.user_created', 'scim.user_updated', 'scim.user_deactivated', 'scim.user_reactivated']));
+  expect(types).toEqual(
+    expect.arrayContaining(['scim.user_created', 'scim.user_updated', 'scim.user_deactivated', 'scim.user_reactivated']),
+  );
 
   // Delete: soft (the account stays, disabled), gone from SCIM.
   const deleted = await scim.delete(`/Users/${id}`);
@@ -127,13 +148,25 @@ test('groups: created, read without members, renamed, members added (twice) and 
   const externalId = randomUUID();
   const created = await scim.post('/Groups', {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
-    externalId, displayName: 'Finance', meta: { resourceType: 'Group' },
+    externalId,
+    displayName: 'Finance',
+    meta: { resourceType: 'Group' },
   });
   expect(created.status).toBe(201);
   const id = created.body.id;
   expect(created.body).toEqual({
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id, displayName: 'Finance', externalId, members: [],
-    meta: { resourceType: 'Group', created: expect.any(String), lastModified: expect.any(String), location: `${scim.base}/Groups/${id}`, version: 'W/"1"' },
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    id,
+    displayName: 'Finance',
+    externalId,
+    members: [],
+    meta: {
+      resourceType: 'Group',
+      created: expect.any(String),
+      lastModified: expect.any(String),
+      location: `${scim.base}/Groups/${id}`,
+      version: 'W/"1"',
+    },
   });
   const noMembers = await scim.get(`/Groups/${id}?excludedAttributes=members`);
   expect(noMembers.status).toBe(200);
@@ -153,10 +186,14 @@ test('groups: created, read without members, renamed, members added (twice) and 
   // The Wayfinder group follows.
   const db = server.testDb.database.db;
   expect((await db.selectFrom('group_members').select('user_id').where('group_id', '=', id).execute()).length).toBe(2);
-  const withMember = await scim.get(`/Groups${filterQuery(`id eq "${id}" and members[value eq "${members[0].id}"]`, '&excludedAttributes=members')}`);
+  const withMember = await scim.get(
+    `/Groups${filterQuery(`id eq "${id}" and members[value eq "${members[0].id}"]`, '&excludedAttributes=members')}`,
+  );
   expect(withMember.body.totalResults).toBe(1);
 
-  expect((await scim.patch(`/Groups/${id}`, [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: members[0].id }] }])).status).toBe(204);
+  expect(
+    (await scim.patch(`/Groups/${id}`, [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: members[0].id }] }])).status,
+  ).toBe(204);
   expect((await scim.get(`/Groups/${id}`)).body.members.map((m: any) => m.value)).toEqual([members[1].id]);
   expect((await scim.get(`/Groups${filterQuery(`id eq "${id}" and members[value eq "${members[0].id}"]`)}`)).body.totalResults).toBe(0);
 

@@ -13,14 +13,20 @@ let acme: Awaited<ReturnType<typeof scimOrg>>;
 let globex: Awaited<ReturnType<typeof scimOrg>>;
 const SECRET = 'provisioner-secret-value-0123456789';
 
-const client = (id: string) => oidc.discovery(new URL(server.url), id, SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
+const client = (id: string) =>
+  oidc.discovery(new URL(server.url), id, SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
 
 beforeAll(async () => {
   server = await startTestServer();
   acme = await scimOrg(server, 'acme', 'acme.test');
   globex = await scimOrg(server, 'globex', 'globex.test');
   for (const id of ['provisioner', 'other-app']) {
-    await server.services.clients.upsert({ client_id: id, client_secret: SECRET, grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' });
+    await server.services.clients.upsert({
+      client_id: id,
+      client_secret: SECRET,
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
   }
   await server.services.clients.upsertResource({ identifier: 'https://api.example.test', scopes: ['scim', 'read'], access_token_ttl: 600 });
 });
@@ -36,7 +42,9 @@ test('an allowed client provisions its organization with a scim access token, an
   const created = await scim.post('/Users', { userName: 'oauth@acme.test', emails: [{ primary: true, value: 'oauth@acme.test' }] });
   expect(created.status).toBe(201);
   expect((await scim.get(`/Users/${created.body.id}`)).status).toBe(200);
-  const created2 = (await server.services.audit.recent({ type: 'scim.user_created', limit: 5 })).find((e) => e.user_id === created.body.id)!;
+  const created2 = (await server.services.audit.recent({ type: 'scim.user_created', limit: 5 })).find(
+    (e) => e.user_id === created.body.id,
+  )!;
   expect((created2.data as any).tokenId).toBe('client:provisioner');
   // Only its organization: Globex's people are not found, its domain cannot be used.
   const globexUser = await globex.scim.post('/Users', { userName: 'g@globex.test', emails: [{ primary: true, value: 'g@globex.test' }] });
@@ -59,6 +67,10 @@ test('an allowed client provisions its organization with a scim access token, an
 
 test('a client without the client_credentials grant cannot be allowed', async () => {
   await server.services.clients.upsert({ client_id: 'web-app', client_secret: SECRET, redirect_uris: ['https://rp.example.test/cb'] });
-  await expect(server.features.provisioning.clients.allow(undefined, { via: 'cli' }, acme.orgId, 'web-app')).rejects.toMatchObject({ code: 'no_client_credentials' });
-  await expect(server.features.provisioning.clients.allow(undefined, { via: 'cli' }, acme.orgId, 'nobody')).rejects.toMatchObject({ code: 'no_client' });
+  await expect(server.features.provisioning.clients.allow(undefined, { via: 'cli' }, acme.orgId, 'web-app')).rejects.toMatchObject({
+    code: 'no_client_credentials',
+  });
+  await expect(server.features.provisioning.clients.allow(undefined, { via: 'cli' }, acme.orgId, 'nobody')).rejects.toMatchObject({
+    code: 'no_client',
+  });
 });

@@ -28,16 +28,36 @@ test('a user: checked, created, read, replaced with PUT, deactivated and reactiv
   expect([none.status, none.body]).toEqual([200, { schemas: [LIST], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] }]);
 
   const created = await scim.post('/Users', {
-    schemas: [CORE], userName, name: { givenName: 'Test', familyName: 'User' },
-    emails: [{ primary: true, value: userName, type: 'work' }], displayName: 'Test User', locale: 'en-US',
-    externalId: '00ujl29u0le5T6Aj10h7', groups: [], password: '1mz050nq', active: true,
+    schemas: [CORE],
+    userName,
+    name: { givenName: 'Test', familyName: 'User' },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: 'Test User',
+    locale: 'en-US',
+    externalId: '00ujl29u0le5T6Aj10h7',
+    groups: [],
+    password: '1mz050nq',
+    active: true,
   });
   expect(created.status).toBe(201);
   const id = created.body.id;
   expect(created.body).toEqual({
-    schemas: [CORE], id, externalId: '00ujl29u0le5T6Aj10h7', userName, active: true, name: { givenName: 'Test', familyName: 'User' },
-    emails: [{ primary: true, value: userName, type: 'work' }], displayName: 'Test User', locale: 'en-US',
-    meta: { resourceType: 'User', created: expect.any(String), lastModified: expect.any(String), location: `${scim.base}/Users/${id}`, version: 'W/"1"' },
+    schemas: [CORE],
+    id,
+    externalId: '00ujl29u0le5T6Aj10h7',
+    userName,
+    active: true,
+    name: { givenName: 'Test', familyName: 'User' },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: 'Test User',
+    locale: 'en-US',
+    meta: {
+      resourceType: 'User',
+      created: expect.any(String),
+      lastModified: expect.any(String),
+      location: `${scim.base}/Users/${id}`,
+      version: 'W/"1"',
+    },
   });
   expect(await server.services.accounts.passwordHash(id)).toBeUndefined();
   expect(JSON.stringify(await server.testDb.database.db.selectFrom('scim_users').selectAll().execute())).not.toContain('1mz050nq');
@@ -48,13 +68,24 @@ test('a user: checked, created, read, replaced with PUT, deactivated and reactiv
 
   // PUT: Okta sends the whole profile back (id and meta included); what it leaves out is gone.
   const put = await scim.put(`/Users/${id}`, {
-    schemas: [CORE], id, userName, name: { givenName: 'Another', familyName: 'User' },
-    emails: [{ primary: true, value: userName, type: 'work' }], displayName: 'Another User', active: true, meta: created.body.meta,
+    schemas: [CORE],
+    id,
+    userName,
+    name: { givenName: 'Another', familyName: 'User' },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: 'Another User',
+    active: true,
+    meta: created.body.meta,
   });
   expect(put.status).toBe(200);
   expect(put.body).toEqual({
-    schemas: [CORE], id, userName, active: true, name: { givenName: 'Another', familyName: 'User' },
-    emails: [{ primary: true, value: userName, type: 'work' }], displayName: 'Another User',
+    schemas: [CORE],
+    id,
+    userName,
+    active: true,
+    name: { givenName: 'Another', familyName: 'User' },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: 'Another User',
     meta: { ...created.body.meta, lastModified: expect.any(String), version: 'W/"2"' },
   });
   expect(put.headers.get('etag')).toBe('W/"2"');
@@ -73,18 +104,32 @@ test('group push: create, rename (path-less, with the id), add members with disp
   const people: any[] = [];
   for (const n of ['ann', 'ben', 'cat']) {
     const userName = `${n}.${randomUUID().slice(0, 8)}@initech.test`;
-    people.push((await scim.post('/Users', { schemas: [CORE], userName, emails: [{ primary: true, value: userName, type: 'work' }], active: true })).body);
+    people.push(
+      (await scim.post('/Users', { schemas: [CORE], userName, emails: [{ primary: true, value: userName, type: 'work' }], active: true }))
+        .body,
+    );
   }
   const created = await scim.post('/Groups', { schemas: [GROUP], displayName: 'Test SCIMv2', members: [] });
   expect(created.status).toBe(201);
   const id = created.body.id;
   expect(created.body).toEqual({
-    schemas: [GROUP], id, displayName: 'Test SCIMv2', members: [],
-    meta: { resourceType: 'Group', created: expect.any(String), lastModified: expect.any(String), location: `${scim.base}/Groups/${id}`, version: 'W/"1"' },
+    schemas: [GROUP],
+    id,
+    displayName: 'Test SCIMv2',
+    members: [],
+    meta: {
+      resourceType: 'Group',
+      created: expect.any(String),
+      lastModified: expect.any(String),
+      location: `${scim.base}/Groups/${id}`,
+      version: 'W/"1"',
+    },
   });
   const renamed = await scim.patch(`/Groups/${id}`, [{ op: 'replace', value: { id, displayName: 'Test SCIMv2 renamed' } }]);
   expect(renamed.status).toBe(204);
-  const add = await scim.patch(`/Groups/${id}`, [{ op: 'add', path: 'members', value: people.map((p) => ({ value: p.id, display: p.userName })) }]);
+  const add = await scim.patch(`/Groups/${id}`, [
+    { op: 'add', path: 'members', value: people.map((p) => ({ value: p.id, display: p.userName })) },
+  ]);
   expect(add.status).toBe(204);
   const remove = await scim.patch(`/Groups/${id}`, [{ op: 'remove', path: `members[value eq "${people[0].id}"]` }]);
   expect(remove.status).toBe(204);
@@ -92,7 +137,12 @@ test('group push: create, rename (path-less, with the id), add members with disp
   expect(got.status).toBe(200);
   expect(got.body.displayName).toBe('Test SCIMv2 renamed');
   expect(got.body.meta.version).toBe('W/"4"');
-  expect(got.body.members.map((m: any) => [m.value, m.display]).sort()).toEqual(people.slice(1).map((p) => [p.id, p.userName]).sort());
+  expect(got.body.members.map((m: any) => [m.value, m.display]).sort()).toEqual(
+    people
+      .slice(1)
+      .map((p) => [p.id, p.userName])
+      .sort(),
+  );
   // A replace of members sets the whole list; a remove without a value empties it.
   await scim.patch(`/Groups/${id}`, [{ op: 'replace', path: 'members', value: [{ value: people[0].id }] }]);
   expect((await scim.get(`/Groups/${id}`)).body.members.map((m: any) => m.value)).toEqual([people[0].id]);

@@ -19,9 +19,18 @@ let globex: Awaited<ReturnType<typeof scimOrg>>;
 let scim: ScimClient;
 
 const user = (userName: string, extra: Record<string, unknown> = {}) => ({
-  schemas: [CORE], userName, emails: [{ primary: true, type: 'work', value: userName }], active: true, ...extra,
+  schemas: [CORE],
+  userName,
+  emails: [{ primary: true, type: 'work', value: userName }],
+  active: true,
+  ...extra,
 });
-const error = (status: number, scimType?: string) => ({ schemas: [ERROR], status: String(status), ...(scimType ? { scimType } : {}), detail: expect.any(String) });
+const error = (status: number, scimType?: string) => ({
+  schemas: [ERROR],
+  status: String(status),
+  ...(scimType ? { scimType } : {}),
+  detail: expect.any(String),
+});
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -31,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-test('tokens: none, unknown or revoked → 401; another organization\'s people and groups → 404; its lists are empty', async () => {
+test("tokens: none, unknown or revoked → 401; another organization's people and groups → 404; its lists are empty", async () => {
   const alice = (await scim.post('/Users', user('alice@acme.test', { externalId: 'ext-alice' }))).body;
   const group = (await scim.post('/Groups', { displayName: 'Admins', members: [{ value: alice.id }] })).body;
   const anonymous = await fetch(`${scim.base}/Users`);
@@ -41,9 +50,14 @@ test('tokens: none, unknown or revoked → 401; another organization\'s people a
   expect((await scimClient(server, 'wfscim_not-a-real-token').get('/Users')).body).toEqual(error(401));
 
   const other = globex.scim;
-  for (const res of [await other.get(`/Users/${alice.id}`), await other.patch(`/Users/${alice.id}`, [{ op: 'replace', path: 'active', value: false }]),
-    await other.put(`/Users/${alice.id}`, user('alice@acme.test')), await other.delete(`/Users/${alice.id}`),
-    await other.get(`/Groups/${group.id}`), await other.delete(`/Groups/${group.id}`)]) {
+  for (const res of [
+    await other.get(`/Users/${alice.id}`),
+    await other.patch(`/Users/${alice.id}`, [{ op: 'replace', path: 'active', value: false }]),
+    await other.put(`/Users/${alice.id}`, user('alice@acme.test')),
+    await other.delete(`/Users/${alice.id}`),
+    await other.get(`/Groups/${group.id}`),
+    await other.delete(`/Groups/${group.id}`),
+  ]) {
     expect([res.status, res.body ?? error(404)]).toEqual([404, error(404)]);
   }
   expect((await other.get(`/Users${filterQuery('userName eq "alice@acme.test"')}`)).body.totalResults).toBe(0);
@@ -65,8 +79,11 @@ test('tokens: none, unknown or revoked → 401; another organization\'s people a
 
 test('uniqueness: userName (any case), externalId, email and group displayName → 409 uniqueness', async () => {
   await scim.post('/Users', user('bob@acme.test', { externalId: 'ext-bob' }));
-  for (const body of [user('BOB@acme.test'), user('bobby@acme.test', { externalId: 'ext-bob' }),
-    user('robert', { emails: [{ primary: true, value: 'bob@acme.test' }] })]) {
+  for (const body of [
+    user('BOB@acme.test'),
+    user('bobby@acme.test', { externalId: 'ext-bob' }),
+    user('robert', { emails: [{ primary: true, value: 'bob@acme.test' }] }),
+  ]) {
     const res = await scim.post('/Users', body);
     expect([res.status, res.body]).toEqual([409, error(409, 'uniqueness')]);
   }
@@ -87,9 +104,24 @@ test('filters: operators, and/or/not, parentheses, dates and emails, compiled to
   const names = ['f.one@acme.test', 'f.two@acme.test', 'g.three@acme.test'];
   const made: any[] = [];
   for (const [i, n] of names.entries()) {
-    made.push((await scim.post('/Users', user(n, { externalId: `fx-${i}`, displayName: `Filter ${i}`, emails: [{ type: 'work', value: n, primary: true }, { type: 'home', value: `home${i}@example.test` }] }))).body);
+    made.push(
+      (
+        await scim.post(
+          '/Users',
+          user(n, {
+            externalId: `fx-${i}`,
+            displayName: `Filter ${i}`,
+            emails: [
+              { type: 'work', value: n, primary: true },
+              { type: 'home', value: `home${i}@example.test` },
+            ],
+          }),
+        )
+      ).body,
+    );
   }
-  const ids = async (filter: string) => (await scim.get(`/Users${filterQuery(filter, '&count=1000')}`)).body.Resources.map((u: any) => u.id).sort();
+  const ids = async (filter: string) =>
+    (await scim.get(`/Users${filterQuery(filter, '&count=1000')}`)).body.Resources.map((u: any) => u.id).sort();
   const of = (...i: number[]) => i.map((n) => made[n].id).sort();
   expect(await ids('userName sw "f." and userName ew "@acme.test"')).toEqual(of(0, 1));
   expect(await ids('username co "THREE"')).toEqual(of(2));
@@ -107,7 +139,14 @@ test('filters: operators, and/or/not, parentheses, dates and emails, compiled to
   expect(await ids(`externalId sw "fx-" and meta.lastModified lt "${since}"`)).toEqual(of(0));
   expect(await ids('externalId sw "100%_"')).toEqual([]);
 
-  for (const bad of ['userName eq', 'nosuch eq "x"', 'meta.lastModified gt "yesterday"', 'active eq "maybe"', 'userName eq "x" and (', 'password eq "x"']) {
+  for (const bad of [
+    'userName eq',
+    'nosuch eq "x"',
+    'meta.lastModified gt "yesterday"',
+    'active eq "maybe"',
+    'userName eq "x" and (',
+    'password eq "x"',
+  ]) {
     const res = await scim.get(`/Users${filterQuery(bad)}`);
     expect([bad, res.status, res.body]).toEqual([bad, 400, error(400, 'invalidFilter')]);
   }
@@ -138,7 +177,9 @@ test('If-Match, read-only attributes, a remove without a path, bad values, bad J
   const erin = (await scim.post('/Users', user('erin@acme.test'))).body;
   const stale = await scim.patch(`/Users/${erin.id}`, [{ op: 'replace', path: 'displayName', value: 'Erin' }], { 'if-match': 'W/"7"' });
   expect([stale.status, stale.body]).toEqual([412, error(412)]);
-  const fresh = await scim.patch(`/Users/${erin.id}`, [{ op: 'replace', path: 'displayName', value: 'Erin' }], { 'if-match': erin.meta.version });
+  const fresh = await scim.patch(`/Users/${erin.id}`, [{ op: 'replace', path: 'displayName', value: 'Erin' }], {
+    'if-match': erin.meta.version,
+  });
   expect([fresh.status, fresh.body.displayName, fresh.body.meta.version]).toEqual([200, 'Erin', 'W/"2"']);
   expect((await scim.put(`/Users/${erin.id}`, user('erin@acme.test'), { 'if-match': 'W/"1"' })).status).toBe(412);
 
@@ -147,8 +188,18 @@ test('If-Match, read-only attributes, a remove without a path, bad values, bad J
     ['remove needs a path', () => scim.patch(`/Users/${erin.id}`, [{ op: 'remove' }]), 400, 'noTarget'],
     ['unknown op', () => scim.patch(`/Users/${erin.id}`, [{ op: 'move', path: 'title', value: 'x' }]), 400, 'invalidSyntax'],
     ['bad path', () => scim.patch(`/Users/${erin.id}`, [{ op: 'add', path: 'emails[type eq', value: 'x' }]), 400, 'invalidPath'],
-    ['bad path filter', () => scim.patch(`/Users/${erin.id}`, [{ op: 'add', path: 'emails[type eq].value', value: 'x' }]), 400, 'invalidFilter'],
-    ['active not a boolean', () => scim.patch(`/Users/${erin.id}`, [{ op: 'replace', path: 'active', value: 'perhaps' }]), 400, 'invalidValue'],
+    [
+      'bad path filter',
+      () => scim.patch(`/Users/${erin.id}`, [{ op: 'add', path: 'emails[type eq].value', value: 'x' }]),
+      400,
+      'invalidFilter',
+    ],
+    [
+      'active not a boolean',
+      () => scim.patch(`/Users/${erin.id}`, [{ op: 'replace', path: 'active', value: 'perhaps' }]),
+      400,
+      'invalidValue',
+    ],
     ['no userName', () => scim.post('/Users', { schemas: [CORE], emails: [{ value: 'x@acme.test' }] }), 400, 'invalidValue'],
     ['no email', () => scim.post('/Users', { schemas: [CORE], userName: 'just-a-name' }), 400, 'invalidValue'],
     ['foreign domain', () => scim.post('/Users', user('someone@gmail.test')), 400, 'invalidValue'],
@@ -168,12 +219,27 @@ test('If-Match, read-only attributes, a remove without a path, bad values, bad J
 test('self-description: ServiceProviderConfig, ResourceTypes and Schemas', async () => {
   const config = await scim.get('/ServiceProviderConfig');
   expect(config.status).toBe(200);
-  expect(config.body).toMatchObject({ patch: { supported: true }, bulk: { supported: false }, filter: { supported: true, maxResults: 1000 }, etag: { supported: true } });
+  expect(config.body).toMatchObject({
+    patch: { supported: true },
+    bulk: { supported: false },
+    filter: { supported: true, maxResults: 1000 },
+    etag: { supported: true },
+  });
   const types = await scim.get('/ResourceTypes');
-  expect(types.body.Resources.map((t: any) => [t.id, t.endpoint])).toEqual([['User', '/Users'], ['Group', '/Groups']]);
+  expect(types.body.Resources.map((t: any) => [t.id, t.endpoint])).toEqual([
+    ['User', '/Users'],
+    ['Group', '/Groups'],
+  ]);
   const schemas = await scim.get('/Schemas');
-  expect(schemas.body.Resources.map((s: any) => s.id)).toEqual([CORE, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'urn:ietf:params:scim:schemas:core:2.0:Group']);
-  expect((await scim.get(`/Schemas/${CORE}`)).body.attributes.find((a: any) => a.name === 'userName')).toMatchObject({ required: true, uniqueness: 'server' });
+  expect(schemas.body.Resources.map((s: any) => s.id)).toEqual([
+    CORE,
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+    'urn:ietf:params:scim:schemas:core:2.0:Group',
+  ]);
+  expect((await scim.get(`/Schemas/${CORE}`)).body.attributes.find((a: any) => a.name === 'userName')).toMatchObject({
+    required: true,
+    uniqueness: 'server',
+  });
 });
 
 test('a deleted person is kept (disabled) through the retention period, then purged with their account', async () => {

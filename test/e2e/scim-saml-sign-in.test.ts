@@ -27,14 +27,16 @@ const provision = async (userName: string, externalId: string) => {
   expect(res.status).toBe(201);
   return res.body.id as string;
 };
-const links = (userId: string) => c.server.testDb.database.db.selectFrom('linked_identities').select(['connection_id', 'subject']).where('user_id', '=', userId).execute();
+const links = (userId: string) =>
+  c.server.testDb.database.db.selectFrom('linked_identities').select(['connection_id', 'subject']).where('user_id', '=', userId).execute();
 
 test('Entra ID over SAML: the objectidentifier attribute is the SCIM externalId; the first sign-in lands on the provisioned account', async () => {
   const oid = randomUUID();
   const id = await provision('hedy@fabrikam.test', oid);
   const page = new PageClient(c.server.url);
   const { a, end } = await samlSignIn(c, page, 'hedy@fabrikam.test', {
-    nameId: `persistent-${randomUUID()}`, attributes: { email: ['hedy.lamarr@fabrikam.test'], [OBJECT_ID]: [oid] },
+    nameId: `persistent-${randomUUID()}`,
+    attributes: { email: ['hedy.lamarr@fabrikam.test'], [OBJECT_ID]: [oid] },
   });
   expect((await redeem(c.app, end, a)).claims()!.sub).toBe(id);
   expect(await links(id)).toEqual([{ connection_id: SAML_CONNECTION, subject: oid }]);
@@ -46,7 +48,10 @@ test('Okta over SAML with scim_match: user_name: the NameID is the SCIM userName
   try {
     const id = await provision('ida@fabrikam.test', `00u${randomUUID().slice(0, 8)}`);
     const page = new PageClient(c.server.url);
-    const { a, end } = await samlSignIn(c, page, 'ida@fabrikam.test', { nameId: 'IDA@fabrikam.test', attributes: { email: ['ida@fabrikam.test'] } });
+    const { a, end } = await samlSignIn(c, page, 'ida@fabrikam.test', {
+      nameId: 'IDA@fabrikam.test',
+      attributes: { email: ['ida@fabrikam.test'] },
+    });
     expect((await redeem(c.app, end, a)).claims()!.sub).toBe(id);
     expect((await links(id)).map((l) => l.subject)).toEqual(['IDA@fabrikam.test']);
   } finally {

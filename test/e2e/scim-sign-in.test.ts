@@ -29,7 +29,14 @@ afterAll(() => c?.close());
 
 const db = () => c.h.server.testDb.database.db;
 const provision = async (email: string, oid: string) => {
-  const res = await scim.post('/Users', { schemas: [CORE], userName: email, externalId: oid, active: true, emails: [{ primary: true, type: 'work', value: email }], name: { givenName: 'Ada', familyName: 'Lovelace' } });
+  const res = await scim.post('/Users', {
+    schemas: [CORE],
+    userName: email,
+    externalId: oid,
+    active: true,
+    emails: [{ primary: true, type: 'work', value: email }],
+    name: { givenName: 'Ada', familyName: 'Lovelace' },
+  });
   expect(res.status).toBe(201);
   return res.body.id as string;
 };
@@ -43,8 +50,9 @@ test('the first company sign-in lands on the provisioned account, matched on the
   const { a, end } = await companySignIn(c, page, 'ada@contoso.test', 'ada');
   const claims = (await redeem(c.app, end, a)).claims()!;
   expect(claims.sub).toBe(id);
-  expect(await db().selectFrom('linked_identities').select(['connection_id', 'subject']).where('user_id', '=', id).execute())
-    .toEqual([{ connection_id: CONNECTION, subject: `${TENANT}/${oid}` }]);
+  expect(await db().selectFrom('linked_identities').select(['connection_id', 'subject']).where('user_id', '=', id).execute()).toEqual([
+    { connection_id: CONNECTION, subject: `${TENANT}/${oid}` },
+  ]);
   expect(await c.h.server.services.accounts.findUserByEmail('ada.lovelace@contoso.test')).toBeUndefined();
   const linked = await auditTypes(c.h.server, { userId: id, type: 'sso.linked' });
   expect(linked.map((e) => (e.data as any).matched)).toEqual(['scim']);

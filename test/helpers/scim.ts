@@ -5,14 +5,23 @@
  */
 import type { TestServer } from './server.js';
 
-export interface ScimAnswer { status: number; body: any; headers: Headers }
+export interface ScimAnswer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
 
 export function scimClient(server: TestServer, token: string) {
   const base = `${server.url}/scim/v2`;
   async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ScimAnswer> {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/scim+json', ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/scim+json',
+        ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();

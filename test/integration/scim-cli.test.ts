@@ -19,12 +19,18 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SLOW = 180_000;
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
-const cli = (env: NodeJS.ProcessEnv, ...args: string[]) => new Promise<Result>((resolve) => {
-  execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 },
-    (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
-});
+const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+  new Promise<Result>((resolve) => {
+    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    );
+  });
 
 const { NODE_OPTIONS: _o, DATABASE_URL: _u, DATA_DIR: _d, ...inherited } = process.env;
 const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
@@ -63,41 +69,49 @@ describe.each(targets)('scim token on %s', (target) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('create prints the token alone; it authenticates as its organization; list shows it; revoke stops it', async () => {
-    const created = await run('scim', 'token', 'create', '--org', 'acme', '--label', 'Entra ID');
-    expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^wfscim_[A-Za-z0-9_-]{43}\n$/);
-    expect(created.stderr).toContain('base URL https://id.example.test/scim/v2');
-    const token = created.stdout.trim();
-    const who = await authenticate(token);
-    expect(who?.orgId).toBe('org-acme');
-    // Stored hashed: the token itself is nowhere in the table.
-    const rows = await withServices((s) => s.db.selectFrom('scim_tokens').selectAll().execute());
-    expect(JSON.stringify(rows)).not.toContain(token.slice(7));
+  test(
+    'create prints the token alone; it authenticates as its organization; list shows it; revoke stops it',
+    async () => {
+      const created = await run('scim', 'token', 'create', '--org', 'acme', '--label', 'Entra ID');
+      expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/^wfscim_[A-Za-z0-9_-]{43}\n$/);
+      expect(created.stderr).toContain('base URL https://id.example.test/scim/v2');
+      const token = created.stdout.trim();
+      const who = await authenticate(token);
+      expect(who?.orgId).toBe('org-acme');
+      // Stored hashed: the token itself is nowhere in the table.
+      const rows = await withServices((s) => s.db.selectFrom('scim_tokens').selectAll().execute());
+      expect(JSON.stringify(rows)).not.toContain(token.slice(7));
 
-    const list = await run('scim', 'token', 'list', '--org', 'acme');
-    expect(list.code).toBe(0);
-    expect(list.stdout).toContain(who!.tokenId);
-    expect(list.stdout).toContain('Entra ID');
-    expect(list.stdout).not.toContain(token.slice(7));
-    expect((await run('scim', 'token', 'list', '--org', 'globex')).stdout).toBe('globex has no SCIM tokens\n');
+      const list = await run('scim', 'token', 'list', '--org', 'acme');
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain(who!.tokenId);
+      expect(list.stdout).toContain('Entra ID');
+      expect(list.stdout).not.toContain(token.slice(7));
+      expect((await run('scim', 'token', 'list', '--org', 'globex')).stdout).toBe('globex has no SCIM tokens\n');
 
-    // Another organization cannot revoke it; its own can.
-    const foreign = await run('scim', 'token', 'revoke', '--org', 'globex', who!.tokenId);
-    expect([foreign.code, foreign.stderr.split('\n')[0]]).toEqual([1, `error: no SCIM token ${who!.tokenId} in this organization`]);
-    expect(await authenticate(token)).toBeDefined();
-    const revoked = await run('scim', 'token', 'revoke', '--org', 'acme', who!.tokenId);
-    expect([revoked.code, revoked.stdout]).toEqual([0, `SCIM token ${who!.tokenId} of acme is revoked\n`]);
-    expect(await authenticate(token)).toBeUndefined();
-    const types = await withServices((s) => s.audit.recent({ limit: 20 }));
-    expect(types.map((e) => e.type)).toEqual(expect.arrayContaining(['scim.token_created', 'scim.token_revoked']));
-  }, SLOW);
+      // Another organization cannot revoke it; its own can.
+      const foreign = await run('scim', 'token', 'revoke', '--org', 'globex', who!.tokenId);
+      expect([foreign.code, foreign.stderr.split('\n')[0]]).toEqual([1, `error: no SCIM token ${who!.tokenId} in this organization`]);
+      expect(await authenticate(token)).toBeDefined();
+      const revoked = await run('scim', 'token', 'revoke', '--org', 'acme', who!.tokenId);
+      expect([revoked.code, revoked.stdout]).toEqual([0, `SCIM token ${who!.tokenId} of acme is revoked\n`]);
+      expect(await authenticate(token)).toBeUndefined();
+      const types = await withServices((s) => s.audit.recent({ limit: 20 }));
+      expect(types.map((e) => e.type)).toEqual(expect.arrayContaining(['scim.token_created', 'scim.token_revoked']));
+    },
+    SLOW,
+  );
 
-  test('mistakes: an unknown organization is one line and exit 1; a missing --org is exit 2 with the usage', async () => {
-    const unknown = await run('scim', 'token', 'create', '--org', 'nope');
-    expect([unknown.code, unknown.stdout, unknown.stderr.split('\n')[0]]).toEqual([1, '', 'error: no organization nope']);
-    const missing = await run('scim', 'token', 'create');
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('--org is required');
-  }, SLOW);
+  test(
+    'mistakes: an unknown organization is one line and exit 1; a missing --org is exit 2 with the usage',
+    async () => {
+      const unknown = await run('scim', 'token', 'create', '--org', 'nope');
+      expect([unknown.code, unknown.stdout, unknown.stderr.split('\n')[0]]).toEqual([1, '', 'error: no organization nope']);
+      const missing = await run('scim', 'token', 'create');
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('--org is required');
+    },
+    SLOW,
+  );
 });

@@ -13,9 +13,13 @@ import { orgBySlug, required, str, type Command, type Context } from '../context
 import { table, when } from '../format.js';
 
 const tokens = (ctx: Context) => createScimTokens(createScimStore(ctx.services.db), ctx.services.audit);
-const clients = (ctx: Context) => createScimClients({
-  store: createScimStore(ctx.services.db), clients: ctx.services.clients, audit: ctx.services.audit, baseUrl: scimBaseUrl(ctx.config.server.issuer),
-});
+const clients = (ctx: Context) =>
+  createScimClients({
+    store: createScimStore(ctx.services.db),
+    clients: ctx.services.clients,
+    audit: ctx.services.audit,
+    baseUrl: scimBaseUrl(ctx.config.server.issuer),
+  });
 
 export const scimCommands: Command[] = [
   {
@@ -39,9 +43,12 @@ export const scimCommands: Command[] = [
       const org = await orgBySlug(ctx, required(v, 'org'));
       const rows = await tokens(ctx).list(org.id);
       if (!rows.length) return ctx.out(`${org.slug} has no SCIM tokens`);
-      ctx.out(...table(['ID', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'], rows.map((t) => [
-        t.id, t.label, when(t.created_at), when(t.last_used_at), when(t.revoked_at),
-      ])));
+      ctx.out(
+        ...table(
+          ['ID', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'],
+          rows.map((t) => [t.id, t.label, when(t.created_at), when(t.last_used_at), when(t.revoked_at)]),
+        ),
+      );
     },
   },
   {
@@ -65,7 +72,9 @@ export const scimCommands: Command[] = [
     async run(ctx, v, [clientId]) {
       const org = await orgBySlug(ctx, required(v, 'org'));
       await clients(ctx).allow(undefined, { via: 'cli' }, org.id, clientId);
-      ctx.out(`client ${clientId} provisions ${org.slug}: token requests need scope=scim and resource=${scimBaseUrl(ctx.config.server.issuer)}`);
+      ctx.out(
+        `client ${clientId} provisions ${org.slug}: token requests need scope=scim and resource=${scimBaseUrl(ctx.config.server.issuer)}`,
+      );
     },
   },
   {
@@ -89,7 +98,12 @@ export const scimCommands: Command[] = [
       const org = await orgBySlug(ctx, required(v, 'org'));
       const rows = await clients(ctx).list(org.id);
       if (!rows.length) return ctx.out(`${org.slug} has no provisioning clients`);
-      ctx.out(...table(['CLIENT', 'ALLOWED'], rows.map((c) => [c.client_id, when(c.created_at)])));
+      ctx.out(
+        ...table(
+          ['CLIENT', 'ALLOWED'],
+          rows.map((c) => [c.client_id, when(c.created_at)]),
+        ),
+      );
     },
   },
 ];
