@@ -34,6 +34,9 @@ import { createMetadataRefresher } from './connectors/saml-metadata.js';
 import { connectionRule } from './connectors/rules.js';
 import { createDiscovery } from './orgs/discovery.js';
 import { localPasswordAllowed, ssoOnlyRule } from './orgs/sso-only.js';
+import { createProvisioning } from './provisioning/index.js';
+import { createProvisionedMatch } from './provisioning/matching.js';
+import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -101,6 +104,14 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
   });
   oidc.useSessionPolicy(sessionPolicy);
+  // SCIM provisioning: disabling a person signs them out everywhere (refresh tokens included).
+  // OAuth clients may provision with client-credentials JWT access tokens (scope scim).
+  const accessTokens = createAccessTokenVerifier(oidc, issuer);
+  const provisioning = createProvisioning(
+    services,
+    (userId) => sessions.signOutAll(userId),
+    (t, aud, scope) => accessTokens.verify(t, aud, scope),
+  );
   const federation = createFederation({
     issuer,
     federation: config.federation,
@@ -112,7 +123,14 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     orgs: services.orgs,
     journey,
     audit,
-    linking: createLinking({ store: connectorStore, accounts: services.accounts, users: services.users, orgs: services.orgs, audit }),
+    linking: createLinking({
+      store: connectorStore,
+      accounts: services.accounts,
+      users: services.users,
+      orgs: services.orgs,
+      audit,
+      provisioned: createProvisionedMatch(provisioning.store),
+    }),
   });
   const metadataRefresher = createMetadataRefresher({
     store: connectorStore,
@@ -156,6 +174,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     discovery,
     federation,
     metadataRefresher,
+    provisioning,
   };
 }
 export type Features = ReturnType<typeof createFeatures>;

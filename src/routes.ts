@@ -19,6 +19,7 @@ import { createCurrentPerson } from './accounts/current-person.js';
 import { passkeyRoutes } from './factors/passkey-routes.js';
 import { ssoPendingRoutes, ssoRoutes } from './connectors/routes.js';
 import { callbackRoutes } from './connectors/callback-routes.js';
+import { scimRoutes } from './provisioning/routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -69,5 +70,15 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const pushDevices = pushDeviceRoutes({ envFor: f.envFor, maxBodyBytes: config.server.maxBodyBytes });
   // Company IdPs' answers (cross-site POST, bound to single-use states instead of CSRF) and test sign-ins.
   const sso = callbackRoutes({ issuer, federation: f.federation, audit, maxBodyBytes: Math.max(config.server.maxBodyBytes, 262_144) });
-  return [pages, f.saml.routes(), pushDevices, sso, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // SCIM 2.0 for company IdPs (bearer tokens, SCIM JSON errors; bodies up to 1 MiB for large groups).
+  const scim = scimRoutes({
+    users: f.provisioning.users,
+    groups: f.provisioning.groups,
+    tokens: f.provisioning.tokens,
+    baseUrl: f.provisioning.baseUrl,
+    authenticateAccessToken: (token) => f.provisioning.clients.authenticate(token),
+    maxBodyBytes: Math.max(config.server.maxBodyBytes, 1_048_576),
+    onAuthFailure: (ctx) => audit.record(ctx, { type: 'scim.auth_failed', outcome: 'failure', data: { path: ctx.path } }),
+  });
+  return [pages, f.saml.routes(), pushDevices, sso, scim, ...(config.demo ? [demoRoutes(issuer)] : [])];
 }

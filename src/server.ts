@@ -93,6 +93,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       features.factorStore.purgeChallenges(),
       features.saml.purgeExpired(),
       features.connectorStore.purgeExpired(),
+      features.provisioning.purgeDeleted(),
     ]).catch((err) => {
       if (!health.failed(err)) log.error({ err }, 'purge of expired rows failed');
     });

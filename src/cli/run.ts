@@ -17,6 +17,7 @@ import { domainCommands } from './commands/domains.js';
 import { connectionCommands } from './commands/connections.js';
 import { samlCommands } from './commands/saml.js';
 import { twoStepCommands } from './commands/two-step.js';
+import { scimCommands } from './commands/scim.js';
 
 export const commands: Command[] = [
   ...migrateCommands,
@@ -29,6 +30,7 @@ export const commands: Command[] = [
   ...connectionCommands,
   ...samlCommands,
   ...twoStepCommands,
+  ...scimCommands,
 ];
 
 export function usage(only?: Command[]): string {

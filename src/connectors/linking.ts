@@ -8,6 +8,8 @@
  *   (linking on an unverified email is account takeover); otherwise the sign-in is refused;
  * - else, with just-in-time provisioning on, a new account is created (no password) with the mapped
  *   profile, its email verified only when trusted; it joins the organization as a member;
+ * - a person provisioned over SCIM by the connection's organization is matched on the connection's
+ *   stable subject (src/provisioning/matching.ts), and such an account is never linked by email;
  * - every link, provisioning and refusal is audited.
  */
 import type { Context } from 'koa';
@@ -16,6 +18,7 @@ import type { Users } from '../accounts/users.js';
 import type { Audit } from '../audit/index.js';
 import { domainOfEmail } from '../orgs/domains.js';
 import type { OrgStore } from '../orgs/store.js';
+import type { ProvisionedMatch } from '../provisioning/matching.js';
 import { fail } from './errors.js';
 import type { ConnectorStore } from './store.js';
 import type { Connection, UpstreamIdentity } from './types.js';
@@ -26,9 +29,10 @@ export interface LinkingDeps {
   users: Users;
   orgs: OrgStore;
   audit: Audit;
+  provisioned?: ProvisionedMatch;
 }
 
-export type LinkPlan = { kind: 'linked'; user: User } | { kind: 'link'; user: User } | { kind: 'create' };
+export type LinkPlan = { kind: 'linked'; user: User } | { kind: 'link'; user: User; provisioned?: boolean } | { kind: 'create' };
 
 export function createLinking(d: LinkingDeps) {
   /** What a sign-in with `identity` leads to, without changing anything (also used by the test sign-in). */
@@ -36,6 +40,9 @@ export function createLinking(d: LinkingDeps) {
     const link = await d.store.findLink(conn.id, identity.subject);
     const linked = link && (await d.accounts.findUser(link.user_id));
     if (linked) return { kind: 'linked', user: linked };
+    const provisionedId = await d.provisioned?.match(conn, identity.subject);
+    const provisioned = provisionedId && (await d.accounts.findUser(provisionedId));
+    if (provisioned) return { kind: 'link', user: provisioned, provisioned: true };
     if (!identity.email) throw fail('no_email', 'the company identity provider sent no email address');
     const domain = domainOfEmail(identity.email);
     const owner = domain ? await d.orgs.verifiedOwner(domain) : undefined;
@@ -43,6 +50,8 @@ export function createLinking(d: LinkingDeps) {
       throw fail('domain_not_verified', `${domain ?? identity.email} is not a verified domain of the organization`);
     const existing = await d.accounts.findUserByEmail(identity.email);
     if (existing) {
+      if (await d.provisioned?.isProvisioned(conn.orgId, existing.id))
+        throw fail('link_refused', 'the account with this email was provisioned with another subject');
       if (!identity.emailTrusted)
         throw fail('link_refused', 'an account with this email exists and the connection does not trust its email');
       return { kind: 'link', user: existing };
@@ -81,7 +90,7 @@ export function createLinking(d: LinkingDeps) {
             ...(user.status === 'disabled' ? {} : { status: 'active' as const }),
           });
         }
-        await audit('sso.linked', 'success', user.id);
+        await audit('sso.linked', 'success', user.id, next.provisioned ? { matched: 'scim' } : {});
         return (await d.accounts.findUser(user.id))!;
       }
       const user = await d.users.create({

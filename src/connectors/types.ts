@@ -15,6 +15,8 @@ export const commonSettings = {
   mfa_trust: z.enum(['trust', 'require', 'none']).default('none'),
   /** Create an account on first sign-in (just-in-time provisioning) for addresses in the organization's verified domains. */
   jit: z.boolean().default(true),
+  /** Which SCIM attribute of a provisioned person holds this connection's subject (default: externalId). */
+  scim_match: z.enum(['external_id', 'user_name']).optional(),
 };
 
 /** A connection as connectors see it: settings still raw (each connector parses its own). */

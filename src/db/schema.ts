@@ -1,4 +1,5 @@
 /** Table types for kysely, one file per area under schema/ (keep in step with migrations/); DB names every table. */
+import type { ScimDB } from './schema/scim.js';
 import type {
   AuditEventTable,
   BootstrapAppliedTable,
@@ -37,8 +38,9 @@ export type * from './schema/accounts.js';
 export type * from './schema/factors.js';
 export type * from './schema/federation.js';
 export type * from './schema/saml.js';
+export type * from './schema/scim.js';
 
-export interface DB {
+export interface DB extends ScimDB {
   org_domains: OrgDomainTable;
   connections: ConnectionTable;
   linked_identities: LinkedIdentityTable;

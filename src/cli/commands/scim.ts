@@ -1,0 +1,109 @@
+/**
+ * `scim token create | list | revoke`: an organization's SCIM bearer tokens (what its IdP's
+ * provisioning service sends to `${ISSUER}/scim/v2`). `create` prints the new token alone on stdout
+ * (it is shown once and stored hashed); the SCIM base URL goes to stderr as a note.
+ * `scim client allow | remove | list`: OAuth clients (client_credentials) that provision an
+ * organization with access tokens of scope `scim` for the resource `${ISSUER}/scim/v2`.
+ */
+import { createScimStore } from '../../provisioning/store.js';
+import { createScimTokens } from '../../provisioning/tokens.js';
+import { createScimClients } from '../../provisioning/clients.js';
+import { scimBaseUrl } from '../../provisioning/index.js';
+import { orgBySlug, required, str, type Command, type Context } from '../context.js';
+import { table, when } from '../format.js';
+
+const tokens = (ctx: Context) => createScimTokens(createScimStore(ctx.services.db), ctx.services.audit);
+const clients = (ctx: Context) =>
+  createScimClients({
+    store: createScimStore(ctx.services.db),
+    clients: ctx.services.clients,
+    audit: ctx.services.audit,
+    baseUrl: scimBaseUrl(ctx.config.server.issuer),
+  });
+
+export const scimCommands: Command[] = [
+  {
+    name: 'scim token create',
+    args: '--org <org-slug> [--label <text>]',
+    summary: "create a SCIM token for an organization's IdP; prints the token alone (shown once)",
+    options: { org: { type: 'string' }, label: { type: 'string' } },
+    async run(ctx, v) {
+      const org = await orgBySlug(ctx, required(v, 'org'));
+      const { id, token } = await tokens(ctx).create(undefined, { via: 'cli' }, org.id, str(v, 'label'));
+      ctx.out(token);
+      ctx.note(`SCIM token ${id} for ${org.slug}; base URL ${scimBaseUrl(ctx.config.server.issuer)}`);
+    },
+  },
+  {
+    name: 'scim token list',
+    args: '--org <org-slug>',
+    summary: "list an organization's SCIM tokens (id, label, created, last used, revoked)",
+    options: { org: { type: 'string' } },
+    async run(ctx, v) {
+      const org = await orgBySlug(ctx, required(v, 'org'));
+      const rows = await tokens(ctx).list(org.id);
+      if (!rows.length) return ctx.out(`${org.slug} has no SCIM tokens`);
+      ctx.out(
+        ...table(
+          ['ID', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'],
+          rows.map((t) => [t.id, t.label, when(t.created_at), when(t.last_used_at), when(t.revoked_at)]),
+        ),
+      );
+    },
+  },
+  {
+    name: 'scim token revoke',
+    args: '--org <org-slug> <token-id>',
+    summary: 'revoke a SCIM token (its next request is refused)',
+    options: { org: { type: 'string' } },
+    positionals: ['token-id'],
+    async run(ctx, v, [id]) {
+      const org = await orgBySlug(ctx, required(v, 'org'));
+      await tokens(ctx).revoke(undefined, { via: 'cli' }, org.id, id);
+      ctx.out(`SCIM token ${id} of ${org.slug} is revoked`);
+    },
+  },
+  {
+    name: 'scim client allow',
+    args: '--org <org-slug> <client-id>',
+    summary: 'let a client_credentials client provision an organization (access tokens with scope scim)',
+    options: { org: { type: 'string' } },
+    positionals: ['client-id'],
+    async run(ctx, v, [clientId]) {
+      const org = await orgBySlug(ctx, required(v, 'org'));
+      await clients(ctx).allow(undefined, { via: 'cli' }, org.id, clientId);
+      ctx.out(
+        `client ${clientId} provisions ${org.slug}: token requests need scope=scim and resource=${scimBaseUrl(ctx.config.server.issuer)}`,
+      );
+    },
+  },
+  {
+    name: 'scim client remove',
+    args: '--org <org-slug> <client-id>',
+    summary: 'stop a client from provisioning an organization (at once)',
+    options: { org: { type: 'string' } },
+    positionals: ['client-id'],
+    async run(ctx, v, [clientId]) {
+      const org = await orgBySlug(ctx, required(v, 'org'));
+      await clients(ctx).remove(undefined, { via: 'cli' }, org.id, clientId);
+      ctx.out(`client ${clientId} no longer provisions ${org.slug}`);
+    },
+  },
+  {
+    name: 'scim client list',
+    args: '--org <org-slug>',
+    summary: 'list the clients that provision an organization',
+    options: { org: { type: 'string' } },
+    async run(ctx, v) {
+      const org = await orgBySlug(ctx, required(v, 'org'));
+      const rows = await clients(ctx).list(org.id);
+      if (!rows.length) return ctx.out(`${org.slug} has no provisioning clients`);
+      ctx.out(
+        ...table(
+          ['CLIENT', 'ALLOWED'],
+          rows.map((c) => [c.client_id, when(c.created_at)]),
+        ),
+      );
+    },
+  },
+];

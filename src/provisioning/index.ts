@@ -1,0 +1,36 @@
+/**
+ * SCIM 2.0 provisioning, assembled: the stores, the use-cases (users, groups, tokens and OAuth
+ * clients: the SCIM routes, the CLI and later the admin layer call the same ones).
+ */
+import type { Services } from '../services.js';
+import { createScimClients, type ScimClientDeps } from './clients.js';
+import { createGroupStore } from './group-store.js';
+import { createProvisionedGroups } from './groups.js';
+import { createScimStore } from './store.js';
+import { createScimTokens } from './tokens.js';
+import { createProvisionedUsers } from './users.js';
+
+export const scimBaseUrl = (issuer: string) => `${issuer}/scim/v2`;
+/** People deleted over SCIM are purged (account, links, tokens) after this many days. */
+export const DELETED_RETENTION_DAYS = 30;
+
+export function createProvisioning(
+  services: Services,
+  signOutEverywhere: (userId: string) => Promise<number>,
+  verify?: ScimClientDeps['verify'],
+) {
+  const store = createScimStore(services.db);
+  const baseUrl = scimBaseUrl(services.config.server.issuer);
+  const { audit } = services;
+  return {
+    store,
+    baseUrl,
+    tokens: createScimTokens(store, audit),
+    clients: createScimClients({ store, clients: services.clients, audit, baseUrl, verify }),
+    users: createProvisionedUsers({ store, accounts: services.accounts, orgs: services.orgs, audit, signOutEverywhere, baseUrl }),
+    groups: createProvisionedGroups({ store: createGroupStore(services.db), audit, baseUrl }),
+    /** Purges people soft-deleted longer ago than the retention period (the server's purge loop calls it). */
+    purgeDeleted: () => store.purgeDeleted(new Date(Date.now() - DELETED_RETENTION_DAYS * 86_400_000)),
+  };
+}
+export type Provisioning = ReturnType<typeof createProvisioning>;

@@ -1,0 +1,78 @@
+/**
+ * What SCIM answers look like: list responses with pagination (1-based startIndex, count capped at
+ * MAX_RESULTS), and the `attributes` / `excludedAttributes` projections (RFC 7644 §3.9): `id`,
+ * `schemas` and `meta` are always returned; names match case-insensitively, `name.givenName` and
+ * URN-prefixed names work too.
+ */
+import { z } from 'zod';
+import { ENTERPRISE, normalizeAttr } from './filter.js';
+
+export const SCIM_JSON = 'application/scim+json; charset=utf-8';
+export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const MAX_RESULTS = 1000;
+
+const int = (min: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int().min(min));
+
+export const listQuery = z.object({
+  filter: z.string().optional(),
+  startIndex: int(-1e9).optional(),
+  count: int(-1e9).optional(),
+  attributes: z.string().max(2000).optional(),
+  excludedAttributes: z.string().max(2000).optional(),
+});
+export const projectionQuery = listQuery.pick({ attributes: true, excludedAttributes: true });
+
+/** startIndex below 1 counts as 1, a negative count as 0 (RFC 7644 §3.4.2.4). */
+export function page(q: { startIndex?: number; count?: number }) {
+  const start = Math.max(1, q.startIndex ?? 1);
+  const count = Math.min(MAX_RESULTS, Math.max(0, q.count ?? 100));
+  return { start, offset: start - 1, count };
+}
+
+export function listResponse(resources: Array<Record<string, unknown>>, total: number, start: number) {
+  return { schemas: [LIST_SCHEMA], totalResults: total, startIndex: start, itemsPerPage: resources.length, Resources: resources };
+}
+
+const ALWAYS = new Set(['id', 'schemas', 'meta']);
+const names = (text?: string) =>
+  text
+    ? text
+        .split(',')
+        .map((s) => normalizeAttr(s.trim()))
+        .filter(Boolean)
+    : [];
+
+function keyOf(resource: Record<string, unknown>, name: string) {
+  if (name.startsWith('enterprise')) return ENTERPRISE;
+  return Object.keys(resource).find((k) => k.toLowerCase() === name);
+}
+
+/** Applies attributes / excludedAttributes to one resource. */
+export function project(resource: Record<string, unknown>, q: { attributes?: string; excludedAttributes?: string }) {
+  const include = names(q.attributes);
+  const exclude = names(q.excludedAttributes);
+  if (!include.length && !exclude.length) return resource;
+  if (include.length) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(resource)) if (ALWAYS.has(k)) out[k] = v;
+    for (const name of include) {
+      const [head, sub] = name.startsWith('enterprise.') ? ['enterprise', name.slice('enterprise.'.length)] : name.split('.');
+      const key = keyOf(resource, head);
+      if (!key || resource[key] === undefined) continue;
+      const value = resource[key];
+      if (!sub || typeof value !== 'object' || value === null || Array.isArray(value)) {
+        out[key] = value;
+        continue;
+      }
+      const subKey = Object.keys(value).find((k) => k.toLowerCase() === sub);
+      if (subKey) out[key] = { ...(out[key] as object | undefined), [subKey]: (value as Record<string, unknown>)[subKey] };
+    }
+    return out;
+  }
+  const out = { ...resource };
+  for (const name of exclude) {
+    const key = keyOf(out, name.split('.')[0]);
+    if (key && !ALWAYS.has(key) && !name.includes('.')) delete out[key];
+  }
+  return out;
+}

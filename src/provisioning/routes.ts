@@ -1,0 +1,191 @@
+/**
+ * The SCIM 2.0 endpoints at `${issuer}/scim/v2` (HTTP only: authenticate, parse, call, respond):
+ *   /ServiceProviderConfig, /ResourceTypes, /Schemas   self-description (no token needed)
+ *   /Users, /Users/:id, /Groups, /Groups/:id           GET (list with filter), POST, PUT, PATCH, DELETE
+ * Every answer is application/scim+json; every error is SCIM's error body (with scimType where
+ * the RFC names one), never a page and never a bare 500; bodies are limited in size; ETags on
+ * single resources; If-Match honoured on PUT, PATCH and DELETE.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { z } from 'zod';
+import { bodyOf, queryOf } from '../http/input.js';
+import { AppError } from '../lib/errors.js';
+import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
+import { errorBody, notFound, ScimError, unauthorized } from './errors.js';
+import type { ProvisionedGroups } from './groups.js';
+import { patchSchema } from './patch.js';
+import { listQuery, listResponse, projectionQuery, SCIM_JSON } from './representation.js';
+import type { ScimTokens } from './tokens.js';
+import type { Actor, ProvisionedUsers } from './users.js';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The organization a SCIM request acts in, and who it is (set by the SCIM token check). */
+    scim?: { orgId: string; actor: Actor };
+  }
+}
+
+export interface ScimRouteDeps {
+  users: ProvisionedUsers;
+  groups: ProvisionedGroups;
+  tokens: ScimTokens;
+  /** Another credential (an OAuth access token with the `scim` scope), when configured. */
+  authenticateAccessToken?: (token: string) => Promise<{ orgId: string; clientId: string } | undefined>;
+  baseUrl: string;
+  maxBodyBytes: number;
+  onAuthFailure?: (ctx: Context) => Promise<void>;
+}
+
+function send(ctx: Context, status: number, body: unknown, version?: unknown) {
+  ctx.status = status;
+  ctx.body = body;
+  ctx.type = SCIM_JSON;
+  if (typeof version === 'string') ctx.set('ETag', version);
+}
+
+/** Errors as SCIM error bodies. */
+async function scimErrors(ctx: Context, next: Next) {
+  try {
+    await next();
+  } catch (raw) {
+    const err = raw as Error & { status?: number; expose?: boolean };
+    let status: number;
+    let scimType: string | undefined;
+    let detail = 'something went wrong on our side';
+    if (err instanceof ScimError) {
+      status = err.status;
+      scimType = err.scimType;
+      detail = err.message;
+    } else if (err instanceof AppError && err.status < 500) {
+      status = err.status;
+      detail = err.message;
+      scimType = status === 400 ? 'invalidSyntax' : undefined;
+    } else if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+      status = err.status;
+      detail =
+        status === 413
+          ? 'the request body is too large'
+          : status === 415
+            ? 'send application/scim+json'
+            : 'the request body is not valid JSON';
+      scimType = status === 400 ? 'invalidSyntax' : undefined;
+    } else {
+      status = 500;
+      ctx.state.log?.error({ err }, 'SCIM request failed');
+      if ((err as { code?: string }).code === 'ECONNREFUSED') status = 503;
+    }
+    if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="scim"');
+    send(ctx, status, errorBody(status, detail, scimType));
+  }
+}
+
+const ifMatch = (ctx: Context) => ctx.get('if-match') || undefined;
+const object = z.record(z.string(), z.unknown());
+
+export function scimRoutes(d: ScimRouteDeps) {
+  const router = new Router({ prefix: '/scim/v2' });
+  router.use(scimErrors);
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  router.use(
+    bodyParser({
+      enableTypes: ['json'],
+      extendTypes: { json: ['application/scim+json'] },
+      jsonLimit: `${d.maxBodyBytes}b`,
+      onError: (err: Error & { status?: number }) => {
+        throw Object.assign(err, { status: err.status && err.status < 500 ? err.status : 400, expose: false });
+      },
+    }),
+  );
+
+  // Self-description: the same for every organization.
+  router.get('/ServiceProviderConfig', (ctx) => send(ctx, 200, serviceProviderConfig(d.baseUrl)));
+  router.get('/ResourceTypes', (ctx) => send(ctx, 200, listResponse(resourceTypes(d.baseUrl), 2, 1)));
+  router.get('/ResourceTypes/:id', (ctx) => {
+    const found = resourceTypes(d.baseUrl).find((t) => t.id === ctx.params.id);
+    if (!found) throw notFound(`no resource type ${ctx.params.id}`);
+    send(ctx, 200, found);
+  });
+  router.get('/Schemas', (ctx) => send(ctx, 200, listResponse(schemas(d.baseUrl), 3, 1)));
+  router.get('/Schemas/:id', (ctx) => {
+    const found = schemas(d.baseUrl).find((t) => t.id === ctx.params.id);
+    if (!found) throw notFound(`no schema ${ctx.params.id}`);
+    send(ctx, 200, found);
+  });
+
+  // Everything else needs a token of the organization.
+  const authenticated = async (ctx: Context, next: Next) => {
+    const m = /^bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
+    const token = m?.[1] ?? '';
+    const byToken = token ? await d.tokens.authenticate(token) : undefined;
+    if (byToken) {
+      ctx.state.scim = { orgId: byToken.orgId, actor: { via: 'scim', tokenId: byToken.tokenId } };
+      return next();
+    }
+    const byAccessToken = token && d.authenticateAccessToken ? await d.authenticateAccessToken(token) : undefined;
+    if (byAccessToken) {
+      ctx.state.scim = { orgId: byAccessToken.orgId, actor: { via: 'scim', tokenId: `client:${byAccessToken.clientId}` } };
+      return next();
+    }
+    await d.onAuthFailure?.(ctx);
+    throw unauthorized(token ? 'the token is not valid (unknown, revoked or expired)' : 'a bearer token is required');
+  };
+  const org = (ctx: Context) => ctx.state.scim!.orgId;
+  const actor = (ctx: Context) => ctx.state.scim!.actor;
+
+  router.get('/Users', authenticated, async (ctx) => send(ctx, 200, await d.users.list(org(ctx), queryOf(ctx, listQuery))));
+  router.post('/Users', authenticated, async (ctx) => {
+    const user = await d.users.create(ctx, actor(ctx), org(ctx), bodyOf(ctx, object));
+    ctx.set('Location', String((user.meta as { location: string }).location));
+    send(ctx, 201, user, (user.meta as { version: string }).version);
+  });
+  router.get('/Users/:id', authenticated, async (ctx) => {
+    const user = await d.users.get(org(ctx), ctx.params.id, queryOf(ctx, projectionQuery));
+    send(ctx, 200, user, (user.meta as { version?: string } | undefined)?.version);
+  });
+  router.put('/Users/:id', authenticated, async (ctx) => {
+    const user = await d.users.replace(ctx, actor(ctx), org(ctx), ctx.params.id, bodyOf(ctx, object), ifMatch(ctx));
+    send(ctx, 200, user, (user.meta as { version: string }).version);
+  });
+  router.patch('/Users/:id', authenticated, async (ctx) => {
+    const user = await d.users.patch(ctx, actor(ctx), org(ctx), ctx.params.id, bodyOf(ctx, patchSchema).Operations, ifMatch(ctx));
+    send(ctx, 200, user, (user.meta as { version: string }).version);
+  });
+  router.delete('/Users/:id', authenticated, async (ctx) => {
+    await d.users.remove(ctx, actor(ctx), org(ctx), ctx.params.id, ifMatch(ctx));
+    ctx.status = 204;
+  });
+
+  router.get('/Groups', authenticated, async (ctx) => send(ctx, 200, await d.groups.list(org(ctx), queryOf(ctx, listQuery))));
+  router.post('/Groups', authenticated, async (ctx) => {
+    const group = await d.groups.create(ctx, actor(ctx), org(ctx), bodyOf(ctx, object));
+    ctx.set('Location', String((group.meta as { location: string }).location));
+    send(ctx, 201, group, (group.meta as { version: string }).version);
+  });
+  router.get('/Groups/:id', authenticated, async (ctx) => {
+    const group = await d.groups.get(org(ctx), ctx.params.id, queryOf(ctx, projectionQuery));
+    send(ctx, 200, group, (group.meta as { version?: string } | undefined)?.version);
+  });
+  router.put('/Groups/:id', authenticated, async (ctx) => {
+    const group = await d.groups.replace(ctx, actor(ctx), org(ctx), ctx.params.id, bodyOf(ctx, object), ifMatch(ctx));
+    send(ctx, 200, group, (group.meta as { version: string }).version);
+  });
+  router.patch('/Groups/:id', authenticated, async (ctx) => {
+    const version = await d.groups.patch(ctx, actor(ctx), org(ctx), ctx.params.id, bodyOf(ctx, patchSchema).Operations, ifMatch(ctx));
+    ctx.set('ETag', `W/"${version}"`);
+    ctx.status = 204;
+  });
+  router.delete('/Groups/:id', authenticated, async (ctx) => {
+    await d.groups.remove(ctx, actor(ctx), org(ctx), ctx.params.id);
+    ctx.status = 204;
+  });
+
+  router.all('/{*rest}', () => {
+    throw notFound('no such SCIM endpoint');
+  });
+  return router;
+}

@@ -1,0 +1,117 @@
+/**
+ * SCIM tokens from the operator's side, run as an operator runs it (the compiled CLI as a child
+ * process, on the embedded database and on Postgres when DATABASE_URL is set): `scim token create`
+ * prints the token alone on stdout (scripts capture it), and it authenticates as its organization
+ * only; `list` shows it without the secret; `revoke` stops it; mistakes are one line and exit 1 or 2.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config/load.js';
+import { openDatabase } from '../../src/db/index.js';
+import { createLogger } from '../../src/lib/log.js';
+import { createScimStore } from '../../src/provisioning/store.js';
+import { createScimTokens } from '../../src/provisioning/tokens.js';
+import { createServices, type Services } from '../../src/services.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const SLOW = 180_000;
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+  new Promise<Result>((resolve) => {
+    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    );
+  });
+
+const { NODE_OPTIONS: _o, DATABASE_URL: _u, DATA_DIR: _d, ...inherited } = process.env;
+const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
+
+describe.each(targets)('scim token on %s', (target) => {
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  let pgdb: TestDatabase | undefined;
+  const run = (...args: string[]) => cli(env, ...args);
+
+  async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
+    const database = await openDatabase(loadConfig({ env, warn: () => {} }));
+    try {
+      return await fn(createServices(database.db, loadConfig({ env, warn: () => {} }), createLogger('silent')));
+    } finally {
+      await database.close();
+    }
+  }
+  const authenticate = (token: string) => withServices((s) => createScimTokens(createScimStore(s.db), s.audit).authenticate(token));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'wf-scim-cli-'));
+    env = { ...inherited, NODE_ENV: 'test', DATA_DIR: dir, ISSUER: 'https://id.example.test' };
+    if (target === 'postgres') {
+      pgdb = await createTestDatabase();
+      env.DATABASE_URL = pgdb.url;
+    }
+    expect((await run('migrate')).code).toBe(0);
+    await withServices(async (s) => {
+      await s.orgs.upsert({ id: 'org-acme', slug: 'acme', name: 'Acme' });
+      await s.orgs.upsert({ id: 'org-globex', slug: 'globex', name: 'Globex' });
+    });
+  }, SLOW);
+  afterAll(async () => {
+    await pgdb?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(
+    'create prints the token alone; it authenticates as its organization; list shows it; revoke stops it',
+    async () => {
+      const created = await run('scim', 'token', 'create', '--org', 'acme', '--label', 'Entra ID');
+      expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/^wfscim_[A-Za-z0-9_-]{43}\n$/);
+      expect(created.stderr).toContain('base URL https://id.example.test/scim/v2');
+      const token = created.stdout.trim();
+      const who = await authenticate(token);
+      expect(who?.orgId).toBe('org-acme');
+      // Stored hashed: the token itself is nowhere in the table.
+      const rows = await withServices((s) => s.db.selectFrom('scim_tokens').selectAll().execute());
+      expect(JSON.stringify(rows)).not.toContain(token.slice(7));
+
+      const list = await run('scim', 'token', 'list', '--org', 'acme');
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain(who!.tokenId);
+      expect(list.stdout).toContain('Entra ID');
+      expect(list.stdout).not.toContain(token.slice(7));
+      expect((await run('scim', 'token', 'list', '--org', 'globex')).stdout).toBe('globex has no SCIM tokens\n');
+
+      // Another organization cannot revoke it; its own can.
+      const foreign = await run('scim', 'token', 'revoke', '--org', 'globex', who!.tokenId);
+      expect([foreign.code, foreign.stderr.split('\n')[0]]).toEqual([1, `error: no SCIM token ${who!.tokenId} in this organization`]);
+      expect(await authenticate(token)).toBeDefined();
+      const revoked = await run('scim', 'token', 'revoke', '--org', 'acme', who!.tokenId);
+      expect([revoked.code, revoked.stdout]).toEqual([0, `SCIM token ${who!.tokenId} of acme is revoked\n`]);
+      expect(await authenticate(token)).toBeUndefined();
+      const types = await withServices((s) => s.audit.recent({ limit: 20 }));
+      expect(types.map((e) => e.type)).toEqual(expect.arrayContaining(['scim.token_created', 'scim.token_revoked']));
+    },
+    SLOW,
+  );
+
+  test(
+    'mistakes: an unknown organization is one line and exit 1; a missing --org is exit 2 with the usage',
+    async () => {
+      const unknown = await run('scim', 'token', 'create', '--org', 'nope');
+      expect([unknown.code, unknown.stdout, unknown.stderr.split('\n')[0]]).toEqual([1, '', 'error: no organization nope']);
+      const missing = await run('scim', 'token', 'create');
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('--org is required');
+    },
+    SLOW,
+  );
+});
