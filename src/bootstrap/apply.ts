@@ -15,6 +15,7 @@ import { bootstrapSchema, formatIssuePath } from './schema.js';
 import { createFactorStore } from '../factors/store.js';
 import { setTwoStepPolicy } from '../factors/admin.js';
 import { applyCompanyId } from '../connectors/bootstrap.js';
+import { applySocialProviders } from '../connectors/social/bootstrap.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -42,7 +43,8 @@ export function parseBootstrap(text: string, source: string) {
 }
 
 export interface BootstrapReport {
-  users: number; clients: number; resourceServers: number; organizations: number; samlServiceProviders: number; generatedSecrets: Record<string, string>;
+  users: number; clients: number; resourceServers: number; organizations: number; samlServiceProviders: number; socialProviders?: number;
+  generatedSecrets: Record<string, string>;
   /** What the operator still has to do (e.g. publish a DNS record to verify a domain). */
   notes: string[];
 }
@@ -124,5 +126,6 @@ export async function applyBootstrap(services: Services, file: string): Promise<
       });
     }
   }
+  if (data.social_providers.length) report.socialProviders = await applySocialProviders(services, data.social_providers, where);
   return report;
 }
