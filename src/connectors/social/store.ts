@@ -8,6 +8,9 @@ export interface SocialConnectionRow {
   settings: Record<string, unknown>; secret_enc: string | null; created_at: Date; updated_at: Date;
 }
 
+/** JSON with sorted keys: jsonb does not keep the order settings were written in. */
+const canonical = (v: Record<string, unknown>) => JSON.stringify(Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b))));
+
 export function createSocialStore(db: Db) {
   const connections = () => db.selectFrom('social_connections').selectAll();
   return {
@@ -22,7 +25,7 @@ export function createSocialStore(db: Db) {
         await db.insertInto('social_connections').values({ ...c, settings }).execute();
         return 'created' as const;
       }
-      const changed = JSON.stringify(existing.settings) !== settings || existing.secret_enc !== c.secret_enc || existing.provider !== c.provider
+      const changed = canonical(existing.settings) !== canonical(c.settings) || existing.secret_enc !== c.secret_enc || existing.provider !== c.provider
         || existing.name !== c.name || existing.enabled !== c.enabled || existing.position !== c.position;
       if (changed) {
         await db.updateTable('social_connections').set({
