@@ -8,10 +8,12 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('social_connections')
+  await db.schema
+    .createTable('social_connections')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('provider', 'text', (c) => c.notNull()
-      .check(sql`provider in ('google', 'microsoft', 'apple', 'facebook', 'linkedin', 'oidc')`))
+    .addColumn('provider', 'text', (c) =>
+      c.notNull().check(sql`provider in ('google', 'microsoft', 'apple', 'facebook', 'linkedin', 'oidc')`),
+    )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(true))
     .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
@@ -21,7 +23,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('social_links')
+  await db.schema
+    .createTable('social_links')
     .addColumn('connection_id', 'text', (c) => c.notNull().references('social_connections.id').onDelete('cascade'))
     .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
@@ -34,7 +37,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('social_links_user').on('social_links').column('user_id').execute();
 
-  await db.schema.createTable('social_states')
+  await db.schema
+    .createTable('social_states')
     .addColumn('state', 'text', (c) => c.primaryKey())
     .addColumn('connection_id', 'text', (c) => c.notNull().references('social_connections.id').onDelete('cascade'))
     .addColumn('data', 'jsonb', (c) => c.notNull())

@@ -97,9 +97,12 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     store: connectorStore, fetch: guardedFetch, validator: { validate: (xml, kind) => saml.validator.validate(xml, kind) },
     intervalSeconds: config.federation.metadataRefreshSeconds, log,
   });
-  const socialFlow = createSocialFlow({ issuer, federation: config.federation, fetch: guardedFetch, store: socialStore, connections: socialConnections, audit });
+  const socialFlow = createSocialFlow({
+    issuer, federation: config.federation, fetch: guardedFetch, store: socialStore, connections: socialConnections, audit,
+  });
   const socialLinking = createSocialLinking({
     store: socialStore, accounts: services.accounts, users: services.users, hasher: services.hasher, throttle, mailer, audit,
+    limiter: createRateLimiter(loginStore),
   });
   const socialSignIn = createSocialSignIn({ flow: socialFlow, linking: socialLinking, journey });
   const passkeys = createPasskeySignIn({ issuer, store: factorStore, journey, accounts: services.accounts, audit });

@@ -80,8 +80,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   const purge = setInterval(() => {
-    Promise.all([oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.factorStore.purgeChallenges(), features.saml.purgeExpired(), features.connectorStore.purgeExpired(),
-      features.socialStore.purgeExpired()])
+    Promise.all([
+      oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.factorStore.purgeChallenges(), features.saml.purgeExpired(),
+      features.connectorStore.purgeExpired(), features.socialStore.purgeExpired(),
+    ])
       .catch((err) => log.error({ err }, 'purge of expired rows failed'));
   }, config.oidc.purgeIntervalSeconds * 1000);
   purge.unref();

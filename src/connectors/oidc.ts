@@ -39,7 +39,8 @@ export const oidcSettings = z.strictObject({
 export type OidcSettings = z.infer<typeof oidcSettings>;
 
 function configurationFor(conn: Connection, s: OidcSettings, env: ConnectorEnv) {
-  return coreConfiguration({ key: `company:${conn.id}:${conn.updatedAt.getTime()}`, issuer: s.issuer, clientId: s.client_id, secret: conn.secret }, env);
+  const key = `company:${conn.id}:${conn.updatedAt.getTime()}`;
+  return coreConfiguration({ key, issuer: s.issuer, clientId: s.client_id, secret: conn.secret }, env);
 }
 
 export const oidcConnector: Connector<OidcSettings> = {

@@ -91,8 +91,10 @@ export function createJourney(d: JourneyDeps) {
     };
     try {
       const method = s.method ?? 'pwd';
-      const auth: Authentication = { user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}),
-        ...(s.social ? { social: s.social } : {}) };
+      const auth: Authentication = {
+        user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}),
+        ...(s.social ? { social: s.social } : {}),
+      };
       const decision = await d.gate.evaluate(auth, {
         clientId: view.clientId, acrValues: view.params.acr_values?.split(' '), trustedDevice: await d.isTrustedDevice(ctx, user.id),
         ...(s.stepUp ? { stepUp: true } : {}),

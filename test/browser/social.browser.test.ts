@@ -16,7 +16,16 @@ import { oidc } from '../helpers/rp.js';
 import { startSocial, type Social } from '../helpers/social.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = path.resolve('test-artifacts/screenshots');
 const NAMES = ['Google', 'Microsoft', 'Apple', 'Facebook', 'LinkedIn', 'KeyVault ID'];
 const en = translator('en');
@@ -31,12 +40,28 @@ let shot = 0;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  app = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html lang="en"><title>App</title><h1>Back at the app</h1></html>'));
+  app = http.createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><html lang="en"><title>App</title><h1>Back at the app</h1></html>'),
+  );
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/cb`;
   [s, browser] = await Promise.all([startSocial(), chromium.launch({ executablePath: CHROMIUM, args: ARGS })]);
-  await s.h.server.services.clients.upsert({ client_id: 'browser-app', client_secret: 'browser-app-secret', client_name: 'Travel Planner', redirect_uris: [redirectUri], first_party: true });
-  client = await oidc.discovery(new URL(s.h.server.url), 'browser-app', 'browser-app-secret', oidc.ClientSecretBasic('browser-app-secret'), { execute: [oidc.allowInsecureRequests] });
+  await s.h.server.services.clients.upsert({
+    client_id: 'browser-app',
+    client_secret: 'browser-app-secret',
+    client_name: 'Travel Planner',
+    redirect_uris: [redirectUri],
+    first_party: true,
+  });
+  client = await oidc.discovery(
+    new URL(s.h.server.url),
+    'browser-app',
+    'browser-app-secret',
+    oidc.ClientSecretBasic('browser-app-secret'),
+    { execute: [oidc.allowInsecureRequests] },
+  );
 });
 afterAll(async () => {
   await browser?.close();
@@ -49,8 +74,13 @@ async function tab(locale = 'en-US') {
   const page = await context.newPage();
   const errors: string[] = [];
   const ours = (url: string) => url.startsWith(s.h.server.url) && new URL(url).pathname !== '/favicon.ico';
-  page.on('console', (m) => { if (m.type() === 'error' && ours(m.location().url) && !/status of 4\d\d/.test(m.text())) errors.push(`${m.location().url}: ${m.text()}`); });
-  page.on('pageerror', (e) => { if (ours(page.url())) errors.push(`${page.url()}: ${e.message}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && ours(m.location().url) && !/status of 4\d\d/.test(m.text()))
+      errors.push(`${m.location().url}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => {
+    if (ours(page.url())) errors.push(`${page.url()}: ${e.message}`);
+  });
   return { page, context, errors };
 }
 async function snap(page: Page, name: string) {
@@ -63,13 +93,20 @@ async function click(page: Page, selector: string) {
 }
 async function startAtApp(page: Page, extra: Record<string, string> = {}) {
   const url = oidc.buildAuthorizationUrl(client, {
-    redirect_uri: redirectUri, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256', ...extra,
+    redirect_uri: redirectUri,
+    scope: 'openid email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+    ...extra,
   });
   await page.goto(url.toString());
 }
 
 test('the sign-in page shows all six providers, each with its mark and label, in English and in French', async () => {
-  for (const [locale, t, lang] of [['en-US', en, 'en'], ['fr-FR', fr, 'fr']] as const) {
+  for (const [locale, t, lang] of [
+    ['en-US', en, 'en'],
+    ['fr-FR', fr, 'fr'],
+  ] as const) {
     const { page, context, errors } = await tab(locale);
     await startAtApp(page, { ui_locales: lang });
     expect(await heading(page)).toBe(t('login.email_title'));
@@ -106,7 +143,10 @@ test('Apple: the browser posts the form_post answer back, and arrives at the app
   await startAtApp(page);
   await click(page, 'button.social-apple');
   expect(page.url().startsWith(s.apple.issuer)).toBe(true);
-  await Promise.all([page.waitForURL((u) => u.toString().startsWith(redirectUri)), page.evaluate(() => (document.getElementById('apple-form') as HTMLFormElement).submit())]);
+  await Promise.all([
+    page.waitForURL((u) => u.toString().startsWith(redirectUri)),
+    page.evaluate(() => (document.getElementById('apple-form') as HTMLFormElement).submit()),
+  ]);
   expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
   expect(errors).toEqual([]);
   await context.close();

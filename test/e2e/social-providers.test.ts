@@ -61,8 +61,15 @@ async function appleRoundTrip(page: PageClient) {
   expect(toProvider.startsWith(s.apple.issuer)).toBe(true);
   const html = await (await fetch(toProvider)).text();
   const action = /action="([^"]+)"/.exec(html)![1];
-  const fields = Object.fromEntries([...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2].replace(/&quot;/g, '"').replace(/&amp;/g, '&')]));
-  const res = await fetch(action, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual', headers: { origin: s.apple.issuer } });
+  const fields = Object.fromEntries(
+    [...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2].replace(/&quot;/g, '"').replace(/&amp;/g, '&')]),
+  );
+  const res = await fetch(action, {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+    headers: { origin: s.apple.issuer },
+  });
   const location = res.headers.get('location');
   const end = location ? await page.get(location) : '';
   return { a, res, end, fields, location };
@@ -91,7 +98,10 @@ test('Apple: form_post answer, ES256 client secret, the name kept from the first
   expect((await accounts().findUser(pia.id))!.name).toBe('Pia Quinn');
 
   // The same form posted again (a replay) is refused with a page.
-  const replay = await fetch(new URL('/social/callback/apple', s.h.server.url), { method: 'POST', body: new URLSearchParams(second.fields) });
+  const replay = await fetch(new URL('/social/callback/apple', s.h.server.url), {
+    method: 'POST',
+    body: new URLSearchParams(second.fields),
+  });
   expect(replay.status).toBe(400);
   expect(pageText(await replay.text())).toContain('This sign-in took too long, or its answer was already used.');
 
@@ -101,10 +111,14 @@ test('Apple: form_post answer, ES256 client secret, the name kept from the first
   const c = await appleRoundTrip(cancelled);
   expect(c.res.status).toBe(400);
   expect(pageText(await c.res.text())).toContain('You cancelled signing in with the provider');
-  expect((await auditTypes(s.h.server, { type: 'social.failed' })).some((e) => (e.data as any).reason === 'cancelled' && (e.data as any).connectionId === 'apple')).toBe(true);
+  expect(
+    (await auditTypes(s.h.server, { type: 'social.failed' })).some(
+      (e) => (e.data as any).reason === 'cancelled' && (e.data as any).connectionId === 'apple',
+    ),
+  ).toBe(true);
 });
 
-test('Facebook: OAuth 2.0 + Graph /me with appsecret_proof; the identity is the app-scoped id; the email is never taken as verified', async () => {
+test('Facebook: OAuth 2.0 + Graph /me with appsecret_proof; identity = app-scoped id; the email is never taken as verified', async () => {
   const email = uniqueEmail('rex');
   const rex = await addUser(s.h.server, email);
   s.facebook.next.person = { id: '10158000000000001', name: 'Rex F', email };
@@ -130,13 +144,20 @@ test('Facebook: OAuth 2.0 + Graph /me with appsecret_proof; the identity is the 
 });
 
 test('LinkedIn and a generic OpenID Connect issuer: PKCE and nonce, verified email sign-up', async () => {
-  for (const [connection, idp] of [['linkedin', s.linkedin], ['keyvault', s.generic]] as const) {
+  for (const [connection, idp] of [
+    ['linkedin', s.linkedin],
+    ['keyvault', s.generic],
+  ] as const) {
     const email = uniqueEmail(connection);
     idp.people.set(`${connection}-sam`, { email, email_verified: true, name: `Sam ${connection}` });
     const page = new PageClient(s.h.server.url);
     const { a, toProvider } = await oidcSocialSignIn(s, page, idp, connection, `${connection}-sam`);
     const asked = new URL(toProvider).searchParams;
-    expect([asked.get('code_challenge_method'), Boolean(asked.get('nonce')), asked.get('scope')]).toEqual(['S256', true, 'openid email profile']);
+    expect([asked.get('code_challenge_method'), Boolean(asked.get('nonce')), asked.get('scope')]).toEqual([
+      'S256',
+      true,
+      'openid email profile',
+    ]);
     const end = await signUp(page, a.uid);
     const user = (await accounts().findUserByEmail(email))!;
     expect((await redeem(s.app, end, a)).claims()!.sub).toBe(user.id);
@@ -144,7 +165,7 @@ test('LinkedIn and a generic OpenID Connect issuer: PKCE and nonce, verified ema
   }
 });
 
-test('client secrets (and Apple\'s key) are sealed at rest', async () => {
+test("client secrets (and Apple's key) are sealed at rest", async () => {
   const rows = await db().selectFrom('social_connections').select(['id', 'secret_enc']).execute();
   expect(rows.length).toBe(6);
   for (const r of rows) {

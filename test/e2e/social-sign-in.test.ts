@@ -27,7 +27,8 @@ test('the sign-in page shows one button per enabled provider, labelled with its 
   const fresh = new PageClient(s.h.server.url);
   await authorize(s.app, fresh);
   const text = pageText(fresh.last.body);
-  for (const name of ['Google', 'Microsoft', 'Apple', 'Facebook', 'LinkedIn', 'KeyVault ID']) expect(text).toContain(`Continue with ${name}`);
+  for (const name of ['Google', 'Microsoft', 'Apple', 'Facebook', 'LinkedIn', 'KeyVault ID'])
+    expect(text).toContain(`Continue with ${name}`);
   await s.h.server.features.socialConnections.setEnabled('linkedin', false);
   try {
     const other = new PageClient(s.h.server.url);
@@ -65,7 +66,9 @@ test('proof then link at the first sign-in (password): the app gets tokens, and 
   expect(claims.sub).toBe(bea.id);
   expect(claims.amr).toEqual(['fed']);
   expect((await linksOf(bea.id)).map((l) => [l.connection_id, l.subject])).toEqual([['google', 'g-bea']]);
-  expect((await auditTypes(s.h.server, { userId: bea.id })).map((e) => e.type)).toEqual(expect.arrayContaining(['social.linked', 'login.success']));
+  expect((await auditTypes(s.h.server, { userId: bea.id })).map((e) => e.type)).toEqual(
+    expect.arrayContaining(['social.linked', 'login.success']),
+  );
 
   const again = new PageClient(s.h.server.url);
   const second = await oidcSocialSignIn(s, again, s.google, 'google', 'g-bea');
@@ -186,14 +189,22 @@ test('a member of an SSO-only organization cannot sign in with a social account:
   expect(page.last.status).toBe(403);
   expect(pageText(page.last.body)).toContain('Your organization asks you to sign in with your company ID, not with a social account.');
   expect(page.last.body).toContain(`/interaction/${a.uid}/company`);
-  expect((await auditTypes(s.h.server, { userId: jo.id })).some((e) => e.type === 'login.denied' && (e.data as any).reason === 'login.sso_only')).toBe(true);
+  expect(
+    (await auditTypes(s.h.server, { userId: jo.id })).some((e) => e.type === 'login.denied' && (e.data as any).reason === 'login.sso_only'),
+  ).toBe(true);
 });
 
 test('the two-step policy applies after a social sign-in exactly as after a password (social is not a second factor)', async () => {
   const kim = await addUser(s.h.server, uniqueEmail('kim'));
   const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
   const store = s.h.server.features.factorStore;
-  await store.insertFactor({ user_id: kim.id, kind: 'totp', label: 'phone', secret_enc: s.h.server.services.box.seal(secret, 'factor-secret'), confirmed: true });
+  await store.insertFactor({
+    user_id: kim.id,
+    kind: 'totp',
+    label: 'phone',
+    secret_enc: s.h.server.services.box.seal(secret, 'factor-secret'),
+    confirmed: true,
+  });
   await s.h.server.features.socialStore.link({ connection_id: 'google', subject: 'g-kim', user_id: kim.id, email: null, name: null });
   s.google.people.set('g-kim', { email: kim.email, email_verified: true });
   const page = new PageClient(s.h.server.url);

@@ -26,7 +26,12 @@ export interface OidcStandIn {
   close(): Promise<void>;
 }
 
-export async function startOidcStandIn(opts: { clientId: string; secret: string; redirectUri: string; tenant?: string }): Promise<OidcStandIn> {
+export async function startOidcStandIn(opts: {
+  clientId: string;
+  secret: string;
+  redirectUri: string;
+  tenant?: string;
+}): Promise<OidcStandIn> {
   const people = new Map<string, Record<string, unknown>>();
   const requests: URLSearchParams[] = [];
   const server = http.createServer();
@@ -38,13 +43,23 @@ export async function startOidcStandIn(opts: { clientId: string; secret: string;
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'stand-in-1' };
 
   const provider = new Provider(tokenIssuer, {
-    clients: [{
-      client_id: opts.clientId, client_secret: opts.secret, redirect_uris: [opts.redirectUri],
-      grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post',
-    }],
+    clients: [
+      {
+        client_id: opts.clientId,
+        client_secret: opts.secret,
+        redirect_uris: [opts.redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ],
     jwks: { keys: [jwk as any] },
     cookies: { keys: ['stand-in-cookie-key-0123456789abcdefghij'] },
-    claims: { openid: ['sub', 'tid', 'oid'], email: ['email', 'email_verified', 'xms_edov'], profile: ['name', 'given_name', 'family_name'] },
+    claims: {
+      openid: ['sub', 'tid', 'oid'],
+      email: ['email', 'email_verified', 'xms_edov'],
+      profile: ['name', 'given_name', 'family_name'],
+    },
     scopes: ['openid', 'email', 'profile'],
     conformIdTokenClaims: false,
     ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
@@ -65,16 +80,19 @@ export async function startOidcStandIn(opts: { clientId: string; secret: string;
   const callback = provider.callback();
   let refuseNext = false;
 
-  const readBody = (req: http.IncomingMessage) => new Promise<URLSearchParams>((resolve) => {
-    let data = '';
-    req.on('data', (c) => { data += c; });
-    req.on('end', () => resolve(new URLSearchParams(data)));
-  });
+  const readBody = (req: http.IncomingMessage) =>
+    new Promise<URLSearchParams>((resolve) => {
+      let data = '';
+      req.on('data', (c) => {
+        data += c;
+      });
+      req.on('end', () => resolve(new URLSearchParams(data)));
+    });
 
   server.on('request', async (req, res) => {
     const url = req.url ?? '/';
     if (opts.tenant && url.startsWith('/common/v2.0/.well-known/openid-configuration')) {
-      const meta = await (await fetch(`${tokenIssuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+      const meta = (await (await fetch(`${tokenIssuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...meta, issuer: `${origin}/{tenantid}/v2.0` }));
       return;
     }
@@ -97,18 +115,38 @@ export async function startOidcStandIn(opts: { clientId: string; secret: string;
       const body = await readBody(req);
       if (refuseNext) {
         refuseNext = false;
-        return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the person cancelled' }, { mergeWithLastSubmission: false });
+        return provider.interactionFinished(
+          req,
+          res,
+          { error: 'access_denied', error_description: 'the person cancelled' },
+          { mergeWithLastSubmission: false },
+        );
       }
-      return provider.interactionFinished(req, res, { login: { accountId: body.get('username') ?? '' } }, { mergeWithLastSubmission: false });
+      return provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: body.get('username') ?? '' } },
+        { mergeWithLastSubmission: false },
+      );
     } catch (err) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end(String(err));
     }
   });
 
   return {
-    issuer: opts.tenant ? `${origin}/common/v2.0` : tokenIssuer, tokenIssuer, origin, people, requests,
-    refuseNextSignIn() { refuseNext = true; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    issuer: opts.tenant ? `${origin}/common/v2.0` : tokenIssuer,
+    tokenIssuer,
+    origin,
+    people,
+    requests,
+    refuseNextSignIn() {
+      refuseNext = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -116,9 +154,11 @@ export async function startOidcStandIn(opts: { clientId: string; secret: string;
 export async function standInSignIn(idp: OidcStandIn, authorizationUrl: string, username: string) {
   const page = new PageClient(idp.origin);
   const landed = await page.get(authorizationUrl);
-  if (!landed.includes('/interaction/')) throw new Error(`the stand-in did not show its sign-in page: ${landed} (${page.last.status} ${page.last.body.slice(0, 200)})`);
+  if (!landed.includes('/interaction/'))
+    throw new Error(`the stand-in did not show its sign-in page: ${landed} (${page.last.status} ${page.last.body.slice(0, 200)})`);
   const uid = /\/interaction\/([^/?]+)/.exec(landed)![1];
   const back = await page.post(`/interaction/${uid}/login`, { username }, { csrf: false });
-  if (back.startsWith(idp.origin)) throw new Error(`the stand-in did not send the browser back: ${back} (${page.last.status} ${page.last.body.slice(0, 300)})`);
+  if (back.startsWith(idp.origin))
+    throw new Error(`the stand-in did not send the browser back: ${back} (${page.last.status} ${page.last.body.slice(0, 300)})`);
   return back;
 }

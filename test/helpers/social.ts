@@ -37,19 +37,42 @@ export async function startSocial(): Promise<Social> {
   const linkedin = await startOidcStandIn(client('linkedin'));
   const generic = await startOidcStandIn(client('keyvault'));
   const key = await generateKeyPair('ES256', { extractable: true });
-  const apple = await startAppleStandIn({ clientId: 'com.example.wayfinder', teamId: 'TEAM123456', keyId: 'KEY1234567', publicKey: key.publicKey, redirectUri: cb('apple') });
+  const apple = await startAppleStandIn({
+    clientId: 'com.example.wayfinder',
+    teamId: 'TEAM123456',
+    keyId: 'KEY1234567',
+    publicKey: key.publicKey,
+    redirectUri: cb('apple'),
+  });
   const facebook = await startFacebookStandIn({ clientId: 'fb-app-1', secret: SECRET, redirectUri: cb('facebook') });
   const applePem = await exportPKCS8(key.privateKey);
 
   const entries: Record<string, Record<string, unknown>> = {
     google: { provider: 'google', name: 'Google', client_id: 'wayfinder-google', client_secret: SECRET, issuer: google.issuer },
-    microsoft: { provider: 'microsoft', name: 'Microsoft', client_id: 'wayfinder-microsoft', client_secret: SECRET, issuer: microsoft.issuer },
+    microsoft: {
+      provider: 'microsoft',
+      name: 'Microsoft',
+      client_id: 'wayfinder-microsoft',
+      client_secret: SECRET,
+      issuer: microsoft.issuer,
+    },
     apple: {
-      provider: 'apple', name: 'Apple', client_id: 'com.example.wayfinder', client_secret: applePem, issuer: apple.issuer, team_id: 'TEAM123456', key_id: 'KEY1234567',
+      provider: 'apple',
+      name: 'Apple',
+      client_id: 'com.example.wayfinder',
+      client_secret: applePem,
+      issuer: apple.issuer,
+      team_id: 'TEAM123456',
+      key_id: 'KEY1234567',
     },
     facebook: {
-      provider: 'facebook', name: 'Facebook', client_id: 'fb-app-1', client_secret: SECRET, authorization_endpoint: `${facebook.origin}/dialog/oauth`,
-      token_endpoint: `${facebook.origin}/oauth/access_token`, userinfo_endpoint: `${facebook.origin}/me`,
+      provider: 'facebook',
+      name: 'Facebook',
+      client_id: 'fb-app-1',
+      client_secret: SECRET,
+      authorization_endpoint: `${facebook.origin}/dialog/oauth`,
+      token_endpoint: `${facebook.origin}/oauth/access_token`,
+      userinfo_endpoint: `${facebook.origin}/me`,
     },
     linkedin: { provider: 'linkedin', name: 'LinkedIn', client_id: 'wayfinder-linkedin', client_secret: SECRET, issuer: linkedin.issuer },
     keyvault: { provider: 'oidc', name: 'KeyVault ID', client_id: 'wayfinder-keyvault', client_secret: SECRET, issuer: generic.issuer },
@@ -60,7 +83,15 @@ export async function startSocial(): Promise<Social> {
   for (const id of ids) await configure(id);
   const app = await addApp(h.server, 'portal');
   return {
-    h, app, google, microsoft, linkedin, generic, apple, facebook, configure,
+    h,
+    app,
+    google,
+    microsoft,
+    linkedin,
+    generic,
+    apple,
+    facebook,
+    configure,
     async close() {
       await h.close();
       for (const s of [google, microsoft, linkedin, generic, apple, facebook]) await s.close();
@@ -71,7 +102,8 @@ export async function startSocial(): Promise<Social> {
 /** App → sign-in page → the button of `connection`: returns the provider URL the browser is sent to. */
 export async function pressButton(s: Social, page: PageClient, connection: string, extra: Record<string, string> = {}) {
   const a: Authorization = await authorize(s.app, page, extra);
-  if (!page.last.body.includes(`/social/${connection}/start`)) throw new Error(`no ${connection} button on ${a.url} (${page.last.status}: ${page.title()})`);
+  if (!page.last.body.includes(`/social/${connection}/start`))
+    throw new Error(`no ${connection} button on ${a.url} (${page.last.status}: ${page.title()})`);
   const toProvider = await page.post(`/interaction/${a.uid}/social/${connection}/start`, {});
   return { a, toProvider };
 }

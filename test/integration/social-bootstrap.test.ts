@@ -31,13 +31,34 @@ function file(doc: unknown) {
 const providers = [
   { provider: 'google', id: 'google', name: 'Google', client_id: 'g-client', client_secret: 'g-secret', allow_sign_up: true },
   { provider: 'microsoft', id: 'microsoft', name: 'Microsoft', client_id: 'm-client', client_secret: 'm-secret' },
-  { provider: 'apple', id: 'apple', name: 'Apple', client_id: 'com.example.app', client_secret: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----', team_id: 'T1', key_id: 'K1' },
   {
-    provider: 'facebook', id: 'facebook', name: 'Facebook', client_id: 'f-client', client_secret: 'f-secret',
-    authorization_endpoint: 'https://fb.example.test/dialog/oauth', token_endpoint: 'https://graph.example.test/oauth/access_token', userinfo_endpoint: 'https://graph.example.test/me',
+    provider: 'apple',
+    id: 'apple',
+    name: 'Apple',
+    client_id: 'com.example.app',
+    client_secret: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+    team_id: 'T1',
+    key_id: 'K1',
+  },
+  {
+    provider: 'facebook',
+    id: 'facebook',
+    name: 'Facebook',
+    client_id: 'f-client',
+    client_secret: 'f-secret',
+    authorization_endpoint: 'https://fb.example.test/dialog/oauth',
+    token_endpoint: 'https://graph.example.test/oauth/access_token',
+    userinfo_endpoint: 'https://graph.example.test/me',
   },
   { provider: 'linkedin', id: 'linkedin', name: 'LinkedIn', client_id: 'l-client', client_secret: 'l-secret', trust_verified_email: true },
-  { provider: 'oidc', id: 'vault', name: 'Vault ID', client_id: 'v-client', client_secret: 'v-secret', issuer: 'https://id.vault.example.test' },
+  {
+    provider: 'oidc',
+    id: 'vault',
+    name: 'Vault ID',
+    client_id: 'v-client',
+    client_secret: 'v-secret',
+    issuer: 'https://id.vault.example.test',
+  },
 ];
 
 test('six providers: applied twice, the same state; buttons in file order; secrets sealed', async () => {

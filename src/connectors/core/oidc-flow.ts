@@ -47,7 +47,9 @@ export async function configurationFor(spec: ClientSpec, env: FlowEnv): Promise<
         if (!spec.issuer) throw fail('bad_response', 'no issuer and no endpoints are configured');
         const execute = env.federation.allowHttp ? [oidc.allowInsecureRequests] : [];
         const found = await oidc.discovery(new URL(spec.issuer), spec.clientId, tolerance, auth, {
-          execute, [oidc.customFetch]: env.fetch as oidc.CustomFetch, timeout,
+          execute,
+          [oidc.customFetch]: env.fetch as oidc.CustomFetch,
+          timeout,
         });
         if (!spec.overrides || !Object.values(spec.overrides).some(Boolean)) return found;
         server = { ...found.serverMetadata() };
@@ -72,23 +74,40 @@ export function explain(err: unknown): FederationError {
   }
   if (err instanceof FetchRefused || (err as Error)?.cause instanceof FetchRefused) return fail('idp_unreachable', (err as Error).message);
   const e = err as Error & { code?: string; cause?: unknown };
-  if (e?.name === 'TypeError' || e?.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause instanceof Response && e.cause.status >= 500) {
+  if (e?.name === 'TypeError' || (e?.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause instanceof Response && e.cause.status >= 500)) {
     return fail('idp_unreachable', e.message);
   }
   return fail('bad_response', e?.message ?? String(err));
 }
 
-export interface Remembered { verifier: string; nonce?: string; state: string }
+export interface Remembered {
+  verifier: string;
+  nonce?: string;
+  state: string;
+}
 
 /** The authorization URL of a code + PKCE sign-in (with a nonce unless `oauth2`), and what to remember. */
-export async function beginCode(config: oidc.Configuration, p: {
-  redirectUri: string; scope: string; state: string; oauth2?: boolean; params?: Record<string, string>;
-}): Promise<{ url: URL; remember: Remembered }> {
+export async function beginCode(
+  config: oidc.Configuration,
+  p: {
+    redirectUri: string;
+    scope: string;
+    state: string;
+    oauth2?: boolean;
+    params?: Record<string, string>;
+  },
+): Promise<{ url: URL; remember: Remembered }> {
   const verifier = oidc.randomPKCECodeVerifier();
   const nonce = p.oauth2 ? undefined : oidc.randomNonce();
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: p.redirectUri, response_type: 'code', scope: p.scope, state: p.state, ...(nonce ? { nonce } : {}),
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...p.params,
+    redirect_uri: p.redirectUri,
+    response_type: 'code',
+    scope: p.scope,
+    state: p.state,
+    ...(nonce ? { nonce } : {}),
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...p.params,
   });
   return { url, remember: { verifier, state: p.state, ...(nonce ? { nonce } : {}) } };
 }
@@ -100,10 +119,11 @@ export async function beginCode(config: oidc.Configuration, p: {
 export async function finishCode(config: oidc.Configuration, url: URL, remembered: Record<string, unknown>, opts: { idToken: boolean }) {
   try {
     const tokens = await oidc.authorizationCodeGrant(config, url, {
-      pkceCodeVerifier: String(remembered.verifier), expectedState: String(remembered.state),
+      pkceCodeVerifier: String(remembered.verifier),
+      expectedState: String(remembered.state),
       ...(opts.idToken ? { expectedNonce: String(remembered.nonce), idTokenExpected: true } : {}),
     });
-    return { claims: opts.idToken ? { ...tokens.claims()! } as Record<string, unknown> : {}, accessToken: tokens.access_token, tokens };
+    return { claims: opts.idToken ? ({ ...tokens.claims()! } as Record<string, unknown>) : {}, accessToken: tokens.access_token, tokens };
   } catch (err) {
     throw explain(err);
   }

@@ -19,21 +19,33 @@ export const TENANT_PLACEHOLDER = '{tenantid}';
 export async function templateMetadata(issuer: string, env: FlowEnv): Promise<oidc.ServerMetadata> {
   let meta: Record<string, unknown>;
   try {
-    const res = await env.fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { headers: { accept: 'application/json' } });
+    const res = await env.fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, {
+      headers: { accept: 'application/json' },
+    });
     if (!res.ok) throw fail('idp_unreachable', `discovery answered ${res.status}`);
-    meta = await res.json() as Record<string, unknown>;
+    meta = (await res.json()) as Record<string, unknown>;
   } catch (err) {
     throw explain(err);
   }
   const found = typeof meta.issuer === 'string' ? meta.issuer : '';
-  if (!found.includes(TENANT_PLACEHOLDER) && found !== issuer) throw fail('bad_response', `the discovered issuer ${found} is not ${issuer}`);
+  if (!found.includes(TENANT_PLACEHOLDER) && found !== issuer)
+    throw fail('bad_response', `the discovered issuer ${found} is not ${issuer}`);
   return meta as unknown as oidc.ServerMetadata;
 }
 
 /** Redeems a code and validates the ID token with the tenant's issuer; returns its claims. */
-export async function redeemPerTenant(config: oidc.Configuration, env: FlowEnv, p: {
-  url: URL; remembered: Record<string, unknown>; clientId: string; secret?: string; redirectUri: string; allowedTenant?: string;
-}): Promise<Record<string, unknown>> {
+export async function redeemPerTenant(
+  config: oidc.Configuration,
+  env: FlowEnv,
+  p: {
+    url: URL;
+    remembered: Record<string, unknown>;
+    clientId: string;
+    secret?: string;
+    redirectUri: string;
+    allowedTenant?: string;
+  },
+): Promise<Record<string, unknown>> {
   const q = p.url.searchParams;
   if (q.get('state') !== String(p.remembered.state)) throw fail('bad_response', 'the answer does not carry the state of this sign-in');
   if (q.get('error')) throw fail('idp_error', `${q.get('error')}${q.get('error_description') ? `: ${q.get('error_description')}` : ''}`);
@@ -43,13 +55,18 @@ export async function redeemPerTenant(config: oidc.Configuration, env: FlowEnv, 
   let idToken: string;
   try {
     const res = await env.fetch(String(meta.token_endpoint), {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({
-        grant_type: 'authorization_code', code, redirect_uri: p.redirectUri, code_verifier: String(p.remembered.verifier),
-        client_id: p.clientId, ...(p.secret ? { client_secret: p.secret } : {}),
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: p.redirectUri,
+        code_verifier: String(p.remembered.verifier),
+        client_id: p.clientId,
+        ...(p.secret ? { client_secret: p.secret } : {}),
       }).toString(),
     });
-    const json = await res.json().catch(() => ({})) as Record<string, unknown>;
+    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok) throw fail(res.status >= 500 ? 'idp_unreachable' : 'idp_error', `token endpoint: ${String(json.error ?? res.status)}`);
     if (typeof json.id_token !== 'string') throw fail('bad_response', 'the token response has no ID token');
     idToken = json.id_token;

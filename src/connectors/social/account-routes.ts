@@ -27,13 +27,18 @@ export function linkedSignInsSection(d: { connections: SocialConnections; linkin
     return {
       socialLinks: buttons.map((b) => {
         const link = links.find((l) => l.connection_id === b.id);
-        return { ...b, linked: Boolean(link), detail: link ? link.email ?? link.name ?? '' : '' };
+        return { ...b, linked: Boolean(link), detail: link ? (link.email ?? link.name ?? '') : '' };
       }),
     };
   };
 }
 
-export interface SocialAccountDeps { person: CurrentPerson; flow: SocialFlow; linking: SocialLinking; audit: Audit }
+export interface SocialAccountDeps {
+  person: CurrentPerson;
+  flow: SocialFlow;
+  linking: SocialLinking;
+  audit: Audit;
+}
 
 export function socialAccountRoutes(d: SocialAccountDeps) {
   const router = new Router({ prefix: '/account/social' });
@@ -50,19 +55,25 @@ export function socialAccountRoutes(d: SocialAccountDeps) {
     }
   };
 
-  router.post('/:connection/link', guarded(async (ctx) => {
-    const who = (await d.person.signedIn(ctx))!;
-    ctx.status = 303;
-    ctx.redirect(await d.flow.start(ctx, ctx.params.connection, { kind: 'link', userId: who.user.id }));
-  }));
+  router.post(
+    '/:connection/link',
+    guarded(async (ctx) => {
+      const who = (await d.person.signedIn(ctx))!;
+      ctx.status = 303;
+      ctx.redirect(await d.flow.start(ctx, ctx.params.connection, { kind: 'link', userId: who.user.id }));
+    }),
+  );
 
-  router.get('/done', guarded(async (ctx) => {
-    const who = await d.person.signedIn(ctx);
-    if (!who) return;
-    const { conn, person } = await d.flow.takeResult(queryOf(ctx, resultQuery).result, { kind: 'link', userId: who.user.id });
-    await d.linking.linkToAccount(ctx, conn, person, who.user);
-    done(ctx, 'social_linked');
-  }));
+  router.get(
+    '/done',
+    guarded(async (ctx) => {
+      const who = await d.person.signedIn(ctx);
+      if (!who) return;
+      const { conn, person } = await d.flow.takeResult(queryOf(ctx, resultQuery).result, { kind: 'link', userId: who.user.id });
+      await d.linking.linkToAccount(ctx, conn, person, who.user);
+      done(ctx, 'social_linked');
+    }),
+  );
 
   router.post('/:connection/unlink', async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
@@ -71,7 +82,12 @@ export function socialAccountRoutes(d: SocialAccountDeps) {
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'last_way_in') throw err;
       const t = ctx.state.t;
-      return renderPage(ctx, 'social-error', { title: t('social.unlink_refused_title'), message: t('social.unlink_last_way_in'), hint: '' }, 409);
+      return renderPage(
+        ctx,
+        'social-error',
+        { title: t('social.unlink_refused_title'), message: t('social.unlink_last_way_in'), hint: '' },
+        409,
+      );
     }
     done(ctx, 'social_unlinked');
   });

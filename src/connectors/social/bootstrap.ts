@@ -18,7 +18,11 @@ export function socialAdmin(services: Services) {
 }
 
 /** Saves each entry in order; `where` reports a failure with the entry's path. */
-export async function applySocialProviders(services: Services, entries: z.infer<typeof socialEntrySchema>[], where: (path: string, fn: () => Promise<void>) => Promise<void>) {
+export async function applySocialProviders(
+  services: Services,
+  entries: z.infer<typeof socialEntrySchema>[],
+  where: (path: string, fn: () => Promise<void>) => Promise<void>,
+) {
   const admin = socialAdmin(services);
   for (const [i, entry] of entries.entries()) {
     await where(`social_providers[${i}]`, async () => {

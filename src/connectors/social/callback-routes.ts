@@ -16,7 +16,12 @@ import { FederationError } from '../errors.js';
 import type { SocialFlow } from './flow.js';
 import { socialFailurePage } from './routes.js';
 
-export interface SocialCallbackDeps { issuer: string; flow: SocialFlow; audit: Audit; maxBodyBytes: number }
+export interface SocialCallbackDeps {
+  issuer: string;
+  flow: SocialFlow;
+  audit: Audit;
+  maxBodyBytes: number;
+}
 
 export function socialCallbackRoutes(d: SocialCallbackDeps) {
   const router = new Router();
@@ -29,9 +34,11 @@ export function socialCallbackRoutes(d: SocialCallbackDeps) {
       const body = Object.fromEntries(Object.entries(bodyOf(ctx, textFields)).filter(([, v]) => v !== ''));
       const { purpose, result } = await d.flow.callback(ctx, connectionId, { url, body });
       ctx.status = 303;
-      ctx.redirect(purpose.kind === 'sign_in'
-        ? `/interaction/${encodeURIComponent(purpose.uid)}/social/done?result=${encodeURIComponent(result)}`
-        : `/account/social/done?result=${encodeURIComponent(result)}`);
+      ctx.redirect(
+        purpose.kind === 'sign_in'
+          ? `/interaction/${encodeURIComponent(purpose.uid)}/social/done?result=${encodeURIComponent(result)}`
+          : `/account/social/done?result=${encodeURIComponent(result)}`,
+      );
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
       await socialFailurePage(ctx, d.audit, err, { connectionId, uid: err.uid });

@@ -17,23 +17,30 @@ import { socialSettings, type SocialConnection, type SocialProviderKind } from '
 const SECRET_PURPOSE = 'social-connection-secret';
 
 /** One social connection as written in the bootstrap file (`social_providers: [...]`). */
-export const socialEntrySchema = socialSettings.extend({
-  provider: z.enum(SOCIAL_PROVIDER_NAMES),
-  id: connectionIdSchema,
-  name: z.string().min(1).max(100),
-  enabled: z.boolean().default(true),
-  client_secret: z.string().min(1).max(10_000).optional(),
-}).superRefine((e, ctx) => {
-  const problem = socialProviderOf(e.provider)?.problem?.(e);
-  if (problem) ctx.addIssue({ code: 'custom', path: [], message: problem });
-});
+export const socialEntrySchema = socialSettings
+  .extend({
+    provider: z.enum(SOCIAL_PROVIDER_NAMES),
+    id: connectionIdSchema,
+    name: z.string().min(1).max(100),
+    enabled: z.boolean().default(true),
+    client_secret: z.string().min(1).max(10_000).optional(),
+  })
+  .superRefine((e, ctx) => {
+    const problem = socialProviderOf(e.provider)?.problem?.(e);
+    if (problem) ctx.addIssue({ code: 'custom', path: [], message: problem });
+  });
 export type SocialEntry = z.infer<typeof socialEntrySchema>;
 
 export function createSocialConnections(store: SocialStore, box: SecretBox) {
   function toConnection(row: SocialConnectionRow): SocialConnection {
     return {
-      id: row.id, provider: row.provider, name: row.name, enabled: row.enabled, settings: socialSettings.parse(row.settings),
-      secret: row.secret_enc ? box.open(row.secret_enc, SECRET_PURPOSE) : undefined, updatedAt: row.updated_at,
+      id: row.id,
+      provider: row.provider,
+      name: row.name,
+      enabled: row.enabled,
+      settings: socialSettings.parse(row.settings),
+      secret: row.secret_enc ? box.open(row.secret_enc, SECRET_PURPOSE) : undefined,
+      updatedAt: row.updated_at,
     };
   }
 
@@ -50,14 +57,28 @@ export function createSocialConnections(store: SocialStore, box: SecretBox) {
       const parsed = socialEntrySchema.safeParse(input);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw badRequest('invalid_connection', `social provider ${String((input as { id?: unknown }).id ?? '')}: ${issue.path.join('.') || '(entry)'}: ${issue.message}`);
+        throw badRequest(
+          'invalid_connection',
+          `social provider ${String((input as { id?: unknown }).id ?? '')}: ${issue.path.join('.') || '(entry)'}: ${issue.message}`,
+        );
       }
       const { provider, id, name, enabled, client_secret: secret, ...settings } = parsed.data;
       const existing = await store.findConnection(id);
-      const secretEnc = secret !== undefined
-        ? (existing?.secret_enc && box.open(existing.secret_enc, SECRET_PURPOSE) === secret ? existing.secret_enc : box.seal(secret, SECRET_PURPOSE))
-        : existing?.secret_enc ?? null;
-      return store.upsertConnection({ id, provider: provider as SocialProviderKind, name, enabled, position, settings, secret_enc: secretEnc });
+      const secretEnc =
+        secret !== undefined
+          ? existing?.secret_enc && box.open(existing.secret_enc, SECRET_PURPOSE) === secret
+            ? existing.secret_enc
+            : box.seal(secret, SECRET_PURPOSE)
+          : (existing?.secret_enc ?? null);
+      return store.upsertConnection({
+        id,
+        provider: provider as SocialProviderKind,
+        name,
+        enabled,
+        position,
+        settings,
+        secret_enc: secretEnc,
+      });
     },
 
     async setEnabled(id: string, enabled: boolean) {
@@ -71,7 +92,8 @@ export function createSocialConnections(store: SocialStore, box: SecretBox) {
 
     /** The buttons of the sign-in page: enabled connections, each with its label and its provider's mark. */
     async buttons() {
-      return (await store.listConnections()).filter((r) => r.enabled && socialProviderOf(r.provider))
+      return (await store.listConnections())
+        .filter((r) => r.enabled && socialProviderOf(r.provider))
         .map((r) => ({ id: r.id, name: r.name, provider: r.provider, mark: socialProviderOf(r.provider)!.mark }));
     },
   };

@@ -58,10 +58,16 @@ export function createSocialFlow(d: SocialFlowDeps) {
   function configuration(conn: SocialConnection, provider: AnySocialProvider) {
     const s = conn.settings;
     const key = `social:${conn.id}:${conn.updatedAt.getTime()}`;
-    const overrides = { authorization_endpoint: s.authorization_endpoint, token_endpoint: s.token_endpoint, userinfo_endpoint: s.userinfo_endpoint, jwks_uri: s.jwks_uri };
+    const overrides = {
+      authorization_endpoint: s.authorization_endpoint,
+      token_endpoint: s.token_endpoint,
+      userinfo_endpoint: s.userinfo_endpoint,
+      jwks_uri: s.jwks_uri,
+    };
     const issuer = s.issuer ?? provider.defaults.issuer;
     const auth: oidc.ClientAuth | undefined = provider.clientSecret
-      ? (as, client, body, headers) => oidc.ClientSecretPost(minted.get(key))(as, client, body, headers) : undefined;
+      ? (as, client, body, headers) => oidc.ClientSecretPost(minted.get(key))(as, client, body, headers)
+      : undefined;
     const base = { key, clientId: s.client_id, secret: conn.secret, ...(auth ? { auth } : {}), overrides };
     if (provider.protocol === 'oauth2') {
       const endpoints = { ...provider.defaults, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v)) };
@@ -73,7 +79,12 @@ export function createSocialFlow(d: SocialFlowDeps) {
     return { key, config: configurationFor({ ...base, ...(load ? { metadata: () => load(issuer, env) } : { issuer }) }, env) };
   }
 
-  async function redeem(conn: SocialConnection, provider: AnySocialProvider, input: { url: URL; body: Record<string, string> }, remembered: Record<string, unknown>) {
+  async function redeem(
+    conn: SocialConnection,
+    provider: AnySocialProvider,
+    input: { url: URL; body: Record<string, string> },
+    remembered: Record<string, unknown>,
+  ) {
     const { key, config: loading } = configuration(conn, provider);
     const config = await loading;
     if (provider.clientSecret) minted.set(key, await provider.clientSecret(conn));
@@ -93,10 +104,24 @@ export function createSocialFlow(d: SocialFlowDeps) {
       const state = random();
       const redirectUri = callbackUrl(conn.id);
       const { url, remember } = await beginCode(await configuration(conn, provider).config, {
-        redirectUri, scope: (conn.settings.scopes ?? provider.scopes).join(' '), state, oauth2: provider.protocol === 'oauth2', params: provider.params,
+        redirectUri,
+        scope: (conn.settings.scopes ?? provider.scopes).join(' '),
+        state,
+        oauth2: provider.protocol === 'oauth2',
+        params: provider.params,
       });
-      await d.store.putState({ state, connection_id: conn.id, data: { ...remember, redirectUri, purpose, stage: 'upstream' }, expires_at: expiry(d.federation.upstreamTimeoutSeconds) });
-      await d.audit.record(ctx, { type: 'social.started', outcome: 'info', ...(purpose.kind === 'link' ? { userId: purpose.userId } : {}), data: { connectionId, purpose: purpose.kind } });
+      await d.store.putState({
+        state,
+        connection_id: conn.id,
+        data: { ...remember, redirectUri, purpose, stage: 'upstream' },
+        expires_at: expiry(d.federation.upstreamTimeoutSeconds),
+      });
+      await d.audit.record(ctx, {
+        type: 'social.started',
+        outcome: 'info',
+        ...(purpose.kind === 'link' ? { userId: purpose.userId } : {}),
+        data: { connectionId, purpose: purpose.kind },
+      });
       return url.toString();
     },
 
@@ -105,9 +130,14 @@ export function createSocialFlow(d: SocialFlowDeps) {
       const { conn, provider } = await usable(connectionId);
       const key = input.body.state ?? input.url.searchParams.get('state') ?? '';
       const pending = key ? await d.store.takeState(key) : undefined;
-      if (!pending || pending.data.stage !== 'upstream') throw fail('expired', 'no sign-in is waiting for this answer (expired, tampered with or already used)');
+      if (!pending || pending.data.stage !== 'upstream')
+        throw fail('expired', 'no sign-in is waiting for this answer (expired, tampered with or already used)');
       const purpose = pending.data.purpose as Purpose;
-      if (pending.connection_id !== conn.id) throw Object.assign(fail('expired', 'this answer belongs to another sign-in'), purpose.kind === 'sign_in' ? { uid: purpose.uid } : {});
+      if (pending.connection_id !== conn.id)
+        throw Object.assign(
+          fail('expired', 'this answer belongs to another sign-in'),
+          purpose.kind === 'sign_in' ? { uid: purpose.uid } : {},
+        );
       let person: SocialPerson;
       try {
         const raw = await redeem(conn, provider, input, pending.data);
@@ -116,15 +146,23 @@ export function createSocialFlow(d: SocialFlowDeps) {
         person = provider.toPerson(profile.data);
       } catch (err) {
         // access_denied (OAuth 2.0), user_cancelled_authorize (Apple): the person said no at the provider.
-        const cancelled = err instanceof FederationError && err.reason === 'idp_error' && /^(access_denied|user_cancelled_authorize)\b/.test(err.message);
+        const cancelled =
+          err instanceof FederationError && err.reason === 'idp_error' && /^(access_denied|user_cancelled_authorize)\b/.test(err.message);
         const e = cancelled ? fail('cancelled', (err as Error).message) : err;
         if (e instanceof FederationError && purpose.kind === 'sign_in') e.uid = purpose.uid;
         throw e;
       }
       const result = random();
-      await d.store.putState({ state: result, connection_id: conn.id, data: { stage: 'result', purpose, person }, expires_at: expiry(RESULT_SECONDS) });
+      await d.store.putState({
+        state: result,
+        connection_id: conn.id,
+        data: { stage: 'result', purpose, person },
+        expires_at: expiry(RESULT_SECONDS),
+      });
       await d.audit.record(ctx, {
-        type: 'social.verified', outcome: 'success', ...(purpose.kind === 'link' ? { userId: purpose.userId } : {}),
+        type: 'social.verified',
+        outcome: 'success',
+        ...(purpose.kind === 'link' ? { userId: purpose.userId } : {}),
         data: { connectionId, subject: person.subject, emailVerified: person.emailVerified },
       });
       return { purpose, result };
@@ -134,8 +172,11 @@ export function createSocialFlow(d: SocialFlowDeps) {
     async takeResult(result: string, expected: Purpose): Promise<{ conn: SocialConnection; person: SocialPerson }> {
       const row = await d.store.takeState(String(result ?? ''));
       const purpose = row?.data.purpose as Purpose | undefined;
-      const mine = purpose?.kind === expected.kind
-        && (purpose.kind === 'sign_in' ? purpose.uid === (expected as { uid: string }).uid : purpose.userId === (expected as { userId: string }).userId);
+      const mine =
+        purpose?.kind === expected.kind &&
+        (purpose.kind === 'sign_in'
+          ? purpose.uid === (expected as { uid: string }).uid
+          : purpose.userId === (expected as { userId: string }).userId);
       if (!row || row.data.stage !== 'result' || !mine) throw fail('expired', 'this social sign-in result is not for this sign-in');
       const { conn } = await usable(row.connection_id);
       return { conn, person: row.data.person as SocialPerson };

@@ -23,7 +23,7 @@ import type { Users } from '../../accounts/users.js';
 import type { Audit } from '../../audit/index.js';
 import type { Language } from '../../http/i18n.js';
 import { AppError } from '../../lib/errors.js';
-import type { Throttle } from '../../login/throttle.js';
+import type { RateLimiter, Throttle } from '../../login/throttle.js';
 import { buildEmail } from '../../notify/emails.js';
 import type { Mailer } from '../../notify/mailer.js';
 import { fail } from '../errors.js';
@@ -35,7 +35,15 @@ const CODE_MINUTES = 10;
 const CODE_ATTEMPTS = 5;
 
 export interface SocialLinkingDeps {
-  store: SocialStore; accounts: AccountStore; users: Users; hasher: PasswordHasher; throttle: Throttle; mailer: Mailer; audit: Audit;
+  store: SocialStore;
+  accounts: AccountStore;
+  users: Users;
+  hasher: PasswordHasher;
+  throttle: Throttle;
+  mailer: Mailer;
+  audit: Audit;
+  /** Bounds the codes mailed to one address (and from one client address). */
+  limiter: RateLimiter;
 }
 
 /** An identity waiting to be linked (or to sign up) in one interaction. */
@@ -50,51 +58,101 @@ const pendingKey = (uid: string) => `pending:${uid}`;
 const hashCode = (uid: string, code: string) => createHash('sha256').update(`${uid}:${code}`).digest();
 
 export function createSocialLinking(d: SocialLinkingDeps) {
-  const audit = (ctx: Context, type: string, outcome: 'success' | 'failure' | 'info', userId: string | undefined, data: Record<string, unknown>) =>
-    d.audit.record(ctx, { type, outcome, userId, data });
+  const audit = (
+    ctx: Context,
+    type: string,
+    outcome: 'success' | 'failure' | 'info',
+    userId: string | undefined,
+    data: Record<string, unknown>,
+  ) => d.audit.record(ctx, { type, outcome, userId, data });
 
   async function link(ctx: Context, conn: SocialConnection, person: SocialPerson, user: User, how: string) {
-    const linked = await d.store.link({ connection_id: conn.id, subject: person.subject, user_id: user.id, email: person.email ?? null, name: person.name ?? null });
+    const linked = await d.store.link({
+      connection_id: conn.id,
+      subject: person.subject,
+      user_id: user.id,
+      email: person.email ?? null,
+      name: person.name ?? null,
+    });
     if (!linked) {
       await audit(ctx, 'social.link_refused', 'failure', user.id, { connectionId: conn.id, reason: 'already_linked' });
       throw fail('already_linked', 'this social account is already linked to an account');
     }
-    if (!user.name && person.name) await d.accounts.updateUser(user.id, { name: person.name, given_name: person.given_name ?? null, family_name: person.family_name ?? null });
+    if (!user.name && person.name)
+      await d.accounts.updateUser(user.id, {
+        name: person.name,
+        given_name: person.given_name ?? null,
+        family_name: person.family_name ?? null,
+      });
     await audit(ctx, 'social.linked', 'success', user.id, { connectionId: conn.id, how });
     return (await d.accounts.findUser(user.id))!;
   }
 
   async function create(ctx: Context, conn: SocialConnection, person: SocialPerson, emailVerified: boolean) {
     const user = await d.users.create({
-      email: person.email!, name: person.name ?? null, given_name: person.given_name ?? null, family_name: person.family_name ?? null,
-      email_verified: emailVerified, status: 'active',
+      email: person.email!,
+      name: person.name ?? null,
+      given_name: person.given_name ?? null,
+      family_name: person.family_name ?? null,
+      email_verified: emailVerified,
+      status: 'active',
     });
-    await d.store.link({ connection_id: conn.id, subject: person.subject, user_id: user.id, email: person.email ?? null, name: person.name ?? null });
+    await d.store.link({
+      connection_id: conn.id,
+      subject: person.subject,
+      user_id: user.id,
+      email: person.email ?? null,
+      name: person.name ?? null,
+    });
     await audit(ctx, 'social.signed_up', 'success', user.id, { connectionId: conn.id, emailVerified });
     return user;
   }
 
-  async function mailCode(ctx: Context, uid: string, pending: Pending, email: string, lang: Language, target: { userId?: string; signUp: boolean }) {
+  async function mailCode(
+    ctx: Context,
+    uid: string,
+    pending: Pending,
+    email: string,
+    lang: Language,
+    target: { userId?: string; signUp: boolean },
+  ) {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const next: Pending = { ...pending, code: { hash: hashCode(uid, code).toString('base64'), email, ...target, expiresAt: Date.now() + CODE_MINUTES * 60e3, attempts: 0 } };
+    const next: Pending = {
+      ...pending,
+      code: { hash: hashCode(uid, code).toString('base64'), email, ...target, expiresAt: Date.now() + CODE_MINUTES * 60e3, attempts: 0 },
+    };
     await savePending(uid, next);
     const user = target.userId ? await d.accounts.findUser(target.userId) : undefined;
+    const allowed =
+      (await d.limiter.allow(`social-code:${normalizeEmail(email)}`, 5, 3600)) &&
+      (await d.limiter.allow(`social-code-ip:${ctx.ip}`, 20, 3600));
     // Sent after the answer, so its time does not tell whether an account has this address.
-    if (target.userId || target.signUp) {
-      d.mailer.send(buildEmail('login_code', lang, email, { name: user?.name ?? undefined, code, minutes: CODE_MINUTES }))
-        .catch((err: Error) => d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId: target.userId, data: { error: err.message } }));
+    if (allowed && (target.userId || target.signUp)) {
+      d.mailer
+        .send(buildEmail('login_code', lang, email, { name: user?.name ?? undefined, code, minutes: CODE_MINUTES }))
+        .catch((err: Error) =>
+          d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId: target.userId, data: { error: err.message } }),
+        );
     }
-    await audit(ctx, 'social.code_sent', 'info', target.userId, { connectionId: pending.connectionId, signUp: target.signUp });
+    await audit(ctx, allowed ? 'social.code_sent' : 'social.code_limited', 'info', target.userId, {
+      connectionId: pending.connectionId,
+      signUp: target.signUp,
+    });
   }
 
   const savePending = (uid: string, p: Pending) =>
-    d.store.putState({ state: pendingKey(uid), connection_id: p.connectionId, data: { stage: 'pending', ...p }, expires_at: new Date(Date.now() + PENDING_SECONDS * 1000) });
+    d.store.putState({
+      state: pendingKey(uid),
+      connection_id: p.connectionId,
+      data: { stage: 'pending', ...p },
+      expires_at: new Date(Date.now() + PENDING_SECONDS * 1000),
+    });
 
   return {
     /** The linked account, or (trust_verified_email on, verified email) the account with that email, linked now. */
     async resolve(ctx: Context, conn: SocialConnection, person: SocialPerson): Promise<User | undefined> {
       const found = await d.store.findLink(conn.id, person.subject);
-      const user = found && await d.accounts.findUser(found.user_id);
+      const user = found && (await d.accounts.findUser(found.user_id));
       if (user) {
         await d.store.touchLink(conn.id, person.subject);
         return user;
@@ -112,7 +170,7 @@ export function createSocialLinking(d: SocialLinkingDeps) {
     savePending,
     async pending(uid: string): Promise<Pending | undefined> {
       const row = await d.store.peekState(pendingKey(uid));
-      return row?.data.stage === 'pending' ? row.data as unknown as Pending : undefined;
+      return row?.data.stage === 'pending' ? (row.data as unknown as Pending) : undefined;
     },
     dropPending: (uid: string) => d.store.takeState(pendingKey(uid)),
 
@@ -162,7 +220,8 @@ export function createSocialLinking(d: SocialLinkingDeps) {
       const email = pending.person.email;
       if (!email) throw fail('no_email', 'the provider sent no email address');
       const existing = await d.accounts.findUserByEmail(email);
-      if (pending.person.emailVerified && !existing) return { kind: 'created' as const, user: await create(ctx, conn, pending.person, true) };
+      if (pending.person.emailVerified && !existing)
+        return { kind: 'created' as const, user: await create(ctx, conn, pending.person, true) };
       await mailCode(ctx, uid, pending, email, lang, { userId: existing?.id, signUp: true });
       return { kind: 'code_sent' as const, email };
     },

@@ -32,16 +32,28 @@ export const microsoft = {
   scopes: ['openid', 'email', 'profile'],
   profile: microsoftProfile,
   metadata: templateMetadata,
-  redeem: ({ conn, env, config, url, remembered }) => redeemPerTenant(config, env, {
-    url, remembered, clientId: conn.settings.client_id, secret: conn.secret, redirectUri: String(remembered.redirectUri), allowedTenant: conn.settings.tenant_id,
-  }),
+  redeem: ({ conn, env, config, url, remembered }) =>
+    redeemPerTenant(config, env, {
+      url,
+      remembered,
+      clientId: conn.settings.client_id,
+      secret: conn.secret,
+      redirectUri: String(remembered.redirectUri),
+      allowedTenant: conn.settings.tenant_id,
+    }),
   toPerson: (p) => {
     const edov = p.xms_edov === true || p.xms_edov === 'true' || p.xms_edov === '1';
     return {
-      subject: p.oid ? `${p.tid}/${p.oid}` : p.sub, email: p.email?.toLowerCase(), emailVerified: Boolean(p.email) && (p.tid === CONSUMER_TENANT || edov),
-      name: p.name, given_name: p.given_name, family_name: p.family_name,
+      subject: p.oid ? `${p.tid}/${p.oid}` : p.sub,
+      email: p.email?.toLowerCase(),
+      emailVerified: Boolean(p.email) && (p.tid === CONSUMER_TENANT || edov),
+      name: p.name,
+      given_name: p.given_name,
+      family_name: p.family_name,
     };
   },
-  mark: '<svg viewBox="0 0 23 23" aria-hidden="true" width="20" height="20"><path fill="#F25022" d="M1 1h10v10H1z"/><path fill="#7FBA00" d="M12 1h10v10H12z"/>'
-    + '<path fill="#00A4EF" d="M1 12h10v10H1z"/><path fill="#FFB900" d="M12 12h10v10H12z"/></svg>',
+  mark:
+    '<svg viewBox="0 0 23 23" aria-hidden="true" width="20" height="20"><path fill="#F25022" d="M1' +
+    ' 1h10v10H1z"/><path fill="#7FBA00" d="M12 1h10v10H12z"/>' +
+    '<path fill="#00A4EF" d="M1 12h10v10H1z"/><path fill="#FFB900" d="M12 12h10v10H12z"/></svg>',
 } satisfies SocialProvider<MicrosoftProfile>;

@@ -24,9 +24,15 @@ export const genericOidc = {
   profile: oidcProfile,
   problem: (s) => (s.issuer ? undefined : 'an OpenID Connect provider needs its issuer'),
   toPerson: (p) => ({
-    subject: p.sub, email: p.email?.toLowerCase(), emailVerified: p.email_verified === true || p.email_verified === 'true',
-    name: p.name, given_name: p.given_name, family_name: p.family_name,
+    subject: p.sub,
+    email: p.email?.toLowerCase(),
+    emailVerified: p.email_verified === true || p.email_verified === 'true',
+    name: p.name,
+    given_name: p.given_name,
+    family_name: p.family_name,
   }),
-  mark: '<svg viewBox="0 0 24 24" aria-hidden="true" width="20" height="20"><circle cx="8" cy="12" r="4.5" fill="none" stroke="currentColor" stroke-width="2"/>'
-    + '<path d="M12.5 12H22v3M18 12v3" fill="none" stroke="currentColor" stroke-width="2"/></svg>',
+  mark:
+    '<svg viewBox="0 0 24 24" aria-hidden="true" width="20" height="20"><circle cx="8" cy="12" r="4.5"' +
+    ' fill="none" stroke="currentColor" stroke-width="2"/>' +
+    '<path d="M12.5 12H22v3M18 12v3" fill="none" stroke="currentColor" stroke-width="2"/></svg>',
 } satisfies SocialProvider<OidcProfile>;

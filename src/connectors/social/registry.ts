@@ -22,5 +22,7 @@ export const SOCIAL_PROVIDERS = {
 export const SOCIAL_PROVIDER_NAMES = Object.keys(SOCIAL_PROVIDERS) as [SocialProviderKind, ...SocialProviderKind[]];
 
 export function socialProviderOf(name: string): AnySocialProvider | undefined {
-  return Object.prototype.hasOwnProperty.call(SOCIAL_PROVIDERS, name) ? (SOCIAL_PROVIDERS as Record<string, AnySocialProvider>)[name] : undefined;
+  return Object.prototype.hasOwnProperty.call(SOCIAL_PROVIDERS, name)
+    ? (SOCIAL_PROVIDERS as Record<string, AnySocialProvider>)[name]
+    : undefined;
 }

@@ -26,19 +26,38 @@ const emailForm = form({ email: text });
 const codeForm = form({ code: text });
 const resultQuery = form({ result: text });
 
-export interface SocialRouteDeps { interactions: Interactions; signIn: SocialSignIn; audit: Audit }
+export interface SocialRouteDeps {
+  interactions: Interactions;
+  signIn: SocialSignIn;
+  audit: Audit;
+}
 
 /** The failure page: what happened, what to do, a way back (the sign-in, or My account). Audited. */
-export async function socialFailurePage(ctx: Context, audit: Audit, err: FederationError, where: { uid?: string; connectionId?: string; clientId?: string }) {
+export async function socialFailurePage(
+  ctx: Context,
+  audit: Audit,
+  err: FederationError,
+  where: { uid?: string; connectionId?: string; clientId?: string },
+) {
   await audit.record(ctx, {
-    type: 'social.failed', outcome: 'failure', clientId: where.clientId ?? null,
+    type: 'social.failed',
+    outcome: 'failure',
+    clientId: where.clientId ?? null,
     data: { reason: err.reason, connectionId: where.connectionId, detail: err.message.slice(0, 300) },
   });
   const t = ctx.state.t;
-  renderPage(ctx, 'social-error', {
-    title: t('social.error_title'), message: t(`social.error.${err.reason}`), hint: t(`social.error.${err.reason}_hint`),
-    uid: where.uid, requestId: ctx.state.requestId,
-  }, err.status);
+  renderPage(
+    ctx,
+    'social-error',
+    {
+      title: t('social.error_title'),
+      message: t(`social.error.${err.reason}`),
+      hint: t(`social.error.${err.reason}_hint`),
+      uid: where.uid,
+      requestId: ctx.state.requestId,
+    },
+    err.status,
+  );
 }
 
 export function socialRoutes(d: SocialRouteDeps) {
@@ -70,66 +89,106 @@ export function socialRoutes(d: SocialRouteDeps) {
     const t = ctx.state.t;
     const reason = outcome.kind === 'denied' ? outcome.reason : 'error.generic';
     const ssoOnly = reason === 'login.sso_only';
-    renderPage(ctx, 'social-error', {
-      title: t('social.error_title'), message: t(ssoOnly ? 'social.sso_only' : reason), hint: ssoOnly ? t('social.sso_only_hint') : '',
-      uid: v.uid, companySignIn: ssoOnly,
-    }, 403);
+    renderPage(
+      ctx,
+      'social-error',
+      {
+        title: t('social.error_title'),
+        message: t(ssoOnly ? 'social.sso_only' : reason),
+        hint: ssoOnly ? t('social.sso_only_hint') : '',
+        uid: v.uid,
+        companySignIn: ssoOnly,
+      },
+      403,
+    );
   }
 
   async function linkPage(ctx: Context, v: InteractionView, opts: { error?: string; status?: number; codeSent?: string } = {}) {
     const { conn, pending } = await d.signIn.waiting(v.uid);
     const t = ctx.state.t;
-    renderPage(ctx, 'social-link', {
-      title: t('social.link_title', { name: conn.name }), uid: v.uid, provider: conn.name, email: pending.person.email ?? '',
-      signUp: conn.settings.allow_sign_up, error: opts.error, codeSent: Boolean(opts.codeSent), codeEmail: opts.codeSent,
-    }, opts.status ?? 200);
+    renderPage(
+      ctx,
+      'social-link',
+      {
+        title: t('social.link_title', { name: conn.name }),
+        uid: v.uid,
+        provider: conn.name,
+        email: pending.person.email ?? '',
+        signUp: conn.settings.allow_sign_up,
+        error: opts.error,
+        codeSent: Boolean(opts.codeSent),
+        codeEmail: opts.codeSent,
+      },
+      opts.status ?? 200,
+    );
   }
 
-  router.post('/:connection/start', guarded(async (ctx, v) => {
-    redirect(ctx, await d.signIn.start(ctx, v, ctx.params.connection));
-  }));
+  router.post(
+    '/:connection/start',
+    guarded(async (ctx, v) => {
+      redirect(ctx, await d.signIn.start(ctx, v, ctx.params.connection));
+    }),
+  );
 
-  router.get('/done', guarded(async (ctx, v) => {
-    const outcome = await d.signIn.complete(ctx, v, queryOf(ctx, resultQuery).result);
-    if (outcome.kind === 'needs_link') return redirect(ctx, `/interaction/${v.uid}/social/link`);
-    after(ctx, v, outcome);
-  }));
+  router.get(
+    '/done',
+    guarded(async (ctx, v) => {
+      const outcome = await d.signIn.complete(ctx, v, queryOf(ctx, resultQuery).result);
+      if (outcome.kind === 'needs_link') return redirect(ctx, `/interaction/${v.uid}/social/link`);
+      after(ctx, v, outcome);
+    }),
+  );
 
-  router.get('/link', guarded((ctx, v) => linkPage(ctx, v)));
+  router.get(
+    '/link',
+    guarded((ctx, v) => linkPage(ctx, v)),
+  );
 
-  router.post('/link/password', guarded(async (ctx, v) => {
-    const b = bodyOf(ctx, passwordForm);
-    const outcome = await d.signIn.password(ctx, v, b.email.trim(), b.password);
-    const t = ctx.state.t;
-    if (outcome.kind === 'throttled') {
-      ctx.set('Retry-After', String(outcome.seconds));
-      return linkPage(ctx, v, { error: t('login.throttled', { seconds: outcome.seconds }), status: 429 });
-    }
-    if (outcome.kind === 'wrong') return linkPage(ctx, v, { error: t('login.wrong_password'), status: 400 });
-    after(ctx, v, outcome);
-  }));
+  router.post(
+    '/link/password',
+    guarded(async (ctx, v) => {
+      const b = bodyOf(ctx, passwordForm);
+      const outcome = await d.signIn.password(ctx, v, b.email.trim(), b.password);
+      const t = ctx.state.t;
+      if (outcome.kind === 'throttled') {
+        ctx.set('Retry-After', String(outcome.seconds));
+        return linkPage(ctx, v, { error: t('login.throttled', { seconds: outcome.seconds }), status: 429 });
+      }
+      if (outcome.kind === 'wrong') return linkPage(ctx, v, { error: t('login.wrong_password'), status: 400 });
+      after(ctx, v, outcome);
+    }),
+  );
 
-  router.post('/link/send-code', guarded(async (ctx, v) => {
-    const email = bodyOf(ctx, emailForm).email.trim();
-    await d.signIn.sendCode(ctx, v, email, ctx.state.lang);
-    await linkPage(ctx, v, { codeSent: email });
-  }));
+  router.post(
+    '/link/send-code',
+    guarded(async (ctx, v) => {
+      const email = bodyOf(ctx, emailForm).email.trim();
+      await d.signIn.sendCode(ctx, v, email, ctx.state.lang);
+      await linkPage(ctx, v, { codeSent: email });
+    }),
+  );
 
-  router.post('/link/code', guarded(async (ctx, v) => {
-    const outcome = await d.signIn.code(ctx, v, bodyOf(ctx, codeForm).code);
-    if (outcome.kind === 'wrong') {
-      const codeSent = (await d.signIn.waiting(v.uid)).pending.code?.email;
-      return linkPage(ctx, v, { error: ctx.state.t('factor.code_wrong'), status: 400, codeSent });
-    }
-    if (outcome.kind === 'expired') return linkPage(ctx, v, { error: ctx.state.t('factor.code_expired'), status: 400 });
-    after(ctx, v, outcome);
-  }));
+  router.post(
+    '/link/code',
+    guarded(async (ctx, v) => {
+      const outcome = await d.signIn.code(ctx, v, bodyOf(ctx, codeForm).code);
+      if (outcome.kind === 'wrong') {
+        const codeSent = (await d.signIn.waiting(v.uid)).pending.code?.email;
+        return linkPage(ctx, v, { error: ctx.state.t('factor.code_wrong'), status: 400, codeSent });
+      }
+      if (outcome.kind === 'expired') return linkPage(ctx, v, { error: ctx.state.t('factor.code_expired'), status: 400 });
+      after(ctx, v, outcome);
+    }),
+  );
 
-  router.post('/signup', guarded(async (ctx, v) => {
-    const outcome = await d.signIn.signUp(ctx, v, ctx.state.lang);
-    if (outcome.kind === 'code_sent') return linkPage(ctx, v, { codeSent: outcome.email });
-    after(ctx, v, outcome);
-  }));
+  router.post(
+    '/signup',
+    guarded(async (ctx, v) => {
+      const outcome = await d.signIn.signUp(ctx, v, ctx.state.lang);
+      if (outcome.kind === 'code_sent') return linkPage(ctx, v, { codeSent: outcome.email });
+      after(ctx, v, outcome);
+    }),
+  );
 
   return router;
 }

@@ -13,7 +13,7 @@ export function socialConnectionRule(store: SocialStore): GateRule {
     name: 'social-connection',
     async check(auth) {
       if (auth.method !== 'social') return undefined;
-      const row = auth.social && await store.findConnection(auth.social.id);
+      const row = auth.social && (await store.findConnection(auth.social.id));
       return row?.enabled ? undefined : { kind: 'deny', reason: 'login.connection_disabled' };
     },
   };

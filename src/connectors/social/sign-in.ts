@@ -27,7 +27,13 @@ export function createSocialSignIn(d: { flow: SocialFlow; linking: SocialLinking
     await d.linking.dropPending(view.uid);
     const s = await d.journey.state(view.uid);
     return d.journey.conclude(ctx, view, user, {
-      ...s, email: user.email, method: 'social', amr: [AMR_FEDERATED], factors: [], remember: false, social: { id: conn.id },
+      ...s,
+      email: user.email,
+      method: 'social',
+      amr: [AMR_FEDERATED],
+      factors: [],
+      remember: false,
+      social: { id: conn.id },
     });
   }
 
@@ -42,7 +48,8 @@ export function createSocialSignIn(d: { flow: SocialFlow; linking: SocialLinking
   return {
     waiting,
 
-    start: (ctx: Context, view: InteractionView, connectionId: string) => d.flow.start(ctx, connectionId, { kind: 'sign_in', uid: view.uid }),
+    start: (ctx: Context, view: InteractionView, connectionId: string) =>
+      d.flow.start(ctx, connectionId, { kind: 'sign_in', uid: view.uid }),
 
     /** Back from the provider: sign in the linked account, or wait for a proof. */
     async complete(ctx: Context, view: InteractionView, result: string): Promise<SocialOutcome> {
