@@ -23,7 +23,8 @@ const resultQuery = form({ result: text });
 /** The data My account shows for linked sign-ins (enabled providers, plus any linked one). */
 export function linkedSignInsSection(d: { connections: SocialConnections; linking: SocialLinking }) {
   return async (_ctx: Context, userId: string) => {
-    const [buttons, links] = await Promise.all([d.connections.buttons(), d.linking.linksOf(userId)]);
+    const links = await d.linking.linksOf(userId);
+    const buttons = await d.connections.buttons(links.map((l) => l.connection_id));
     return {
       socialLinks: buttons.map((b) => {
         const link = links.find((l) => l.connection_id === b.id);

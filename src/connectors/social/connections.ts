@@ -91,9 +91,10 @@ export function createSocialConnections(store: SocialStore, box: SecretBox) {
     },
 
     /** The buttons of the sign-in page: enabled connections, each with its label and its provider's mark. */
-    async buttons() {
+    /** `alsoIds`: connections shown even when switched off (My account lists a person's links, to remove them). */
+    async buttons(alsoIds: string[] = []) {
       return (await store.listConnections())
-        .filter((r) => r.enabled && socialProviderOf(r.provider))
+        .filter((r) => (r.enabled || alsoIds.includes(r.id)) && socialProviderOf(r.provider))
         .map((r) => ({ id: r.id, name: r.name, provider: r.provider, mark: socialProviderOf(r.provider)!.mark }));
     },
   };
