@@ -105,6 +105,15 @@ test('Apple: form_post answer, ES256 client secret, the name kept from the first
   expect(replay.status).toBe(400);
   expect(pageText(await replay.text())).toContain('This sign-in took too long, or its answer was already used.');
 
+  // An ID token with another nonce than this sign-in's is refused.
+  s.apple.next.wrongNonce = true;
+  const nonce = await appleRoundTrip(new PageClient(s.h.server.url));
+  s.apple.next.wrongNonce = false;
+  expect(nonce.res.status).toBe(400);
+  expect(pageText(await nonce.res.text())).toContain('The provider answered in a way we could not verify');
+  const details = (await auditTypes(s.h.server, { type: 'social.failed' })).map((e) => String((e.data as any).detail));
+  expect(details.some((d) => d.includes('"nonce" claim'))).toBe(true);
+
   // Cancelled at Apple.
   s.apple.next.refuse = true;
   const cancelled = new PageClient(s.h.server.url);

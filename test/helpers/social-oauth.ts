@@ -54,7 +54,8 @@ export async function startAppleStandIn(opts: {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'apple-1', alg: 'RS256', use: 'sig' };
   const codes = new Map<string, { person: ApplePerson; nonce: string; challenge: string; redirectUri: string }>();
   /** Who signs in next; `refuse` answers with Apple's cancel error. */
-  const next: { person?: ApplePerson; refuse?: boolean } = {};
+  /** `wrongNonce`: the next ID token carries another nonce than the one asked for. */
+  const next: { person?: ApplePerson; refuse?: boolean; wrongNonce?: boolean } = {};
   const seenUsers = new Set<string>();
   const secrets: Array<{ kid?: string; lifetime: number }> = [];
   const requests: URLSearchParams[] = [];
@@ -139,7 +140,7 @@ export async function startAppleStandIn(opts: {
       const p = grant.person;
       const now = Math.floor(Date.now() / 1000);
       const idToken = await new SignJWT({
-        nonce: grant.nonce,
+        nonce: next.wrongNonce ? 'not-the-nonce' : grant.nonce,
         ...(p.email ? { email: p.email, email_verified: 'true', is_private_email: p.privateRelay ? 'true' : 'false' } : {}),
         auth_time: now,
       })

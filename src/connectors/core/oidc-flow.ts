@@ -77,7 +77,9 @@ export function explain(err: unknown): FederationError {
   if (e?.name === 'TypeError' || (e?.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause instanceof Response && e.cause.status >= 500)) {
     return fail('idp_unreachable', e.message);
   }
-  return fail('bad_response', e?.message ?? String(err));
+  // openid-client's message is generic; the cause names what failed (e.g. the nonce claim): keep it for the audit log.
+  const cause = e?.cause instanceof Error && e.cause.message !== e.message ? `: ${e.cause.message}` : '';
+  return fail('bad_response', `${e?.message ?? String(err)}${cause}`);
 }
 
 export interface Remembered {
