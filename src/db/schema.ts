@@ -329,26 +329,11 @@ export interface SocialConnectionTable {
   created_at: Timestamp;
   updated_at: Timestamp;
 }
-
 export interface SocialLinkTable {
-  connection_id: string;
-  subject: string;
-  user_id: string;
-  email: string | null;
-  name: string | null;
-  created_at: Timestamp;
-  last_used_at: NullableTimestamp;
+  connection_id: string; subject: string; user_id: string; email: string | null; name: string | null;
+  created_at: Timestamp; last_used_at: NullableTimestamp;
 }
-
 export interface SocialStateTable {
-  state: string;
-  connection_id: string;
-  data: JSONColumnType<Record<string, unknown>>;
-  expires_at: Timestamp;
+  state: string; connection_id: string; data: JSONColumnType<Record<string, unknown>>; expires_at: Timestamp;
 }
-
-export interface DB {
-  social_connections: SocialConnectionTable;
-  social_links: SocialLinkTable;
-  social_states: SocialStateTable;
-}
+export interface DB { social_connections: SocialConnectionTable; social_links: SocialLinkTable; social_states: SocialStateTable }
