@@ -34,6 +34,12 @@ import { createMetadataRefresher } from './connectors/saml-metadata.js';
 import { connectionRule } from './connectors/rules.js';
 import { createDiscovery } from './orgs/discovery.js';
 import { localPasswordAllowed, ssoOnlyRule } from './orgs/sso-only.js';
+import { createSocialStore } from './connectors/social/store.js';
+import { createSocialConnections } from './connectors/social/connections.js';
+import { createSocialFlow } from './connectors/social/flow.js';
+import { createSocialLinking } from './connectors/social/linking.js';
+import { createSocialSignIn } from './connectors/social/sign-in.js';
+import { socialConnectionRule } from './connectors/social/rule.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -70,8 +76,12 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   const discovery = createDiscovery({ store: services.orgs, enabledConnections: (orgId) => connections.enabledOf(orgId) });
   const guardedFetch = createGuardedFetch(config.federation);
 
+  // Social sign-in: connections of no organization, checked by the gate like company ones.
+  const socialStore = createSocialStore(services.db);
+  const socialConnections = createSocialConnections(socialStore, services.box);
+
   const gate = createGate([
-    accountActiveRule, connectionRule(connectorStore, services.orgs), ssoOnlyRule(services.orgs),
+    accountActiveRule, connectionRule(connectorStore, services.orgs), socialConnectionRule(socialStore), ssoOnlyRule(services.orgs),
     twoStepRule(factorStore, () => ({ store: factorStore })),
   ]);
   const journey = createJourney({
@@ -94,6 +104,14 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     store: connectorStore, fetch: guardedFetch, validator: { validate: (xml, kind) => saml.validator.validate(xml, kind) },
     intervalSeconds: config.federation.metadataRefreshSeconds, log,
   });
+  const socialFlow = createSocialFlow({
+    issuer, federation: config.federation, fetch: guardedFetch, store: socialStore, connections: socialConnections, audit,
+  });
+  const socialLinking = createSocialLinking({
+    store: socialStore, accounts: services.accounts, users: services.users, hasher: services.hasher, throttle, mailer, audit,
+    limiter: createRateLimiter(loginStore),
+  });
+  const socialSignIn = createSocialSignIn({ flow: socialFlow, linking: socialLinking, journey });
   const passkeys = createPasskeySignIn({ issuer, store: factorStore, journey, accounts: services.accounts, audit });
   const lifecycle = createLifecycle({
     issuer, accounts: services.accounts, users: services.users, hasher: services.hasher,
@@ -106,6 +124,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     mailer, loginStore, passkeys, throttle, clientAuthThrottle, interactions, sessions, sessionPolicy,
     gate, journey, lifecycle, factorStore, trusted, envFor, saml,
     connectorStore, connections, discovery, federation, metadataRefresher,
+    socialStore, socialConnections, socialFlow, socialLinking, socialSignIn,
   };
 }
 export type Features = ReturnType<typeof createFeatures>;

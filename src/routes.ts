@@ -19,6 +19,9 @@ import { createCurrentPerson } from './accounts/current-person.js';
 import { passkeyRoutes } from './factors/passkey-routes.js';
 import { ssoPendingRoutes, ssoRoutes } from './connectors/routes.js';
 import { callbackRoutes } from './connectors/callback-routes.js';
+import { socialRoutes } from './connectors/social/routes.js';
+import { socialCallbackRoutes } from './connectors/social/callback-routes.js';
+import { linkedSignInsSection, socialAccountRoutes } from './connectors/social/account-routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -35,18 +38,25 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   pages.use(csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }));
   for (const router of [
     ssoPendingRoutes({ secure }),
-    loginRoutes({ interactions: f.interactions, journey: f.journey, secure }),
+    loginRoutes({ interactions: f.interactions, journey: f.journey, secure, socialButtons: () => f.socialConnections.buttons() }),
     factorRoutes({ interactions: f.interactions, journey: f.journey, accounts: services.accounts, store: f.factorStore, throttle: f.throttle, trusted: f.trusted, envFor: f.envFor }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
-    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [samlAppsSection(f.saml.registry), twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })] }),
+    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [
+      samlAppsSection(f.saml.registry), twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
+      linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
+    ] }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
+    socialRoutes({ interactions: f.interactions, signIn: f.socialSignIn, audit }),
+    socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
   ]) pages.use(router.routes(), router.allowedMethods());
 
   // Machine endpoints for paired push devices: their own router (JSON, signatures, no CSRF).
   const pushDevices = pushDeviceRoutes({ envFor: f.envFor, maxBodyBytes: config.server.maxBodyBytes });
   // Company IdPs' answers (cross-site POST, bound to single-use states instead of CSRF) and test sign-ins.
   const sso = callbackRoutes({ issuer, federation: f.federation, audit, maxBodyBytes: Math.max(config.server.maxBodyBytes, 262_144) });
-  return [pages, f.saml.routes(), pushDevices, sso, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // Social providers' answers (Apple's cross-site form_post included), bound to single-use states.
+  const social = socialCallbackRoutes({ issuer, flow: f.socialFlow, audit, maxBodyBytes: config.server.maxBodyBytes });
+  return [pages, f.saml.routes(), pushDevices, sso, social, ...(config.demo ? [demoRoutes(issuer)] : [])];
 }

@@ -87,7 +87,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   const purge = setInterval(() => {
-    Promise.all([oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.factorStore.purgeChallenges(), features.saml.purgeExpired(), features.connectorStore.purgeExpired()])
+    Promise.all([
+      oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.factorStore.purgeChallenges(), features.saml.purgeExpired(),
+      features.connectorStore.purgeExpired(), features.socialStore.purgeExpired(),
+    ])
       .catch((err) => { if (!health.failed(err)) log.error({ err }, 'purge of expired rows failed'); });
   }, config.oidc.purgeIntervalSeconds * 1000);
   purge.unref();

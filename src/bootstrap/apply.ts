@@ -24,6 +24,7 @@ import { setTwoStepPolicy } from '../factors/admin.js';
 import { applyCompanyId } from '../connectors/bootstrap.js';
 import { normalizeEmail } from '../accounts/store.js';
 import { createBootstrapStore } from './store.js';
+import { applySocialProviders } from '../connectors/social/bootstrap.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -95,7 +96,8 @@ export function parseBootstrap(text: string, source: string) {
 }
 
 export interface BootstrapReport {
-  users: number; clients: number; resourceServers: number; organizations: number; samlServiceProviders: number; generatedSecrets: Record<string, string>;
+  users: number; clients: number; resourceServers: number; organizations: number; samlServiceProviders: number; socialProviders?: number;
+  generatedSecrets: Record<string, string>;
   /** Entries (and organization parts) left alone: unchanged since this database last applied them. */
   unchanged: number;
   /** What the operator still has to do (e.g. publish a DNS record to verify a domain). */
@@ -207,5 +209,6 @@ export async function applyBootstrap(services: Services, file: string): Promise<
       });
     }
   }
+  if (data.social_providers.length) report.socialProviders = await applySocialProviders(services, data.social_providers, where);
   return report;
 }

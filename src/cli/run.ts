@@ -17,11 +17,12 @@ import { domainCommands } from './commands/domains.js';
 import { connectionCommands } from './commands/connections.js';
 import { samlCommands } from './commands/saml.js';
 import { twoStepCommands } from './commands/two-step.js';
+import { socialCommands } from './commands/social.js';
 
 export const commands: Command[] = [
   ...migrateCommands, ...bootstrapCommands, ...keyCommands,
   ...clientCommands, ...resourceCommands, ...userCommands,
-  ...domainCommands, ...connectionCommands, ...samlCommands, ...twoStepCommands,
+  ...domainCommands, ...connectionCommands, ...samlCommands, ...twoStepCommands, ...socialCommands,
 ];
 
 export function usage(only?: Command[]): string {

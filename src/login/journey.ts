@@ -37,6 +37,8 @@ export interface JourneyState {
   realm?: Realm;
   /** A company sign-in: the connection used (the gate reads it). */
   sso?: UpstreamConnection;
+  /** A social sign-in: the social connection used (the gate reads it). */
+  social?: { id: string };
   /** This sign-in continues a signed-in session asking for more (step-up), not a new one. */
   stepUp?: boolean;
 }
@@ -98,7 +100,10 @@ export function createJourney(d: JourneyDeps) {
     };
     try {
       const method = s.method ?? 'pwd';
-      const auth: Authentication = { user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}) };
+      const auth: Authentication = {
+        user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}),
+        ...(s.social ? { social: s.social } : {}),
+      };
       const decision = await d.gate.evaluate(auth, {
         clientId: view.clientId, acrValues: view.params.acr_values?.split(' '), trustedDevice: await d.isTrustedDevice(ctx, user.id),
         ...(s.stepUp ? { stepUp: true } : {}),

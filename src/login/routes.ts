@@ -18,7 +18,13 @@ const consentForm = form({ decision: text });
 
 const SCOPE_KEYS: Record<string, string> = { openid: 'consent.scope_openid', email: 'consent.scope_email', profile: 'consent.scope_profile', offline_access: 'consent.scope_offline' };
 
-export function loginRoutes(deps: { interactions: Interactions; journey: Journey; secure: boolean }) {
+export interface LoginRouteDeps {
+  interactions: Interactions; journey: Journey; secure: boolean;
+  /** The social sign-in buttons of the email page (enabled providers). */
+  socialButtons?: () => Promise<Array<{ id: string; name: string; provider: string; mark: string }>>;
+}
+
+export function loginRoutes(deps: LoginRouteDeps) {
   const { interactions, journey } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
 
@@ -28,9 +34,12 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
     return v;
   }
 
-  function emailPage(ctx: Context, v: InteractionView, opts: { email?: string; error?: string } = {}) {
+  async function emailPage(ctx: Context, v: InteractionView, opts: { email?: string; error?: string } = {}) {
     const t = ctx.state.t;
-    renderPage(ctx, 'login-email', { title: t('login.email_title'), uid: v.uid, appName: v.clientName, email: opts.email ?? '', error: opts.error && t(opts.error) }, opts.error ? 400 : 200);
+    const social = (await deps.socialButtons?.()) ?? [];
+    renderPage(ctx, 'login-email', {
+      title: t('login.email_title'), uid: v.uid, appName: v.clientName, email: opts.email ?? '', error: opts.error && t(opts.error), social,
+    }, opts.error ? 400 : 200);
   }
 
   function passwordPage(ctx: Context, v: InteractionView, email: string, opts: { error?: string; status?: number; remember?: boolean; companySignIn?: boolean } = {}) {
