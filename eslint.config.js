@@ -70,7 +70,15 @@ export default tseslint.config(
     files: ['src/db/**/*.ts', 'src/**/*store.ts'],
     rules: { 'no-restricted-imports': restrictedImports(['src/db/, *store.ts and migrations/']), 'no-restricted-syntax': 'off' },
   },
-  { files: ['migrations/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**'], message: 'migrations/ never import src/ (' + DESIGN + ').' }] }] } },
+  {
+    files: ['migrations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/src/**'], message: 'migrations/ never import src/ (' + DESIGN + ').' }] },
+      ],
+    },
+  },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
   { files: ['src/**/assets/**/*.js'], languageOptions: { globals: globals.browser } },

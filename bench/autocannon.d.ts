@@ -11,7 +11,15 @@ declare module 'autocannon' {
     maxOverallRequests?: number;
     timeout?: number;
   }
-  interface Histogram { average: number; mean: number; p50: number; p90?: number; p99: number; max: number; total?: number }
+  interface Histogram {
+    average: number;
+    mean: number;
+    p50: number;
+    p90?: number;
+    p99: number;
+    max: number;
+    total?: number;
+  }
   interface Result {
     duration: number;
     requests: Histogram;

@@ -7,7 +7,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 
-const env = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is required`); })();
+const env = (name: string) =>
+  process.env[name] ??
+  (() => {
+    throw new Error(`${name} is required`);
+  })();
 const port = Number(env('PORT'));
 const resource = env('BENCH_RESOURCE');
 const scope = env('BENCH_SCOPE');
@@ -17,15 +21,22 @@ const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export
 const provider = new Provider(env('ISSUER'), {
   jwks: { keys: [{ ...key, kid: 'bench-es256', alg: 'ES256', use: 'sig' } as any] },
   cookies: { keys: [env('BENCH_COOKIE_KEY')] },
-  clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' },
-  clients: [{
-    client_id: env('BENCH_CLIENT_ID'),
-    client_secret: env('BENCH_CLIENT_SECRET'),
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
+  clientDefaults: {
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
-  }],
+    id_token_signed_response_alg: 'ES256',
+  },
+  clients: [
+    {
+      client_id: env('BENCH_CLIENT_ID'),
+      client_secret: env('BENCH_CLIENT_SECRET'),
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+  ],
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },

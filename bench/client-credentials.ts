@@ -38,11 +38,21 @@ const TARGET_RATIO = 0.7;
 const TARGET_IDLE_MB = 150;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 type Run = LoadResult & { cpuMsPerToken: number };
-interface Target { name: 'bare' | 'wayfinder'; child: Child; token: TokenRequest; runs: Run[]; peakRssMb: number }
+interface Target {
+  name: 'bare' | 'wayfinder';
+  child: Child;
+  token: TokenRequest;
+  runs: Run[];
+  peakRssMb: number;
+}
 
 function bootstrapYaml() {
   return [
@@ -62,7 +72,10 @@ function bootstrapYaml() {
 async function main(cleanups: Array<() => Promise<void> | void>) {
   const loadAtStart = os.loadavg().map((x) => round(x, 2));
   const [load1] = loadAtStart;
-  if (load1 > 1) console.warn(`WARNING load average is ${round(load1, 2)} before the start: other work shares the ${os.cpus().length} cores, figures will be noisy`);
+  if (load1 > 1)
+    console.warn(
+      `WARNING load average is ${round(load1, 2)} before the start: other work shares the ${os.cpus().length} cores, figures will be noisy`,
+    );
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'wayfinder-bench-'));
   cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
   const db = await benchDatabase();
@@ -75,17 +88,47 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   const flags = (name: string) => (cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : []);
   const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
   const [wfPort, barePort] = [await freePort(), await freePort()];
-  const tokenFor = (port: number): TokenRequest => ({ tokenUrl: `http://127.0.0.1:${port}/token`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, resource: RESOURCE, scope: SCOPE });
+  const tokenFor = (port: number): TokenRequest => ({
+    tokenUrl: `http://127.0.0.1:${port}/token`,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    resource: RESOURCE,
+    scope: SCOPE,
+  });
 
-  const wayfinder = startNode('wayfinder', buildWayfinder(), {
-    ...base, PORT: String(wfPort), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${wfPort}`, DATABASE_URL: db.url,
-    COOKIE_KEYS: randomBytes(32).toString('base64url'), ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn', DEMO: 'false', IDP_BOOTSTRAP: bootstrap,
-  }, flags('wayfinder'));
-  const bare = startNode('bare', 'bench/bare-provider.ts', {
-    ...base, PORT: String(barePort), ISSUER: `http://127.0.0.1:${barePort}`, BENCH_COOKIE_KEY: randomBytes(32).toString('base64url'),
-    BENCH_CLIENT_ID: CLIENT_ID, BENCH_CLIENT_SECRET: CLIENT_SECRET, BENCH_RESOURCE: RESOURCE, BENCH_SCOPE: SCOPE, BENCH_TTL: String(TTL),
-  }, flags('bare'));
+  const wayfinder = startNode(
+    'wayfinder',
+    buildWayfinder(),
+    {
+      ...base,
+      PORT: String(wfPort),
+      HOST: '127.0.0.1',
+      ISSUER: `http://127.0.0.1:${wfPort}`,
+      DATABASE_URL: db.url,
+      COOKIE_KEYS: randomBytes(32).toString('base64url'),
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+      DEMO: 'false',
+      IDP_BOOTSTRAP: bootstrap,
+    },
+    flags('wayfinder'),
+  );
+  const bare = startNode(
+    'bare',
+    'bench/bare-provider.ts',
+    {
+      ...base,
+      PORT: String(barePort),
+      ISSUER: `http://127.0.0.1:${barePort}`,
+      BENCH_COOKIE_KEY: randomBytes(32).toString('base64url'),
+      BENCH_CLIENT_ID: CLIENT_ID,
+      BENCH_CLIENT_SECRET: CLIENT_SECRET,
+      BENCH_RESOURCE: RESOURCE,
+      BENCH_SCOPE: SCOPE,
+      BENCH_TTL: String(TTL),
+    },
+    flags('bare'),
+  );
   await Promise.all([
     waitReady(wayfinder, `http://127.0.0.1:${wfPort}/readyz`),
     waitReady(bare, `http://127.0.0.1:${barePort}/.well-known/openid-configuration`),
@@ -124,10 +167,18 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
       }
       const sampler = sampleRss(t.child.pid);
       const cpuBefore = cpuMs(t.child.pid);
-      const load = await tokenLoad(t.token, settings, `${t.name} run ${i}`).finally(() => { t.peakRssMb = Math.max(t.peakRssMb, sampler.stop()); });
-      const r = { ...load, tokensPerSecond: round(load.tokensPerSecond), cpuMsPerToken: round((cpuMs(t.child.pid) - cpuBefore) / load.requests, 3) };
+      const load = await tokenLoad(t.token, settings, `${t.name} run ${i}`).finally(() => {
+        t.peakRssMb = Math.max(t.peakRssMb, sampler.stop());
+      });
+      const r = {
+        ...load,
+        tokensPerSecond: round(load.tokensPerSecond),
+        cpuMsPerToken: round((cpuMs(t.child.pid) - cpuBefore) / load.requests, 3),
+      };
       t.runs.push(r);
-      console.log(`run ${i} ${t.name.padEnd(9)} ${r.tokensPerSecond.toString().padStart(8)} tokens/s  ${r.cpuMsPerToken} CPU ms/token  p50 ${r.p50} ms  p99 ${r.p99} ms  (${r.requests} in ${r.seconds}s)`);
+      console.log(
+        `run ${i} ${t.name.padEnd(9)} ${r.tokensPerSecond.toString().padStart(8)} tokens/s  ${r.cpuMsPerToken} CPU ms/token  p50 ${r.p50} ms  p99 ${r.p99} ms  (${r.requests} in ${r.seconds}s)`,
+      );
     }
   }
 
@@ -150,11 +201,22 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
     cpuModel: os.cpus()[0]?.model,
     database: db.created ? 'fresh local Postgres database (dropped afterwards)' : 'DATABASE_URL',
     settings,
-    bare: { tokensPerSecond: round(bareTps), cpuMsPerToken: bareCpu, runs: b.runs, idleRssMb: round(bareIdleAfterWarmupMb), idleRssAtStartMb: round(bareIdleAtStartMb), peakRssMb: round(b.peakRssMb) },
+    bare: {
+      tokensPerSecond: round(bareTps),
+      cpuMsPerToken: bareCpu,
+      runs: b.runs,
+      idleRssMb: round(bareIdleAfterWarmupMb),
+      idleRssAtStartMb: round(bareIdleAtStartMb),
+      peakRssMb: round(b.peakRssMb),
+    },
     wayfinder: {
-      tokensPerSecond: round(wfTps), cpuMsPerToken: wfCpu, runs: w.runs,
-      idleRssMb: round(idleAfterWarmupMb), idleRssAtStartMb: round(idleAtStartMb),
-      peakRssMb: round(w.peakRssMb), highWaterMarkMb: round(wfMem.hwm),
+      tokensPerSecond: round(wfTps),
+      cpuMsPerToken: wfCpu,
+      runs: w.runs,
+      idleRssMb: round(idleAfterWarmupMb),
+      idleRssAtStartMb: round(idleAtStartMb),
+      peakRssMb: round(w.peakRssMb),
+      highWaterMarkMb: round(wfMem.hwm),
     },
     ratio: round(ratio, 3),
     pairedRatio: round(pairedRatio, 3),
@@ -170,8 +232,12 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   console.log(`bare oidc-provider   ${round(bareTps)} tokens/s (median of ${b.runs.length})`);
   console.log(`Wayfinder            ${round(wfTps)} tokens/s (median of ${w.runs.length})`);
   console.log(`ratio                ${round(ratio, 3)} (target >= ${TARGET_RATIO}) ${report.pass.ratio ? 'OK' : 'BELOW TARGET'}`);
-  console.log(`  median of paired runs ${round(pairedRatio, 3)}; server CPU per token ${bareCpu} ms bare, ${wfCpu} ms Wayfinder (ratio ${round(bareCpu / wfCpu, 3)})`);
-  console.log(`Wayfinder RSS idle   ${round(idleAfterWarmupMb)} MB after warm-up and ${settings.settleSeconds}s idle (${round(idleAtStartMb)} MB after start; target < ${TARGET_IDLE_MB}) ${report.pass.idleRss ? 'OK' : 'ABOVE TARGET'}`);
+  console.log(
+    `  median of paired runs ${round(pairedRatio, 3)}; server CPU per token ${bareCpu} ms bare, ${wfCpu} ms Wayfinder (ratio ${round(bareCpu / wfCpu, 3)})`,
+  );
+  console.log(
+    `Wayfinder RSS idle   ${round(idleAfterWarmupMb)} MB after warm-up and ${settings.settleSeconds}s idle (${round(idleAtStartMb)} MB after start; target < ${TARGET_IDLE_MB}) ${report.pass.idleRss ? 'OK' : 'ABOVE TARGET'}`,
+  );
   console.log(`  bare: ${round(bareIdleAfterWarmupMb)} MB after warm-up, ${round(bareIdleAtStartMb)} MB after start`);
   console.log(`Wayfinder RSS peak   ${round(w.peakRssMb)} MB under load (bare: ${round(b.peakRssMb)} MB)`);
   console.log('report: bench/reports/client-credentials.json');

@@ -68,7 +68,13 @@ const phcParams = (hash: string | undefined) => {
   return `${type} ${(list ?? '').split(',').sort().join(' ')}`;
 };
 
-const ticksPerSecond = (() => { try { return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100; } catch { return 100; } })();
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 /** CPU time (user + system) of one thread of a process so far, in ms: the main thread is the one whose id is the pid. */
 function threadCpuMs(pid: number, tid = pid) {
   const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
@@ -83,7 +89,15 @@ const EXPECTED_ARGON2: Argon2Params = { memoryCost: 19456, timeCost: 2, parallel
 // The argon2 child (BENCH_ROLE=argon2): verifies for a bounded time, prints one JSON line, exits.
 // ---------------------------------------------------------------------------------------------------
 
-interface Argon2Result { verifies: number; seconds: number; perSecond: number; cpuMsPerVerify: number; concurrency: number; hashParams: string; threadpool: string }
+interface Argon2Result {
+  verifies: number;
+  seconds: number;
+  perSecond: number;
+  cpuMsPerVerify: number;
+  concurrency: number;
+  hashParams: string;
+  threadpool: string;
+}
 
 async function argon2Child() {
   const params = JSON.parse(process.env.BENCH_ARGON2_PARAMS!) as Argon2Params;
@@ -100,18 +114,25 @@ async function argon2Child() {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline && started < max) {
-      started += 1;
-      if (!(await argon2.verify(hash, password))) throw new Error('argon2.verify answered false for the right password');
-      done += 1;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline && started < max) {
+        started += 1;
+        if (!(await argon2.verify(hash, password))) throw new Error('argon2.verify answered false for the right password');
+        done += 1;
+      }
+    }),
+  );
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const result: Argon2Result = {
-    verifies: done, seconds: round(elapsed, 3), perSecond: done / elapsed, cpuMsPerVerify: (cpu.user + cpu.system) / 1000 / done,
-    concurrency, hashParams: phcParams(hash), threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+    verifies: done,
+    seconds: round(elapsed, 3),
+    perSecond: done / elapsed,
+    cpuMsPerVerify: (cpu.user + cpu.system) / 1000 / done,
+    concurrency,
+    hashParams: phcParams(hash),
+    threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
   };
   process.stdout.write(`ARGON2_RESULT ${JSON.stringify(result)}\n`);
 }
@@ -143,7 +164,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** For reference: Keycloak's published sizing, password sign-ins per second per vCPU. */
 const KEYCLOAK_PER_VCPU = 15;
 
-interface Person { email: string; password: string }
+interface Person {
+  email: string;
+  password: string;
+}
 
 function bootstrapYaml(people: Person[]) {
   return [
@@ -176,7 +200,8 @@ class Browser {
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      if (value === '' || attrs.some((a) => /expires=Thu, 01 Jan 1970/i.test(a))) this.cookies.delete(name); else this.cookies.set(name, value);
+      if (value === '' || attrs.some((a) => /expires=Thu, 01 Jan 1970/i.test(a))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
     }
     const body = await res.text();
     return { status: res.status, location: res.headers.get('location'), body, url: target.toString() };
@@ -224,12 +249,23 @@ async function signIn(c: SignInContext, person: Person): Promise<Record<Step, nu
   const nonce = randomBytes(16).toString('base64url');
   const times = {} as Record<Step, number>;
   let t = performance.now();
-  const lap = (step: Step) => { const now = performance.now(); times[step] = now - t; t = now; c.onLap?.(step); };
+  const lap = (step: Step) => {
+    const now = performance.now();
+    times[step] = now - t;
+    t = now;
+    c.onLap?.(step);
+  };
 
   const auth = new URL('/auth', c.origin);
   auth.search = new URLSearchParams({
-    client_id: CLIENT_ID, response_type: 'code', scope: SCOPE, redirect_uri: REDIRECT_URI, state, nonce,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    client_id: CLIENT_ID,
+    response_type: 'code',
+    scope: SCOPE,
+    redirect_uri: REDIRECT_URI,
+    state,
+    nonce,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
   }).toString();
   const email = await b.follow(auth.toString());
   const uid = /^\/interaction\/([^/]+)$/.exec(new URL(email.page.url).pathname)?.[1];
@@ -241,7 +277,9 @@ async function signIn(c: SignInContext, person: Person): Promise<Record<Step, nu
   lap('authorize');
 
   const form = (fields: Record<string, string>) => ({
-    method: 'POST', body: new URLSearchParams({ ...fields, csrf }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    body: new URLSearchParams({ ...fields, csrf }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   const pwPage = await b.follow(`/interaction/${uid}/identify`, form({ email: person.email }));
   if (pwPage.away || pwPage.page.status !== 200 || !pwPage.page.body.includes('name="password"')) {
@@ -282,7 +320,8 @@ async function signIn(c: SignInContext, person: Person): Promise<Record<Step, nu
   const known = c.subs.get(person.email);
   if (known && known !== claims.sub) throw new Error(`token: sub changed for ${person.email}`);
   if (!known) {
-    if (c.owners.has(claims.sub) && c.owners.get(claims.sub) !== person.email) throw new Error(`token: ${person.email} got the sub of ${c.owners.get(claims.sub)}`);
+    if (c.owners.has(claims.sub) && c.owners.get(claims.sub) !== person.email)
+      throw new Error(`token: ${person.email} got the sub of ${c.owners.get(claims.sub)}`);
     c.subs.set(person.email, claims.sub);
     c.owners.set(claims.sub, person.email);
   }
@@ -300,28 +339,41 @@ interface LoadOutcome {
 }
 
 /** `concurrency` loops of back-to-back sign-ins, until the time or count bound (or too many failures). */
-async function signInLoad(c: SignInContext, people: Person[], opts: { seconds: number; max: number; concurrency: number; maxFailures: number }): Promise<LoadOutcome> {
-  const out: LoadOutcome = { signIns: 0, seconds: 0, failures: 0, errors: {}, latencies: [], steps: { authorize: [], identify: [], password: [], token: [] } };
+async function signInLoad(
+  c: SignInContext,
+  people: Person[],
+  opts: { seconds: number; max: number; concurrency: number; maxFailures: number },
+): Promise<LoadOutcome> {
+  const out: LoadOutcome = {
+    signIns: 0,
+    seconds: 0,
+    failures: 0,
+    errors: {},
+    latencies: [],
+    steps: { authorize: [], identify: [], password: [], token: [] },
+  };
   let started = 0;
   const t0 = performance.now();
   const deadline = t0 + opts.seconds * 1000;
-  await Promise.all(Array.from({ length: opts.concurrency }, async () => {
-    while (performance.now() < deadline && started < opts.max && out.failures < opts.maxFailures) {
-      const person = people[started % people.length];
-      started += 1;
-      const s = performance.now();
-      try {
-        const times = await signIn(c, person);
-        out.latencies.push(performance.now() - s);
-        for (const step of STEPS) out.steps[step].push(times[step]);
-        out.signIns += 1;
-      } catch (e) {
-        out.failures += 1;
-        const key = (e as Error).message.slice(0, 300);
-        out.errors[key] = (out.errors[key] ?? 0) + 1;
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (performance.now() < deadline && started < opts.max && out.failures < opts.maxFailures) {
+        const person = people[started % people.length];
+        started += 1;
+        const s = performance.now();
+        try {
+          const times = await signIn(c, person);
+          out.latencies.push(performance.now() - s);
+          for (const step of STEPS) out.steps[step].push(times[step]);
+          out.signIns += 1;
+        } catch (e) {
+          out.failures += 1;
+          const key = (e as Error).message.slice(0, 300);
+          out.errors[key] = (out.errors[key] ?? 0) + 1;
+        }
       }
-    }
-  }));
+    }),
+  );
   out.seconds = (performance.now() - t0) / 1000;
   return out;
 }
@@ -329,8 +381,12 @@ async function signInLoad(c: SignInContext, people: Person[], opts: { seconds: n
 /** The raw verify rate, in a child process (see the header). */
 async function rawArgon2(label: string, params: Argon2Params, startNode: StartNode, base: NodeJS.ProcessEnv): Promise<Argon2Result> {
   const child = startNode(`argon2 ${label}`, 'bench/password-login.ts', {
-    ...base, BENCH_ROLE: 'argon2', BENCH_ARGON2_PARAMS: JSON.stringify(params), BENCH_ARGON2_CONCURRENCY: String(settings.concurrency),
-    BENCH_ARGON2_SECONDS: String(settings.argon2Seconds), BENCH_ARGON2_MAX: String(settings.argon2Max),
+    ...base,
+    BENCH_ROLE: 'argon2',
+    BENCH_ARGON2_PARAMS: JSON.stringify(params),
+    BENCH_ARGON2_CONCURRENCY: String(settings.concurrency),
+    BENCH_ARGON2_SECONDS: String(settings.argon2Seconds),
+    BENCH_ARGON2_MAX: String(settings.argon2Max),
   });
   const limitMs = (settings.argon2Seconds + 60) * 1000;
   const closed = await Promise.race([
@@ -342,26 +398,38 @@ async function rawArgon2(label: string, params: Argon2Params, startNode: StartNo
     throw new Error(`argon2 ${label}: no answer within ${limitMs / 1000}s:\n${child.tail()}`);
   }
   await child.stop();
-  const line = child.tail().split('\n').find((l) => l.startsWith('ARGON2_RESULT '));
-  if (child.proc.exitCode !== 0 || !line) throw new Error(`argon2 ${label} failed (${child.proc.exitCode ?? child.proc.signalCode}):\n${child.tail()}`);
+  const line = child
+    .tail()
+    .split('\n')
+    .find((l) => l.startsWith('ARGON2_RESULT '));
+  if (child.proc.exitCode !== 0 || !line)
+    throw new Error(`argon2 ${label} failed (${child.proc.exitCode ?? child.proc.signalCode}):\n${child.tail()}`);
   return JSON.parse(line.slice('ARGON2_RESULT '.length)) as Argon2Result;
 }
 
 async function main(cleanups: Array<() => Promise<void> | void>) {
   const [{ benchDatabase }, { buildWayfinder, cpuMs, freePort, startNode, waitReady }, { loadConfig }, jose, pg] = await Promise.all([
-    import('./lib/database.js'), import('./lib/processes.js'), import('../src/config/load.js'), import('jose'), import('pg'),
+    import('./lib/database.js'),
+    import('./lib/processes.js'),
+    import('../src/config/load.js'),
+    import('jose'),
+    import('pg'),
   ]);
   const cpus = os.cpus().length;
   const loadAtStart = os.loadavg().map((x) => round(x, 2));
   const busy = loadAtStart[0] > cpus / 2;
-  if (busy) console.warn(`WARNING load average is ${loadAtStart.join(' / ')} on ${cpus} cores before the start: other work shares the machine, figures will be noisy`);
+  if (busy)
+    console.warn(
+      `WARNING load average is ${loadAtStart.join(' / ')} on ${cpus} cores before the start: other work shares the machine, figures will be noisy`,
+    );
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'wayfinder-bench-login-'));
   cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
   const db = await benchDatabase();
   cleanups.push(() => db.drop());
   const people: Person[] = Array.from({ length: settings.users }, (_, i) => ({
-    email: `person${String(i + 1).padStart(3, '0')}@bench.test`, password: `${randomBytes(12).toString('base64url')}-${i}`,
+    email: `person${String(i + 1).padStart(3, '0')}@bench.test`,
+    password: `${randomBytes(12).toString('base64url')}-${i}`,
   }));
   const bootstrap = path.join(tmp, 'bootstrap.yaml');
   writeFileSync(bootstrap, bootstrapYaml(people), { mode: 0o600 });
@@ -370,16 +438,25 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   const origin = `http://127.0.0.1:${port}`;
   const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
   const serverEnv = {
-    ...base, PORT: String(port), HOST: '127.0.0.1', ISSUER: origin, DATABASE_URL: db.url,
-    COOKIE_KEYS: randomBytes(32).toString('base64url'), ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn', DEMO: 'false', IDP_BOOTSTRAP: bootstrap,
+    ...base,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: origin,
+    DATABASE_URL: db.url,
+    COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    DEMO: 'false',
+    IDP_BOOTSTRAP: bootstrap,
   };
   // The server's own parameters, read the way it reads them (same files, same environment).
   const config = loadConfig({ env: serverEnv, warn: () => {} });
   const params: Argon2Params = { ...config.password.argon2 };
   const hashConcurrency = config.password.hashConcurrency;
   if (JSON.stringify(params) !== JSON.stringify(EXPECTED_ARGON2)) {
-    console.warn(`WARNING the server's argon2 parameters are ${JSON.stringify(params)}, not the defaults ${JSON.stringify(EXPECTED_ARGON2)}`);
+    console.warn(
+      `WARNING the server's argon2 parameters are ${JSON.stringify(params)}, not the defaults ${JSON.stringify(EXPECTED_ARGON2)}`,
+    );
   }
 
   const profDir = path.join(root, 'bench/reports/profiles/wayfinder-login');
@@ -393,7 +470,10 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   await sql.connect();
   cleanups.push(() => sql.end());
   let ownStatements = 0;
-  const query = <R extends Record<string, unknown>>(text: string) => { ownStatements += 1; return sql.query<R>(text); };
+  const query = <R extends Record<string, unknown>>(text: string) => {
+    ownStatements += 1;
+    return sql.query<R>(text);
+  };
   const stored = (await query<{ hash: string }>('select hash from password_credentials limit 1')).rows[0]?.hash;
   const storedParams = phcParams(stored);
   const expectedParams = `argon2id m=${params.memoryCost} p=${params.parallelism} t=${params.timeCost}`;
@@ -409,17 +489,26 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
     let samples = 0;
     let readable = true;
     const sample = async () => {
-      const { rows } = await query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      const { rows } = await query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
       for (const { pid } of rows) {
         let ms: number;
-        try { ms = cpuMs(pid); } catch { readable = false; continue; }
+        try {
+          ms = cpuMs(pid);
+        } catch {
+          readable = false;
+          continue;
+        }
         if (!first.has(pid)) first.set(pid, samples === 0 ? ms : 0);
         last.set(pid, ms);
       }
       samples += 1;
     };
     let pending = sample();
-    const timer = setInterval(() => { pending = pending.then(sample, sample); }, 1000);
+    const timer = setInterval(() => {
+      pending = pending.then(sample, sample);
+    }, 1000);
     return {
       async stop() {
         clearInterval(timer);
@@ -438,11 +527,19 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
    */
   async function dbStats() {
     const own = ownStatements;
-    const [d] = (await query<{ x: string }>('select xact_commit + xact_rollback as x from pg_stat_database where datname = current_database()')).rows;
-    const t = (await query<{ relname: string; scans: string; ins: string; upd: string; del: string }>(
-      'select relname, coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as scans, n_tup_ins as ins, n_tup_upd as upd, n_tup_del as del from pg_stat_user_tables',
-    )).rows;
-    return { xacts: Number(d.x), own, tables: new Map(t.map((r) => [r.relname, [Number(r.scans), Number(r.ins), Number(r.upd), Number(r.del)]])) };
+    const [d] = (
+      await query<{ x: string }>('select xact_commit + xact_rollback as x from pg_stat_database where datname = current_database()')
+    ).rows;
+    const t = (
+      await query<{ relname: string; scans: string; ins: string; upd: string; del: string }>(
+        'select relname, coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as scans, n_tup_ins as ins, n_tup_upd as upd, n_tup_del as del from pg_stat_user_tables',
+      )
+    ).rows;
+    return {
+      xacts: Number(d.x),
+      own,
+      tables: new Map(t.map((r) => [r.relname, [Number(r.scans), Number(r.ins), Number(r.upd), Number(r.del)]])),
+    };
   }
   function dbPerSignIn(a: Awaited<ReturnType<typeof dbStats>>, b: Awaited<ReturnType<typeof dbStats>>, n: number) {
     const tables: Record<string, { scans: number; inserted: number; updated: number; deleted: number }> = {};
@@ -451,16 +548,25 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
       const [scans, inserted, updated, deleted] = after.map((v, i) => round((v - before[i]) / n, 2));
       if (scans || inserted || updated || deleted) tables[name] = { scans, inserted, updated, deleted };
     }
-    const sorted = Object.fromEntries(Object.entries(tables).sort(([, x], [, y]) => (y.scans + y.inserted + y.updated + y.deleted) - (x.scans + x.inserted + x.updated + x.deleted)));
+    const sorted = Object.fromEntries(
+      Object.entries(tables).sort(
+        ([, x], [, y]) => y.scans + y.inserted + y.updated + y.deleted - (x.scans + x.inserted + x.updated + x.deleted),
+      ),
+    );
     return { transactions: round((b.xacts - a.xacts - (b.own - a.own)) / n, 1), tables: sorted };
   }
 
-  const discovery = await (await fetch(`${origin}/.well-known/openid-configuration`)).json() as { issuer: string; jwks_uri: string };
+  const discovery = (await (await fetch(`${origin}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
   if (discovery.issuer !== origin) throw new Error(`discovery: issuer ${discovery.issuer}`);
-  const jwks = jose.createLocalJWKSet(await (await fetch(discovery.jwks_uri)).json() as { keys: Array<Record<string, unknown>> } as never);
+  const jwks = jose.createLocalJWKSet(
+    (await (await fetch(discovery.jwks_uri)).json()) as { keys: Array<Record<string, unknown>> } as never,
+  );
   const ctx: SignInContext = {
-    origin, subs: new Map(), owners: new Map(),
-    verifyIdToken: async (jwt) => (await jose.jwtVerify(jwt, jwks, { issuer: origin, audience: CLIENT_ID })).payload as Record<string, unknown>,
+    origin,
+    subs: new Map(),
+    owners: new Map(),
+    verifyIdToken: async (jwt) =>
+      (await jose.jwtVerify(jwt, jwks, { issuer: origin, audience: CLIENT_ID })).payload as Record<string, unknown>,
   };
 
   // One checked sign-in first: a broken flow fails here with its own message.
@@ -468,15 +574,23 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   console.log(`sample sign-in OK (${STEPS.map((s) => `${s} ${round(sample[s])} ms`).join(', ')})`);
 
   const alive = () => {
-    if (server.proc.exitCode !== null || server.proc.signalCode !== null) throw new Error(`Wayfinder has stopped (${server.proc.exitCode ?? server.proc.signalCode}):\n${server.tail()}`);
+    if (server.proc.exitCode !== null || server.proc.signalCode !== null)
+      throw new Error(`Wayfinder has stopped (${server.proc.exitCode ?? server.proc.signalCode}):\n${server.tail()}`);
   };
-  const warm = await signInLoad(ctx, people, { seconds: settings.warmupSeconds, max: settings.maxSignIns, concurrency: settings.concurrency, maxFailures: settings.maxFailures });
+  const warm = await signInLoad(ctx, people, {
+    seconds: settings.warmupSeconds,
+    max: settings.maxSignIns,
+    concurrency: settings.concurrency,
+    maxFailures: settings.maxFailures,
+  });
   console.log(`warm-up: ${warm.signIns} sign-ins in ${round(warm.seconds)}s, ${warm.failures} failures`);
   alive();
 
   console.log(`raw argon2id verify (child process, ${settings.concurrency} in flight, ${settings.argon2Seconds}s), before…`);
   const before = await rawArgon2('before', params, startNode, base);
-  console.log(`  before: ${round(before.perSecond)} verifies/s (${before.verifies} in ${before.seconds}s, ${round(before.cpuMsPerVerify)} CPU ms each, ${before.hashParams})`);
+  console.log(
+    `  before: ${round(before.perSecond)} verifies/s (${before.verifies} in ${before.seconds}s, ${round(before.cpuMsPerVerify)} CPU ms each, ${before.hashParams})`,
+  );
 
   console.log(`sign-ins: ${settings.concurrency} loops, ${settings.seconds}s or ${settings.maxSignIns} sign-ins…`);
   const loadMid = os.loadavg().map((x) => round(x, 2));
@@ -485,7 +599,12 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   const db0 = await dbStats();
   const pgSampler = postgresCpu();
   const selfCpu0 = process.cpuUsage();
-  const run = await signInLoad(ctx, people, { seconds: settings.seconds, max: settings.maxSignIns, concurrency: settings.concurrency, maxFailures: settings.maxFailures });
+  const run = await signInLoad(ctx, people, {
+    seconds: settings.seconds,
+    max: settings.maxSignIns,
+    concurrency: settings.concurrency,
+    maxFailures: settings.maxFailures,
+  });
   const selfCpu = process.cpuUsage(selfCpu0);
   const serverCpuMs = cpuMs(server.pid) - serverCpu0;
   const serverMainMs = threadCpuMs(server.pid) - serverMain0;
@@ -495,14 +614,20 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
 
   console.log('raw argon2id verify, after…');
   const after = await rawArgon2('after', params, startNode, base);
-  for (const r of [before, after]) if (r.hashParams !== storedParams) throw new Error(`the raw measure hashed with ${r.hashParams}, the server with ${storedParams}`);
-  console.log(`  after:  ${round(after.perSecond)} verifies/s (${after.verifies} in ${after.seconds}s, ${round(after.cpuMsPerVerify)} CPU ms each)`);
+  for (const r of [before, after])
+    if (r.hashParams !== storedParams) throw new Error(`the raw measure hashed with ${r.hashParams}, the server with ${storedParams}`);
+  console.log(
+    `  after:  ${round(after.perSecond)} verifies/s (${after.verifies} in ${after.seconds}s, ${round(after.cpuMsPerVerify)} CPU ms each)`,
+  );
   const db1 = await dbStats();
   const database = dbPerSignIn(db0, db1, run.signIns);
 
   // Step diagnostic: sequential sign-ins, the server's CPU (all threads, and its main thread) read around
   // each step. /proc counts in clock ticks (10 ms), so only the sum over many sign-ins means something.
-  const stepCpu = Object.fromEntries(STEPS.map((st) => [st, { server: 0, mainThread: 0 }])) as Record<Step, { server: number; mainThread: number }>;
+  const stepCpu = Object.fromEntries(STEPS.map((st) => [st, { server: 0, mainThread: 0 }])) as Record<
+    Step,
+    { server: number; mainThread: number }
+  >;
   let stepRuns = 0;
   const diagErrors: Record<string, number> = {};
   if (settings.stepSamples > 0) {
@@ -527,7 +652,11 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
         diagErrors[key] = (diagErrors[key] ?? 0) + 1;
       }
     }
-    for (const st of STEPS) stepCpu[st] = { server: round(stepCpu[st].server / Math.max(1, stepRuns), 1), mainThread: round(stepCpu[st].mainThread / Math.max(1, stepRuns), 1) };
+    for (const st of STEPS)
+      stepCpu[st] = {
+        server: round(stepCpu[st].server / Math.max(1, stepRuns), 1),
+        mainThread: round(stepCpu[st].mainThread / Math.max(1, stepRuns), 1),
+      };
     alive();
   }
 
@@ -544,8 +673,14 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
     argon2MsPerVerify: round(argonCpu, 2),
   };
   // Load-independent view: the CPU a sign-in costs everywhere on this machine against one verify.
-  const cpuTotal = cpu.serverMsPerSignIn + (Number.isNaN(cpu.postgresMsPerSignIn) ? 0 : cpu.postgresMsPerSignIn) + cpu.loadGeneratorMsPerSignIn;
-  const lat = (xs: number[]) => ({ p50: round(percentile(xs, 50)), p90: round(percentile(xs, 90)), p99: round(percentile(xs, 99)), mean: round(mean(xs)) });
+  const cpuTotal =
+    cpu.serverMsPerSignIn + (Number.isNaN(cpu.postgresMsPerSignIn) ? 0 : cpu.postgresMsPerSignIn) + cpu.loadGeneratorMsPerSignIn;
+  const lat = (xs: number[]) => ({
+    p50: round(percentile(xs, 50)),
+    p90: round(percentile(xs, 90)),
+    p99: round(percentile(xs, 99)),
+    mean: round(mean(xs)),
+  });
   const report = {
     benchmark: 'password sign-in (authorization code + PKCE through the pages, code exchanged at /token) vs raw argon2id verify',
     date: new Date().toISOString(),
@@ -557,8 +692,12 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
     database: db.created ? 'fresh local Postgres database (dropped afterwards)' : 'DATABASE_URL',
     settings: { ...settings, argon2: params, hashConcurrency, scope: SCOPE, cpuProfile: cpuProf },
     signIns: {
-      perSecond: round(signInsPerSecond, 2), count: run.signIns, seconds: round(run.seconds, 2), failures: run.failures,
-      requestsPerSignIn: 7, latencyMs: lat(run.latencies),
+      perSecond: round(signInsPerSecond, 2),
+      count: run.signIns,
+      seconds: round(run.seconds, 2),
+      failures: run.failures,
+      requestsPerSignIn: 7,
+      latencyMs: lat(run.latencies),
       stepsMs: Object.fromEntries(STEPS.map((s) => [s, lat(run.steps[s])])),
       perVcpu: round(signInsPerSecond / cpus, 2),
     },
@@ -571,7 +710,12 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
     ratio: round(ratio, 3),
     databasePerSignIn: database,
     serverCpuPerStepMs: settings.stepSamples > 0 ? { signIns: stepRuns, ...stepCpu } : undefined,
-    cpu: { ...cpu, totalMsPerSignIn: round(cpuTotal, 2), cpuRatio: round(argonCpu / cpuTotal, 3), serverCpuRatio: round(argonCpu / cpu.serverMsPerSignIn, 3) },
+    cpu: {
+      ...cpu,
+      totalMsPerSignIn: round(cpuTotal, 2),
+      cpuRatio: round(argonCpu / cpuTotal, 3),
+      serverCpuRatio: round(argonCpu / cpu.serverMsPerSignIn, 3),
+    },
     target: { ratio: TARGET_RATIO, keycloakSignInsPerSecondPerVcpu: KEYCLOAK_PER_VCPU },
     pass: ratio >= TARGET_RATIO && run.failures === 0 && warm.failures === 0 && stepRuns === Math.max(0, settings.stepSamples),
     errors: { ...warm.errors, ...run.errors, ...diagErrors },
@@ -580,24 +724,41 @@ async function main(cleanups: Array<() => Promise<void> | void>) {
   writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log('');
-  console.log(`sign-ins             ${round(signInsPerSecond, 2)} /s (${run.signIns} in ${round(run.seconds, 1)}s, ${settings.concurrency} loops; ${round(signInsPerSecond / cpus, 2)} per vCPU, Keycloak publishes ${KEYCLOAK_PER_VCPU})`);
-  console.log(`  latency            p50 ${report.signIns.latencyMs.p50} ms, p99 ${report.signIns.latencyMs.p99} ms; steps p50: ${STEPS.map((s) => `${s} ${report.signIns.stepsMs[s].p50}`).join(', ')} ms`);
-  console.log(`raw argon2id verify  ${round(verifiesPerSecond, 2)} /s (mean of ${round(before.perSecond, 2)} before and ${round(after.perSecond, 2)} after; m=${params.memoryCost} t=${params.timeCost} p=${params.parallelism}, ${settings.concurrency} in flight)`);
+  console.log(
+    `sign-ins             ${round(signInsPerSecond, 2)} /s (${run.signIns} in ${round(run.seconds, 1)}s, ${settings.concurrency} loops; ${round(signInsPerSecond / cpus, 2)} per vCPU, Keycloak publishes ${KEYCLOAK_PER_VCPU})`,
+  );
+  console.log(
+    `  latency            p50 ${report.signIns.latencyMs.p50} ms, p99 ${report.signIns.latencyMs.p99} ms; steps p50: ${STEPS.map((s) => `${s} ${report.signIns.stepsMs[s].p50}`).join(', ')} ms`,
+  );
+  console.log(
+    `raw argon2id verify  ${round(verifiesPerSecond, 2)} /s (mean of ${round(before.perSecond, 2)} before and ${round(after.perSecond, 2)} after; m=${params.memoryCost} t=${params.timeCost} p=${params.parallelism}, ${settings.concurrency} in flight)`,
+  );
   console.log(`ratio                ${round(ratio, 3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`);
-  console.log(`CPU per sign-in      server ${cpu.serverMsPerSignIn} ms (main thread ${cpu.serverMainThreadMsPerSignIn}), Postgres ${cpu.postgresMsPerSignIn} ms, load generator ${cpu.loadGeneratorMsPerSignIn} ms; one verify ${cpu.argon2MsPerVerify} ms (CPU ratio ${report.cpu.cpuRatio})`);
+  console.log(
+    `CPU per sign-in      server ${cpu.serverMsPerSignIn} ms (main thread ${cpu.serverMainThreadMsPerSignIn}), Postgres ${cpu.postgresMsPerSignIn} ms, load generator ${cpu.loadGeneratorMsPerSignIn} ms; one verify ${cpu.argon2MsPerVerify} ms (CPU ratio ${report.cpu.cpuRatio})`,
+  );
   if (stepRuns) {
-    console.log(`server CPU per step  ${STEPS.map((st) => `${st} ${stepCpu[st].server} (main thread ${stepCpu[st].mainThread})`).join(', ')} ms, one at a time`);
+    console.log(
+      `server CPU per step  ${STEPS.map((st) => `${st} ${stepCpu[st].server} (main thread ${stepCpu[st].mainThread})`).join(', ')} ms, one at a time`,
+    );
   }
-  const busiest = Object.entries(database.tables).slice(0, 6).map(([t, v]) => `${t} ${v.scans}/${v.inserted}/${v.updated}/${v.deleted}`).join(', ');
+  const busiest = Object.entries(database.tables)
+    .slice(0, 6)
+    .map(([t, v]) => `${t} ${v.scans}/${v.inserted}/${v.updated}/${v.deleted}`)
+    .join(', ');
   console.log(`database per sign-in ${database.transactions} transactions; scans/inserted/updated/deleted: ${busiest}`);
-  console.log(`load average         ${loadAtStart.join(' / ')} at start${busy ? ' (BUSY: figures are noisy)' : ''}, ${report.loadAverage.atEnd.join(' / ')} at the end`);
+  console.log(
+    `load average         ${loadAtStart.join(' / ')} at start${busy ? ' (BUSY: figures are noisy)' : ''}, ${report.loadAverage.atEnd.join(' / ')} at the end`,
+  );
   console.log(`report: ${path.relative(root, reportPath)}`);
   if (cpuProf) console.log(`CPU profile (written at shutdown): ${path.relative(root, profDir)}`);
   const diagFailures = Math.max(0, settings.stepSamples) - stepRuns;
   const failures = run.failures + warm.failures + diagFailures;
   if (failures) {
     for (const [message, count] of Object.entries(report.errors)) console.error(`  ${count} × ${message}`);
-    throw new Error(`${failures} sign-ins failed (${warm.failures} in the warm-up, ${run.failures} in the run, ${diagFailures} in the step diagnostic)`);
+    throw new Error(
+      `${failures} sign-ins failed (${warm.failures} in the warm-up, ${run.failures} in the run, ${diagFailures} in the step diagnostic)`,
+    );
   }
 }
 

@@ -39,11 +39,19 @@ async function measure(name: string, xml: string) {
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     await settle();
     const m = process.memoryUsage();
-    samples.push({ calls: r * calls, heapUsedMb: mb(m.heapUsed - start.heapUsed), rssMb: mb(m.rss - start.rss), msPerCall: Math.round((ms / calls) * 1000) / 1000 });
+    samples.push({
+      calls: r * calls,
+      heapUsedMb: mb(m.heapUsed - start.heapUsed),
+      rssMb: mb(m.rss - start.rss),
+      msPerCall: Math.round((ms / calls) * 1000) / 1000,
+    });
   }
   const perCall = samples.map((s) => s.msPerCall).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
   console.log(`${name} (${Buffer.byteLength(xml)} bytes): ${perCall} ms per call (median of ${rounds} rounds of ${calls})`);
-  for (const s of samples) console.log(`  after ${String(s.calls).padStart(6)} calls: heapUsed ${s.heapUsedMb >= 0 ? '+' : ''}${s.heapUsedMb} MB, RSS ${s.rssMb >= 0 ? '+' : ''}${s.rssMb} MB`);
+  for (const s of samples)
+    console.log(
+      `  after ${String(s.calls).padStart(6)} calls: heapUsed ${s.heapUsedMb >= 0 ? '+' : ''}${s.heapUsedMb} MB, RSS ${s.rssMb >= 0 ? '+' : ''}${s.rssMb} MB`,
+    );
   return { name, bytes: Buffer.byteLength(xml), msPerCall: perCall, samples };
 }
 

@@ -2,7 +2,8 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('oidc_models')
+  await db.schema
+    .createTable('oidc_models')
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('id', 'text', (c) => c.notNull())
     .addColumn('payload', 'jsonb', (c) => c.notNull())
@@ -15,12 +16,33 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('oidc_models_pk', ['kind', 'id'])
     .execute();
   await db.schema.createIndex('oidc_models_uid').on('oidc_models').columns(['kind', 'uid']).where(sql.ref('uid'), 'is not', null).execute();
-  await db.schema.createIndex('oidc_models_user_code').on('oidc_models').columns(['kind', 'user_code']).where(sql.ref('user_code'), 'is not', null).execute();
-  await db.schema.createIndex('oidc_models_grant').on('oidc_models').column('grant_id').where(sql.ref('grant_id'), 'is not', null).execute();
-  await db.schema.createIndex('oidc_models_account').on('oidc_models').columns(['account_id', 'kind']).where(sql.ref('account_id'), 'is not', null).execute();
-  await db.schema.createIndex('oidc_models_expiry').on('oidc_models').column('expires_at').where(sql.ref('expires_at'), 'is not', null).execute();
+  await db.schema
+    .createIndex('oidc_models_user_code')
+    .on('oidc_models')
+    .columns(['kind', 'user_code'])
+    .where(sql.ref('user_code'), 'is not', null)
+    .execute();
+  await db.schema
+    .createIndex('oidc_models_grant')
+    .on('oidc_models')
+    .column('grant_id')
+    .where(sql.ref('grant_id'), 'is not', null)
+    .execute();
+  await db.schema
+    .createIndex('oidc_models_account')
+    .on('oidc_models')
+    .columns(['account_id', 'kind'])
+    .where(sql.ref('account_id'), 'is not', null)
+    .execute();
+  await db.schema
+    .createIndex('oidc_models_expiry')
+    .on('oidc_models')
+    .column('expires_at')
+    .where(sql.ref('expires_at'), 'is not', null)
+    .execute();
 
-  await db.schema.createTable('signing_keys')
+  await db.schema
+    .createTable('signing_keys')
     .addColumn('kid', 'text', (c) => c.primaryKey())
     .addColumn('alg', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('next', 'active', 'retired')`))
@@ -32,7 +54,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'timestamptz')
     .execute();
 
-  await db.schema.createTable('oidc_clients')
+  await db.schema
+    .createTable('oidc_clients')
     .addColumn('client_id', 'text', (c) => c.primaryKey())
     .addColumn('metadata', 'jsonb', (c) => c.notNull())
     .addColumn('secret_enc', 'text')
@@ -41,21 +64,24 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('resource_servers')
+  await db.schema
+    .createTable('resource_servers')
     .addColumn('identifier', 'text', (c) => c.primaryKey())
     .addColumn('scopes', 'jsonb', (c) => c.notNull())
     .addColumn('access_token_ttl', 'integer', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('organizations')
+  await db.schema
+    .createTable('organizations')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('slug', 'text', (c) => c.notNull().unique())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('users')
+  await db.schema
+    .createTable('users')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('email_norm', 'text', (c) => c.notNull().unique())
@@ -69,7 +95,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('memberships')
+  await db.schema
+    .createTable('memberships')
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('member', 'admin')`))
@@ -78,14 +105,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('memberships_user').on('memberships').column('user_id').execute();
 
-  await db.schema.createTable('password_credentials')
+  await db.schema
+    .createTable('password_credentials')
     .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
     .addColumn('hash', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('audit_events')
+  await db.schema
+    .createTable('audit_events')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('type', 'text', (c) => c.notNull())
@@ -102,7 +131,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['audit_events', 'password_credentials', 'memberships', 'users', 'organizations', 'resource_servers', 'oidc_clients', 'signing_keys', 'oidc_models']) {
+  for (const t of [
+    'audit_events',
+    'password_credentials',
+    'memberships',
+    'users',
+    'organizations',
+    'resource_servers',
+    'oidc_clients',
+    'signing_keys',
+    'oidc_models',
+  ]) {
     await db.schema.dropTable(t).execute();
   }
 }

@@ -2,7 +2,8 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('action_tokens')
+  await db.schema
+    .createTable('action_tokens')
     .addColumn('id_hash', 'text', (c) => c.primaryKey())
     .addColumn('purpose', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
@@ -12,14 +13,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('action_tokens_user').on('action_tokens').columns(['user_id', 'purpose']).execute();
 
-  await db.schema.createTable('login_journeys')
+  await db.schema
+    .createTable('login_journeys')
     .addColumn('uid', 'text', (c) => c.primaryKey())
     .addColumn('state', 'jsonb', (c) => c.notNull())
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('login_journeys_expiry').on('login_journeys').column('expires_at').execute();
 
-  await db.schema.createTable('session_meta')
+  await db.schema
+    .createTable('session_meta')
     .addColumn('session_uid', 'text', (c) => c.primaryKey())
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('ip', 'text')
@@ -29,7 +32,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('session_meta_user').on('session_meta').column('user_id').execute();
 
-  await db.schema.createTable('throttles')
+  await db.schema
+    .createTable('throttles')
     .addColumn('key', 'text', (c) => c.primaryKey())
     .addColumn('failures', 'integer', (c) => c.notNull())
     .addColumn('first_failure_at', 'timestamptz', (c) => c.notNull())

@@ -6,7 +6,9 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`create unique index user_factors_webauthn_credential on user_factors ((data->>'credentialId')) where kind = 'webauthn'`.execute(db);
+  await sql`create unique index user_factors_webauthn_credential on user_factors ((data->>'credentialId')) where kind = 'webauthn'`.execute(
+    db,
+  );
   await sql`create index factor_challenges_kind on factor_challenges (kind, created_at)`.execute(db);
   await sql`create index factor_challenges_sms_to on factor_challenges ((data->>'toHash'), created_at) where kind = 'sms'`.execute(db);
 }

@@ -6,7 +6,8 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('saml_service_providers')
+  await db.schema
+    .createTable('saml_service_providers')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('entity_id', 'text', (c) => c.notNull().unique())
     .addColumn('metadata', 'text', (c) => c.notNull())
@@ -15,7 +16,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('saml_certificates')
+  await db.schema
+    .createTable('saml_certificates')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('next', 'active', 'retired')`))
     .addColumn('private_key_enc', 'text', (c) => c.notNull())
@@ -27,7 +29,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'timestamptz')
     .execute();
 
-  await db.schema.createTable('saml_pending_requests')
+  await db.schema
+    .createTable('saml_pending_requests')
     .addColumn('state', 'text', (c) => c.primaryKey())
     .addColumn('sp_id', 'text', (c) => c.notNull().references('saml_service_providers.id').onDelete('cascade'))
     .addColumn('data', 'jsonb', (c) => c.notNull())
@@ -35,7 +38,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('saml_pending_requests_expiry').on('saml_pending_requests').column('expires_at').execute();
 
-  await db.schema.createTable('saml_seen_ids')
+  await db.schema
+    .createTable('saml_seen_ids')
     .addColumn('issuer', 'text', (c) => c.notNull())
     .addColumn('message_id', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
@@ -43,7 +47,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('saml_seen_ids_expiry').on('saml_seen_ids').column('expires_at').execute();
 
-  await db.schema.createTable('saml_subjects')
+  await db.schema
+    .createTable('saml_subjects')
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('sp_id', 'text', (c) => c.notNull())
     .addColumn('name_id', 'text', (c) => c.notNull())
@@ -51,7 +56,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('saml_subjects_pk', ['user_id', 'sp_id'])
     .execute();
 
-  await db.schema.createTable('saml_participants')
+  await db.schema
+    .createTable('saml_participants')
     .addColumn('session_index', 'text', (c) => c.primaryKey())
     .addColumn('session_uid', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text', (c) => c.notNull())
@@ -64,7 +70,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('saml_participants_session').on('saml_participants').column('session_uid').execute();
   await db.schema.createIndex('saml_participants_expiry').on('saml_participants').column('expires_at').execute();
 
-  await db.schema.createTable('saml_logouts')
+  await db.schema
+    .createTable('saml_logouts')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('data', 'jsonb', (c) => c.notNull())
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
@@ -73,7 +80,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['saml_logouts', 'saml_participants', 'saml_subjects', 'saml_seen_ids', 'saml_pending_requests', 'saml_certificates', 'saml_service_providers']) {
+  for (const table of [
+    'saml_logouts',
+    'saml_participants',
+    'saml_subjects',
+    'saml_seen_ids',
+    'saml_pending_requests',
+    'saml_certificates',
+    'saml_service_providers',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

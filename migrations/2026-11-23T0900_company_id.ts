@@ -7,14 +7,29 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('organizations')
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status in ('active', 'disabled')`))
-    .addColumn('sso_only', 'text', (c) => c.notNull().defaultTo('off').check(sql`sso_only in ('off', 'pending', 'on')`))
+  await db.schema
+    .alterTable('organizations')
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status in ('active', 'disabled')`),
+    )
+    .addColumn('sso_only', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('off')
+        .check(sql`sso_only in ('off', 'pending', 'on')`),
+    )
     .addColumn('sso_only_since', 'timestamptz')
     .execute();
-  await db.schema.alterTable('memberships').addColumn('break_glass', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+  await db.schema
+    .alterTable('memberships')
+    .addColumn('break_glass', 'boolean', (c) => c.notNull().defaultTo(false))
+    .execute();
 
-  await db.schema.createTable('org_domains')
+  await db.schema
+    .createTable('org_domains')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('domain', 'text', (c) => c.notNull())
@@ -27,7 +42,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // A verified domain belongs to exactly one organization.
   await sql`create unique index org_domains_verified on org_domains (domain) where verified_at is not null`.execute(db);
 
-  await db.schema.createTable('connections')
+  await db.schema
+    .createTable('connections')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('oidc', 'saml')`))
@@ -44,7 +60,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('connections_org').on('connections').column('org_id').execute();
 
-  await db.schema.createTable('linked_identities')
+  await db.schema
+    .createTable('linked_identities')
     .addColumn('connection_id', 'text', (c) => c.notNull().references('connections.id').onDelete('cascade'))
     .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
@@ -54,7 +71,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('linked_identities_user').on('linked_identities').column('user_id').execute();
 
-  await db.schema.createTable('connector_states')
+  await db.schema
+    .createTable('connector_states')
     .addColumn('state', 'text', (c) => c.primaryKey())
     .addColumn('connection_id', 'text', (c) => c.notNull().references('connections.id').onDelete('cascade'))
     .addColumn('purpose', 'text', (c) => c.notNull().check(sql`purpose in ('sign_in', 'test')`))
@@ -63,7 +81,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('connector_states_expiry').on('connector_states').column('expires_at').execute();
 
-  await db.schema.createTable('sso_seen_assertions')
+  await db.schema
+    .createTable('sso_seen_assertions')
     .addColumn('connection_id', 'text', (c) => c.notNull())
     .addColumn('assertion_id', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())

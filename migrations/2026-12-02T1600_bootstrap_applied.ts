@@ -6,7 +6,8 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('bootstrap_applied')
+  await db.schema
+    .createTable('bootstrap_applied')
     .addColumn('entry', 'text', (c) => c.primaryKey())
     .addColumn('digest', 'text', (c) => c.notNull())
     .addColumn('notes', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))

@@ -13,11 +13,19 @@ const out = path.join(root, 'dist');
 const sources = ['src', 'migrations'].flatMap((dir) =>
   readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .map((f) => path.join(root, dir, f)));
+    .map((f) => path.join(root, dir, f)),
+);
 
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: sources, outdir: out, outbase: root, format: 'esm', platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning',
+  entryPoints: sources,
+  outdir: out,
+  outbase: root,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
 });
 // Everything under src/ that is not TypeScript is read at run time (templates, locales, assets, schemas).
 for (const file of readdirSync(path.join(root, 'src'), { recursive: true, encoding: 'utf8' })) {

@@ -20,7 +20,13 @@ import YAML from 'yaml';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 type Obj = Record<string, any>; // parsed YAML: shapes are checked by the schemas, not by this type
-export interface Doc { file: string; apiVersion: string; kind: string; name: string; data: Obj }
+export interface Doc {
+  file: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  data: Obj;
+}
 
 export function loadManifests(dir: string): { docs: Doc[]; problems: string[] } {
   const problems: string[] = [];
@@ -30,9 +36,15 @@ export function loadManifests(dir: string): { docs: Doc[]; problems: string[] } 
   for (const f of present) if (!listed.includes(f)) problems.push(`${f}: not listed in kustomization.yaml resources`);
   const docs: Doc[] = [];
   for (const file of listed) {
-    if (!present.includes(file)) { problems.push(`kustomization.yaml: lists ${file}, which does not exist`); continue; }
+    if (!present.includes(file)) {
+      problems.push(`kustomization.yaml: lists ${file}, which does not exist`);
+      continue;
+    }
     for (const d of YAML.parseAllDocuments(readFileSync(path.join(dir, file), 'utf8'))) {
-      if (d.errors.length) { problems.push(`${file}: ${d.errors[0].message.split('\n')[0]}`); continue; }
+      if (d.errors.length) {
+        problems.push(`${file}: ${d.errors[0].message.split('\n')[0]}`);
+        continue;
+      }
       const data = d.toJSON() as Obj | null;
       if (!data) continue;
       docs.push({ file, apiVersion: String(data.apiVersion), kind: String(data.kind), name: String(data.metadata?.name), data });
@@ -67,17 +79,28 @@ function typeCheck(docs: Doc[]): string[] {
   try {
     const files = docs.map((d, i) => {
       const file = path.join(dir, `doc${i}.ts`);
-      writeFileSync(file, [`import type { I${d.kind} } from 'kubernetes-models/${d.apiVersion}';`,
-        `export const doc: I${d.kind} = ${JSON.stringify(d.data, null, 2)};`, ''].join('\n'));
+      writeFileSync(
+        file,
+        [
+          `import type { I${d.kind} } from 'kubernetes-models/${d.apiVersion}';`,
+          `export const doc: I${d.kind} = ${JSON.stringify(d.data, null, 2)};`,
+          '',
+        ].join('\n'),
+      );
       return file;
     });
     const program = ts.createProgram(files, {
-      strict: true, noEmit: true, skipLibCheck: true, types: [],
-      module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
     });
     return ts.getPreEmitDiagnostics(program).map((diag) => {
       const i = diag.file ? files.indexOf(path.resolve(diag.file.fileName)) : -1;
-      const where = i >= 0 ? `${docs[i].file} (${docs[i].kind} ${docs[i].name})` : diag.file?.fileName ?? 'typescript';
+      const where = i >= 0 ? `${docs[i].file} (${docs[i].kind} ${docs[i].name})` : (diag.file?.fileName ?? 'typescript');
       const at = diag.file && diag.start !== undefined ? diag.file.getLineAndCharacterOfPosition(diag.start).line : -1;
       const line = at >= 0 ? diag.file!.text.split('\n')[at].trim() : '';
       return `${where}: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ').slice(0, 300)}${line ? ` at ${line.slice(0, 120)}` : ''}`;
@@ -87,8 +110,8 @@ function typeCheck(docs: Doc[]): string[] {
   }
 }
 
-const matches = (selector: Obj | undefined, labels: Obj | undefined) => !!selector && Object.keys(selector).length > 0
-  && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+const matches = (selector: Obj | undefined, labels: Obj | undefined) =>
+  !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
 /** What this deployment relies on, beyond the schema. */
 function deploymentRules(docs: Doc[]): string[] {
@@ -113,8 +136,10 @@ function deploymentRules(docs: Doc[]): string[] {
     const grace = Number((config ? YAML.parse(config) : undefined)?.server?.shutdownGraceSeconds ?? 10);
     const termination = Number(pod.spec.terminationGracePeriodSeconds ?? 30);
     if (!(termination > (sleep || 0) + grace)) {
-      problems.push(`Deployment: terminationGracePeriodSeconds ${termination} must exceed `
-        + `the preStop sleep ${sleep || 0} + shutdownGraceSeconds ${grace}`);
+      problems.push(
+        `Deployment: terminationGracePeriodSeconds ${termination} must exceed ` +
+          `the preStop sleep ${sleep || 0} + shutdownGraceSeconds ${grace}`,
+      );
     }
   }
   const labels = pod?.metadata?.labels;
@@ -135,8 +160,9 @@ function deploymentRules(docs: Doc[]): string[] {
   const pdb = one('PodDisruptionBudget');
   if (pdb) selected('PodDisruptionBudget', pdb.spec?.selector?.matchLabels);
   const job = one('Job');
-  const jobCommands = [...(job?.spec?.template?.spec?.initContainers ?? []), ...(job?.spec?.template?.spec?.containers ?? [])]
-    .map((c: Obj) => [...(c.command ?? []), ...(c.args ?? [])].join(' '));
+  const jobCommands = [...(job?.spec?.template?.spec?.initContainers ?? []), ...(job?.spec?.template?.spec?.containers ?? [])].map(
+    (c: Obj) => [...(c.command ?? []), ...(c.args ?? [])].join(' '),
+  );
   if (job && !jobCommands.some((c) => /\bmigrate\b/.test(c))) problems.push('Job: no container runs `wayfinder migrate`');
   const secret = one('Secret');
   for (const [k, v] of Object.entries({ ...secret?.stringData, ...secret?.data })) {
@@ -147,7 +173,7 @@ function deploymentRules(docs: Doc[]): string[] {
 
 export async function checkManifests(dir: string): Promise<{ documents: number; problems: string[] }> {
   const { docs, problems } = loadManifests(dir);
-  for (const d of docs) problems.push(...await schemaCheck(d));
+  for (const d of docs) problems.push(...(await schemaCheck(d)));
   if (docs.length) problems.push(...typeCheck(docs));
   problems.push(...deploymentRules(docs));
   return { documents: docs.length, problems };

@@ -26,7 +26,6 @@ import { opsRoutes } from './ops/routes.js';
 import { featureRoutes } from './routes.js';
 import type { Features } from './features.js';
 
-
 export interface AppDeps {
   services: Services;
   oidc: Oidc;

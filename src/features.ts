@@ -61,12 +61,16 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     sendSmsCode: smsSender && ((to, code, lang) => smsSender.send(to, smsCodeText(pickLanguage([lang]) ?? 'en', code, issuer))),
     smsDailyCap: config.sms.dailyCap,
     async sendEmailCode(user, code, lang) {
-      await mailer.send(buildEmail('login_code', pickLanguage([lang]) ?? 'en', user.email, { name: user.name ?? undefined, code, minutes: 10 }));
+      await mailer.send(
+        buildEmail('login_code', pickLanguage([lang]) ?? 'en', user.email, { name: user.name ?? undefined, code, minutes: 10 }),
+      );
     },
     audit: (ctx, type, outcome, userId, data) => audit.record(ctx, { type, outcome, userId, data }),
     push: {
-      store: createPushStore(services.db), transport: createWebhookTransport(config.push.webhookUrl, log),
-      challengeSeconds: config.push.challengeSeconds, longPollSeconds: config.push.longPollSeconds,
+      store: createPushStore(services.db),
+      transport: createWebhookTransport(config.push.webhookUrl, log),
+      challengeSeconds: config.push.challengeSeconds,
+      longPollSeconds: config.push.longPollSeconds,
     },
   });
 
@@ -81,50 +85,112 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   const socialConnections = createSocialConnections(socialStore, services.box);
 
   const gate = createGate([
-    accountActiveRule, connectionRule(connectorStore, services.orgs), socialConnectionRule(socialStore), ssoOnlyRule(services.orgs),
+    accountActiveRule,
+    connectionRule(connectorStore, services.orgs),
+    socialConnectionRule(socialStore),
+    ssoOnlyRule(services.orgs),
     twoStepRule(factorStore, () => ({ store: factorStore })),
   ]);
   const journey = createJourney({
-    store: loginStore, accounts: services.accounts, hasher: services.hasher, throttle,
-    gate, audit, metrics, interactions, ttlSeconds: config.oidc.interactionTtl,
+    store: loginStore,
+    accounts: services.accounts,
+    hasher: services.hasher,
+    throttle,
+    gate,
+    audit,
+    metrics,
+    interactions,
+    ttlSeconds: config.oidc.interactionTtl,
     isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
-    discover: (email) => discovery.byEmail(email), discoverDomain: (domain) => discovery.byDomain(domain),
+    discover: (email) => discovery.byEmail(email),
+    discoverDomain: (domain) => discovery.byDomain(domain),
   });
   const sessionPolicy = createSessionPolicy({
-    accounts: services.accounts, gate, policyStamp: (userId) => factorStore.policyStamp(userId),
+    accounts: services.accounts,
+    gate,
+    policyStamp: (userId) => factorStore.policyStamp(userId),
     isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
   });
   oidc.useSessionPolicy(sessionPolicy);
   const federation = createFederation({
-    issuer, federation: config.federation, fetch: guardedFetch, store: connectorStore, connections,
-    xml: () => saml.validator, maxMessageBytes: config.saml.maxMessageBytes,
-    orgs: services.orgs, journey, audit, linking: createLinking({ store: connectorStore, accounts: services.accounts, users: services.users, orgs: services.orgs, audit }),
+    issuer,
+    federation: config.federation,
+    fetch: guardedFetch,
+    store: connectorStore,
+    connections,
+    xml: () => saml.validator,
+    maxMessageBytes: config.saml.maxMessageBytes,
+    orgs: services.orgs,
+    journey,
+    audit,
+    linking: createLinking({ store: connectorStore, accounts: services.accounts, users: services.users, orgs: services.orgs, audit }),
   });
   const metadataRefresher = createMetadataRefresher({
-    store: connectorStore, fetch: guardedFetch, validator: { validate: (xml, kind) => saml.validator.validate(xml, kind) },
-    intervalSeconds: config.federation.metadataRefreshSeconds, log,
+    store: connectorStore,
+    fetch: guardedFetch,
+    validator: { validate: (xml, kind) => saml.validator.validate(xml, kind) },
+    intervalSeconds: config.federation.metadataRefreshSeconds,
+    log,
   });
   const socialFlow = createSocialFlow({
-    issuer, federation: config.federation, fetch: guardedFetch, store: socialStore, connections: socialConnections, audit,
+    issuer,
+    federation: config.federation,
+    fetch: guardedFetch,
+    store: socialStore,
+    connections: socialConnections,
+    audit,
   });
   const socialLinking = createSocialLinking({
-    store: socialStore, accounts: services.accounts, users: services.users, hasher: services.hasher, throttle, mailer, audit,
+    store: socialStore,
+    accounts: services.accounts,
+    users: services.users,
+    hasher: services.hasher,
+    throttle,
+    mailer,
+    audit,
     limiter: createRateLimiter(loginStore),
   });
   const socialSignIn = createSocialSignIn({ flow: socialFlow, linking: socialLinking, journey });
   const passkeys = createPasskeySignIn({ issuer, store: factorStore, journey, accounts: services.accounts, audit });
   const lifecycle = createLifecycle({
-    issuer, accounts: services.accounts, users: services.users, hasher: services.hasher,
-    mailer, audit, limiter: createRateLimiter(loginStore), minPasswordLength: config.password.minLength,
+    issuer,
+    accounts: services.accounts,
+    users: services.users,
+    hasher: services.hasher,
+    mailer,
+    audit,
+    limiter: createRateLimiter(loginStore),
+    minPasswordLength: config.password.minLength,
     signOutEverywhere: (userId) => sessions.signOutAll(userId),
     signOutOthers: (userId, keepSessionId) => sessions.signOutOthers(userId, keepSessionId),
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
   return {
-    mailer, loginStore, passkeys, throttle, clientAuthThrottle, interactions, sessions, sessionPolicy,
-    gate, journey, lifecycle, factorStore, trusted, envFor, saml,
-    connectorStore, connections, discovery, federation, metadataRefresher,
-    socialStore, socialConnections, socialFlow, socialLinking, socialSignIn,
+    mailer,
+    loginStore,
+    passkeys,
+    throttle,
+    clientAuthThrottle,
+    interactions,
+    sessions,
+    sessionPolicy,
+    gate,
+    journey,
+    lifecycle,
+    factorStore,
+    trusted,
+    envFor,
+    saml,
+    connectorStore,
+    connections,
+    discovery,
+    federation,
+    metadataRefresher,
+    socialStore,
+    socialConnections,
+    socialFlow,
+    socialLinking,
+    socialSignIn,
   };
 }
 export type Features = ReturnType<typeof createFeatures>;

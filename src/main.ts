@@ -31,10 +31,13 @@ async function main() {
     signals += 1;
     if (signals > 1) process.exit(1);
     log.info({ signal }, 'shutting down');
-    running.stop().then(() => process.exit(0), (err) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

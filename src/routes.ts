@@ -30,27 +30,49 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const minPasswordLength = config.password.minLength;
 
   const person = createCurrentPerson({
-    issuer, secure, rememberDays: config.session.rememberDays, sessions: f.sessions, accounts: services.accounts,
+    issuer,
+    secure,
+    rememberDays: config.session.rememberDays,
+    sessions: f.sessions,
+    accounts: services.accounts,
     meetsPolicy: f.sessionPolicy,
   });
   const pages = new Router();
   pages.use(parseBody(config.server.maxBodyBytes));
-  pages.use(csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }));
+  pages.use(
+    csrf({ secure, onFailure: (ctx) => audit.record(ctx, { type: 'csrf.rejected', outcome: 'failure', data: { path: ctx.path } }) }),
+  );
   for (const router of [
     ssoPendingRoutes({ secure }),
     loginRoutes({ interactions: f.interactions, journey: f.journey, secure, socialButtons: () => f.socialConnections.buttons() }),
-    factorRoutes({ interactions: f.interactions, journey: f.journey, accounts: services.accounts, store: f.factorStore, throttle: f.throttle, trusted: f.trusted, envFor: f.envFor }),
+    factorRoutes({
+      interactions: f.interactions,
+      journey: f.journey,
+      accounts: services.accounts,
+      store: f.factorStore,
+      throttle: f.throttle,
+      trusted: f.trusted,
+      envFor: f.envFor,
+    }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
-    myAccountRoutes({ person, sessions: f.sessions, lifecycle: f.lifecycle, minPasswordLength, sections: [
-      samlAppsSection(f.saml.registry), twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
-      linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
-    ] }),
+    myAccountRoutes({
+      person,
+      sessions: f.sessions,
+      lifecycle: f.lifecycle,
+      minPasswordLength,
+      sections: [
+        samlAppsSection(f.saml.registry),
+        twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
+        linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
+      ],
+    }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
     socialRoutes({ interactions: f.interactions, signIn: f.socialSignIn, audit }),
     socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
-  ]) pages.use(router.routes(), router.allowedMethods());
+  ])
+    pages.use(router.routes(), router.allowedMethods());
 
   // Machine endpoints for paired push devices: their own router (JSON, signatures, no CSRF).
   const pushDevices = pushDeviceRoutes({ envFor: f.envFor, maxBodyBytes: config.server.maxBodyBytes });

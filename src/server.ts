@@ -57,7 +57,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     config = { ...config, server: { ...config.server, port, issuer: `http://${options.issuerHost ?? '127.0.0.1'}:${port}` } };
   }
 
-  const database = options.database ?? await openDatabase(config);
+  const database = options.database ?? (await openDatabase(config));
   await migrateToLatest(database.db);
   const services = createServices(database.db, config, log);
   if (config.bootstrapFile) {
@@ -88,16 +88,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const purge = setInterval(() => {
     Promise.all([
-      oidc.store.purgeExpired(), features.loginStore.purgeJourneys(), features.factorStore.purgeChallenges(), features.saml.purgeExpired(),
-      features.connectorStore.purgeExpired(), features.socialStore.purgeExpired(),
-    ])
-      .catch((err) => { if (!health.failed(err)) log.error({ err }, 'purge of expired rows failed'); });
+      oidc.store.purgeExpired(),
+      features.loginStore.purgeJourneys(),
+      features.factorStore.purgeChallenges(),
+      features.saml.purgeExpired(),
+      features.connectorStore.purgeExpired(),
+      features.socialStore.purgeExpired(),
+    ]).catch((err) => {
+      if (!health.failed(err)) log.error({ err }, 'purge of expired rows failed');
+    });
   }, config.oidc.purgeIntervalSeconds * 1000);
   purge.unref();
   const stopMetadataRefresh = features.metadataRefresher.start();
 
   const { port } = server.address() as AddressInfo;
-  const url = options.issuerFromPort ? config.server.issuer : `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`;
+  const url = options.issuerFromPort
+    ? config.server.issuer
+    : `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`;
 
   let stopping: Promise<void> | undefined;
   async function stop() {

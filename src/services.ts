@@ -17,7 +17,12 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const accounts = createAccountStore(db);
   const hasher = createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
   return {
-    db, config, log, box, accounts, hasher,
+    db,
+    config,
+    log,
+    box,
+    accounts,
+    hasher,
     users: createUsers(accounts, hasher, config.password.minLength),
     clients: createClientRegistry(createClientStore(db), box),
     orgs: createOrgStore(db),

@@ -9,7 +9,11 @@ const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:
 async function admin(statement: string) {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
-  try { await client.query(statement); } finally { await client.end(); }
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 export async function benchDatabase(): Promise<{ url: string; created: boolean; drop(): Promise<void> }> {
@@ -20,7 +24,8 @@ export async function benchDatabase(): Promise<{ url: string; created: boolean; 
   url.pathname = `/${name}`;
   let dropped = false;
   return {
-    url: url.toString(), created: true,
+    url: url.toString(),
+    created: true,
     async drop() {
       if (dropped) return;
       dropped = true;

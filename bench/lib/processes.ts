@@ -21,7 +21,9 @@ export interface Child {
 }
 
 const children = new Set<Child>();
-process.on('exit', () => { for (const c of children) c.proc.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const c of children) c.proc.kill('SIGKILL');
+});
 
 /** Starts `entry` (a path from the repository root): TypeScript under tsx, JavaScript (dist/) as is. */
 /** Wayfinder as production runs it: compiled to dist/ (npm run build) and started with plain node. */
@@ -35,12 +37,17 @@ export function startNode(name: string, entry: string, env: NodeJS.ProcessEnv, n
   const proc = spawn(process.execPath, [...nodeFlags, ...loader, entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (!proc.pid) throw new Error(`${name}: could not start`);
   const lines: string[] = [];
-  const keep = (chunk: Buffer) => { lines.push(...chunk.toString().split('\n').filter(Boolean)); lines.splice(0, Math.max(0, lines.length - 30)); };
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 30));
+  };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const child: Child = {
-    name, proc, pid: proc.pid,
+    name,
+    proc,
+    pid: proc.pid,
     tail: () => lines.join('\n'),
     async stop() {
       children.delete(child);
@@ -64,7 +71,10 @@ export async function waitReady(child: Child, url: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.proc.exitCode !== null) throw new Error(`${child.name} exited with ${child.proc.exitCode}:\n${child.tail()}`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -78,7 +88,13 @@ export function memoryMb(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
-const ticksPerSecond = (() => { try { return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100; } catch { return 100; } })();
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 /** CPU time (user + system, all threads) a process has used so far, in ms, from /proc/<pid>/stat. */
 export function cpuMs(pid: number): number {
@@ -90,10 +106,21 @@ export function cpuMs(pid: number): number {
 /** Samples VmRSS every `everyMs` until stopped; returns the highest value seen. */
 export function sampleRss(pid: number, everyMs = 100) {
   let peak = 0;
-  const sample = () => { try { peak = Math.max(peak, memoryMb(pid).rss); } catch { /* exited: the load run reports it */ } };
+  const sample = () => {
+    try {
+      peak = Math.max(peak, memoryMb(pid).rss);
+    } catch {
+      /* exited: the load run reports it */
+    }
+  };
   sample();
   const timer = setInterval(sample, everyMs).unref();
-  return { stop: () => { clearInterval(timer); return peak; } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -114,11 +141,17 @@ export async function runBenchmark(main: (cleanups: Array<() => Promise<void> | 
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanup = async () => {
     await stopAll();
-    for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
+    for (const fn of cleanups.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch((e) => console.error(`cleanup: ${(e as Error).message}`));
     cleanups.length = 0;
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => { console.error(`\n${signal}: stopping`); void cleanup().finally(() => process.exit(130)); });
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
   }
   try {
     await main(cleanups);

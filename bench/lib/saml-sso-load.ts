@@ -22,9 +22,13 @@ export async function signedInCookies(base: string, email: string, password: str
   const landed = await page.get(authnRequestUrl(base).url);
   if (!landed.includes('/interaction/')) throw new Error(`expected the sign-in page, got ${landed} (${page.last.status})`);
   await signInWithPassword(page, landed, email, password);
-  if (!page.last.body.includes('name="SAMLResponse"')) throw new Error(`no SAMLResponse after sign-in (${page.last.status} at ${page.last.url})`);
+  if (!page.last.body.includes('name="SAMLResponse"'))
+    throw new Error(`no SAMLResponse after sign-in (${page.last.status} at ${page.last.url})`);
   const names = new Set(page.setCookieLog.map(({ line }) => line.slice(0, line.indexOf('='))));
-  const cookie = [...names].filter((n) => page.cookie(n)).map((n) => `${n}=${page.cookie(n)}`).join('; ');
+  const cookie = [...names]
+    .filter((n) => page.cookie(n))
+    .map((n) => `${n}=${page.cookie(n)}`)
+    .join('; ');
   return { cookie, page: page.last.body };
 }
 
@@ -37,7 +41,9 @@ function get(url: string, cookie: string): Promise<{ status: number; location?: 
     const req = http.get(url, { agent, headers: { cookie } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -53,7 +59,8 @@ export async function ssoOnce(base: string, cookie: string, between: (step: numb
   if (step1.status !== 303 || !step1.location?.startsWith(`${base}/auth?`)) throw new Error(`sso: ${step1.status} → ${step1.location}`);
   between(1);
   const step2 = await get(step1.location, cookie);
-  if (step2.status !== 303 || !step2.location?.startsWith(`${base}/saml/callback?code=`)) throw new Error(`auth: ${step2.status} → ${step2.location}`);
+  if (step2.status !== 303 || !step2.location?.startsWith(`${base}/saml/callback?code=`))
+    throw new Error(`auth: ${step2.status} → ${step2.location}`);
   between(2);
   const step3 = await get(step2.location, cookie);
   between(3);
@@ -62,30 +69,42 @@ export async function ssoOnce(base: string, cookie: string, between: (step: numb
   return { id, response };
 }
 
-export interface LoadResult { sso: number; failures: number; seconds: number; p50: number; p99: number; firstError?: string }
+export interface LoadResult {
+  sso: number;
+  failures: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  firstError?: string;
+}
 
 /** `concurrency` loops of back-to-back SSOs for `seconds` (or until `max`). */
-export async function ssoLoad(base: string, cookie: string, opts: { seconds: number; concurrency: number; max: number }): Promise<LoadResult> {
+export async function ssoLoad(
+  base: string,
+  cookie: string,
+  opts: { seconds: number; concurrency: number; max: number },
+): Promise<LoadResult> {
   const until = Date.now() + opts.seconds * 1000;
   const latencies: number[] = [];
   let failures = 0;
   let firstError: string | undefined;
   const started = performance.now();
-  await Promise.all(Array.from({ length: opts.concurrency }, async () => {
-    while (Date.now() < until && latencies.length + failures < opts.max && failures < 25) {
-      const t = performance.now();
-      try {
-        await ssoOnce(base, cookie);
-        latencies.push(performance.now() - t);
-      } catch (e) {
-        failures += 1;
-        firstError ??= (e as Error).message;
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (Date.now() < until && latencies.length + failures < opts.max && failures < 25) {
+        const t = performance.now();
+        try {
+          await ssoOnce(base, cookie);
+          latencies.push(performance.now() - t);
+        } catch (e) {
+          failures += 1;
+          firstError ??= (e as Error).message;
+        }
       }
-    }
-  }));
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   const sorted = latencies.sort((a, b) => a - b);
   const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN) * 10) / 10;
   return { sso: latencies.length, failures, seconds, p50: at(0.5), p99: at(0.99), firstError };
 }
-

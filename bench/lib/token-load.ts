@@ -29,7 +29,10 @@ export async function checkSample(t: TokenRequest, label: string) {
   if (res.status !== 200) throw new Error(`${label}: sample token request answered ${res.status}: ${text}`);
   const json = JSON.parse(text) as { access_token?: string; token_type?: string; expires_in?: number; scope?: string };
   if (!json.access_token) throw new Error(`${label}: no access_token in ${text}`);
-  const [header, payload] = json.access_token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+  const [header, payload] = json.access_token
+    .split('.')
+    .slice(0, 2)
+    .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
   const problems = [
     header.alg !== 'ES256' && `alg ${header.alg}`,
     header.typ !== 'at+jwt' && `typ ${header.typ}`,
@@ -41,12 +44,27 @@ export async function checkSample(t: TokenRequest, label: string) {
   return { ttl: payload.exp - payload.iat, bytes: text.length, expires_in: json.expires_in };
 }
 
-export interface LoadResult { tokensPerSecond: number; requests: number; seconds: number; p50: number; p99: number }
+export interface LoadResult {
+  tokensPerSecond: number;
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
 
-export async function tokenLoad(t: TokenRequest, opts: { seconds: number; maxRequests: number; connections: number }, label: string): Promise<LoadResult> {
+export async function tokenLoad(
+  t: TokenRequest,
+  opts: { seconds: number; maxRequests: number; connections: number },
+  label: string,
+): Promise<LoadResult> {
   const r = await autocannon({
-    url: t.tokenUrl, method: 'POST', ...request(t),
-    connections: opts.connections, duration: opts.seconds, maxOverallRequests: opts.maxRequests, timeout: 10,
+    url: t.tokenUrl,
+    method: 'POST',
+    ...request(t),
+    connections: opts.connections,
+    duration: opts.seconds,
+    maxOverallRequests: opts.maxRequests,
+    timeout: 10,
   });
   const bad = r.non2xx + r.errors + r.timeouts;
   if (bad > 0) throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts out of ${r['2xx'] + bad}`);

@@ -14,7 +14,12 @@ import type { Person, SignInClient, TokenClient } from './traffic.js';
 
 export type Cleanups = Array<() => Promise<void> | void>;
 
-export interface Instance { name: string; port: number; child: Child; lines: { count: number; sample: string[] } }
+export interface Instance {
+  name: string;
+  port: number;
+  child: Child;
+  lines: { count: number; sample: string[] };
+}
 
 export interface Cluster {
   pg: PrivatePostgres;
@@ -40,45 +45,60 @@ export async function cluster(cleanups: Cleanups, opts: { people?: number; keyRe
   const databaseUrl = pg.url.replace(/\/postgres$/, '/wayfinder');
 
   const people = Array.from({ length: opts.people ?? 20 }, (_, i) => ({
-    email: `soak${i + 1}@soak.test`, password: randomBytes(12).toString('base64url'),
+    email: `soak${i + 1}@soak.test`,
+    password: randomBytes(12).toString('base64url'),
   }));
   const secret = { signIn: randomBytes(32).toString('base64url'), token: randomBytes(32).toString('base64url') };
   const redirectUri = 'http://127.0.0.1:9/cb';
   const resource = 'https://api.soak.test';
   const bootstrap = path.join(tmp, 'bootstrap.yaml');
-  writeFileSync(bootstrap, [
-    'users:',
-    ...people.flatMap((p, i) => [`  - email: ${p.email}`, `    password: ${p.password}`, `    name: Soak Person ${i + 1}`]),
-    'clients:',
-    '  - client_id: soak-login',
-    `    client_secret: ${secret.signIn}`,
-    '    client_name: Soak app',
-    `    redirect_uris: [${redirectUri}]`,
-    '    grant_types: [authorization_code]',
-    '    token_endpoint_auth_method: client_secret_basic',
-    '    first_party: true',
-    '  - client_id: soak-cc',
-    `    client_secret: ${secret.token}`,
-    '    grant_types: [client_credentials]',
-    '    token_endpoint_auth_method: client_secret_basic',
-    'resource_servers:',
-    `  - identifier: ${resource}`,
-    '    scopes: [read]',
-    '    access_token_ttl: 600',
-    '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    bootstrap,
+    [
+      'users:',
+      ...people.flatMap((p, i) => [`  - email: ${p.email}`, `    password: ${p.password}`, `    name: Soak Person ${i + 1}`]),
+      'clients:',
+      '  - client_id: soak-login',
+      `    client_secret: ${secret.signIn}`,
+      '    client_name: Soak app',
+      `    redirect_uris: [${redirectUri}]`,
+      '    grant_types: [authorization_code]',
+      '    token_endpoint_auth_method: client_secret_basic',
+      '    first_party: true',
+      '  - client_id: soak-cc',
+      `    client_secret: ${secret.token}`,
+      '    grant_types: [client_credentials]',
+      '    token_endpoint_auth_method: client_secret_basic',
+      'resource_servers:',
+      `  - identifier: ${resource}`,
+      '    scopes: [read]',
+      '    access_token_ttl: 600',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   const configFile = path.join(tmp, 'config.yaml');
   writeFileSync(configFile, `oidc:\n  keyRefreshSeconds: ${opts.keyRefreshSeconds ?? 30}\n`);
 
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATABASE_URL: databaseUrl,
-    COOKIE_KEYS: randomBytes(32).toString('base64url'), ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn', DEMO: 'false', IDP_BOOTSTRAP: bootstrap, CONFIG_FILE: configFile,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    DEMO: 'false',
+    IDP_BOOTSTRAP: bootstrap,
+    CONFIG_FILE: configFile,
   };
   entry ??= buildWayfinder();
 
   return {
-    pg, databaseUrl, people, env,
+    pg,
+    databaseUrl,
+    people,
+    env,
     token: (origin) => ({ origin, clientId: 'soak-cc', clientSecret: secret.token, resource, scope: 'read' }),
     signIn: (origin) => ({ origin, clientId: 'soak-login', clientSecret: secret.signIn, redirectUri }),
     async start(name, port, issuer, flags = [], extraEnv = {}) {
@@ -98,8 +118,12 @@ export async function cluster(cleanups: Cleanups, opts: { people?: number; keyRe
     async cli(args) {
       const { execFile } = await import('node:child_process');
       return new Promise((resolve, reject) => {
-        execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...env, LOG_LEVEL: 'warn' }, timeout: 60_000 },
-          (err, stdout, stderr) => (err ? reject(new Error(`wayfinder ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout)));
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/main.ts', ...args],
+          { env: { ...env, LOG_LEVEL: 'warn' }, timeout: 60_000 },
+          (err, stdout, stderr) => (err ? reject(new Error(`wayfinder ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout)),
+        );
       });
     },
   };
@@ -135,8 +159,10 @@ export async function rowBytes(databaseUrl: string) {
     type Row = { key: string; bytes: number };
     const sql = 'select kind as key, avg(pg_column_size(m.*))::int as bytes from oidc_models m group by kind';
     const models = (await client.query(sql)).rows as Row[];
-    const other = (await client.query(`select 'audit_events' as key, avg(pg_column_size(a.*))::int as bytes from audit_events a
-      union all select 'session_meta', avg(pg_column_size(s.*))::int from session_meta s`)).rows as Row[];
+    const other = (
+      await client.query(`select 'audit_events' as key, avg(pg_column_size(a.*))::int as bytes from audit_events a
+      union all select 'session_meta', avg(pg_column_size(s.*))::int from session_meta s`)
+    ).rows as Row[];
     return Object.fromEntries([...models, ...other].map((r) => [r.key, r.bytes])) as Record<string, number>;
   } finally {
     await client.end();

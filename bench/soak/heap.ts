@@ -33,8 +33,10 @@ function counts(file: string) {
 export function growth(beforeFile: string, afterFile: string) {
   const before = counts(beforeFile);
   const after = counts(afterFile);
-  return [...after].map(([name, a]) => {
-    const b = before.get(name) ?? { count: 0, size: 0 };
-    return { name, before: b.count, after: a.count, delta: a.count - b.count, sizeDelta: a.size - b.size };
-  }).sort((x, y) => y.sizeDelta - x.sizeDelta);
+  return [...after]
+    .map(([name, a]) => {
+      const b = before.get(name) ?? { count: 0, size: 0 };
+      return { name, before: b.count, after: a.count, delta: a.count - b.count, sizeDelta: a.size - b.size };
+    })
+    .sort((x, y) => y.sizeDelta - x.sizeDelta);
 }

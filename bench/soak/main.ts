@@ -37,15 +37,22 @@ function chosen(args: string[]): Name[] {
 
 async function main(cleanups: Cleanups) {
   const names = chosen(process.argv.slice(2));
-  const previous = existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) as { scenarios?: Record<string, unknown> } : {};
+  const previous = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as { scenarios?: Record<string, unknown> }) : {};
   const results: Record<string, unknown> = { ...previous.scenarios };
   const failed: string[] = [];
   for (const name of names) {
-    console.log(`\n=== ${name} (load average ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')})`);
+    console.log(
+      `\n=== ${name} (load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' / ')})`,
+    );
     const local: Cleanups = [];
     const runLocal = async () => {
       for (const fn of local.splice(0).reverse()) {
-        await Promise.resolve().then(fn).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
+        await Promise.resolve()
+          .then(fn)
+          .catch((e) => console.error(`cleanup: ${(e as Error).message}`));
       }
     };
     cleanups.push(runLocal);
@@ -62,10 +69,20 @@ async function main(cleanups: Cleanups) {
       await runLocal();
     }
     mkdirSync(path.dirname(reportPath), { recursive: true });
-    writeFileSync(reportPath, `${JSON.stringify({
-      benchmark: 'soak: database outage, rolling restart, key rotation, memory under load (issue 17)',
-      node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, scenarios: results,
-    }, null, 2)}\n`);
+    writeFileSync(
+      reportPath,
+      `${JSON.stringify(
+        {
+          benchmark: 'soak: database outage, rolling restart, key rotation, memory under load (issue 17)',
+          node: process.version,
+          cpus: os.cpus().length,
+          cpuModel: os.cpus()[0]?.model,
+          scenarios: results,
+        },
+        null,
+        2,
+      )}\n`,
+    );
   }
   console.log(`\nreport: ${path.relative(root, reportPath)}`);
   if (failed.length) throw new Error(`could not run: ${failed.join(', ')}`);

@@ -26,8 +26,11 @@ async function heapMb(origin: string) {
   try {
     const text = await (await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
-    return { heapUsed: round(metric('nodejs_heap_size_used_bytes')), heapTotal: round(metric('nodejs_heap_size_total_bytes')),
-      external: round(metric('nodejs_external_memory_bytes')) };
+    return {
+      heapUsed: round(metric('nodejs_heap_size_used_bytes')),
+      heapTotal: round(metric('nodejs_heap_size_total_bytes')),
+      external: round(metric('nodejs_external_memory_bytes')),
+    };
   } catch {
     return undefined;
   }
@@ -35,12 +38,18 @@ async function heapMb(origin: string) {
 
 export async function memoryScenario(cleanups: Cleanups) {
   const s = {
-    loadSeconds: num('SOAK_MEMORY_LOAD_SECONDS', 60), idleSeconds: num('SOAK_MEMORY_IDLE_SECONDS', 45),
+    loadSeconds: num('SOAK_MEMORY_LOAD_SECONDS', 60),
+    idleSeconds: num('SOAK_MEMORY_IDLE_SECONDS', 45),
     rounds: num('SOAK_MEMORY_ROUNDS', 2),
-    tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4), signInConcurrency: num('SOAK_SIGNIN_CONCURRENCY', 2),
+    tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4),
+    signInConcurrency: num('SOAK_SIGNIN_CONCURRENCY', 2),
     heapSnapshots: process.env.SOAK_HEAP === '1',
-    serverEnv: Object.fromEntries((process.env.SOAK_SERVER_ENV ?? '').split(',').filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) as Record<string, string>,
+    serverEnv: Object.fromEntries(
+      (process.env.SOAK_SERVER_ENV ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ) as Record<string, string>,
   };
   const c = await cluster(cleanups);
   const port = await freePort();
@@ -57,13 +66,19 @@ export async function memoryScenario(cleanups: Cleanups) {
     const count = readdirSync(snapDir).filter((f) => f.endsWith('.heapsnapshot')).length;
     inst.child.proc.kill('SIGUSR2');
     for (let i = 0; i < 600 && readdirSync(snapDir).filter((f) => f.endsWith('.heapsnapshot')).length === count; i += 1) await sleep(100);
-    const newest = readdirSync(snapDir).filter((f) => f.endsWith('.heapsnapshot')).sort().pop();
+    const newest = readdirSync(snapDir)
+      .filter((f) => f.endsWith('.heapsnapshot'))
+      .sort()
+      .pop();
     if (!newest) return;
     // Written while the server's main thread is blocked: complete when /healthz answers again and the size holds.
     const file = path.join(snapDir, newest);
     let size = -1;
     for (let i = 0; i < 240; i += 1) {
-      const answers = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+      const answers = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       const now = statSync(file).size;
       if (answers && now === size && now > 0) break;
       size = now;
@@ -86,7 +101,10 @@ export async function memoryScenario(cleanups: Cleanups) {
     const h = await heapMb(origin);
     if (h) heaps.push({ t: Math.round((Date.now() - t0) / 1000), phase, ...h });
   }, 5000);
-  cleanups.push(() => { clearInterval(sampler); clearInterval(heapSampler); });
+  cleanups.push(() => {
+    clearInterval(sampler);
+    clearInterval(heapSampler);
+  });
 
   const rec = new Recorder(400_000);
   const rounds: Array<Record<string, unknown>> = [];
@@ -110,12 +128,21 @@ export async function memoryScenario(cleanups: Cleanups) {
     const idleEnd = { rss: round(memoryMb(pid).rss), heap: await heapMb(origin) };
     await snapshot();
     const loadPeak = Math.max(...samples.filter((x) => x.phase === `load ${r}`).map((x) => x.rss));
-    const round_ = { round: r, tokens: rec.tokens - tokens0, signIns: rec.signIns.filter((x) => x.ok).length - signIns0,
-      peakRssMb: loadPeak, afterLoad, idleAfter30s: idle30, idleAtEnd: idleEnd };
+    const round_ = {
+      round: r,
+      tokens: rec.tokens - tokens0,
+      signIns: rec.signIns.filter((x) => x.ok).length - signIns0,
+      peakRssMb: loadPeak,
+      afterLoad,
+      idleAfter30s: idle30,
+      idleAtEnd: idleEnd,
+    };
     rounds.push(round_);
-    console.log(`  round ${r}: ${round_.tokens} tokens, ${round_.signIns} sign-ins; RSS peak ${loadPeak} MB, `
-      + `after load ${afterLoad.rss} MB, idle 30 s ${idle30.rss} MB, idle ${s.idleSeconds} s ${idleEnd.rss} MB; `
-      + `heap used ${afterLoad.heap?.heapUsed} → ${idleEnd.heap?.heapUsed} MB`);
+    console.log(
+      `  round ${r}: ${round_.tokens} tokens, ${round_.signIns} sign-ins; RSS peak ${loadPeak} MB, ` +
+        `after load ${afterLoad.rss} MB, idle 30 s ${idle30.rss} MB, idle ${s.idleSeconds} s ${idleEnd.rss} MB; ` +
+        `heap used ${afterLoad.heap?.heapUsed} → ${idleEnd.heap?.heapUsed} MB`,
+    );
   }
   clearInterval(sampler);
   clearInterval(heapSampler);
@@ -135,9 +162,16 @@ export async function memoryScenario(cleanups: Cleanups) {
     }
   }
   const report = {
-    settings: s, survived: alive(inst), afterStart, peakRssMb: peak, highWaterMarkMb: alive(inst) ? round(memoryMb(pid).hwm) : undefined,
-    rounds, answers: byStatus(rec.answers), heapGrowth: heapGrowth?.slice(0, 25),
-    rssSamples: samples, heapSamples: heaps,
+    settings: s,
+    survived: alive(inst),
+    afterStart,
+    peakRssMb: peak,
+    highWaterMarkMb: alive(inst) ? round(memoryMb(pid).hwm) : undefined,
+    rounds,
+    answers: byStatus(rec.answers),
+    heapGrowth: heapGrowth?.slice(0, 25),
+    rssSamples: samples,
+    heapSamples: heaps,
   };
   console.log(`  RSS after start ${afterStart.rss} MB, peak ${peak} MB; answers ${JSON.stringify(report.answers)}`);
   await inst.child.stop();

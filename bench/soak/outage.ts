@@ -17,7 +17,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function pollReady(origin: string, timeoutMs: number, stillAlive: () => boolean) {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs && stillAlive()) {
-    const ok = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return Date.now() - t0;
     await sleep(20);
   }
@@ -25,8 +28,13 @@ async function pollReady(origin: string, timeoutMs: number, stillAlive: () => bo
 }
 
 export async function outageScenario(cleanups: Cleanups) {
-  const s = { seconds: num('SOAK_SECONDS', 30), outageAt: num('SOAK_OUTAGE_AT', 10), outageSeconds: num('SOAK_OUTAGE_SECONDS', 10),
-    tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4), signInConcurrency: num('SOAK_SIGNIN_CONCURRENCY', 2) };
+  const s = {
+    seconds: num('SOAK_SECONDS', 30),
+    outageAt: num('SOAK_OUTAGE_AT', 10),
+    outageSeconds: num('SOAK_OUTAGE_SECONDS', 10),
+    tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4),
+    signInConcurrency: num('SOAK_SIGNIN_CONCURRENCY', 2),
+  };
   const c = await cluster(cleanups);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -67,7 +75,8 @@ export async function outageScenario(cleanups: Cleanups) {
   const report = {
     settings: s,
     survived,
-    exit: survived ? undefined
+    exit: survived
+      ? undefined
       : { code: inst.child.proc.exitCode, signal: inst.child.proc.signalCode, tail: inst.child.tail().split('\n').slice(-8) },
     answers: {
       all,
@@ -75,10 +84,15 @@ export async function outageScenario(cleanups: Cleanups) {
       duringOutage: byStatus(rec.answers, downAt, upAt),
       afterOutage: byStatus(rec.answers, upAt),
       status500: all['500'] ?? 0,
-      non503DuringOutage: Object.entries(byStatus(rec.answers, downAt, upAt)).filter(([k]) => k !== '503').reduce((n, [, v]) => n + v, 0),
+      non503DuringOutage: Object.entries(byStatus(rec.answers, downAt, upAt))
+        .filter(([k]) => k !== '503')
+        .reduce((n, [, v]) => n + v, 0),
     },
-    recovery: { readyzMsAfterPostgresStarted: readyMs, firstTokenMsAfterPostgresStarted: firstToken ? firstToken.at - upAt : null,
-      postgresStartMs: upAt - startAt },
+    recovery: {
+      readyzMsAfterPostgresStarted: readyMs,
+      firstTokenMsAfterPostgresStarted: firstToken ? firstToken.at - upAt : null,
+      postgresStartMs: upAt - startAt,
+    },
     logLinesDuringAndAfterOutage: linesDuringAndAfter,
     logSample: inst.lines.sample,
     tokens: { issued: rec.tokens },
@@ -92,15 +106,23 @@ export async function outageScenario(cleanups: Cleanups) {
       consistent: (rows.auditEvents['login.success'] ?? 0) === reachedApp && (rows.oidcModels.AuthorizationCode ?? 0) === reachedApp,
     },
   };
-  console.log(`  answers before ${JSON.stringify(report.answers.beforeOutage)}, during ${JSON.stringify(report.answers.duringOutage)}, `
-    + `after ${JSON.stringify(report.answers.afterOutage)}`);
-  console.log(`  500s: ${report.answers.status500}; non-503 during the outage: ${report.answers.non503DuringOutage}; `
-    + `process ${survived ? 'survived' : `DIED (${inst.child.proc.exitCode ?? inst.child.proc.signalCode})`}`);
-  console.log(`  recovery after Postgres was back: /readyz ${readyMs ?? 'never'} ms, `
-    + `first token ${report.recovery.firstTokenMsAfterPostgresStarted ?? 'never'} ms`);
+  console.log(
+    `  answers before ${JSON.stringify(report.answers.beforeOutage)}, during ${JSON.stringify(report.answers.duringOutage)}, ` +
+      `after ${JSON.stringify(report.answers.afterOutage)}`,
+  );
+  console.log(
+    `  500s: ${report.answers.status500}; non-503 during the outage: ${report.answers.non503DuringOutage}; ` +
+      `process ${survived ? 'survived' : `DIED (${inst.child.proc.exitCode ?? inst.child.proc.signalCode})`}`,
+  );
+  console.log(
+    `  recovery after Postgres was back: /readyz ${readyMs ?? 'never'} ms, ` +
+      `first token ${report.recovery.firstTokenMsAfterPostgresStarted ?? 'never'} ms`,
+  );
   console.log(`  log lines from the outage on: ${linesDuringAndAfter}`);
-  console.log(`  sign-ins ok ${okSignIns}, reached the app ${reachedApp}; login.success events +${report.writes.loginSuccessEvents}, `
-    + `authorization codes +${report.writes.authorizationCodes} (${report.writes.consistent ? 'consistent' : 'MISMATCH'}); `
-    + `tokens issued ${rec.tokens}`);
+  console.log(
+    `  sign-ins ok ${okSignIns}, reached the app ${reachedApp}; login.success events +${report.writes.loginSuccessEvents}, ` +
+      `authorization codes +${report.writes.authorizationCodes} (${report.writes.consistent ? 'consistent' : 'MISMATCH'}); ` +
+      `tokens issued ${rec.tokens}`,
+  );
   return report;
 }

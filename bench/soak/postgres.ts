@@ -17,7 +17,11 @@ const run = promisify(execFile);
 function binDir(): string {
   if (process.env.SOAK_PG_BIN) return process.env.SOAK_PG_BIN;
   const base = '/usr/lib/postgresql';
-  const versions = existsSync(base) ? readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(base)
+    ? readdirSync(base)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   if (!versions.length) throw new Error(`no Postgres binaries under ${base} (set SOAK_PG_BIN)`);
   return path.join(base, versions[0], 'bin');
 }
@@ -44,9 +48,10 @@ export async function privatePostgres(port: number): Promise<PrivatePostgres> {
     const { stdout: gid } = await run('id', ['-g', 'postgres']);
     chownSync(tmp, Number(stdout.trim()), Number(gid.trim()));
   }
-  const pgUser = async (cmd: string, args: string[]) => (asRoot
-    ? run('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args], { cwd: tmp })
-    : run(path.join(bin, cmd), args, { cwd: tmp }));
+  const pgUser = async (cmd: string, args: string[]) =>
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args], { cwd: tmp })
+      : run(path.join(bin, cmd), args, { cwd: tmp });
   await pgUser('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${tmp} -c fsync=off -c max_connections=100`;
   let removed = false;
@@ -60,7 +65,12 @@ export async function privatePostgres(port: number): Promise<PrivatePostgres> {
       await pgUser('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
     },
     async running() {
-      try { await pgUser('pg_ctl', ['-D', data, 'status']); return true; } catch { return false; }
+      try {
+        await pgUser('pg_ctl', ['-D', data, 'status']);
+        return true;
+      } catch {
+        return false;
+      }
     },
     async remove() {
       if (removed) return;
@@ -71,7 +81,11 @@ export async function privatePostgres(port: number): Promise<PrivatePostgres> {
     async query(sql) {
       const client = new pg.Client({ connectionString: pgc.url });
       await client.connect();
-      try { return (await client.query(sql)).rows; } finally { await client.end(); }
+      try {
+        return (await client.query(sql)).rows;
+      } finally {
+        await client.end();
+      }
     },
   };
   await pgc.start();

@@ -10,7 +10,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface ProxyStats { requests: number; retried: number; byUpstream: Record<string, number>; failed: Record<string, number> }
+export interface ProxyStats {
+  requests: number;
+  retried: number;
+  byUpstream: Record<string, number>;
+  failed: Record<string, number>;
+}
 
 export async function startProxy(upstreams: number[], attempts = 4, keepAlive = process.env.SOAK_PROXY_KEEPALIVE === '1') {
   // Like nginx's default upstream (HTTP/1.0, no keep-alive), a connection per request unless SOAK_PROXY_KEEPALIVE=1.
@@ -19,20 +24,25 @@ export async function startProxy(upstreams: number[], attempts = 4, keepAlive = 
   let next = 0;
 
   type Outcome = { kind: 'answer'; res: http.IncomingMessage } | { kind: 'retry'; why: string } | { kind: 'fail'; why: string };
-  const forward = (port: number, req: http.IncomingMessage, body: Buffer) => new Promise<Outcome>((resolve) => {
-    const xff = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
-    const headers: http.OutgoingHttpHeaders = { ...req.headers, 'x-forwarded-for': xff, 'x-forwarded-proto': 'http' };
-    const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent, timeout: 20_000 }, (res) => {
-      if (res.statusCode === 503) { res.resume(); resolve({ kind: 'retry', why: '503' }); return; }
-      resolve({ kind: 'answer', res });
+  const forward = (port: number, req: http.IncomingMessage, body: Buffer) =>
+    new Promise<Outcome>((resolve) => {
+      const xff = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+      const headers: http.OutgoingHttpHeaders = { ...req.headers, 'x-forwarded-for': xff, 'x-forwarded-proto': 'http' };
+      const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent, timeout: 20_000 }, (res) => {
+        if (res.statusCode === 503) {
+          res.resume();
+          resolve({ kind: 'retry', why: '503' });
+          return;
+        }
+        resolve({ kind: 'answer', res });
+      });
+      up.on('timeout', () => up.destroy(new Error('upstream timeout')));
+      up.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ECONNREFUSED' || (e.code === 'ECONNRESET' && up.reusedSocket)) resolve({ kind: 'retry', why: e.code });
+        else resolve({ kind: 'fail', why: e.code ?? e.message });
+      });
+      up.end(body);
     });
-    up.on('timeout', () => up.destroy(new Error('upstream timeout')));
-    up.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNREFUSED' || (e.code === 'ECONNRESET' && up.reusedSocket)) resolve({ kind: 'retry', why: e.code });
-      else resolve({ kind: 'fail', why: e.code ?? e.message });
-    });
-    up.end(body);
-  });
 
   const server = http.createServer(async (req, res) => {
     stats.requests += 1;
@@ -65,7 +75,8 @@ export async function startProxy(upstreams: number[], attempts = 4, keepAlive = 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
-    port, stats,
+    port,
+    stats,
     async close() {
       agent.destroy();
       server.closeAllConnections();

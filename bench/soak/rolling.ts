@@ -14,9 +14,13 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function rollingScenario(cleanups: Cleanups) {
-  const s = { settleSeconds: num('SOAK_ROLLING_SETTLE', 4), tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4),
-    signInConcurrency: num('SOAK_SIGNIN_CONCURRENCY', 2), maxSeconds: num('SOAK_ROLLING_MAX_SECONDS', 120),
-    proxyKeepAlive: process.env.SOAK_PROXY_KEEPALIVE === '1' };
+  const s = {
+    settleSeconds: num('SOAK_ROLLING_SETTLE', 4),
+    tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4),
+    signInConcurrency: num('SOAK_SIGNIN_CONCURRENCY', 2),
+    maxSeconds: num('SOAK_ROLLING_MAX_SECONDS', 120),
+    proxyKeepAlive: process.env.SOAK_PROXY_KEEPALIVE === '1',
+  };
   const c = await cluster(cleanups);
   const ports = [await freePort(), await freePort()];
   const proxy = await startProxy(ports);
@@ -64,8 +68,12 @@ export async function rollingScenario(cleanups: Cleanups) {
     restarts,
     answers: byStatus(rec.answers),
     tokenRequests: { total: tokenAnswers.length, failed: failedTokens, byStatus: byStatus(tokenAnswers) },
-    signIns: { total: rec.signIns.length, ok: rec.signIns.filter((r) => r.ok).length, failed: rec.signIns.filter((r) => !r.ok).length,
-      failures: failedSignIns(rec.signIns) },
+    signIns: {
+      total: rec.signIns.length,
+      ok: rec.signIns.filter((r) => r.ok).length,
+      failed: rec.signIns.filter((r) => !r.ok).length,
+      failures: failedSignIns(rec.signIns),
+    },
     proxy: proxy.stats,
   };
   console.log(`  token requests ${report.tokenRequests.total}, failed ${failedTokens} ${JSON.stringify(report.tokenRequests.byStatus)}`);

@@ -17,8 +17,14 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function rotationScenario(cleanups: Cleanups) {
-  const s = { seconds: num('SOAK_ROTATION_SECONDS', 50), rotateAt: num('SOAK_ROTATE_AT', 8), rotateAgainAt: num('SOAK_ROTATE_AGAIN_AT', 40),
-    tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4), signInConcurrency: 1, keyRefreshSeconds: 5 };
+  const s = {
+    seconds: num('SOAK_ROTATION_SECONDS', 50),
+    rotateAt: num('SOAK_ROTATE_AT', 8),
+    rotateAgainAt: num('SOAK_ROTATE_AGAIN_AT', 40),
+    tokenConcurrency: num('SOAK_TOKEN_CONCURRENCY', 4),
+    signInConcurrency: 1,
+    keyRefreshSeconds: 5,
+  };
   const c = await cluster(cleanups, { keyRefreshSeconds: s.keyRefreshSeconds });
   const ports = [await freePort(), await freePort()];
   const proxy = await startProxy(ports);
@@ -29,10 +35,13 @@ export async function rotationScenario(cleanups: Cleanups) {
   // ("duplicate key value violates unique constraint users_email_norm_key" kills one).
   instances.push(await c.start('b', ports[1], origin));
 
-  const discovery = await (await fetch(`${origin}/.well-known/openid-configuration`)).json() as { jwks_uri: string };
+  const discovery = (await (await fetch(`${origin}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
   let jwksFetches = 0;
   const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri), {
-    [customFetch]: (url, options) => { jwksFetches += 1; return fetch(url, options); },
+    [customFetch]: (url, options) => {
+      jwksFetches += 1;
+      return fetch(url, options);
+    },
   });
   const verified: Record<string, number> = {};
   const failures: Record<string, number> = {};
@@ -79,13 +88,21 @@ export async function rotationScenario(cleanups: Cleanups) {
   const report = {
     settings: s,
     rotations,
-    verified, failedVerifications: failed, failures, jwksFetches,
-    tokensIssued: rec.tokens, signIns: { ok: rec.signIns.filter((r) => r.ok).length, failed: rec.signIns.filter((r) => !r.ok).length },
+    verified,
+    failedVerifications: failed,
+    failures,
+    jwksFetches,
+    tokensIssued: rec.tokens,
+    signIns: { ok: rec.signIns.filter((r) => r.ok).length, failed: rec.signIns.filter((r) => !r.ok).length },
     answers: byStatus(rec.answers),
   };
-  console.log(`  verified ${JSON.stringify(verified)}; failed verifications ${failed} ${JSON.stringify(failures)}; `
-    + `JWKS fetched ${jwksFetches} times`);
-  console.log(`  tokens issued ${rec.tokens}, sign-ins ok ${report.signIns.ok}, failed ${report.signIns.failed}; `
-    + `answers ${JSON.stringify(report.answers)}`);
+  console.log(
+    `  verified ${JSON.stringify(verified)}; failed verifications ${failed} ${JSON.stringify(failures)}; ` +
+      `JWKS fetched ${jwksFetches} times`,
+  );
+  console.log(
+    `  tokens issued ${rec.tokens}, sign-ins ok ${report.signIns.ok}, failed ${report.signIns.failed}; ` +
+      `answers ${JSON.stringify(report.answers)}`,
+  );
   return report;
 }

@@ -7,16 +7,32 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export interface Answer { at: number; kind: 'token' | 'page'; status: number; error?: string }
-export interface SignInResult { at: number; ok: boolean; step: string; status: number; idToken?: string; error?: string }
+export interface Answer {
+  at: number;
+  kind: 'token' | 'page';
+  status: number;
+  error?: string;
+}
+export interface SignInResult {
+  at: number;
+  ok: boolean;
+  step: string;
+  status: number;
+  idToken?: string;
+  error?: string;
+}
 
 export class Recorder {
   readonly answers: Answer[] = [];
   readonly signIns: SignInResult[] = [];
   tokens = 0;
   constructor(private readonly max = 200_000) {}
-  answer(a: Answer) { if (this.answers.length < this.max) this.answers.push(a); }
-  full() { return this.answers.length >= this.max; }
+  answer(a: Answer) {
+    if (this.answers.length < this.max) this.answers.push(a);
+  }
+  full() {
+    return this.answers.length >= this.max;
+  }
 }
 
 /** Counts answers by status ("0" for no answer), optionally within [from, to) (ms since the epoch). */
@@ -42,33 +58,53 @@ async function send(rec: Recorder, kind: Answer['kind'], url: URL, init: Request
   }
 }
 
-export interface TokenClient { origin: string; clientId: string; clientSecret: string; resource: string; scope: string }
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)
-  .toString('base64')}`;
+export interface TokenClient {
+  origin: string;
+  clientId: string;
+  clientSecret: string;
+  resource: string;
+  scope: string;
+}
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
-export interface LoopOptions { until: () => boolean; concurrency: number; maxRequests?: number }
+export interface LoopOptions {
+  until: () => boolean;
+  concurrency: number;
+  maxRequests?: number;
+}
 
 /** Client-credentials loops; `onToken` sees every access token issued (the rotation scenario verifies them). */
 export async function tokenLoops(rec: Recorder, c: TokenClient, o: LoopOptions, onToken?: (jwt: string) => Promise<void>) {
   let started = 0;
   const body = new URLSearchParams({ grant_type: 'client_credentials', resource: c.resource, scope: c.scope }).toString();
   const headers = { authorization: basic(c.clientId, c.clientSecret), 'content-type': 'application/x-www-form-urlencoded' };
-  await Promise.all(Array.from({ length: o.concurrency }, async () => {
-    while (!o.until() && started < (o.maxRequests ?? Infinity) && !rec.full()) {
-      started += 1;
-      const r = await send(rec, 'token', new URL('/token', c.origin), { method: 'POST', headers, body });
-      if (r.status === 200) {
-        rec.tokens += 1;
-        if (onToken) await onToken((JSON.parse(r.body) as { access_token: string }).access_token);
-      } else {
-        await pause(50);
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      while (!o.until() && started < (o.maxRequests ?? Infinity) && !rec.full()) {
+        started += 1;
+        const r = await send(rec, 'token', new URL('/token', c.origin), { method: 'POST', headers, body });
+        if (r.status === 200) {
+          rec.tokens += 1;
+          if (onToken) await onToken((JSON.parse(r.body) as { access_token: string }).access_token);
+        } else {
+          await pause(50);
+        }
       }
-    }
-  }));
+    }),
+  );
 }
 
-export interface Person { email: string; password: string }
-export interface SignInClient { origin: string; clientId: string; clientSecret: string; redirectUri: string }
+export interface Person {
+  email: string;
+  password: string;
+}
+export interface SignInClient {
+  origin: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
 
 /** One sign-in with a fresh cookie jar; returns where it stopped. */
 export async function signIn(rec: Recorder, c: SignInClient, person: Person): Promise<SignInResult> {
@@ -103,16 +139,22 @@ export async function signIn(rec: Recorder, c: SignInClient, person: Person): Pr
   const state = randomBytes(12).toString('base64url');
   const auth = new URL('/auth', origin);
   auth.search = new URLSearchParams({
-    client_id: c.clientId, response_type: 'code', scope: 'openid email', redirect_uri: c.redirectUri, state,
+    client_id: c.clientId,
+    response_type: 'code',
+    scope: 'openid email',
+    redirect_uri: c.redirectUri,
+    state,
     nonce: randomBytes(12).toString('base64url'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
   }).toString();
   const page = await follow(auth);
   const uid = /^\/interaction\/([^/]+)$/.exec(page.url.pathname)?.[1];
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
   if (page.status !== 200 || !uid || !csrf) return fail('authorize', page.status, page.error);
   const form = (fields: Record<string, string>) => ({
-    method: 'POST', body: new URLSearchParams({ ...fields, csrf }).toString(),
+    method: 'POST',
+    body: new URLSearchParams({ ...fields, csrf }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   const pw = await follow(new URL(`/interaction/${uid}/identify`, origin), form({ email: person.email }));
@@ -133,19 +175,25 @@ export async function signIn(rec: Recorder, c: SignInClient, person: Person): Pr
 
 /** Sign-in loops over `people`; `onIdToken` sees every ID token issued. */
 export async function signInLoops(
-  rec: Recorder, c: SignInClient, people: Person[], o: LoopOptions, onIdToken?: (jwt: string) => Promise<void>,
+  rec: Recorder,
+  c: SignInClient,
+  people: Person[],
+  o: LoopOptions,
+  onIdToken?: (jwt: string) => Promise<void>,
 ) {
   let started = 0;
-  await Promise.all(Array.from({ length: o.concurrency }, async () => {
-    while (!o.until() && started < (o.maxRequests ?? Infinity) && !rec.full()) {
-      const person = people[started % people.length];
-      started += 1;
-      const r = await signIn(rec, c, person);
-      rec.signIns.push(r);
-      if (r.ok && r.idToken && onIdToken) await onIdToken(r.idToken);
-      if (!r.ok) await pause(100);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      while (!o.until() && started < (o.maxRequests ?? Infinity) && !rec.full()) {
+        const person = people[started % people.length];
+        started += 1;
+        const r = await signIn(rec, c, person);
+        rec.signIns.push(r);
+        if (r.ok && r.idToken && onIdToken) await onIdToken(r.idToken);
+        if (!r.ok) await pause(100);
+      }
+    }),
+  );
 }
 
 /** Sign-ins that failed, by step and status ("password 503": the password page answered 503). */

@@ -16,7 +16,11 @@ export const ACCOUNT_CLIENT_ID = 'wayfinder-account';
 const STATE_COOKIE = 'wf_account_state';
 
 export interface CurrentPersonDeps {
-  issuer: string; secure: boolean; rememberDays: number; sessions: Sessions; accounts: AccountStore;
+  issuer: string;
+  secure: boolean;
+  rememberDays: number;
+  sessions: Sessions;
+  accounts: AccountStore;
   /** Whether the session meets today's policy (login/session-policy.ts); when not, My account signs in again through the journey. */
   meetsPolicy?: SessionPolicy;
 }
@@ -31,9 +35,15 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
     ctx.cookies.set(STATE_COOKIE, state, { ...cookieOpts, maxAge: 3600e3 });
     const url = new URL('/auth', d.issuer);
     url.search = new URLSearchParams({
-      client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${d.issuer}/account/callback`, state,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-      ...(ctx.state.lang ? { ui_locales: ctx.state.lang } : {}), ...extra,
+      client_id: ACCOUNT_CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${d.issuer}/account/callback`,
+      state,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ...(ctx.state.lang ? { ui_locales: ctx.state.lang } : {}),
+      ...extra,
     }).toString();
     ctx.redirect(url.toString());
   }
@@ -72,7 +82,8 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
     callback(ctx: Context) {
       const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
       ctx.cookies.set(STATE_COOKIE, null, cookieOpts);
-      if (!expected || ctx.query.state !== expected) throw new AppError('invalid_state', 400, 'this sign-in link is not valid here; open My account again');
+      if (!expected || ctx.query.state !== expected)
+        throw new AppError('invalid_state', 400, 'this sign-in link is not valid here; open My account again');
       if (ctx.query.error) throw new AppError('access_denied', 403, String(ctx.query.error_description ?? ctx.query.error));
       ctx.redirect('/account');
     },

@@ -50,7 +50,12 @@ export function createLifecycle(d: LifecycleDeps) {
   async function issueLink(user: User, purpose: Purpose, extra: Record<string, string> = {}) {
     if (purpose === 'reset_password') await d.accounts.expireActionTokens(user.id, purpose);
     const token = randomBytes(32).toString('base64url');
-    await d.accounts.insertActionToken({ id_hash: hashToken(token), purpose, user_id: user.id, expires_at: new Date(Date.now() + TTL[purpose] * 1000) });
+    await d.accounts.insertActionToken({
+      id_hash: hashToken(token),
+      purpose,
+      user_id: user.id,
+      expires_at: new Date(Date.now() + TTL[purpose] * 1000),
+    });
     return linkUrl(purpose, token, extra);
   }
 
@@ -61,7 +66,13 @@ export function createLifecycle(d: LifecycleDeps) {
     return url.toString();
   }
 
-  async function mail(kind: EmailKind, lang: Language, user: Pick<User, 'email' | 'name'>, link?: string, vars: { minutes?: number; org?: string } = {}) {
+  async function mail(
+    kind: EmailKind,
+    lang: Language,
+    user: Pick<User, 'email' | 'name'>,
+    link?: string,
+    vars: { minutes?: number; org?: string } = {},
+  ) {
     await d.mailer.send(buildEmail(kind, lang, user.email, { link, name: user.name ?? undefined, ...vars }));
   }
 
@@ -70,11 +81,14 @@ export function createLifecycle(d: LifecycleDeps) {
    * password) go out after the answer: every caller waits the same. A failure is audited.
    */
   function inBackground(ctx: Context, userId: string | undefined, work: () => Promise<void>) {
-    const run = () => setImmediate(() => {
-      work()
-        .catch((err: Error) => d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId, data: { error: err.message } }))
-        .catch(() => undefined);
-    });
+    const run = () =>
+      setImmediate(() => {
+        work()
+          .catch((err: Error) =>
+            d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId, data: { error: err.message } }),
+          )
+          .catch(() => undefined);
+      });
     // Once the answer has been handed to the network (or the client went away): never before it.
     const res = ctx.res;
     if (!res || res.writableFinished || res.destroyed) return run();
@@ -101,7 +115,10 @@ export function createLifecycle(d: LifecycleDeps) {
     async signUp(ctx: Context, input: { email: string; name: string; password: string; lang: Language; interaction?: string }) {
       const email = emailSchema.parse(input.email.trim());
       checkPassword(input.password, email);
-      if (!(await d.limiter.allow(`signup:${ctx.ip}`, 10, 3600)) || !(await d.limiter.allow(`signup-mail:${normalizeEmail(email)}`, 3, 3600))) {
+      if (
+        !(await d.limiter.allow(`signup:${ctx.ip}`, 10, 3600)) ||
+        !(await d.limiter.allow(`signup-mail:${normalizeEmail(email)}`, 3, 3600))
+      ) {
         await d.audit.record(ctx, { type: 'signup.rate_limited', outcome: 'failure' });
         return;
       }
@@ -109,8 +126,14 @@ export function createLifecycle(d: LifecycleDeps) {
       const token = randomBytes(32).toString('base64url');
       const hash = await d.hasher.hash(input.password);
       const user = {
-        id: randomUUID(), email, email_verified: false, name: input.name.trim() || null,
-        given_name: null, family_name: null, locale: input.lang, status: 'pending' as const,
+        id: randomUUID(),
+        email,
+        email_verified: false,
+        name: input.name.trim() || null,
+        given_name: null,
+        family_name: null,
+        locale: input.lang,
+        status: 'pending' as const,
       };
       const expires_at = new Date(Date.now() + TTL.verify_email * 1000);
       const holder = await d.accounts.insertSignUp(user, hash, { id_hash: hashToken(token), expires_at });
@@ -146,7 +169,10 @@ export function createLifecycle(d: LifecycleDeps) {
       const parsed = emailSchema.safeParse(String(input.email ?? '').trim());
       if (!parsed.success) return false;
       const email = parsed.data;
-      if (!(await d.limiter.allow(`forgot:${normalizeEmail(email)}`, 3, 900)) || !(await d.limiter.allow(`forgot-ip:${ctx.ip}`, 20, 3600))) {
+      if (
+        !(await d.limiter.allow(`forgot:${normalizeEmail(email)}`, 3, 900)) ||
+        !(await d.limiter.allow(`forgot-ip:${ctx.ip}`, 20, 3600))
+      ) {
         await d.audit.record(ctx, { type: 'password.reset_rate_limited', outcome: 'failure' });
         return true;
       }
@@ -177,10 +203,16 @@ export function createLifecycle(d: LifecycleDeps) {
       if (!used) return { ok: false as const, reason: 'link_invalid' };
       await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
       // Receiving the link proves the mailbox: a pending sign-up becomes verified too.
-      if (!user.email_verified || user.status === 'pending') await d.accounts.updateUser(user.id, { email_verified: true, ...(user.status === 'pending' ? { status: 'active' as const } : {}) });
+      if (!user.email_verified || user.status === 'pending')
+        await d.accounts.updateUser(user.id, { email_verified: true, ...(user.status === 'pending' ? { status: 'active' as const } : {}) });
       const ended = input.signOutAll ? await d.signOutEverywhere(user.id) : 0;
       await mail('password_changed', input.lang, user);
-      await d.audit.record(ctx, { type: 'password.reset', outcome: 'success', userId: user.id, data: { signedOutSessions: ended, signOutAll: input.signOutAll } });
+      await d.audit.record(ctx, {
+        type: 'password.reset',
+        outcome: 'success',
+        userId: user.id,
+        data: { signedOutSessions: ended, signOutAll: input.signOutAll },
+      });
       return { ok: true as const, user };
     },
 
@@ -211,7 +243,12 @@ export function createLifecycle(d: LifecycleDeps) {
     async changePassword(ctx: Context, user: User, input: { current: string; password: string; lang: Language; keepSessionId?: string }) {
       const { ok } = await d.hasher.verify(await d.accounts.passwordHash(user.id), input.current);
       if (!ok) {
-        await d.audit.record(ctx, { type: 'password.change', outcome: 'failure', userId: user.id, data: { reason: 'wrong_current_password' } });
+        await d.audit.record(ctx, {
+          type: 'password.change',
+          outcome: 'failure',
+          userId: user.id,
+          data: { reason: 'wrong_current_password' },
+        });
         return false;
       }
       checkPassword(input.password, user.email);

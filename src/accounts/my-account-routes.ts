@@ -15,8 +15,12 @@ import { bodyOf, textFields } from '../http/input.js';
 
 export async function ensureAccountClient(clients: ClientRegistry, issuer: string) {
   await clients.upsert({
-    client_id: ACCOUNT_CLIENT_ID, client_name: 'My account', token_endpoint_auth_method: 'none', first_party: true,
-    redirect_uris: [`${issuer}/account/callback`], post_logout_redirect_uris: [`${issuer}/account`],
+    client_id: ACCOUNT_CLIENT_ID,
+    client_name: 'My account',
+    token_endpoint_auth_method: 'none',
+    first_party: true,
+    redirect_uris: [`${issuer}/account/callback`],
+    post_logout_redirect_uris: [`${issuer}/account`],
     grant_types: ['authorization_code'],
   });
 }
@@ -38,18 +42,31 @@ export function myAccountRoutes(d: MyAccountDeps) {
     const t = ctx.state.t;
     const sessions = await d.sessions.list(who.user.id, who.session.id);
     const sections = Object.assign({}, ...(await Promise.all(d.sections.map((s) => s(ctx, who.user.id)))));
-    renderPage(ctx, 'account', {
-      title: t('account.title'), user: who.user, sessions, minLength: d.minPasswordLength, ...sections,
-      fmt: (date: Date | null) => (date ? new Intl.DateTimeFormat(ctx.state.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date) : '—'),
-      ...extra,
-    }, status);
+    renderPage(
+      ctx,
+      'account',
+      {
+        title: t('account.title'),
+        user: who.user,
+        sessions,
+        minLength: d.minPasswordLength,
+        ...sections,
+        fmt: (date: Date | null) =>
+          date ? new Intl.DateTimeFormat(ctx.state.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date) : '—',
+        ...extra,
+      },
+      status,
+    );
   }
 
   router.get('/callback', (ctx) => d.person.callback(ctx));
 
   router.get('/', async (ctx) => {
     const who = await signedIn(ctx);
-    if (who) await page(ctx, who, { notice: ctx.query.done ? ctx.state.t(`account.done_${String(ctx.query.done).replace(/[^a-z_]/g, '')}`) : undefined });
+    if (who)
+      await page(ctx, who, {
+        notice: ctx.query.done ? ctx.state.t(`account.done_${String(ctx.query.done).replace(/[^a-z_]/g, '')}`) : undefined,
+      });
   });
 
   router.post('/password', async (ctx) => {
@@ -58,7 +75,9 @@ export function myAccountRoutes(d: MyAccountDeps) {
     let ok: boolean;
     try {
       ok = await d.lifecycle.changePassword(ctx, who.user, {
-        current: String(b.current_password ?? ''), password: String(b.new_password ?? ''), lang: ctx.state.lang,
+        current: String(b.current_password ?? ''),
+        password: String(b.new_password ?? ''),
+        lang: ctx.state.lang,
         keepSessionId: b.sign_out_others === 'yes' ? who.session.id : undefined,
       });
     } catch (err) {

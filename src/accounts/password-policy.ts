@@ -20,7 +20,8 @@ export function passwordProblem(password: string, minLength: number, email?: str
   if (common.has(lower) || /^(.)\1+$/.test(password)) return 'password.too_common';
   if (email) {
     const local = email.toLowerCase().split('@')[0];
-    if (lower === email.toLowerCase() || (local.length >= 4 && lower.includes(local) && lower.length - local.length < 4)) return 'password.like_email';
+    if (lower === email.toLowerCase() || (local.length >= 4 && lower.includes(local) && lower.length - local.length < 4))
+      return 'password.like_email';
   }
   return undefined;
 }

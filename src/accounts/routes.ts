@@ -25,17 +25,40 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
   const router = new Router();
   const t = (ctx: Context) => ctx.state.t;
   const linkInvalid = (ctx: Context, interaction?: string) =>
-    renderPage(ctx, 'error', { title: t(ctx)('link.invalid_title'), message: t(ctx)('link.invalid'), homeHref: continueHref(interaction) }, 400);
+    renderPage(
+      ctx,
+      'error',
+      { title: t(ctx)('link.invalid_title'), message: t(ctx)('link.invalid'), homeHref: continueHref(interaction) },
+      400,
+    );
 
   const signupPage = (ctx: Context, data: { interaction?: string; email?: string; name?: string; error?: string }, status = 200) =>
-    renderPage(ctx, 'signup', { title: t(ctx)('signup.title'), minLength: deps.minPasswordLength, email: '', name: '', ...data, error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }) }, status);
+    renderPage(
+      ctx,
+      'signup',
+      {
+        title: t(ctx)('signup.title'),
+        minLength: deps.minPasswordLength,
+        email: '',
+        name: '',
+        ...data,
+        error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }),
+      },
+      status,
+    );
 
   router.get('/signup', (ctx) => signupPage(ctx, { interaction: interactionOf(ctx.query.interaction) }));
   router.post('/signup', async (ctx) => {
     const b = body(ctx);
     const interaction = interactionOf(b.interaction);
     try {
-      await lifecycle.signUp(ctx, { email: String(b.email ?? ''), name: String(b.name ?? ''), password: String(b.password ?? ''), lang: ctx.state.lang, interaction });
+      await lifecycle.signUp(ctx, {
+        email: String(b.email ?? ''),
+        name: String(b.name ?? ''),
+        password: String(b.password ?? ''),
+        lang: ctx.state.lang,
+        interaction,
+      });
     } catch (err) {
       return signupPage(ctx, { interaction, email: b.email, name: b.name, error: weakPasswordKey(err) }, 400);
     }
@@ -46,14 +69,26 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
     const interaction = interactionOf(ctx.query.interaction);
     const user = await lifecycle.peek('verify_email', String(ctx.query.token ?? ''));
     if (!user) return linkInvalid(ctx, interaction);
-    renderPage(ctx, 'confirm-link', { title: t(ctx)('verify.title'), message: t(ctx)('verify.lead', { email: user.email }), action: '/verify-email', token: ctx.query.token, interaction, button: t(ctx)('verify.confirm') });
+    renderPage(ctx, 'confirm-link', {
+      title: t(ctx)('verify.title'),
+      message: t(ctx)('verify.lead', { email: user.email }),
+      action: '/verify-email',
+      token: ctx.query.token,
+      interaction,
+      button: t(ctx)('verify.confirm'),
+    });
   });
   router.post('/verify-email', async (ctx) => {
     const b = body(ctx);
     const interaction = interactionOf(b.interaction);
     const user = await lifecycle.verifyEmail(ctx, String(b.token ?? ''));
     if (!user) return linkInvalid(ctx, interaction);
-    renderPage(ctx, 'notice', { title: t(ctx)('verify.done_title'), message: t(ctx)('verify.done'), href: continueHref(interaction), button: t(ctx)('common.continue') });
+    renderPage(ctx, 'notice', {
+      title: t(ctx)('verify.done_title'),
+      message: t(ctx)('verify.done'),
+      href: continueHref(interaction),
+      button: t(ctx)('common.continue'),
+    });
   });
 
   const forgotPage = (ctx: Context, data: { interaction?: string; email?: string; error?: string }, status = 200) =>
@@ -64,11 +99,26 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
     const interaction = interactionOf(b.interaction);
     const ok = await lifecycle.forgotPassword(ctx, { email: String(b.email ?? ''), lang: ctx.state.lang, interaction });
     if (!ok) return forgotPage(ctx, { interaction, email: b.email, error: 'login.email_invalid' }, 400);
-    renderPage(ctx, 'notice', { title: t(ctx)('forgot.sent_title'), message: t(ctx)('forgot.sent', { email: b.email }), href: continueHref(interaction), button: t(ctx)('forgot.back') });
+    renderPage(ctx, 'notice', {
+      title: t(ctx)('forgot.sent_title'),
+      message: t(ctx)('forgot.sent', { email: b.email }),
+      href: continueHref(interaction),
+      button: t(ctx)('forgot.back'),
+    });
   });
 
   const resetPage = (ctx: Context, data: { token: string; interaction?: string; email: string; error?: string }, status = 200) =>
-    renderPage(ctx, 'reset', { title: t(ctx)('reset.title'), minLength: deps.minPasswordLength, ...data, error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }) }, status);
+    renderPage(
+      ctx,
+      'reset',
+      {
+        title: t(ctx)('reset.title'),
+        minLength: deps.minPasswordLength,
+        ...data,
+        error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }),
+      },
+      status,
+    );
   router.get('/password/reset', async (ctx) => {
     const interaction = interactionOf(ctx.query.interaction);
     const token = String(ctx.query.token ?? '');
@@ -82,19 +132,40 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
     const token = String(b.token ?? '');
     let result;
     try {
-      result = await lifecycle.resetPassword(ctx, { token, password: String(b.password ?? ''), signOutAll: b.sign_out_all === 'yes', lang: ctx.state.lang });
+      result = await lifecycle.resetPassword(ctx, {
+        token,
+        password: String(b.password ?? ''),
+        signOutAll: b.sign_out_all === 'yes',
+        lang: ctx.state.lang,
+      });
     } catch (err) {
       const user = await lifecycle.peek('reset_password', token);
       if (!user) return linkInvalid(ctx, interaction);
       return resetPage(ctx, { token, interaction, email: user.email, error: weakPasswordKey(err) }, 400);
     }
-    if (!result.ok && result.reason === 'sso_only') return renderPage(ctx, 'error', { title: t(ctx)('reset.sso_title'), message: t(ctx)('reset.sso_only') }, 403);
+    if (!result.ok && result.reason === 'sso_only')
+      return renderPage(ctx, 'error', { title: t(ctx)('reset.sso_title'), message: t(ctx)('reset.sso_only') }, 403);
     if (!result.ok) return linkInvalid(ctx, interaction);
-    renderPage(ctx, 'notice', { title: t(ctx)('reset.done_title'), message: t(ctx)(b.sign_out_all === 'yes' ? 'reset.done_signed_out' : 'reset.done'), href: continueHref(interaction), button: t(ctx)('common.continue') });
+    renderPage(ctx, 'notice', {
+      title: t(ctx)('reset.done_title'),
+      message: t(ctx)(b.sign_out_all === 'yes' ? 'reset.done_signed_out' : 'reset.done'),
+      href: continueHref(interaction),
+      button: t(ctx)('common.continue'),
+    });
   });
 
   const invitationPage = (ctx: Context, data: { token: string; email: string; error?: string }, status = 200) =>
-    renderPage(ctx, 'invitation', { title: t(ctx)('invitation.title'), minLength: deps.minPasswordLength, ...data, error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }) }, status);
+    renderPage(
+      ctx,
+      'invitation',
+      {
+        title: t(ctx)('invitation.title'),
+        minLength: deps.minPasswordLength,
+        ...data,
+        error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }),
+      },
+      status,
+    );
   router.get('/invitation', async (ctx) => {
     const token = String(ctx.query.token ?? '');
     const user = await lifecycle.peek('invitation', token);
@@ -113,7 +184,12 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       return invitationPage(ctx, { token, email: pending.email, error: weakPasswordKey(err) }, 400);
     }
     if (!user) return linkInvalid(ctx);
-    renderPage(ctx, 'notice', { title: t(ctx)('invitation.done_title'), message: t(ctx)('invitation.done'), href: '/account', button: t(ctx)('invitation.sign_in') });
+    renderPage(ctx, 'notice', {
+      title: t(ctx)('invitation.done_title'),
+      message: t(ctx)('invitation.done'),
+      href: '/account',
+      button: t(ctx)('invitation.sign_in'),
+    });
   });
 
   return router;

@@ -38,9 +38,14 @@ export function createUsers(store: AccountStore, hasher: PasswordHasher, minPass
         if (problem) throw badRequest('weak_password', problem, { key: problem });
       }
       const user = {
-        id: randomUUID(), email, email_verified: input.email_verified ?? false,
-        name: input.name ?? null, given_name: input.given_name ?? null, family_name: input.family_name ?? null,
-        locale: input.locale ?? null, status: input.status ?? 'active',
+        id: randomUUID(),
+        email,
+        email_verified: input.email_verified ?? false,
+        name: input.name ?? null,
+        given_name: input.given_name ?? null,
+        family_name: input.family_name ?? null,
+        locale: input.locale ?? null,
+        status: input.status ?? 'active',
       };
       await store.insertUser(user);
       if (input.password !== undefined) await store.setPasswordHash(user.id, await hasher.hash(input.password));

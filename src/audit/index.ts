@@ -18,11 +18,19 @@ export function createAudit(store: AuditStore, log: Logger) {
   /** The row for an event, logged to the JSON log as it is built. */
   function rowOf(ctx: Context | undefined, event: AuditEvent): AuditRow {
     const row = {
-      type: event.type, outcome: event.outcome, user_id: event.userId ?? null, client_id: event.clientId ?? null,
-      ip: ctx?.ip ?? null, user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
-      request_id: (ctx?.state.requestId as string) ?? null, data: event.data ?? {},
+      type: event.type,
+      outcome: event.outcome,
+      user_id: event.userId ?? null,
+      client_id: event.clientId ?? null,
+      ip: ctx?.ip ?? null,
+      user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
+      request_id: (ctx?.state.requestId as string) ?? null,
+      data: event.data ?? {},
     };
-    (ctx?.state.log ?? log).info({ security_event: event.type, outcome: event.outcome, userId: row.user_id, clientId: row.client_id, data: row.data }, 'security event');
+    (ctx?.state.log ?? log).info(
+      { security_event: event.type, outcome: event.outcome, userId: row.user_id, clientId: row.client_id, data: row.data },
+      'security event',
+    );
     return row;
   }
 

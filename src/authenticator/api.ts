@@ -8,7 +8,11 @@ import { sign, texts, type PublicJwk } from './device.js';
 import type { DeviceState } from './state.js';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -42,7 +46,7 @@ async function call(url: string, init: RequestInit & { timeoutMs?: number }) {
     throw new ApiError(0, 'unreachable', `cannot reach ${new URL(url).origin}: ${(err as Error).message}`);
   }
   if (res.status === 204) return undefined;
-  const body = await res.json().catch(() => ({})) as Record<string, unknown>;
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) throw new ApiError(res.status, String(body.error ?? res.status), String(body.error_description ?? `HTTP ${res.status}`));
   return body;
 }
@@ -58,7 +62,8 @@ export async function next(state: DeviceState, timeoutMs: number): Promise<PushR
   const timestamp = Date.now();
   const signature = await sign(state.privateKey, texts.poll(state.deviceId, timestamp));
   const body = await call(`${checkIssuer(state.issuer)}/api/push/device/${encodeURIComponent(state.deviceId)}/next`, {
-    headers: { 'x-wayfinder-timestamp': String(timestamp), 'x-wayfinder-signature': signature }, timeoutMs,
+    headers: { 'x-wayfinder-timestamp': String(timestamp), 'x-wayfinder-signature': signature },
+    timeoutMs,
   });
   return body?.challenge as PushRequest | undefined;
 }
@@ -66,6 +71,8 @@ export async function next(state: DeviceState, timeoutMs: number): Promise<PushR
 export async function answer(state: DeviceState, challengeId: string, decision: 'approve' | 'deny', number: number | null) {
   const timestamp = Date.now();
   const signature = await sign(state.privateKey, texts.answer(challengeId, decision, number, timestamp));
-  return (await call(`${checkIssuer(state.issuer)}/api/push/challenges/${encodeURIComponent(challengeId)}/answer`,
-    json({ deviceId: state.deviceId, decision, number, timestamp, signature }))) as { status: 'approved' | 'denied'; reason?: string };
+  return (await call(
+    `${checkIssuer(state.issuer)}/api/push/challenges/${encodeURIComponent(challengeId)}/answer`,
+    json({ deviceId: state.deviceId, decision, number, timestamp, signature }),
+  )) as { status: 'approved' | 'denied'; reason?: string };
 }

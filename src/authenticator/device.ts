@@ -9,7 +9,12 @@
 const subtle = globalThis.crypto.subtle;
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
-export interface PublicJwk { kty: 'EC'; crv: 'P-256'; x: string; y: string }
+export interface PublicJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+}
 
 export async function generateKeys(): Promise<{ publicKey: PublicJwk; privateKey: JsonWebKey }> {
   const pair = await subtle.generateKey(ECDSA, true, ['sign', 'verify']);
@@ -31,7 +36,10 @@ export async function thumbprint(k: PublicJwk): Promise<string> {
 
 /** What the person compares with the page: the first 4 bytes of the thumbprint, in hex. */
 export async function fingerprint(k: PublicJwk): Promise<string> {
-  const hex = Buffer.from(await thumbprint(k), 'base64url').subarray(0, 4).toString('hex').toUpperCase();
+  const hex = Buffer.from(await thumbprint(k), 'base64url')
+    .subarray(0, 4)
+    .toString('hex')
+    .toUpperCase();
   return `${hex.slice(0, 4)} ${hex.slice(4)}`;
 }
 

@@ -43,10 +43,17 @@ async function pairCommand(input: string | undefined, opts: { server?: string; n
   const signature = await sign(keys.privateKey, texts.pair(code, await thumbprint(keys.publicKey), name, timestamp));
   const paired = await pair(checkIssuer(issuer), { code, name, publicKey: keys.publicKey, timestamp, signature });
   const mine = await fingerprint(keys.publicKey);
-  if (paired.fingerprint !== mine) throw new ApiError(0, 'fingerprint_mismatch', 'the server saw a different key: do not confirm on the page');
+  if (paired.fingerprint !== mine)
+    throw new ApiError(0, 'fingerprint_mismatch', 'the server saw a different key: do not confirm on the page');
   saveState(opts.state, {
-    issuer: checkIssuer(issuer), deviceId: paired.deviceId, name, account, publicKey: keys.publicKey, privateKey: keys.privateKey,
-    fingerprint: mine, pairedAt: new Date().toISOString(),
+    issuer: checkIssuer(issuer),
+    deviceId: paired.deviceId,
+    name,
+    account,
+    publicKey: keys.publicKey,
+    privateKey: keys.privateKey,
+    fingerprint: mine,
+    pairedAt: new Date().toISOString(),
   });
   say(`Paired "${name}"${account ? ` for ${account}` : ''} with ${checkIssuer(issuer)}.`);
   say(`Key fingerprint: ${mine}`);
@@ -98,22 +105,34 @@ async function answerCommand(decision: 'approve' | 'deny', opts: { pick?: string
   }
   const result = await answer(loadState(opts.state), request.id, decision, number);
   if (result.status === 'approved') say('Approved.');
-  else if (result.reason === 'number_mismatch') say('Denied: that was not the number on the sign-in page. If you did not start this sign-in, someone may know your password.');
+  else if (result.reason === 'number_mismatch')
+    say('Denied: that was not the number on the sign-in page. If you did not start this sign-in, someone may know your password.');
   else say('Denied.');
   return decision === 'approve' && result.status !== 'approved' ? 1 : 0;
 }
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { state: { type: 'string' }, name: { type: 'string' }, server: { type: 'string' }, pick: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      state: { type: 'string' },
+      name: { type: 'string' },
+      server: { type: 'string' },
+      pick: { type: 'string' },
+      wait: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, input] = positionals;
   const state = values.state ?? defaultStatePath();
   const wait = values.wait === undefined ? 120 : Number(values.wait);
   if (!Number.isFinite(wait) || wait <= 0) throw new UsageError('--wait takes a number of seconds');
   if (values.help || !command) {
-    say('usage: authenticator pair <pairing-link | code --server <url>> [--name <name>] | approve [--pick <n>] [--wait <s>] | deny [--wait <s>]  [--state <file>]');
+    say(
+      'usage: authenticator pair <pairing-link | code --server <url>> [--name <name>] | approve [--pick <n>] [--wait <s>] | deny [--wait <s>]  [--state <file>]',
+    );
     return values.help ? 0 : 2;
   }
   if (command === 'pair') {
@@ -124,8 +143,13 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${command}" (pair, approve or deny)`);
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: Error) => {
-  process.stderr.write(`authenticator: ${err.message}${err instanceof ApiError && err.code ? ` (${err.code})` : ''}\n`);
-  const usage = err instanceof UsageError || String((err as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
-  process.exitCode = usage ? 2 : 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`authenticator: ${err.message}${err instanceof ApiError && err.code ? ` (${err.code})` : ''}\n`);
+    const usage = err instanceof UsageError || String((err as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    process.exitCode = usage ? 2 : 1;
+  },
+);

@@ -32,7 +32,13 @@ async function importTotpSecret(services: Services, email: string, secret: strin
   const store = createFactorStore(services.db);
   const existing = (await store.factorsOf(user.id)).filter((f) => f.kind === 'totp' && f.secret_enc);
   if (existing.some((f) => services.box.open(f.secret_enc!, 'factor-secret') === secret)) return;
-  await store.insertFactor({ user_id: user.id, kind: 'totp', label: 'Authenticator app (imported)', secret_enc: services.box.seal(secret, 'factor-secret'), confirmed: true });
+  await store.insertFactor({
+    user_id: user.id,
+    kind: 'totp',
+    label: 'Authenticator app (imported)',
+    secret_enc: services.box.seal(secret, 'factor-secret'),
+    confirmed: true,
+  });
 }
 
 type BootstrapUser = z.output<typeof bootstrapSchema>['users'][number];
@@ -90,13 +96,20 @@ export function parseBootstrap(text: string, source: string) {
   }
   const parsed = bootstrapSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new BootstrapError(`${source}: ${parsed.error.issues.map((i) => `${formatIssuePath(i.path) || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new BootstrapError(
+      `${source}: ${parsed.error.issues.map((i) => `${formatIssuePath(i.path) || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
 
 export interface BootstrapReport {
-  users: number; clients: number; resourceServers: number; organizations: number; samlServiceProviders: number; socialProviders?: number;
+  users: number;
+  clients: number;
+  resourceServers: number;
+  organizations: number;
+  samlServiceProviders: number;
+  socialProviders?: number;
   generatedSecrets: Record<string, string>;
   /** Entries (and organization parts) left alone: unchanged since this database last applied them. */
   unchanged: number;
@@ -113,7 +126,14 @@ export async function applyBootstrap(services: Services, file: string): Promise<
   }
   const data = parseBootstrap(text, file);
   const report: BootstrapReport = {
-    users: 0, clients: 0, resourceServers: 0, organizations: 0, samlServiceProviders: 0, generatedSecrets: {}, notes: [], unchanged: 0,
+    users: 0,
+    clients: 0,
+    resourceServers: 0,
+    organizations: 0,
+    samlServiceProviders: 0,
+    generatedSecrets: {},
+    notes: [],
+    unchanged: 0,
   };
   const dir = path.dirname(path.resolve(file));
   const store = createBootstrapStore(services.db);
@@ -131,11 +151,12 @@ export async function applyBootstrap(services: Services, file: string): Promise<
     await store.record(entry, digest, notes);
     return notes;
   }
-  const where = (path: string, fn: () => Promise<void>) => fn().catch((e) => {
-    if (e instanceof ZodError) throw new BootstrapError(`${file}: ${path}.${formatIssuePath(e.issues[0].path)}: ${e.issues[0].message}`);
-    if (e instanceof AppError) throw new BootstrapError(`${file}: ${path}: ${e.message}`);
-    throw e;
-  });
+  const where = (path: string, fn: () => Promise<void>) =>
+    fn().catch((e) => {
+      if (e instanceof ZodError) throw new BootstrapError(`${file}: ${path}.${formatIssuePath(e.issues[0].path)}: ${e.issues[0].message}`);
+      if (e instanceof AppError) throw new BootstrapError(`${file}: ${path}: ${e.message}`);
+      throw e;
+    });
 
   for (const [i, u] of data.users.entries()) {
     await where(`users[${i}]`, async () => {
@@ -164,32 +185,52 @@ export async function applyBootstrap(services: Services, file: string): Promise<
       const known = await services.orgs.findBySlug(slug);
       let orgId = known?.id ?? '';
       const gone = !known;
-      await once(`organizations/${slug}`, { name }, async () => {
-        orgId = await services.orgs.upsert({ id: randomUUID(), slug, name });
-      }, gone);
-      await once(`organizations/${slug}/members`, members, async () => {
-        for (const [j, m] of members.entries()) {
-          const user = await services.accounts.findUserByEmail(m.email);
-          if (!user) throw new BootstrapError(`${file}: organizations[${i}].members[${j}].email: ${NO_USER}`);
-          await services.orgs.addMember(orgId, user.id, m.role);
-          if (m.role === 'admin') await services.orgs.setBreakGlass(orgId, user.id, m.break_glass);
-        }
-      }, gone);
-      const factorStore = createFactorStore(services.db);
-      await once(`organizations/${slug}/groups`, groups, async () => {
-        for (const [j, g] of groups.entries()) {
-          for (const [k, email] of g.members.entries()) {
-            const user = await services.accounts.findUserByEmail(email);
-            if (!user) throw new BootstrapError(`${file}: organizations[${i}].groups[${j}].members[${k}]: ${NO_USER}`);
-            await factorStore.addGroupMember(orgId, g.name, user.id);
+      await once(
+        `organizations/${slug}`,
+        { name },
+        async () => {
+          orgId = await services.orgs.upsert({ id: randomUUID(), slug, name });
+        },
+        gone,
+      );
+      await once(
+        `organizations/${slug}/members`,
+        members,
+        async () => {
+          for (const [j, m] of members.entries()) {
+            const user = await services.accounts.findUserByEmail(m.email);
+            if (!user) throw new BootstrapError(`${file}: organizations[${i}].members[${j}].email: ${NO_USER}`);
+            await services.orgs.addMember(orgId, user.id, m.role);
+            if (m.role === 'admin') await services.orgs.setBreakGlass(orgId, user.id, m.break_glass);
           }
-        }
-      }, gone);
+        },
+        gone,
+      );
+      const factorStore = createFactorStore(services.db);
+      await once(
+        `organizations/${slug}/groups`,
+        groups,
+        async () => {
+          for (const [j, g] of groups.entries()) {
+            for (const [k, email] of g.members.entries()) {
+              const user = await services.accounts.findUserByEmail(email);
+              if (!user) throw new BootstrapError(`${file}: organizations[${i}].groups[${j}].members[${k}]: ${NO_USER}`);
+              await factorStore.addGroupMember(orgId, g.name, user.id);
+            }
+          }
+        },
+        gone,
+      );
       // Set once per change of the file's policy: a primary method changed since by an administrator stays.
       if (twoStep) {
-        await once(`organizations/${slug}/two_step`, twoStep, async () => {
-          await setTwoStepPolicy(factorStore, orgId, twoStep);
-        }, gone);
+        await once(
+          `organizations/${slug}/two_step`,
+          twoStep,
+          async () => {
+            await setTwoStepPolicy(factorStore, orgId, twoStep);
+          },
+          gone,
+        );
       }
       const notes = await once(`organizations/${slug}/company_id`, companyId, () => applyCompanyId(services, orgId, o, dir), gone);
       report.notes.push(...notes.map((n) => `${slug}: ${n}`));
@@ -198,7 +239,7 @@ export async function applyBootstrap(services: Services, file: string): Promise<
   }
   if (data.saml_service_providers.length) {
     // Loaded only when needed: it brings samlify and libxml2.
-    let register: ReturnType<typeof import('../saml/bootstrap.js')['samlBootstrap']> | undefined;
+    let register: ReturnType<(typeof import('../saml/bootstrap.js'))['samlBootstrap']> | undefined;
     for (const [i, sp] of data.saml_service_providers.entries()) {
       await where(`saml_service_providers[${i}]`, async () => {
         await once(`saml_service_providers[${i}]`, sp, async () => {

@@ -24,8 +24,14 @@ export function demoRoutes(issuer: string) {
     ctx.cookies.set('wf_demo', `${state}.${verifier}`, { ...cookie, maxAge: 3600e3 });
     const url = new URL('/auth', issuer);
     url.search = new URLSearchParams({
-      client_id: DEMO_CLIENT_ID, response_type: 'code', scope: 'openid email profile', redirect_uri: redirectUri, state,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', ui_locales: ctx.state.lang,
+      client_id: DEMO_CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid email profile',
+      redirect_uri: redirectUri,
+      state,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ui_locales: ctx.state.lang,
     }).toString();
     ctx.redirect(url.toString());
   });
@@ -39,15 +45,29 @@ export function demoRoutes(issuer: string) {
     const res = await fetch(new URL('/token', issuer), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: String(ctx.query.code ?? ''), redirect_uri: redirectUri, client_id: DEMO_CLIENT_ID, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: String(ctx.query.code ?? ''),
+        redirect_uri: redirectUri,
+        client_id: DEMO_CLIENT_ID,
+        code_verifier: verifier,
+      }),
     });
-    const tokens = await res.json() as { id_token?: string; error?: string };
+    const tokens = (await res.json()) as { id_token?: string; error?: string };
     if (!res.ok || !tokens.id_token) throw new AppError('token_failed', 400, `the token exchange failed: ${tokens.error ?? res.status}`);
     const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
     const logout = new URL('/session/end', issuer);
-    logout.search = new URLSearchParams({ id_token_hint: tokens.id_token, post_logout_redirect_uri: `${issuer}/demo`, client_id: DEMO_CLIENT_ID }).toString();
+    logout.search = new URLSearchParams({
+      id_token_hint: tokens.id_token,
+      post_logout_redirect_uri: `${issuer}/demo`,
+      client_id: DEMO_CLIENT_ID,
+    }).toString();
     ctx.cookies.set('wf_demo', null, cookie);
-    renderPage(ctx, 'demo', { title: ctx.state.t('demo.signed_in_title'), claims: JSON.stringify(claims, null, 2), logoutHref: logout.toString() });
+    renderPage(ctx, 'demo', {
+      title: ctx.state.t('demo.signed_in_title'),
+      claims: JSON.stringify(claims, null, 2),
+      logoutHref: logout.toString(),
+    });
   });
 
   return router;

@@ -12,9 +12,13 @@ export const DEMO_CLIENT_ID = 'wayfinder-demo';
 export async function ensureDemo(services: Services): Promise<{ created: boolean; password?: string }> {
   const issuer = services.config.server.issuer;
   await services.clients.upsert({
-    client_id: DEMO_CLIENT_ID, client_name: 'Wayfinder demo app', token_endpoint_auth_method: 'none',
-    redirect_uris: [`${issuer}/demo/callback`], post_logout_redirect_uris: [`${issuer}/demo`],
-    grant_types: ['authorization_code', 'refresh_token'], first_party: true,
+    client_id: DEMO_CLIENT_ID,
+    client_name: 'Wayfinder demo app',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [`${issuer}/demo/callback`],
+    post_logout_redirect_uris: [`${issuer}/demo`],
+    grant_types: ['authorization_code', 'refresh_token'],
+    first_party: true,
   });
   const orgId = await services.orgs.upsert({ id: randomUUID(), slug: 'demo', name: 'Demo Company' });
   if (await services.accounts.findUserByEmail(DEMO_EMAIL)) return { created: false };

@@ -8,40 +8,65 @@ import { totpSecretProblem } from '../factors/totp.js';
 import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
-  organizations: z.array(z.strictObject({
-    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes'),
-    name: z.string().min(1).max(200),
-    members: z.array(z.strictObject({
-      email: z.email(), role: z.enum(['member', 'admin']).default('member'),
-      /** An administrator who keeps password + second factor when the organization is SSO only. */
-      break_glass: z.boolean().default(false),
-    }).refine((m) => !m.break_glass || m.role === 'admin', { message: 'only an admin can be a break-glass administrator', path: ['break_glass'] })).default([]),
-    groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(z.email()).default([]) })).default([]),
-    two_step: twoStepPolicySchema.optional(),
-    /** Company ID: domains, connections, SSO only (src/connectors/bootstrap.ts). */
-    ...companyIdBootstrapFields,
-  })).default([]),
-  users: z.array(z.strictObject({
-    email: z.email(),
-    password: z.string().optional(),
-    name: z.string().max(200).optional(),
-    given_name: z.string().max(100).optional(),
-    family_name: z.string().max(100).optional(),
-    locale: z.string().max(10).optional(),
-    email_verified: z.boolean().default(true),
-    status: z.enum(['active', 'disabled']).default('active'),
-    /** An authenticator-app secret carried over from another identity provider (base32). */
-    /** At least 80 bits (16 base32 characters), as RFC 4226 requires. */
-    totp_secret: z.string().regex(/^[A-Z2-7]{16,128}=*$/, 'a base32 TOTP secret of at least 80 bits (16 characters)')
-      .superRefine((s, ctx) => {
-        const problem = totpSecretProblem(s);
-        if (problem) ctx.addIssue({ code: 'custom', message: `this TOTP secret is ${problem}` });
-      }).optional(),
-  })).default([]),
-  clients: z.array(clientInputSchema.refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
-    path: ['client_secret'],
-    message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,
-  })).default([]),
+  organizations: z
+    .array(
+      z.strictObject({
+        slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes'),
+        name: z.string().min(1).max(200),
+        members: z
+          .array(
+            z
+              .strictObject({
+                email: z.email(),
+                role: z.enum(['member', 'admin']).default('member'),
+                /** An administrator who keeps password + second factor when the organization is SSO only. */
+                break_glass: z.boolean().default(false),
+              })
+              .refine((m) => !m.break_glass || m.role === 'admin', {
+                message: 'only an admin can be a break-glass administrator',
+                path: ['break_glass'],
+              }),
+          )
+          .default([]),
+        groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(z.email()).default([]) })).default([]),
+        two_step: twoStepPolicySchema.optional(),
+        /** Company ID: domains, connections, SSO only (src/connectors/bootstrap.ts). */
+        ...companyIdBootstrapFields,
+      }),
+    )
+    .default([]),
+  users: z
+    .array(
+      z.strictObject({
+        email: z.email(),
+        password: z.string().optional(),
+        name: z.string().max(200).optional(),
+        given_name: z.string().max(100).optional(),
+        family_name: z.string().max(100).optional(),
+        locale: z.string().max(10).optional(),
+        email_verified: z.boolean().default(true),
+        status: z.enum(['active', 'disabled']).default('active'),
+        /** An authenticator-app secret carried over from another identity provider (base32). */
+        /** At least 80 bits (16 base32 characters), as RFC 4226 requires. */
+        totp_secret: z
+          .string()
+          .regex(/^[A-Z2-7]{16,128}=*$/, 'a base32 TOTP secret of at least 80 bits (16 characters)')
+          .superRefine((s, ctx) => {
+            const problem = totpSecretProblem(s);
+            if (problem) ctx.addIssue({ code: 'custom', message: `this TOTP secret is ${problem}` });
+          })
+          .optional(),
+      }),
+    )
+    .default([]),
+  clients: z
+    .array(
+      clientInputSchema.refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
+        path: ['client_secret'],
+        message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,
+      }),
+    )
+    .default([]),
   resource_servers: z.array(resourceInputSchema).default([]),
   /** SAML service providers: `metadata` (XML) or `metadata_file` (relative to this file), plus settings. */
   saml_service_providers: z.array(spInputSchema).default([]),

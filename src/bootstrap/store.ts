@@ -9,7 +9,9 @@ export function createBootstrapStore(db: Db) {
     },
     async record(entry: string, digest: string, notes: string[] = []) {
       const row = { entry, digest, notes: JSON.stringify(notes), applied_at: new Date() };
-      await db.insertInto('bootstrap_applied').values(row)
+      await db
+        .insertInto('bootstrap_applied')
+        .values(row)
         .onConflict((oc) => oc.column('entry').doUpdateSet({ digest: row.digest, notes: row.notes, applied_at: row.applied_at }))
         .execute();
     },

@@ -56,17 +56,26 @@ export async function withContext(config: Config, command: Command, fn: (ctx: Co
   const database = await openDatabase(config);
   try {
     await ping(database.db).catch((err) => {
-      throw new AppError('database_unreachable', 503, `cannot reach the database (${database.kind} ${database.where}): ${describeError(err).message}`);
+      throw new AppError(
+        'database_unreachable',
+        503,
+        `cannot reach the database (${database.kind} ${database.where}): ${describeError(err).message}`,
+      );
     });
     if (!command.anySchema) {
       const pending = await pendingMigrations(database.db);
       if (pending.length) {
-        throw new AppError('schema_outdated', 409,
-          `the database schema is not current (${pending.length} migration${pending.length > 1 ? 's' : ''} pending): run \`wayfinder migrate\` first`);
+        throw new AppError(
+          'schema_outdated',
+          409,
+          `the database schema is not current (${pending.length} migration${pending.length > 1 ? 's' : ''} pending): run \`wayfinder migrate\` first`,
+        );
       }
     }
     const services = createServices(database.db, config, log);
-    const out = (...lines: string[]) => { for (const l of lines) process.stdout.write(`${l}\n`); };
+    const out = (...lines: string[]) => {
+      for (const l of lines) process.stdout.write(`${l}\n`);
+    };
     const audit: Context['audit'] = (type, ids = {}, data = {}) =>
       services.audit.record(undefined, { type, outcome: 'success', ...ids, data: { ...data, via: 'cli' } });
     await fn({ config, log, database, services, out, note: (l) => process.stderr.write(`${l}\n`), audit });

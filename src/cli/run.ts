@@ -20,9 +20,17 @@ import { twoStepCommands } from './commands/two-step.js';
 import { socialCommands } from './commands/social.js';
 
 export const commands: Command[] = [
-  ...migrateCommands, ...bootstrapCommands, ...keyCommands,
-  ...clientCommands, ...resourceCommands, ...userCommands,
-  ...domainCommands, ...connectionCommands, ...samlCommands, ...twoStepCommands, ...socialCommands,
+  ...migrateCommands,
+  ...bootstrapCommands,
+  ...keyCommands,
+  ...clientCommands,
+  ...resourceCommands,
+  ...userCommands,
+  ...domainCommands,
+  ...connectionCommands,
+  ...samlCommands,
+  ...twoStepCommands,
+  ...socialCommands,
 ];
 
 export function usage(only?: Command[]): string {
@@ -33,14 +41,16 @@ export function usage(only?: Command[]): string {
     '',
     'Commands:',
     ...lines,
-    ...(only ? [] : [
-      '  help',
-      '      show this text',
-      '',
-      'Configuration is read like the server reads it: config/*.yaml, CONFIG_FILE, then environment variables',
-      '(DATABASE_URL for Postgres, else the embedded database in DATA_DIR; ENCRYPTION_KEY; NODE_ENV; LOG_LEVEL).',
-      'The embedded database can be open in one process only: stop the server before using the CLI on it.',
-    ]),
+    ...(only
+      ? []
+      : [
+          '  help',
+          '      show this text',
+          '',
+          'Configuration is read like the server reads it: config/*.yaml, CONFIG_FILE, then environment variables',
+          '(DATABASE_URL for Postgres, else the embedded database in DATA_DIR; ENCRYPTION_KEY; NODE_ENV; LOG_LEVEL).',
+          'The embedded database can be open in one process only: stop the server before using the CLI on it.',
+        ]),
   ].join('\n');
 }
 
@@ -63,9 +73,11 @@ export async function main(argv: string[]): Promise<number> {
   const found = find(argv);
   if (!found) {
     const group = commands.filter((c) => c.name.split(' ')[0] === argv[0]);
-    fail(group.length && argv.length === 1
-      ? `error: "${argv[0]}" needs one of: ${[...new Set(group.map((c) => c.name.split(' ')[1]))].join(', ')}\n`
-      : `error: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n`);
+    fail(
+      group.length && argv.length === 1
+        ? `error: "${argv[0]}" needs one of: ${[...new Set(group.map((c) => c.name.split(' ')[1]))].join(', ')}\n`
+        : `error: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n`,
+    );
     fail(usage(group.length ? group : undefined));
     return 2;
   }
@@ -85,7 +97,13 @@ export async function main(argv: string[]): Promise<number> {
       }
     })();
     const expected = command.positionals ?? [];
-    if (positionals.length < expected.length) throw new UsageError(`missing ${expected.slice(positionals.length).map((p) => `<${p}>`).join(' ')}`);
+    if (positionals.length < expected.length)
+      throw new UsageError(
+        `missing ${expected
+          .slice(positionals.length)
+          .map((p) => `<${p}>`)
+          .join(' ')}`,
+      );
     if (positionals.length > expected.length) throw new UsageError(`unexpected argument "${positionals[expected.length]}"`);
     config = loadConfig();
     await withContext(config, command, (ctx) => command.run(ctx, values, positionals));

@@ -70,7 +70,10 @@ export function clientAuthThrottle(deps: { throttle: ClientAuthThrottle; clients
     if (ctx.status === 401 && (ctx.body as { error?: string } | undefined)?.error === 'invalid_client') {
       await throttle.failure(subject);
       await audit.record(ctx, {
-        type: 'client.auth_failed', outcome: 'failure', clientId: isKnown ? presented : null, data: { path: ctx.path },
+        type: 'client.auth_failed',
+        outcome: 'failure',
+        clientId: isKnown ? presented : null,
+        data: { path: ctx.path },
       });
     } else if (ctx.status < 400) {
       await throttle.success(subject, checked);

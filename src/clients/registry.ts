@@ -23,29 +23,36 @@ const uri = z.url();
  */
 export const MIN_CLIENT_SECRET_LENGTH = 32;
 
-export const clientInputSchema = z.strictObject({
-  client_id: z.string().regex(/^[A-Za-z0-9._~-]{2,128}$/, 'letters, digits, . _ ~ - (2 to 128)'),
-  client_secret: z.string().min(8).optional(),
-  client_name: z.string().min(1).max(200).optional(),
-  redirect_uris: z.array(uri).default([]),
-  post_logout_redirect_uris: z.array(uri).optional(),
-  grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'])).default(['authorization_code']),
-  response_types: z.array(z.enum(['code', 'none'])).optional(),
-  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none']).default('client_secret_basic'),
-  application_type: z.enum(['web', 'native']).optional(),
-  id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
-  backchannel_logout_uri: uri.optional(),
-  backchannel_logout_session_required: z.boolean().optional(),
-  scope: z.string().optional(),
-  client_uri: uri.optional(),
-  logo_uri: uri.optional(),
-  initiate_login_uri: uri.optional(),
-  jwks_uri: uri.optional(),
-  /** Wayfinder extension: first-party apps skip the consent page. */
-  first_party: z.boolean().default(false),
-}).refine((c) => !c.grant_types.includes('authorization_code') || c.redirect_uris.length > 0, {
-  path: ['redirect_uris'], message: 'an authorization_code client needs at least one redirect URI',
-});
+export const clientInputSchema = z
+  .strictObject({
+    client_id: z.string().regex(/^[A-Za-z0-9._~-]{2,128}$/, 'letters, digits, . _ ~ - (2 to 128)'),
+    client_secret: z.string().min(8).optional(),
+    client_name: z.string().min(1).max(200).optional(),
+    redirect_uris: z.array(uri).default([]),
+    post_logout_redirect_uris: z.array(uri).optional(),
+    grant_types: z
+      .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']))
+      .default(['authorization_code']),
+    response_types: z.array(z.enum(['code', 'none'])).optional(),
+    token_endpoint_auth_method: z
+      .enum(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'])
+      .default('client_secret_basic'),
+    application_type: z.enum(['web', 'native']).optional(),
+    id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
+    backchannel_logout_uri: uri.optional(),
+    backchannel_logout_session_required: z.boolean().optional(),
+    scope: z.string().optional(),
+    client_uri: uri.optional(),
+    logo_uri: uri.optional(),
+    initiate_login_uri: uri.optional(),
+    jwks_uri: uri.optional(),
+    /** Wayfinder extension: first-party apps skip the consent page. */
+    first_party: z.boolean().default(false),
+  })
+  .refine((c) => !c.grant_types.includes('authorization_code') || c.redirect_uris.length > 0, {
+    path: ['redirect_uris'],
+    message: 'an authorization_code client needs at least one redirect URI',
+  });
 export type ClientInput = z.input<typeof clientInputSchema>;
 
 export const resourceInputSchema = z.strictObject({
@@ -68,12 +75,14 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
       const needsSecret = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(parsed.token_endpoint_auth_method);
       // Replacing a client without naming a secret keeps the one it has (re-applying a bootstrap file
       // must not break the app); only a confidential client with no secret yet gets a generated one.
-      const kept = needsSecret && !client_secret ? (await store.find(client_id))?.secret_enc ?? null : null;
+      const kept = needsSecret && !client_secret ? ((await store.find(client_id))?.secret_enc ?? null) : null;
       const generatedSecret = needsSecret && !client_secret && !kept ? randomBytes(24).toString('base64url') : undefined;
       const secret = needsSecret ? (client_secret ?? generatedSecret) : undefined;
       const response_types = metadata.response_types ?? (parsed.grant_types.includes('authorization_code') ? ['code'] : []);
       await store.upsert({
-        client_id, first_party, metadata: { ...metadata, response_types },
+        client_id,
+        first_party,
+        metadata: { ...metadata, response_types },
         secret_enc: secret ? box.seal(secret, `${PURPOSE}:${client_id}`) : kept,
       });
       cache.delete(client_id);
@@ -85,11 +94,13 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
     async metadata(clientId: string): Promise<Record<string, unknown> | undefined> {
       return cache.get(clientId, async () => {
         const row = await store.find(clientId);
-        return row ? {
-          ...row.metadata,
-          client_id: row.client_id,
-          ...(row.secret_enc ? { client_secret: box.open(row.secret_enc, `${PURPOSE}:${row.client_id}`) } : {}),
-        } : undefined;
+        return row
+          ? {
+              ...row.metadata,
+              client_id: row.client_id,
+              ...(row.secret_enc ? { client_secret: box.open(row.secret_enc, `${PURPOSE}:${row.client_id}`) } : {}),
+            }
+          : undefined;
       });
     },
 

@@ -11,16 +11,31 @@ export interface ClientRow {
 export function createClientStore(db: Db) {
   return {
     find: (clientId: string): Promise<ClientRow | undefined> =>
-      db.selectFrom('oidc_clients').select(['client_id', 'metadata', 'secret_enc', 'first_party'])
-        .where('client_id', '=', clientId).executeTakeFirst(),
-    list: () => db.selectFrom('oidc_clients').select(['client_id', 'metadata', 'first_party', 'created_at', 'updated_at'])
-      .orderBy('client_id').execute(),
+      db
+        .selectFrom('oidc_clients')
+        .select(['client_id', 'metadata', 'secret_enc', 'first_party'])
+        .where('client_id', '=', clientId)
+        .executeTakeFirst(),
+    list: () =>
+      db
+        .selectFrom('oidc_clients')
+        .select(['client_id', 'metadata', 'first_party', 'created_at', 'updated_at'])
+        .orderBy('client_id')
+        .execute(),
     upsert: async (row: ClientRow) => {
       const values = { ...row, metadata: JSON.stringify(row.metadata) };
-      await db.insertInto('oidc_clients').values(values)
-        .onConflict((oc) => oc.column('client_id').doUpdateSet({
-          metadata: values.metadata, secret_enc: values.secret_enc, first_party: values.first_party, updated_at: new Date(),
-        })).execute();
+      await db
+        .insertInto('oidc_clients')
+        .values(values)
+        .onConflict((oc) =>
+          oc.column('client_id').doUpdateSet({
+            metadata: values.metadata,
+            secret_enc: values.secret_enc,
+            first_party: values.first_party,
+            updated_at: new Date(),
+          }),
+        )
+        .execute();
     },
     remove: async (clientId: string) => {
       const res = await db.deleteFrom('oidc_clients').where('client_id', '=', clientId).executeTakeFirst();
@@ -31,7 +46,9 @@ export function createClientStore(db: Db) {
     listResources: () => db.selectFrom('resource_servers').selectAll().orderBy('identifier').execute(),
     upsertResource: async (r: { identifier: string; scopes: string[]; access_token_ttl: number }) => {
       const values = { ...r, scopes: JSON.stringify(r.scopes) };
-      await db.insertInto('resource_servers').values(values)
+      await db
+        .insertInto('resource_servers')
+        .values(values)
         .onConflict((oc) => oc.column('identifier').doUpdateSet({ scopes: values.scopes, access_token_ttl: r.access_token_ttl }))
         .execute();
     },

@@ -62,8 +62,8 @@ function merge(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
-      ? merge(b as Tree, v as Tree) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? merge(b as Tree, v as Tree) : v;
   }
   return out;
 }
@@ -100,12 +100,21 @@ function fromEnv(env: NodeJS.ProcessEnv, problems: string[]): Tree {
     let value: unknown = raw;
     if (kind === 'int') {
       value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (Number.isNaN(value)) { problems.push(`${name}: expected a whole number, got "${raw}"`); continue; }
+      if (Number.isNaN(value)) {
+        problems.push(`${name}: expected a whole number, got "${raw}"`);
+        continue;
+      }
     } else if (kind === 'bool') {
-      if (!/^(true|false|1|0)$/i.test(raw)) { problems.push(`${name}: expected true or false, got "${raw}"`); continue; }
+      if (!/^(true|false|1|0)$/i.test(raw)) {
+        problems.push(`${name}: expected true or false, got "${raw}"`);
+        continue;
+      }
       value = /^(true|1)$/i.test(raw);
     } else if (kind === 'list') {
-      value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      value = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     }
     setPath(out, keys, value);
   }
@@ -155,13 +164,17 @@ export function loadConfig(options: LoadOptions = {}): Config {
   // The demo (a known person, /demo) is for a first look on a laptop: outside development only on request.
   if (tree.demo === undefined) tree = merge(tree, { demo: mode === 'development' });
   if (mode === 'production' && ((tree.sms ?? {}) as Tree).provider === 'log') {
-    problems.push('SMS_PROVIDER: "log" writes codes to the log and is for development only; use twilio in production (or leave it unset: no SMS)');
+    problems.push(
+      'SMS_PROVIDER: "log" writes codes to the log and is for development only; use twilio in production (or leave it unset: no SMS)',
+    );
   }
 
   const secrets = (tree.secrets ?? {}) as Tree;
   if (mode === 'production') {
-    if (!secrets.cookieKeys) problems.push('COOKIE_KEYS is missing: production needs cookie signing keys (comma-separated, 32+ characters each)');
-    if (!secrets.encryptionKey) problems.push('ENCRYPTION_KEY is missing: production needs a key for secrets at rest (openssl rand -base64 32)');
+    if (!secrets.cookieKeys)
+      problems.push('COOKIE_KEYS is missing: production needs cookie signing keys (comma-separated, 32+ characters each)');
+    if (!secrets.encryptionKey)
+      problems.push('ENCRYPTION_KEY is missing: production needs a key for secrets at rest (openssl rand -base64 32)');
   } else if (!secrets.cookieKeys || !secrets.encryptionKey) {
     const dataDir = String(((tree.database ?? {}) as Tree).dataDir ?? './data');
     tree = merge(tree, { secrets: merge(devSecrets(dataDir, warn), secrets) });
@@ -171,10 +184,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const parsed = configSchema.safeParse(tree);
   if (!parsed.success) {
     const envName = (p: PropertyKey[]) => ENV_MAP.find(([, keys]) => keys.join('.') === p.join('.'))?.[0];
-    throw new ConfigError(parsed.error.issues.map((i) => {
-      const name = envName(i.path);
-      return `${i.path.join('.') || '(root)'}${name ? ` (${name})` : ''}: ${i.message}`;
-    }));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = envName(i.path);
+        return `${i.path.join('.') || '(root)'}${name ? ` (${name})` : ''}: ${i.message}`;
+      }),
+    );
   }
   return parsed.data;
 }

@@ -34,7 +34,10 @@ export const configSchema = z.strictObject({
     shutdownGraceSeconds: seconds,
   }),
   database: z.strictObject({
-    url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
     dataDir: z.string().min(1),
     poolSize: z.number().int().positive(),
   }),
@@ -49,16 +52,20 @@ export const configSchema = z.strictObject({
    * Text messages (SMS codes). `provider` unset means: the development log adapter outside production,
    * no SMS at all in production. `authToken` comes from the environment only (TWILIO_AUTH_TOKEN).
    */
-  sms: z.strictObject({
-    provider: z.enum(['log', 'twilio']).optional(),
-    baseUrl: z.url(),
-    accountSid: z.string().min(1).optional(),
-    authToken: z.string().min(1).optional(),
-    from: z.string().min(1).optional(),
-    /** Most text messages sent per day across every account (a ceiling against SMS pumping). */
-    dailyCap: z.number().int().positive(),
-  }).refine((s) => s.provider !== 'twilio' || (s.accountSid && s.authToken && s.from),
-    'the twilio provider needs accountSid (TWILIO_ACCOUNT_SID), authToken (TWILIO_AUTH_TOKEN) and from (SMS_FROM)'),
+  sms: z
+    .strictObject({
+      provider: z.enum(['log', 'twilio']).optional(),
+      baseUrl: z.url(),
+      accountSid: z.string().min(1).optional(),
+      authToken: z.string().min(1).optional(),
+      from: z.string().min(1).optional(),
+      /** Most text messages sent per day across every account (a ceiling against SMS pumping). */
+      dailyCap: z.number().int().positive(),
+    })
+    .refine(
+      (s) => s.provider !== 'twilio' || (s.accountSid && s.authToken && s.from),
+      'the twilio provider needs accountSid (TWILIO_ACCOUNT_SID), authToken (TWILIO_AUTH_TOKEN) and from (SMS_FROM)',
+    ),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
   oidc: z.strictObject({
     refreshGraceSeconds: z.number().int().min(0).max(300),
@@ -90,46 +97,59 @@ export const configSchema = z.strictObject({
     windowSeconds: seconds,
   }),
   /** Push approval (src/factors/push*.ts). Defaults apply when the section is left out. */
-  push: z.strictObject({
-    /** How long a sign-in request waits for the device's answer. */
-    challengeSeconds: z.number().int().min(1).max(600).default(120),
-    /** How long a device's GET …/next is held open before answering 204 (keep under proxy timeouts). */
-    longPollSeconds: z.number().int().min(1).max(55).default(25),
-    /** Gateway that relays "a request is waiting" notices to phones (APNs/FCM); devices long-poll without it. */
-    webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
-  }).default({ challengeSeconds: 120, longPollSeconds: 25 }),
+  push: z
+    .strictObject({
+      /** How long a sign-in request waits for the device's answer. */
+      challengeSeconds: z.number().int().min(1).max(600).default(120),
+      /** How long a device's GET …/next is held open before answering 204 (keep under proxy timeouts). */
+      longPollSeconds: z.number().int().min(1).max(55).default(25),
+      /** Gateway that relays "a request is waiting" notices to phones (APNs/FCM); devices long-poll without it. */
+      webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .default({ challengeSeconds: 120, longPollSeconds: 25 }),
   /** Company ID (src/orgs, src/connectors). Defaults apply when the section is left out. */
-  federation: z.strictObject({
-    /** DNS servers for domain verification ("host" or "host:port"); empty: the system's resolvers. */
-    dnsServers: z.array(z.string().regex(/^[\w.:[\]-]+$/, 'a host or host:port')).default([]),
-    dnsTimeoutMs: z.number().int().min(100).max(30_000).default(3000),
-    /** Let metadata URLs and OIDC issuers point at loopback or private addresses (development, tests). */
-    allowPrivateNetworks: z.boolean().default(false),
-    /** Let OIDC issuers and metadata URLs use plain http (development, tests). */
-    allowHttp: z.boolean().default(false),
-    fetchTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
-    maxFetchBytes: z.number().int().min(1024).max(10_485_760).default(1_048_576),
-    /** How often SAML metadata given by URL is fetched again (the last good copy is kept on failure). */
-    metadataRefreshSeconds: z.number().int().min(60).default(3600),
-    /** Tolerated clock difference with company identity providers (assertion and token validity). */
-    clockSkewSeconds: z.number().int().min(0).max(600).default(120),
-    /** How long a person may take at their company's sign-in page. */
-    upstreamTimeoutSeconds: z.number().int().min(60).max(3600).default(900),
-  }).default({
-    dnsServers: [], dnsTimeoutMs: 3000, allowPrivateNetworks: false, allowHttp: false, fetchTimeoutMs: 5000,
-    maxFetchBytes: 1_048_576, metadataRefreshSeconds: 3600, clockSkewSeconds: 120, upstreamTimeoutSeconds: 900,
-  }),
+  federation: z
+    .strictObject({
+      /** DNS servers for domain verification ("host" or "host:port"); empty: the system's resolvers. */
+      dnsServers: z.array(z.string().regex(/^[\w.:[\]-]+$/, 'a host or host:port')).default([]),
+      dnsTimeoutMs: z.number().int().min(100).max(30_000).default(3000),
+      /** Let metadata URLs and OIDC issuers point at loopback or private addresses (development, tests). */
+      allowPrivateNetworks: z.boolean().default(false),
+      /** Let OIDC issuers and metadata URLs use plain http (development, tests). */
+      allowHttp: z.boolean().default(false),
+      fetchTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      maxFetchBytes: z.number().int().min(1024).max(10_485_760).default(1_048_576),
+      /** How often SAML metadata given by URL is fetched again (the last good copy is kept on failure). */
+      metadataRefreshSeconds: z.number().int().min(60).default(3600),
+      /** Tolerated clock difference with company identity providers (assertion and token validity). */
+      clockSkewSeconds: z.number().int().min(0).max(600).default(120),
+      /** How long a person may take at their company's sign-in page. */
+      upstreamTimeoutSeconds: z.number().int().min(60).max(3600).default(900),
+    })
+    .default({
+      dnsServers: [],
+      dnsTimeoutMs: 3000,
+      allowPrivateNetworks: false,
+      allowHttp: false,
+      fetchTimeoutMs: 5000,
+      maxFetchBytes: 1_048_576,
+      metadataRefreshSeconds: 3600,
+      clockSkewSeconds: 120,
+      upstreamTimeoutSeconds: 900,
+    }),
   /** SAML identity provider limits (see src/saml). Defaults apply when the section is left out. */
-  saml: z.strictObject({
-    /** Tolerated clock difference with service providers when checking IssueInstant and validity windows. */
-    clockSkewSeconds: z.number().int().min(0).max(600).default(60),
-    /** Largest SAML message accepted, decoded (and inflated, for the Redirect binding). */
-    maxMessageBytes: z.number().int().min(4096).max(1_048_576).default(102_400),
-    /** How long an assertion is valid (NotOnOrAfter) and a request ID is remembered against replay. */
-    assertionLifetimeSeconds: z.number().int().min(60).max(3600).default(300),
-    /** A retired signing certificate stays in the metadata this long after a rotation. */
-    retiredCertificateSeconds: z.number().int().min(0).default(86_400),
-  }).default({ clockSkewSeconds: 60, maxMessageBytes: 102_400, assertionLifetimeSeconds: 300, retiredCertificateSeconds: 86_400 }),
+  saml: z
+    .strictObject({
+      /** Tolerated clock difference with service providers when checking IssueInstant and validity windows. */
+      clockSkewSeconds: z.number().int().min(0).max(600).default(60),
+      /** Largest SAML message accepted, decoded (and inflated, for the Redirect binding). */
+      maxMessageBytes: z.number().int().min(4096).max(1_048_576).default(102_400),
+      /** How long an assertion is valid (NotOnOrAfter) and a request ID is remembered against replay. */
+      assertionLifetimeSeconds: z.number().int().min(60).max(3600).default(300),
+      /** A retired signing certificate stays in the metadata this long after a rotation. */
+      retiredCertificateSeconds: z.number().int().min(0).default(86_400),
+    })
+    .default({ clockSkewSeconds: 60, maxMessageBytes: 102_400, assertionLifetimeSeconds: 300, retiredCertificateSeconds: 86_400 }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -22,24 +22,27 @@ import { createMetadataRefresher } from './saml-metadata.js';
 const ENVELOPE = ['id', 'kind', 'name', 'enabled', 'client_secret', 'metadata', 'metadata_file'] as const;
 
 /** One connection as written in a bootstrap file or a CLI --file: envelope keys plus the kind's settings. */
-export const connectionEntrySchema = z.looseObject({
-  id: connectionIdSchema,
-  kind: z.enum(Object.keys(CONNECTORS) as [keyof typeof CONNECTORS, ...Array<keyof typeof CONNECTORS>]),
-  name: z.string().min(1).max(200),
-  enabled: z.boolean().default(true),
-  /** OIDC: the client secret Wayfinder authenticates with (sealed at rest). */
-  client_secret: z.string().min(1).optional(),
-  /** SAML: the IdP metadata XML inline, or a file holding it (relative to the bootstrap file). */
-  metadata: z.string().min(1).optional(),
-  metadata_file: z.string().min(1).optional(),
-}).superRefine((entry, ctx) => {
-  const settings = Object.fromEntries(Object.entries(entry).filter(([k]) => !(ENVELOPE as readonly string[]).includes(k)));
-  const parsed = connectorOf(entry.kind)?.settings.safeParse(settings);
-  for (const issue of parsed?.error?.issues ?? []) {
-    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  }
-  if (entry.metadata && entry.metadata_file) ctx.addIssue({ code: 'custom', path: ['metadata_file'], message: 'give metadata or metadata_file, not both' });
-});
+export const connectionEntrySchema = z
+  .looseObject({
+    id: connectionIdSchema,
+    kind: z.enum(Object.keys(CONNECTORS) as [keyof typeof CONNECTORS, ...Array<keyof typeof CONNECTORS>]),
+    name: z.string().min(1).max(200),
+    enabled: z.boolean().default(true),
+    /** OIDC: the client secret Wayfinder authenticates with (sealed at rest). */
+    client_secret: z.string().min(1).optional(),
+    /** SAML: the IdP metadata XML inline, or a file holding it (relative to the bootstrap file). */
+    metadata: z.string().min(1).optional(),
+    metadata_file: z.string().min(1).optional(),
+  })
+  .superRefine((entry, ctx) => {
+    const settings = Object.fromEntries(Object.entries(entry).filter(([k]) => !(ENVELOPE as readonly string[]).includes(k)));
+    const parsed = connectorOf(entry.kind)?.settings.safeParse(settings);
+    for (const issue of parsed?.error?.issues ?? []) {
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    }
+    if (entry.metadata && entry.metadata_file)
+      ctx.addIssue({ code: 'custom', path: ['metadata_file'], message: 'give metadata or metadata_file, not both' });
+  });
 export type ConnectionEntry = z.infer<typeof connectionEntrySchema>;
 
 export function companyAdmin(services: Services) {
@@ -70,7 +73,12 @@ export function companyAdmin(services: Services) {
         }
       }
       const input: ConnectionInput = {
-        id: entry.id, orgId, kind: entry.kind, name: entry.name, enabled: entry.enabled, settings,
+        id: entry.id,
+        orgId,
+        kind: entry.kind,
+        name: entry.name,
+        enabled: entry.enabled,
+        settings,
         ...(entry.client_secret !== undefined ? { secret: entry.client_secret } : {}),
         ...(metadata !== undefined ? { metadata } : {}),
       };
@@ -78,7 +86,11 @@ export function companyAdmin(services: Services) {
       const url = settings.metadata_url;
       if (opts.fetchMetadata && entry.kind === 'saml' && typeof url === 'string' && metadata === undefined) {
         const refresher = createMetadataRefresher({
-          store, fetch: createGuardedFetch(services.config.federation), validator: xml(), intervalSeconds: services.config.federation.metadataRefreshSeconds, log: services.log,
+          store,
+          fetch: createGuardedFetch(services.config.federation),
+          validator: xml(),
+          intervalSeconds: services.config.federation.metadataRefreshSeconds,
+          log: services.log,
         });
         const fetched = await refresher.refresh(entry.id, url);
         return { outcome, metadataError: fetched.ok ? undefined : fetched.error };

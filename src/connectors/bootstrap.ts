@@ -10,10 +10,17 @@ import type { Services } from '../services.js';
 import { companyAdmin, connectionEntrySchema } from './admin.js';
 
 export const companyIdBootstrapFields = {
-  domains: z.array(z.union([
-    z.string().min(1).transform((domain) => ({ domain, verified: false })),
-    z.strictObject({ domain: z.string().min(1), verified: z.boolean().default(false) }),
-  ])).default([]),
+  domains: z
+    .array(
+      z.union([
+        z
+          .string()
+          .min(1)
+          .transform((domain) => ({ domain, verified: false })),
+        z.strictObject({ domain: z.string().min(1), verified: z.boolean().default(false) }),
+      ]),
+    )
+    .default([]),
   connections: z.array(connectionEntrySchema).default([]),
   /** Members must sign in through a connection; enforced once a test sign-in succeeded. */
   sso_only: z.boolean().optional(),

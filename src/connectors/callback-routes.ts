@@ -21,7 +21,12 @@ import { failurePage, PENDING_COOKIE } from './routes.js';
 import { samlSpMetadata } from './saml.js';
 import { bodyOf, textFields } from '../http/input.js';
 
-export interface CallbackRouteDeps { issuer: string; federation: Federation; audit: Audit; maxBodyBytes: number }
+export interface CallbackRouteDeps {
+  issuer: string;
+  federation: Federation;
+  audit: Audit;
+  maxBodyBytes: number;
+}
 
 export function callbackRoutes(d: CallbackRouteDeps) {
   const router = new Router();
@@ -30,11 +35,17 @@ export function callbackRoutes(d: CallbackRouteDeps) {
   function testReport(ctx: Context, r: Extract<CallbackResult, { kind: 'test' }>) {
     const t = ctx.state.t;
     const { identity, plan } = r;
-    const outcome = plan.kind === 'refused' ? t(`sso.error.${plan.reason}`)
-      : plan.kind === 'create' ? t('sso.test_would_create', { email: identity.email })
-        : t('sso.test_would_sign_in', { email: plan.user.email });
+    const outcome =
+      plan.kind === 'refused'
+        ? t(`sso.error.${plan.reason}`)
+        : plan.kind === 'create'
+          ? t('sso.test_would_create', { email: identity.email })
+          : t('sso.test_would_sign_in', { email: plan.user.email });
     renderPage(ctx, 'sso-test', {
-      title: t('sso.test_title'), connection: r.connection.name, enforced: r.enforced, outcome,
+      title: t('sso.test_title'),
+      connection: r.connection.name,
+      enforced: r.enforced,
+      outcome,
       rows: [
         [t('sso.test_subject'), identity.subject],
         [t('sso.test_email'), identity.email ?? '—'],
@@ -55,7 +66,14 @@ export function callbackRoutes(d: CallbackRouteDeps) {
       if (result.kind === 'test') return testReport(ctx, result);
       if (result.kind === 'unsolicited') {
         // No interaction asked for it: the next sign-in of this browser (to My account) takes it.
-        ctx.cookies.set(PENDING_COOKIE, result.result, { signed: true, httpOnly: true, sameSite: 'lax', secure: d.issuer.startsWith('https:'), maxAge: 300e3, overwrite: true });
+        ctx.cookies.set(PENDING_COOKIE, result.result, {
+          signed: true,
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: d.issuer.startsWith('https:'),
+          maxAge: 300e3,
+          overwrite: true,
+        });
         ctx.status = 303;
         return ctx.redirect('/account');
       }

@@ -33,8 +33,15 @@ export function createConnections(store: ConnectorStore, box: SecretBox, xml: ()
 
   function toConnection(row: ConnectionRow): Connection {
     return {
-      id: row.id, orgId: row.org_id, kind: row.kind, name: row.name, enabled: row.enabled, settings: row.settings,
-      secret: row.secret_enc ? box.open(row.secret_enc, SECRET_PURPOSE) : undefined, metadata: row.metadata, updatedAt: row.updated_at,
+      id: row.id,
+      orgId: row.org_id,
+      kind: row.kind,
+      name: row.name,
+      enabled: row.enabled,
+      settings: row.settings,
+      secret: row.secret_enc ? box.open(row.secret_enc, SECRET_PURPOSE) : undefined,
+      metadata: row.metadata,
+      updatedAt: row.updated_at,
     };
   }
 
@@ -58,13 +65,23 @@ export function createConnections(store: ConnectorStore, box: SecretBox, xml: ()
         throw badRequest('invalid_connection', `connection ${id}: ${(err as Error).message}`);
       }
       const existing = await store.findConnection(id);
-      if (existing && existing.org_id !== input.orgId) throw badRequest('connection_taken', `the connection id ${id} belongs to another organization`);
+      if (existing && existing.org_id !== input.orgId)
+        throw badRequest('connection_taken', `the connection id ${id} belongs to another organization`);
       // A secret not given again keeps the sealed one (so re-applying a bootstrap file without it changes nothing).
-      const secretEnc = input.secret !== undefined
-        ? (existing?.secret_enc && box.open(existing.secret_enc, SECRET_PURPOSE) === input.secret ? existing.secret_enc : box.seal(input.secret, SECRET_PURPOSE))
-        : existing?.secret_enc ?? (connector.generateSecret ? box.seal(await connector.generateSecret(id), SECRET_PURPOSE) : null);
+      const secretEnc =
+        input.secret !== undefined
+          ? existing?.secret_enc && box.open(existing.secret_enc, SECRET_PURPOSE) === input.secret
+            ? existing.secret_enc
+            : box.seal(input.secret, SECRET_PURPOSE)
+          : (existing?.secret_enc ?? (connector.generateSecret ? box.seal(await connector.generateSecret(id), SECRET_PURPOSE) : null));
       return store.upsertConnection({
-        id, org_id: input.orgId, kind: input.kind, name: input.name, enabled: input.enabled ?? true, settings, secret_enc: secretEnc,
+        id,
+        org_id: input.orgId,
+        kind: input.kind,
+        name: input.name,
+        enabled: input.enabled ?? true,
+        settings,
+        secret_enc: secretEnc,
         ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
       });
     },

@@ -31,7 +31,10 @@ export class FederationError extends AppError {
   /** The interaction the failed sign-in belongs to, when known (its page then offers ways on). */
   uid?: string;
 
-  constructor(readonly reason: FailureReason, detail: string) {
+  constructor(
+    readonly reason: FailureReason,
+    detail: string,
+  ) {
     super(`sso_${reason}`, FAILURES[reason], detail, true);
   }
 }

@@ -53,17 +53,26 @@ export interface FederationDeps {
 export type CallbackResult =
   | { kind: 'sign_in'; uid: string; result: string }
   | { kind: 'unsolicited'; result: string }
-  | { kind: 'test'; connection: Connection; identity: UpstreamIdentity; plan: LinkPlan | { kind: 'refused'; reason: string }; enforced: boolean };
+  | {
+      kind: 'test';
+      connection: Connection;
+      identity: UpstreamIdentity;
+      plan: LinkPlan | { kind: 'refused'; reason: string };
+      enforced: boolean;
+    };
 
 const random = () => randomBytes(24).toString('base64url');
 
 export function createFederation(d: FederationDeps) {
   const env: ConnectorEnv = {
-    federation: d.federation, fetch: d.fetch,
+    federation: d.federation,
+    fetch: d.fetch,
     callbackUrl: (id) => `${d.issuer}/sso/callback/${id}`,
     spEntityId: (id) => `${d.issuer}/sso/saml/${id}/metadata`,
     rememberAssertion: (id, assertionId, expiresAt) => d.store.rememberAssertion(id, assertionId, expiresAt),
-    get xml() { return d.xml(); },
+    get xml() {
+      return d.xml();
+    },
     maxMessageBytes: d.maxMessageBytes,
   };
   const expiry = (seconds: number) => new Date(Date.now() + seconds * 1000);
@@ -84,7 +93,13 @@ export function createFederation(d: FederationDeps) {
     const { connection, connector } = await usable(connectionId);
     const state = random();
     const { redirect, remember } = await connector.begin(connection, env, { state, loginHint });
-    await d.store.putState({ state, connection_id: connection.id, purpose, data: { ...remember, ...data, stage: 'upstream' }, expires_at: expiry(d.federation.upstreamTimeoutSeconds) });
+    await d.store.putState({
+      state,
+      connection_id: connection.id,
+      purpose,
+      data: { ...remember, ...data, stage: 'upstream' },
+      expires_at: expiry(d.federation.upstreamTimeoutSeconds),
+    });
     return redirect;
   }
 
@@ -110,7 +125,8 @@ export function createFederation(d: FederationDeps) {
 
     async startTest(ctx: Context, token: string) {
       const row = await d.store.takeState(hashTestToken(String(token ?? '')));
-      if (!row || row.purpose !== 'test' || row.data.stage !== 'link') throw fail('expired', 'this test sign-in link is not valid (used, expired or unknown)');
+      if (!row || row.purpose !== 'test' || row.data.stage !== 'link')
+        throw fail('expired', 'this test sign-in link is not valid (used, expired or unknown)');
       await d.audit.record(ctx, { type: 'sso.test_started', outcome: 'info', data: { connectionId: row.connection_id } });
       return begin(row.connection_id, 'test', {});
     },
@@ -121,8 +137,10 @@ export function createFederation(d: FederationDeps) {
       const key = connector.stateOf(input);
       const pending = key ? await d.store.takeState(key) : undefined;
       // A kind that can receive unsolicited answers decides in finish() (refused unless the connection allows them).
-      if (key && !pending && !connector.unsolicited) throw fail('expired', 'no sign-in is waiting for this answer (expired or already used)');
-      if (pending && (pending.connection_id !== connection.id || pending.data.stage !== 'upstream')) throw fail('expired', 'this answer belongs to another sign-in');
+      if (key && !pending && !connector.unsolicited)
+        throw fail('expired', 'no sign-in is waiting for this answer (expired or already used)');
+      if (pending && (pending.connection_id !== connection.id || pending.data.stage !== 'upstream'))
+        throw fail('expired', 'this answer belongs to another sign-in');
       let identity: UpstreamIdentity;
       try {
         identity = await connector.finish(connection, env, { ...input, remembered: pending?.data, staleState: Boolean(key && !pending) });
@@ -142,14 +160,21 @@ export function createFederation(d: FederationDeps) {
           plan = { kind: 'refused', reason: err instanceof FederationError ? err.reason : 'error' };
         }
         await d.audit.record(ctx, { type: 'sso.test_succeeded', outcome: 'success', data: { ...audit, plan: plan.kind } });
-        if (enforced) await d.audit.record(ctx, { type: 'org.sso_only_enforced', outcome: 'success', data: { orgId: connection.orgId, connectionId } });
+        if (enforced)
+          await d.audit.record(ctx, { type: 'org.sso_only_enforced', outcome: 'success', data: { orgId: connection.orgId, connectionId } });
         return { kind: 'test', connection, identity, plan, enforced };
       }
       const result = random();
       const uid = pending ? String(pending.data.uid ?? '') : undefined;
       if (pending && !uid) throw fail('expired', 'this answer belongs to no sign-in');
       // Unsolicited (allowed by the connection): the next interaction of this browser takes it (a cookie).
-      await d.store.putState({ state: result, connection_id: connection.id, purpose: 'sign_in', data: { stage: 'result', uid, unsolicited: !pending, identity }, expires_at: expiry(RESULT_SECONDS) });
+      await d.store.putState({
+        state: result,
+        connection_id: connection.id,
+        purpose: 'sign_in',
+        data: { stage: 'result', uid, unsolicited: !pending, identity },
+        expires_at: expiry(RESULT_SECONDS),
+      });
       await d.audit.record(ctx, { type: 'sso.verified', outcome: 'success', data: { ...audit, unsolicited: !pending } });
       return uid ? { kind: 'sign_in', uid, result } : { kind: 'unsolicited', result };
     },
@@ -157,14 +182,19 @@ export function createFederation(d: FederationDeps) {
     /** Back in the interaction: link or provision the account, then the policy gate decides. */
     async complete(ctx: Context, view: InteractionView, result: string): Promise<Outcome> {
       const row = await d.store.takeState(String(result ?? ''));
-      if (!row || row.data.stage !== 'result' || (row.data.uid !== view.uid && row.data.unsolicited !== true)) throw fail('expired', 'this company sign-in result is not for this sign-in');
+      if (!row || row.data.stage !== 'result' || (row.data.uid !== view.uid && row.data.unsolicited !== true))
+        throw fail('expired', 'this company sign-in result is not for this sign-in');
       const { connection, settings } = await usable(row.connection_id);
       const identity = row.data.identity as UpstreamIdentity;
       const user = await d.linking.resolve(ctx, connection, settings.jit, identity);
       const trusted = settings.mfa_trust === 'trust' && identity.mfa;
       const s = await d.journey.state(view.uid);
       return d.journey.conclude(ctx, view, user, {
-        ...s, email: user.email, method: 'sso', amr: [AMR_FEDERATED], remember: false,
+        ...s,
+        email: user.email,
+        method: 'sso',
+        amr: [AMR_FEDERATED],
+        remember: false,
         factors: trusted ? [{ kind: 'upstream_mfa', assurance: 'high' }] : [],
         sso: { id: connection.id, orgId: connection.orgId, mfaTrust: settings.mfa_trust, upstreamMfa: identity.mfa },
       });

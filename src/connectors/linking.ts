@@ -20,26 +20,31 @@ import { fail } from './errors.js';
 import type { ConnectorStore } from './store.js';
 import type { Connection, UpstreamIdentity } from './types.js';
 
-export interface LinkingDeps { store: ConnectorStore; accounts: AccountStore; users: Users; orgs: OrgStore; audit: Audit }
+export interface LinkingDeps {
+  store: ConnectorStore;
+  accounts: AccountStore;
+  users: Users;
+  orgs: OrgStore;
+  audit: Audit;
+}
 
-export type LinkPlan =
-  | { kind: 'linked'; user: User }
-  | { kind: 'link'; user: User }
-  | { kind: 'create' };
+export type LinkPlan = { kind: 'linked'; user: User } | { kind: 'link'; user: User } | { kind: 'create' };
 
 export function createLinking(d: LinkingDeps) {
   /** What a sign-in with `identity` leads to, without changing anything (also used by the test sign-in). */
   async function plan(conn: Connection, jit: boolean, identity: UpstreamIdentity): Promise<LinkPlan> {
     const link = await d.store.findLink(conn.id, identity.subject);
-    const linked = link && await d.accounts.findUser(link.user_id);
+    const linked = link && (await d.accounts.findUser(link.user_id));
     if (linked) return { kind: 'linked', user: linked };
     if (!identity.email) throw fail('no_email', 'the company identity provider sent no email address');
     const domain = domainOfEmail(identity.email);
     const owner = domain ? await d.orgs.verifiedOwner(domain) : undefined;
-    if (owner?.id !== conn.orgId) throw fail('domain_not_verified', `${domain ?? identity.email} is not a verified domain of the organization`);
+    if (owner?.id !== conn.orgId)
+      throw fail('domain_not_verified', `${domain ?? identity.email} is not a verified domain of the organization`);
     const existing = await d.accounts.findUserByEmail(identity.email);
     if (existing) {
-      if (!identity.emailTrusted) throw fail('link_refused', 'an account with this email exists and the connection does not trust its email');
+      if (!identity.emailTrusted)
+        throw fail('link_refused', 'an account with this email exists and the connection does not trust its email');
       return { kind: 'link', user: existing };
     }
     if (!jit) throw fail('jit_disabled', 'no account is linked and just-in-time provisioning is off');
@@ -71,14 +76,21 @@ export function createLinking(d: LinkingDeps) {
         await d.orgs.ensureMember(conn.orgId, user.id);
         // The organization's IdP vouches for the address: a pending sign-up or an invitation is done.
         if (!user.email_verified || user.status === 'pending' || user.status === 'invited') {
-          await d.accounts.updateUser(user.id, { email_verified: true, ...(user.status === 'disabled' ? {} : { status: 'active' as const }) });
+          await d.accounts.updateUser(user.id, {
+            email_verified: true,
+            ...(user.status === 'disabled' ? {} : { status: 'active' as const }),
+          });
         }
         await audit('sso.linked', 'success', user.id);
         return (await d.accounts.findUser(user.id))!;
       }
       const user = await d.users.create({
-        email: identity.email!, name: identity.name ?? null, given_name: identity.given_name ?? null, family_name: identity.family_name ?? null,
-        email_verified: identity.emailTrusted, status: 'active',
+        email: identity.email!,
+        name: identity.name ?? null,
+        given_name: identity.given_name ?? null,
+        family_name: identity.family_name ?? null,
+        email_verified: identity.emailTrusted,
+        status: 'active',
       });
       await d.store.link(conn.id, identity.subject, user.id);
       await d.orgs.ensureMember(conn.orgId, user.id);

@@ -19,23 +19,29 @@ import { commonSettings, type Connection, type Connector, type ConnectorEnv } fr
 
 const claimName = z.string().min(1).max(200);
 
-export const oidcSettings = z.strictObject({
-  issuer: z.url(),
-  client_id: z.string().min(1).max(500),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(['openid', 'email', 'profile']),
-  /** entra: Microsoft Entra ID (subject from tid + oid). */
-  variant: z.enum(['generic', 'entra']).default('generic'),
-  /** Entra ID: the only tenant accepted. */
-  tenant_id: z.string().min(1).optional(),
-  /** acr values that mean the IdP performed multi-factor authentication. */
-  mfa_acr_values: z.array(z.string()).default([]),
-  /** Which claims carry the profile. */
-  claims: z.strictObject({
-    email: claimName.default('email'), name: claimName.default('name'),
-    given_name: claimName.default('given_name'), family_name: claimName.default('family_name'),
-  }).default({ email: 'email', name: 'name', given_name: 'given_name', family_name: 'family_name' }),
-  ...commonSettings,
-}).refine((s) => s.scopes.includes('openid'), { message: 'scopes must include openid', path: ['scopes'] });
+export const oidcSettings = z
+  .strictObject({
+    issuer: z.url(),
+    client_id: z.string().min(1).max(500),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(['openid', 'email', 'profile']),
+    /** entra: Microsoft Entra ID (subject from tid + oid). */
+    variant: z.enum(['generic', 'entra']).default('generic'),
+    /** Entra ID: the only tenant accepted. */
+    tenant_id: z.string().min(1).optional(),
+    /** acr values that mean the IdP performed multi-factor authentication. */
+    mfa_acr_values: z.array(z.string()).default([]),
+    /** Which claims carry the profile. */
+    claims: z
+      .strictObject({
+        email: claimName.default('email'),
+        name: claimName.default('name'),
+        given_name: claimName.default('given_name'),
+        family_name: claimName.default('family_name'),
+      })
+      .default({ email: 'email', name: 'name', given_name: 'given_name', family_name: 'family_name' }),
+    ...commonSettings,
+  })
+  .refine((s) => s.scopes.includes('openid'), { message: 'scopes must include openid', path: ['scopes'] });
 export type OidcSettings = z.infer<typeof oidcSettings>;
 
 function configurationFor(conn: Connection, s: OidcSettings, env: ConnectorEnv) {
@@ -55,7 +61,10 @@ export const oidcConnector: Connector<OidcSettings> = {
     const s = oidcSettings.parse(conn.settings);
     const config = await configurationFor(conn, s, env);
     const { url, remember } = await beginCode(config, {
-      redirectUri: env.callbackUrl(conn.id), scope: s.scopes.join(' '), state, ...(loginHint ? { params: { login_hint: loginHint } } : {}),
+      redirectUri: env.callbackUrl(conn.id),
+      scope: s.scopes.join(' '),
+      state,
+      ...(loginHint ? { params: { login_hint: loginHint } } : {}),
     });
     return { redirect: url.toString(), remember: { ...remember } };
   },

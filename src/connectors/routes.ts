@@ -24,19 +24,40 @@ import { bodyOf, form, text } from '../http/input.js';
 const connectionForm = form({ connection: text });
 const organizationForm = form({ organization: text });
 
-export interface SsoRouteDeps { interactions: Interactions; journey: Journey; federation: Federation; discovery: Discovery; audit: Audit }
+export interface SsoRouteDeps {
+  interactions: Interactions;
+  journey: Journey;
+  federation: Federation;
+  discovery: Discovery;
+  audit: Audit;
+}
 
 /** The failure page: what happened, what to do, and (inside an interaction) ways on. Audited. */
-export async function failurePage(ctx: Context, audit: Audit, err: FederationError, where: { uid?: string; connectionId?: string; clientId?: string }) {
+export async function failurePage(
+  ctx: Context,
+  audit: Audit,
+  err: FederationError,
+  where: { uid?: string; connectionId?: string; clientId?: string },
+) {
   await audit.record(ctx, {
-    type: 'sso.failed', outcome: 'failure', clientId: where.clientId ?? null,
+    type: 'sso.failed',
+    outcome: 'failure',
+    clientId: where.clientId ?? null,
     data: { reason: err.reason, connectionId: where.connectionId, detail: err.message.slice(0, 300) },
   });
   const t = ctx.state.t;
-  renderPage(ctx, 'sso-error', {
-    title: t('sso.error_title'), message: t(`sso.error.${err.reason}`), hint: t(`sso.error.${err.reason}_hint`),
-    uid: where.uid, requestId: ctx.state.requestId,
-  }, err.status);
+  renderPage(
+    ctx,
+    'sso-error',
+    {
+      title: t('sso.error_title'),
+      message: t(`sso.error.${err.reason}`),
+      hint: t(`sso.error.${err.reason}_hint`),
+      uid: where.uid,
+      requestId: ctx.state.requestId,
+    },
+    err.status,
+  );
 }
 
 /** The cookie holding an unsolicited company sign-in until this browser's next interaction takes it. */
@@ -77,30 +98,54 @@ export function ssoRoutes(d: SsoRouteDeps) {
       await fn(ctx, v);
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
-      await failurePage(ctx, d.audit, err, { uid: v.uid, clientId: v.clientId, connectionId: ctx.params.connection ?? bodyOf(ctx, connectionForm).connection });
+      await failurePage(ctx, d.audit, err, {
+        uid: v.uid,
+        clientId: v.clientId,
+        connectionId: ctx.params.connection ?? bodyOf(ctx, connectionForm).connection,
+      });
     }
   };
 
   function companyPage(ctx: Context, v: InteractionView, opts: { organization?: string; error?: string } = {}) {
     const t = ctx.state.t;
-    renderPage(ctx, 'sso-company', {
-      title: t('sso.company_title'), uid: v.uid, appName: v.clientName, organization: opts.organization ?? '', error: opts.error && t(opts.error),
-    }, opts.error ? 400 : 200);
+    renderPage(
+      ctx,
+      'sso-company',
+      {
+        title: t('sso.company_title'),
+        uid: v.uid,
+        appName: v.clientName,
+        organization: opts.organization ?? '',
+        error: opts.error && t(opts.error),
+      },
+      opts.error ? 400 : 200,
+    );
   }
 
-  router.get('/sso', guarded(async (ctx, v) => {
-    const s = await d.journey.state(v.uid);
-    if (s.realm?.kind !== 'company') return redirect(ctx, `/interaction/${v.uid}`);
-    if (s.realm.connections.length === 1) return redirect(ctx, await d.federation.start(ctx, v, s.realm.connections[0].id));
-    const t = ctx.state.t;
-    renderPage(ctx, 'sso-choose', {
-      title: t('sso.choose_title'), uid: v.uid, appName: v.clientName, org: s.realm.org.name, email: s.email ?? '', connections: s.realm.connections,
-    });
-  }));
+  router.get(
+    '/sso',
+    guarded(async (ctx, v) => {
+      const s = await d.journey.state(v.uid);
+      if (s.realm?.kind !== 'company') return redirect(ctx, `/interaction/${v.uid}`);
+      if (s.realm.connections.length === 1) return redirect(ctx, await d.federation.start(ctx, v, s.realm.connections[0].id));
+      const t = ctx.state.t;
+      renderPage(ctx, 'sso-choose', {
+        title: t('sso.choose_title'),
+        uid: v.uid,
+        appName: v.clientName,
+        org: s.realm.org.name,
+        email: s.email ?? '',
+        connections: s.realm.connections,
+      });
+    }),
+  );
 
-  router.post('/sso/start', guarded(async (ctx, v) => {
-    redirect(ctx, await d.federation.start(ctx, v, bodyOf(ctx, connectionForm).connection));
-  }));
+  router.post(
+    '/sso/start',
+    guarded(async (ctx, v) => {
+      redirect(ctx, await d.federation.start(ctx, v, bodyOf(ctx, connectionForm).connection));
+    }),
+  );
 
   router.get('/sso/password', async (ctx) => {
     const v = await view(ctx);
@@ -108,14 +153,17 @@ export function ssoRoutes(d: SsoRouteDeps) {
     redirect(ctx, `/interaction/${v.uid}`);
   });
 
-  router.get('/sso/done', guarded(async (ctx, v) => {
-    const outcome: Outcome = await d.federation.complete(ctx, v, String(ctx.query.result ?? ''));
-    if (outcome.kind === 'finished') return;
-    if (outcome.kind === 'second_factor') return redirect(ctx, `/interaction/${v.uid}/factor`);
-    const t = ctx.state.t;
-    const reason = outcome.kind === 'denied' ? outcome.reason : 'error.generic';
-    renderPage(ctx, 'sso-error', { title: t('sso.error_title'), message: t(reason), hint: '', uid: v.uid }, 403);
-  }));
+  router.get(
+    '/sso/done',
+    guarded(async (ctx, v) => {
+      const outcome: Outcome = await d.federation.complete(ctx, v, String(ctx.query.result ?? ''));
+      if (outcome.kind === 'finished') return;
+      if (outcome.kind === 'second_factor') return redirect(ctx, `/interaction/${v.uid}/factor`);
+      const t = ctx.state.t;
+      const reason = outcome.kind === 'denied' ? outcome.reason : 'error.generic';
+      renderPage(ctx, 'sso-error', { title: t('sso.error_title'), message: t(reason), hint: '', uid: v.uid }, 403);
+    }),
+  );
 
   router.get('/company', async (ctx) => companyPage(ctx, await view(ctx)));
 

@@ -9,7 +9,13 @@ import type { XmlValidator } from '../saml/validator.js';
 import { fetchText, type GuardedFetch } from './fetch.js';
 import type { ConnectorStore } from './store.js';
 
-export interface RefresherDeps { store: ConnectorStore; fetch: GuardedFetch; validator: XmlValidator; intervalSeconds: number; log: Logger }
+export interface RefresherDeps {
+  store: ConnectorStore;
+  fetch: GuardedFetch;
+  validator: XmlValidator;
+  intervalSeconds: number;
+  log: Logger;
+}
 
 /** Fetches metadata given by URL; keeps the last good copy when a fetch fails or is invalid. */
 export function createMetadataRefresher(d: RefresherDeps) {

@@ -33,20 +33,48 @@ const MFA_CONTEXTS = [
 ];
 const ENTRA_METHODS = 'http://schemas.microsoft.com/claims/authnmethodsreferences';
 const DEFAULT_ATTRIBUTES = {
-  email: ['email', 'mail', 'emailaddress', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3'],
+  email: [
+    'email',
+    'mail',
+    'emailaddress',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+    'urn:oid:0.9.2342.19200300.100.1.3',
+  ],
   name: ['name', 'displayName', 'http://schemas.microsoft.com/identity/claims/displayname', 'urn:oid:2.16.840.1.113730.3.1.241'],
-  given_name: ['given_name', 'givenName', 'firstName', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname', 'urn:oid:2.5.4.42'],
-  family_name: ['family_name', 'sn', 'surname', 'lastName', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname', 'urn:oid:2.5.4.4'],
+  given_name: [
+    'given_name',
+    'givenName',
+    'firstName',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname',
+    'urn:oid:2.5.4.42',
+  ],
+  family_name: [
+    'family_name',
+    'sn',
+    'surname',
+    'lastName',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname',
+    'urn:oid:2.5.4.4',
+  ],
 };
 
 export const samlSettings = z.strictObject({
   /** Where the IdP publishes its metadata (refreshed on a schedule); without it, the imported XML is used. */
   metadata_url: z.url().optional(),
-  name_id_format: z.enum(Object.keys(NAMEID_FORMATS) as [keyof typeof NAMEID_FORMATS, ...Array<keyof typeof NAMEID_FORMATS>]).default('persistent'),
+  name_id_format: z
+    .enum(Object.keys(NAMEID_FORMATS) as [keyof typeof NAMEID_FORMATS, ...Array<keyof typeof NAMEID_FORMATS>])
+    .default('persistent'),
   /** An attribute holding a stable, unique ID, used as the subject instead of the NameID. */
   subject_attribute: attributeName.optional(),
   /** Which attribute carries each profile field (default: the usual names for each). */
-  attributes: z.strictObject({ email: attributeName.optional(), name: attributeName.optional(), given_name: attributeName.optional(), family_name: attributeName.optional() }).default({}),
+  attributes: z
+    .strictObject({
+      email: attributeName.optional(),
+      name: attributeName.optional(),
+      given_name: attributeName.optional(),
+      family_name: attributeName.optional(),
+    })
+    .default({}),
   mfa_authn_contexts: z.array(z.string().min(1)).default(MFA_CONTEXTS),
   /** Accept IdP-initiated (unsolicited) responses; off by default (login CSRF). */
   allow_unsolicited: z.boolean().default(false),
@@ -69,14 +97,22 @@ function metadataOf(conn: Connection, env: ConnectorEnv) {
 function keysOf(conn: Connection): { privateKey: string; certificate: string } | undefined {
   try {
     const keys = JSON.parse(conn.secret ?? '') as { privateKey?: unknown; certificate?: unknown };
-    return typeof keys.privateKey === 'string' && typeof keys.certificate === 'string' ? { privateKey: keys.privateKey, certificate: keys.certificate } : undefined;
+    return typeof keys.privateKey === 'string' && typeof keys.certificate === 'string'
+      ? { privateKey: keys.privateKey, certificate: keys.certificate }
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 const spOf = (conn: Connection, env: ConnectorEnv, s: SamlSettings, relayState?: string) =>
-  spEntity({ entityId: env.spEntityId(conn.id), acsUrl: env.callbackUrl(conn.id), nameIdFormat: s.name_id_format, relayState, encryption: keysOf(conn) });
+  spEntity({
+    entityId: env.spEntityId(conn.id),
+    acsUrl: env.callbackUrl(conn.id),
+    nameIdFormat: s.name_id_format,
+    relayState,
+    encryption: keysOf(conn),
+  });
 
 /** Wayfinder's SP metadata for a connection (served at its entity ID). */
 export function samlSpMetadata(conn: Connection, env: ConnectorEnv): string {
@@ -104,7 +140,8 @@ export const samlConnector: Connector<SamlSettings> = {
 
   validateStatic(settings, metadata, xml) {
     const s = samlSettings.parse(settings);
-    if (!metadata && !s.metadata_url) throw new MetadataProblem('a SAML connection needs metadata (inline or from a file) or a metadata_url');
+    if (!metadata && !s.metadata_url)
+      throw new MetadataProblem('a SAML connection needs metadata (inline or from a file) or a metadata_url');
     if (metadata) parseIdpMetadata(xml, metadata);
   },
 
@@ -129,22 +166,40 @@ export const samlConnector: Connector<SamlSettings> = {
     if (!remembered && !s.allow_unsolicited) throw fail('unsolicited', 'the connection does not accept unsolicited responses');
     const sp = spOf(conn, env, s);
     const decrypt = keysOf(conn) && ((xml: string) => decryptAssertion(sp, xml));
-    const verified = await verifyResponse(env.xml, body.SAMLResponse, { certificates: md.certificates, allowSha1: s.allow_sha1, maxBytes: env.maxMessageBytes, decrypt });
-    const claims = readAssertion(verified.response, verified.signedAssertion, {
-      idpEntityId: md.entityId, spEntityId: env.spEntityId(conn.id), acsUrl: env.callbackUrl(conn.id),
-      inResponseTo: remembered ? String(remembered.requestId) : undefined, clockSkewSeconds: env.federation.clockSkewSeconds,
+    const verified = await verifyResponse(env.xml, body.SAMLResponse, {
+      certificates: md.certificates,
+      allowSha1: s.allow_sha1,
+      maxBytes: env.maxMessageBytes,
+      decrypt,
     });
-    if (!(await env.rememberAssertion(conn.id, claims.id, claims.validUntil))) throw fail('replayed', `the assertion ${claims.id} was already used`);
+    const claims = readAssertion(verified.response, verified.signedAssertion, {
+      idpEntityId: md.entityId,
+      spEntityId: env.spEntityId(conn.id),
+      acsUrl: env.callbackUrl(conn.id),
+      inResponseTo: remembered ? String(remembered.requestId) : undefined,
+      clockSkewSeconds: env.federation.clockSkewSeconds,
+    });
+    if (!(await env.rememberAssertion(conn.id, claims.id, claims.validUntil)))
+      throw fail('replayed', `the assertion ${claims.id} was already used`);
 
     let subject: string | undefined;
     if (s.subject_attribute) {
       subject = first(claims.attributes, s.subject_attribute, []);
-    } else if (claims.nameId && (!claims.nameIdFormat || [NAMEID_FORMATS[s.name_id_format], NAMEID_FORMATS.unspecified].includes(claims.nameIdFormat as never))) {
+    } else if (
+      claims.nameId &&
+      (!claims.nameIdFormat || [NAMEID_FORMATS[s.name_id_format], NAMEID_FORMATS.unspecified].includes(claims.nameIdFormat as never))
+    ) {
       subject = claims.nameId;
     }
-    if (!subject) throw fail('no_subject', `no stable subject (NameID format ${claims.nameIdFormat ?? 'none'}${s.subject_attribute ? `, attribute ${s.subject_attribute} missing` : ''})`);
-    const email = (first(claims.attributes, s.attributes.email, DEFAULT_ATTRIBUTES.email)
-      ?? (claims.nameIdFormat === NAMEID_FORMATS.emailAddress ? claims.nameId : undefined))?.toLowerCase();
+    if (!subject)
+      throw fail(
+        'no_subject',
+        `no stable subject (NameID format ${claims.nameIdFormat ?? 'none'}${s.subject_attribute ? `, attribute ${s.subject_attribute} missing` : ''})`,
+      );
+    const email = (
+      first(claims.attributes, s.attributes.email, DEFAULT_ATTRIBUTES.email) ??
+      (claims.nameIdFormat === NAMEID_FORMATS.emailAddress ? claims.nameId : undefined)
+    )?.toLowerCase();
     const methods = [...(claims.authnContextClassRef ? [claims.authnContextClassRef] : []), ...(claims.attributes[ENTRA_METHODS] ?? [])];
     return {
       subject,

@@ -4,7 +4,11 @@ import type { Db } from '../db/index.js';
 import type { ConnectionTable, ConnectorStateTable } from '../db/schema.js';
 
 export type ConnectionRow = Omit<ConnectionTable, 'created_at' | 'updated_at' | 'tested_at' | 'metadata_fetched_at' | 'settings'> & {
-  settings: Record<string, unknown>; tested_at: Date | null; metadata_fetched_at: Date | null; updated_at: Date; created_at: Date;
+  settings: Record<string, unknown>;
+  tested_at: Date | null;
+  metadata_fetched_at: Date | null;
+  updated_at: Date;
+  created_at: Date;
 };
 
 export function createConnectorStore(db: Db) {
@@ -14,25 +18,57 @@ export function createConnectorStore(db: Db) {
     connectionsOf: (orgId: string) => connections().where('org_id', '=', orgId).orderBy('name').execute() as Promise<ConnectionRow[]>,
     listConnections: () => connections().orderBy('org_id').orderBy('name').execute() as Promise<ConnectionRow[]>,
     /** Connections whose SAML metadata comes from a URL (refreshed on a schedule). */
-    connectionsWithMetadataUrl: () => connections().where(sql<boolean>`settings ? 'metadata_url'`).execute() as Promise<ConnectionRow[]>,
+    connectionsWithMetadataUrl: () =>
+      connections()
+        .where(sql<boolean>`settings ? 'metadata_url'`)
+        .execute() as Promise<ConnectionRow[]>,
 
     /** Inserts or replaces a connection; a changed configuration forgets its test sign-in. */
-    async upsertConnection(c: { id: string; org_id: string; kind: ConnectionTable['kind']; name: string; enabled: boolean; settings: Record<string, unknown>; secret_enc: string | null; metadata?: string | null }) {
+    async upsertConnection(c: {
+      id: string;
+      org_id: string;
+      kind: ConnectionTable['kind'];
+      name: string;
+      enabled: boolean;
+      settings: Record<string, unknown>;
+      secret_enc: string | null;
+      metadata?: string | null;
+    }) {
       const settings = JSON.stringify(c.settings);
       const metadata = c.metadata ?? null;
-      const existing = await db.selectFrom('connections').select(['settings', 'secret_enc', 'metadata', 'org_id', 'kind']).where('id', '=', c.id).executeTakeFirst();
+      const existing = await db
+        .selectFrom('connections')
+        .select(['settings', 'secret_enc', 'metadata', 'org_id', 'kind'])
+        .where('id', '=', c.id)
+        .executeTakeFirst();
       if (!existing) {
-        await db.insertInto('connections').values({ ...c, settings, metadata, metadata_fetched_at: metadata ? new Date() : null }).execute();
+        await db
+          .insertInto('connections')
+          .values({ ...c, settings, metadata, metadata_fetched_at: metadata ? new Date() : null })
+          .execute();
         return 'created' as const;
       }
-      const changed = JSON.stringify(existing.settings) !== settings || existing.secret_enc !== c.secret_enc || existing.org_id !== c.org_id
-        || existing.kind !== c.kind || (c.metadata !== undefined && existing.metadata !== metadata);
-      await db.updateTable('connections').set({
-        org_id: c.org_id, kind: c.kind, name: c.name, enabled: c.enabled, settings, secret_enc: c.secret_enc,
-        ...(c.metadata !== undefined ? { metadata, metadata_fetched_at: metadata ? new Date() : null, metadata_error: null } : {}),
-        ...(changed ? { tested_at: null, updated_at: new Date() } : {}),
-      }).where('id', '=', c.id).execute();
-      return changed ? 'changed' as const : 'unchanged' as const;
+      const changed =
+        JSON.stringify(existing.settings) !== settings ||
+        existing.secret_enc !== c.secret_enc ||
+        existing.org_id !== c.org_id ||
+        existing.kind !== c.kind ||
+        (c.metadata !== undefined && existing.metadata !== metadata);
+      await db
+        .updateTable('connections')
+        .set({
+          org_id: c.org_id,
+          kind: c.kind,
+          name: c.name,
+          enabled: c.enabled,
+          settings,
+          secret_enc: c.secret_enc,
+          ...(c.metadata !== undefined ? { metadata, metadata_fetched_at: metadata ? new Date() : null, metadata_error: null } : {}),
+          ...(changed ? { tested_at: null, updated_at: new Date() } : {}),
+        })
+        .where('id', '=', c.id)
+        .execute();
+      return changed ? ('changed' as const) : ('unchanged' as const);
     },
     async setEnabled(id: string, enabled: boolean) {
       await db.updateTable('connections').set({ enabled, updated_at: new Date() }).where('id', '=', id).execute();
@@ -40,45 +76,94 @@ export function createConnectorStore(db: Db) {
     async markTested(id: string) {
       await db.updateTable('connections').set({ tested_at: new Date() }).where('id', '=', id).execute();
     },
-    hasTestedConnection: async (orgId: string) => Boolean(await db.selectFrom('connections').select('id')
-      .where('org_id', '=', orgId).where('enabled', '=', true).where('tested_at', 'is not', null).executeTakeFirst()),
+    hasTestedConnection: async (orgId: string) =>
+      Boolean(
+        await db
+          .selectFrom('connections')
+          .select('id')
+          .where('org_id', '=', orgId)
+          .where('enabled', '=', true)
+          .where('tested_at', 'is not', null)
+          .executeTakeFirst(),
+      ),
     /** Keeps freshly fetched metadata (or, on failure, only the error: the last good copy stays). */
     async recordMetadata(id: string, outcome: { metadata: string } | { error: string }) {
-      await db.updateTable('connections').set('metadata' in outcome
-        ? { metadata: outcome.metadata, metadata_fetched_at: new Date(), metadata_error: null, updated_at: new Date() }
-        : { metadata_error: outcome.error.slice(0, 500) }).where('id', '=', id).execute();
+      await db
+        .updateTable('connections')
+        .set(
+          'metadata' in outcome
+            ? { metadata: outcome.metadata, metadata_fetched_at: new Date(), metadata_error: null, updated_at: new Date() }
+            : { metadata_error: outcome.error.slice(0, 500) },
+        )
+        .where('id', '=', id)
+        .execute();
     },
 
     // Linked identities: (connection, upstream subject) → person.
-    findLink: (connectionId: string, subject: string) => db.selectFrom('linked_identities').selectAll()
-      .where('connection_id', '=', connectionId).where('subject', '=', subject).executeTakeFirst(),
+    findLink: (connectionId: string, subject: string) =>
+      db
+        .selectFrom('linked_identities')
+        .selectAll()
+        .where('connection_id', '=', connectionId)
+        .where('subject', '=', subject)
+        .executeTakeFirst(),
     async link(connectionId: string, subject: string, userId: string) {
-      await db.insertInto('linked_identities').values({ connection_id: connectionId, subject, user_id: userId, last_used_at: new Date() }).execute();
+      await db
+        .insertInto('linked_identities')
+        .values({ connection_id: connectionId, subject, user_id: userId, last_used_at: new Date() })
+        .execute();
     },
     async touchLink(connectionId: string, subject: string) {
-      await db.updateTable('linked_identities').set({ last_used_at: new Date() })
-        .where('connection_id', '=', connectionId).where('subject', '=', subject).execute();
+      await db
+        .updateTable('linked_identities')
+        .set({ last_used_at: new Date() })
+        .where('connection_id', '=', connectionId)
+        .where('subject', '=', subject)
+        .execute();
     },
     linksOf: (userId: string) => db.selectFrom('linked_identities').selectAll().where('user_id', '=', userId).execute(),
 
     // Sign-ins waiting for the IdP's answer (single use).
-    async putState(s: { state: string; connection_id: string; purpose: ConnectorStateTable['purpose']; data: Record<string, unknown>; expires_at: Date }) {
-      await db.insertInto('connector_states').values({ ...s, data: JSON.stringify(s.data) }).execute();
+    async putState(s: {
+      state: string;
+      connection_id: string;
+      purpose: ConnectorStateTable['purpose'];
+      data: Record<string, unknown>;
+      expires_at: Date;
+    }) {
+      await db
+        .insertInto('connector_states')
+        .values({ ...s, data: JSON.stringify(s.data) })
+        .execute();
     },
     /** Takes a waiting sign-in: it is gone afterwards, and an expired one is never returned. */
-    takeState: (state: string) => db.deleteFrom('connector_states').where('state', '=', state)
-      .returning(['connection_id', 'purpose', 'data', 'expires_at']).executeTakeFirst()
-      .then((row) => (row && row.expires_at > new Date() ? row : undefined)),
+    takeState: (state: string) =>
+      db
+        .deleteFrom('connector_states')
+        .where('state', '=', state)
+        .returning(['connection_id', 'purpose', 'data', 'expires_at'])
+        .executeTakeFirst()
+        .then((row) => (row && row.expires_at > new Date() ? row : undefined)),
 
     /** Remembers an assertion ID until it expires; false when it is already remembered (a replay). */
     async rememberAssertion(connectionId: string, assertionId: string, expiresAt: Date) {
-      const row = await db.insertInto('sso_seen_assertions').values({ connection_id: connectionId, assertion_id: assertionId, expires_at: expiresAt })
-        .onConflict((oc) => oc.columns(['connection_id', 'assertion_id']).doNothing()).returning('assertion_id').executeTakeFirst();
+      const row = await db
+        .insertInto('sso_seen_assertions')
+        .values({ connection_id: connectionId, assertion_id: assertionId, expires_at: expiresAt })
+        .onConflict((oc) => oc.columns(['connection_id', 'assertion_id']).doNothing())
+        .returning('assertion_id')
+        .executeTakeFirst();
       return Boolean(row);
     },
     async purgeExpired() {
-      await db.deleteFrom('connector_states').where('expires_at', '<', sql<Date>`now()`).execute();
-      await db.deleteFrom('sso_seen_assertions').where('expires_at', '<', sql<Date>`now()`).execute();
+      await db
+        .deleteFrom('connector_states')
+        .where('expires_at', '<', sql<Date>`now()`)
+        .execute();
+      await db
+        .deleteFrom('sso_seen_assertions')
+        .where('expires_at', '<', sql<Date>`now()`)
+        .execute();
     },
   };
 }

@@ -16,7 +16,10 @@ export async function issueTestLink(store: ConnectorStore, issuer: string, conne
   if (!row.enabled) throw badRequest('connection_disabled', `the connection ${connectionId} is switched off; enable it first`);
   const token = randomBytes(24).toString('base64url');
   await store.putState({
-    state: hashTestToken(token), connection_id: connectionId, purpose: 'test', data: { stage: 'link' },
+    state: hashTestToken(token),
+    connection_id: connectionId,
+    purpose: 'test',
+    data: { stage: 'link' },
     expires_at: new Date(Date.now() + TEST_LINK_SECONDS * 1000),
   });
   return `${issuer}/sso/test/${token}`;

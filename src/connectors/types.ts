@@ -85,7 +85,11 @@ export interface Connector<S extends { mfa_trust: 'trust' | 'require' | 'none'; 
   /** Checks a connection can work (e.g. its metadata parses, its issuer answers); throws a readable error. */
   check(conn: Connection, env: ConnectorEnv): Promise<void>;
   /** Starts a sign-in at the IdP: where to send the browser and what to remember until the callback. */
-  begin(conn: Connection, env: ConnectorEnv, opts: { state: string; loginHint?: string }): Promise<{ redirect: string; remember: Record<string, unknown> }>;
+  begin(
+    conn: Connection,
+    env: ConnectorEnv,
+    opts: { state: string; loginHint?: string },
+  ): Promise<{ redirect: string; remember: Record<string, unknown> }>;
   /** Reads the IdP's answer and returns the person, or throws a FederationError. */
   finish(conn: Connection, env: ConnectorEnv, input: CallbackInput): Promise<UpstreamIdentity>;
   /** Where the state of a callback request is carried (OIDC `state`, SAML `RelayState`). */

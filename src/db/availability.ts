@@ -11,16 +11,35 @@ import type { Logger } from '../lib/log.js';
 import { ping, type Db } from './index.js';
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 /** SQLSTATE: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 53300 too_many_connections. */
 const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
-const MESSAGES = new RegExp([
-  'connection terminated', 'timeout exceeded when trying to connect', 'connection timeout', 'not queryable',
-  'terminating connection', 'the database system is (starting up|shutting down)',
-].join('|'), 'i');
+const MESSAGES = new RegExp(
+  [
+    'connection terminated',
+    'timeout exceeded when trying to connect',
+    'connection timeout',
+    'not queryable',
+    'terminating connection',
+    'the database system is (starting up|shutting down)',
+  ].join('|'),
+  'i',
+);
 
-interface MaybeConnectionError { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown }
+interface MaybeConnectionError {
+  code?: unknown;
+  message?: unknown;
+  errors?: unknown;
+  cause?: unknown;
+}
 
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 4) return false;
@@ -53,18 +72,29 @@ export function createDatabaseHealth(db: Db, log: Logger, options: { probeMs?: n
     probe ??= setInterval(() => {
       if (probing) return;
       probing = true;
-      ping(db).then(() => {
-        if (!up) log.warn({ downMs: Date.now() - since }, 'database available again');
-        up = true;
-        clearInterval(probe);
-        probe = undefined;
-      }, () => { /* still down: the next tick tries again */ }).finally(() => { probing = false; });
+      ping(db)
+        .then(
+          () => {
+            if (!up) log.warn({ downMs: Date.now() - since }, 'database available again');
+            up = true;
+            clearInterval(probe);
+            probe = undefined;
+          },
+          () => {
+            /* still down: the next tick tries again */
+          },
+        )
+        .finally(() => {
+          probing = false;
+        });
     }, probeMs);
     probe.unref();
   }
 
   return {
-    get up() { return up; },
+    get up() {
+      return up;
+    },
     retryAfterSeconds: options.retryAfterSeconds ?? 5,
     failed(err) {
       if (!isDatabaseUnavailable(err)) return false;

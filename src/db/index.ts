@@ -33,10 +33,16 @@ export async function openDatabase(config: Pick<Config, 'database'>): Promise<Da
     const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
     // Without a listener, an idle client's error ("terminating connection due to administrator command")
     // would crash the process. The pool drops that client and connects afresh on the next query.
-    pool.on('error', () => { /* the next query reports the outage, once (src/db/availability.ts) */ });
+    pool.on('error', () => {
+      /* the next query reports the outage, once (src/db/availability.ts) */
+    });
     // The same for a client that is checked out (e.g. held by a transaction) between two queries: the pool
     // only listens while a client is idle. Its query (or the next one) fails and reports the outage.
-    pool.on('connect', (client) => { client.on('error', () => { /* reported by the failing query */ }); });
+    pool.on('connect', (client) => {
+      client.on('error', () => {
+        /* reported by the failing query */
+      });
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(url);
     return { db, kind: 'postgres', where: `${u.hostname}:${u.port || 5432}${u.pathname}`, close: () => db.destroy() };
@@ -75,10 +81,16 @@ function lockDataDir(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
     }
     let holder = NaN;
-    try { holder = Number(readFileSync(file, 'utf8').trim()); } catch { /* removed meanwhile: retry */ }
+    try {
+      holder = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      /* removed meanwhile: retry */
+    }
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new DatabaseInUseError(`the embedded database in ${dir} is in use by process ${holder} (a running Wayfinder?); `
-        + 'stop it first, or use Postgres (DATABASE_URL) to run several processes');
+      throw new DatabaseInUseError(
+        `the embedded database in ${dir} is in use by process ${holder} (a running Wayfinder?); ` +
+          'stop it first, or use Postgres (DATABASE_URL) to run several processes',
+      );
     }
     rmSync(file, { force: true });
   }

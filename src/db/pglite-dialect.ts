@@ -5,8 +5,16 @@
  */
 import type { PGlite } from '@electric-sql/pglite';
 import {
-  CompiledQuery, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler,
-  type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, type TransactionSettings,
+  CompiledQuery,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+  type TransactionSettings,
 } from 'kysely';
 
 class PGliteConnection implements DatabaseConnection {
@@ -17,8 +25,7 @@ class PGliteConnection implements DatabaseConnection {
     const command = (result as { command?: string }).command ?? '';
     return {
       rows: result.rows,
-      ...(['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command)
-        ? { numAffectedRows: BigInt(result.affectedRows ?? 0) } : {}),
+      ...(['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command) ? { numAffectedRows: BigInt(result.affectedRows ?? 0) } : {}),
     };
   }
 
@@ -36,14 +43,18 @@ class PGliteDriver implements Driver {
     this.connection = new PGliteConnection(pg);
   }
 
-  async init() { await this.pg.waitReady; }
+  async init() {
+    await this.pg.waitReady;
+  }
 
   private releases = new WeakMap<DatabaseConnection, () => void>();
 
   async acquireConnection(): Promise<DatabaseConnection> {
     let release!: () => void;
     const previous = this.queue;
-    this.queue = new Promise<void>((resolve) => { release = resolve; });
+    this.queue = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     await previous;
     // One connection object is shared; the queue guarantees a single holder at a time.
     const holder = Object.create(this.connection) as DatabaseConnection;
@@ -56,22 +67,36 @@ class PGliteDriver implements Driver {
     await conn.executeQuery(CompiledQuery.raw(`begin${level}`));
   }
 
-  async commitTransaction(conn: DatabaseConnection) { await conn.executeQuery(CompiledQuery.raw('commit')); }
+  async commitTransaction(conn: DatabaseConnection) {
+    await conn.executeQuery(CompiledQuery.raw('commit'));
+  }
 
-  async rollbackTransaction(conn: DatabaseConnection) { await conn.executeQuery(CompiledQuery.raw('rollback')); }
+  async rollbackTransaction(conn: DatabaseConnection) {
+    await conn.executeQuery(CompiledQuery.raw('rollback'));
+  }
 
   async releaseConnection(conn: DatabaseConnection) {
     this.releases.get(conn)?.();
     this.releases.delete(conn);
   }
 
-  async destroy() { await this.pg.close(); }
+  async destroy() {
+    await this.pg.close();
+  }
 }
 
 export class PGliteDialect implements Dialect {
   constructor(private readonly pg: PGlite) {}
-  createAdapter() { return new PostgresAdapter(); }
-  createDriver() { return new PGliteDriver(this.pg); }
-  createIntrospector(db: Kysely<unknown>) { return new PostgresIntrospector(db); }
-  createQueryCompiler() { return new PostgresQueryCompiler(); }
+  createAdapter() {
+    return new PostgresAdapter();
+  }
+  createDriver() {
+    return new PGliteDriver(this.pg);
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return new PostgresIntrospector(db);
+  }
+  createQueryCompiler() {
+    return new PostgresQueryCompiler();
+  }
 }

@@ -126,7 +126,11 @@ export interface ConnectorStateTable {
   expires_at: Timestamp;
 }
 
-export interface SsoSeenAssertionTable { connection_id: string; assertion_id: string; expires_at: Timestamp }
+export interface SsoSeenAssertionTable {
+  connection_id: string;
+  assertion_id: string;
+  expires_at: Timestamp;
+}
 
 export interface PasswordCredentialTable {
   user_id: string;
@@ -221,8 +225,15 @@ export interface TrustedDeviceTable {
   last_used_at: NullableTimestamp;
 }
 
-export interface GroupTable { id: string; org_id: string; name: string }
-export interface GroupMemberTable { group_id: string; user_id: string }
+export interface GroupTable {
+  id: string;
+  org_id: string;
+  name: string;
+}
+export interface GroupMemberTable {
+  group_id: string;
+  user_id: string;
+}
 
 export interface MfaPolicyTable {
   org_id: string;
@@ -263,9 +274,18 @@ export interface SamlPendingRequestTable {
   expires_at: Timestamp;
 }
 
-export interface SamlSeenIdTable { issuer: string; message_id: string; expires_at: Timestamp }
+export interface SamlSeenIdTable {
+  issuer: string;
+  message_id: string;
+  expires_at: Timestamp;
+}
 
-export interface SamlSubjectTable { user_id: string; sp_id: string; name_id: string; created_at: Timestamp }
+export interface SamlSubjectTable {
+  user_id: string;
+  sp_id: string;
+  name_id: string;
+  created_at: Timestamp;
+}
 
 export interface SamlParticipantTable {
   session_index: string;
@@ -278,10 +298,19 @@ export interface SamlParticipantTable {
   expires_at: Timestamp;
 }
 
-export interface SamlLogoutTable { id: string; data: JSONColumnType<Record<string, unknown>>; expires_at: Timestamp }
+export interface SamlLogoutTable {
+  id: string;
+  data: JSONColumnType<Record<string, unknown>>;
+  expires_at: Timestamp;
+}
 
 /** The digest of each bootstrap entry as last applied (src/bootstrap/store.ts). */
-export interface BootstrapAppliedTable { entry: string; digest: string; notes: JSONColumnType<string[]>; applied_at: Generated<Date> }
+export interface BootstrapAppliedTable {
+  entry: string;
+  digest: string;
+  notes: JSONColumnType<string[]>;
+  applied_at: Generated<Date>;
+}
 
 export interface DB {
   org_domains: OrgDomainTable;
@@ -334,10 +363,22 @@ export interface SocialConnectionTable {
   updated_at: Timestamp;
 }
 export interface SocialLinkTable {
-  connection_id: string; subject: string; user_id: string; email: string | null; name: string | null;
-  created_at: Timestamp; last_used_at: NullableTimestamp;
+  connection_id: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  name: string | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
 }
 export interface SocialStateTable {
-  state: string; connection_id: string; data: JSONColumnType<Record<string, unknown>>; expires_at: Timestamp;
+  state: string;
+  connection_id: string;
+  data: JSONColumnType<Record<string, unknown>>;
+  expires_at: Timestamp;
 }
-export interface DB { social_connections: SocialConnectionTable; social_links: SocialLinkTable; social_states: SocialStateTable }
+export interface DB {
+  social_connections: SocialConnectionTable;
+  social_links: SocialLinkTable;
+  social_states: SocialStateTable;
+}

@@ -16,13 +16,20 @@ import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
 import { bodyOf, textFields } from '../http/input.js';
 
-export interface FactorAccountDeps { person: CurrentPerson; store: FactorStore; trusted: TrustedDevices; envFor: FactorEnvFactory }
+export interface FactorAccountDeps {
+  person: CurrentPerson;
+  store: FactorStore;
+  trusted: TrustedDevices;
+  envFor: FactorEnvFactory;
+}
 
 /** The data My account shows for two-step verification. */
 export function twoStepSection(d: Pick<FactorAccountDeps, 'store' | 'trusted' | 'envFor'>) {
   return async (ctx: Context, userId: string) => ({
     factors: (await d.store.factorsOf(userId)).filter((f) => f.confirmed_at),
-    enrollable: Object.values(FACTORS).filter((f) => f.enrollable && (f.available?.(d.envFor(ctx).deps) ?? true)).map((f) => f.kind),
+    enrollable: Object.values(FACTORS)
+      .filter((f) => f.enrollable && (f.available?.(d.envFor(ctx).deps) ?? true))
+      .map((f) => f.kind),
     recoveryLeft: await d.store.recoveryCodesLeft(userId),
     trustedDevices: await d.trusted.list(userId),
   });
@@ -37,7 +44,8 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
   };
   const enrollable = (kind: string, ctx: Context) => {
     const factor = factorOf(kind);
-    if (!factor?.enrollable || !factor.startEnrolment || !factor.finishEnrolment || !(factor.available?.(d.envFor(ctx).deps) ?? true)) throw new AppError('not_found', 404, 'unknown method');
+    if (!factor?.enrollable || !factor.startEnrolment || !factor.finishEnrolment || !(factor.available?.(d.envFor(ctx).deps) ?? true))
+      throw new AppError('not_found', 404, 'unknown method');
     return factor;
   };
 
@@ -58,7 +66,12 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
     const factor = enrollable(ctx.params.kind, ctx);
     if (!(await mayAdd(ctx, who))) return;
     const v = await factor.startEnrolment!(d.envFor(ctx), who.user);
-    renderPage(ctx, v.template, { ...v.data, kind: factor.kind, title: ctx.state.t(`factor.enrol_${factor.kind}_title`), action: `/account/factors/${factor.kind}/add` });
+    renderPage(ctx, v.template, {
+      ...v.data,
+      kind: factor.kind,
+      title: ctx.state.t(`factor.enrol_${factor.kind}_title`),
+      action: `/account/factors/${factor.kind}/add`,
+    });
   });
 
   router.post('/factors/:kind/add', async (ctx) => {
@@ -70,7 +83,18 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
     if (!result.ok) {
       const v = await factor.startEnrolment!(env, who.user);
       // `pending`: a step of a multi-step enrolment passed (SMS: the code was sent), not a failure.
-      return renderPage(ctx, v.template, { ...v.data, kind: factor.kind, title: ctx.state.t(`factor.enrol_${factor.kind}_title`), action: `/account/factors/${factor.kind}/add`, error: result.error ? ctx.state.t(result.error) : undefined }, result.pending ? 200 : 400);
+      return renderPage(
+        ctx,
+        v.template,
+        {
+          ...v.data,
+          kind: factor.kind,
+          title: ctx.state.t(`factor.enrol_${factor.kind}_title`),
+          action: `/account/factors/${factor.kind}/add`,
+          error: result.error ? ctx.state.t(result.error) : undefined,
+        },
+        result.pending ? 200 : 400,
+      );
     }
     await d.store.clearReenrol(who.user.id);
     await env.deps.audit(ctx, 'factor.enrolled', 'success', who.user.id, { kind: factor.kind, from: 'account' });

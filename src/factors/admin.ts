@@ -13,7 +13,9 @@ export const twoStepPolicySchema = z.strictObject({
   required: z.enum(['off', 'all', 'groups']),
   group_names: z.array(z.string().min(1)).default([]),
   // Low-assurance methods (SMS) cannot satisfy a policy, so they cannot be its primary method either.
-  primary_method: z.string().refine((m) => factorOf(m)?.enrollable && factorOf(m)?.assurance === 'high', 'not a method people can enrol that satisfies a policy'),
+  primary_method: z
+    .string()
+    .refine((m) => factorOf(m)?.enrollable && factorOf(m)?.assurance === 'high', 'not a method people can enrol that satisfies a policy'),
   trusted_device_days: z.number().int().min(0).max(365).default(30),
 });
 export type TwoStepPolicyInput = z.input<typeof twoStepPolicySchema>;

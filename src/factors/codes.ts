@@ -16,7 +16,15 @@ const signInOf = (env: FactorEnv) => String(env.ctx.params?.uid ?? '');
 /** The live (pending, unexpired) code of this kind that this sign-in asked for, if any. */
 export const pendingCode = (env: FactorEnv, user: User, kind: string) => env.store.pendingCode(user.id, kind, signInOf(env));
 
-export async function sendCode(env: FactorEnv, user: User, kind: string, limit: { max: number; windowSeconds: number }, deliver: (code: string) => Promise<void>, factorId?: string, extra: Record<string, unknown> = {}) {
+export async function sendCode(
+  env: FactorEnv,
+  user: User,
+  kind: string,
+  limit: { max: number; windowSeconds: number },
+  deliver: (code: string) => Promise<void>,
+  factorId?: string,
+  extra: Record<string, unknown> = {},
+) {
   const since = new Date(Date.now() - limit.windowSeconds * 1000);
   if ((await env.store.countChallengesSince(user.id, kind, since)) >= limit.max) return false;
   await env.store.expireCodes(user.id, kind, signInOf(env));

@@ -20,7 +20,8 @@ export const email: Factor = {
   async startChallenge(env, user, resend) {
     const pending = await pendingCode(env, user, 'email');
     let limited = false;
-    if (!pending || resend) limited = !(await sendCode(env, user, 'email', LIMIT, (code) => env.deps.sendEmailCode(user, code, env.ctx.state.lang)));
+    if (!pending || resend)
+      limited = !(await sendCode(env, user, 'email', LIMIT, (code) => env.deps.sendEmailCode(user, code, env.ctx.state.lang)));
     return { template: 'factor-code', data: { kind: 'email', destination: user.email, limited } };
   },
 
@@ -31,7 +32,7 @@ export const email: Factor = {
   async startEnrolment(env, user) {
     // Showing the page again (after a wrong code) does not send another code.
     const pending = (await env.store.factorsOf(user.id)).find((f) => f.kind === 'email' && !f.confirmed_at);
-    if (pending && await pendingCode(env, user, 'email')) {
+    if (pending && (await pendingCode(env, user, 'email'))) {
       return { template: 'enrol-code', data: { kind: 'email', destination: user.email, limited: false } };
     }
     await env.store.deleteUnconfirmed(user.id, 'email');

@@ -6,7 +6,11 @@ import type { FactorDeps, FactorEnv } from './types.js';
 
 export function createFactorEnv(issuer: string, store: FactorStore, box: SecretBox, deps: FactorDeps) {
   return (ctx: Context, appName?: string): FactorEnv => ({
-    ctx, issuer, store, deps, appName,
+    ctx,
+    issuer,
+    store,
+    deps,
+    appName,
     seal: (plain) => box.seal(plain, 'factor-secret'),
     open: (sealed) => box.open(sealed, 'factor-secret'),
   });

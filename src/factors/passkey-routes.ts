@@ -27,7 +27,12 @@ export function passkeyRoutes(d: { interactions: Interactions; passkeys: Passkey
 
   function emailPage(ctx: Context, v: InteractionView, error: string, status: number) {
     const t = ctx.state.t;
-    renderPage(ctx, 'login-email', { title: t('login.email_title'), uid: v.uid, appName: v.clientName, email: '', passkeyError: t(error) }, status);
+    renderPage(
+      ctx,
+      'login-email',
+      { title: t('login.email_title'), uid: v.uid, appName: v.clientName, email: '', passkeyError: t(error) },
+      status,
+    );
   }
 
   router.post('/options', async (ctx) => {

@@ -19,9 +19,22 @@ import type { Audit } from '../audit/index.js';
 import type { Journey, Outcome } from '../login/journey.js';
 import type { InteractionView } from '../oidc/interactions.js';
 import type { FactorStore } from './store.js';
-import { authenticationOptions, CHALLENGE_TTL_SECONDS, keyAmr, parseCredential, relyingParty, verifyAssertion } from './webauthn-ceremony.js';
+import {
+  authenticationOptions,
+  CHALLENGE_TTL_SECONDS,
+  keyAmr,
+  parseCredential,
+  relyingParty,
+  verifyAssertion,
+} from './webauthn-ceremony.js';
 
-export interface PasskeyDeps { issuer: string; store: FactorStore; journey: Journey; accounts: AccountStore; audit: Audit }
+export interface PasskeyDeps {
+  issuer: string;
+  store: FactorStore;
+  journey: Journey;
+  accounts: AccountStore;
+  audit: Audit;
+}
 
 export type PasskeyOutcome = Outcome | { kind: 'passkey_failed' };
 
@@ -33,7 +46,10 @@ export function createPasskeySignIn(d: PasskeyDeps) {
     async options(uid: string) {
       const options = await authenticationOptions(rp, undefined, 'required');
       const s = await d.journey.state(uid);
-      await d.journey.save(uid, { ...s, passkeyChallenge: { value: options.challenge, expiresAt: Date.now() + CHALLENGE_TTL_SECONDS * 1000 } });
+      await d.journey.save(uid, {
+        ...s,
+        passkeyChallenge: { value: options.challenge, expiresAt: Date.now() + CHALLENGE_TTL_SECONDS * 1000 },
+      });
       return options;
     },
 
@@ -42,7 +58,13 @@ export function createPasskeySignIn(d: PasskeyDeps) {
       const challenge = s.passkeyChallenge;
       if (challenge) await d.journey.save(view.uid, { ...s, passkeyChallenge: undefined }); // single use
       const fail = async (reason: string, userId?: string, data: Record<string, unknown> = {}) => {
-        await d.audit.record(ctx, { type: 'login.passkey', outcome: 'failure', userId, clientId: view.clientId, data: { reason, ...data } });
+        await d.audit.record(ctx, {
+          type: 'login.passkey',
+          outcome: 'failure',
+          userId,
+          clientId: view.clientId,
+          data: { reason, ...data },
+        });
         return { kind: 'passkey_failed' as const };
       };
       const response = parseCredential<AuthenticationResponseJSON>(posted);
@@ -57,10 +79,19 @@ export function createPasskeySignIn(d: PasskeyDeps) {
       if (!(await d.store.advanceWebauthnCounter(row.id, check.newCounter))) return fail('counter', row.user_id, { factorId: row.id });
       const user = await d.accounts.findUser(row.user_id);
       if (!user) return fail('unknown_credential');
-      await d.audit.record(ctx, { type: 'login.passkey', outcome: 'success', userId: user.id, clientId: view.clientId, data: { factorId: row.id } });
+      await d.audit.record(ctx, {
+        type: 'login.passkey',
+        outcome: 'success',
+        userId: user.id,
+        clientId: view.clientId,
+        data: { factorId: row.id },
+      });
       return d.journey.conclude(ctx, view, user, {
-        email: user.email, method: 'passkey', amr: [...keyAmr(row.data), 'user'],
-        factors: [{ kind: 'webauthn', assurance: 'high' }], remember: false,
+        email: user.email,
+        method: 'passkey',
+        amr: [...keyAmr(row.data), 'user'],
+        factors: [{ kind: 'webauthn', assurance: 'high' }],
+        remember: false,
       });
     },
   };

@@ -65,7 +65,7 @@ export function twoStepRule(store: FactorStore, envFor: () => Pick<FactorEnv, 's
       const enrolled = await enrolledKinds(store, user.id);
       if (!covering.length && !enrolled.length && !stepUp && !demanded) return undefined;
 
-      const minAssurance = covering.length || stepUp || demanded ? 'high' as const : 'low' as const;
+      const minAssurance = covering.length || stepUp || demanded ? ('high' as const) : ('low' as const);
       const passed = auth.factors.some((f) => minAssurance === 'low' || f.assurance === 'high');
       if (passed) return undefined;
       const adminPolicy = covering.some((p) => p.role === 'admin');
@@ -81,7 +81,14 @@ export function twoStepRule(store: FactorStore, envFor: () => Pick<FactorEnv, 's
       const recoveryLeft = (await FACTORS.recovery.usable(env as FactorEnv, user)).length > 0;
       const byPrimary = (kinds: string[]) => kinds.sort((a, b) => (a === primary ? -1 : b === primary ? 1 : 0));
       if (mustEnrol && mayEnrol(enrolled, auth.factors)) {
-        return { kind: 'second_factor', methods: [], enrol: factorOf(primary)?.enrollable ? primary : 'totp', reenrol, minAssurance, trustDays };
+        return {
+          kind: 'second_factor',
+          methods: [],
+          enrol: factorOf(primary)?.enrollable ? primary : 'totp',
+          reenrol,
+          minAssurance,
+          trustDays,
+        };
       }
       // Enrolment must wait until one of the enrolled factors is proved (whatever its assurance).
       const methods = [...byPrimary(mustEnrol ? enrolled : strong), ...(recoveryLeft ? ['recovery'] : [])];

@@ -51,20 +51,39 @@ async function send(env: FactorEnv, user: User, devices: FactorRow[]) {
   const { number, candidates } = numbersForMatching();
   const deviceIds = devices.map((d) => d.id);
   const made = await push.store.createChallenge({
-    userId: user.id, ttlSeconds: push.challengeSeconds, ...PUSH_LIMIT,
-    data: { interaction: interactionOf(env), number, candidates, devices: deviceIds, account: user.email, app: env.appName ?? null, ip: env.ctx.ip, requestedAt: new Date().toISOString() },
+    userId: user.id,
+    ttlSeconds: push.challengeSeconds,
+    ...PUSH_LIMIT,
+    data: {
+      interaction: interactionOf(env),
+      number,
+      candidates,
+      devices: deviceIds,
+      account: user.email,
+      app: env.appName ?? null,
+      ip: env.ctx.ip,
+      requestedAt: new Date().toISOString(),
+    },
   });
   if ('refused' in made) {
     await env.deps.audit(env.ctx, 'factor.push_refused', 'failure', user.id, { reason: made.refused });
     return;
   }
   await push.transport.notify({ challengeId: made.id, deviceIds, expiresAt: made.expiresAt });
-  await env.deps.audit(env.ctx, 'factor.push_sent', 'info', user.id, { challengeId: made.id, devices: deviceIds.length, transport: push.transport.name });
+  await env.deps.audit(env.ctx, 'factor.push_sent', 'info', user.id, {
+    challengeId: made.id,
+    devices: deviceIds.length,
+    transport: push.transport.name,
+  });
 }
 
 const endedMessage = (c: ChallengeRow | undefined) =>
-  !c ? undefined
-    : c.status === 'denied' ? (c.data.reason === 'number_mismatch' ? 'factor.push_wrong_number' : 'factor.push_denied')
+  !c
+    ? undefined
+    : c.status === 'denied'
+      ? c.data.reason === 'number_mismatch'
+        ? 'factor.push_wrong_number'
+        : 'factor.push_denied'
       : 'factor.push_expired';
 
 /** A "don't ask again" choice carried in the page's address (it must survive the refreshes). */
@@ -93,9 +112,17 @@ export async function pushChallengeView(env: FactorEnv, user: User, devices: Fac
     return {
       template: 'factor-push',
       data: {
-        state: 'waiting', number: c.data.number, devices: devices.map((d) => d.label ?? '').filter(Boolean).join(', '),
+        state: 'waiting',
+        number: c.data.number,
+        devices: devices
+          .map((d) => d.label ?? '')
+          .filter(Boolean)
+          .join(', '),
         seconds: Math.max(0, Math.ceil((c.expires_at.getTime() - Date.now()) / 1000)),
-        checkUrl, refreshUrl, trusting, refresh: `${REFRESH_SECONDS};url=${refreshUrl}`,
+        checkUrl,
+        refreshUrl,
+        trusting,
+        refresh: `${REFRESH_SECONDS};url=${refreshUrl}`,
       },
     };
   }

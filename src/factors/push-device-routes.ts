@@ -33,9 +33,15 @@ export function pushDeviceRoutes(d: { envFor: FactorEnvFactory; maxBodyBytes: nu
     const onClose = () => hangUp.abort();
     ctx.res.once('close', onClose);
     try {
-      const challenge = await nextRequest(d.envFor(ctx), ctx.params.deviceId, {
-        timestamp: ctx.get('x-wayfinder-timestamp') || undefined, signature: ctx.get('x-wayfinder-signature') || undefined,
-      }, hangUp.signal);
+      const challenge = await nextRequest(
+        d.envFor(ctx),
+        ctx.params.deviceId,
+        {
+          timestamp: ctx.get('x-wayfinder-timestamp') || undefined,
+          signature: ctx.get('x-wayfinder-signature') || undefined,
+        },
+        hangUp.signal,
+      );
       if (challenge) ctx.body = { challenge };
       else ctx.status = 204;
     } finally {

@@ -47,7 +47,12 @@ async function authenticate(env: FactorEnv, deviceId: string, timestamp: unknown
 }
 
 /** Long-poll: the oldest request waiting for this device, or undefined after the poll window. */
-export async function nextRequest(env: FactorEnv, deviceId: string, headers: { timestamp?: string; signature?: string }, hangUp: AbortSignal) {
+export async function nextRequest(
+  env: FactorEnv,
+  deviceId: string,
+  headers: { timestamp?: string; signature?: string },
+  hangUp: AbortSignal,
+) {
   const device = await authenticate(env, deviceId, headers.timestamp, headers.signature, (ts) => signedText.poll(deviceId, ts));
   const { store, longPollSeconds } = env.deps.push;
   const deadline = Date.now() + longPollSeconds * 1000;
@@ -75,9 +80,11 @@ export async function answerRequest(env: FactorEnv, challengeId: string, body: u
   const parsed = answerSchema.safeParse(body);
   if (!parsed.success) throw new AppError('invalid_request', 400, 'expected { deviceId, decision, number, timestamp, signature }');
   const a = parsed.data;
-  const number = a.decision === 'approve' ? a.number ?? null : null;
+  const number = a.decision === 'approve' ? (a.number ?? null) : null;
   if (a.decision === 'approve' && number === null) throw new AppError('invalid_request', 400, 'an approval carries the number picked');
-  const device = await authenticate(env, a.deviceId, a.timestamp, a.signature, (ts) => signedText.answer(challengeId, a.decision, number, ts));
+  const device = await authenticate(env, a.deviceId, a.timestamp, a.signature, (ts) =>
+    signedText.answer(challengeId, a.decision, number, ts),
+  );
   const { store } = env.deps.push;
   const c = await store.challenge(challengeId);
   if (!c || c.user_id !== device.user_id || !(c.data.devices as string[]).includes(device.id)) {
@@ -95,7 +102,8 @@ export async function answerRequest(env: FactorEnv, challengeId: string, body: u
   if (!(await store.settle(c.id, status, { answeredBy: device.id, reason: reason ?? null, answeredAt: new Date().toISOString() }))) {
     const after = await store.challenge(c.id);
     if (after?.status === 'pending') await store.expire(c.id);
-    if (!after || after.status === 'pending' || after.status === 'expired') throw new AppError('expired', 410, 'this sign-in request has expired');
+    if (!after || after.status === 'pending' || after.status === 'expired')
+      throw new AppError('expired', 410, 'this sign-in request has expired');
     throw new AppError('already_answered', 409, 'this sign-in request was already answered');
   }
   await store.touchDevice(device.id);

@@ -54,8 +54,13 @@ export async function pairingView(env: FactorEnv, user: User): Promise<View> {
   return {
     template: 'enrol-push',
     data: {
-      state: 'waiting', link, code: grouped(code), issuer: env.issuer, minutes: PAIRING_SECONDS / 60,
-      qr: await qrDataUrl(link, { margin: 1, width: 220 }), refresh: `${REFRESH_SECONDS};url=${pageUrl(env)}`,
+      state: 'waiting',
+      link,
+      code: grouped(code),
+      issuer: env.issuer,
+      minutes: PAIRING_SECONDS / 60,
+      qr: await qrDataUrl(link, { margin: 1, width: 220 }),
+      refresh: `${REFRESH_SECONDS};url=${pageUrl(env)}`,
     },
   };
 }
@@ -106,7 +111,12 @@ export async function pairDevice(env: FactorEnv, body: unknown) {
   }
   const deviceId = randomUUID();
   if (!(await store.usePairing(pairing.id, deviceId))) throw new AppError('unknown_pairing_code', 404, 'this pairing code was just used');
-  await store.insertDevice({ id: deviceId, userId: pairing.user_id, name, data: { deviceId, deviceName: name, publicKey: key, pairedAt: new Date().toISOString() } });
+  await store.insertDevice({
+    id: deviceId,
+    userId: pairing.user_id,
+    name,
+    data: { deviceId, deviceName: name, publicKey: key, pairedAt: new Date().toISOString() },
+  });
   await env.deps.audit(env.ctx, 'factor.push_paired', 'info', pairing.user_id, { deviceId });
   return { deviceId, fingerprint: fingerprint(key) };
 }

@@ -14,7 +14,12 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 
 export const MAX_SKEW_MS = 60_000;
 
-export interface DeviceKey { kty: 'EC'; crv: 'P-256'; x: string; y: string }
+export interface DeviceKey {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+}
 
 const COORDINATE = /^[A-Za-z0-9_-]{43}$/;
 const SIGNATURE = /^[A-Za-z0-9_-]{86}$/;
@@ -35,7 +40,9 @@ export function parseDeviceKey(input: unknown): DeviceKey | undefined {
 
 /** RFC 7638 thumbprint of the key (SHA-256, base64url). */
 export const thumbprint = (k: DeviceKey) =>
-  createHash('sha256').update(JSON.stringify({ crv: k.crv, kty: k.kty, x: k.x, y: k.y })).digest('base64url');
+  createHash('sha256')
+    .update(JSON.stringify({ crv: k.crv, kty: k.kty, x: k.x, y: k.y }))
+    .digest('base64url');
 
 /** What a person compares between the page and the device when pairing: 8 hex digits of the thumbprint. */
 export function fingerprint(k: DeviceKey) {
@@ -57,7 +64,12 @@ export const signedText = {
 export function verifySignature(key: DeviceKey, text: string, signature: unknown): boolean {
   if (typeof signature !== 'string' || !SIGNATURE.test(signature)) return false;
   try {
-    return verify('sha256', Buffer.from(text, 'utf8'), { key: createPublicKey({ key: { ...key }, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
+    return verify(
+      'sha256',
+      Buffer.from(text, 'utf8'),
+      { key: createPublicKey({ key: { ...key }, format: 'jwk' }), dsaEncoding: 'ieee-p1363' },
+      Buffer.from(signature, 'base64url'),
+    );
   } catch {
     return false;
   }

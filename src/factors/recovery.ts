@@ -9,7 +9,10 @@ import type { FactorStore } from './store.js';
 
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const normalize = (code: string) => code.toLowerCase().replace(/[^a-z0-9]/g, '');
-const hash = (code: string) => createHash('sha256').update(`wayfinder-recovery:${normalize(code)}`).digest('base64url');
+const hash = (code: string) =>
+  createHash('sha256')
+    .update(`wayfinder-recovery:${normalize(code)}`)
+    .digest('base64url');
 
 export async function issueRecoveryCodes(store: FactorStore, userId: string): Promise<string[]> {
   const codes = Array.from({ length: 10 }, () => {
@@ -28,7 +31,21 @@ export const recovery: Factor = {
 
   async usable(env: FactorEnv, user) {
     const left = await env.store.recoveryCodesLeft(user.id);
-    return left > 0 ? [{ id: 'recovery', user_id: user.id, kind: 'recovery', label: null, secret_enc: null, data: { left }, confirmed_at: new Date(), created_at: new Date(), last_used_at: null }] : [];
+    return left > 0
+      ? [
+          {
+            id: 'recovery',
+            user_id: user.id,
+            kind: 'recovery',
+            label: null,
+            secret_enc: null,
+            data: { left },
+            confirmed_at: new Date(),
+            created_at: new Date(),
+            last_used_at: null,
+          },
+        ]
+      : [];
   },
 
   async startChallenge(env, user) {

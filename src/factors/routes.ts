@@ -40,8 +40,16 @@ type SecondFactor = Extract<Outcome, { kind: 'second_factor' }>['decision'];
 /** Methods a person may set up when the gate asks for enrolment: the policy's primary first, then any other strong enough. */
 export function enrolChoices(decision: SecondFactor, env: FactorEnv): string[] {
   if (!decision.enrol) return [];
-  const others = Object.values(FACTORS).filter((f) => f.enrollable && f.startEnrolment && f.kind !== decision.enrol
-    && (decision.minAssurance === 'low' || f.assurance === 'high') && (f.available?.(env.deps) ?? true)).map((f) => f.kind);
+  const others = Object.values(FACTORS)
+    .filter(
+      (f) =>
+        f.enrollable &&
+        f.startEnrolment &&
+        f.kind !== decision.enrol &&
+        (decision.minAssurance === 'low' || f.assurance === 'high') &&
+        (f.available?.(env.deps) ?? true),
+    )
+    .map((f) => f.kind);
   return [decision.enrol, ...others];
 }
 
@@ -67,7 +75,13 @@ export function factorRoutes(d: FactorRouteDeps) {
     ctx.redirect(`/interaction/${view.uid}/factor${kind ? `?method=${kind}` : ''}`);
   }
 
-  async function page(ctx: Context, view: InteractionView, s: JourneyState, user: NonNullable<Awaited<ReturnType<AccountStore['findUser']>>>, extra: { error?: string; method?: string; status?: number; notice?: string } = {}) {
+  async function page(
+    ctx: Context,
+    view: InteractionView,
+    s: JourneyState,
+    user: NonNullable<Awaited<ReturnType<AccountStore['findUser']>>>,
+    extra: { error?: string; method?: string; status?: number; notice?: string } = {},
+  ) {
     const t = ctx.state.t;
     if (s.recoveryCodes?.length) {
       return renderPage(ctx, 'recovery-codes', { title: t('factor.recovery_codes_title'), uid: view.uid, codes: s.recoveryCodes });
@@ -81,24 +95,44 @@ export function factorRoutes(d: FactorRouteDeps) {
       const choices = enrolChoices(decision, env);
       const factor = factorOf(extra.method && choices.includes(extra.method) ? extra.method : decision.enrol)!;
       const v = await factor.startEnrolment!(env, user);
-      return renderPage(ctx, v.template, {
-        ...v.data, ...common, kind: factor.kind, reenrol: decision.reenrol, title: t(`factor.enrol_${factor.kind}_title`),
-        action: `/interaction/${view.uid}/factor/${factor.kind}/enrol`, enrolOthers: choices.filter((k) => k !== factor.kind),
-      }, extra.status ?? 200);
+      return renderPage(
+        ctx,
+        v.template,
+        {
+          ...v.data,
+          ...common,
+          kind: factor.kind,
+          reenrol: decision.reenrol,
+          title: t(`factor.enrol_${factor.kind}_title`),
+          action: `/interaction/${view.uid}/factor/${factor.kind}/enrol`,
+          enrolOthers: choices.filter((k) => k !== factor.kind),
+        },
+        extra.status ?? 200,
+      );
     }
     const kind = extra.method && decision.methods.includes(extra.method) ? extra.method : decision.methods[0];
     const factor = factorOf(kind)!;
     const v = await factor.startChallenge(env, user);
     const notice = extra.notice === 'limited' ? { limited: true } : extra.notice === 'failed' ? { sendFailed: true } : {};
-    renderPage(ctx, v.template, {
-      ...v.data, ...notice, ...common, kind, title: t(`factor.${kind}_title`),
-      action: `/interaction/${view.uid}/factor/${kind}/verify`, others: decision.methods.filter((m) => m !== kind),
-    }, extra.status ?? 200);
+    renderPage(
+      ctx,
+      v.template,
+      {
+        ...v.data,
+        ...notice,
+        ...common,
+        kind,
+        title: t(`factor.${kind}_title`),
+        action: `/interaction/${view.uid}/factor/${kind}/verify`,
+        others: decision.methods.filter((m) => m !== kind),
+      },
+      extra.status ?? 200,
+    );
   }
 
   router.get('/', async (ctx) => {
     const { view, s, user } = await load(ctx);
-    const query = (name: string) => (typeof ctx.query[name] === 'string' ? ctx.query[name] as string : undefined);
+    const query = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : undefined);
     await page(ctx, view, s, user, { method: query('method'), notice: query('notice') });
   });
 
@@ -123,7 +157,11 @@ export function factorRoutes(d: FactorRouteDeps) {
     }
     await d.throttle.success(subject, checked);
     await d.envFor(ctx).deps.audit(ctx, 'factor.success', 'success', user.id, { kind: factor.kind });
-    const next: JourneyState = { ...s, amr: [...new Set([...(s.amr ?? []), ...(result.amr ?? factor.amr)])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }] };
+    const next: JourneyState = {
+      ...s,
+      amr: [...new Set([...(s.amr ?? []), ...(result.amr ?? factor.amr)])],
+      factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }],
+    };
     await rememberDevice(ctx, user.id, fields);
     await d.journey.save(view.uid, next);
     await respond(ctx, view, await d.journey.conclude(ctx, view, user, next));
@@ -156,7 +194,8 @@ export function factorRoutes(d: FactorRouteDeps) {
     // let anyone add a factor that would then stand in for the one already enrolled.
     const asked = await d.journey.conclude(ctx, view, user, s);
     if (asked.kind !== 'second_factor') return respond(ctx, view, asked);
-    if (!enrolChoices(asked.decision, d.envFor(ctx)).includes(factor.kind)) throw new AppError('invalid_request', 400, 'this method cannot be set up now');
+    if (!enrolChoices(asked.decision, d.envFor(ctx)).includes(factor.kind))
+      throw new AppError('invalid_request', 400, 'this method cannot be set up now');
     const result = await factor.finishEnrolment(d.envFor(ctx, view.clientName), user, form(ctx));
     if (!result.ok) {
       if (result.pending) return page(ctx, view, s, user, { method: factor.kind, error: result.error || undefined });
@@ -169,7 +208,10 @@ export function factorRoutes(d: FactorRouteDeps) {
     const firstFactor = (await d.store.recoveryCodesLeft(user.id)) === 0;
     const recoveryCodes = firstFactor ? await issueRecoveryCodes(d.store, user.id) : undefined;
     const next: JourneyState = {
-      ...s, recoveryCodes, amr: [...new Set([...(s.amr ?? []), ...(result.amr ?? factor.amr)])], factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }],
+      ...s,
+      recoveryCodes,
+      amr: [...new Set([...(s.amr ?? []), ...(result.amr ?? factor.amr)])],
+      factors: [...(s.factors ?? []), { kind: factor.kind, assurance: factor.assurance }],
     };
     await d.journey.save(view.uid, next);
     if (recoveryCodes) return page(ctx, view, next, user);

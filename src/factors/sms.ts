@@ -27,10 +27,11 @@ const since = (seconds: number) => new Date(Date.now() - seconds * 1000);
 
 async function limitReached(env: FactorEnv, user: User, e164: string) {
   const count = (f: Omit<Parameters<FactorEnv['store']['countChallenges']>[0], 'kind'>) => env.store.countChallenges({ kind: 'sms', ...f });
-  if (await count({ userId: user.id, since: since(PER_ACCOUNT.windowSeconds) }) >= PER_ACCOUNT.max) return 'account_10_minutes';
-  if (await count({ userId: user.id, since: since(PER_ACCOUNT_DAY.windowSeconds) }) >= PER_ACCOUNT_DAY.max) return 'account_day';
-  if (await count({ data: { key: 'toHash', value: numberKey(e164) }, since: since(PER_NUMBER.windowSeconds) }) >= PER_NUMBER.max) return 'number_hour';
-  if (await count({ since: since(DAY) }) >= env.deps.smsDailyCap) return 'daily_cap';
+  if ((await count({ userId: user.id, since: since(PER_ACCOUNT.windowSeconds) })) >= PER_ACCOUNT.max) return 'account_10_minutes';
+  if ((await count({ userId: user.id, since: since(PER_ACCOUNT_DAY.windowSeconds) })) >= PER_ACCOUNT_DAY.max) return 'account_day';
+  if ((await count({ data: { key: 'toHash', value: numberKey(e164) }, since: since(PER_NUMBER.windowSeconds) })) >= PER_NUMBER.max)
+    return 'number_hour';
+  if ((await count({ since: since(DAY) })) >= env.deps.smsDailyCap) return 'daily_cap';
   return undefined;
 }
 
@@ -44,7 +45,9 @@ async function deliver(env: FactorEnv, user: User, e164: string, factorId?: stri
     return 'limited';
   }
   try {
-    const sent = await sendCode(env, user, 'sms', PER_ACCOUNT, (code) => send(e164, code, env.ctx.state.lang), factorId, { toHash: numberKey(e164) });
+    const sent = await sendCode(env, user, 'sms', PER_ACCOUNT, (code) => send(e164, code, env.ctx.state.lang), factorId, {
+      toHash: numberKey(e164),
+    });
     if (!sent) return 'limited';
   } catch (err) {
     const e = err as { status?: number; providerCode?: string };
@@ -88,7 +91,7 @@ export const sms: Factor = {
   /** Two steps on one page: the number, then the code sent to it (resend and "another number" included). */
   async startEnrolment(env, user) {
     const pending = await pendingOf(env, user);
-    if (pending && await pendingCode(env, user, 'sms')) {
+    if (pending && (await pendingCode(env, user, 'sms'))) {
       return { template: 'enrol-sms', data: { step: 'code', destination: pending.label } };
     }
     return { template: 'enrol-sms', data: { step: 'phone' } };
@@ -115,7 +118,9 @@ export const sms: Factor = {
     if (!pending) return { ok: false, error: 'factor.enrol_expired' };
     if (form.resend === 'yes') {
       const sent = await deliver(env, user, env.open(pending.secret_enc!), pending.id);
-      return sent === 'sent' ? { ok: false, error: '', pending: true } : { ok: false, error: sent === 'limited' ? 'factor.send_limited' : 'factor.sms_failed', pending: true };
+      return sent === 'sent'
+        ? { ok: false, error: '', pending: true }
+        : { ok: false, error: sent === 'limited' ? 'factor.send_limited' : 'factor.sms_failed', pending: true };
     }
     const result = await checkCode(env, user, 'sms', form.code);
     if (!result.ok) return result;

@@ -58,15 +58,24 @@ export const totp: Factor = {
 
   async startEnrolment(env: FactorEnv, user: User) {
     // Showing the page again (after a wrong code) keeps the secret the person's app already has.
-    const pending = (await env.store.factorsOf(user.id)).filter((f) => f.kind === 'totp' && !f.confirmed_at && Date.now() - f.created_at.getTime() < 3600e3).pop();
+    const pending = (await env.store.factorsOf(user.id))
+      .filter((f) => f.kind === 'totp' && !f.confirmed_at && Date.now() - f.created_at.getTime() < 3600e3)
+      .pop();
     let secret = pending ? env.open(pending.secret_enc!) : undefined;
     if (!secret) {
       await env.store.deleteUnconfirmed(user.id, 'totp');
       secret = generateSecret({ length: 20 });
       await env.store.insertFactor({ user_id: user.id, kind: 'totp', label: 'Authenticator app', secret_enc: env.seal(secret) });
     }
-    const uri = generateURI({ issuer: new URL(env.issuer).host === 'localhost' ? 'Wayfinder' : `Wayfinder (${new URL(env.issuer).host})`, label: user.email, secret });
-    return { template: 'enrol-totp', data: { qr: await qrDataUrl(uri, { margin: 1, width: 200 }), secret: secret.replace(/(.{4})/g, '$1 ').trim(), uri } };
+    const uri = generateURI({
+      issuer: new URL(env.issuer).host === 'localhost' ? 'Wayfinder' : `Wayfinder (${new URL(env.issuer).host})`,
+      label: user.email,
+      secret,
+    });
+    return {
+      template: 'enrol-totp',
+      data: { qr: await qrDataUrl(uri, { margin: 1, width: 200 }), secret: secret.replace(/(.{4})/g, '$1 ').trim(), uri },
+    };
   },
 
   async finishEnrolment(env, user, form): Promise<VerifyResult> {

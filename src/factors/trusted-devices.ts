@@ -22,9 +22,22 @@ export function createTrustedDevices(store: FactorStore, secure: boolean) {
     },
     async trust(ctx: Context, userId: string, days: number) {
       const token = randomBytes(24).toString('base64url');
-      await store.insertTrustedDevice({ user_id: userId, token_hash: hash(token), user_agent: ctx.get('user-agent')?.slice(0, 300) || null, ip: ctx.ip, days });
+      await store.insertTrustedDevice({
+        user_id: userId,
+        token_hash: hash(token),
+        user_agent: ctx.get('user-agent')?.slice(0, 300) || null,
+        ip: ctx.ip,
+        days,
+      });
       const others = (ctx.cookies.get(COOKIE, { signed: true }) ?? '').split('.').filter(Boolean).slice(0, 4);
-      ctx.cookies.set(COOKIE, [token, ...others].join('.'), { signed: true, httpOnly: true, sameSite: 'lax', secure, maxAge: days * 86400e3, overwrite: true });
+      ctx.cookies.set(COOKIE, [token, ...others].join('.'), {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        maxAge: days * 86400e3,
+        overwrite: true,
+      });
     },
     list: (userId: string) => store.trustedDevicesOf(userId),
     revoke: (userId: string, id: string) => store.revokeTrustedDevice(userId, id),

@@ -31,17 +31,25 @@ export interface FactorDeps {
   sendSmsCode?(to: string, code: string, lang: string): Promise<void>;
   /** Most text messages per day across every account (against SMS pumping). */
   smsDailyCap: number;
-  audit(ctx: Context | undefined, type: string, outcome: 'success' | 'failure' | 'info', userId: string, data?: Record<string, unknown>): Promise<void>;
+  audit(
+    ctx: Context | undefined,
+    type: string,
+    outcome: 'success' | 'failure' | 'info',
+    userId: string,
+    data?: Record<string, unknown>,
+  ): Promise<void>;
   /** Push approval: its store, delivery transport and timings. */
   push: PushDeps;
 }
 
-export interface View { template: string; data: Record<string, unknown> }
+export interface View {
+  template: string;
+  data: Record<string, unknown>;
+}
 
 export type VerifyResult =
   /** `amr`, when given, replaces the factor's default methods (e.g. a passkey synced between devices is 'swk'). */
-  | { ok: true; factorId?: string; amr?: string[] }
-  | { ok: false; error: string; pending?: boolean };
+  { ok: true; factorId?: string; amr?: string[] } | { ok: false; error: string; pending?: boolean };
 
 export interface Factor {
   kind: FactorKind;

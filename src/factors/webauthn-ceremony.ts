@@ -18,8 +18,16 @@ import type { FactorRow } from './store.js';
 /** Loaded on the first ceremony (src/lib/lazy-module.ts). */
 const webauthn = lazyModule<typeof SimpleWebAuthn>('@simplewebauthn/server');
 
-export interface RelyingParty { rpID: string; origin: string; rpName: string }
-export const relyingParty = (issuer: string): RelyingParty => ({ rpID: new URL(issuer).hostname, origin: new URL(issuer).origin, rpName: 'Wayfinder' });
+export interface RelyingParty {
+  rpID: string;
+  origin: string;
+  rpName: string;
+}
+export const relyingParty = (issuer: string): RelyingParty => ({
+  rpID: new URL(issuer).hostname,
+  origin: new URL(issuer).origin,
+  rpName: 'Wayfinder',
+});
 
 /** What a webauthn row of user_factors keeps in `data`. */
 export interface StoredCredential {
@@ -63,8 +71,11 @@ export function parseCredential<T extends RegistrationResponseJSON | Authenticat
 
 export function registrationOptions(rp: RelyingParty, user: User, existing: FactorRow[]) {
   return webauthn().generateRegistrationOptions({
-    rpName: rp.rpName, rpID: rp.rpID,
-    userID: new Uint8Array(Buffer.from(user.id)), userName: user.email, userDisplayName: user.name ?? user.email,
+    rpName: rp.rpName,
+    rpID: rp.rpID,
+    userID: new Uint8Array(Buffer.from(user.id)),
+    userName: user.email,
+    userDisplayName: user.name ?? user.email,
     attestationType: 'none',
     excludeCredentials: existing.map(descriptor),
     // Discoverable when the authenticator can (so it also works for passkey sign-in); a PIN or
@@ -73,17 +84,28 @@ export function registrationOptions(rp: RelyingParty, user: User, existing: Fact
   });
 }
 
-export async function verifyRegistration(rp: RelyingParty, expectedChallenge: string, response: RegistrationResponseJSON): Promise<StoredCredential | undefined> {
+export async function verifyRegistration(
+  rp: RelyingParty,
+  expectedChallenge: string,
+  response: RegistrationResponseJSON,
+): Promise<StoredCredential | undefined> {
   try {
     const result = await webauthn().verifyRegistrationResponse({
-      response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: false,
+      response,
+      expectedChallenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.rpID,
+      requireUserVerification: false,
     });
     if (!result.verified) return undefined;
     const { credential, credentialDeviceType, credentialBackedUp } = result.registrationInfo;
     return {
-      credentialId: credential.id, publicKey: Buffer.from(credential.publicKey).toString('base64url'), counter: credential.counter,
+      credentialId: credential.id,
+      publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+      counter: credential.counter,
       transports: (response.response.transports ?? []).filter((t) => typeof t === 'string').slice(0, 8),
-      deviceType: credentialDeviceType, backedUp: credentialBackedUp,
+      deviceType: credentialDeviceType,
+      backedUp: credentialBackedUp,
     };
   } catch {
     return undefined;
@@ -96,12 +118,25 @@ export function authenticationOptions(rp: RelyingParty, rows: FactorRow[] | unde
 }
 
 /** Verifies an assertion for one stored credential; returns the authenticator's new counter, or why it failed. */
-export async function verifyAssertion(rp: RelyingParty, expectedChallenge: string, response: AuthenticationResponseJSON, row: FactorRow, requireUserVerification: boolean) {
+export async function verifyAssertion(
+  rp: RelyingParty,
+  expectedChallenge: string,
+  response: AuthenticationResponseJSON,
+  row: FactorRow,
+  requireUserVerification: boolean,
+) {
   try {
     const result = await webauthn().verifyAuthenticationResponse({
-      response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, credential: toCredential(row), requireUserVerification,
+      response,
+      expectedChallenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.rpID,
+      credential: toCredential(row),
+      requireUserVerification,
     });
-    return result.verified ? { ok: true as const, newCounter: result.authenticationInfo.newCounter } : { ok: false as const, reason: 'invalid' };
+    return result.verified
+      ? { ok: true as const, newCounter: result.authenticationInfo.newCounter }
+      : { ok: false as const, reason: 'invalid' };
   } catch (err) {
     // The library refuses a counter that did not move forward: a possibly cloned authenticator.
     return { ok: false as const, reason: /counter/i.test((err as Error).message) ? 'counter' : 'invalid' };

@@ -13,7 +13,14 @@ import type { User } from '../accounts/store.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Factor, FactorEnv, VerifyResult } from './types.js';
 import {
-  authenticationOptions, CHALLENGE_TTL_SECONDS, keyAmr, parseCredential, registrationOptions, relyingParty, verifyAssertion, verifyRegistration,
+  authenticationOptions,
+  CHALLENGE_TTL_SECONDS,
+  keyAmr,
+  parseCredential,
+  registrationOptions,
+  relyingParty,
+  verifyAssertion,
+  verifyRegistration,
 } from './webauthn-ceremony.js';
 
 const REGISTER = 'webauthn-register';
@@ -31,7 +38,10 @@ async function takeChallenge(env: FactorEnv, user: User, kind: string) {
 }
 
 function labelFrom(env: FactorEnv, input: unknown) {
-  const label = String(input ?? '').replace(/[\p{C}]/gu, '').trim().slice(0, 60);
+  const label = String(input ?? '')
+    .replace(/[\p{C}]/gu, '')
+    .trim()
+    .slice(0, 60);
   return label || env.ctx.state.t('factor.webauthn_default_label');
 }
 
@@ -59,9 +69,10 @@ export const webauthn: Factor = {
     const row = (await this.usable(env, user)).find((f) => f.data.credentialId === response.id);
     if (!row) return { ok: false, error: 'factor.webauthn_unknown' };
     const check = await verifyAssertion(relyingParty(env.issuer), challenge, response, row, false);
-    const advanced = check.ok && await env.store.advanceWebauthnCounter(row.id, check.newCounter);
+    const advanced = check.ok && (await env.store.advanceWebauthnCounter(row.id, check.newCounter));
     if (!advanced) {
-      if (check.ok || check.reason === 'counter') await env.deps.audit(env.ctx, 'factor.webauthn_counter', 'failure', user.id, { factorId: row.id });
+      if (check.ok || check.reason === 'counter')
+        await env.deps.audit(env.ctx, 'factor.webauthn_counter', 'failure', user.id, { factorId: row.id });
       return { ok: false, error: 'factor.webauthn_failed' };
     }
     return { ok: true, factorId: row.id, amr: keyAmr(row.data) };
@@ -83,7 +94,11 @@ export const webauthn: Factor = {
     if (await env.store.findWebauthnCredential(credential.credentialId)) return { ok: false, error: 'factor.webauthn_already' };
     try {
       const factorId = await env.store.insertFactor({
-        user_id: user.id, kind: 'webauthn', label: labelFrom(env, form.label), data: { ...credential }, confirmed: true,
+        user_id: user.id,
+        kind: 'webauthn',
+        label: labelFrom(env, form.label),
+        data: { ...credential },
+        confirmed: true,
       });
       return { ok: true, factorId, amr: keyAmr({ ...credential }) };
     } catch (err) {

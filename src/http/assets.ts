@@ -10,7 +10,10 @@ import Router from '@koa/router';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
 /** @simplewebauthn/browser's UMD bundle (global SimpleWebAuthnBrowser), found beside its CommonJS entry. */
-const simpleWebAuthnBrowser = path.join(path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
+const simpleWebAuthnBrowser = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+  '../dist/bundle/index.umd.min.js',
+);
 const js = 'text/javascript; charset=utf-8';
 const files: Record<string, { type: string; body: Buffer }> = {
   'wayfinder.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(dir, 'wayfinder.css')) },

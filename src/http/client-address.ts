@@ -21,7 +21,8 @@ export interface ProxyTrust {
 function normalize(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   let a = raw.trim();
-  if (a.startsWith('[')) a = a.slice(1, a.indexOf(']') > 0 ? a.indexOf(']') : undefined); // [v6]:port
+  if (a.startsWith('['))
+    a = a.slice(1, a.indexOf(']') > 0 ? a.indexOf(']') : undefined); // [v6]:port
   else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':')); // v4:port
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
   if (mapped) a = mapped[1];
@@ -49,7 +50,10 @@ export function clientAddressResolver(trust: ProxyTrust) {
   return function clientAddress(peer: string | undefined, forwardedFor: string | undefined): string {
     const socket = normalize(peer) ?? peer ?? '';
     if (!trust.trustProxy || !forwardedFor) return socket;
-    const chain = forwardedFor.split(',').map((s) => s.trim()).filter(Boolean);
+    const chain = forwardedFor
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (trusted) {
       if (!socket || !isTrusted(socket)) return socket; // not from our proxy: its header means nothing
       for (let i = chain.length - 1; i >= 0; i -= 1) {

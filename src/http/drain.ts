@@ -14,7 +14,10 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { Socket } from 'node:net';
 
-interface SocketState { active: number; served: number }
+interface SocketState {
+  active: number;
+  served: number;
+}
 
 /** How long queued connections are accepted after the backlog shrinks, before the listening socket closes. */
 const BACKLOG_FLUSH_MS = 25;
@@ -80,5 +83,10 @@ export function trackConnections(server: http.Server) {
     return Promise.race([listening, forced]).finally(() => clearTimeout(timer));
   }
 
-  return { drain, get draining() { return draining; } };
+  return {
+    drain,
+    get draining() {
+      return draining;
+    },
+  };
 }

@@ -13,7 +13,15 @@ import { AppError } from '../lib/errors.js';
 import { renderPage } from './views.js';
 import { PROVIDER_API } from './provider-paths.js';
 
-const HTTP_CODES: Record<number, string> = { 400: 'invalid_request', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'request_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };
+const HTTP_CODES: Record<number, string> = {
+  400: 'invalid_request',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'request_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+};
 
 /** 5xx answers that are logged elsewhere, once per state change, not per request. */
 const QUIET_CODES = new Set(['temporarily_unavailable', 'proxy_misconfigured']);
@@ -29,8 +37,11 @@ export function createErrorMiddleware(options: ErrorOptions = {}) {
 }
 
 async function handleErrors(ctx: Context, next: Next, options: ErrorOptions) {
-  const wantsJson = () => (options.jsonPaths ?? PROVIDER_API).has(ctx.path) || ctx.path.startsWith('/api/') || ctx.path.startsWith('/scim/')
-    || ctx.accepts(['html', 'json']) === 'json';
+  const wantsJson = () =>
+    (options.jsonPaths ?? PROVIDER_API).has(ctx.path) ||
+    ctx.path.startsWith('/api/') ||
+    ctx.path.startsWith('/scim/') ||
+    ctx.accepts(['html', 'json']) === 'json';
   try {
     await next();
     const hidden: unknown = ctx.state.serverError;
@@ -48,28 +59,41 @@ async function handleErrors(ctx: Context, next: Next, options: ErrorOptions) {
     let code = 'server_error';
     let message: string | undefined;
     if (options.database?.failed(err) ?? isDatabaseUnavailable(err)) {
-      status = 503; code = 'temporarily_unavailable';
+      status = 503;
+      code = 'temporarily_unavailable';
       message = 'the service is temporarily unavailable; try again shortly';
       ctx.set('Retry-After', String(options.database?.retryAfterSeconds ?? 5));
     } else if (err instanceof AppError) {
-      status = err.status; code = err.code; message = err.expose ? err.message : undefined;
+      status = err.status;
+      code = err.code;
+      message = err.expose ? err.message : undefined;
       if (err.details?.retryAfter) ctx.set('Retry-After', String(err.details.retryAfter));
     } else if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-      status = err.status; code = HTTP_CODES[status] ?? 'invalid_request'; message = err.expose ? err.message : undefined;
+      status = err.status;
+      code = HTTP_CODES[status] ?? 'invalid_request';
+      message = err.expose ? err.message : undefined;
     }
     if (status >= 500 && !QUIET_CODES.has(code)) ctx.state.log?.error({ err }, 'unhandled error');
     const t = ctx.state.t;
     if (wantsJson() || !t) {
       ctx.status = status;
-      ctx.body = { error: code, error_description: message ?? (status >= 500 ? 'something went wrong on our side' : code.replace(/_/g, ' ')) };
+      ctx.body = {
+        error: code,
+        error_description: message ?? (status >= 500 ? 'something went wrong on our side' : code.replace(/_/g, ' ')),
+      };
       return;
     }
     const key = `error.${code}`;
     const translated = t(key) !== key ? t(key) : undefined;
-    renderPage(ctx, 'error', {
-      title: t(status >= 500 ? 'error.title_server' : 'error.title'),
-      message: translated ?? message ?? t(status === 404 ? 'error.not_found' : status >= 500 ? 'error.server' : 'error.generic'),
-      requestId: ctx.state.requestId,
-    }, status);
+    renderPage(
+      ctx,
+      'error',
+      {
+        title: t(status >= 500 ? 'error.title_server' : 'error.title'),
+        message: translated ?? message ?? t(status === 404 ? 'error.not_found' : status >= 500 ? 'error.server' : 'error.generic'),
+        requestId: ctx.state.requestId,
+      },
+      status,
+    );
   }
 }

@@ -12,7 +12,13 @@ import type { Context, Next } from 'koa';
 export const LANGUAGES = ['en', 'fr', 'de', 'es', 'it', 'pt', 'nl'] as const;
 export type Language = (typeof LANGUAGES)[number];
 export const LANGUAGE_NAMES: Record<Language, string> = {
-  en: 'English', fr: 'Français', de: 'Deutsch', es: 'Español', it: 'Italiano', pt: 'Português', nl: 'Nederlands',
+  en: 'English',
+  fr: 'Français',
+  de: 'Deutsch',
+  es: 'Español',
+  it: 'Italiano',
+  pt: 'Português',
+  nl: 'Nederlands',
 };
 const COOKIE = 'wf_lang';
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'locales');
@@ -51,8 +57,14 @@ export async function i18nMiddleware(ctx: Context, next: Next) {
   const chosen = typeof ctx.query.lang === 'string' ? pickLanguage([ctx.query.lang]) : undefined;
   if (chosen) ctx.cookies.set(COOKIE, chosen, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86400e3, signed: false, overwrite: true });
   let lang: Language | undefined;
-  const decide = () => (lang ??= chosen ?? pickLanguage([ctx.cookies.get(COOKIE, { signed: false })]) ?? pickLanguage(ctx.acceptsLanguages()) ?? 'en');
-  Object.defineProperty(ctx.state, 'lang', { configurable: true, enumerable: true, get: decide, set: (v: Language) => setLanguage(ctx, v) });
+  const decide = () =>
+    (lang ??= chosen ?? pickLanguage([ctx.cookies.get(COOKIE, { signed: false })]) ?? pickLanguage(ctx.acceptsLanguages()) ?? 'en');
+  Object.defineProperty(ctx.state, 'lang', {
+    configurable: true,
+    enumerable: true,
+    get: decide,
+    set: (v: Language) => setLanguage(ctx, v),
+  });
   Object.defineProperty(ctx.state, 't', { configurable: true, enumerable: true, get: () => translator(decide()) });
   await next();
 }

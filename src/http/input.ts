@@ -11,7 +11,10 @@ import { z } from 'zod';
 import { badRequest } from '../lib/errors.js';
 
 /** A form field: its text, or '' when it is missing or not text. */
-export const text = z.unknown().optional().transform((v) => (typeof v === 'string' ? v : ''));
+export const text = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'string' ? v : ''));
 
 /** A form whose fields are all text (a factor's own fields, say). */
 export const textFields = z.record(z.string(), text);

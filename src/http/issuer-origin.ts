@@ -25,9 +25,12 @@ export function issuerOrigin(issuer: string, trustProxy: boolean, log: Logger) {
     if (secure && ctx.protocol !== 'https' && !PROBES.has(ctx.path)) {
       if (!warned) {
         warned = true;
-        log.error({ issuer: url.origin, trustProxy, header: 'X-Forwarded-Proto' }, trustProxy
-          ? 'requests arrive without X-Forwarded-Proto: https although the issuer is https: the proxy must send X-Forwarded-Proto'
-          : 'requests arrive over plain http although the issuer is https: set TRUST_PROXY=true and have the proxy send X-Forwarded-Proto');
+        log.error(
+          { issuer: url.origin, trustProxy, header: 'X-Forwarded-Proto' },
+          trustProxy
+            ? 'requests arrive without X-Forwarded-Proto: https although the issuer is https: the proxy must send X-Forwarded-Proto'
+            : 'requests arrive over plain http although the issuer is https: set TRUST_PROXY=true and have the proxy send X-Forwarded-Proto',
+        );
       }
       throw new AppError('proxy_misconfigured', 503, 'the proxy in front of Wayfinder must send X-Forwarded-Proto: https', true);
     }

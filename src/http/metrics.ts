@@ -8,12 +8,25 @@ import client from 'prom-client';
 export function createMetrics() {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
-  const requests = new client.Counter({ name: 'wayfinder_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
-  const latency = new client.Histogram({
-    name: 'wayfinder_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+  const requests = new client.Counter({
+    name: 'wayfinder_http_requests_total',
+    help: 'HTTP requests',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
   });
-  const logins = new client.Counter({ name: 'wayfinder_login_total', help: 'Sign-in attempts by method and outcome', labelNames: ['method', 'outcome'], registers: [registry] });
+  const latency = new client.Histogram({
+    name: 'wayfinder_http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const logins = new client.Counter({
+    name: 'wayfinder_login_total',
+    help: 'Sign-in attempts by method and outcome',
+    labelNames: ['method', 'outcome'],
+    registers: [registry],
+  });
 
   function routeOf(ctx: Context): string {
     const routed = ctx as Context & { _matchedRoute?: string; oidc?: { route?: string } };

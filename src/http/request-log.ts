@@ -25,7 +25,10 @@ export function requestLog(log: Logger) {
     } finally {
       if (accessLog && !QUIET.has(ctx.path)) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        log.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, ip: ctx.ip }, 'request');
+        log.info(
+          { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, ip: ctx.ip },
+          'request',
+        );
       }
     }
   };

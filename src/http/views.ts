@@ -37,6 +37,10 @@ export function renderPage(ctx: Context, template: string, data: Record<string, 
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = eta.render(`./${template}`, {
-    t, lang, languages: languageLinks(ctx), csrf: ctx.state.csrf, ...data,
+    t,
+    lang,
+    languages: languageLinks(ctx),
+    csrf: ctx.state.csrf,
+    ...data,
   });
 }

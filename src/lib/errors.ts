@@ -15,6 +15,7 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: Record<string, unknown>) => new AppError(code, 400, message, true, details);
+export const badRequest = (code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(code, 400, message, true, details);
 export const forbidden = (code: string, message: string) => new AppError(code, 403, message);
 export const notFound = (code: string, message: string) => new AppError(code, 404, message);

@@ -7,9 +7,25 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 const SECRET_KEYS = [
-  'password', 'new_password', 'current_password', 'client_secret', 'secret', 'token', 'access_token',
-  'refresh_token', 'id_token', 'code', 'code_verifier', 'authorization', 'cookie', 'set-cookie',
-  'encryptionKey', 'cookieKeys', 'private_jwk', 'otp', 'authToken',
+  'password',
+  'new_password',
+  'current_password',
+  'client_secret',
+  'secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'code',
+  'code_verifier',
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'encryptionKey',
+  'cookieKeys',
+  'private_jwk',
+  'otp',
+  'authToken',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

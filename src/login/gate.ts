@@ -67,7 +67,9 @@ export const accountActiveRule: GateRule = {
   name: 'account-active',
   async check({ user }) {
     if (user.status === 'active') return undefined;
-    const reason = { pending: 'login.email_unverified', invited: 'login.invitation_pending', disabled: 'login.account_disabled' }[user.status];
+    const reason = { pending: 'login.email_unverified', invited: 'login.invitation_pending', disabled: 'login.account_disabled' }[
+      user.status
+    ];
     return { kind: 'deny', reason };
   },
 };

@@ -101,16 +101,28 @@ export function createJourney(d: JourneyDeps) {
     try {
       const method = s.method ?? 'pwd';
       const auth: Authentication = {
-        user, amr: s.amr ?? [method], method, factors: s.factors ?? [], ...(s.sso ? { connection: s.sso } : {}),
+        user,
+        amr: s.amr ?? [method],
+        method,
+        factors: s.factors ?? [],
+        ...(s.sso ? { connection: s.sso } : {}),
         ...(s.social ? { social: s.social } : {}),
       };
       const decision = await d.gate.evaluate(auth, {
-        clientId: view.clientId, acrValues: view.params.acr_values?.split(' '), trustedDevice: await d.isTrustedDevice(ctx, user.id),
+        clientId: view.clientId,
+        acrValues: view.params.acr_values?.split(' '),
+        trustedDevice: await d.isTrustedDevice(ctx, user.id),
         ...(s.stepUp ? { stepUp: true } : {}),
       });
       if (decision.kind === 'deny') {
         d.metrics.login(method, 'denied');
-        await record({ type: 'login.denied', outcome: 'failure', userId: user.id, clientId: view.clientId, data: { reason: decision.reason } });
+        await record({
+          type: 'login.denied',
+          outcome: 'failure',
+          userId: user.id,
+          clientId: view.clientId,
+          data: { reason: decision.reason },
+        });
         await d.store.deleteJourney(view.uid);
         return { kind: 'denied', reason: decision.reason };
       }
@@ -123,8 +135,15 @@ export function createJourney(d: JourneyDeps) {
       d.metrics.login(method, 'success');
       await record(
         ...(decision.demands?.includes('break_glass')
-          ? [{ type: 'login.break_glass', outcome: 'info' as const, userId: user.id, clientId: view.clientId, data: { amr: decision.amr } }] : []),
-        { type: 'login.success', outcome: 'success', userId: user.id, clientId: view.clientId, data: { amr: decision.amr, remember: !!s.remember } },
+          ? [{ type: 'login.break_glass', outcome: 'info' as const, userId: user.id, clientId: view.clientId, data: { amr: decision.amr } }]
+          : []),
+        {
+          type: 'login.success',
+          outcome: 'success',
+          userId: user.id,
+          clientId: view.clientId,
+          data: { amr: decision.amr, remember: !!s.remember },
+        },
       );
       await d.interactions.finishLogin(ctx, { accountId: user.id, remember: !!s.remember, amr: decision.amr, acr: decision.acr });
       return { kind: 'finished', userId: user.id };
@@ -133,13 +152,24 @@ export function createJourney(d: JourneyDeps) {
     }
   }
 
-  async function checkPassword(ctx: Context, view: InteractionView, email: string, input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean }): Promise<Outcome> {
+  async function checkPassword(
+    ctx: Context,
+    view: InteractionView,
+    email: string,
+    input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean },
+  ): Promise<Outcome> {
     const user = await d.accounts.findUserByEmail(email);
     const subject = { emailNorm: normalizeEmail(email), ip: ctx.ip, knownDevice: user ? input.knownDevice(user.id) : false };
     const checked = await d.throttle.check(subject);
     if (checked.wait > 0) {
       d.metrics.login('pwd', 'throttled');
-      await d.audit.record(ctx, { type: 'login.throttled', outcome: 'failure', userId: user?.id, clientId: view.clientId, data: { retryAfter: checked.wait } });
+      await d.audit.record(ctx, {
+        type: 'login.throttled',
+        outcome: 'failure',
+        userId: user?.id,
+        clientId: view.clientId,
+        data: { retryAfter: checked.wait },
+      });
       return { kind: 'throttled', seconds: checked.wait };
     }
     const hash = user ? await d.accounts.passwordHash(user.id) : undefined;
@@ -147,7 +177,13 @@ export function createJourney(d: JourneyDeps) {
     if (!ok || !user) {
       await d.throttle.failure(subject);
       d.metrics.login('pwd', 'failure');
-      await d.audit.record(ctx, { type: 'login.password', outcome: 'failure', userId: user?.id, clientId: view.clientId, data: { reason: user ? 'wrong_password' : 'unknown_account' } });
+      await d.audit.record(ctx, {
+        type: 'login.password',
+        outcome: 'failure',
+        userId: user?.id,
+        clientId: view.clientId,
+        data: { reason: user ? 'wrong_password' : 'unknown_account' },
+      });
       return { kind: 'wrong' };
     }
     await d.throttle.success(subject, checked);
@@ -204,7 +240,11 @@ export function createJourney(d: JourneyDeps) {
      * The password step. The outcome carries the address the sign-in is for ('' when none was
      * entered), read with the journey once: a denial ends the journey, and the page still shows it.
      */
-    async password(ctx: Context, view: InteractionView, input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean }): Promise<PasswordOutcome> {
+    async password(
+      ctx: Context,
+      view: InteractionView,
+      input: { password: string; remember: boolean; knownDevice: (userId: string) => boolean },
+    ): Promise<PasswordOutcome> {
       const s = await state(view.uid);
       if (!s.email) return { kind: 'wrong', email: '' };
       return { ...(await checkPassword(ctx, view, s.email, input)), email: s.email };

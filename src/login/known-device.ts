@@ -15,5 +15,12 @@ export function isKnownDevice(ctx: Context, userId: string) {
 export function rememberDevice(ctx: Context, userId: string, secure: boolean) {
   const tags = (ctx.cookies.get(COOKIE, { signed: true }) ?? '').split('.').filter(Boolean);
   const next = [tag(userId), ...tags.filter((t) => t !== tag(userId))].slice(0, 5);
-  ctx.cookies.set(COOKIE, next.join('.'), { signed: true, httpOnly: true, sameSite: 'lax', secure, maxAge: 365 * 86400e3, overwrite: true });
+  ctx.cookies.set(COOKIE, next.join('.'), {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    maxAge: 365 * 86400e3,
+    overwrite: true,
+  });
 }

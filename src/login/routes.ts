@@ -16,10 +16,17 @@ const emailForm = form({ email: text });
 const passwordForm = form({ password: text, remember: text });
 const consentForm = form({ decision: text });
 
-const SCOPE_KEYS: Record<string, string> = { openid: 'consent.scope_openid', email: 'consent.scope_email', profile: 'consent.scope_profile', offline_access: 'consent.scope_offline' };
+const SCOPE_KEYS: Record<string, string> = {
+  openid: 'consent.scope_openid',
+  email: 'consent.scope_email',
+  profile: 'consent.scope_profile',
+  offline_access: 'consent.scope_offline',
+};
 
 export interface LoginRouteDeps {
-  interactions: Interactions; journey: Journey; secure: boolean;
+  interactions: Interactions;
+  journey: Journey;
+  secure: boolean;
   /** The social sign-in buttons of the email page (enabled providers). */
   socialButtons?: () => Promise<Array<{ id: string; name: string; provider: string; mark: string }>>;
 }
@@ -37,17 +44,42 @@ export function loginRoutes(deps: LoginRouteDeps) {
   async function emailPage(ctx: Context, v: InteractionView, opts: { email?: string; error?: string } = {}) {
     const t = ctx.state.t;
     const social = (await deps.socialButtons?.()) ?? [];
-    renderPage(ctx, 'login-email', {
-      title: t('login.email_title'), uid: v.uid, appName: v.clientName, email: opts.email ?? '', error: opts.error && t(opts.error), social,
-    }, opts.error ? 400 : 200);
+    renderPage(
+      ctx,
+      'login-email',
+      {
+        title: t('login.email_title'),
+        uid: v.uid,
+        appName: v.clientName,
+        email: opts.email ?? '',
+        error: opts.error && t(opts.error),
+        social,
+      },
+      opts.error ? 400 : 200,
+    );
   }
 
-  function passwordPage(ctx: Context, v: InteractionView, email: string, opts: { error?: string; status?: number; remember?: boolean; companySignIn?: boolean } = {}) {
+  function passwordPage(
+    ctx: Context,
+    v: InteractionView,
+    email: string,
+    opts: { error?: string; status?: number; remember?: boolean; companySignIn?: boolean } = {},
+  ) {
     const t = ctx.state.t;
-    renderPage(ctx, 'login-password', {
-      title: t('login.password_title'), uid: v.uid, appName: v.clientName, email, error: opts.error, remember: opts.remember ?? false,
-      companySignIn: opts.companySignIn ?? false,
-    }, opts.status ?? 200);
+    renderPage(
+      ctx,
+      'login-password',
+      {
+        title: t('login.password_title'),
+        uid: v.uid,
+        appName: v.clientName,
+        email,
+        error: opts.error,
+        remember: opts.remember ?? false,
+        companySignIn: opts.companySignIn ?? false,
+      },
+      opts.status ?? 200,
+    );
   }
 
   function consentPage(ctx: Context, v: InteractionView) {
@@ -82,7 +114,7 @@ export function loginRoutes(deps: LoginRouteDeps) {
     const hint = v.params.login_hint;
     const realm = hint && emailSchema.safeParse(hint).success ? await journey.identify(v.uid, hint) : false;
     if (realm) return realm.kind === 'company' ? toCompany(ctx, v) : passwordPage(ctx, v, hint!);
-    if (v.params.domain_hint && await journey.hintDomain(v.uid, v.params.domain_hint)) return toCompany(ctx, v);
+    if (v.params.domain_hint && (await journey.hintDomain(v.uid, v.params.domain_hint))) return toCompany(ctx, v);
     return emailPage(ctx, v);
   });
 
@@ -111,7 +143,9 @@ export function loginRoutes(deps: LoginRouteDeps) {
     const body = bodyOf(ctx, passwordForm);
     const remember = body.remember === 'yes';
     const outcome = await journey.password(ctx, v, {
-      password: body.password, remember, knownDevice: (userId) => isKnownDevice(ctx, userId),
+      password: body.password,
+      remember,
+      knownDevice: (userId) => isKnownDevice(ctx, userId),
     });
     if (outcome.kind === 'finished') return rememberDevice(ctx, outcome.userId, deps.secure);
     if (outcome.kind === 'second_factor') {
@@ -126,7 +160,13 @@ export function loginRoutes(deps: LoginRouteDeps) {
       ctx.set('Retry-After', String(outcome.seconds));
       return passwordPage(ctx, v, email, { error: t('login.throttled', { seconds: outcome.seconds }), status: 429, remember });
     }
-    if (outcome.kind === 'denied') return passwordPage(ctx, v, email, { error: t(outcome.reason), status: 403, remember, companySignIn: outcome.reason === 'login.sso_only' });
+    if (outcome.kind === 'denied')
+      return passwordPage(ctx, v, email, {
+        error: t(outcome.reason),
+        status: 403,
+        remember,
+        companySignIn: outcome.reason === 'login.sso_only',
+      });
     return passwordPage(ctx, v, email, { error: t('login.wrong_password'), status: 400, remember });
   });
 

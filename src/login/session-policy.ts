@@ -14,7 +14,12 @@ import type { Gate } from './gate.js';
 import { sessionFactors } from './journey.js';
 
 /** What a reused session says about its sign-in (oidc-provider's login record). */
-export interface SessionLogin { accountId: string; loginTs?: number; amr?: string[]; acr?: string }
+export interface SessionLogin {
+  accountId: string;
+  loginTs?: number;
+  amr?: string[];
+  acr?: string;
+}
 
 export type SessionPolicy = (ctx: Context, session: SessionLogin, clientId: string) => Promise<boolean>;
 

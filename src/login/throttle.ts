@@ -12,10 +12,17 @@
 import type { Config } from '../config/schema.js';
 import type { LoginStore } from './store.js';
 
-export interface ThrottleSubject { emailNorm: string; ip: string; knownDevice: boolean }
+export interface ThrottleSubject {
+  emailNorm: string;
+  ip: string;
+  knownDevice: boolean;
+}
 
 /** What one check read: the seconds to wait (0: go ahead), and which counters a success resets were there. */
-export interface ThrottleCheck { wait: number; present: string[] }
+export interface ThrottleCheck {
+  wait: number;
+  present: string[];
+}
 
 /** No delay for the first `free` failures, then 2 s doubling up to `cap`. */
 const delay = (free: number, cap: number) => (failures: number) =>
@@ -40,7 +47,8 @@ export function createThrottle(store: LoginStore, cfg: Config['throttle']) {
     const rows = await store.throttles([...new Set([...applying, ...resettable])]);
     let wait = 0;
     for (const row of rows) {
-      if (applying.includes(row.key) && row.blocked_until) wait = Math.max(wait, Math.ceil((row.blocked_until.getTime() - Date.now()) / 1000));
+      if (applying.includes(row.key) && row.blocked_until)
+        wait = Math.max(wait, Math.ceil((row.blocked_until.getTime() - Date.now()) / 1000));
     }
     return { wait: Math.max(0, wait), present: rows.map((r) => r.key).filter((k) => resettable.includes(k)) };
   }
@@ -74,7 +82,10 @@ export function createRateLimiter(store: LoginStore) {
 }
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
-export interface ClientAuthSubject { clientId: string; ip: string }
+export interface ClientAuthSubject {
+  clientId: string;
+  ip: string;
+}
 
 /**
  * Failed client authentication at the token, introspection, revocation, device and PAR endpoints,

@@ -5,11 +5,17 @@
 import { translator, type Language } from '../http/i18n.js';
 import type { Mail } from './mailer.js';
 
-export type EmailKind = 'verify_email' | 'reset_password' | 'reset_sso' | 'invitation' | 'signup_existing' | 'password_changed' | 'login_code';
+export type EmailKind =
+  'verify_email' | 'reset_password' | 'reset_sso' | 'invitation' | 'signup_existing' | 'password_changed' | 'login_code';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function buildEmail(kind: EmailKind, lang: Language, to: string, vars: { link?: string; name?: string; minutes?: number; org?: string; code?: string }): Mail {
+export function buildEmail(
+  kind: EmailKind,
+  lang: Language,
+  to: string,
+  vars: { link?: string; name?: string; minutes?: number; org?: string; code?: string },
+): Mail {
   const t = translator(lang);
   const v = { name: vars.name || to, minutes: vars.minutes, org: vars.org, code: vars.code, interpolation: { escapeValue: false } };
   const subject = t(`mail.${kind}.subject`, v);

@@ -9,8 +9,15 @@ import { lazyModule } from '../lib/lazy-module.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
 
-export interface Mail { to: string; subject: string; text: string; html: string }
-export interface Mailer { send(mail: Mail): Promise<void> }
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+export interface Mailer {
+  send(mail: Mail): Promise<void>;
+}
 
 /** Loaded with the first mail (src/lib/lazy-module.ts). */
 const nodemailer = lazyModule<typeof Nodemailer>('nodemailer');
@@ -29,7 +36,10 @@ export function createMailer(config: Config, log: Logger): Mailer {
         log.error({ subject: mail.subject }, 'email not sent: SMTP_URL is not configured');
         return;
       }
-      log.info({ mail: { to: mail.to, subject: mail.subject, body: mail.text } }, 'email (development: no SMTP_URL, so it is logged instead of sent)');
+      log.info(
+        { mail: { to: mail.to, subject: mail.subject, body: mail.text } },
+        'email (development: no SMTP_URL, so it is logged instead of sent)',
+      );
     },
   };
 }

@@ -35,14 +35,22 @@ export function createWebhookTransport(webhookUrl: string | undefined, log: Logg
         const res = await fetch(webhookUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ type: 'wayfinder.push.challenge', challengeId: notice.challengeId, deviceIds: notice.deviceIds, expiresAt: notice.expiresAt.toISOString() }),
+          body: JSON.stringify({
+            type: 'wayfinder.push.challenge',
+            challengeId: notice.challengeId,
+            deviceIds: notice.deviceIds,
+            expiresAt: notice.expiresAt.toISOString(),
+          }),
           signal: AbortSignal.timeout(TIMEOUT_MS),
           redirect: 'error',
         });
         if (!res.ok) log.warn({ status: res.status, challengeId: notice.challengeId }, 'push webhook refused the notice');
         await res.body?.cancel();
       } catch (err) {
-        log.warn({ err: (err as Error).message, challengeId: notice.challengeId }, 'push webhook unreachable; devices will see the request on their next poll');
+        log.warn(
+          { err: (err as Error).message, challengeId: notice.challengeId },
+          'push webhook unreachable; devices will see the request on their next poll',
+        );
       }
     },
   };

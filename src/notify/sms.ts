@@ -16,7 +16,10 @@ export interface SmsSender {
 }
 
 export class SmsDeliveryError extends Error {
-  constructor(readonly status: number | undefined, readonly providerCode: string | undefined) {
+  constructor(
+    readonly status: number | undefined,
+    readonly providerCode: string | undefined,
+  ) {
     super(`the SMS provider refused the message${status ? ` (HTTP ${status}${providerCode ? `, code ${providerCode}` : ''})` : ''}`);
   }
 }
@@ -38,7 +41,7 @@ export function twilioSender(s: { baseUrl: string; accountSid: string; authToken
         throw new SmsDeliveryError(undefined, undefined);
       }
       if (res.ok) return;
-      const answer = await res.json().catch(() => ({})) as { code?: unknown };
+      const answer = (await res.json().catch(() => ({}))) as { code?: unknown };
       throw new SmsDeliveryError(res.status, answer.code === undefined ? undefined : String(answer.code));
     },
   };

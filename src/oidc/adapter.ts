@@ -86,6 +86,8 @@ export function createAdapterClass({ store, clients, refreshGraceSeconds, secure
       await store.destroy(this.kind, id);
     }
 
-    async revokeByGrantId(grantId: string) { await store.revokeByGrantId(grantId); }
+    async revokeByGrantId(grantId: string) {
+      await store.revokeByGrantId(grantId);
+    }
   };
 }

@@ -15,7 +15,11 @@ export const ANONYMOUS_SESSION_COOKIE = 'wf_anon';
 const MAX_SECONDS = 3600;
 const MAX_BYTES = 3000;
 
-interface Stored { id: string; payload: AdapterPayload; exp: number }
+interface Stored {
+  id: string;
+  payload: AdapterPayload;
+  exp: number;
+}
 
 function currentCtx(): Context | undefined {
   return Provider.ctx as Context | undefined;

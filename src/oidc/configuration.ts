@@ -69,18 +69,24 @@ function interactionPolicyWithStepUp(sessionPolicy: () => SessionPolicy | undefi
   const { base, Check } = interactionPolicy;
   const policy = base();
   const login = policy.get('login')!;
-  login.checks.add(new Check('mfa_required', 'the app requires two-step verification', (ctx) => {
-    const requested = String(ctx.oidc.params?.acr_values ?? '').split(' ').includes(ACR.mfa);
-    return requested && ctx.oidc.session?.acr !== ACR.mfa ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
-  }));
+  login.checks.add(
+    new Check('mfa_required', 'the app requires two-step verification', (ctx) => {
+      const requested = String(ctx.oidc.params?.acr_values ?? '')
+        .split(' ')
+        .includes(ACR.mfa);
+      return requested && ctx.oidc.session?.acr !== ACR.mfa ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
   // A reused session must meet today's policy (login/session-policy.ts): otherwise the journey asks for what is missing.
-  login.checks.add(new Check('policy_changed', 'the session does not meet the sign-in policy in force', 'login_required', async (ctx) => {
-    const session = ctx.oidc.session;
-    const meets = sessionPolicy();
-    if (!session?.accountId || !meets) return Check.NO_NEED_TO_PROMPT;
-    const login = { accountId: session.accountId, loginTs: session.loginTs, amr: session.amr, acr: session.acr };
-    return (await meets(ctx, login, String(ctx.oidc.params?.client_id ?? ''))) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
-  }));
+  login.checks.add(
+    new Check('policy_changed', 'the session does not meet the sign-in policy in force', 'login_required', async (ctx) => {
+      const session = ctx.oidc.session;
+      const meets = sessionPolicy();
+      if (!session?.accountId || !meets) return Check.NO_NEED_TO_PROMPT;
+      const login = { accountId: session.accountId, loginTs: session.loginTs, amr: session.amr, acr: session.acr };
+      return (await meets(ctx, login, String(ctx.oidc.params?.client_id ?? ''))) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
   return policy;
 }
 
@@ -119,9 +125,14 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts, s
         accountId: user.id,
         async claims() {
           return {
-            sub: user.id, email: user.email, email_verified: user.email_verified,
-            name: user.name ?? undefined, given_name: user.given_name ?? undefined, family_name: user.family_name ?? undefined,
-            locale: user.locale ?? undefined, updated_at: Math.floor(user.updated_at.getTime() / 1000),
+            sub: user.id,
+            email: user.email,
+            email_verified: user.email_verified,
+            name: user.name ?? undefined,
+            given_name: user.given_name ?? undefined,
+            family_name: user.family_name ?? undefined,
+            locale: user.locale ?? undefined,
+            updated_at: Math.floor(user.updated_at.getTime() / 1000),
           };
         },
       };
@@ -144,9 +155,11 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts, s
     },
     ttl: {
       // A registered API's own lifetime wins (resource indicators); otherwise the configured default.
-      AccessToken: (_ctx, token) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
+      AccessToken: (_ctx, token) =>
+        (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
       AuthorizationCode: 60,
-      ClientCredentials: (_ctx, token) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
+      ClientCredentials: (_ctx, token) =>
+        (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
       DeviceCode: 600,
       IdToken: config.oidc.idTokenTtl,
       Interaction: config.oidc.interactionTtl,

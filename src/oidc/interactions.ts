@@ -23,7 +23,12 @@ export interface InteractionView {
   returnTo: string;
 }
 
-export interface LoginResult { accountId: string; remember: boolean; amr: string[]; acr: string }
+export interface LoginResult {
+  accountId: string;
+  remember: boolean;
+  amr: string[];
+  acr: string;
+}
 
 const expired = () => new AppError('interaction_expired', 400, 'this sign-in has expired');
 
@@ -76,7 +81,11 @@ export function createInteractions(oidc: Oidc) {
       const grant = interaction.grantId
         ? (await oidc.provider.Grant.find(interaction.grantId))!
         : new oidc.provider.Grant({ accountId, clientId: view.clientId });
-      const d = view.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+      const d = view.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
       if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
       if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
       for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));

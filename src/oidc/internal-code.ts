@@ -27,9 +27,14 @@ export function createInternalCodes(oidc: Oidc) {
       if (!found || !found.isValid || found.clientId !== expected.clientId || found.redirectUri !== expected.redirectUri) return undefined;
       const challenge = createHash('sha256').update(expected.verifier).digest('base64url');
       const given = Buffer.from(String(found.codeChallenge ?? ''));
-      if (found.codeChallengeMethod !== 'S256' || given.length !== challenge.length || !timingSafeEqual(given, Buffer.from(challenge))) return undefined;
+      if (found.codeChallengeMethod !== 'S256' || given.length !== challenge.length || !timingSafeEqual(given, Buffer.from(challenge)))
+        return undefined;
       // Atomic: of two redemptions at once, the one that did not consume it gets nothing.
-      try { await found.consume(); } catch { return undefined; }
+      try {
+        await found.consume();
+      } catch {
+        return undefined;
+      }
       return { accountId: found.accountId!, sessionUid: found.sessionUid, amr: found.amr ?? [], acr: found.acr, authTime: found.authTime };
     },
   };

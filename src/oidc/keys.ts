@@ -12,12 +12,15 @@ export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 const PURPOSE = 'signing-key';
 
-export interface PrivateJwk extends JsonWebKey { kid: string; alg: SigningAlg; use: 'sig' }
+export interface PrivateJwk extends JsonWebKey {
+  kid: string;
+  alg: SigningAlg;
+  use: 'sig';
+}
 
 function generate(alg: SigningAlg): { priv: PrivateJwk; pub: Record<string, unknown> } {
-  const { privateKey, publicKey } = alg === 'ES256'
-    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } =
+    alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomBytes(12).toString('base64url');
   const meta = { kid, alg, use: 'sig' as const };
   return {
@@ -29,8 +32,12 @@ function generate(alg: SigningAlg): { priv: PrivateJwk; pub: Record<string, unkn
 async function insertKey(q: KeyQueries, box: SecretBox, alg: SigningAlg, status: 'next' | 'active') {
   const { priv, pub } = generate(alg);
   await q.insert({
-    kid: priv.kid, alg, status, private_jwk_enc: box.seal(JSON.stringify(priv), PURPOSE),
-    public_jwk: JSON.stringify(pub), activated_at: status === 'active' ? new Date() : null,
+    kid: priv.kid,
+    alg,
+    status,
+    private_jwk_enc: box.seal(JSON.stringify(priv), PURPOSE),
+    public_jwk: JSON.stringify(pub),
+    activated_at: status === 'active' ? new Date() : null,
   });
   return priv.kid;
 }
@@ -52,18 +59,19 @@ export function createKeyManager(store: KeyStore, box: SecretBox, retentionSecon
     ensure: () => store.transaction(fill),
 
     /** One rotation step for every algorithm. Returns the ids that became active. */
-    rotate: () => store.transaction(async (q) => {
-      await fill(q);
-      const promoted = await q.rotate(new Date(), retentionSeconds);
-      await fill(q);
-      return promoted;
-    }),
+    rotate: () =>
+      store.transaction(async (q) => {
+        await fill(q);
+        const promoted = await q.rotate(new Date(), retentionSeconds);
+        await fill(q);
+        return promoted;
+      }),
 
     /** Private JWKS for oidc-provider: the default algorithm's active key first (it signs), then the rest. */
     async privateJwks(): Promise<{ keys: PrivateJwk[] }> {
       const rows = await store.all();
       const rank = (r: { alg: string; status: string }) =>
-        ({ active: 0, next: 2, retired: 4 }[r.status] ?? 9) + (r.alg === defaultAlg ? 0 : 1);
+        (({ active: 0, next: 2, retired: 4 })[r.status] ?? 9) + (r.alg === defaultAlg ? 0 : 1);
       const keys = rows
         .filter((r) => r.status !== 'retired' || !r.expires_at || r.expires_at > new Date())
         .sort((a, b) => rank(a) - rank(b))
@@ -71,8 +79,16 @@ export function createKeyManager(store: KeyStore, box: SecretBox, retentionSecon
       return { keys };
     },
 
-    list: async () => (await store.all()).map(({ kid, alg, status, created_at, activated_at, retired_at, expires_at }) =>
-      ({ kid, alg, status, created_at, activated_at, retired_at, expires_at })),
+    list: async () =>
+      (await store.all()).map(({ kid, alg, status, created_at, activated_at, retired_at, expires_at }) => ({
+        kid,
+        alg,
+        status,
+        created_at,
+        activated_at,
+        retired_at,
+        expires_at,
+      })),
 
     version: () => store.version(),
   };

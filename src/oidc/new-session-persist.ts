@@ -9,7 +9,12 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import Provider from 'oidc-provider';
 
-interface Persistable { exp?: number; id: string; persist(): Promise<string>; save(ttl: number): Promise<string> }
+interface Persistable {
+  exp?: number;
+  id: string;
+  persist(): Promise<string>;
+  save(ttl: number): Promise<string>;
+}
 
 export function persistNewSessions(provider: Provider, cookieOptions: Record<string, unknown>, ttlSeconds: number) {
   const prototype = provider.Session.prototype as unknown as Persistable;

@@ -38,19 +38,26 @@ export const oidcPages = {
   async renderError(ctx: Context, out: { error: string; error_description?: string }) {
     const t = ctx.state.t;
     const key = ERROR_KEYS[out.error] ?? 'error.generic';
-    renderPage(ctx as Context, 'error', {
-      title: t('error.title'),
-      message: t(key),
-      hint: out.error_description && out.error_description !== t(key) ? out.error_description : undefined,
-      requestId: ctx.state.requestId,
-    }, ctx.status >= 400 ? ctx.status : 400);
+    renderPage(
+      ctx as Context,
+      'error',
+      {
+        title: t('error.title'),
+        message: t(key),
+        hint: out.error_description && out.error_description !== t(key) ? out.error_description : undefined,
+        requestId: ctx.state.requestId,
+      },
+      ctx.status >= 400 ? ctx.status : 400,
+    );
   },
 
   async logoutSource(ctx: Context, form: string) {
     const t = ctx.state.t;
     const client = clientOf(ctx);
     renderPage(ctx, 'logout', {
-      title: t('logout.title'), ...formFields(ctx, form), appName: client?.clientName ?? client?.clientId,
+      title: t('logout.title'),
+      ...formFields(ctx, form),
+      appName: client?.clientName ?? client?.clientId,
     });
   },
 
@@ -69,11 +76,21 @@ export const oidcPages = {
     renderPage(ctx, 'device-input', { title: t('device.title'), ...formFields(ctx, form), error }, err ? 400 : 200);
   },
 
-  async userCodeConfirmSource(ctx: Context, form: string, client: { clientName?: string; clientId: string }, deviceInfo: { ip?: string; ua?: string }, userCode: string) {
+  async userCodeConfirmSource(
+    ctx: Context,
+    form: string,
+    client: { clientName?: string; clientId: string },
+    deviceInfo: { ip?: string; ua?: string },
+    userCode: string,
+  ) {
     const t = ctx.state.t;
     renderPage(ctx, 'device-confirm', {
-      title: t('device.confirm_title'), ...formFields(ctx, form), userCode,
-      appName: client.clientName ?? client.clientId, deviceIp: deviceInfo?.ip, deviceUa: deviceInfo?.ua,
+      title: t('device.confirm_title'),
+      ...formFields(ctx, form),
+      userCode,
+      appName: client.clientName ?? client.clientId,
+      deviceIp: deviceInfo?.ip,
+      deviceUa: deviceInfo?.ua,
     });
   },
 

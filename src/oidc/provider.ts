@@ -40,16 +40,30 @@ export function keyRetentionSeconds(config: Config) {
 }
 
 export function createKeys(db: Db, config: Config) {
-  return createKeyManager(createKeyStore(db), createSecretBox(config.secrets.encryptionKey), keyRetentionSeconds(config), config.oidc.defaultSigningAlg);
+  return createKeyManager(
+    createKeyStore(db),
+    createSecretBox(config.secrets.encryptionKey),
+    keyRetentionSeconds(config),
+    config.oidc.defaultSigningAlg,
+  );
 }
 
-export async function createOidc(deps: { db: Db; config: Config; clients: ClientRegistry; accounts: AccountStore; log: Logger }): Promise<Oidc> {
+export async function createOidc(deps: {
+  db: Db;
+  config: Config;
+  clients: ClientRegistry;
+  accounts: AccountStore;
+  log: Logger;
+}): Promise<Oidc> {
   const { db, config, clients, accounts, log } = deps;
   const store = createOidcStore(db);
   const keys = createKeys(db, config);
   await keys.ensure();
   const adapter = createAdapterClass({
-    store, clients, refreshGraceSeconds: config.oidc.refreshGraceSeconds, secureCookies: config.server.issuer.startsWith('https:'),
+    store,
+    clients,
+    refreshGraceSeconds: config.oidc.refreshGraceSeconds,
+    secureCookies: config.server.issuer.startsWith('https:'),
   });
   let sessionPolicy: SessionPolicy | undefined;
 
@@ -92,11 +106,15 @@ export async function createOidc(deps: { db: Db; config: Config; clients: Client
   timer.unref();
 
   return {
-    get provider() { return current.provider; },
+    get provider() {
+      return current.provider;
+    },
     middleware: (ctx, next) => current.middleware(ctx, next),
     store,
     keys,
-    useSessionPolicy(policy) { sessionPolicy = policy; },
+    useSessionPolicy(policy) {
+      sessionPolicy = policy;
+    },
     reloadKeys,
     close: () => clearInterval(timer),
   };

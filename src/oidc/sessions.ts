@@ -24,7 +24,10 @@ export interface SessionInfo {
 }
 
 interface StoredSession {
-  uid?: string; accountId?: string; loginTs?: number; transient?: boolean;
+  uid?: string;
+  accountId?: string;
+  loginTs?: number;
+  transient?: boolean;
   authorizations?: Record<string, { sid?: string; grantId?: string }>;
 }
 
@@ -41,11 +44,18 @@ export function trackSessions(provider: Provider, store: OidcStore, log: Logger)
   provider.on('session.saved', (session: StoredSession) => {
     if (!session.accountId || !session.uid) return;
     const ctx = Provider.ctx as Context | undefined;
-    const meta = { session_uid: session.uid, user_id: session.accountId, ip: ctx?.ip ?? null, user_agent: ctx?.get('user-agent')?.slice(0, 300) || null };
-    touched.get(JSON.stringify(meta), async () => {
-      await store.touchSessionMeta(meta);
-      return true;
-    }).catch((err) => log.warn({ err }, 'could not record session details'));
+    const meta = {
+      session_uid: session.uid,
+      user_id: session.accountId,
+      ip: ctx?.ip ?? null,
+      user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
+    };
+    touched
+      .get(JSON.stringify(meta), async () => {
+        await store.touchSessionMeta(meta);
+        return true;
+      })
+      .catch((err) => log.warn({ err }, 'could not record session details'));
   });
 }
 
@@ -57,8 +67,9 @@ export function createSessions(oidc: Oidc, log: Logger) {
       for (const [clientId, auth] of Object.entries(s.authorizations ?? {})) {
         const client = await oidc.provider.Client.find(clientId);
         if (!client?.backchannelLogoutUri) continue;
-        await (client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }).backchannelLogout(accountId, auth.sid!).catch((err: Error) =>
-          log.warn({ clientId, err: err.message }, 'back-channel logout failed'));
+        await (client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> })
+          .backchannelLogout(accountId, auth.sid!)
+          .catch((err: Error) => log.warn({ clientId, err: err.message }, 'back-channel logout failed'));
       }
     }
   }
@@ -75,15 +86,24 @@ export function createSessions(oidc: Oidc, log: Logger) {
 
     async list(accountId: string, currentId?: string): Promise<SessionInfo[]> {
       const [rows, metas] = await Promise.all([store.sessionsOf(accountId), store.sessionMetaOf(accountId)]);
-      return rows.map((r) => {
-        const p = r.payload as StoredSession;
-        const meta = metas.find((m) => m.session_uid === p.uid);
-        return {
-          id: r.id, uid: p.uid ?? '', loginAt: p.loginTs ? new Date(p.loginTs * 1000) : null, expiresAt: r.expires_at,
-          lastSeenAt: meta?.last_seen_at ?? null, ip: meta?.ip ?? null, userAgent: meta?.user_agent ?? null,
-          transient: !!p.transient, apps: Object.keys(p.authorizations ?? {}), current: r.id === currentId,
-        };
-      }).sort((a, b) => (b.lastSeenAt?.getTime() ?? 0) - (a.lastSeenAt?.getTime() ?? 0));
+      return rows
+        .map((r) => {
+          const p = r.payload as StoredSession;
+          const meta = metas.find((m) => m.session_uid === p.uid);
+          return {
+            id: r.id,
+            uid: p.uid ?? '',
+            loginAt: p.loginTs ? new Date(p.loginTs * 1000) : null,
+            expiresAt: r.expires_at,
+            lastSeenAt: meta?.last_seen_at ?? null,
+            ip: meta?.ip ?? null,
+            userAgent: meta?.user_agent ?? null,
+            transient: !!p.transient,
+            apps: Object.keys(p.authorizations ?? {}),
+            current: r.id === currentId,
+          };
+        })
+        .sort((a, b) => (b.lastSeenAt?.getTime() ?? 0) - (a.lastSeenAt?.getTime() ?? 0));
     },
 
     async signOut(accountId: string, sessionId: string) {
@@ -106,7 +126,9 @@ export function createSessions(oidc: Oidc, log: Logger) {
       const rows = await store.sessionsOf(accountId);
       const kept = rows.find((r) => r.id === keepSessionId)?.payload as StoredSession | undefined;
       const others = rows.filter((r) => r.id !== keepSessionId).map((r) => r.payload as StoredSession);
-      const grantIds = Object.values(kept?.authorizations ?? {}).map((a) => a.grantId).filter((g): g is string => !!g);
+      const grantIds = Object.values(kept?.authorizations ?? {})
+        .map((a) => a.grantId)
+        .filter((g): g is string => !!g);
       await store.destroyAllOfExcept(accountId, { sessionId: keepSessionId, sessionUid: kept?.uid, grantIds });
       await backchannel(accountId, others);
       return others.length;

@@ -17,24 +17,38 @@ export function createOidcStore(db: Db) {
     async upsert(kind: string, id: string, payload: Record<string, unknown>, expiresInSeconds?: number) {
       const expires_at = expiresInSeconds ? new Date(Date.now() + expiresInSeconds * 1000) : null;
       const row = {
-        kind, id, payload: JSON.stringify(payload),
+        kind,
+        id,
+        payload: JSON.stringify(payload),
         grant_id: (payload.grantId as string) ?? null,
         uid: (payload.uid as string) ?? null,
         user_code: (payload.userCode as string) ?? null,
         account_id: (payload.accountId as string) ?? null,
         expires_at,
       };
-      await db.insertInto('oidc_models').values(row)
-        .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet({
-          payload: row.payload, grant_id: row.grant_id, uid: row.uid, user_code: row.user_code,
-          account_id: row.account_id, expires_at,
-        }))
+      await db
+        .insertInto('oidc_models')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['kind', 'id']).doUpdateSet({
+            payload: row.payload,
+            grant_id: row.grant_id,
+            uid: row.uid,
+            user_code: row.user_code,
+            account_id: row.account_id,
+            expires_at,
+          }),
+        )
         .execute();
     },
 
     async find(kind: string, column: 'id' | 'uid' | 'user_code', value: string): Promise<ModelRow | undefined> {
-      return db.selectFrom('oidc_models').select(['payload', 'consumed_at'])
-        .where('kind', '=', kind).where(column, '=', value).where(live)
+      return db
+        .selectFrom('oidc_models')
+        .select(['payload', 'consumed_at'])
+        .where('kind', '=', kind)
+        .where(column, '=', value)
+        .where(live)
         .executeTakeFirst();
     },
 
@@ -43,12 +57,18 @@ export function createOidcStore(db: Db) {
      * with `graceSeconds`, for a caller within that many seconds of the first use); false for every other.
      */
     async consume(kind: string, id: string, graceSeconds = 0): Promise<boolean> {
-      const row = await db.updateTable('oidc_models').set({ consumed_at: sql`coalesce(consumed_at, now())` })
-        .where('kind', '=', kind).where('id', '=', id)
-        .where(graceSeconds > 0
-          ? sql<boolean>`(consumed_at is null or consumed_at > now() - make_interval(secs => ${graceSeconds}))`
-          : sql<boolean>`consumed_at is null`)
-        .returning('id').executeTakeFirst();
+      const row = await db
+        .updateTable('oidc_models')
+        .set({ consumed_at: sql`coalesce(consumed_at, now())` })
+        .where('kind', '=', kind)
+        .where('id', '=', id)
+        .where(
+          graceSeconds > 0
+            ? sql<boolean>`(consumed_at is null or consumed_at > now() - make_interval(secs => ${graceSeconds}))`
+            : sql<boolean>`consumed_at is null`,
+        )
+        .returning('id')
+        .executeTakeFirst();
       return !!row;
     },
 
@@ -60,7 +80,8 @@ export function createOidcStore(db: Db) {
 
     /** Revokes a grant entirely: the Grant itself and every token and code issued under it. */
     async revokeGrant(grantId: string) {
-      await db.deleteFrom('oidc_models')
+      await db
+        .deleteFrom('oidc_models')
         .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('kind', '=', 'Grant'), eb('id', '=', grantId)])]))
         .execute();
     },
@@ -85,7 +106,9 @@ export function createOidcStore(db: Db) {
      * in through it: "sign out of other devices".
      */
     async destroyAllOfExcept(accountId: string, keep: { sessionId: string; sessionUid?: string; grantIds: string[] }) {
-      await db.deleteFrom('oidc_models').where('account_id', '=', accountId)
+      await db
+        .deleteFrom('oidc_models')
+        .where('account_id', '=', accountId)
         .where((eb) => eb.not(eb.and([eb('kind', '=', 'Session'), eb('id', '=', keep.sessionId)])))
         .where((eb) => (keep.grantIds.length ? eb.or([eb('grant_id', 'is', null), eb('grant_id', 'not in', keep.grantIds)]) : eb.lit(true)))
         .execute();
@@ -95,14 +118,19 @@ export function createOidcStore(db: Db) {
     },
 
     async touchSessionMeta(m: { session_uid: string; user_id: string; ip: string | null; user_agent: string | null }) {
-      await db.insertInto('session_meta').values(m)
+      await db
+        .insertInto('session_meta')
+        .values(m)
         // A save made outside a provider request (My account extending a session) knows no IP or
         // browser: it must not erase the ones recorded at sign-in.
-        .onConflict((oc) => oc.column('session_uid').doUpdateSet({
-          last_seen_at: new Date(), user_id: m.user_id,
-          ip: sql<string | null>`coalesce(excluded.ip, session_meta.ip)`,
-          user_agent: sql<string | null>`coalesce(excluded.user_agent, session_meta.user_agent)`,
-        }))
+        .onConflict((oc) =>
+          oc.column('session_uid').doUpdateSet({
+            last_seen_at: new Date(),
+            user_id: m.user_id,
+            ip: sql<string | null>`coalesce(excluded.ip, session_meta.ip)`,
+            user_agent: sql<string | null>`coalesce(excluded.user_agent, session_meta.user_agent)`,
+          }),
+        )
         .execute();
     },
     sessionMetaOf: (userId: string) => db.selectFrom('session_meta').selectAll().where('user_id', '=', userId).execute(),
@@ -111,8 +139,12 @@ export function createOidcStore(db: Db) {
     },
 
     async sessionsOf(accountId: string) {
-      return db.selectFrom('oidc_models').select(['id', 'payload', 'expires_at'])
-        .where('account_id', '=', accountId).where('kind', '=', 'Session').where(live)
+      return db
+        .selectFrom('oidc_models')
+        .select(['id', 'payload', 'expires_at'])
+        .where('account_id', '=', accountId)
+        .where('kind', '=', 'Session')
+        .where(live)
         .execute();
     },
 
@@ -145,15 +177,23 @@ export type OidcStore = ReturnType<typeof createOidcStore>;
 function keyQueries(db: Db) {
   return {
     statuses: () => db.selectFrom('signing_keys').select(['alg', 'status']).execute(),
-    insert: async (row: Insertable<SigningKeyTable>) => { await db.insertInto('signing_keys').values(row).execute(); },
+    insert: async (row: Insertable<SigningKeyTable>) => {
+      await db.insertInto('signing_keys').values(row).execute();
+    },
     /** Drops expired retired keys, retires the active ones, promotes the next ones; returns the promoted kids. */
     async rotate(now: Date, retentionSeconds: number): Promise<string[]> {
       await db.deleteFrom('signing_keys').where('status', '=', 'retired').where('expires_at', '<', now).execute();
-      await db.updateTable('signing_keys')
+      await db
+        .updateTable('signing_keys')
         .set({ status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + retentionSeconds * 1000) })
-        .where('status', '=', 'active').execute();
-      const promoted = await db.updateTable('signing_keys').set({ status: 'active', activated_at: now })
-        .where('status', '=', 'next').returning('kid').execute();
+        .where('status', '=', 'active')
+        .execute();
+      const promoted = await db
+        .updateTable('signing_keys')
+        .set({ status: 'active', activated_at: now })
+        .where('status', '=', 'next')
+        .returning('kid')
+        .execute();
       return promoted.map((r) => r.kid);
     },
   };
@@ -165,16 +205,18 @@ export function createKeyStore(db: Db) {
     all: () => db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute(),
     /** A fingerprint of the key set; instances reload their keys when it changes. */
     async version(): Promise<string> {
-      const row = await db.selectFrom('signing_keys')
+      const row = await db
+        .selectFrom('signing_keys')
         .select(sql<string>`coalesce(string_agg(kid || ':' || status, ',' order by kid), '')`.as('v'))
         .executeTakeFirstOrThrow();
       return row.v;
     },
     /** Runs `fn` in a transaction holding the key-set lock (one rotation at a time across instances). */
-    transaction: <T>(fn: (q: KeyQueries) => Promise<T>) => db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(4242001)`.execute(trx);
-      return fn(keyQueries(trx as unknown as Db));
-    }),
+    transaction: <T>(fn: (q: KeyQueries) => Promise<T>) =>
+      db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(4242001)`.execute(trx);
+        return fn(keyQueries(trx as unknown as Db));
+      }),
   };
 }
 export type KeyStore = ReturnType<typeof createKeyStore>;

@@ -38,11 +38,13 @@ export function createDiscovery(d: DiscoveryDeps) {
     /** The realm of an email address: its verified domain's company, or password. */
     async byEmail(email: string): Promise<Realm> {
       const domain = domainOfEmail(email);
-      return (domain && await byDomain(domain)) || { kind: 'password' };
+      return (domain && (await byDomain(domain))) || { kind: 'password' };
     },
     /** "Use my company ID": an organization by slug or name. */
     async byOrganization(text: string): Promise<Realm | undefined> {
-      const q = String(text ?? '').trim().slice(0, 200);
+      const q = String(text ?? '')
+        .trim()
+        .slice(0, 200);
       return q ? realmOf(await d.store.findBySlugOrName(q)) : undefined;
     },
   };

@@ -22,7 +22,10 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /** The canonical form of a domain, or undefined when it is not a host name we accept. */
 export function normalizeDomain(input: string): string | undefined {
-  const raw = String(input ?? '').trim().replace(/\.$/, '').toLowerCase();
+  const raw = String(input ?? '')
+    .trim()
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (!raw || /[\s/\\:@?#[\]%*]/.test(raw)) return undefined;
   const ascii = domainToASCII(raw);
   if (!ascii || ascii.length > 253) return undefined;
@@ -36,7 +39,9 @@ export const domainOfEmail = (email: string) => normalizeDomain(email.slice(emai
 
 export type VerifyOutcome = 'verified' | 'already_verified' | 'record_missing' | 'taken' | 'dns_error' | 'unknown_domain';
 
-export interface DnsTxt { resolveTxt(name: string): Promise<string[][]> }
+export interface DnsTxt {
+  resolveTxt(name: string): Promise<string[][]>;
+}
 
 export function systemDns(cfg: Config['federation']): DnsTxt {
   const resolver = new Resolver({ timeout: cfg.dnsTimeoutMs, tries: 2 });
@@ -59,7 +64,12 @@ export function createDomains(store: OrgStore, dns: DnsTxt) {
 
     /** Claims `domain` for the organization; returns the claim and the TXT record that verifies it. */
     async claim(orgId: string, domain: string) {
-      const claim = await store.claimDomain({ id: randomUUID(), org_id: orgId, domain: parse(domain), token: randomBytes(18).toString('base64url') });
+      const claim = await store.claimDomain({
+        id: randomUUID(),
+        org_id: orgId,
+        domain: parse(domain),
+        token: randomBytes(18).toString('base64url'),
+      });
       return { claim, record: instructions(claim) };
     },
 

@@ -75,12 +75,15 @@ export async function setSsoOnly(d: SsoOnlySwitchDeps, orgId: string, on: boolea
     return 'on' as const;
   }
   if (!opts.orPending) {
-    throw new AppError('sso_only_untested', 409,
-      'SSO only can be switched on only after a successful test sign-in through an enabled connection of the organization (wayfinder connection test-url <id>)');
+    throw new AppError(
+      'sso_only_untested',
+      409,
+      'SSO only can be switched on only after a successful test sign-in through an enabled connection of the organization (wayfinder connection test-url <id>)',
+    );
   }
   const org = await d.store.findById(orgId);
   if (org?.sso_only !== 'on') await d.store.setSsoOnly(orgId, 'pending');
-  return org?.sso_only === 'on' ? 'on' as const : 'pending' as const;
+  return org?.sso_only === 'on' ? ('on' as const) : ('pending' as const);
 }
 
 /** After a successful test sign-in: enforcement that was waiting for it begins. */

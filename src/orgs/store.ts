@@ -4,9 +4,14 @@ import type { Db } from '../db/index.js';
 import type { MembershipTable, OrgDomainTable, OrganizationTable } from '../db/schema.js';
 
 export type Organization = Pick<OrganizationTable, 'id' | 'slug' | 'name'> & {
-  status: 'active' | 'disabled'; sso_only: 'off' | 'pending' | 'on'; sso_only_since: Date | null;
+  status: 'active' | 'disabled';
+  sso_only: 'off' | 'pending' | 'on';
+  sso_only_since: Date | null;
 };
-export type OrgDomain = Pick<OrgDomainTable, 'id' | 'org_id' | 'domain' | 'token' | 'verified_by'> & { verified_at: Date | null; created_at: Date };
+export type OrgDomain = Pick<OrgDomainTable, 'id' | 'org_id' | 'domain' | 'token' | 'verified_by'> & {
+  verified_at: Date | null;
+  created_at: Date;
+};
 const orgColumns = ['id', 'slug', 'name', 'status', 'sso_only', 'sso_only_since'] as const;
 
 export function createOrgStore(db: Db) {
@@ -17,14 +22,21 @@ export function createOrgStore(db: Db) {
       db.selectFrom('organizations').select(orgColumns).where('id', '=', id).executeTakeFirst(),
     /** An organization by its slug or (case-insensitively) its exact name: "Use my company ID". */
     findBySlugOrName: (text: string): Promise<Organization | undefined> =>
-      db.selectFrom('organizations').select(orgColumns)
+      db
+        .selectFrom('organizations')
+        .select(orgColumns)
         .where((eb) => eb.or([eb('slug', '=', text.toLowerCase()), eb(sql`lower(name)`, '=', text.toLowerCase())]))
-        .orderBy('slug').limit(1).executeTakeFirst(),
+        .orderBy('slug')
+        .limit(1)
+        .executeTakeFirst(),
     list: (): Promise<Organization[]> => db.selectFrom('organizations').select(orgColumns).orderBy('slug').execute(),
     async upsert(org: { id: string; slug: string; name: string }) {
-      const row = await db.insertInto('organizations').values(org)
+      const row = await db
+        .insertInto('organizations')
+        .values(org)
         .onConflict((oc) => oc.column('slug').doUpdateSet({ name: org.name }))
-        .returning(['id']).executeTakeFirstOrThrow();
+        .returning(['id'])
+        .executeTakeFirstOrThrow();
       return row.id;
     },
     async setStatus(orgId: string, status: Organization['status']) {
@@ -32,29 +44,54 @@ export function createOrgStore(db: Db) {
     },
     /** Sets SSO-only; `on` records when enforcement began (sessions created before it run until they end). */
     async setSsoOnly(orgId: string, mode: Organization['sso_only']) {
-      await db.updateTable('organizations')
+      await db
+        .updateTable('organizations')
         .set({ sso_only: mode, sso_only_since: mode === 'on' ? sql`coalesce(sso_only_since, now())` : null })
-        .where('id', '=', orgId).execute();
+        .where('id', '=', orgId)
+        .execute();
     },
     async addMember(orgId: string, userId: string, role: MembershipTable['role']) {
-      await db.insertInto('memberships').values({ org_id: orgId, user_id: userId, role })
-        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role })).execute();
+      await db
+        .insertInto('memberships')
+        .values({ org_id: orgId, user_id: userId, role })
+        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role }))
+        .execute();
     },
     /** Adds a member unless they already are one (keeps an existing role). */
     async ensureMember(orgId: string, userId: string) {
-      await db.insertInto('memberships').values({ org_id: orgId, user_id: userId, role: 'member' })
-        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing()).execute();
+      await db
+        .insertInto('memberships')
+        .values({ org_id: orgId, user_id: userId, role: 'member' })
+        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing())
+        .execute();
     },
     async setBreakGlass(orgId: string, userId: string, on: boolean) {
-      const row = await db.updateTable('memberships').set({ break_glass: on })
-        .where('org_id', '=', orgId).where('user_id', '=', userId).where('role', '=', 'admin')
-        .returning('user_id').executeTakeFirst();
+      const row = await db
+        .updateTable('memberships')
+        .set({ break_glass: on })
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .where('role', '=', 'admin')
+        .returning('user_id')
+        .executeTakeFirst();
       return Boolean(row);
     },
-    membershipsOf: (userId: string) => db.selectFrom('memberships').innerJoin('organizations', 'organizations.id', 'memberships.org_id')
-      .select(['organizations.id', 'organizations.slug', 'organizations.name', 'memberships.role', 'memberships.break_glass',
-        'organizations.status', 'organizations.sso_only', 'organizations.sso_only_since'])
-      .where('memberships.user_id', '=', userId).execute(),
+    membershipsOf: (userId: string) =>
+      db
+        .selectFrom('memberships')
+        .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
+        .select([
+          'organizations.id',
+          'organizations.slug',
+          'organizations.name',
+          'memberships.role',
+          'memberships.break_glass',
+          'organizations.status',
+          'organizations.sso_only',
+          'organizations.sso_only_since',
+        ])
+        .where('memberships.user_id', '=', userId)
+        .execute(),
 
     // Domains.
     domainsOf: (orgId: string): Promise<OrgDomain[]> =>
@@ -63,19 +100,36 @@ export function createOrgStore(db: Db) {
       db.selectFrom('org_domains').selectAll().where('org_id', '=', orgId).where('domain', '=', domain).executeTakeFirst(),
     /** The organization that verified `domain`, if any (at most one can). */
     verifiedOwner: (domain: string): Promise<Organization | undefined> =>
-      db.selectFrom('org_domains').innerJoin('organizations', 'organizations.id', 'org_domains.org_id')
+      db
+        .selectFrom('org_domains')
+        .innerJoin('organizations', 'organizations.id', 'org_domains.org_id')
         .select(orgColumns.map((c) => `organizations.${c}` as const))
-        .where('org_domains.domain', '=', domain).where('org_domains.verified_at', 'is not', null).executeTakeFirst(),
+        .where('org_domains.domain', '=', domain)
+        .where('org_domains.verified_at', 'is not', null)
+        .executeTakeFirst(),
     /** Claims a domain for an organization (idempotent: an existing claim keeps its token). */
     async claimDomain(d: { id: string; org_id: string; domain: string; token: string }): Promise<OrgDomain> {
-      await db.insertInto('org_domains').values(d).onConflict((oc) => oc.columns(['org_id', 'domain']).doNothing()).execute();
-      return (await db.selectFrom('org_domains').selectAll().where('org_id', '=', d.org_id).where('domain', '=', d.domain).executeTakeFirstOrThrow());
+      await db
+        .insertInto('org_domains')
+        .values(d)
+        .onConflict((oc) => oc.columns(['org_id', 'domain']).doNothing())
+        .execute();
+      return await db
+        .selectFrom('org_domains')
+        .selectAll()
+        .where('org_id', '=', d.org_id)
+        .where('domain', '=', d.domain)
+        .executeTakeFirstOrThrow();
     },
     /** Marks a claim verified; false when another organization verified the domain first. */
     async markVerified(id: string, by: NonNullable<OrgDomain['verified_by']>): Promise<boolean> {
       try {
-        const row = await db.updateTable('org_domains').set({ verified_at: sql`coalesce(verified_at, now())`, verified_by: sql`coalesce(verified_by, ${by})` })
-          .where('id', '=', id).returning('id').executeTakeFirst();
+        const row = await db
+          .updateTable('org_domains')
+          .set({ verified_at: sql`coalesce(verified_at, now())`, verified_by: sql`coalesce(verified_by, ${by})` })
+          .where('id', '=', id)
+          .returning('id')
+          .executeTakeFirst();
         return Boolean(row);
       } catch (err) {
         if ((err as { code?: string }).code === '23505') return false; // unique: verified elsewhere

@@ -7,7 +7,11 @@
 import { spSettingsSchema } from './settings.js';
 import type { SpRow } from './store.js';
 
-export interface AppLink { name: string; url: string; idpInitiated: boolean }
+export interface AppLink {
+  name: string;
+  url: string;
+  idpInitiated: boolean;
+}
 
 /** Reads only the SPs' settings (no metadata parsing: opening My account does not load samlify). */
 export function samlAppsSection(registry: { list(): Promise<SpRow[]> }) {

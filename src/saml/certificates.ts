@@ -36,21 +36,37 @@ export async function generateCertificate(commonName: string) {
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + VALID_YEARS * 365 * 86400_000);
   const safeCn = commonName.replace(/[^A-Za-z0-9.:-]/g, '-').slice(0, 60);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: `01${randomBytes(15).toString('hex')}`, name: `CN=${safeCn}`, notBefore, notAfter,
-    signingAlgorithm: alg, keys, extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
-  }, webcrypto as unknown as Crypto);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: `01${randomBytes(15).toString('hex')}`,
+      name: `CN=${safeCn}`,
+      notBefore,
+      notAfter,
+      signingAlgorithm: alg,
+      keys,
+      extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+    },
+    webcrypto as unknown as Crypto,
+  );
   return { privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), certificate: cert.toString('pem'), notAfter };
 }
 
-export function createCertificates(store: SamlStore, box: SecretBox, opts: { commonName: string; retiredSeconds: number; refreshMs: number }) {
+export function createCertificates(
+  store: SamlStore,
+  box: SecretBox,
+  opts: { commonName: string; retiredSeconds: number; refreshMs: number },
+) {
   let cached: { at: number; material: SigningMaterial } | undefined;
 
   async function insert(q: CertificateQueries, status: 'active' | 'next') {
     const made = await generateCertificate(opts.commonName);
     await q.insert({
-      id: randomBytes(9).toString('base64url'), status, private_key_enc: box.seal(made.privateKey, PURPOSE), certificate: made.certificate,
-      not_after: made.notAfter, activated_at: status === 'active' ? new Date() : null,
+      id: randomBytes(9).toString('base64url'),
+      status,
+      private_key_enc: box.seal(made.privateKey, PURPOSE),
+      certificate: made.certificate,
+      not_after: made.notAfter,
+      activated_at: status === 'active' ? new Date() : null,
     });
   }
 
@@ -64,7 +80,9 @@ export function createCertificates(store: SamlStore, box: SecretBox, opts: { com
   function published(rows: CertificateRow[]) {
     const now = new Date();
     const rank = { active: 0, next: 1, retired: 2 } as const;
-    return rows.filter((r) => r.status !== 'retired' || (r.expires_at && r.expires_at > now)).sort((a, b) => rank[a.status] - rank[b.status]);
+    return rows
+      .filter((r) => r.status !== 'retired' || (r.expires_at && r.expires_at > now))
+      .sort((a, b) => rank[a.status] - rank[b.status]);
   }
 
   const ensure = () => store.certificateTransaction(fill);
@@ -79,7 +97,12 @@ export function createCertificates(store: SamlStore, box: SecretBox, opts: { com
     }
     const active = rows.find((r) => r.status === 'active');
     if (!active) throw new Error('no active SAML signing certificate');
-    return { privateKey: box.open(active.private_key_enc, PURPOSE), certificate: active.certificate, published: published(rows).map((r) => r.certificate), version };
+    return {
+      privateKey: box.open(active.private_key_enc, PURPOSE),
+      certificate: active.certificate,
+      published: published(rows).map((r) => r.certificate),
+      version,
+    };
   }
 
   return {
@@ -87,13 +110,14 @@ export function createCertificates(store: SamlStore, box: SecretBox, opts: { com
     ensure,
 
     /** One rotation step; returns the id of the certificate that now signs. */
-    rotate: () => store.certificateTransaction(async (q) => {
-      await fill(q);
-      const promoted = await q.rotate(new Date(), opts.retiredSeconds);
-      await fill(q);
-      cached = undefined;
-      return promoted;
-    }),
+    rotate: () =>
+      store.certificateTransaction(async (q) => {
+        await fill(q);
+        const promoted = await q.rotate(new Date(), opts.retiredSeconds);
+        await fill(q);
+        cached = undefined;
+        return promoted;
+      }),
 
     /** The signing key and published certificates, reloaded when the set changed (checked every refreshMs). */
     async current(): Promise<SigningMaterial> {
@@ -108,12 +132,20 @@ export function createCertificates(store: SamlStore, box: SecretBox, opts: { com
     },
 
     /** Forget the cached material (tests and the CLI after a rotation). */
-    reload: () => { cached = undefined; },
+    reload: () => {
+      cached = undefined;
+    },
 
     async list() {
       return published(await store.certificates()).map((r) => ({
-        id: r.id, status: r.status, created_at: r.created_at, activated_at: r.activated_at, retired_at: r.retired_at, expires_at: r.expires_at,
-        not_after: r.not_after, fingerprint: new X509Certificate(r.certificate).fingerprint256,
+        id: r.id,
+        status: r.status,
+        created_at: r.created_at,
+        activated_at: r.activated_at,
+        retired_at: r.retired_at,
+        expires_at: r.expires_at,
+        not_after: r.not_after,
+        fingerprint: new X509Certificate(r.certificate).fingerprint256,
       }));
     },
   };

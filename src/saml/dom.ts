@@ -15,11 +15,15 @@ export const NS = {
 
 /** The element children of `el` named `name` in namespace `ns`. */
 export const childElements = (el: Element, ns: string, name: string): Element[] =>
-  Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
+  Array.from(el.childNodes).filter(
+    (n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name,
+  );
 
 /** The first element child of `el` named `name` in namespace `ns`. */
 export const childElement = (el: Element, ns: string, name: string): Element | undefined =>
-  Array.from(el.childNodes).find((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
+  Array.from(el.childNodes).find(
+    (n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name,
+  );
 
 /** The elements at the end of `path` (each step a child, [namespace, local name]) below `el`. */
 export const pathElements = (el: Element, path: Array<readonly [string, string]>): Element[] =>
@@ -27,12 +31,21 @@ export const pathElements = (el: Element, path: Array<readonly [string, string]>
 
 /** An attribute's value, or undefined when the element does not carry it. */
 export const attribute = (el: Element | undefined, name: string): string | undefined =>
-  (el?.hasAttribute(name) ? el.getAttribute(name) ?? undefined : undefined);
+  el?.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined;
 
 /** Parses `xml`; `onError` receives the first parse error (the document is then not to be trusted). */
 export function parseDom(xml: string, onError: (message: string) => never): Document {
   let broken = '';
-  const doc = new DOMParser({ errorHandler: { error: (m: string) => { broken ||= m; }, fatalError: (m: string) => { broken ||= m; } } }).parseFromString(xml, 'text/xml');
+  const doc = new DOMParser({
+    errorHandler: {
+      error: (m: string) => {
+        broken ||= m;
+      },
+      fatalError: (m: string) => {
+        broken ||= m;
+      },
+    },
+  }).parseFromString(xml, 'text/xml');
   if (broken || !doc?.documentElement) onError(broken || 'not XML');
   return doc;
 }

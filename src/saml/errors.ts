@@ -27,7 +27,11 @@ export const REASONS = {
 export type Reason = keyof typeof REASONS;
 
 export class SamlRefused extends AppError {
-  constructor(readonly reason: Reason, detail?: string, readonly spId?: string) {
+  constructor(
+    readonly reason: Reason,
+    detail?: string,
+    readonly spId?: string,
+  ) {
     super(reason, REASONS[reason][0], detail ? `${REASONS[reason][1]}: ${detail}` : REASONS[reason][1]);
   }
 }
@@ -58,7 +62,12 @@ export async function audited<T>(ctx: Context, audit: Audit, what: string, fn: (
   } catch (raw) {
     const err = asRefusal(raw);
     if (err instanceof SamlRefused) {
-      await audit.record(ctx, { type: 'saml.refused', outcome: 'failure', clientId: err.spId ?? null, data: { what, reason: err.reason, detail: err.message.slice(0, 300) } });
+      await audit.record(ctx, {
+        type: 'saml.refused',
+        outcome: 'failure',
+        clientId: err.spId ?? null,
+        data: { what, reason: err.reason, detail: err.message.slice(0, 300) },
+      });
     }
     throw err;
   }

@@ -18,7 +18,17 @@ export type SamlifyIdp = ReturnType<Samlify['IdentityProvider']>;
 export type SamlifySp = ServiceProvider['entities'][number];
 
 export function createIdp(opts: { issuer: string; entityId: string; certificates: Certificates; clockSkewSeconds: number }) {
-  let built: { version: string; strict: SamlifyIdp; lenient: SamlifyIdp; metadata: string; material: SigningMaterial; key: KeyObject; cert: string } | undefined;
+  let built:
+    | {
+        version: string;
+        strict: SamlifyIdp;
+        lenient: SamlifyIdp;
+        metadata: string;
+        material: SigningMaterial;
+        key: KeyObject;
+        cert: string;
+      }
+    | undefined;
 
   function entity(material: SigningMaterial, verify: boolean) {
     const endpoints = (path: string) => [
@@ -43,11 +53,15 @@ export function createIdp(opts: { issuer: string; entityId: string; certificates
     const material = await opts.certificates.current();
     if (built?.version !== material.version) {
       built = {
-        version: material.version, material, strict: entity(material, true), lenient: entity(material, false),
+        version: material.version,
+        material,
+        strict: entity(material, true),
+        lenient: entity(material, false),
         metadata: buildIdpMetadata(opts.issuer, opts.entityId, material.published),
         // Parsed once: a PEM key would be parsed again for every signature. samlify wants the
         // certificate's base64 body, without PEM armour.
-        key: createPrivateKey(material.privateKey), cert: material.certificate.replace(/-----[^-]+-----|\s+/g, ''),
+        key: createPrivateKey(material.privateKey),
+        cert: material.certificate.replace(/-----[^-]+-----|\s+/g, ''),
       };
     }
     return built;

@@ -18,7 +18,10 @@ import { z } from 'zod';
 import { bodyOf } from '../http/input.js';
 
 /** A SAML HTTP-POST binding's fields; a field that is not text counts as absent. */
-const field = z.unknown().optional().transform((v) => (typeof v === 'string' ? v : undefined));
+const field = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'string' ? v : undefined));
 const samlPost = z.object({ SAMLRequest: field, SAMLResponse: field, RelayState: field });
 
 export type Binding = 'redirect' | 'post';
@@ -39,8 +42,16 @@ export interface Inbound {
   algorithms: { signature: string[]; digest: string[] };
   /** What the message says, read from the same bytes samlify verifies (root attributes and children). */
   fields: {
-    forceAuthn: boolean; isPassive: boolean; protocolBinding?: string; acsUrl?: string; acsIndex?: string; nameIdPolicy?: string;
-    nameId?: string; sessionIndexes: string[]; inResponseTo?: string; status?: string;
+    forceAuthn: boolean;
+    isPassive: boolean;
+    protocolBinding?: string;
+    acsUrl?: string;
+    acsIndex?: string;
+    nameIdPolicy?: string;
+    nameId?: string;
+    sessionIndexes: string[];
+    inResponseTo?: string;
+    status?: string;
   };
 }
 
@@ -84,13 +95,20 @@ function fromRedirect(ctx: Context, maxBytes: number) {
   } catch (e) {
     if (e instanceof SamlRefused) throw e;
     throw (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
-      ? new SamlRefused('saml_too_large', `inflates to more than ${maxBytes} bytes`) : new SamlRefused('saml_malformed', 'not a deflated message');
+      ? new SamlRefused('saml_too_large', `inflates to more than ${maxBytes} bytes`)
+      : new SamlRefused('saml_malformed', 'not a deflated message');
   }
   const octet = [`${param}=${raw.get(param)}`];
   for (const key of ['RelayState', 'SigAlg']) if (raw.has(key)) octet.push(`${key}=${raw.get(key)}`);
   const query: Record<string, string> = { [param]: message };
   for (const key of ['RelayState', 'SigAlg', 'Signature']) if (raw.has(key)) query[key] = urlDecode(raw.get(key)!, key === 'RelayState');
-  return { xml, relayState: query.RelayState, envelope: { query, octetString: octet.join('&') }, sigAlg: query.SigAlg, hasSignature: raw.has('Signature') };
+  return {
+    xml,
+    relayState: query.RelayState,
+    envelope: { query, octetString: octet.join('&') },
+    sigAlg: query.SigAlg,
+    hasSignature: raw.has('Signature'),
+  };
 }
 
 function fromPost(ctx: Context, maxBytes: number) {
@@ -100,24 +118,39 @@ function fromPost(ctx: Context, maxBytes: number) {
   const message = body[param]!;
   const xml = decodeBase64(message, maxBytes);
   const relayState = body.RelayState;
-  return { xml, relayState, envelope: { body: { [param]: message, ...(relayState !== undefined ? { RelayState: relayState } : {}) } }, sigAlg: undefined, hasSignature: false };
+  return {
+    xml,
+    relayState,
+    envelope: { body: { [param]: message, ...(relayState !== undefined ? { RelayState: relayState } : {}) } },
+    sigAlg: undefined,
+    hasSignature: false,
+  };
 }
 
 export function readMessage(ctx: Context, binding: Binding, validator: XmlValidator, maxBytes: number): Inbound {
   const raw = binding === 'redirect' ? fromRedirect(ctx, maxBytes) : fromPost(ctx, maxBytes);
-  if (raw.relayState !== undefined && Buffer.byteLength(raw.relayState) > MAX_RELAY_STATE) throw new SamlRefused('saml_too_large', 'RelayState is longer than 1024 bytes');
+  if (raw.relayState !== undefined && Buffer.byteLength(raw.relayState) > MAX_RELAY_STATE)
+    throw new SamlRefused('saml_too_large', 'RelayState is longer than 1024 bytes');
   validator.validate(raw.xml, 'protocol');
   const xml = raw.xml.toString('utf8');
   const kind = rootName(xml) as MessageKind;
-  if (!['AuthnRequest', 'LogoutRequest', 'LogoutResponse'].includes(kind)) throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
+  if (!['AuthnRequest', 'LogoutRequest', 'LogoutResponse'].includes(kind))
+    throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
   // Everything read from the message, in one parse: root attributes and the root's direct children
   // only — what a whole-message signature (checked below to reference the root) covers. The XML is
   // schema-valid by now, so each name sits in its namespace.
-  const root = parseDom(xml, (problem) => { throw new SamlRefused('saml_malformed', problem); }).documentElement as unknown as Element;
-  if (root.namespaceURI !== NS.protocol || root.localName !== kind) throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
+  const root = parseDom(xml, (problem) => {
+    throw new SamlRefused('saml_malformed', problem);
+  }).documentElement as unknown as Element;
+  if (root.namespaceURI !== NS.protocol || root.localName !== kind)
+    throw new SamlRefused('saml_malformed', 'not a message Wayfinder accepts here');
   const texts = (path: Array<readonly [string, string]>) => pathElements(root, path).map((e) => e.textContent ?? '');
-  const values = (path: Array<readonly [string, string]>, name: string) => pathElements(root, path).flatMap((e) => attribute(e, name) ?? []);
-  const signatureInfo = [[NS.dsig, 'Signature'], [NS.dsig, 'SignedInfo']] as const;
+  const values = (path: Array<readonly [string, string]>, name: string) =>
+    pathElements(root, path).flatMap((e) => attribute(e, name) ?? []);
+  const signatureInfo = [
+    [NS.dsig, 'Signature'],
+    [NS.dsig, 'SignedInfo'],
+  ] as const;
   const embedded = values([...signatureInfo, [NS.dsig, 'SignatureMethod']], 'Algorithm');
   const issuer = texts([[NS.assertion, 'Issuer']])[0]?.trim();
   if (!issuer) throw new SamlRefused('saml_malformed', 'the message has no Issuer');
@@ -130,16 +163,37 @@ export function readMessage(ctx: Context, binding: Binding, validator: XmlValida
   }
   const flag = (name: string) => ['true', '1'].includes(attribute(root, name) ?? '');
   return {
-    binding, kind, xml, relayState: raw.relayState, envelope: raw.envelope,
+    binding,
+    kind,
+    xml,
+    relayState: raw.relayState,
+    envelope: raw.envelope,
     signed: raw.hasSignature || embedded.length > 0,
-    issuer, id, issueInstant: attribute(root, 'IssueInstant') ?? '', destination: attribute(root, 'Destination'),
-    algorithms: { signature: raw.sigAlg ? [raw.sigAlg] : embedded, digest: values([...signatureInfo, [NS.dsig, 'Reference'], [NS.dsig, 'DigestMethod']], 'Algorithm') },
+    issuer,
+    id,
+    issueInstant: attribute(root, 'IssueInstant') ?? '',
+    destination: attribute(root, 'Destination'),
+    algorithms: {
+      signature: raw.sigAlg ? [raw.sigAlg] : embedded,
+      digest: values([...signatureInfo, [NS.dsig, 'Reference'], [NS.dsig, 'DigestMethod']], 'Algorithm'),
+    },
     fields: {
-      forceAuthn: flag('ForceAuthn'), isPassive: flag('IsPassive'),
-      protocolBinding: attribute(root, 'ProtocolBinding'), acsUrl: attribute(root, 'AssertionConsumerServiceURL'), acsIndex: attribute(root, 'AssertionConsumerServiceIndex'),
-      nameIdPolicy: values([[NS.protocol, 'NameIDPolicy']], 'Format')[0], nameId: texts([[NS.assertion, 'NameID']])[0]?.trim(),
+      forceAuthn: flag('ForceAuthn'),
+      isPassive: flag('IsPassive'),
+      protocolBinding: attribute(root, 'ProtocolBinding'),
+      acsUrl: attribute(root, 'AssertionConsumerServiceURL'),
+      acsIndex: attribute(root, 'AssertionConsumerServiceIndex'),
+      nameIdPolicy: values([[NS.protocol, 'NameIDPolicy']], 'Format')[0],
+      nameId: texts([[NS.assertion, 'NameID']])[0]?.trim(),
       sessionIndexes: texts([[NS.protocol, 'SessionIndex']]).map((v) => v.trim()),
-      inResponseTo: attribute(root, 'InResponseTo'), status: values([[NS.protocol, 'Status'], [NS.protocol, 'StatusCode']], 'Value')[0],
+      inResponseTo: attribute(root, 'InResponseTo'),
+      status: values(
+        [
+          [NS.protocol, 'Status'],
+          [NS.protocol, 'StatusCode'],
+        ],
+        'Value',
+      )[0],
     },
   };
 }
@@ -148,6 +202,9 @@ export function readMessage(ctx: Context, binding: Binding, validator: XmlValida
 export function checkAlgorithms(msg: Inbound, allowSha1: boolean, spId?: string) {
   const signatures = allowSha1 ? [...SIGNATURE_ALGORITHMS, SHA1.signature] : SIGNATURE_ALGORITHMS;
   const digests = allowSha1 ? [...DIGEST_ALGORITHMS, SHA1.digest] : DIGEST_ALGORITHMS;
-  const bad = [...msg.algorithms.signature.filter((a) => !signatures.includes(a)), ...msg.algorithms.digest.filter((a) => !digests.includes(a))];
+  const bad = [
+    ...msg.algorithms.signature.filter((a) => !signatures.includes(a)),
+    ...msg.algorithms.digest.filter((a) => !digests.includes(a)),
+  ];
   if (bad.length) throw new SamlRefused('saml_algorithm', bad.join(', '), spId);
 }

@@ -34,8 +34,12 @@ function internalClients(clients: ClientRegistry, issuer: string) {
   return async (sp: ServiceProvider) => {
     await written.get(`${sp.id}\n${sp.displayName}`, async () => {
       await clients.upsert({
-        client_id: samlClientId(sp.id), client_name: sp.displayName, token_endpoint_auth_method: 'none', first_party: true,
-        redirect_uris: [`${issuer}/saml/callback`], grant_types: ['authorization_code'],
+        client_id: samlClientId(sp.id),
+        client_name: sp.displayName,
+        token_endpoint_auth_method: 'none',
+        first_party: true,
+        redirect_uris: [`${issuer}/saml/callback`],
+        grant_types: ['authorization_code'],
       });
       return true;
     });
@@ -64,7 +68,9 @@ export function createSamlAdmin(services: Pick<Services, 'db' | 'box' | 'config'
       },
     },
     certificates: createCertificates(store, services.box, {
-      commonName: new URL(issuer).hostname, retiredSeconds: config.saml.retiredCertificateSeconds, refreshMs: config.oidc.keyRefreshSeconds * 1000,
+      commonName: new URL(issuer).hostname,
+      retiredSeconds: config.saml.retiredCertificateSeconds,
+      refreshMs: config.oidc.keyRefreshSeconds * 1000,
     }),
   };
 }
@@ -78,13 +84,21 @@ export function createSaml(services: Services, oidc: Oidc, sessions: Sessions) {
   const idp = createIdp({ issuer, entityId, certificates: admin.certificates, clockSkewSeconds: limits.clockSkewSeconds });
   const common = { issuer, entityId, limits, store: admin.store, registry: admin.registry, idp, validator: admin.validator, audit };
   const sso = createSso({
-    ...common, accounts: services.accounts, codes: createInternalCodes(oidc), ensureClient: internalClients(services.clients, issuer),
-    pendingTtlSeconds: config.oidc.interactionTtl, sessionTtlSeconds: config.session.rememberDays * 86400,
+    ...common,
+    accounts: services.accounts,
+    codes: createInternalCodes(oidc),
+    ensureClient: internalClients(services.clients, issuer),
+    pendingTtlSeconds: config.oidc.interactionTtl,
+    sessionTtlSeconds: config.session.rememberDays * 86400,
     organizationsOf: async (userId) => (await services.orgs.membershipsOf(userId)).map((m) => m.slug),
   });
   const slo = createSlo({ ...common, sessions });
   return {
-    ...admin, idp, sso, slo, entityId,
+    ...admin,
+    idp,
+    sso,
+    slo,
+    entityId,
     routes: () => samlRoutes({ issuer, maxMessageBytes: limits.maxMessageBytes, sso, slo, idp, audit }),
     purgeExpired: () => admin.store.purgeExpired(),
   };

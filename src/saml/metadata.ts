@@ -16,7 +16,13 @@ import { XmlRejected } from './validator.js';
 
 const NS = { md: 'urn:oasis:names:tc:SAML:2.0:metadata', ds: 'http://www.w3.org/2000/09/xmldsig#' };
 
-export interface Endpoint { binding: string; location: string; responseLocation?: string; index?: number; isDefault?: boolean }
+export interface Endpoint {
+  binding: string;
+  location: string;
+  responseLocation?: string;
+  index?: number;
+  isDefault?: boolean;
+}
 
 export interface SpDescription {
   entityId: string;
@@ -46,26 +52,37 @@ export function parseSpMetadata(xml: string, validator: XmlValidator): SpDescrip
   const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement as unknown as Element;
   const children = childElements;
   const entityId = root.getAttribute('entityID') ?? '';
-  const saml2 = children(root, NS.md, 'SPSSODescriptor')
-    .filter((d) => (d.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/).includes('urn:oasis:names:tc:SAML:2.0:protocol'));
+  const saml2 = children(root, NS.md, 'SPSSODescriptor').filter((d) =>
+    (d.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/).includes('urn:oasis:names:tc:SAML:2.0:protocol'),
+  );
   if (saml2.length !== 1) throw invalid('must describe exactly one SAML 2.0 service provider (SPSSODescriptor)');
   const sp = saml2[0];
   const attr = (el: Element, name: string) => (el.hasAttribute(name) ? el.getAttribute(name)! : undefined);
-  const endpoints = (name: string): Endpoint[] => children(sp, NS.md, name).map((el) => ({
-    binding: attr(el, 'Binding') ?? '', location: attr(el, 'Location') ?? '', responseLocation: attr(el, 'ResponseLocation'),
-    index: attr(el, 'index') !== undefined ? Number(attr(el, 'index')) : undefined, isDefault: attr(el, 'isDefault') === 'true' || attr(el, 'isDefault') === '1',
-  }));
+  const endpoints = (name: string): Endpoint[] =>
+    children(sp, NS.md, name).map((el) => ({
+      binding: attr(el, 'Binding') ?? '',
+      location: attr(el, 'Location') ?? '',
+      responseLocation: attr(el, 'ResponseLocation'),
+      index: attr(el, 'index') !== undefined ? Number(attr(el, 'index')) : undefined,
+      isDefault: attr(el, 'isDefault') === 'true' || attr(el, 'isDefault') === '1',
+    }));
   const acs = endpoints('AssertionConsumerService').filter((e) => e.binding === BINDINGS.post);
   if (!acs.length) throw invalid('has no AssertionConsumerService with the HTTP-POST binding (Wayfinder sends responses by POST only)');
   for (const e of [...acs, ...endpoints('SingleLogoutService')]) {
     const url = URL.parse(e.location);
     if (!url || !['https:', 'http:'].includes(url.protocol)) throw invalid(`has an endpoint that is not an http(s) URL: ${e.location}`);
   }
-  const keys = children(sp, NS.md, 'KeyDescriptor').map((k) => ({
-    use: attr(k, 'use'),
-    cert: certText(children(k, NS.ds, 'KeyInfo').flatMap((i) => children(i, NS.ds, 'X509Data')).flatMap((x) => children(x, NS.ds, 'X509Certificate'))[0]?.textContent ?? ''),
-    methods: children(k, NS.md, 'EncryptionMethod').map((m) => attr(m, 'Algorithm') ?? ''),
-  })).filter((k) => k.cert);
+  const keys = children(sp, NS.md, 'KeyDescriptor')
+    .map((k) => ({
+      use: attr(k, 'use'),
+      cert: certText(
+        children(k, NS.ds, 'KeyInfo')
+          .flatMap((i) => children(i, NS.ds, 'X509Data'))
+          .flatMap((x) => children(x, NS.ds, 'X509Certificate'))[0]?.textContent ?? '',
+      ),
+      methods: children(k, NS.md, 'EncryptionMethod').map((m) => attr(m, 'Algorithm') ?? ''),
+    }))
+    .filter((k) => k.cert);
   const signing = keys.filter((k) => k.use !== 'encryption');
   const encryption = keys.find((k) => k.use === 'encryption') ?? keys.find((k) => !k.use);
   const bool = (name: string) => ['true', '1'].includes(attr(sp, name) ?? '');
@@ -89,14 +106,16 @@ export function buildIdpMetadata(issuer: string, entityId: string, certificates:
     { Binding: BINDINGS.redirect, Location: `${issuer}${path}` },
     { Binding: BINDINGS.post, Location: `${issuer}${path}` },
   ];
-  return samlify().IdentityProvider({
-    entityID: entityId,
-    signingCert: certificates,
-    wantAuthnRequestsSigned: false,
-    singleSignOnService: endpoints('/saml/sso'),
-    singleLogoutService: endpoints('/saml/slo'),
-    nameIDFormat: Object.values(NAMEID_FORMATS),
-    // The order saml-schema-metadata-2.0 requires (samlify's default order is not schema-valid).
-    elementsOrder: samlify().Constants.elementsOrder.idp.shibboleth,
-  } as Parameters<Samlify['IdentityProvider']>[0]).getMetadata();
+  return samlify()
+    .IdentityProvider({
+      entityID: entityId,
+      signingCert: certificates,
+      wantAuthnRequestsSigned: false,
+      singleSignOnService: endpoints('/saml/sso'),
+      singleLogoutService: endpoints('/saml/slo'),
+      nameIDFormat: Object.values(NAMEID_FORMATS),
+      // The order saml-schema-metadata-2.0 requires (samlify's default order is not schema-valid).
+      elementsOrder: samlify().Constants.elementsOrder.idp.shibboleth,
+    } as Parameters<Samlify['IdentityProvider']>[0])
+    .getMetadata();
 }

@@ -29,18 +29,20 @@ export const spIdOf = (entityId: string) => createHash('sha256').update(entityId
 
 function entitiesFor(d: SpDescription) {
   const certs = d.signingCerts.length ? d.signingCerts : [undefined];
-  return certs.map((signingCert) => samlify().ServiceProvider({
-    entityID: d.entityId,
-    signingCert,
-    encryptCert: d.encryptionCert,
-    authnRequestsSigned: d.authnRequestsSigned,
-    wantAssertionsSigned: d.wantAssertionsSigned,
-    // Everything Wayfinder sends an SP (logout requests and responses) is signed.
-    wantLogoutRequestSigned: true,
-    wantLogoutResponseSigned: true,
-    assertionConsumerService: d.acs.map((e) => ({ Binding: e.binding, Location: e.location })),
-    singleLogoutService: d.slo.map((e) => ({ Binding: e.binding, Location: e.responseLocation ?? e.location })),
-  }));
+  return certs.map((signingCert) =>
+    samlify().ServiceProvider({
+      entityID: d.entityId,
+      signingCert,
+      encryptCert: d.encryptionCert,
+      authnRequestsSigned: d.authnRequestsSigned,
+      wantAssertionsSigned: d.wantAssertionsSigned,
+      // Everything Wayfinder sends an SP (logout requests and responses) is signed.
+      wantLogoutRequestSigned: true,
+      wantLogoutResponseSigned: true,
+      assertionConsumerService: d.acs.map((e) => ({ Binding: e.binding, Location: e.location })),
+      singleLogoutService: d.slo.map((e) => ({ Binding: e.binding, Location: e.responseLocation ?? e.location })),
+    }),
+  );
 }
 
 export function createSpRegistry(store: SamlStore, validator: XmlValidator, cacheMs = 2000) {
@@ -54,7 +56,12 @@ export function createSpRegistry(store: SamlStore, validator: XmlValidator, cach
     const description = parseSpMetadata(row.metadata, validator);
     const settings = spSettingsSchema.parse(row.settings);
     const sp: ServiceProvider = {
-      ...description, id: row.id, settings, metadata: row.metadata, displayName: settings.display_name ?? row.entity_id, entities: entitiesFor(description),
+      ...description,
+      id: row.id,
+      settings,
+      metadata: row.metadata,
+      displayName: settings.display_name ?? row.entity_id,
+      entities: entitiesFor(description),
     };
     for (const k of built.keys()) if (k.startsWith(`${row.id}:`)) built.delete(k);
     built.set(key, sp);

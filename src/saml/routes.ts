@@ -24,7 +24,14 @@ import type { Idp } from './idp.js';
 const POST_JS = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets', 'post.js'));
 const BROWSER_COOKIE = 'wf_saml';
 
-export interface SamlRouteDeps { issuer: string; maxMessageBytes: number; sso: Sso; slo: Slo; idp: Idp; audit: Audit }
+export interface SamlRouteDeps {
+  issuer: string;
+  maxMessageBytes: number;
+  sso: Sso;
+  slo: Slo;
+  idp: Idp;
+  audit: Audit;
+}
 
 export function samlRoutes(d: SamlRouteDeps) {
   const router = new Router({ prefix: '/saml' });
@@ -46,7 +53,12 @@ export function samlRoutes(d: SamlRouteDeps) {
       return ctx.redirect(outcome.redirect);
     }
     const t = ctx.state.t;
-    renderPage(ctx, 'saml-post', { title: t('saml.post_title'), message: t('saml.post_lead', { app: outcome.post.appName ?? new URL(outcome.post.url).host }), url: outcome.post.url, fields: outcome.post.fields });
+    renderPage(ctx, 'saml-post', {
+      title: t('saml.post_title'),
+      message: t('saml.post_lead', { app: outcome.post.appName ?? new URL(outcome.post.url).host }),
+      url: outcome.post.url,
+      fields: outcome.post.fields,
+    });
   }
 
   // A SAML message too large for the body parser is a refusal like any other (audited, explained).
@@ -55,7 +67,9 @@ export function samlRoutes(d: SamlRouteDeps) {
       await next();
     } catch (err) {
       if ((err as { status?: number }).status !== 413) throw err;
-      await audited(ctx, d.audit, ctx.path, async () => { throw new SamlRefused('saml_too_large', 'request body'); });
+      await audited(ctx, d.audit, ctx.path, async () => {
+        throw new SamlRefused('saml_too_large', 'request body');
+      });
     }
   }
   const body = parseBody(Math.ceil((d.maxMessageBytes * 4) / 3) + 8192);
@@ -66,14 +80,17 @@ export function samlRoutes(d: SamlRouteDeps) {
     ctx.body = await d.idp.metadata();
   });
 
-  const sso = (binding: Binding) => async (ctx: Context) => send(ctx, await audited(ctx, d.audit, 'sso', () => d.sso.start(ctx, binding, browser(ctx))));
+  const sso = (binding: Binding) => async (ctx: Context) =>
+    send(ctx, await audited(ctx, d.audit, 'sso', () => d.sso.start(ctx, binding, browser(ctx))));
   router.get('/sso', sso('redirect'));
   router.post('/sso', tooLarge, body, sso('post'));
 
   router.get('/callback', async (ctx) => {
     const q = { state: ctx.query.state, code: ctx.query.code, error: ctx.query.error };
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    const outcome = await audited(ctx, d.audit, 'callback', () => d.sso.finish(ctx, { state: str(q.state), code: str(q.code), error: str(q.error) }, ctx.cookies.get(BROWSER_COOKIE, { signed: true })));
+    const outcome = await audited(ctx, d.audit, 'callback', () =>
+      d.sso.finish(ctx, { state: str(q.state), code: str(q.code), error: str(q.error) }, ctx.cookies.get(BROWSER_COOKIE, { signed: true })),
+    );
     send(ctx, outcome);
   });
 

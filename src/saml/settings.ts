@@ -18,12 +18,17 @@ export type NameIdFormat = keyof typeof NAMEID_FORMATS;
 export const ATTRIBUTE_SOURCES = ['email', 'name', 'given_name', 'family_name', 'groups', 'organizations', 'id'] as const;
 export type AttributeSource = (typeof ATTRIBUTE_SOURCES)[number];
 
-const attributeName = z.string().min(1).max(256).regex(/^[^\s<>&"']+$/, 'no spaces, quotes, <, > or &');
+const attributeName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\s<>&"']+$/, 'no spaces, quotes, <, > or &');
 
 export const spSettingsSchema = z.strictObject({
   nameid_format: z.enum(Object.keys(NAMEID_FORMATS) as [NameIdFormat, ...NameIdFormat[]]).default('persistent'),
   /** SAML attribute name → source. */
-  attributes: z.record(attributeName, z.union([z.enum(ATTRIBUTE_SOURCES), z.strictObject({ value: z.string().max(1000) })]))
+  attributes: z
+    .record(attributeName, z.union([z.enum(ATTRIBUTE_SOURCES), z.strictObject({ value: z.string().max(1000) })]))
     .default({ email: 'email', name: 'name', given_name: 'given_name', family_name: 'family_name' }),
   sign: z.enum(['response', 'assertion', 'both']).default('both'),
   encrypt_assertion: z.boolean().default(false),
@@ -35,8 +40,10 @@ export const spSettingsSchema = z.strictObject({
 export type SpSettings = z.infer<typeof spSettingsSchema>;
 
 /** One entry of `saml_service_providers`: the metadata (inline or a file) and the settings. */
-export const spInputSchema = spSettingsSchema.extend({
-  metadata: z.string().min(1).optional(),
-  metadata_file: z.string().min(1).optional(),
-}).refine((e) => Boolean(e.metadata) !== Boolean(e.metadata_file), { message: 'give exactly one of metadata and metadata_file' });
+export const spInputSchema = spSettingsSchema
+  .extend({
+    metadata: z.string().min(1).optional(),
+    metadata_file: z.string().min(1).optional(),
+  })
+  .refine((e) => Boolean(e.metadata) !== Boolean(e.metadata_file), { message: 'give exactly one of metadata and metadata_file' });
 export type SpInput = z.input<typeof spInputSchema>;

@@ -38,7 +38,12 @@ export interface SloDeps {
   audit: Audit;
 }
 
-interface Notice { spId: string; nameId: string; format: string; sessionIndex: string }
+interface Notice {
+  spId: string;
+  nameId: string;
+  format: string;
+  sessionIndex: string;
+}
 interface Round {
   initiator: { spId: string; requestId: string; relayState?: string; binding: Binding };
   queue: Notice[];
@@ -53,7 +58,7 @@ function endpoint(sp: ServiceProvider, kind: 'request' | 'response', prefer?: Bi
   const order: Binding[] = prefer === 'post' ? ['post', 'redirect'] : ['redirect', 'post'];
   for (const binding of order) {
     const e = sp.slo.find((s) => s.binding === BINDINGS[binding]);
-    if (e) return { binding, url: kind === 'response' ? e.responseLocation ?? e.location : e.location };
+    if (e) return { binding, url: kind === 'response' ? (e.responseLocation ?? e.location) : e.location };
   }
   return undefined;
 }
@@ -61,7 +66,9 @@ function endpoint(sp: ServiceProvider, kind: 'request' | 'response', prefer?: Bi
 /** A samlify SP entity that sends to exactly `url` (samlify takes the destination from metadata). */
 function target(sp: ServiceProvider, binding: Binding, url: string) {
   return samlify().ServiceProvider({
-    entityID: sp.entityId, wantLogoutRequestSigned: true, wantLogoutResponseSigned: true,
+    entityID: sp.entityId,
+    wantLogoutRequestSigned: true,
+    wantLogoutResponseSigned: true,
     singleLogoutService: [{ Binding: BINDINGS[binding], Location: url }],
     assertionConsumerService: sp.acs.map((e) => ({ Binding: e.binding, Location: e.location })),
   });
@@ -78,10 +85,15 @@ export function createSlo(d: SloDeps) {
 
   function checkFreshness(msg: Inbound, sp: ServiceProvider) {
     const issued = Date.parse(msg.issueInstant);
-    if (!Number.isFinite(issued) || issued > Date.now() + skewMs || issued < Date.now() - d.limits.assertionLifetimeSeconds * 1000 - skewMs) {
+    if (
+      !Number.isFinite(issued) ||
+      issued > Date.now() + skewMs ||
+      issued < Date.now() - d.limits.assertionLifetimeSeconds * 1000 - skewMs
+    ) {
       throw new SamlRefused('saml_expired', msg.issueInstant, sp.id);
     }
-    if (msg.destination !== undefined && msg.destination !== `${d.issuer}/saml/slo`) throw new SamlRefused('saml_wrong_destination', msg.destination, sp.id);
+    if (msg.destination !== undefined && msg.destination !== `${d.issuer}/saml/slo`)
+      throw new SamlRefused('saml_wrong_destination', msg.destination, sp.id);
   }
 
   async function verified(msg: Inbound) {
@@ -115,11 +127,17 @@ export function createSlo(d: SloDeps) {
       const to = sp && endpoint(sp, 'request');
       if (!sp || !to) continue;
       const requestId = newId();
-      const xml = '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"'
-        + ` ID="${requestId}" Version="2.0" IssueInstant="${now()}" Destination="${esc(to.url)}"><saml:Issuer>${esc(d.entityId)}</saml:Issuer>`
-        + `<saml:NameID Format="${esc(notice.format)}">${esc(notice.nameId)}</saml:NameID><samlp:SessionIndex>${esc(notice.sessionIndex)}</samlp:SessionIndex></samlp:LogoutRequest>`;
+      const xml =
+        '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"' +
+        ` ID="${requestId}" Version="2.0" IssueInstant="${now()}" Destination="${esc(to.url)}"><saml:Issuer>${esc(d.entityId)}</saml:Issuer>` +
+        `<saml:NameID Format="${esc(notice.format)}">${esc(notice.nameId)}</saml:NameID><samlp:SessionIndex>${esc(notice.sessionIndex)}</samlp:SessionIndex></samlp:LogoutRequest>`;
       const idp = await d.idp.entity(true);
-      const made = idp.createLogoutRequest(target(sp, to.binding, to.url), to.binding, {}, { relayState: id, customTagReplacement: () => ({ id: requestId, context: xml }) });
+      const made = idp.createLogoutRequest(
+        target(sp, to.binding, to.url),
+        to.binding,
+        {},
+        { relayState: id, customTagReplacement: () => ({ id: requestId, context: xml }) },
+      );
       round.awaiting = { spId: sp.id, requestId };
       await d.store.saveLogout(id, round as unknown as Record<string, unknown>, ROUND_TTL);
       return toOutcome(to.binding, made, to.url, id);
@@ -127,14 +145,25 @@ export function createSlo(d: SloDeps) {
     const initiator = await d.registry.find(round.initiator.spId);
     const to = initiator && endpoint(initiator, 'response', round.initiator.binding);
     if (!initiator || !to) return { redirect: `${d.issuer}/saml/logged-out` };
-    const status = round.partial ? `<samlp:StatusCode Value="${STATUS.success}"><samlp:StatusCode Value="${STATUS.partialLogout}"/></samlp:StatusCode>` : `<samlp:StatusCode Value="${STATUS.success}"/>`;
+    const status = round.partial
+      ? `<samlp:StatusCode Value="${STATUS.success}"><samlp:StatusCode Value="${STATUS.partialLogout}"/></samlp:StatusCode>`
+      : `<samlp:StatusCode Value="${STATUS.success}"/>`;
     const responseId = newId();
-    const xml = '<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"'
-      + ` ID="${responseId}" Version="2.0" IssueInstant="${now()}" Destination="${esc(to.url)}" InResponseTo="${esc(round.initiator.requestId)}">`
-      + `<saml:Issuer>${esc(d.entityId)}</saml:Issuer><samlp:Status>${status}</samlp:Status></samlp:LogoutResponse>`;
+    const xml =
+      '<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"' +
+      ` ID="${responseId}" Version="2.0" IssueInstant="${now()}" Destination="${esc(to.url)}" InResponseTo="${esc(round.initiator.requestId)}">` +
+      `<saml:Issuer>${esc(d.entityId)}</saml:Issuer><samlp:Status>${status}</samlp:Status></samlp:LogoutResponse>`;
     const idp = await d.idp.entity(true);
-    const made = idp.createLogoutResponse(target(initiator, to.binding, to.url), { extract: {} } as never, to.binding, { relayState: round.initiator.relayState, customTagReplacement: () => ({ id: responseId, context: xml }) });
-    await d.audit.record(ctx, { type: 'saml.logout', outcome: round.partial ? 'failure' : 'success', clientId: initiator.id, data: { sp: initiator.entityId, partial: round.partial } });
+    const made = idp.createLogoutResponse(target(initiator, to.binding, to.url), { extract: {} } as never, to.binding, {
+      relayState: round.initiator.relayState,
+      customTagReplacement: () => ({ id: responseId, context: xml }),
+    });
+    await d.audit.record(ctx, {
+      type: 'saml.logout',
+      outcome: round.partial ? 'failure' : 'success',
+      clientId: initiator.id,
+      data: { sp: initiator.entityId, partial: round.partial },
+    });
     return toOutcome(to.binding, made, to.url, round.initiator.relayState, 'SAMLResponse');
   }
 
@@ -158,11 +187,22 @@ export function createSlo(d: SloDeps) {
     for (const sessionUid of new Set(named.map((p) => p.session_uid))) {
       const userId = named.find((p) => p.session_uid === sessionUid)!.user_id;
       for (const other of await endSession(sessionUid, userId)) {
-        if (other.sp_id !== sp.id) queue.push({ spId: other.sp_id, nameId: other.name_id, format: other.name_id_format, sessionIndex: other.session_index });
+        if (other.sp_id !== sp.id)
+          queue.push({ spId: other.sp_id, nameId: other.name_id, format: other.name_id_format, sessionIndex: other.session_index });
       }
-      await d.audit.record(ctx, { type: 'saml.session_ended', outcome: 'success', userId, clientId: sp.id, data: { sp: sp.entityId, notify: queue.length } });
+      await d.audit.record(ctx, {
+        type: 'saml.session_ended',
+        outcome: 'success',
+        userId,
+        clientId: sp.id,
+        data: { sp: sp.entityId, notify: queue.length },
+      });
     }
-    const round: Round = { initiator: { spId: sp.id, requestId: msg.id, relayState: msg.relayState, binding: msg.binding }, queue, partial: false };
+    const round: Round = {
+      initiator: { spId: sp.id, requestId: msg.id, relayState: msg.relayState, binding: msg.binding },
+      queue,
+      partial: false,
+    };
     return next(ctx, randomBytes(18).toString('base64url'), round);
   }
 
@@ -172,7 +212,8 @@ export function createSlo(d: SloDeps) {
     const row = id ? await d.store.takeLogout(id) : undefined;
     const round = row?.data as unknown as Round | undefined;
     if (!round?.awaiting) throw new SamlRefused('saml_logout_unknown', undefined, sp.id);
-    if (sp.id !== round.awaiting.spId || msg.fields.inResponseTo !== round.awaiting.requestId) throw new SamlRefused('saml_logout_unknown', 'not the reply we wait for', sp.id);
+    if (sp.id !== round.awaiting.spId || msg.fields.inResponseTo !== round.awaiting.requestId)
+      throw new SamlRefused('saml_logout_unknown', 'not the reply we wait for', sp.id);
     if (msg.fields.status !== STATUS.success) round.partial = true;
     round.awaiting = undefined;
     return next(ctx, id, round);

@@ -85,7 +85,11 @@ export function createSso(d: SsoDeps) {
   // A persistent NameID never changes once made: keep recent ones in memory.
   const nameIds = ttlCache<string>(600_000);
   const subjects: SubjectDeps = {
-    ...d, store: { ...d.store, persistentNameId: (userId, spId) => nameIds.get(`${userId}\n${spId}`, () => d.store.persistentNameId(userId, spId)) },
+    ...d,
+    store: {
+      ...d.store,
+      persistentNameId: (userId, spId) => nameIds.get(`${userId}\n${spId}`, () => d.store.persistentNameId(userId, spId)),
+    },
   };
 
   /** Stores the pending request (remembering its ID, when there is one, in the same statement) and sends the browser to /auth. */
@@ -102,18 +106,38 @@ export function createSso(d: SsoDeps) {
     if (!stored) throw new SamlRefused('saml_replayed', pending.requestId, sp.id);
     const url = new URL('/auth', d.issuer);
     url.search = new URLSearchParams({
-      client_id: samlClientId(sp.id), response_type: 'code', scope: 'openid', redirect_uri: callbackUri, state,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-      ...(pending.prompt ? { prompt: pending.prompt } : {}), ...(lang ? { ui_locales: lang } : {}),
+      client_id: samlClientId(sp.id),
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: callbackUri,
+      state,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ...(pending.prompt ? { prompt: pending.prompt } : {}),
+      ...(lang ? { ui_locales: lang } : {}),
     }).toString();
     return { redirect: url.toString() };
   }
 
-  async function respond(sp: ServiceProvider, p: { acsUrl: string; requestId?: string; relayState?: string }, status?: { code: string; subCode?: string }, assertion?: Parameters<typeof buildResponse>[0]['assertion']): Promise<Outcome> {
-    const xml = await buildResponse({
-      issuer: d.entityId, sp, acsUrl: p.acsUrl, inResponseTo: p.requestId, status, assertion,
-      lifetimeSeconds: d.limits.assertionLifetimeSeconds, clockSkewSeconds: d.limits.clockSkewSeconds,
-    }, await d.idp.signingKey());
+  async function respond(
+    sp: ServiceProvider,
+    p: { acsUrl: string; requestId?: string; relayState?: string },
+    status?: { code: string; subCode?: string },
+    assertion?: Parameters<typeof buildResponse>[0]['assertion'],
+  ): Promise<Outcome> {
+    const xml = await buildResponse(
+      {
+        issuer: d.entityId,
+        sp,
+        acsUrl: p.acsUrl,
+        inResponseTo: p.requestId,
+        status,
+        assertion,
+        lifetimeSeconds: d.limits.assertionLifetimeSeconds,
+        clockSkewSeconds: d.limits.clockSkewSeconds,
+      },
+      await d.idp.signingKey(),
+    );
     const fields: Record<string, string> = { SAMLResponse: Buffer.from(xml).toString('base64') };
     if (p.relayState !== undefined) fields.RelayState = p.relayState;
     return { post: { url: p.acsUrl, fields, appName: sp.displayName } };
@@ -127,7 +151,8 @@ export function createSso(d: SsoDeps) {
       const sp = await d.registry.findByEntityId(msg.issuer);
       if (!sp) throw new SamlRefused('saml_unknown_sp', msg.issuer);
       checkAlgorithms(msg, sp.settings.allow_sha1, sp.id);
-      if (sp.authnRequestsSigned && !msg.signed) throw new SamlRefused('saml_bad_signature', 'the app signs its requests but this one is not signed', sp.id);
+      if (sp.authnRequestsSigned && !msg.signed)
+        throw new SamlRefused('saml_bad_signature', 'the app signs its requests but this one is not signed', sp.id);
       // samlify verifies the signature against the SP's metadata. An unsigned request has nothing to
       // verify: samlify would only validate and read it again, which inbound.ts has done.
       if (msg.signed) {
@@ -137,7 +162,11 @@ export function createSso(d: SsoDeps) {
       const req = msg.fields;
 
       const issued = Date.parse(msg.issueInstant);
-      if (!Number.isFinite(issued) || issued > Date.now() + skewMs || issued < Date.now() - d.limits.assertionLifetimeSeconds * 1000 - skewMs) {
+      if (
+        !Number.isFinite(issued) ||
+        issued > Date.now() + skewMs ||
+        issued < Date.now() - d.limits.assertionLifetimeSeconds * 1000 - skewMs
+      ) {
         throw new SamlRefused('saml_expired', msg.issueInstant, sp.id);
       }
       if (msg.destination !== undefined ? msg.destination !== `${d.issuer}/saml/sso` : msg.signed) {
@@ -150,7 +179,13 @@ export function createSso(d: SsoDeps) {
       if (badPolicy || (req.forceAuthn && req.isPassive)) {
         // Answered at once with an error status; the request ID is remembered all the same.
         if (!(await d.store.rememberMessageId(sp.entityId, msg.id, idMemory))) throw new SamlRefused('saml_replayed', msg.id, sp.id);
-        return respond(sp, reply, badPolicy ? { code: STATUS.requester, subCode: STATUS.invalidNameIdPolicy } : { code: STATUS.responder, subCode: STATUS.noPassive });
+        return respond(
+          sp,
+          reply,
+          badPolicy
+            ? { code: STATUS.requester, subCode: STATUS.invalidNameIdPolicy }
+            : { code: STATUS.responder, subCode: STATUS.noPassive },
+        );
       }
       return toSignIn(sp, { ...reply, prompt: req.forceAuthn ? 'login' : req.isPassive ? 'none' : undefined, browser }, ctx.state.lang);
     },
@@ -173,10 +208,19 @@ export function createSso(d: SsoDeps) {
       if (!sp) throw new SamlRefused('saml_unknown_sp', row.sp_id);
       if (q.error) {
         await d.audit.record(ctx, { type: 'saml.sso', outcome: 'failure', clientId: sp.id, data: { sp: sp.entityId, error: q.error } });
-        const sub = q.error === 'login_required' && p.prompt === 'none' ? STATUS.noPassive : q.error === 'access_denied' ? STATUS.requestDenied : STATUS.authnFailed;
+        const sub =
+          q.error === 'login_required' && p.prompt === 'none'
+            ? STATUS.noPassive
+            : q.error === 'access_denied'
+              ? STATUS.requestDenied
+              : STATUS.authnFailed;
         return respond(sp, p, { code: STATUS.responder, subCode: sub });
       }
-      const code = await d.codes.redeem(String(q.code ?? ''), { clientId: samlClientId(sp.id), redirectUri: callbackUri, verifier: p.verifier });
+      const code = await d.codes.redeem(String(q.code ?? ''), {
+        clientId: samlClientId(sp.id),
+        redirectUri: callbackUri,
+        verifier: p.verifier,
+      });
       if (!code) throw new SamlRefused('saml_request_expired', 'the sign-in code is not valid', sp.id);
       const user = await d.accounts.findUser(code.accountId);
       if (!user || user.status !== 'active') return respond(sp, p, { code: STATUS.responder, subCode: STATUS.authnFailed });
@@ -184,12 +228,33 @@ export function createSso(d: SsoDeps) {
       const [nameId, attributes] = await Promise.all([nameIdFor(subjects, user, sp), attributesFor(subjects, user, sp)]);
       const sessionIndex = newId();
       const outcome = await respond(sp, p, undefined, {
-        nameId: nameId.value, nameIdFormat: nameId.format, sessionIndex,
-        authnInstant: code.authTime ? new Date(code.authTime * 1000) : new Date(), authnContext: authnContextFor(code.amr, code.acr), attributes,
+        nameId: nameId.value,
+        nameIdFormat: nameId.format,
+        sessionIndex,
+        authnInstant: code.authTime ? new Date(code.authTime * 1000) : new Date(),
+        authnContext: authnContextFor(code.amr, code.acr),
+        attributes,
       });
       await Promise.all([
-        code.sessionUid && d.store.addParticipant({ session_index: sessionIndex, session_uid: code.sessionUid, user_id: user.id, sp_id: sp.id, name_id: nameId.value, name_id_format: nameId.format }, d.sessionTtlSeconds),
-        d.audit.record(ctx, { type: 'saml.sso', outcome: 'success', userId: user.id, clientId: sp.id, data: { sp: sp.entityId, idpInitiated: !p.requestId, amr: code.amr } }),
+        code.sessionUid &&
+          d.store.addParticipant(
+            {
+              session_index: sessionIndex,
+              session_uid: code.sessionUid,
+              user_id: user.id,
+              sp_id: sp.id,
+              name_id: nameId.value,
+              name_id_format: nameId.format,
+            },
+            d.sessionTtlSeconds,
+          ),
+        d.audit.record(ctx, {
+          type: 'saml.sso',
+          outcome: 'success',
+          userId: user.id,
+          clientId: sp.id,
+          data: { sp: sp.entityId, idpInitiated: !p.requestId, amr: code.amr },
+        }),
       ]);
       return outcome;
     },

@@ -27,9 +27,12 @@ export interface SubjectDeps {
 
 export async function nameIdFor(d: SubjectDeps, user: User, sp: ServiceProvider) {
   const format = sp.settings.nameid_format;
-  const value = format === 'persistent' ? await d.store.persistentNameId(user.id, sp.id)
-    : format === 'transient' ? `_${randomBytes(20).toString('hex')}`
-      : user.email;
+  const value =
+    format === 'persistent'
+      ? await d.store.persistentNameId(user.id, sp.id)
+      : format === 'transient'
+        ? `_${randomBytes(20).toString('hex')}`
+        : user.email;
   return { value, format: NAMEID_FORMATS[format] };
 }
 
@@ -39,13 +42,20 @@ export async function attributesFor(d: SubjectDeps, user: User, sp: ServiceProvi
   const organizations = sources.has('organizations') ? await d.organizationsOf(user.id) : [];
   const valuesOf = (source: AttributeSource): string[] => {
     switch (source) {
-      case 'email': return [user.email];
-      case 'name': return user.name ? [user.name] : [];
-      case 'given_name': return user.given_name ? [user.given_name] : [];
-      case 'family_name': return user.family_name ? [user.family_name] : [];
-      case 'groups': return groups;
-      case 'organizations': return organizations;
-      case 'id': return [user.id];
+      case 'email':
+        return [user.email];
+      case 'name':
+        return user.name ? [user.name] : [];
+      case 'given_name':
+        return user.given_name ? [user.given_name] : [];
+      case 'family_name':
+        return user.family_name ? [user.family_name] : [];
+      case 'groups':
+        return groups;
+      case 'organizations':
+        return organizations;
+      case 'id':
+        return [user.id];
     }
   };
   return Object.entries(sp.settings.attributes).map(([name, source]) => ({

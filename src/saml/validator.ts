@@ -27,7 +27,10 @@ import { lazyModule } from '../lib/lazy-module.js';
 export type XmlRejection = 'too_large' | 'encoding' | 'dtd' | 'malformed' | 'invalid';
 
 export class XmlRejected extends Error {
-  constructor(readonly reason: XmlRejection, message: string) {
+  constructor(
+    readonly reason: XmlRejection,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -66,7 +69,8 @@ export function precheck(input: string | Buffer, maxBytes: number): { text: stri
   }
   if (text.includes('\u0000')) throw new XmlRejected('encoding', 'the XML contains a NUL character');
   const declared = ENCODING.exec(text.replace(/^\uFEFF/, ''))?.[1]?.toLowerCase();
-  if (declared && !['utf-8', 'utf8', 'us-ascii'].includes(declared)) throw new XmlRejected('encoding', `the XML declares the encoding ${declared}`);
+  if (declared && !['utf-8', 'utf8', 'us-ascii'].includes(declared))
+    throw new XmlRejected('encoding', `the XML declares the encoding ${declared}`);
   if (DECLARATION.test(text)) throw new XmlRejected('dtd', 'the XML contains a DTD or entity declaration');
   return { text, bytes };
 }
@@ -99,20 +103,25 @@ export function createXmlValidator(maxBytes: number): XmlValidator {
       const { bytes, text } = precheck(xml, maxBytes);
       const lx = libxml();
       lx.xmlResetLastError();
-      const outcome = lx.withStructuredErrors<{ ok: boolean; reason?: XmlRejection; message?: string }>((errors: Array<{ message: string }>) => {
-        const doc = lx.xmlReadMemory(bytes, bytes.length, null, null, NONET);
-        if (!doc) return { ok: false, reason: 'malformed', message: errors[0]?.message?.trim() ?? 'not well-formed XML' };
-        // The root's local name is checked (from the text) and its namespace by the schema: no element
-        // of these names is declared in another namespace of the schema set. libxml2's node structs are
-        // never read from JavaScript: libxmljs's wrappers of them (namespace nodes in particular)
-        // can crash the garbage collector (a V8 allocation inside a weak callback).
-        const name = rootName(text);
-        if (!name || !ROOTS[kind].includes(name)) return { ok: false, reason: 'invalid', message: `unexpected root element ${name ?? '(none)'}` };
-        const ctxt = lx.xmlSchemaNewValidCtxt(schemaOf(kind).schema);
-        const valid = lx.xmlSchemaValidateDoc(ctxt, doc) === 0;
-        lx.xmlSchemaFreeValidCtxt(ctxt);
-        return valid ? { ok: true } : { ok: false, reason: 'invalid', message: errors[0]?.message?.trim() ?? 'not valid against the SAML schema' };
-      });
+      const outcome = lx.withStructuredErrors<{ ok: boolean; reason?: XmlRejection; message?: string }>(
+        (errors: Array<{ message: string }>) => {
+          const doc = lx.xmlReadMemory(bytes, bytes.length, null, null, NONET);
+          if (!doc) return { ok: false, reason: 'malformed', message: errors[0]?.message?.trim() ?? 'not well-formed XML' };
+          // The root's local name is checked (from the text) and its namespace by the schema: no element
+          // of these names is declared in another namespace of the schema set. libxml2's node structs are
+          // never read from JavaScript: libxmljs's wrappers of them (namespace nodes in particular)
+          // can crash the garbage collector (a V8 allocation inside a weak callback).
+          const name = rootName(text);
+          if (!name || !ROOTS[kind].includes(name))
+            return { ok: false, reason: 'invalid', message: `unexpected root element ${name ?? '(none)'}` };
+          const ctxt = lx.xmlSchemaNewValidCtxt(schemaOf(kind).schema);
+          const valid = lx.xmlSchemaValidateDoc(ctxt, doc) === 0;
+          lx.xmlSchemaFreeValidCtxt(ctxt);
+          return valid
+            ? { ok: true }
+            : { ok: false, reason: 'invalid', message: errors[0]?.message?.trim() ?? 'not valid against the SAML schema' };
+        },
+      );
       if (!outcome.ok) throw new XmlRejected(outcome.reason!, outcome.message!);
     },
   };

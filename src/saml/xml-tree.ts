@@ -50,9 +50,16 @@ const c14nAttr = (v: string) => v.replace(/[&<"\t\n\r]/g, (c) => C14N_ATTR[c]);
 export const esc = (value: string) => docAttr(clean(value));
 
 /** An element; attribute values and text children are cleaned here. */
-export function el(name: string, attrs: Array<[string, string | undefined]> = [], children: Array<XmlElement | string> = [], declare?: string[]): XmlElement {
+export function el(
+  name: string,
+  attrs: Array<[string, string | undefined]> = [],
+  children: Array<XmlElement | string> = [],
+  declare?: string[],
+): XmlElement {
   return {
-    name, declare, attrs: attrs.filter((a): a is [string, string] => a[1] !== undefined).map(([k, v]) => [k, clean(v)]),
+    name,
+    declare,
+    attrs: attrs.filter((a): a is [string, string] => a[1] !== undefined).map(([k, v]) => [k, clean(v)]),
     children: children.map((c) => (typeof c === 'string' ? clean(c) : c)),
   };
 }
@@ -103,19 +110,34 @@ export function signEnveloped(target: XmlElement, key: KeyObject, certificate: s
   const id = target.attrs?.find(([k]) => k === 'ID')?.[1];
   if (!id) throw new Error('the element to sign has no ID');
   const digest = createHash('sha256').update(canonical(target)).digest('base64');
-  const signedInfo = el('ds:SignedInfo', [], [
-    el('ds:CanonicalizationMethod', [['Algorithm', ALG.c14n]]),
-    el('ds:SignatureMethod', [['Algorithm', ALG.rsaSha256]]),
-    el('ds:Reference', [['URI', `#${id}`]], [
-      el('ds:Transforms', [], [el('ds:Transform', [['Algorithm', ALG.enveloped]]), el('ds:Transform', [['Algorithm', ALG.c14n]])]),
-      el('ds:DigestMethod', [['Algorithm', ALG.sha256]]),
-      el('ds:DigestValue', [], [digest]),
-    ]),
-  ]);
+  const signedInfo = el(
+    'ds:SignedInfo',
+    [],
+    [
+      el('ds:CanonicalizationMethod', [['Algorithm', ALG.c14n]]),
+      el('ds:SignatureMethod', [['Algorithm', ALG.rsaSha256]]),
+      el(
+        'ds:Reference',
+        [['URI', `#${id}`]],
+        [
+          el('ds:Transforms', [], [el('ds:Transform', [['Algorithm', ALG.enveloped]]), el('ds:Transform', [['Algorithm', ALG.c14n]])]),
+          el('ds:DigestMethod', [['Algorithm', ALG.sha256]]),
+          el('ds:DigestValue', [], [digest]),
+        ],
+      ),
+    ],
+  );
   const value = createSign('RSA-SHA256').update(canonical(signedInfo)).sign(key, 'base64');
-  const signature = el('ds:Signature', [], [
-    signedInfo, el('ds:SignatureValue', [], [value]), el('ds:KeyInfo', [], [el('ds:X509Data', [], [el('ds:X509Certificate', [], [certificate])])]),
-  ], ['ds']);
+  const signature = el(
+    'ds:Signature',
+    [],
+    [
+      signedInfo,
+      el('ds:SignatureValue', [], [value]),
+      el('ds:KeyInfo', [], [el('ds:X509Data', [], [el('ds:X509Certificate', [], [certificate])])]),
+    ],
+    ['ds'],
+  );
   target.children!.splice(1, 0, signature);
   return signature;
 }

@@ -17,7 +17,16 @@ import { oidc } from '../helpers/rp.js';
 import { translator } from '../../src/http/i18n.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = path.resolve('test-artifacts/screenshots');
 const en = translator('en');
 const fr = translator('fr');
@@ -31,12 +40,28 @@ let shot = 0;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  app = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html lang="en"><title>App</title><h1>Back at the app</h1></html>'));
+  app = http.createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><html lang="en"><title>App</title><h1>Back at the app</h1></html>'),
+  );
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/cb`;
   [c, browser] = await Promise.all([startCompany({ mfa_trust: 'trust' }), chromium.launch({ executablePath: CHROMIUM, args: ARGS })]);
-  await c.h.server.services.clients.upsert({ client_id: 'browser-app', client_secret: 'browser-app-secret', client_name: 'Contoso Portal', redirect_uris: [redirectUri], first_party: true });
-  client = await oidc.discovery(new URL(c.h.server.url), 'browser-app', 'browser-app-secret', oidc.ClientSecretBasic('browser-app-secret'), { execute: [oidc.allowInsecureRequests] });
+  await c.h.server.services.clients.upsert({
+    client_id: 'browser-app',
+    client_secret: 'browser-app-secret',
+    client_name: 'Contoso Portal',
+    redirect_uris: [redirectUri],
+    first_party: true,
+  });
+  client = await oidc.discovery(
+    new URL(c.h.server.url),
+    'browser-app',
+    'browser-app-secret',
+    oidc.ClientSecretBasic('browser-app-secret'),
+    { execute: [oidc.allowInsecureRequests] },
+  );
   c.idp.people.set('bea', { oid: 'oid-bea', email: 'bea@contoso.test', name: 'Bea Browser' });
 });
 afterAll(async () => {
@@ -51,8 +76,13 @@ async function tab() {
   const page = await context.newPage();
   const errors: string[] = [];
   const ours = (url: string) => url.startsWith(c.h.server.url) && new URL(url).pathname !== '/favicon.ico';
-  page.on('console', (m) => { if (m.type() === 'error' && ours(m.location().url) && !/status of 4\d\d/.test(m.text())) errors.push(`${m.location().url}: ${m.text()}`); });
-  page.on('pageerror', (e) => { if (ours(page.url())) errors.push(`${page.url()}: ${e.message}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && ours(m.location().url) && !/status of 4\d\d/.test(m.text()))
+      errors.push(`${m.location().url}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => {
+    if (ours(page.url())) errors.push(`${page.url()}: ${e.message}`);
+  });
   return { page, context, errors };
 }
 
@@ -66,7 +96,12 @@ async function click(page: Page, selector: string) {
   await Promise.all([page.waitForNavigation(), page.locator(selector).first().click()]);
 }
 async function startAtApp(page: Page) {
-  const url = oidc.buildAuthorizationUrl(client, { redirect_uri: redirectUri, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(client, {
+    redirect_uri: redirectUri,
+    scope: 'openid email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  });
   await page.goto(url.toString());
 }
 async function signInAtCompany(page: Page, username: string, mfa = false) {
@@ -113,14 +148,24 @@ test('home realm discovery: an address in the company domain goes straight to th
 });
 
 test('two connections: the chooser lists them, and "I have my own email address" goes back', async () => {
-  await c.h.server.features.connections.save({ id: 'contoso-backup', orgId: c.orgId, kind: 'oidc', name: 'Contoso Backup IdP', secret: 'backup-secret-value', settings: { issuer: c.idp.issuer, client_id: 'backup' } });
+  await c.h.server.features.connections.save({
+    id: 'contoso-backup',
+    orgId: c.orgId,
+    kind: 'oidc',
+    name: 'Contoso Backup IdP',
+    secret: 'backup-secret-value',
+    settings: { issuer: c.idp.issuer, client_id: 'backup' },
+  });
   const { page, context, errors } = await tab();
   try {
     await startAtApp(page);
     await page.fill('input[name=email]', 'bea@contoso.test');
     await click(page, 'form[action$="/identify"] button[type=submit]');
     expect(await heading(page)).toBe(en('sso.choose_title'));
-    expect(await page.locator('button[name=connection]').allInnerTexts()).toEqual([en('sso.continue_with', { name: 'Contoso Backup IdP' }), en('sso.continue_with', { name: 'Contoso Entra ID' })]);
+    expect(await page.locator('button[name=connection]').allInnerTexts()).toEqual([
+      en('sso.continue_with', { name: 'Contoso Backup IdP' }),
+      en('sso.continue_with', { name: 'Contoso Entra ID' }),
+    ]);
     await snap(page, 'chooser');
     await click(page, `button:has-text("${en('sso.own_email')}")`);
     expect(await heading(page)).toBe(en('login.email_title'));
@@ -136,7 +181,7 @@ test('two connections: the chooser lists them, and "I have my own email address"
   }
 });
 
-test('a refused company sign-in is a page in the person\'s language saying what happened and what to do', async () => {
+test("a refused company sign-in is a page in the person's language saying what happened and what to do", async () => {
   const { page, context, errors } = await tab();
   await startAtApp(page);
   await click(page, 'nav.languages a[hreflang="fr"]');
@@ -155,7 +200,7 @@ test('a refused company sign-in is a page in the person\'s language saying what 
   await context.close();
 });
 
-test('SSO only: a member\'s password is refused with an explanation and the company sign-in offered', async () => {
+test("SSO only: a member's password is refused with an explanation and the company sign-in offered", async () => {
   const member = await addUser(c.h.server, 'contractor@elsewhere.test');
   await c.h.server.services.orgs.addMember(c.orgId, member.id, 'member');
   await c.h.server.services.orgs.setSsoOnly(c.orgId, 'on');

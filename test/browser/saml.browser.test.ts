@@ -15,7 +15,16 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addSp, type TestSp } from '../helpers/saml-sp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = path.resolve('test-artifacts/screenshots');
 const PASSWORD = 'correct horse battery staple';
 
@@ -24,7 +33,11 @@ let browser: Browser;
 const apps: Array<{ name: string; http: http.Server; sp: TestSp }> = [];
 
 /** A tiny SP web app: /login starts a SAML sign-in, /acs validates the response with node-saml. */
-async function startApp(name: string, settings: (base: string) => Record<string, unknown> = () => ({}), config: Record<string, unknown> = {}) {
+async function startApp(
+  name: string,
+  settings: (base: string) => Record<string, unknown> = () => ({}),
+  config: Record<string, unknown> = {},
+) {
   const app = { name, http: http.createServer(), sp: undefined as unknown as TestSp };
   await new Promise<void>((resolve) => app.http.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
@@ -36,8 +49,11 @@ async function startApp(name: string, settings: (base: string) => Record<string,
         let body = '';
         for await (const chunk of req) body += chunk;
         const { profile } = await app.sp.saml.validatePostResponseAsync(Object.fromEntries(new URLSearchParams(body)));
-        return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end(`<!doctype html><html lang="en"><title>${name}</title><h1>Signed in to ${name}</h1><p id="who">${profile!.email as string}</p></html>`);
+        return res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            `<!doctype html><html lang="en"><title>${name}</title><h1>Signed in to ${name}</h1><p id="who">${profile!.email as string}</p></html>`,
+          );
       }
       res.writeHead(404).end();
     })().catch((err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`SP error: ${err.message}`));
@@ -60,9 +76,13 @@ afterAll(async () => {
 function watch(page: Page) {
   const problems: string[] = [];
   const visited: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`${m.location().url}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`${m.location().url}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('framenavigated', (f) => { if (f === page.mainFrame()) visited.push(f.url()); });
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) visited.push(f.url());
+  });
   return { problems, visited };
 }
 
@@ -97,7 +117,12 @@ test('sign in at one SP; a second SP gets in without a prompt; without JavaScrip
   expect(seen.problems).toEqual([]);
 
   // The same session in a browser without JavaScript: the page waits for a click on Continue.
-  const noJs = await browser.newContext({ locale: 'en-US', javaScriptEnabled: false, viewport: { width: 900, height: 800 }, storageState: await context.storageState() });
+  const noJs = await browser.newContext({
+    locale: 'en-US',
+    javaScriptEnabled: false,
+    viewport: { width: 900, height: 800 },
+    storageState: await context.storageState(),
+  });
   const still = await noJs.newPage();
   await still.goto(`${wiki.base}/login`);
   expect(still.url()).toContain(`${server.url}/saml/callback`);

@@ -17,7 +17,16 @@ import { DEMO_EMAIL } from '../../src/bootstrap/demo.js';
 import { newMail, startWithMail, uniqueEmail, type Harness } from '../helpers/sign-in.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = path.resolve('test-artifacts/screenshots');
 const english = translator('en');
 
@@ -30,13 +39,21 @@ let REDIRECT_URI: string;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  app = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html lang="en"><title>App</title><h1>Back at the app</h1></html>'));
+  app = http.createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><html lang="en"><title>App</title><h1>Back at the app</h1></html>'),
+  );
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   REDIRECT_URI = `http://127.0.0.1:${(app.address() as AddressInfo).port}/cb`;
   [h, browser] = await Promise.all([startWithMail({ demo: true }), chromium.launch({ executablePath: CHROMIUM, args: ARGS })]);
   demoPassword = h.server.demo!.password!;
   await h.server.services.clients.upsert({
-    client_id: 'partner-app', client_secret: 'partner-app-secret', client_name: 'Partner App', redirect_uris: [REDIRECT_URI], first_party: false,
+    client_id: 'partner-app',
+    client_secret: 'partner-app-secret',
+    client_name: 'Partner App',
+    redirect_uris: [REDIRECT_URI],
+    first_party: false,
   });
 });
 afterAll(async () => {
@@ -47,22 +64,37 @@ afterAll(async () => {
 
 /** One browser tab in one language, with its console watched and its pages photographed. */
 async function openTab(lang: Language, opts: { javaScriptEnabled: boolean }) {
-  const context: BrowserContext = await browser.newContext({ locale: 'en-US', javaScriptEnabled: opts.javaScriptEnabled, viewport: { width: 900, height: 800 } });
+  const context: BrowserContext = await browser.newContext({
+    locale: 'en-US',
+    javaScriptEnabled: opts.javaScriptEnabled,
+    viewport: { width: 900, height: 800 },
+  });
   const page = await context.newPage();
   const logged: Array<{ url: string; text: string }> = [];
   const expectedFailures = new Set<string>(); // documents loaded on purpose with a 4xx status
-  page.on('console', (m) => { if (m.type() === 'error') logged.push({ url: m.location().url, text: m.text() }); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') logged.push({ url: m.location().url, text: m.text() });
+  });
   page.on('pageerror', (e) => logged.push({ url: page.url(), text: `page error: ${e.message}` }));
   /** Console errors (CSP violations included), except the expected 4xx of documents loaded on purpose. */
-  const problems = () => logged.filter(({ url, text }) => !(
-    (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text) && expectedFailures.has(url))
-    // Known gap (reported): no page declares an icon, so Chromium asks for /favicon.ico and gets a 404.
-    || (new URL(url, h.server.url).pathname === '/favicon.ico' && text.includes('status of 404'))
-  )).map(({ url, text }) => `${url}: ${text}`);
+  const problems = () =>
+    logged
+      .filter(
+        ({ url, text }) =>
+          !(
+            (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text) && expectedFailures.has(url)) ||
+            // Known gap (reported): no page declares an icon, so Chromium asks for /favicon.ico and gets a 404.
+            (new URL(url, h.server.url).pathname === '/favicon.ico' && text.includes('status of 404'))
+          ),
+      )
+      .map(({ url, text }) => `${url}: ${text}`);
   let n = 0;
   const t = translator(lang);
   return {
-    page, context, problems, t,
+    page,
+    context,
+    problems,
+    t,
     /** Asserts the page's language and heading, then saves a screenshot. */
     async check(name: string, headingKey: string, vars: Record<string, string> = {}, status = 200) {
       if (status >= 400) expectedFailures.add(page.url());
@@ -148,9 +180,15 @@ async function walk(lang: Language, javaScriptEnabled: boolean) {
   if (javaScriptEnabled) {
     // The console watch does catch CSP violations: an inline style added now is refused and reported.
     await page.goto(`${h.server.url}/signup`);
-    await page.evaluate(() => { const style = document.createElement('style'); style.textContent = 'h1 { color: red }'; document.head.append(style); });
+    await page.evaluate(() => {
+      const style = document.createElement('style');
+      style.textContent = 'h1 { color: red }';
+      document.head.append(style);
+    });
     for (let i = 0; i < 20 && !tab.problems().length; i += 1) await page.waitForTimeout(50);
-    expect(tab.problems()).toEqual([expect.stringMatching(/inline style.*violates the following Content Security Policy directive 'style-src/)]);
+    expect(tab.problems()).toEqual([
+      expect.stringMatching(/inline style.*violates the following Content Security Policy directive 'style-src/),
+    ]);
     return tab.context.close();
   }
   expect(tab.problems()).toEqual([]);
@@ -195,7 +233,11 @@ async function sidePages(tab: Awaited<ReturnType<typeof openTab>>, lang: Languag
   expect(await submit(page, 'form[action="/invitation"] button[type=submit]')).toBe(200);
   await tab.check('invitation-done', 'invitation.done_title');
   const stale = await h.server.features.lifecycle.invite(undefined, { email: uniqueEmail('late-invitee'), lang });
-  await h.server.testDb.database.db.updateTable('action_tokens').set({ expires_at: new Date(Date.now() - 60e3) }).where('user_id', '=', stale.user.id).execute();
+  await h.server.testDb.database.db
+    .updateTable('action_tokens')
+    .set({ expires_at: new Date(Date.now() - 60e3) })
+    .where('user_id', '=', stale.user.id)
+    .execute();
   const response = await page.goto(stale.link);
   expect(response?.status()).toBe(400);
   await tab.check('expired-link', 'link.invalid_title', {}, 400);
@@ -204,8 +246,14 @@ async function sidePages(tab: Awaited<ReturnType<typeof openTab>>, lang: Languag
   // Consent for a third-party app (login_hint skips the email page).
   const auth = new URL('/auth', base);
   auth.search = new URLSearchParams({
-    client_id: 'partner-app', response_type: 'code', scope: 'openid email', redirect_uri: REDIRECT_URI, state: 'st4te', login_hint: DEMO_EMAIL,
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    client_id: 'partner-app',
+    response_type: 'code',
+    scope: 'openid email',
+    redirect_uri: REDIRECT_URI,
+    state: 'st4te',
+    login_hint: DEMO_EMAIL,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
   }).toString();
   await page.goto(auth.toString());
   await tab.check('consent-password', 'login.password_title');

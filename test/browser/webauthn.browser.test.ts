@@ -17,7 +17,16 @@ import { discover, oidc } from '../helpers/rp.js';
 import { setTwoStepPolicy } from '../../src/factors/admin.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = path.resolve('test-artifacts/screenshots');
 const PASSWORD = 'passkey person password 2026';
 
@@ -27,15 +36,35 @@ let app: http.Server;
 let REDIRECT_URI: string;
 let shot = 0;
 
-interface VirtualCredential { credentialId: string; isResidentCredential: boolean; rpId: string; privateKey: string; userHandle: string; signCount: number }
+interface VirtualCredential {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId: string;
+  privateKey: string;
+  userHandle: string;
+  signCount: number;
+}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  app = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html lang="en"><title>App</title><h1>Back at the app</h1></html>'));
+  app = http.createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><html lang="en"><title>App</title><h1>Back at the app</h1></html>'),
+  );
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   REDIRECT_URI = `http://127.0.0.1:${(app.address() as AddressInfo).port}/cb`;
-  [server, browser] = await Promise.all([startTestServer({}, { issuerHost: 'localhost' }), chromium.launch({ executablePath: CHROMIUM, args: ARGS })]);
-  await server.services.clients.upsert({ client_id: 'app', client_secret: 'app-secret-value', client_name: 'Keyed App', redirect_uris: [REDIRECT_URI], first_party: true });
+  [server, browser] = await Promise.all([
+    startTestServer({}, { issuerHost: 'localhost' }),
+    chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
+  ]);
+  await server.services.clients.upsert({
+    client_id: 'app',
+    client_secret: 'app-secret-value',
+    client_name: 'Keyed App',
+    redirect_uris: [REDIRECT_URI],
+    first_party: true,
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -45,7 +74,11 @@ afterAll(async () => {
 
 /** A fresh browser profile with a virtual platform authenticator (user verification on), optionally holding `credential`. */
 async function openTab(opts: { credential?: VirtualCredential; javaScriptEnabled?: boolean } = {}) {
-  const context: BrowserContext = await browser.newContext({ locale: 'en-US', javaScriptEnabled: opts.javaScriptEnabled ?? true, viewport: { width: 900, height: 800 } });
+  const context: BrowserContext = await browser.newContext({
+    locale: 'en-US',
+    javaScriptEnabled: opts.javaScriptEnabled ?? true,
+    viewport: { width: 900, height: 800 },
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -68,7 +101,9 @@ async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SHOTS, `webauthn-${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
-const click = async (page: Page, selector: string) => { await Promise.all([page.waitForNavigation(), page.locator(selector).first().click()]); };
+const click = async (page: Page, selector: string) => {
+  await Promise.all([page.waitForNavigation(), page.locator(selector).first().click()]);
+};
 const heading = async (page: Page) => (await page.locator('h1').innerText()).trim();
 
 async function person(email: string) {
@@ -86,11 +121,20 @@ async function passwordSteps(page: Page, email: string) {
 async function startApp(page: Page) {
   const config = await discover(server.url, 'app', 'app-secret-value');
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
   await page.goto(url.toString());
   return async () => {
     expect(page.url().startsWith(REDIRECT_URI)).toBe(true);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, idTokenExpected: true, expectedState: oidc.skipStateCheck });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
+      pkceCodeVerifier: verifier,
+      idTokenExpected: true,
+      expectedState: oidc.skipStateCheck,
+    });
     return tokens.claims()!;
   };
 }
@@ -115,7 +159,14 @@ test('a passkey registered in My account works as a second factor and for passwo
   const [credential] = await first.credentials();
   expect(credential).toMatchObject({ isResidentCredential: true, rpId: 'localhost', userHandle: Buffer.from(user.id).toString('base64') });
   const row = await storedKey(user.id);
-  expect(row).toMatchObject({ label: 'Test laptop', data: { credentialId: credential.credentialId.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), deviceType: 'singleDevice', counter: credential.signCount } });
+  expect(row).toMatchObject({
+    label: 'Test laptop',
+    data: {
+      credentialId: credential.credentialId.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+      deviceType: 'singleDevice',
+      counter: credential.signCount,
+    },
+  });
   expect(row.data.transports).toEqual(['internal']);
   expect(String(row.data.publicKey).length).toBeGreaterThan(40);
   expect(first.problems).toEqual([]);
@@ -154,7 +205,9 @@ test('a passkey registered in My account works as a second factor and for passwo
   await startApp(clone.page);
   await click(clone.page, 'button[data-webauthn-start]');
   expect(clone.page.url()).toContain('/passkey');
-  expect(await clone.page.locator('.error[role=alert]').first().innerText()).toBe("We couldn't sign you in with that passkey. Try again, or continue with your email address.");
+  expect(await clone.page.locator('.error[role=alert]').first().innerText()).toBe(
+    "We couldn't sign you in with that passkey. Try again, or continue with your email address.",
+  );
   await screenshot(clone.page, 'clone-refused');
   const events = await server.services.audit.recent({ type: 'login.passkey', userId: user.id });
   expect(events[0]).toMatchObject({ outcome: 'failure', data: { reason: 'counter' } });
@@ -165,7 +218,12 @@ test('a sign-in that requires two-step verification registers a passkey in the j
   const user = await person('lee@keys.test');
   const orgId = await server.services.orgs.upsert({ id: 'org-keys', slug: 'keys', name: 'Keys Inc' });
   await server.services.orgs.addMember(orgId, user.id, 'member');
-  await setTwoStepPolicy(server.features.factorStore, orgId, { required: 'all', primary_method: 'totp', trusted_device_days: 30, group_names: [] });
+  await setTwoStepPolicy(server.features.factorStore, orgId, {
+    required: 'all',
+    primary_method: 'totp',
+    trusted_device_days: 30,
+    group_names: [],
+  });
 
   const tab = await openTab();
   const finish = await startApp(tab.page);
@@ -187,7 +245,9 @@ test('a sign-in that requires two-step verification registers a passkey in the j
   expect(await noScript.page.locator('button[data-webauthn-start]').isVisible()).toBe(false); // nothing to click without JS
   await passwordSteps(noScript.page, user.email);
   expect(await heading(noScript.page)).toBe('Use your passkey or security key');
-  expect(await noScript.page.locator('main').innerText()).toContain('Passkeys and security keys need JavaScript, which is turned off in this browser.');
+  expect(await noScript.page.locator('main').innerText()).toContain(
+    'Passkeys and security keys need JavaScript, which is turned off in this browser.',
+  );
   expect(await noScript.page.locator('button[data-webauthn-start]').isVisible()).toBe(false);
   expect(await noScript.page.locator('a[href$="/factor?method=recovery"]').isVisible()).toBe(true); // another way remains
   await screenshot(noScript.page, 'no-javascript');

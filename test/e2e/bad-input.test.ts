@@ -5,7 +5,15 @@
  */
 import { PageClient } from '../helpers/browser.js';
 import {
-  addApp, addUser, auditTypes, authorize, NEW_PASSWORD, pageText, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  addUser,
+  auditTypes,
+  authorize,
+  NEW_PASSWORD,
+  pageText,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 
 let h: Harness;
@@ -41,8 +49,10 @@ test('missing fields: each form answers 400 with its own page and a message, nev
   expect(page.title()).toBe('Enter your password');
 
   const cases: Array<[string, string]> = [
-    ['/signup', 'Create your account'], ['/password/forgot', 'Reset your password'],
-    ['/password/reset', "This link doesn't work any more"], ['/invitation', "This link doesn't work any more"],
+    ['/signup', 'Create your account'],
+    ['/password/forgot', 'Reset your password'],
+    ['/password/reset', "This link doesn't work any more"],
+    ['/invitation', "This link doesn't work any more"],
     ['/verify-email', "This link doesn't work any more"],
   ];
   for (const [path, title] of cases) {
@@ -64,7 +74,9 @@ test('a CSRF mismatch gets a 403 page and an audit event csrf.rejected; a missin
   expect(page.last.status).toBe(403);
 
   const events = await auditTypes(h.server, { type: 'csrf.rejected' });
-  expect(events.map((e) => (e.data as { path: string }).path)).toEqual(expect.arrayContaining([`/interaction/${uid}/identify`, '/password/forgot']));
+  expect(events.map((e) => (e.data as { path: string }).path)).toEqual(
+    expect.arrayContaining([`/interaction/${uid}/identify`, '/password/forgot']),
+  );
   expect(events.every((e) => e.outcome === 'failure')).toBe(true);
 });
 
@@ -124,7 +136,11 @@ describe('the token endpoint answers bad requests with OAuth JSON errors', () =>
   async function token(body: BodyInit, headers: Record<string, string>) {
     const res = await fetch(`${h.server.url}/token`, { method: 'POST', body, headers });
     const text = await res.text();
-    return { status: res.status, type: res.headers.get('content-type') ?? '', json: JSON.parse(text) as { error?: string; error_description?: string } };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      json: JSON.parse(text) as { error?: string; error_description?: string },
+    };
   }
 
   test('malformed bodies', async () => {
@@ -132,7 +148,10 @@ describe('the token endpoint answers bad requests with OAuth JSON errors', () =>
       ['%%%&&&==', { ...form, ...basic }],
       ['{"grant_type":"authorization_code"', { 'content-type': 'application/json', ...basic }],
       ['grant_type=authorization_code', { ...form, ...basic }],
-      ['grant_type=authorization_code&code=made-up&redirect_uri=https%3A%2F%2Frp.example.test%2Fcb&code_verifier=' + 'a'.repeat(43), { ...form, ...basic }],
+      [
+        'grant_type=authorization_code&code=made-up&redirect_uri=https%3A%2F%2Frp.example.test%2Fcb&code_verifier=' + 'a'.repeat(43),
+        { ...form, ...basic },
+      ],
       ['grant_type=password&username=a&password=b', { ...form, ...basic }],
     ] as Array<[string, Record<string, string>]>) {
       const r = await token(body, headers);
@@ -143,7 +162,10 @@ describe('the token endpoint answers bad requests with OAuth JSON errors', () =>
   });
 
   test('an unknown client is invalid_client (401)', async () => {
-    const r = await token('grant_type=client_credentials', { ...form, authorization: `Basic ${Buffer.from('nobody:whatever-secret').toString('base64')}` });
+    const r = await token('grant_type=client_credentials', {
+      ...form,
+      authorization: `Basic ${Buffer.from('nobody:whatever-secret').toString('base64')}`,
+    });
     expect(r.status).toBe(401);
     expect(r.json.error).toBe('invalid_client');
     const r2 = await token('grant_type=authorization_code&client_id=nobody&code=x', form);

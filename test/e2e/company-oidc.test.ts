@@ -24,12 +24,22 @@ const db = () => c.h.server.testDb.database.db;
 const linksOf = (userId: string) => db().selectFrom('linked_identities').selectAll().where('user_id', '=', userId).execute();
 
 test('email → company IdP → back → the app gets tokens; the first sign-in creates the account in the organization (JIT)', async () => {
-  c.idp.people.set('alice', { oid: 'oid-alice', email: 'alice@contoso.test', name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell' });
+  c.idp.people.set('alice', {
+    oid: 'oid-alice',
+    email: 'alice@contoso.test',
+    name: 'Alice Liddell',
+    given_name: 'Alice',
+    family_name: 'Liddell',
+  });
   const page = new PageClient(c.h.server.url);
   const { a, end, toIdp } = await companySignIn(c, page, 'alice@contoso.test', 'alice');
   // Wayfinder asked the IdP for code + PKCE, with the typed address as login_hint.
   const asked = new URL(toIdp).searchParams;
-  expect([asked.get('code_challenge_method'), asked.get('login_hint'), asked.get('response_type')]).toEqual(['S256', 'alice@contoso.test', 'code']);
+  expect([asked.get('code_challenge_method'), asked.get('login_hint'), asked.get('response_type')]).toEqual([
+    'S256',
+    'alice@contoso.test',
+    'code',
+  ]);
   expect(end.startsWith(REDIRECT_URI)).toBe(true);
   const tokens = await redeem(c.app, end, a);
   const claims = tokens.claims()!;
@@ -38,10 +48,18 @@ test('email → company IdP → back → the app gets tokens; the first sign-in 
   expect(claims.amr).toEqual(['fed']);
   expect(claims.acr).toBe('urn:wayfinder:acr:pwd');
   // Mapped attributes; Entra's email is not trusted unless the connection says so.
-  expect([user.name, user.given_name, user.family_name, user.email_verified, user.status]).toEqual(['Alice Liddell', 'Alice', 'Liddell', false, 'active']);
+  expect([user.name, user.given_name, user.family_name, user.email_verified, user.status]).toEqual([
+    'Alice Liddell',
+    'Alice',
+    'Liddell',
+    false,
+    'active',
+  ]);
   expect((await linksOf(user.id)).map((l) => [l.connection_id, l.subject])).toEqual([[CONNECTION, `${TENANT}/oid-alice`]]);
   expect((await c.h.server.services.orgs.membershipsOf(user.id)).map((m) => [m.slug, m.role])).toEqual([['contoso', 'member']]);
-  expect((await auditTypes(c.h.server, { userId: user.id })).map((e) => e.type)).toEqual(expect.arrayContaining(['sso.provisioned', 'login.success']));
+  expect((await auditTypes(c.h.server, { userId: user.id })).map((e) => e.type)).toEqual(
+    expect.arrayContaining(['sso.provisioned', 'login.success']),
+  );
   expect(await c.h.server.services.accounts.passwordHash(user.id)).toBeUndefined();
 });
 
@@ -57,7 +75,7 @@ test('the link is on (tenant id, object id): a changed email at the IdP still si
   expect(await c.h.server.services.accounts.findUserByEmail('carol.new@contoso.test')).toBeUndefined();
 });
 
-test('upstream MFA trusted: the IdP\'s MFA counts as the second factor (amr mfa, acr mfa)', async () => {
+test("upstream MFA trusted: the IdP's MFA counts as the second factor (amr mfa, acr mfa)", async () => {
   c.idp.people.set('dave', { oid: 'oid-dave', email: 'dave@contoso.test' });
   const page = new PageClient(c.h.server.url);
   const { a, end } = await companySignIn(c, page, 'dave@contoso.test', 'dave', { mfa: true });
@@ -89,7 +107,7 @@ test('an existing account is linked only when the connection trusts the email (n
   }
 });
 
-test('an email outside the organization\'s verified domains is refused: no account, no link', async () => {
+test("an email outside the organization's verified domains is refused: no account, no link", async () => {
   c.idp.people.set('mallory', { oid: 'oid-mallory', email: 'mallory@elsewhere.test' });
   const page = new PageClient(c.h.server.url);
   await companySignIn(c, page, 'someone@contoso.test', 'mallory');
@@ -105,7 +123,7 @@ test('the IdP refusing the sign-in gives a page that says what happened and what
   const { a } = await companySignIn(c, page, 'erin@contoso.test', 'erin');
   expect(page.last.status).toBe(400);
   expect(page.title()).toBe('Your company sign-in did not work');
-  expect(pageText(page.last.body)).toContain('Your company\'s identity provider did not sign you in.');
+  expect(pageText(page.last.body)).toContain("Your company's identity provider did not sign you in.");
   expect(page.last.body).toContain(`/interaction/${a.uid}/sso/password`);
   const events = await auditTypes(c.h.server, { type: 'sso.failed' });
   expect(events.some((e) => (e.data as any).reason === 'idp_error' && String((e.data as any).detail).includes('access_denied'))).toBe(true);
@@ -141,7 +159,7 @@ test('a disabled connection stops home realm discovery and refuses answers still
   try {
     await page.get(back);
     expect(page.last.status).toBe(403);
-    expect(pageText(page.last.body)).toContain('Your company\'s sign-in is switched off here.');
+    expect(pageText(page.last.body)).toContain("Your company's sign-in is switched off here.");
     // With no enabled connection, the domain goes to the password step like any other.
     const other = new PageClient(c.h.server.url);
     const b = await authorize(c.app, other);
@@ -152,7 +170,7 @@ test('a disabled connection stops home realm discovery and refuses answers still
   }
 });
 
-test('a connection set to always require Wayfinder\'s second factor asks for it even after the IdP\'s MFA', async () => {
+test("a connection set to always require Wayfinder's second factor asks for it even after the IdP's MFA", async () => {
   await c.configure({ mfa_trust: 'require' });
   try {
     c.idp.people.set('henry', { oid: 'oid-henry', email: 'henry@contoso.test' });
@@ -172,7 +190,7 @@ test('a connection set to always require Wayfinder\'s second factor asks for it 
   }
 });
 
-test('an ID token from another tenant than the connection\'s is refused', async () => {
+test("an ID token from another tenant than the connection's is refused", async () => {
   await c.configure({ mfa_trust: 'trust', tenant_id: '00000000-0000-0000-0000-000000000000' });
   try {
     c.idp.people.set('iris', { oid: 'oid-iris', email: 'iris@contoso.test' });
@@ -196,7 +214,9 @@ test('a disabled organization: its domain no longer routes to its IdP, and an an
     await page.get(back);
     expect(page.last.status).toBe(403);
     expect(pageText(page.last.body)).toContain('Your organization is disabled here.');
-    expect((await auditTypes(c.h.server, { type: 'sso.failed' })).some((e) => (e.data as any).reason === 'organization_disabled')).toBe(true);
+    expect((await auditTypes(c.h.server, { type: 'sso.failed' })).some((e) => (e.data as any).reason === 'organization_disabled')).toBe(
+      true,
+    );
     const other = new PageClient(c.h.server.url);
     const b = await authorize(c.app, other);
     await other.post(`/interaction/${b.uid}/identify`, { email: 'kyle@contoso.test' });

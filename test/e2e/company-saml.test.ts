@@ -44,8 +44,16 @@ test('email → company SAML IdP → back → the app gets tokens; the first sig
   expect(request.nameIdFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
   expect(request.relayState).toBeTruthy();
   const response = c.idp.response({
-    acs: c.acs, audience: c.spEntityId, inResponseTo: request.id, nameId: 'fabrikam-7f3a',
-    attributes: { 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress': ['Grace@Fabrikam.test'], givenName: ['Grace'], sn: ['Hopper'], displayName: ['Grace Hopper'] },
+    acs: c.acs,
+    audience: c.spEntityId,
+    inResponseTo: request.id,
+    nameId: 'fabrikam-7f3a',
+    attributes: {
+      'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress': ['Grace@Fabrikam.test'],
+      givenName: ['Grace'],
+      sn: ['Hopper'],
+      displayName: ['Grace Hopper'],
+    },
   });
   const end = await postToAcs(c, page, response, request.relayState);
   expect(end.startsWith(REDIRECT_URI)).toBe(true);
@@ -57,7 +65,7 @@ test('email → company SAML IdP → back → the app gets tokens; the first sig
   expect((await linkOf('grace@fabrikam.test'))!.map((l) => [l.connection_id, l.subject])).toEqual([[SAML_CONNECTION, 'fabrikam-7f3a']]);
 });
 
-test('the IdP\'s MFA (AuthnContextClassRef) counts as the second factor when the connection trusts it', async () => {
+test("the IdP's MFA (AuthnContextClassRef) counts as the second factor when the connection trusts it", async () => {
   const page = new PageClient(c.server.url);
   const { a, end } = await samlSignIn(c, page, 'heidi@fabrikam.test', { authnContext: 'https://refeds.org/profile/mfa' });
   const claims = (await redeem(c.app, end, a)).claims()!;
@@ -75,7 +83,11 @@ test('a stable-ID attribute can be the subject (a transient NameID then does not
   try {
     for (const nameId of ['_transient-2', '_transient-3']) {
       const p = new PageClient(c.server.url);
-      const { end } = await samlSignIn(c, p, 'ivan@fabrikam.test', { nameIdFormat: TRANSIENT, nameId, attributes: { email: ['ivan@fabrikam.test'], employeeNumber: ['E-1042'] } });
+      const { end } = await samlSignIn(c, p, 'ivan@fabrikam.test', {
+        nameIdFormat: TRANSIENT,
+        nameId,
+        attributes: { email: ['ivan@fabrikam.test'], employeeNumber: ['E-1042'] },
+      });
       expect(end.startsWith(REDIRECT_URI)).toBe(true);
     }
     expect((await linkOf('ivan@fabrikam.test'))!.map((l) => l.subject)).toEqual(['E-1042']);
@@ -88,13 +100,14 @@ test('an error status from the IdP is a page that says what happened, and an aud
   const page = new PageClient(c.server.url);
   await samlSignIn(c, page, 'judy@fabrikam.test', { status: 'urn:oasis:names:tc:SAML:2.0:status:Responder', sign: 'none' });
   expect(page.last.status).toBe(400);
-  expect(pageText(page.last.body)).toContain('Your company\'s identity provider did not sign you in.');
+  expect(pageText(page.last.body)).toContain("Your company's identity provider did not sign you in.");
   const [event] = await auditTypes(c.server, { type: 'sso.failed' });
   expect(event.data).toMatchObject({ reason: 'idp_error', connectionId: SAML_CONNECTION });
 });
 
 test('unsolicited responses are refused unless the connection allows them; allowed, they continue into My account', async () => {
-  const unsolicited = () => c.idp.response({ acs: c.acs, audience: c.spEntityId, nameId: 'ken-1', attributes: { email: ['ken@fabrikam.test'] } });
+  const unsolicited = () =>
+    c.idp.response({ acs: c.acs, audience: c.spEntityId, nameId: 'ken-1', attributes: { email: ['ken@fabrikam.test'] } });
   const refused = new PageClient(c.server.url);
   await postToAcs(c, refused, unsolicited());
   expect(refused.last.status).toBe(400);

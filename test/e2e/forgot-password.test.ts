@@ -5,7 +5,20 @@
  */
 import { PageClient } from '../helpers/browser.js';
 import {
-  addApp, addUser, authorize, comparable, enterCredentials, NEW_PASSWORD, newMail, PASSWORD, redeem, sessionRows, signIn, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  addUser,
+  authorize,
+  comparable,
+  enterCredentials,
+  NEW_PASSWORD,
+  newMail,
+  PASSWORD,
+  redeem,
+  sessionRows,
+  signIn,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 import { oidc, REDIRECT_URI } from '../helpers/rp.js';
 
@@ -85,8 +98,12 @@ test('an expired reset link gives the clear "link doesn\'t work" page, not the f
   const email = uniqueEmail('late');
   const user = await addUser(h.server, email);
   const link = await resetLink(email);
-  await h.server.testDb.database.db.updateTable('action_tokens').set({ expires_at: new Date(Date.now() - 60e3) })
-    .where('user_id', '=', user.id).where('purpose', '=', 'reset_password').execute();
+  await h.server.testDb.database.db
+    .updateTable('action_tokens')
+    .set({ expires_at: new Date(Date.now() - 60e3) })
+    .where('user_id', '=', user.id)
+    .where('purpose', '=', 'reset_password')
+    .execute();
 
   const page = new PageClient(h.server.url);
   await page.get(link);
@@ -122,7 +139,7 @@ describe('"Sign out of all sessions"', () => {
     return { user, browser, tokens };
   }
 
-  test('checked: the person\'s refresh token stops working (invalid_grant) and their sessions are gone', async () => {
+  test("checked: the person's refresh token stops working (invalid_grant) and their sessions are gone", async () => {
     const email = uniqueEmail('compromised');
     const { user, browser, tokens } = await signedInEverywhere(email);
     const page = await reset(await resetLink(email), NEW_PASSWORD, true);

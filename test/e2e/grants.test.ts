@@ -8,11 +8,19 @@ import { PageClient } from '../helpers/browser.js';
 import { addApp, addUser, authorize, enterCredentials, redeem, startWithMail, uniqueEmail, type Harness } from '../helpers/sign-in.js';
 
 let h: Harness;
-beforeAll(async () => { h = await startWithMail(); });
+beforeAll(async () => {
+  h = await startWithMail();
+});
 afterAll(() => h?.close());
 
-const grantRows = (userId: string) => h.server.testDb.database.db.selectFrom('oidc_models').select(['id', 'expires_at', 'payload'])
-  .where('kind', '=', 'Grant').where('account_id', '=', userId).where(sql<boolean>`(expires_at is null or expires_at > now())`).execute();
+const grantRows = (userId: string) =>
+  h.server.testDb.database.db
+    .selectFrom('oidc_models')
+    .select(['id', 'expires_at', 'payload'])
+    .where('kind', '=', 'Grant')
+    .where('account_id', '=', userId)
+    .where(sql<boolean>`(expires_at is null or expires_at > now())`)
+    .execute();
 
 test('the same app again in a session reuses its grant unchanged; asking for more widens and saves it', async () => {
   const app = await addApp(h.server, 'grant-app');

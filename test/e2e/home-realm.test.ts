@@ -24,7 +24,8 @@ async function routeOf(email: string) {
   const page = new PageClient(c.h.server.url);
   const a = await authorize(c.app, page);
   const to = await page.post(`/interaction/${a.uid}/identify`, { email });
-  if (!to.startsWith(c.idp.issuer)) return { kind: 'page', status: page.last.status, html: comparable(page.last.body, { [email]: 'EMAIL' }) };
+  if (!to.startsWith(c.idp.issuer))
+    return { kind: 'page', status: page.last.status, html: comparable(page.last.body, { [email]: 'EMAIL' }) };
   const url = new URL(to);
   for (const p of ['state', 'nonce', 'code_challenge', 'login_hint']) url.searchParams.delete(p);
   return { kind: 'idp', url: url.toString() };
@@ -85,7 +86,11 @@ test('"Use my company ID" finds the organization by slug or name; an unknown one
 test('several enabled connections: a chooser lists them; the choice goes to that IdP', async () => {
   const second = 'contoso-backup';
   await c.h.server.features.connections.save({
-    id: second, orgId: c.orgId, kind: 'oidc', name: 'Contoso Backup IdP', secret: 'unused-secret',
+    id: second,
+    orgId: c.orgId,
+    kind: 'oidc',
+    name: 'Contoso Backup IdP',
+    secret: 'unused-secret',
     settings: { issuer: c.idp.issuer, client_id: 'backup-client' },
   });
   try {

@@ -5,7 +5,16 @@
  */
 import { PageClient } from '../helpers/browser.js';
 import {
-  addApp, auditTypes, authorize, enterCredentials, NEW_PASSWORD, pageText, redeem, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  auditTypes,
+  authorize,
+  enterCredentials,
+  NEW_PASSWORD,
+  pageText,
+  redeem,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 
 let h: Harness;

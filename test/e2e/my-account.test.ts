@@ -12,7 +12,17 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { PageClient } from '../helpers/browser.js';
 import { oidc } from '../helpers/rp.js';
 import {
-  addApp, addUser, NEW_PASSWORD, openMyAccount, PASSWORD, pageText, sessionRows, signIn, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  addUser,
+  NEW_PASSWORD,
+  openMyAccount,
+  PASSWORD,
+  pageText,
+  sessionRows,
+  signIn,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 
 let h: Harness;
@@ -23,7 +33,9 @@ const received: Array<{ path: string; contentType: string; body: URLSearchParams
 beforeAll(async () => {
   bcl = http.createServer((req, res) => {
     let data = '';
-    req.on('data', (c) => { data += c; });
+    req.on('data', (c) => {
+      data += c;
+    });
     req.on('end', () => {
       received.push({ path: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: new URLSearchParams(data) });
       res.writeHead(200).end();
@@ -31,7 +43,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => bcl.listen(0, '127.0.0.1', resolve));
   h = await startWithMail();
-  app = await addApp(h.server, 'notes', { backchannelLogoutUri: `http://127.0.0.1:${(bcl.address() as AddressInfo).port}/backchannel-logout`, name: 'Notes' });
+  app = await addApp(h.server, 'notes', {
+    backchannelLogoutUri: `http://127.0.0.1:${(bcl.address() as AddressInfo).port}/backchannel-logout`,
+    name: 'Notes',
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -83,7 +98,11 @@ test('visiting My account keeps the device details of a "stay signed in" session
     expect(text).toContain('Remembered browser/3.0');
     expect(text).not.toContain('Unknown device');
   }
-  const metas = await h.server.testDb.database.db.selectFrom('session_meta').select(['ip', 'user_agent']).where('user_id', '=', user.id).execute();
+  const metas = await h.server.testDb.database.db
+    .selectFrom('session_meta')
+    .select(['ip', 'user_agent'])
+    .where('user_id', '=', user.id)
+    .execute();
   expect(metas).toEqual([{ ip: expect.stringContaining('127.0.0.1'), user_agent: 'Remembered browser/3.0' }]);
 });
 
@@ -126,7 +145,11 @@ test('"Sign out everywhere" ends every session, revokes refresh tokens and sends
   for (const call of sent) {
     expect(call.path).toBe('/backchannel-logout');
     expect(call.contentType).toContain('application/x-www-form-urlencoded');
-    const { payload } = await jwtVerify(call.body.get('logout_token')!, jwks, { issuer: h.server.url, audience: 'notes', typ: 'logout+jwt' });
+    const { payload } = await jwtVerify(call.body.get('logout_token')!, jwks, {
+      issuer: h.server.url,
+      audience: 'notes',
+      typ: 'logout+jwt',
+    });
     expect(payload.sub).toBe(user.id);
     expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
     expect(payload.nonce).toBeUndefined();

@@ -17,7 +17,14 @@ beforeAll(async () => {
   server = await startTestServer({ oidc: { refreshGraceSeconds: 2 } });
   const s = server.services;
   await s.users.create({ email: EMAIL, password: PASSWORD, name: 'Alice Example', email_verified: true });
-  await s.clients.upsert({ client_id: 'rp1', client_secret: 'rp1-secret-value', client_name: 'Reports', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], first_party: true });
+  await s.clients.upsert({
+    client_id: 'rp1',
+    client_secret: 'rp1-secret-value',
+    client_name: 'Reports',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    first_party: true,
+  });
   await s.clients.upsert({ client_id: 'svc', client_secret: 'svc-secret-value', grant_types: ['client_credentials'] });
   await s.clients.upsert({ client_id: 'other', client_secret: 'other-secret-value', grant_types: ['client_credentials'] });
   await s.clients.upsertResource({ identifier: API, scopes: ['read', 'write'], access_token_ttl: 600 });
@@ -50,10 +57,15 @@ test('client credentials gives an ES256 JWT access token for a registered API', 
 
 test('an unknown resource is invalid_target, a wrong secret is invalid_client', async () => {
   const config = await discover(server.url, 'svc', 'svc-secret-value');
-  await expect(oidc.clientCredentialsGrant(config, { resource: 'https://unknown.example.test' })).rejects.toMatchObject({ error: 'invalid_target' });
+  await expect(oidc.clientCredentialsGrant(config, { resource: 'https://unknown.example.test' })).rejects.toMatchObject({
+    error: 'invalid_target',
+  });
   const res = await fetch(`${server.url}/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from('svc:not-the-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from('svc:not-the-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
   expect(res.status).toBe(401);

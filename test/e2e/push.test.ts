@@ -16,7 +16,11 @@ import { generateKeys } from '../../src/authenticator/device.js';
 import { setTwoStepPolicy } from '../../src/factors/admin.js';
 
 const PASSWORD = 'push approval password 2026';
-const unescape = (s: string) => s.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
+const unescape = (s: string) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"');
 const refreshOf = (html: string) => unescape(/<meta http-equiv="refresh" content="\d+;url=([^"]+)">/.exec(html)?.[1] ?? '');
 const numberOn = (html: string) => Number(/id="push-number">(?:<span[^>]*>[^<]*<\/span>)?(\d\d)</.exec(html)?.[1]);
 let counter = 0;
@@ -24,8 +28,20 @@ let counter = 0;
 async function prepare(server: TestServer) {
   const s = server.services;
   await s.orgs.upsert({ id: 'org-push', slug: 'push', name: 'Push Co' });
-  await setTwoStepPolicy(server.features.factorStore, 'org-push', { required: 'all', primary_method: 'push', trusted_device_days: 30, group_names: [] });
-  await s.clients.upsert({ client_id: 'push-app', client_secret: 'push-app-secret', client_name: 'Push Test App', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'], first_party: true });
+  await setTwoStepPolicy(server.features.factorStore, 'org-push', {
+    required: 'all',
+    primary_method: 'push',
+    trusted_device_days: 30,
+    group_names: [],
+  });
+  await s.clients.upsert({
+    client_id: 'push-app',
+    client_secret: 'push-app-secret',
+    client_name: 'Push Test App',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    first_party: true,
+  });
 }
 
 async function person(server: TestServer) {
@@ -40,10 +56,20 @@ async function signIn(server: TestServer, email: string) {
   const page = new PageClient(server.url);
   const config = await discover(server.url, 'push-app', 'push-app-secret');
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
   const interaction = await page.get(url.toString());
   await signInWithPassword(page, interaction, email, PASSWORD);
-  const redeem = (back: string) => oidc.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, idTokenExpected: true, expectedState: oidc.skipStateCheck });
+  const redeem = (back: string) =>
+    oidc.authorizationCodeGrant(config, new URL(back), {
+      pkceCodeVerifier: verifier,
+      idTokenExpected: true,
+      expectedState: oidc.skipStateCheck,
+    });
   return { page, uid: new URL(interaction).pathname.split('/')[2], redeem };
 }
 
@@ -68,8 +94,14 @@ async function enrol(server: TestServer, email: string, stateFile = tempStateFil
 }
 
 const challengesOf = (server: TestServer, userId: string) =>
-  server.testDb.database.db.selectFrom('factor_challenges').selectAll().where('user_id', '=', userId).where('kind', '=', 'push').orderBy('created_at').execute();
-const auditOf = async (server: TestServer, userId: string, type: string) => (await server.services.audit.recent({ userId, type, limit: 50 }));
+  server.testDb.database.db
+    .selectFrom('factor_challenges')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'push')
+    .orderBy('created_at')
+    .execute();
+const auditOf = async (server: TestServer, userId: string, type: string) => await server.services.audit.recent({ userId, type, limit: 50 });
 
 describe('with the default two-minute requests', () => {
   let server: TestServer;
@@ -79,8 +111,13 @@ describe('with the default two-minute requests', () => {
   beforeAll(async () => {
     hook = http.createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => { notices.push(JSON.parse(body)); res.end(); });
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        notices.push(JSON.parse(body));
+        res.end();
+      });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     server = await startTestServer({ push: { webhookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/notify` } });
@@ -131,7 +168,9 @@ describe('with the default two-minute requests', () => {
     const number = numberOn(page.last.body);
     const check = refreshOf(page.last.body);
     let wrong = 0;
-    const run = await runAuthenticator(['approve', '--state', stateFile], (out) => String((wrong = offeredNumbers(out).find((n) => n !== number)!)));
+    const run = await runAuthenticator(['approve', '--state', stateFile], (out) =>
+      String((wrong = offeredNumbers(out).find((n) => n !== number)!)),
+    );
     expect(wrong).toBeGreaterThanOrEqual(10);
     expect(wrong).not.toBe(number);
     expect(run.code).toBe(1);
@@ -216,7 +255,12 @@ describe('with the default two-minute requests', () => {
     const { challenge } = await res.json();
     expect(challenge.numbers).toContain(number);
 
-    const post = (body: unknown) => api(`/api/push/challenges/${challenge.id}/answer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      api(`/api/push/challenges/${challenge.id}/answer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     res = await post(await signedAnswer(state, challenge.id, { decision: 'approve', number }, impostor.privateKey));
     expect([res.status, await res.json()]).toEqual([401, expect.objectContaining({ error: 'invalid_signature' })]);
     const denial = await signedAnswer(state, challenge.id, { decision: 'deny', number: null });
@@ -259,7 +303,9 @@ describe('with requests that expire after 2 seconds (push.challengeSeconds)', ()
     const late = await runAuthenticator(['approve', '--pick', String(number), '--wait', '2', '--state', stateFile]);
     expect(late.code).toBe(3);
     const res = await fetch(new URL(`/api/push/challenges/${pending.id}/answer`, server.url), {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await signedAnswer(state, pending.id, { decision: 'approve', number })),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(await signedAnswer(state, pending.id, { decision: 'approve', number })),
     });
     expect([res.status, await res.json()]).toEqual([410, expect.objectContaining({ error: 'expired' })]);
     expect(await page.get(check)).toBe(new URL(check, server.url).toString());

@@ -28,8 +28,14 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const liveSessions = () => server.testDb.database.db.selectFrom('oidc_models').select('id')
-  .where('kind', '=', 'Session').where('account_id', '=', userId).where(sql<boolean>`(expires_at is null or expires_at > now())`).execute();
+const liveSessions = () =>
+  server.testDb.database.db
+    .selectFrom('oidc_models')
+    .select('id')
+    .where('kind', '=', 'Session')
+    .where('account_id', '=', userId)
+    .where(sql<boolean>`(expires_at is null or expires_at > now())`)
+    .execute();
 
 /** Signs in at sp1 (with the password), then at sp2 (no prompt); returns both profiles. */
 async function signedInAtBoth(page: PageClient) {
@@ -51,7 +57,7 @@ async function sp2Answers(page: PageClient, two: Profile) {
   return page.get(await sp2.saml.getLogoutResponseUrlAsync(request.profile!, fields.RelayState, {}, true));
 }
 
-test('SP-initiated logout over HTTP-Redirect ends the Wayfinder session and the other SP\'s session', async () => {
+test("SP-initiated logout over HTTP-Redirect ends the Wayfinder session and the other SP's session", async () => {
   const page = new PageClient(server.url);
   const { one, two } = await signedInAtBoth(page);
   expect((await liveSessions()).length).toBeGreaterThan(0);
@@ -67,7 +73,9 @@ test('SP-initiated logout over HTTP-Redirect ends the Wayfinder session and the 
   const xml = inflateRawSync(Buffer.from(back.searchParams.get('SAMLResponse')!, 'base64')).toString();
   expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:Success');
   expect(xml).not.toContain('PartialLogout');
-  await expect(sp1.saml.validateRedirectAsync(Object.fromEntries(back.searchParams), back.search.slice(1))).resolves.toMatchObject({ loggedOut: true });
+  await expect(sp1.saml.validateRedirectAsync(Object.fromEntries(back.searchParams), back.search.slice(1))).resolves.toMatchObject({
+    loggedOut: true,
+  });
 
   // Signed out: the next sign-in at sp1 asks for the password again.
   expect(await page.get(await sp1.saml.getAuthorizeUrlAsync('', undefined, {}))).toContain('/interaction/');
@@ -80,9 +88,14 @@ test('SP-initiated logout over HTTP-POST (signed); the same request again is ref
   const { one, two } = await signedInAtBoth(page);
   const keys = await spKeys();
   const xml = await (sp1.saml as unknown as { _generateLogoutRequest(p: Profile): Promise<string> })._generateLogoutRequest(one);
-  const signed = signSamlPost(xml, "/*[local-name(.)='LogoutRequest']", { privateKey: keys.privateKey, signatureAlgorithm: 'sha256', digestAlgorithm: 'sha256' });
+  const signed = signSamlPost(xml, "/*[local-name(.)='LogoutRequest']", {
+    privateKey: keys.privateKey,
+    signatureAlgorithm: 'sha256',
+    digestAlgorithm: 'sha256',
+  });
   const form = new URLSearchParams({ SAMLRequest: Buffer.from(signed).toString('base64'), RelayState: 'posted' });
-  const post = () => page.request('/saml/slo', { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const post = () =>
+    page.request('/saml/slo', { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
   await post();
   expect(page.last.status).toBe(200);
@@ -107,7 +120,9 @@ test('an unsigned LogoutRequest from an SP whose metadata has a signing certific
   const { one } = await signedInAtBoth(page);
   const xml = await (sp1.saml as unknown as { _generateLogoutRequest(p: Profile): Promise<string> })._generateLogoutRequest(one);
   await page.request('/saml/slo', {
-    method: 'POST', body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64') }), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    body: new URLSearchParams({ SAMLRequest: Buffer.from(xml).toString('base64') }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   expect(page.last.status).toBe(400);
   expect(page.last.body).toContain('request could not be verified');
@@ -134,7 +149,9 @@ test('when another SP reports a failure, the initiating SP is told PartialLogout
   if (!page.last.location) throw new Error(`${page.last.status}: ${page.last.body.slice(0, 1500)}`);
   const back = new URL(page.last.location);
   const xml = inflateRawSync(Buffer.from(back.searchParams.get('SAMLResponse')!, 'base64')).toString();
-  expect(xml).toContain('<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:PartialLogout"/>');
+  expect(xml).toContain(
+    '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:PartialLogout"/>',
+  );
   const [event] = await server.services.audit.recent({ type: 'saml.logout' });
   expect(event).toMatchObject({ outcome: 'failure', data: { partial: true } });
 });

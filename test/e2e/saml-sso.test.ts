@@ -16,7 +16,14 @@ let sp2: TestSp;
 
 beforeAll(async () => {
   server = await startTestServer();
-  await server.services.users.create({ email: 'ada@example.test', password: PASSWORD, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', email_verified: true });
+  await server.services.users.create({
+    email: 'ada@example.test',
+    password: PASSWORD,
+    name: 'Ada Lovelace',
+    given_name: 'Ada',
+    family_name: 'Lovelace',
+    email_verified: true,
+  });
   sp1 = await addSp(server, 'sp1', { settings: { display_name: 'Expenses' } });
   sp2 = await addSp(server, 'sp2', { signRequests: false });
 });
@@ -51,8 +58,12 @@ test('metadata: entity ID, active and next certificates, Redirect and POST endpo
   expect(xml).toContain(`entityID="${server.url}/saml/metadata"`);
   expect(await idpCertificates(server)).toHaveLength(2);
   for (const binding of ['HTTP-Redirect', 'HTTP-POST']) {
-    expect(xml).toContain(`<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${server.url}/saml/sso"`);
-    expect(xml).toContain(`<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${server.url}/saml/slo"`);
+    expect(xml).toContain(
+      `<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${server.url}/saml/sso"`,
+    );
+    expect(xml).toContain(
+      `<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${server.url}/saml/slo"`,
+    );
   }
   expect(xml).toContain(PERSISTENT);
   expect(() => createXmlValidator(100_000).validate(xml, 'metadata')).not.toThrow();
@@ -138,7 +149,10 @@ test('ForceAuthn: a person with a session is asked to sign in again', async () =
 });
 
 test('IdP-initiated: only for an SP that allows it, through the sign-in; refused otherwise with a page and an audit event', async () => {
-  const sp = await addSp(server, 'launched', { settings: { allow_idp_initiated: true }, config: { validateInResponseTo: 'ifPresent' as never } });
+  const sp = await addSp(server, 'launched', {
+    settings: { allow_idp_initiated: true },
+    config: { validateInResponseTo: 'ifPresent' as never },
+  });
   const page = new PageClient(server.url);
   const landed = await page.get(`/saml/launch/${sp.id}?RelayState=%2Fhome`);
   expect(landed).toContain('/interaction/');
@@ -159,7 +173,10 @@ test('IdP-initiated: only for an SP that allows it, through the sign-in; refused
 
 test('persistent NameID survives an email change; emailAddress format follows it', async () => {
   const user = await server.services.users.create({ email: 'grace@example.test', password: PASSWORD, name: 'Grace', email_verified: true });
-  const byEmail = await addSp(server, 'byemail', { settings: { nameid_format: 'emailAddress' }, config: { identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' } });
+  const byEmail = await addSp(server, 'byemail', {
+    settings: { nameid_format: 'emailAddress' },
+    config: { identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' },
+  });
   const signInAt = async (sp: TestSp, email: string) => {
     const page = new PageClient(server.url);
     await signInWithPassword(page, await startRedirect(page, sp), email, PASSWORD);

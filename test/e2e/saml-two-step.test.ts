@@ -20,7 +20,12 @@ beforeAll(async () => {
   const user = await server.services.users.create({ email: 'tara@acme.test', password: PASSWORD, email_verified: true });
   await server.services.orgs.addMember(orgId, user.id, 'member');
   await server.services.users.create({ email: 'pat@example.test', password: PASSWORD, email_verified: true });
-  await setTwoStepPolicy(server.features.factorStore, 'org-acme', { required: 'all', primary_method: 'totp', trusted_device_days: 30, group_names: [] });
+  await setTwoStepPolicy(server.features.factorStore, 'org-acme', {
+    required: 'all',
+    primary_method: 'totp',
+    trusted_device_days: 30,
+    group_names: [],
+  });
   sp = await addSp(server, 'mfa');
 });
 afterAll(() => server?.close());
@@ -44,5 +49,7 @@ test('two-step verification inside a SAML sign-in: no response before the factor
 test('a password-only sign-in says PasswordProtectedTransport', async () => {
   const page = new PageClient(server.url);
   await signInWithPassword(page, await page.get(await sp.saml.getAuthorizeUrlAsync('', undefined, {})), 'pat@example.test', PASSWORD);
-  expect(postedXml(page)).toContain('<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>');
+  expect(postedXml(page)).toContain(
+    '<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>',
+  );
 });

@@ -5,7 +5,17 @@
 import { PageClient } from '../helpers/browser.js';
 import { REDIRECT_URI } from '../helpers/rp.js';
 import {
-  addApp, addUser, auditTypes, authorize, enterCredentials, PASSWORD, pageText, sleep, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  addUser,
+  auditTypes,
+  authorize,
+  enterCredentials,
+  PASSWORD,
+  pageText,
+  sleep,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 
 let h: Harness;
@@ -28,7 +38,11 @@ async function passwordForm(email: string) {
     page,
     async attempt(password: string) {
       const back = await page.post(`/interaction/${a.uid}/password`, { password });
-      return { status: back.startsWith(REDIRECT_URI) ? 'signed-in' as const : page.last.status, retryAfter: Number(page.last.headers.get('retry-after') ?? 0), text: pageText(page.last.body) };
+      return {
+        status: back.startsWith(REDIRECT_URI) ? ('signed-in' as const) : page.last.status,
+        retryAfter: Number(page.last.headers.get('retry-after') ?? 0),
+        text: pageText(page.last.body),
+      };
     },
   };
 }
@@ -116,8 +130,11 @@ test('a success resets the account counters, not the IP one: later mistakes star
   await addUser(h.server, email);
   const form = await passwordForm(email);
   for (let i = 0; i < 3; i += 1) expect((await form.attempt('almost ' + i)).status).toBe(400);
-  expect(await counters(`acct-ip:${email}|127.0.0.1`, `acct:${email}`, 'ip:127.0.0.1'))
-    .toEqual({ [`acct-ip:${email}|127.0.0.1`]: 3, [`acct:${email}`]: 3, 'ip:127.0.0.1': 3 });
+  expect(await counters(`acct-ip:${email}|127.0.0.1`, `acct:${email}`, 'ip:127.0.0.1')).toEqual({
+    [`acct-ip:${email}|127.0.0.1`]: 3,
+    [`acct:${email}`]: 3,
+    'ip:127.0.0.1': 3,
+  });
   expect((await form.attempt(PASSWORD)).status).toBe('signed-in');
   expect(await counters(`acct-ip:${email}|127.0.0.1`, `acct:${email}`, 'ip:127.0.0.1')).toEqual({ 'ip:127.0.0.1': 3 });
 
@@ -133,8 +150,10 @@ test('a known device is not slowed by an account-wide block, and its success sti
   const form = await passwordForm(email);
   expect((await form.attempt(PASSWORD)).status).toBe('signed-in'); // this browser is now a known device
   // A distributed guessing campaign blocked the account from anywhere (no failure from this IP).
-  await h.server.testDb.database.db.insertInto('throttles')
-    .values({ key: `acct:${email}`, failures: 50, first_failure_at: new Date(), blocked_until: new Date(Date.now() + 60e3) }).execute();
+  await h.server.testDb.database.db
+    .insertInto('throttles')
+    .values({ key: `acct:${email}`, failures: 50, first_failure_at: new Date(), blocked_until: new Date(Date.now() + 60e3) })
+    .execute();
   expect((await (await passwordForm(email)).attempt(PASSWORD)).status).toBe(429); // another browser waits
 
   const a = await authorize(app, form.page, { prompt: 'login' });

@@ -6,7 +6,18 @@
 import { PageClient } from '../helpers/browser.js';
 import { REDIRECT_URI } from '../helpers/rp.js';
 import {
-  addApp, addUser, auditTypes, authorize, comparable, enterCredentials, PASSWORD, pageText, redeem, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  addUser,
+  auditTypes,
+  authorize,
+  comparable,
+  enterCredentials,
+  PASSWORD,
+  pageText,
+  redeem,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 
 let h: Harness;
@@ -92,7 +103,11 @@ describe('no account enumeration', () => {
     const page = new PageClient(h.server.url);
     const a = await authorize(firstParty, page);
     const form = new URLSearchParams({ email, csrf: page.csrf() });
-    const res = await page.request(`/interaction/${a.uid}/identify`, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await page.request(`/interaction/${a.uid}/identify`, {
+      method: 'POST',
+      body: form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const redirect = { status: res.status, location: comparable(page.last.location ?? '') };
     await page.get(page.last.location!);
     return { redirect, status: page.last.status, page: comparable(page.last.body, { [email]: 'EMAIL' }) };
@@ -113,7 +128,11 @@ describe('no account enumeration', () => {
       const page = new PageClient(h.server.url);
       const a = await authorize(firstParty, page);
       await enterCredentials(page, a, email, password);
-      return { status: page.last.status, retryAfter: page.last.headers.get('retry-after'), text: pageText(comparable(page.last.body, { [email]: 'EMAIL' })) };
+      return {
+        status: page.last.status,
+        retryAfter: page.last.headers.get('retry-after'),
+        text: pageText(comparable(page.last.body, { [email]: 'EMAIL' })),
+      };
     }
     const unknownEmail = uniqueEmail('ghost');
     const known = await attempt(ALICE, 'not the right password');
@@ -124,7 +143,9 @@ describe('no account enumeration', () => {
 
     // The audit log tells them apart for the administrator (never the person signing in).
     const failures = (await auditTypes(h.server, { type: 'login.password' })).filter((e) => e.outcome === 'failure');
-    expect(failures.map((e) => (e.data as { reason?: string }).reason)).toEqual(expect.arrayContaining(['wrong_password', 'unknown_account']));
+    expect(failures.map((e) => (e.data as { reason?: string }).reason)).toEqual(
+      expect.arrayContaining(['wrong_password', 'unknown_account']),
+    );
   });
 });
 
@@ -136,9 +157,19 @@ test('a password sign-in audits login.password (success) then login.success, wit
   expect((await enterCredentials(page, a, email, PASSWORD)).startsWith(REDIRECT_URI)).toBe(true);
 
   const events = (await auditTypes(h.server, { userId: carol.id })).reverse(); // oldest first
-  expect(events.map((e) => [e.type, e.outcome])).toEqual([['login.password', 'success'], ['login.success', 'success']]);
+  expect(events.map((e) => [e.type, e.outcome])).toEqual([
+    ['login.password', 'success'],
+    ['login.success', 'success'],
+  ]);
   for (const e of events) {
-    expect(e).toEqual(expect.objectContaining({ client_id: 'reports', ip: expect.any(String), user_agent: 'audit-check/1.0', request_id: expect.any(String) }));
+    expect(e).toEqual(
+      expect.objectContaining({
+        client_id: 'reports',
+        ip: expect.any(String),
+        user_agent: 'audit-check/1.0',
+        request_id: expect.any(String),
+      }),
+    );
   }
   expect(events[0].request_id).toBe(events[1].request_id);
   expect(events[0].data).toEqual({});

@@ -6,7 +6,17 @@
  */
 import { PageClient } from '../helpers/browser.js';
 import {
-  addApp, addUser, authorize, comparable, enterCredentials, NEW_PASSWORD, pageText, redeem, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  addUser,
+  authorize,
+  comparable,
+  enterCredentials,
+  NEW_PASSWORD,
+  pageText,
+  redeem,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 
 let h: Harness;

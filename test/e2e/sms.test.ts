@@ -21,7 +21,13 @@ const SID = 'AC00000000000000000000000000000001';
 const TOKEN = 'provider-auth-token-value';
 const FROM = '+15005550006';
 
-interface ProviderRequest { method: string; path: string; authorization: string; contentType: string; form: URLSearchParams }
+interface ProviderRequest {
+  method: string;
+  path: string;
+  authorization: string;
+  contentType: string;
+  form: URLSearchParams;
+}
 
 /** A Twilio-compatible Messages endpoint that records every request; numbers in `refuse` get a 400. */
 async function startProvider() {
@@ -29,28 +35,50 @@ async function startProvider() {
   const refuse = new Set<string>();
   const server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (chunk) => { body += chunk; });
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
     req.on('end', () => {
       const form = new URLSearchParams(body);
-      requests.push({ method: req.method!, path: req.url!, authorization: req.headers.authorization ?? '', contentType: req.headers['content-type'] ?? '', form });
-      if (refuse.has(form.get('To')!)) return res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 21211, message: 'invalid To' }));
+      requests.push({
+        method: req.method!,
+        path: req.url!,
+        authorization: req.headers.authorization ?? '',
+        contentType: req.headers['content-type'] ?? '',
+        form,
+      });
+      if (refuse.has(form.get('To')!))
+        return res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 21211, message: 'invalid To' }));
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${requests.length}`, status: 'queued' }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, refuse, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    refuse,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 let provider: Awaited<ReturnType<typeof startProvider>>;
 let server: TestServer;
 let n = 0;
 
-const smsConfig = (dailyCap = 1000) => ({ sms: { provider: 'twilio', baseUrl: provider.url, accountSid: SID, authToken: TOKEN, from: FROM, dailyCap } });
+const smsConfig = (dailyCap = 1000) => ({
+  sms: { provider: 'twilio', baseUrl: provider.url, accountSid: SID, authToken: TOKEN, from: FROM, dailyCap },
+});
 
 beforeAll(async () => {
   provider = await startProvider();
   server = await startTestServer(smsConfig());
-  await server.services.clients.upsert({ client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'], first_party: true });
+  await server.services.clients.upsert({
+    client_id: 'app',
+    client_secret: 'app-secret-value',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    first_party: true,
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -85,14 +113,24 @@ async function enrolSms(page: PageClient, phone: string) {
 async function startApp(page: PageClient, extra: Record<string, string> = {}) {
   const config = await discover(server.url, 'app', 'app-secret-value');
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra });
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  });
   const interaction = await page.get(url.toString());
   return { config, verifier, interaction, uid: new URL(interaction, server.url).pathname.split('/')[2] };
 }
 
 /** The page's text with the HTML escapes of quotes undone. */
-const body = (page: PageClient) => page.last.body.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-const audits = async (type: string, userId: string) => (await server.services.audit.recent({ type, userId, limit: 50 }));
+const body = (page: PageClient) =>
+  page.last.body
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+const audits = async (type: string, userId: string) => await server.services.audit.recent({ type, userId, limit: 50 });
 
 test('enrolment texts a code through the provider; sign-in with the texted code; low assurance never claims acr mfa', async () => {
   const user = await person();
@@ -134,7 +172,11 @@ test('enrolment texts a code through the provider; sign-in with the texted code;
   expect(provider.requests).toHaveLength(2);
   const back = await app.post(`/interaction/${uid}/factor/sms/verify`, { code: lastCode() });
   expect(back.startsWith(REDIRECT_URI)).toBe(true);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, idTokenExpected: true, expectedState: oidc.skipStateCheck });
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(back), {
+    pkceCodeVerifier: verifier,
+    idTokenExpected: true,
+    expectedState: oidc.skipStateCheck,
+  });
   expect(tokens.claims()!.amr).toEqual(expect.arrayContaining(['pwd', 'sms', 'mfa']));
   expect(tokens.claims()!.acr).toBe('urn:wayfinder:acr:pwd');
   expect((await audits('factor.sms_sent', user.id)).map((e) => e.data)).toContainEqual({ to: '+33 • •• •• •• 78' });
@@ -159,8 +201,20 @@ test('a policy is never satisfied by SMS: not offered, not enrollable in the sig
   await enrolSms(page, '+49 151 23456789');
   const orgId = await server.services.orgs.upsert({ id: `org-sms-${n}`, slug: `sms-${n}`, name: 'Texting Co' });
   await server.services.orgs.addMember(orgId, user.id, 'member');
-  await expect(setTwoStepPolicy(server.features.factorStore, orgId, { required: 'all', primary_method: 'sms', trusted_device_days: 30, group_names: [] })).rejects.toThrow(/satisfies a policy/);
-  await setTwoStepPolicy(server.features.factorStore, orgId, { required: 'all', primary_method: 'totp', trusted_device_days: 30, group_names: [] });
+  await expect(
+    setTwoStepPolicy(server.features.factorStore, orgId, {
+      required: 'all',
+      primary_method: 'sms',
+      trusted_device_days: 30,
+      group_names: [],
+    }),
+  ).rejects.toThrow(/satisfies a policy/);
+  await setTwoStepPolicy(server.features.factorStore, orgId, {
+    required: 'all',
+    primary_method: 'totp',
+    trusted_device_days: 30,
+    group_names: [],
+  });
 
   const app = new PageClient(server.url);
   const { interaction, uid } = await startApp(app);
@@ -190,7 +244,10 @@ test('limits against SMS pumping: per account, per number, daily cap; each refus
   await app.post(`/interaction/${uid}/factor/sms/resend`, {});
   expect(sentTo('+34612345678')).toBe(3);
   expect(body(app)).toContain("We've sent several codes already");
-  expect((await audits('factor.sms_limited', a.id)).map((e) => e.data)).toContainEqual({ limit: 'account_10_minutes', to: '+34 ••• •• •• 78' });
+  expect((await audits('factor.sms_limited', a.id)).map((e) => e.data)).toContainEqual({
+    limit: 'account_10_minutes',
+    to: '+34 ••• •• •• 78',
+  });
   // The last code sent still works.
   expect((await app.post(`/interaction/${uid}/factor/sms/verify`, { code: lastCode() })).startsWith(REDIRECT_URI)).toBe(true);
 
@@ -221,7 +278,10 @@ test('limits against SMS pumping: per account, per number, daily cap; each refus
     await p2.get('/account/factors/sms/add');
     await p2.post('/account/factors/sms/add', { phone: '+351 912 345 678' });
     expect([p2.last.status, sentTo('+351912345678')]).toEqual([400, 0]);
-    expect((await capped.services.audit.recent({ type: 'factor.sms_limited', userId: second.id })).map((e) => e.data)).toContainEqual({ limit: 'daily_cap', to: '+351 ••• ••• •78' });
+    expect((await capped.services.audit.recent({ type: 'factor.sms_limited', userId: second.id })).map((e) => e.data)).toContainEqual({
+      limit: 'daily_cap',
+      to: '+351 ••• ••• •78',
+    });
   } finally {
     await capped.close();
   }
@@ -246,7 +306,17 @@ test('configuration: the log adapter is refused in production, the auth token on
   expect(() => loadConfig({ env: { ...prod, SMS_PROVIDER: 'log' }, warn: () => {} })).toThrow(/SMS_PROVIDER: "log" .* development only/);
   expect(loadConfig({ env: prod, warn: () => {} }).sms.provider).toBeUndefined(); // unset in production: no SMS
   expect(() => loadConfig({ env: { ...prod, SMS_PROVIDER: 'twilio' }, warn: () => {} })).toThrow(/TWILIO_ACCOUNT_SID/);
-  const twilio = loadConfig({ env: { ...prod, SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: TOKEN, SMS_FROM: FROM, SMS_BASE_URL: 'http://sms.internal' }, warn: () => {} });
+  const twilio = loadConfig({
+    env: {
+      ...prod,
+      SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      SMS_FROM: FROM,
+      SMS_BASE_URL: 'http://sms.internal',
+    },
+    warn: () => {},
+  });
   expect(twilio.sms).toMatchObject({ provider: 'twilio', accountSid: SID, authToken: TOKEN, from: FROM, baseUrl: 'http://sms.internal' });
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'wf-sms-')), 'config.yaml');
   writeFileSync(file, `sms:\n  authToken: ${TOKEN}\n`);

@@ -16,7 +16,10 @@ import { setSsoOnly } from '../../src/orgs/sso-only.js';
 let c: Company;
 let early: { page: PageClient; refresh: string };
 
-const switchDeps = () => ({ store: c.h.server.services.orgs, hasTestedConnection: (orgId: string) => c.h.server.features.connectorStore.hasTestedConnection(orgId) });
+const switchDeps = () => ({
+  store: c.h.server.services.orgs,
+  hasTestedConnection: (orgId: string) => c.h.server.features.connectorStore.hasTestedConnection(orgId),
+});
 
 /** Password sign-in of a member of the company domain: the email step routes to the IdP, so they choose "password instead". */
 async function passwordViaCompanyDomain(page: PageClient, email: string, password = PASSWORD) {
@@ -30,7 +33,12 @@ async function passwordViaCompanyDomain(page: PageClient, email: string, passwor
 beforeAll(async () => {
   c = await startCompany({ mfa_trust: 'none' });
   const s = c.h.server.services;
-  for (const [email, role] of [['ivy@contoso.test', 'member'], ['jack@contoso.test', 'member'], ['kim@contoso.test', 'admin'], ['contractor@elsewhere.test', 'member']] as const) {
+  for (const [email, role] of [
+    ['ivy@contoso.test', 'member'],
+    ['jack@contoso.test', 'member'],
+    ['kim@contoso.test', 'admin'],
+    ['contractor@elsewhere.test', 'member'],
+  ] as const) {
     const u = await addUser(c.h.server, email);
     await s.orgs.addMember(c.orgId, u.id, role);
   }
@@ -81,7 +89,11 @@ test('members cannot use a password: the page explains and offers the company si
     const page = new PageClient(c.h.server.url);
     const end = email.endsWith('@contoso.test')
       ? (await passwordViaCompanyDomain(page, email)).end
-      : await (async () => { const a = await authorize(c.app, page); await page.post(`/interaction/${a.uid}/identify`, { email }); return page.post(`/interaction/${a.uid}/password`, { password: PASSWORD }); })();
+      : await (async () => {
+          const a = await authorize(c.app, page);
+          await page.post(`/interaction/${a.uid}/identify`, { email });
+          return page.post(`/interaction/${a.uid}/password`, { password: PASSWORD });
+        })();
     expect(end.startsWith(REDIRECT_URI)).toBe(false);
     expect(page.last.status).toBe(403);
     expect(pageText(page.last.body)).toContain('Your organization requires you to sign in with your company ID.');
@@ -99,17 +111,27 @@ test('members cannot use a password: the page explains and offers the company si
 test('forgot-password does not create a password for a member', async () => {
   const page = new PageClient(c.h.server.url);
   await page.get('/password/forgot');
-  const mail = await newMail(c.h.sink, 'ivy@contoso.test', /About your password reset request/, () => page.post('/password/forgot', { email: 'ivy@contoso.test' }));
+  const mail = await newMail(c.h.sink, 'ivy@contoso.test', /About your password reset request/, () =>
+    page.post('/password/forgot', { email: 'ivy@contoso.test' }),
+  );
   expect(mail.text).not.toMatch(/token=/);
   expect((await auditTypes(c.h.server, { type: 'password.reset_refused_sso' })).length).toBeGreaterThan(0);
 });
 
 test('sessions created before enforcement run until they end: no prompt, and refresh still works', async () => {
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(c.app, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(c.app, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
   const back = await early.page.get(url.toString());
   expect(back.startsWith(REDIRECT_URI)).toBe(true);
-  const tokens = await oidc.authorizationCodeGrant(c.app, new URL(back), { pkceCodeVerifier: verifier, expectedState: oidc.skipStateCheck });
+  const tokens = await oidc.authorizationCodeGrant(c.app, new URL(back), {
+    pkceCodeVerifier: verifier,
+    expectedState: oidc.skipStateCheck,
+  });
   expect(tokens.claims()!.amr).toEqual(['pwd']);
   expect((await oidc.refreshTokenGrant(c.app, early.refresh)).access_token).toBeTruthy();
 });
@@ -166,7 +188,10 @@ test('a refused member: the page keeps the address, and the audit log has the pa
   expect(page.last.status).toBe(403);
   expect(page.last.body).toContain(email);
   const events = (await auditTypes(c.h.server, { userId: mona.id })).reverse(); // oldest first
-  expect(events.map((e) => [e.type, e.outcome])).toEqual([['login.password', 'success'], ['login.denied', 'failure']]);
+  expect(events.map((e) => [e.type, e.outcome])).toEqual([
+    ['login.password', 'success'],
+    ['login.denied', 'failure'],
+  ]);
   expect(events[1].data).toEqual({ reason: 'login.sso_only' });
   expect(events[0].request_id).toBe(events[1].request_id);
 });

@@ -5,7 +5,16 @@
  */
 import { PageClient } from '../helpers/browser.js';
 import {
-  addApp, addUser, lastCookie, PASSWORD, sessionRows, signIn, sleep, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  addUser,
+  lastCookie,
+  PASSWORD,
+  sessionRows,
+  signIn,
+  sleep,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 
 const DAY = 86400e3;

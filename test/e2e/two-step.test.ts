@@ -21,20 +21,38 @@ beforeAll(async () => {
     const u = await s.users.create({ email, password: PASSWORD, email_verified: true });
     await s.orgs.addMember(orgId, u.id, 'member');
   }
-  await setTwoStepPolicy(server.features.factorStore, 'org-acme', { required: 'all', primary_method: 'totp', trusted_device_days: 30, group_names: [] });
-  await s.clients.upsert({ client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], first_party: true });
+  await setTwoStepPolicy(server.features.factorStore, 'org-acme', {
+    required: 'all',
+    primary_method: 'totp',
+    trusted_device_days: 30,
+    group_names: [],
+  });
+  await s.clients.upsert({
+    client_id: 'app',
+    client_secret: 'app-secret-value',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    first_party: true,
+  });
 });
 afterAll(() => server?.close());
 
 async function start(page: PageClient, extra: Record<string, string> = {}) {
   const config = await discover(server.url, 'app', 'app-secret-value');
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra });
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  });
   return { config, verifier, interaction: await page.get(url.toString()) };
 }
 
 const secretOn = (html: string) => /<code>([A-Z2-7 ]{16,})<\/code>/.exec(html)![1].replace(/ /g, '');
-const codeAt = (secret: string, offsetSteps = 0): Promise<string> => generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });
+const codeAt = (secret: string, offsetSteps = 0): Promise<string> =>
+  generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });
 
 test('policy requires enrolment inside the sign-in; nothing is issued before the factor passes (regression)', async () => {
   const page = new PageClient(server.url);
@@ -45,7 +63,12 @@ test('policy requires enrolment inside the sign-in; nothing is issued before the
   expect(page.title()).toMatch(/Set up two-step verification/);
   // Regression: password alone yields no session cookie and no authorization code.
   expect(page.cookie('wf_session')).toBeUndefined();
-  const rows = await server.testDb.database.db.selectFrom('oidc_models').select('kind').where('kind', 'in', ['Session', 'AuthorizationCode']).where('account_id', 'is not', null).execute();
+  const rows = await server.testDb.database.db
+    .selectFrom('oidc_models')
+    .select('kind')
+    .where('kind', 'in', ['Session', 'AuthorizationCode'])
+    .where('account_id', 'is not', null)
+    .execute();
   expect(rows.filter((r) => r.kind === 'AuthorizationCode')).toHaveLength(0);
   await page.get(`/interaction/${uid}/factor`);
   const secret = secretOn(page.last.body);
@@ -58,7 +81,11 @@ test('policy requires enrolment inside the sign-in; nothing is issued before the
   expect(codes).toHaveLength(10);
   const back = await page.post(`/interaction/${uid}/factor/continue`, {});
   expect(back.startsWith(REDIRECT_URI)).toBe(true);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, idTokenExpected: true, expectedState: oidc.skipStateCheck });
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(back), {
+    pkceCodeVerifier: verifier,
+    idTokenExpected: true,
+    expectedState: oidc.skipStateCheck,
+  });
   expect(tokens.claims()!.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
   expect(tokens.claims()!.acr).toBe('urn:wayfinder:acr:mfa');
 
@@ -75,7 +102,10 @@ test('policy requires enrolment inside the sign-in; nothing is issued before the
   expect(done.startsWith(REDIRECT_URI)).toBe(true);
 
   // A recovery code works once.
-  for (const [i, expectOk] of [[0, true], [0, false]] as const) {
+  for (const [i, expectOk] of [
+    [0, true],
+    [0, false],
+  ] as const) {
     const p = new PageClient(server.url);
     const r = await start(p);
     const u = new URL(r.interaction).pathname.split('/')[2];
@@ -135,13 +165,23 @@ test('changing the primary method resets enrolments: the member re-enrols at the
   await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: await codeAt(secretOn(page.last.body)) });
   await page.post(`/interaction/${uid}/factor/continue`, {});
 
-  await setTwoStepPolicy(server.features.factorStore, 'org-acme', { required: 'all', primary_method: 'email', trusted_device_days: 30, group_names: [] });
+  await setTwoStepPolicy(server.features.factorStore, 'org-acme', {
+    required: 'all',
+    primary_method: 'email',
+    trusted_device_days: 30,
+    group_names: [],
+  });
   const p2 = new PageClient(server.url);
   const second = await start(p2);
   await signInWithPassword(p2, second.interaction, 'vic@acme.test', PASSWORD);
   expect(p2.title()).toMatch(/Set up email codes/);
   expect(p2.last.body).toMatch(/changed how you verify/);
-  await setTwoStepPolicy(server.features.factorStore, 'org-acme', { required: 'all', primary_method: 'totp', trusted_device_days: 30, group_names: [] });
+  await setTwoStepPolicy(server.features.factorStore, 'org-acme', {
+    required: 'all',
+    primary_method: 'totp',
+    trusted_device_days: 30,
+    group_names: [],
+  });
 });
 
 test('step-up: acr_values asking for multi-factor prompts a signed-in person for the second factor only', async () => {

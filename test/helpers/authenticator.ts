@@ -13,7 +13,11 @@ import type { DeviceState } from '../../src/authenticator/state.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export interface CliRun { code: number | null; stdout: string; stderr: string }
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export const tempStateFile = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'wf-authenticator-')), 'state.json');
 export const readState = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as DeviceState;
@@ -25,7 +29,9 @@ export const readState = (file: string) => JSON.parse(readFileSync(file, 'utf8')
 export function runAuthenticator(args: string[], answer?: (stdout: string) => string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/authenticator/main.ts', ...args], {
-      cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -37,7 +43,9 @@ export function runAuthenticator(args: string[], answer?: (stdout: string) => st
         child.stdin.end(`${answer(stdout)}\n`);
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     if (!answer) child.stdin.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
     child.on('error', reject);
@@ -52,12 +60,20 @@ export function runAuthenticator(args: string[], answer?: (stdout: string) => st
 export const offeredNumbers = (stdout: string) => (/Numbers:\s+([\d ]+)/.exec(stdout)?.[1] ?? '').trim().split(/\s+/).map(Number);
 
 /** A device request signed with `privateKey` (by default the paired one), for tests of what the server refuses. */
-export async function signedAnswer(state: DeviceState, challengeId: string, body: { decision: 'approve' | 'deny'; number: number | null; timestamp?: number }, privateKey = state.privateKey) {
+export async function signedAnswer(
+  state: DeviceState,
+  challengeId: string,
+  body: { decision: 'approve' | 'deny'; number: number | null; timestamp?: number },
+  privateKey = state.privateKey,
+) {
   const timestamp = body.timestamp ?? Date.now();
   const signature = await sign(privateKey, texts.answer(challengeId, body.decision, body.number, timestamp));
   return { deviceId: state.deviceId, decision: body.decision, number: body.number, timestamp, signature };
 }
 
 export async function signedPollHeaders(state: DeviceState, privateKey = state.privateKey, timestamp = Date.now()) {
-  return { 'x-wayfinder-timestamp': String(timestamp), 'x-wayfinder-signature': await sign(privateKey, texts.poll(state.deviceId, timestamp)) };
+  return {
+    'x-wayfinder-timestamp': String(timestamp),
+    'x-wayfinder-signature': await sign(privateKey, texts.poll(state.deviceId, timestamp)),
+  };
 }

@@ -9,10 +9,17 @@ export class PageClient {
   /** Every Set-Cookie line received, in order (redirects included), with the URL that sent it. */
   setCookieLog: Array<{ url: string; line: string }> = [];
 
-  constructor(readonly base: string, private readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly base: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
-  cookie(name: string) { return this.cookies.get(name); }
-  setCookieHeaders() { return this.last.headers.getSetCookie(); }
+  cookie(name: string) {
+    return this.cookies.get(name);
+  }
+  setCookieHeaders() {
+    return this.last.headers.getSetCookie();
+  }
 
   private store(res: Response, url: string) {
     for (const line of res.headers.getSetCookie()) {
@@ -22,7 +29,8 @@ export class PageClient {
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
       const expired = attrs.some((a) => /expires=Thu, 01 Jan 1970/i.test(a)) || value === '';
-      if (expired) this.cookies.delete(name); else this.cookies.set(name, value);
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
     }
   }
 
@@ -33,9 +41,10 @@ export class PageClient {
       redirect: 'manual',
       headers: {
         ...this.headers,
-        ...(init.headers as Record<string, string> ?? {}),
+        ...((init.headers as Record<string, string>) ?? {}),
         ...(target.origin === new URL(this.base).origin && this.cookies.size
-          ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+          ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
+          : {}),
       },
     });
     this.store(res, target.toString());
@@ -77,12 +86,23 @@ export class PageClient {
 
   title(): string {
     const html = /<h1[^>]*>([^<]*)<\/h1>/.exec(this.last.body)?.[1] ?? '';
-    return html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    return html
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   }
 }
 
 /** Signs in through the pages at an interaction URL; returns the URL the journey ends at. */
-export async function signInWithPassword(client: PageClient, interactionUrl: string, email: string, password: string, opts: { remember?: boolean } = {}) {
+export async function signInWithPassword(
+  client: PageClient,
+  interactionUrl: string,
+  email: string,
+  password: string,
+  opts: { remember?: boolean } = {},
+) {
   const uid = new URL(interactionUrl).pathname.split('/')[2];
   await client.get(interactionUrl);
   if (client.last.body.includes('name="email"')) await client.post(`/interaction/${uid}/identify`, { email });

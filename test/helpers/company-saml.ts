@@ -25,19 +25,33 @@ export interface SamlCompany {
   close(): Promise<void>;
 }
 
-export async function startSamlCompany(settings: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}): Promise<SamlCompany> {
+export async function startSamlCompany(
+  settings: Record<string, unknown> = {},
+  overrides: Record<string, unknown> = {},
+): Promise<SamlCompany> {
   const server = await startTestServer({ federation: { allowPrivateNetworks: true, allowHttp: true, clockSkewSeconds: 60 }, ...overrides });
   const idp = await startCompanySamlIdp();
   const s = server.services;
   const orgId = await s.orgs.upsert({ id: 'org-fabrikam', slug: 'fabrikam', name: 'Fabrikam' });
   await createDomains(s.orgs, systemDns(server.config.federation)).verifyByOperator(orgId, 'fabrikam.test');
-  const configure = (more: Record<string, unknown> = {}, extra: Partial<ConnectionInput> = {}) => server.features.connections.save({
-    id: SAML_CONNECTION, orgId, kind: 'saml', name: 'Fabrikam ADFS', metadata: idp.metadata(), settings: { ...settings, ...more }, ...extra,
-  });
+  const configure = (more: Record<string, unknown> = {}, extra: Partial<ConnectionInput> = {}) =>
+    server.features.connections.save({
+      id: SAML_CONNECTION,
+      orgId,
+      kind: 'saml',
+      name: 'Fabrikam ADFS',
+      metadata: idp.metadata(),
+      settings: { ...settings, ...more },
+      ...extra,
+    });
   await configure();
   const app = await addApp(server, 'intranet');
   return {
-    server, idp, orgId, app, configure,
+    server,
+    idp,
+    orgId,
+    app,
+    configure,
     spEntityId: `${server.url}/sso/saml/${SAML_CONNECTION}/metadata`,
     acs: `${server.url}/sso/callback/${SAML_CONNECTION}`,
     async close() {
@@ -62,7 +76,14 @@ export function postToAcs(c: SamlCompany, page: PageClient, SAMLResponse: string
 /** The whole walk with a response built from `o` (the request's ID, ACS and audience filled in). */
 export async function samlSignIn(c: SamlCompany, page: PageClient, email: string, o: Partial<ResponseOptions> = {}) {
   const { a, request } = await toIdp(c, page, email);
-  const response = c.idp.response({ acs: c.acs, audience: c.spEntityId, inResponseTo: request.id, nameId: email, attributes: { email: [email] }, ...o });
+  const response = c.idp.response({
+    acs: c.acs,
+    audience: c.spEntityId,
+    inResponseTo: request.id,
+    nameId: email,
+    attributes: { email: [email] },
+    ...o,
+  });
   const end = await postToAcs(c, page, response, request.relayState);
   return { a, request, end };
 }

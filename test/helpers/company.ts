@@ -31,21 +31,36 @@ export async function startCompany(settings: Record<string, unknown> = {}): Prom
   const dns = await startDnsServer();
   const h = await startWithMail({ federation: { dnsServers: [dns.address], allowPrivateNetworks: true, allowHttp: true } });
   const s = h.server.services;
-  const idp = await startUpstreamOidc({ tenantId: TENANT, client: { id: 'wayfinder', secret: CLIENT_SECRET, redirectUri: `${h.server.url}/sso/callback/${CONNECTION}` } });
+  const idp = await startUpstreamOidc({
+    tenantId: TENANT,
+    client: { id: 'wayfinder', secret: CLIENT_SECRET, redirectUri: `${h.server.url}/sso/callback/${CONNECTION}` },
+  });
   const orgId = await s.orgs.upsert({ id: 'org-contoso', slug: 'contoso', name: 'Contoso' });
   const domains = createDomains(s.orgs, systemDns(h.server.config.federation));
   const { record } = await domains.claim(orgId, 'contoso.test');
   dns.txt.set(record.name, [record.value]);
   const verified = await domains.verifyByDns(orgId, 'contoso.test');
   if (verified !== 'verified') throw new Error(`contoso.test was not verified: ${verified}`);
-  const configure = (more: Record<string, unknown> = {}, extra: Partial<ConnectionInput> = {}) => h.server.features.connections.save({
-    id: CONNECTION, orgId, kind: 'oidc', name: 'Contoso Entra ID', secret: CLIENT_SECRET,
-    settings: { issuer: idp.issuer, client_id: 'wayfinder', variant: 'entra', tenant_id: TENANT, ...settings, ...more }, ...extra,
-  });
+  const configure = (more: Record<string, unknown> = {}, extra: Partial<ConnectionInput> = {}) =>
+    h.server.features.connections.save({
+      id: CONNECTION,
+      orgId,
+      kind: 'oidc',
+      name: 'Contoso Entra ID',
+      secret: CLIENT_SECRET,
+      settings: { issuer: idp.issuer, client_id: 'wayfinder', variant: 'entra', tenant_id: TENANT, ...settings, ...more },
+      ...extra,
+    });
   await configure();
   const app = await addApp(h.server, 'portal');
   return {
-    h, idp, dns, orgId, app, domains, configure,
+    h,
+    idp,
+    dns,
+    orgId,
+    app,
+    domains,
+    configure,
     async close() {
       await h.close();
       await idp.close();
@@ -57,7 +72,13 @@ export async function startCompany(settings: Record<string, unknown> = {}): Prom
 export const txtRecord = (domain: string, token: string) => ({ name: `${TXT_PREFIX}.${domain}`, value: `${TXT_VALUE_PREFIX}${token}` });
 
 /** App → email step → (home realm discovery) company IdP → back. Returns where the browser ended. */
-export async function companySignIn(c: Company, page: PageClient, email: string, username: string, opts: { mfa?: boolean; extra?: Record<string, string> } = {}) {
+export async function companySignIn(
+  c: Company,
+  page: PageClient,
+  email: string,
+  username: string,
+  opts: { mfa?: boolean; extra?: Record<string, string> } = {},
+) {
   const a: Authorization = await authorize(c.app, page, opts.extra);
   const toIdp = page.last.body.includes('name="email"') ? await page.post(`/interaction/${a.uid}/identify`, { email }) : a.url;
   if (!toIdp.startsWith(c.idp.issuer)) throw new Error(`not sent to the company IdP: ${toIdp} (${page.last.status}: ${page.title()})`);

@@ -6,7 +6,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, openMemoryDatabase, type Database } from '../../src/db/index.js';
 
-export interface TestDatabase { database: Database; url?: string; drop(): Promise<void> }
+export interface TestDatabase {
+  database: Database;
+  url?: string;
+  drop(): Promise<void>;
+}
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const base = process.env.DATABASE_URL;

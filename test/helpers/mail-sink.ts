@@ -3,16 +3,23 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 
-export interface ReceivedMail { to: string; subject: string; text: string; html: string }
+export interface ReceivedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
 
 export async function startMailSink() {
   const inbox: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
     onData(stream, _session, callback) {
       simpleParser(stream).then((m) => {
-        const to = Array.isArray(m.to) ? m.to[0].text : m.to?.text ?? '';
+        const to = Array.isArray(m.to) ? m.to[0].text : (m.to?.text ?? '');
         inbox.push({ to, subject: m.subject ?? '', text: m.text ?? '', html: typeof m.html === 'string' ? m.html : '' });
         waiters.splice(0).forEach((w) => w());
         callback();
@@ -30,8 +37,12 @@ export async function startMailSink() {
       for (;;) {
         const found = inbox.find((m) => m.to.includes(to) && subject.test(m.subject));
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no mail to ${to} matching ${subject} (inbox: ${inbox.map((m) => `${m.to}: ${m.subject}`).join('; ')})`);
-        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 200); });
+        if (Date.now() > deadline)
+          throw new Error(`no mail to ${to} matching ${subject} (inbox: ${inbox.map((m) => `${m.to}: ${m.subject}`).join('; ')})`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
       }
     },
     linkIn(mail: ReceivedMail): string {

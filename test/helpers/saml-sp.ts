@@ -34,21 +34,40 @@ export interface TestSp {
   metadata: string;
 }
 
-export async function addSp(server: TestServer, name: string, opts: {
-  settings?: Partial<SpSettings>; signRequests?: boolean; encrypt?: boolean; baseUrl?: string; config?: Partial<SamlConfig>;
-  /** Also declare an HTTP-Redirect SingleLogoutService (node-saml's metadata lists only HTTP-POST). */
-  sloRedirect?: boolean;
-} = {}): Promise<TestSp> {
+export async function addSp(
+  server: TestServer,
+  name: string,
+  opts: {
+    settings?: Partial<SpSettings>;
+    signRequests?: boolean;
+    encrypt?: boolean;
+    baseUrl?: string;
+    config?: Partial<SamlConfig>;
+    /** Also declare an HTTP-Redirect SingleLogoutService (node-saml's metadata lists only HTTP-POST). */
+    sloRedirect?: boolean;
+  } = {},
+): Promise<TestSp> {
   const keys = await spKeys();
   const base = opts.baseUrl ?? `https://${name}.example.test`;
   const entityId = `${base}/metadata`;
   const config: SamlConfig = {
-    entryPoint: `${server.url}/saml/sso`, logoutUrl: `${server.url}/saml/slo`,
-    issuer: entityId, callbackUrl: `${base}/acs`, logoutCallbackUrl: `${base}/slo`,
-    idpIssuer: `${server.url}/saml/metadata`, audience: entityId, idpCert: await idpCertificates(server),
-    identifierFormat: PERSISTENT, wantAssertionsSigned: true, wantAuthnResponseSigned: true,
-    signatureAlgorithm: 'sha256', digestAlgorithm: 'sha256', validateInResponseTo: ValidateInResponseTo.always,
-    acceptedClockSkewMs: 5000, disableRequestedAuthnContext: true, cacheProvider: new InMemoryCacheProvider({}),
+    entryPoint: `${server.url}/saml/sso`,
+    logoutUrl: `${server.url}/saml/slo`,
+    issuer: entityId,
+    callbackUrl: `${base}/acs`,
+    logoutCallbackUrl: `${base}/slo`,
+    idpIssuer: `${server.url}/saml/metadata`,
+    audience: entityId,
+    idpCert: await idpCertificates(server),
+    identifierFormat: PERSISTENT,
+    wantAssertionsSigned: true,
+    wantAuthnResponseSigned: true,
+    signatureAlgorithm: 'sha256',
+    digestAlgorithm: 'sha256',
+    validateInResponseTo: ValidateInResponseTo.always,
+    acceptedClockSkewMs: 5000,
+    disableRequestedAuthnContext: true,
+    cacheProvider: new InMemoryCacheProvider({}),
     ...(opts.signRequests === false ? {} : { privateKey: keys.privateKey }),
     ...(opts.encrypt ? { decryptionPvk: keys.privateKey } : {}),
     ...opts.config,
@@ -57,13 +76,25 @@ export async function addSp(server: TestServer, name: string, opts: {
   const post = new SAML({ ...config, skipRequestCompression: true });
   let metadata = saml.generateServiceProviderMetadata(opts.encrypt ? keys.certificate : null, keys.certificate);
   if (opts.sloRedirect) {
-    metadata = metadata.replace('<SingleLogoutService ', `<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${base}/slo"/>\n    <SingleLogoutService `);
+    metadata = metadata.replace(
+      '<SingleLogoutService ',
+      `<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${base}/slo"/>\n    <SingleLogoutService `,
+    );
   }
-  const saved = await server.features.saml.registry.register(metadata, { ...opts.settings, ...(opts.encrypt ? { encrypt_assertion: true } : {}) });
+  const saved = await server.features.saml.registry.register(metadata, {
+    ...opts.settings,
+    ...(opts.encrypt ? { encrypt_assertion: true } : {}),
+  });
   return { saml, post, entityId, acsUrl: `${base}/acs`, sloUrl: `${base}/slo`, id: saved.id, metadata };
 }
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The auto-submitted form on the current page: where it posts and what. */
 export function postedForm(page: PageClient): { action: string; fields: Record<string, string> } {

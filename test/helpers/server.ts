@@ -12,9 +12,15 @@ export const TEST_SECRETS = {
   encryptionKey: Buffer.alloc(32, 7).toString('base64'),
 };
 
-export interface TestServer extends Running { testDb: TestDatabase; close(): Promise<void> }
+export interface TestServer extends Running {
+  testDb: TestDatabase;
+  close(): Promise<void>;
+}
 
-export async function startTestServer(overrides: Record<string, unknown> = {}, options: { issuerHost?: 'localhost' | '127.0.0.1' } = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, unknown> = {},
+  options: { issuerHost?: 'localhost' | '127.0.0.1' } = {},
+): Promise<TestServer> {
   const config: Config = loadConfig({
     env: { NODE_ENV: 'test' },
     overrides: { secrets: TEST_SECRETS, ...overrides },

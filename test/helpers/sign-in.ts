@@ -12,13 +12,24 @@ import { startTestServer, type TestServer } from './server.js';
 export const PASSWORD = 'correct horse battery staple';
 export const NEW_PASSWORD = 'violet kettle upstairs marathon';
 
-export interface Harness { server: TestServer; sink: MailSink; close(): Promise<void> }
+export interface Harness {
+  server: TestServer;
+  sink: MailSink;
+  close(): Promise<void>;
+}
 
 /** A test server whose mail goes to a real SMTP server. */
 export async function startWithMail(overrides: Record<string, unknown> = {}): Promise<Harness> {
   const sink = await startMailSink();
   const server = await startTestServer({ smtp: { url: sink.url }, ...overrides });
-  return { server, sink, async close() { await server.close(); await sink.close(); } };
+  return {
+    server,
+    sink,
+    async close() {
+      await server.close();
+      await sink.close();
+    },
+  };
 }
 
 let counter = 0;
@@ -30,25 +41,42 @@ export async function addUser(server: TestServer, email: string, password = PASS
 }
 
 /** A confidential app with refresh tokens; first-party unless told otherwise. */
-export async function addApp(server: TestServer, clientId: string, opts: { firstParty?: boolean; backchannelLogoutUri?: string; name?: string } = {}) {
+export async function addApp(
+  server: TestServer,
+  clientId: string,
+  opts: { firstParty?: boolean; backchannelLogoutUri?: string; name?: string } = {},
+) {
   const secret = `${clientId}-secret-value`;
   await server.services.clients.upsert({
-    client_id: clientId, client_secret: secret, client_name: opts.name ?? clientId, redirect_uris: [REDIRECT_URI],
-    grant_types: ['authorization_code', 'refresh_token'], first_party: opts.firstParty ?? true,
+    client_id: clientId,
+    client_secret: secret,
+    client_name: opts.name ?? clientId,
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    first_party: opts.firstParty ?? true,
     ...(opts.backchannelLogoutUri ? { backchannel_logout_uri: opts.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   });
   return oidc.discovery(new URL(server.url), clientId, secret, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
 }
 
-export interface Authorization { url: string; uid: string; verifier: string; state: string }
+export interface Authorization {
+  url: string;
+  uid: string;
+  verifier: string;
+  state: string;
+}
 
 /** Opens an authorization request (code + PKCE) in `page`; returns where it landed (normally an interaction). */
 export async function authorize(config: oidc.Configuration, page: PageClient, extra: Record<string, string> = {}): Promise<Authorization> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const auth = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid email profile', state,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid email profile',
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
   });
   const url = await page.get(auth.toString());
   return { url, uid: interactionUid(url), verifier, state };
@@ -63,13 +91,25 @@ export function redeem(config: oidc.Configuration, back: string, a: Authorizatio
 }
 
 /** Email step then password step of the interaction `a`; returns the URL the journey ended at. */
-export async function enterCredentials(page: PageClient, a: Authorization, email: string, password: string, opts: { remember?: boolean } = {}) {
+export async function enterCredentials(
+  page: PageClient,
+  a: Authorization,
+  email: string,
+  password: string,
+  opts: { remember?: boolean } = {},
+) {
   if (page.last.body.includes('name="email"')) await page.post(`/interaction/${a.uid}/identify`, { email });
   return page.post(`/interaction/${a.uid}/password`, { password, ...(opts.remember ? { remember: 'yes' } : {}) });
 }
 
 /** Full sign-in of `email` at the app: returns the token response. */
-export async function signIn(config: oidc.Configuration, page: PageClient, email: string, password = PASSWORD, opts: { remember?: boolean } = {}) {
+export async function signIn(
+  config: oidc.Configuration,
+  page: PageClient,
+  email: string,
+  password = PASSWORD,
+  opts: { remember?: boolean } = {},
+) {
   const a = await authorize(config, page);
   return redeem(config, await enterCredentials(page, a, email, password, opts), a);
 }
@@ -84,15 +124,24 @@ export async function openMyAccount(page: PageClient, email: string, password = 
 
 /** A page with its per-request values (CSRF value, interaction uid, given strings) replaced by placeholders. */
 export function comparable(html: string, replace: Record<string, string> = {}) {
-  let out = html.replace(/name="csrf" value="[^"]*"/g, 'name="csrf" value="CSRF"')
+  let out = html
+    .replace(/name="csrf" value="[^"]*"/g, 'name="csrf" value="CSRF"')
     .replace(/(\/interaction\/|[?&;]interaction=)[A-Za-z0-9_-]+/g, '$1UID');
   for (const [value, placeholder] of Object.entries(replace)) out = out.split(value).join(placeholder);
   return out;
 }
 
 /** The visible text of a page (tags removed, whitespace folded). */
-export const pageText = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()
-  .replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+export const pageText = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 export async function auditTypes(server: TestServer, filter: { type?: string; userId?: string } = {}) {
   return server.services.audit.recent({ ...filter, limit: 500 });
@@ -100,8 +149,13 @@ export async function auditTypes(server: TestServer, filter: { type?: string; us
 
 /** The stored oidc-provider Session rows of a person. */
 export function sessionRows(server: TestServer, userId: string) {
-  return server.testDb.database.db.selectFrom('oidc_models').select(['id', 'expires_at', 'payload'])
-    .where('kind', '=', 'Session').where('account_id', '=', userId).where(sql<boolean>`(expires_at is null or expires_at > now())`).execute();
+  return server.testDb.database.db
+    .selectFrom('oidc_models')
+    .select(['id', 'expires_at', 'payload'])
+    .where('kind', '=', 'Session')
+    .where('account_id', '=', userId)
+    .where(sql<boolean>`(expires_at is null or expires_at > now())`)
+    .execute();
 }
 
 /** The last Set-Cookie line for `name` that did not delete it, parsed. */
@@ -109,11 +163,21 @@ export function lastCookie(page: PageClient, name: string) {
   const lines = page.setCookieLog.filter(({ line }) => line.startsWith(`${name}=`) && !/expires=Thu, 01 Jan 1970/i.test(line));
   const line = lines.at(-1)?.line;
   if (!line) return undefined;
-  const attrs = Object.fromEntries(line.split(';').slice(1).map((a) => {
-    const [k, ...v] = a.trim().split('=');
-    return [k.toLowerCase(), v.join('=')];
-  }));
-  return { line, value: line.slice(name.length + 1).split(';')[0], expires: attrs.expires ? new Date(attrs.expires) : undefined, maxAge: attrs['max-age'] };
+  const attrs = Object.fromEntries(
+    line
+      .split(';')
+      .slice(1)
+      .map((a) => {
+        const [k, ...v] = a.trim().split('=');
+        return [k.toLowerCase(), v.join('=')];
+      }),
+  );
+  return {
+    line,
+    value: line.slice(name.length + 1).split(';')[0],
+    expires: attrs.expires ? new Date(attrs.expires) : undefined,
+    maxAge: attrs['max-age'],
+  };
 }
 
 /** Runs `action`, then waits for a mail to `to` with a matching subject that was not in the inbox before. */

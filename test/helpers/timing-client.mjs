@@ -4,7 +4,11 @@
 // as for a client on another machine. Message in: { id, url, fields, headers }; out: { id, ms, status }.
 import { parentPort } from 'node:worker_threads';
 
-const cookiesOf = (res) => res.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+const cookiesOf = (res) =>
+  res.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0])
+    .join('; ');
 
 parentPort.on('message', async ({ id, url, fields, headers }) => {
   try {

@@ -10,7 +10,13 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { PageClient } from './browser.js';
 
-export interface UpstreamPerson { oid: string; email?: string; name?: string; given_name?: string; family_name?: string }
+export interface UpstreamPerson {
+  oid: string;
+  email?: string;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+}
 
 export async function startUpstreamOidc(opts: { tenantId: string; client: { id: string; secret: string; redirectUri: string } }) {
   const people = new Map<string, UpstreamPerson>();
@@ -21,10 +27,16 @@ export async function startUpstreamOidc(opts: { tenantId: string; client: { id: 
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'upstream-1' };
 
   const provider = new Provider(issuer, {
-    clients: [{
-      client_id: opts.client.id, client_secret: opts.client.secret, redirect_uris: [opts.client.redirectUri],
-      grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post',
-    }],
+    clients: [
+      {
+        client_id: opts.client.id,
+        client_secret: opts.client.secret,
+        redirect_uris: [opts.client.redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ],
     jwks: { keys: [jwk as any] },
     cookies: { keys: ['upstream-cookie-key-0123456789abcdefghij'] },
     claims: { openid: ['sub', 'tid', 'oid', 'amr', 'acr'], email: ['email'], profile: ['name', 'given_name', 'family_name'] },
@@ -54,23 +66,38 @@ export async function startUpstreamOidc(opts: { tenantId: string; client: { id: 
     try {
       const details = await provider.interactionDetails(req, res);
       if (!m[2]) {
-        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html lang="en"><title>Contoso sign-in</title><h1>Contoso sign-in</h1>
+        res.writeHead(200, { 'content-type': 'text/html' })
+          .end(`<!doctype html><html lang="en"><title>Contoso sign-in</title><h1>Contoso sign-in</h1>
 <form method="post" action="/interaction/${details.uid}/login"><label>User <input name="username"></label>
 <label><input type="checkbox" name="mfa" value="yes"> Approve with MFA</label><button type="submit">Sign in</button></form></html>`);
         return;
       }
-      const body = new URLSearchParams(await new Promise<string>((resolve) => {
-        let data = '';
-        req.on('data', (c) => { data += c; });
-        req.on('end', () => resolve(data));
-      }));
+      const body = new URLSearchParams(
+        await new Promise<string>((resolve) => {
+          let data = '';
+          req.on('data', (c) => {
+            data += c;
+          });
+          req.on('end', () => resolve(data));
+        }),
+      );
       if (refuseNext) {
         refuseNext = false;
-        return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the person cancelled' }, { mergeWithLastSubmission: false });
+        return provider.interactionFinished(
+          req,
+          res,
+          { error: 'access_denied', error_description: 'the person cancelled' },
+          { mergeWithLastSubmission: false },
+        );
       }
       const accountId = body.get('username') ?? '';
       const mfa = body.get('mfa') === 'yes';
-      return provider.interactionFinished(req, res, { login: { accountId, amr: mfa ? ['pwd', 'mfa'] : ['pwd'] } }, { mergeWithLastSubmission: false });
+      return provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId, amr: mfa ? ['pwd', 'mfa'] : ['pwd'] } },
+        { mergeWithLastSubmission: false },
+      );
     } catch (err) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end(String(err));
     }
@@ -79,8 +106,14 @@ export async function startUpstreamOidc(opts: { tenantId: string; client: { id: 
   return {
     issuer,
     people,
-    refuseNextSignIn() { refuseNext = true; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    refuseNextSignIn() {
+      refuseNext = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 export type UpstreamOidc = Awaited<ReturnType<typeof startUpstreamOidc>>;
@@ -89,9 +122,11 @@ export type UpstreamOidc = Awaited<ReturnType<typeof startUpstreamOidc>>;
 export async function upstreamSignIn(idp: UpstreamOidc, authorizationUrl: string, username: string, opts: { mfa?: boolean } = {}) {
   const page = new PageClient(idp.issuer);
   const landed = await page.get(authorizationUrl);
-  if (!landed.includes('/interaction/')) throw new Error(`the upstream IdP did not show its sign-in page: ${landed} (${page.last.status} ${page.last.body.slice(0, 200)})`);
+  if (!landed.includes('/interaction/'))
+    throw new Error(`the upstream IdP did not show its sign-in page: ${landed} (${page.last.status} ${page.last.body.slice(0, 200)})`);
   const uid = /\/interaction\/([^/?]+)/.exec(landed)![1];
   const back = await page.post(`/interaction/${uid}/login`, { username, ...(opts.mfa ? { mfa: 'yes' } : {}) }, { csrf: false });
-  if (back.startsWith(idp.issuer)) throw new Error(`the upstream IdP did not send the browser back: ${back} (${page.last.status} ${page.last.body.slice(0, 300)})`);
+  if (back.startsWith(idp.issuer))
+    throw new Error(`the upstream IdP did not send the browser back: ${back} (${page.last.status} ${page.last.body.slice(0, 300)})`);
   return back;
 }

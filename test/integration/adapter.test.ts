@@ -20,7 +20,11 @@ test('finds by id, uid and user code; expired rows are invisible', async () => {
   await devices.upsert('d1', { userCode: 'ABCD-EFGH', kind: 'DeviceCode' } as any, 60);
   expect(await devices.findByUserCode('ABCD-EFGH')).toBeTruthy();
   await sessions.upsert('s2', { uid: 'u2', kind: 'Session' } as any, 1);
-  await t.db.updateTable('oidc_models').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', 's2').execute();
+  await t.db
+    .updateTable('oidc_models')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('id', '=', 's2')
+    .execute();
   expect(await sessions.find('s2')).toBeUndefined();
 });
 
@@ -51,7 +55,11 @@ test('revokeByGrantId removes every token of the grant in one statement', async 
 });
 
 test('every adapter lookup uses an index', async () => {
-  const indexes = await t.db.selectFrom('pg_indexes' as any).select(['indexname', 'indexdef'] as any).where('tablename' as any, '=', 'oidc_models').execute() as Array<{ indexdef: string }>;
+  const indexes = (await t.db
+    .selectFrom('pg_indexes' as any)
+    .select(['indexname', 'indexdef'] as any)
+    .where('tablename' as any, '=', 'oidc_models')
+    .execute()) as Array<{ indexdef: string }>;
   const defs = indexes.map((i) => i.indexdef).join('\n');
   for (const column of ['uid', 'user_code', 'grant_id', 'account_id', 'expires_at']) expect(defs).toContain(column);
   expect(defs).toMatch(/PRIMARY KEY|oidc_models_pk/);
@@ -62,7 +70,11 @@ test('purge deletes expired rows in batches and keeps live ones', async () => {
   const at = new Adapter('AccessToken');
   for (let i = 0; i < 25; i += 1) await at.upsert(`old${i}`, { kind: 'AccessToken' } as any, 60);
   await at.upsert('live', { kind: 'AccessToken' } as any, 60);
-  await t.db.updateTable('oidc_models').set({ expires_at: new Date(Date.now() - 1000) }).where('id', 'like', 'old%').execute();
+  await t.db
+    .updateTable('oidc_models')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('id', 'like', 'old%')
+    .execute();
   expect(await store.purgeExpired(10)).toBeGreaterThanOrEqual(25);
   const left = await t.db.selectFrom('oidc_models').select('id').where('id', 'like', 'old%').execute();
   expect(left).toHaveLength(0);

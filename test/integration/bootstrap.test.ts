@@ -6,7 +6,9 @@ import { applyBootstrap, BootstrapError } from '../../src/bootstrap/apply.js';
 import { testServices } from '../helpers/services.js';
 
 let t: Awaited<ReturnType<typeof testServices>>;
-beforeAll(async () => { t = await testServices(); });
+beforeAll(async () => {
+  t = await testServices();
+});
 afterAll(() => t?.close());
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wf-bootstrap-'));
@@ -36,7 +38,9 @@ test('applying the same file twice gives the same state', async () => {
   expect(await t.services.accounts.passwordHash(user1!.id)).toBe(hash1); // unchanged password is not re-hashed
   const meta = await t.services.clients.metadata('rp1');
   expect(meta).toMatchObject({
-    client_id: 'rp1', client_secret: 's3cret-value-0123456789abcdefghij', redirect_uris: ['https://rp.example/cb'],
+    client_id: 'rp1',
+    client_secret: 's3cret-value-0123456789abcdefghij',
+    redirect_uris: ['https://rp.example/cb'],
   });
   expect((await t.services.orgs.membershipsOf(user1!.id))[0]).toMatchObject({ slug: 'acme', role: 'admin' });
 });
@@ -48,11 +52,27 @@ test('client secrets are sealed at rest', async () => {
 
 test.each([
   ['unknown top-level key', 'clientz: []', /\(root\): Unrecognized key: "clientz"/],
-  ['unknown client key', 'clients: [{ client_id: rp2, redirect_uris: [https://a.example/cb], colour: red }]', /clients\[0\]: Unrecognized key: "colour"/],
-  ['bad redirect URI', 'clients: [{ client_id: rp2, redirect_uris: [https://ok.example/cb, "not a url"] }]', /clients\[0\]\.redirect_uris\[1\]/],
+  [
+    'unknown client key',
+    'clients: [{ client_id: rp2, redirect_uris: [https://a.example/cb], colour: red }]',
+    /clients\[0\]: Unrecognized key: "colour"/,
+  ],
+  [
+    'bad redirect URI',
+    'clients: [{ client_id: rp2, redirect_uris: [https://ok.example/cb, "not a url"] }]',
+    /clients\[0\]\.redirect_uris\[1\]/,
+  ],
   ['bad email', 'users: [{ email: nobody }]', /users\[0\]\.email/],
-  ['weak password', 'users: [{ email: bob@example.test, password: password }]', /users\[0\]: password\.too_short|users\[0\]: password\.too_common/],
-  ['member without user', 'organizations: [{ slug: beta, name: Beta, members: [{ email: ghost@example.test }] }]', /organizations\[0\]\.members\[0\]\.email: no user/],
+  [
+    'weak password',
+    'users: [{ email: bob@example.test, password: password }]',
+    /users\[0\]: password\.too_short|users\[0\]: password\.too_common/,
+  ],
+  [
+    'member without user',
+    'organizations: [{ slug: beta, name: Beta, members: [{ email: ghost@example.test }] }]',
+    /organizations\[0\]\.members\[0\]\.email: no user/,
+  ],
   ['not YAML', 'users: [ { email: ', /not valid YAML/],
 ])('%s is refused with the path of the offending entry', async (_name, text, expected) => {
   const f = file(`bad-${Math.random()}.yaml`, text);
@@ -61,7 +81,9 @@ test.each([
 });
 
 test('bootstrap imports TOTP secrets once and sets groups and a two-step policy', async () => {
-  const f = file('two-step.yaml', `
+  const f = file(
+    'two-step.yaml',
+    `
 users: [{ email: tom@example.test, password: "correct horse battery staple", totp_secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP }]
 organizations:
   - slug: acme
@@ -69,7 +91,8 @@ organizations:
     members: [{ email: tom@example.test }]
     groups: [{ name: finance, members: [tom@example.test] }]
     two_step: { required: groups, group_names: [finance], primary_method: totp, trusted_device_days: 7 }
-`);
+`,
+  );
   await applyBootstrap(t.services, f);
   await applyBootstrap(t.services, f);
   const tom = (await t.services.accounts.findUserByEmail('tom@example.test'))!;

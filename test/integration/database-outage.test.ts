@@ -22,21 +22,29 @@ const upstream = new URL(BASE);
 const name = `wf_t_outage_${randomBytes(5).toString('hex')}`;
 const logLines: string[] = [];
 const rejections: unknown[] = [];
-const onRejection = (reason: unknown) => { rejections.push(reason); };
+const onRejection = (reason: unknown) => {
+  rejections.push(reason);
+};
 
 /** A TCP proxy to Postgres that can be cut (backends dropped, port closed) and restored on the same port. */
 function dbProxy() {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const pgSocket = net.connect(Number(upstream.port || 5432), upstream.hostname);
-    for (const s of [client, pgSocket]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); }
+    for (const s of [client, pgSocket]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
     client.pipe(pgSocket).pipe(client);
     client.on('close', () => pgSocket.destroy());
     pgSocket.on('close', () => client.destroy());
   });
   let port = 0;
   return {
-    get port() { return port; },
+    get port() {
+      return port;
+    },
     async listen() {
       await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
       port = (server.address() as net.AddressInfo).port;
@@ -46,7 +54,10 @@ function dbProxy() {
       for (const s of sockets) s.destroy();
       await closed;
     },
-    close() { for (const s of sockets) s.destroy(); server.close(); },
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
   };
 }
 
@@ -57,7 +68,12 @@ let running: Running;
 
 beforeAll(async () => {
   const admin = new pg.Client({ connectionString: BASE });
-  try { await admin.connect(); available = true; } catch { return; }
+  try {
+    await admin.connect();
+    available = true;
+  } catch {
+    return;
+  }
   await admin.query(`create database ${name}`);
   await admin.end();
   await proxy.listen();
@@ -66,11 +82,19 @@ beforeAll(async () => {
   url.pathname = `/${name}`;
   database = await openDatabase({ database: { url: url.toString(), dataDir: '/tmp', poolSize: 5 } });
   const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides: { secrets: TEST_SECRETS }, warn: () => {} });
-  const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
   running = await startServer(config, { database, issuerFromPort: true, log: createLogger('info', sink) });
   await running.services.clients.upsert({
-    client_id: 'outage-rp', client_secret: 'outage-client-secret-0123456789abcdef', redirect_uris: ['https://rp.example.test/cb'],
-    grant_types: ['authorization_code'], first_party: true,
+    client_id: 'outage-rp',
+    client_secret: 'outage-client-secret-0123456789abcdef',
+    redirect_uris: ['https://rp.example.test/cb'],
+    grant_types: ['authorization_code'],
+    first_party: true,
   });
   process.on('unhandledRejection', onRejection);
 }, 60_000);
@@ -87,17 +111,30 @@ afterAll(async () => {
   await admin.end();
 });
 
-interface Outcome { kind: string; start: number; end: number; status: number; retryAfter: string | null; type: string; error?: string }
+interface Outcome {
+  kind: string;
+  start: number;
+  end: number;
+  status: number;
+  retryAfter: string | null;
+  type: string;
+  error?: string;
+}
 
 const basic = `Basic ${Buffer.from('outage-rp:outage-client-secret-0123456789abcdef').toString('base64')}`;
 const REQUESTS: Record<string, (base: string) => Promise<Response>> = {
-  token: (base) => fetch(`${base}/token`, {
-    method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-    body: `grant_type=authorization_code&redirect_uri=https://rp.example.test/cb&code=${randomBytes(32).toString('base64url')}`,
-  }),
-  auth: (base) => fetch(`${base}/auth?client_id=outage-rp&response_type=code&scope=openid&redirect_uri=https://rp.example.test/cb`
-    + '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
-  { headers: { accept: 'text/html', 'accept-language': 'de' }, redirect: 'manual' }),
+  token: (base) =>
+    fetch(`${base}/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=authorization_code&redirect_uri=https://rp.example.test/cb&code=${randomBytes(32).toString('base64url')}`,
+    }),
+  auth: (base) =>
+    fetch(
+      `${base}/auth?client_id=outage-rp&response_type=code&scope=openid&redirect_uri=https://rp.example.test/cb` +
+        '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+      { headers: { accept: 'text/html', 'accept-language': 'de' }, redirect: 'manual' },
+    ),
   readyz: (base) => fetch(`${base}/readyz`),
 };
 /** What each request answers while the database is up. */
@@ -116,7 +153,10 @@ async function once(kind: string): Promise<Outcome> {
 }
 
 test('under parallel requests, an outage is 503 + Retry-After everywhere, logged once, and recovery takes under 1 s', async () => {
-  if (!available) { console.warn('database-outage: no Postgres reachable, skipped'); return; }
+  if (!available) {
+    console.warn('database-outage: no Postgres reachable, skipped');
+    return;
+  }
   for (const kind of Object.keys(REQUESTS)) expect((await once(kind)).status).toBe(HEALTHY[kind]);
 
   const outcomes: Outcome[] = [];
@@ -149,7 +189,7 @@ test('under parallel requests, an outage is 503 + Retry-After everywhere, logged
   stop = true;
   await Promise.all(workers);
 
-  expect(outcomes.filter((o) => o.status === 0 || o.status >= 500 && o.status !== 503)).toEqual([]);
+  expect(outcomes.filter((o) => o.status === 0 || (o.status >= 500 && o.status !== 503))).toEqual([]);
   const during = outcomes.filter((o) => o.start > cutAt + 50 && o.end < restoredAt);
   expect(during.length).toBeGreaterThan(10);
   for (const o of during) {

@@ -28,7 +28,8 @@ afterAll(async () => {
 test('domain names are normalized; anything that is not a host name is refused', () => {
   expect(normalizeDomain(' Acme.TEST. ')).toBe('acme.test');
   expect(normalizeDomain('bücher.example')).toBe('xn--bcher-kva.example');
-  for (const bad of ['localhost', 'acme', '-acme.test', 'acme..test', '10.0.0.1', 'a b.test', 'acme.test/x', '']) expect([bad, normalizeDomain(bad)]).toEqual([bad, undefined]);
+  for (const bad of ['localhost', 'acme', '-acme.test', 'acme..test', '10.0.0.1', 'a b.test', 'acme.test/x', ''])
+    expect([bad, normalizeDomain(bad)]).toEqual([bad, undefined]);
   expect(() => domains.parse('not a domain')).toThrow(/not a domain name/);
 });
 

@@ -37,7 +37,9 @@ function broken(file: string, edit: (text: string) => string) {
 }
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('deploy/kubernetes', () => {
   test('validate.sh accepts the manifests and refuses a broken copy', async () => {
@@ -56,9 +58,14 @@ describe('deploy/kubernetes', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wayfinder-k8s-config-'));
     dirs.push(dir);
     writeFileSync(path.join(dir, 'config.yaml'), files['config.yaml']);
-    const env = { NODE_ENV: 'production', CONFIG_FILE: path.join(dir, 'config.yaml'), ISSUER: 'https://id.example.com',
-      DATABASE_URL: 'postgres://wayfinder@pgbouncer:6432/wayfinder', COOKIE_KEYS: randomBytes(32).toString('base64url'),
-      ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const env = {
+      NODE_ENV: 'production',
+      CONFIG_FILE: path.join(dir, 'config.yaml'),
+      ISSUER: 'https://id.example.com',
+      DATABASE_URL: 'postgres://wayfinder@pgbouncer:6432/wayfinder',
+      COOKIE_KEYS: randomBytes(32).toString('base64url'),
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    };
     const config = loadConfig({ env, warn: () => {} });
     expect(config.server.shutdownGraceSeconds).toBe(20);
     expect(config.database.poolSize).toBe(10);
@@ -66,19 +73,42 @@ describe('deploy/kubernetes', () => {
   });
 
   const edits: Array<[string, string, (t: string) => string, RegExp]> = [
-    ['a misspelt field (strict)', 'deployment.yaml', (t) => t.replace('readinessProbe:', 'readinesProbe:'),
-      /'"readinesProbe"' does not exist in type 'IContainer'/],
-    ['an unknown field in the PodDisruptionBudget', 'pdb.yaml', (t) => t.replace('minAvailable: 1', 'minAvailable: 1\n  maxUnavailabel: 1'),
-      /maxUnavailabel/],
-    ['a grace period shorter than the drain', 'deployment.yaml',
+    [
+      'a misspelt field (strict)',
+      'deployment.yaml',
+      (t) => t.replace('readinessProbe:', 'readinesProbe:'),
+      /'"readinesProbe"' does not exist in type 'IContainer'/,
+    ],
+    [
+      'an unknown field in the PodDisruptionBudget',
+      'pdb.yaml',
+      (t) => t.replace('minAvailable: 1', 'minAvailable: 1\n  maxUnavailabel: 1'),
+      /maxUnavailabel/,
+    ],
+    [
+      'a grace period shorter than the drain',
+      'deployment.yaml',
       (t) => t.replace('terminationGracePeriodSeconds: 40', 'terminationGracePeriodSeconds: 20'),
-      /terminationGracePeriodSeconds 20 must exceed the preStop sleep 5 \+ shutdownGraceSeconds 20/],
-    ['a liveness probe on the database', 'deployment.yaml',
-      (t) => t.replace(/(livenessProbe:\n\s+httpGet:\n\s+path:) \/healthz/, '$1 /readyz'), /livenessProbe must GET \/healthz/],
-    ['a Service that selects nothing', 'service.yaml',
-      (t) => t.replace('app.kubernetes.io/component: server', 'app.kubernetes.io/component: web'), /Service: selector .* does not select/],
-    ['a real secret in the template', 'secret.yaml',
-      (t) => t.replace('COOKIE_KEYS: CHANGE-ME', 'COOKIE_KEYS: 0123456789abcdefghijklmnopqrstuvwxyz'), /Secret: COOKIE_KEYS holds a value/],
+      /terminationGracePeriodSeconds 20 must exceed the preStop sleep 5 \+ shutdownGraceSeconds 20/,
+    ],
+    [
+      'a liveness probe on the database',
+      'deployment.yaml',
+      (t) => t.replace(/(livenessProbe:\n\s+httpGet:\n\s+path:) \/healthz/, '$1 /readyz'),
+      /livenessProbe must GET \/healthz/,
+    ],
+    [
+      'a Service that selects nothing',
+      'service.yaml',
+      (t) => t.replace('app.kubernetes.io/component: server', 'app.kubernetes.io/component: web'),
+      /Service: selector .* does not select/,
+    ],
+    [
+      'a real secret in the template',
+      'secret.yaml',
+      (t) => t.replace('COOKIE_KEYS: CHANGE-ME', 'COOKIE_KEYS: 0123456789abcdefghijklmnopqrstuvwxyz'),
+      /Secret: COOKIE_KEYS holds a value/,
+    ],
     ['a file left out of kustomization.yaml', 'kustomization.yaml', (t) => t.replace('  - pdb.yaml\n', ''), /pdb.yaml: not listed/],
   ];
   test.each(edits)('refuses %s', async (_name, file, edit, expected) => {

@@ -17,7 +17,16 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { TEST_SECRETS } from '../helpers/server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const HEAVY = ['samlify', 'libxmljs', 'xml-crypto', '@simplewebauthn/server', 'libphonenumber-js', 'qrcode', 'nodemailer', '@peculiar/x509'];
+const HEAVY = [
+  'samlify',
+  'libxmljs',
+  'xml-crypto',
+  '@simplewebauthn/server',
+  'libphonenumber-js',
+  'qrcode',
+  'nodemailer',
+  '@peculiar/x509',
+];
 
 let child: ChildProcess;
 let out = '';
@@ -25,9 +34,13 @@ let dataDir: string;
 let testDb: TestDatabase | undefined;
 let base: string;
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
-});
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 
 async function loadedPackages(): Promise<string[]> {
   const from = out.length;
@@ -49,17 +62,35 @@ beforeAll(async () => {
   child = spawn(process.execPath, ['--import', './test/helpers/loaded-packages.mjs', 'dist/src/main.js'], {
     cwd: root,
     env: {
-      PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ISSUER: base, DATA_DIR: dataDir,
-      ...(testDb ? { DATABASE_URL: testDb.url } : {}), COOKIE_KEYS: TEST_SECRETS.cookieKeys.join(','),
-      ENCRYPTION_KEY: TEST_SECRETS.encryptionKey, DEMO: 'true', LOG_LEVEL: 'warn',
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ISSUER: base,
+      DATA_DIR: dataDir,
+      ...(testDb ? { DATABASE_URL: testDb.url } : {}),
+      COOKIE_KEYS: TEST_SECRETS.cookieKeys.join(','),
+      ENCRYPTION_KEY: TEST_SECRETS.encryptionKey,
+      DEMO: 'true',
+      LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
+  child.stdout!.on('data', (c) => {
+    out += c;
+  });
+  child.stderr!.on('data', (c) => {
+    out += c;
+  });
   for (let i = 0; ; i += 1) {
     if (child.exitCode !== null) throw new Error(`the server exited:\n${out}`);
-    if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i > 600) throw new Error(`the server did not become ready:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -31,10 +31,21 @@ beforeAll(async () => {
   const overrides = { secrets: TEST_SECRETS, log: { level: 'info' }, server: { metricsToken: METRICS_TOKEN } };
   const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides, warn: () => {} });
   testDb = await createTestDatabase();
-  const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
   running = await startServer(config, { database: testDb.database, issuerFromPort: true, log: createLogger('info', sink) });
   await running.services.users.create({ email: 'ops@example.test', password: PASSWORD, email_verified: true });
-  await running.services.clients.upsert({ client_id: 'ops-rp', client_secret: 'ops-client-secret', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], first_party: true });
+  await running.services.clients.upsert({
+    client_id: 'ops-rp',
+    client_secret: 'ops-client-secret',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    first_party: true,
+  });
 });
 afterAll(async () => {
   await running?.stop();
@@ -60,23 +71,46 @@ test('a sign-in leaves metrics by route and login outcome, and no secret in the 
 
   const all = logLines.join('\n');
   expect(logLines.some((l) => JSON.parse(l).requestId)).toBe(true);
-  for (const secret of [PASSWORD, 'ops-client-secret', tokens.access_token, tokens.refresh_token!, refreshed.refresh_token!, tokens.id_token!, ...TEST_SECRETS.cookieKeys]) {
+  for (const secret of [
+    PASSWORD,
+    'ops-client-secret',
+    tokens.access_token,
+    tokens.refresh_token!,
+    refreshed.refresh_token!,
+    tokens.id_token!,
+    ...TEST_SECRETS.cookieKeys,
+  ]) {
     expect(all).not.toContain(secret);
   }
   expect(all).not.toMatch(/code=/); // query strings (authorization codes) are not logged
 });
 
 test('bad input on the token endpoint gets OAuth-style 4xx JSON, never a 500', async () => {
-  const post = (body: string, type = 'application/x-www-form-urlencoded', auth?: string) => fetch(`${running.url}/token`, {
-    method: 'POST', body, headers: { 'content-type': type, ...(auth ? { authorization: auth } : {}) },
-  });
+  const post = (body: string, type = 'application/x-www-form-urlencoded', auth?: string) =>
+    fetch(`${running.url}/token`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': type, ...(auth ? { authorization: auth } : {}) },
+    });
   const cases = [
     await post('grant_type=client_credentials&client_id=nobody&client_secret=x'),
     await post('{not json', 'application/json'),
     await post('a'.repeat(2_000_000)),
-    await post('grant_type=password&username=a&password=b', undefined, `Basic ${Buffer.from('ops-rp:ops-client-secret').toString('base64')}`),
-    await post('grant_type=authorization_code&code=forged', undefined, `Basic ${Buffer.from('ops-rp:ops-client-secret').toString('base64')}`),
-    await post('grant_type=refresh_token&refresh_token=forged.token.value', undefined, `Basic ${Buffer.from('ops-rp:ops-client-secret').toString('base64')}`),
+    await post(
+      'grant_type=password&username=a&password=b',
+      undefined,
+      `Basic ${Buffer.from('ops-rp:ops-client-secret').toString('base64')}`,
+    ),
+    await post(
+      'grant_type=authorization_code&code=forged',
+      undefined,
+      `Basic ${Buffer.from('ops-rp:ops-client-secret').toString('base64')}`,
+    ),
+    await post(
+      'grant_type=refresh_token&refresh_token=forged.token.value',
+      undefined,
+      `Basic ${Buffer.from('ops-rp:ops-client-secret').toString('base64')}`,
+    ),
   ];
   for (const res of cases) {
     expect(res.status).toBeGreaterThanOrEqual(400);
@@ -99,7 +133,9 @@ test('concurrent migrations apply each migration once', async () => {
   const other = await createTestDatabase();
   try {
     const dbs = other.url
-      ? [1, 2, 3].map(() => new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: other.url, max: 2 }) }) }))
+      ? [1, 2, 3].map(
+          () => new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: other.url, max: 2 }) }) }),
+        )
       : [other.database.db, other.database.db, other.database.db];
     const results = await Promise.all(dbs.map((db) => migrateToLatest(db)));
     expect(results.flat().sort()).toEqual(Object.keys((await import('../../migrations/index.js')).migrations).sort());
@@ -115,11 +151,15 @@ test('graceful shutdown lets an in-flight request finish and refuses new connect
   await new Promise((r) => socket.once('connect', r));
   const response = new Promise<string>((resolve) => {
     let data = '';
-    socket.on('data', (c) => { data += c; });
+    socket.on('data', (c) => {
+      data += c;
+    });
     socket.on('close', () => resolve(data));
   });
   const body = 'grant_type=client_credentials';
-  socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  socket.write(
+    `POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+  );
   socket.write(body.slice(0, 5));
   await new Promise((r) => setTimeout(r, 100));
   const stopping = running.stop();
@@ -147,8 +187,12 @@ function oneShot(port: number, delayMs: number) {
       connectedAt = Date.now();
       setTimeout(() => socket.write(`GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`), delayMs);
     });
-    socket.on('data', (c) => { data += c; });
-    socket.on('error', () => { /* judged on close */ });
+    socket.on('data', (c) => {
+      data += c;
+    });
+    socket.on('error', () => {
+      /* judged on close */
+    });
     socket.on('close', () => {
       if (/^HTTP\/1\.1 \d{3} /.test(data) && /\r\n\r\n\{.*\}$/s.test(data)) resolve('answered');
       else if (!connectedAt) resolve('refused');
@@ -174,20 +218,38 @@ test('SIGTERM under load from clients that open a connection per request drops n
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: root,
     env: {
-      PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`,
-      DATA_DIR: dataDir, ...(db ? { DATABASE_URL: db.url } : {}), COOKIE_KEYS: TEST_SECRETS.cookieKeys.join(','),
-      ENCRYPTION_KEY: TEST_SECRETS.encryptionKey, LOG_LEVEL: 'warn', SHUTDOWN_GRACE_SECONDS: '10',
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ISSUER: `http://127.0.0.1:${port}`,
+      DATA_DIR: dataDir,
+      ...(db ? { DATABASE_URL: db.url } : {}),
+      COOKIE_KEYS: TEST_SECRETS.cookieKeys.join(','),
+      ENCRYPTION_KEY: TEST_SECRETS.encryptionKey,
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_GRACE_SECONDS: '10',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
+  child.stdout!.on('data', (c) => {
+    out += c;
+  });
+  child.stderr!.on('data', (c) => {
+    out += c;
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   try {
     for (let i = 0; ; i += 1) {
       if (child.exitCode !== null) throw new Error(`the server exited:\n${out}`);
-      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (i > 600) throw new Error(`the server did not become ready:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -203,10 +265,12 @@ test('SIGTERM under load from clients that open a connection per request drops n
     // A kept-alive connection, idle between two requests: closed at once, it does not hold the drain.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const kept = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get(`http://127.0.0.1:${port}/healthz`, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res));
-      }).on('error', reject);
+      http
+        .get(`http://127.0.0.1:${port}/healthz`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res));
+        })
+        .on('error', reject);
     });
     expect(kept.headers.connection).toBe('keep-alive');
     await new Promise((r) => setTimeout(r, 700));
@@ -222,9 +286,11 @@ test('SIGTERM under load from clients that open a connection per request drops n
     expect([counts.dropped, drops]).toEqual([0, []]);
     expect(counts.answered).toBeGreaterThan(24);
   } finally {
-    if (child.exitCode === null) { child.kill('SIGKILL'); await exited; }
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
     await db?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }, 90_000);
-

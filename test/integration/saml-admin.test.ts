@@ -24,49 +24,89 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function spMetadata(entity: string) {
   const keys = await spKeys();
-  return new SAML({ issuer: `https://${entity}/metadata`, callbackUrl: `https://${entity}/acs`, logoutCallbackUrl: `https://${entity}/slo`, idpCert: keys.certificate, privateKey: keys.privateKey, decryptionPvk: keys.privateKey })
-    .generateServiceProviderMetadata(keys.certificate, keys.certificate);
+  return new SAML({
+    issuer: `https://${entity}/metadata`,
+    callbackUrl: `https://${entity}/acs`,
+    logoutCallbackUrl: `https://${entity}/slo`,
+    idpCert: keys.certificate,
+    privateKey: keys.privateKey,
+    decryptionPvk: keys.privateKey,
+  }).generateServiceProviderMetadata(keys.certificate, keys.certificate);
 }
-const write = (name: string, text: string) => { const p = path.join(dir, name); writeFileSync(p, text); return p; };
+const write = (name: string, text: string) => {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
 
 describe('bootstrap saml_service_providers', () => {
   let t: Awaited<ReturnType<typeof testServices>>;
-  beforeAll(async () => { t = await testServices(); });
+  beforeAll(async () => {
+    t = await testServices();
+  });
   afterAll(() => t?.close());
 
   test('a metadata file (relative to the bootstrap file) and inline metadata, applied twice: same state', async () => {
     write('hr.xml', await spMetadata('hr.example.test'));
     const inline = (await spMetadata('wiki.example.test')).replace(/\n/g, ' ').replace(/"/g, '\\"');
-    const f = write('saml.yaml', [
-      'saml_service_providers:',
-      '  - metadata_file: hr.xml',
-      '    display_name: HR',
-      '    nameid_format: emailAddress',
-      '    sign: assertion',
-      '    encrypt_assertion: true',
-      '    allow_idp_initiated: true',
-      '    launch_url: https://hr.example.test/',
-      '    attributes: { mail: email, memberOf: groups, tier: { value: gold } }',
-      `  - metadata: "${inline}"`,
-    ].join('\n'));
+    const f = write(
+      'saml.yaml',
+      [
+        'saml_service_providers:',
+        '  - metadata_file: hr.xml',
+        '    display_name: HR',
+        '    nameid_format: emailAddress',
+        '    sign: assertion',
+        '    encrypt_assertion: true',
+        '    allow_idp_initiated: true',
+        '    launch_url: https://hr.example.test/',
+        '    attributes: { mail: email, memberOf: groups, tier: { value: gold } }',
+        `  - metadata: "${inline}"`,
+      ].join('\n'),
+    );
     expect((await applyBootstrap(t.services, f)).samlServiceProviders).toBe(2);
     await applyBootstrap(t.services, f);
     const admin = createSamlAdmin(t.services);
     const rows = await admin.registry.list();
     expect(rows.map((r) => r.entity_id)).toEqual(['https://hr.example.test/metadata', 'https://wiki.example.test/metadata']);
     const hr = (await admin.registry.findByEntityId('https://hr.example.test/metadata'))!;
-    expect(hr.settings).toMatchObject({ display_name: 'HR', nameid_format: 'emailAddress', sign: 'assertion', encrypt_assertion: true, allow_idp_initiated: true, attributes: { tier: { value: 'gold' } } });
+    expect(hr.settings).toMatchObject({
+      display_name: 'HR',
+      nameid_format: 'emailAddress',
+      sign: 'assertion',
+      encrypt_assertion: true,
+      allow_idp_initiated: true,
+      attributes: { tier: { value: 'gold' } },
+    });
     expect(hr.acs[0].location).toBe('https://hr.example.test/acs');
     const wiki = (await admin.registry.findByEntityId('https://wiki.example.test/metadata'))!;
-    expect(wiki.settings).toMatchObject({ nameid_format: 'persistent', sign: 'both', encrypt_assertion: false, allow_idp_initiated: false, allow_sha1: false });
+    expect(wiki.settings).toMatchObject({
+      nameid_format: 'persistent',
+      sign: 'both',
+      encrypt_assertion: false,
+      allow_idp_initiated: false,
+      allow_sha1: false,
+    });
   });
 
   test.each([
-    ['an unknown key', 'saml_service_providers:\n  - metadata_file: hr.xml\n    colour: blue', /saml_service_providers\[0\]: Unrecognized key: "colour"/],
+    [
+      'an unknown key',
+      'saml_service_providers:\n  - metadata_file: hr.xml\n    colour: blue',
+      /saml_service_providers\[0\]: Unrecognized key: "colour"/,
+    ],
     ['a bad setting', 'saml_service_providers:\n  - metadata_file: hr.xml\n    sign: never', /saml_service_providers\[0\]\.sign: /],
-    ['neither metadata nor a file', 'saml_service_providers:\n  - display_name: X', /saml_service_providers\[0\]: give exactly one of metadata and metadata_file/],
+    [
+      'neither metadata nor a file',
+      'saml_service_providers:\n  - display_name: X',
+      /saml_service_providers\[0\]: give exactly one of metadata and metadata_file/,
+    ],
     ['a missing file', 'saml_service_providers:\n  - metadata_file: nope.xml', /saml_service_providers\[0\]: .*nope\.xml: no such file/],
-    ['metadata with a DTD', 'saml_service_providers:\n  - metadata: "<!DOCTYPE x><x/>"', /saml_service_providers\[0\]: the service provider metadata is not acceptable \(dtd\)/],
+    [
+      'metadata with a DTD',
+      'saml_service_providers:\n  - metadata: "<!DOCTYPE x><x/>"',
+      /saml_service_providers\[0\]: the service provider metadata is not acceptable \(dtd\)/,
+    ],
   ])('refuses %s, saying where', async (_name, text, message) => {
     await expect(applyBootstrap(t.services, write(`bad-${Math.random()}.yaml`, text))).rejects.toThrow(message);
   });
@@ -75,10 +115,12 @@ describe('bootstrap saml_service_providers', () => {
 describe('the CLI', () => {
   let env: NodeJS.ProcessEnv;
   let pg: TestDatabase | undefined;
-  const run = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
-  });
+  const run = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
   beforeAll(async () => {
     const { NODE_OPTIONS: _o, DATABASE_URL: _u, ...inherited } = process.env;
     env = { ...inherited, NODE_ENV: 'test', DATA_DIR: mkdtempSync(path.join(dir, 'data-')) };
@@ -92,7 +134,22 @@ describe('the CLI', () => {
 
   test('saml sp add, list, remove; bad input is one error line', async () => {
     const file = write('cli-sp.xml', await spMetadata('crm.example.test'));
-    const added = await run('saml', 'sp', 'add', '--metadata-file', file, '--display-name', 'CRM', '--sign', 'response', '--attribute', 'mail=email', '--attribute', 'tier=value:gold', '--allow-idp-initiated');
+    const added = await run(
+      'saml',
+      'sp',
+      'add',
+      '--metadata-file',
+      file,
+      '--display-name',
+      'CRM',
+      '--sign',
+      'response',
+      '--attribute',
+      'mail=email',
+      '--attribute',
+      'tier=value:gold',
+      '--allow-idp-initiated',
+    );
     expect(added).toMatchObject({ code: 0 });
     expect(added.stdout).toMatch(/^registered SAML service provider https:\/\/crm\.example\.test\/metadata \(id [\w-]{16}\)$/m);
     expect((await run('saml', 'sp', 'add', '--metadata-file', file)).stdout).toMatch(/^updated /);
@@ -113,7 +170,11 @@ describe('the CLI', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^New signing certificate: [\w-]+ {2}\(SHA-256 [0-9A-F:]+/m);
     await run('saml', 'cert', 'rotate');
-    const statuses = (await run('saml', 'cert', 'list')).stdout.trim().split('\n').slice(1).map((l) => l.split(/ {2,}/)[1]);
+    const statuses = (await run('saml', 'cert', 'list')).stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/ {2,}/)[1]);
     expect(statuses).toEqual(['active', 'next', 'retired', 'retired']);
   }, 120_000);
 });
@@ -132,7 +193,12 @@ test('a rotation seen by a running server: both certificates published, the next
     // An SP that only knows the certificate published ahead of time accepts the new signatures.
     const sp = await addSp(server, 'rotated', { config: { idpCert: before[1] } });
     const page = new PageClient(server.url);
-    await signInWithPassword(page, await page.get(await sp.saml.getAuthorizeUrlAsync('', undefined, {})), 'ada@example.test', 'correct horse battery staple');
+    await signInWithPassword(
+      page,
+      await page.get(await sp.saml.getAuthorizeUrlAsync('', undefined, {})),
+      'ada@example.test',
+      'correct horse battery staple',
+    );
     expect((await sp.saml.validatePostResponseAsync(postedForm(page).fields)).profile!.nameID).toBeTruthy();
   } finally {
     await server.close();

@@ -23,7 +23,12 @@ let certFile: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  await server.services.users.create({ email: 'ada@example.test', password: 'correct horse battery staple', name: 'Ada', email_verified: true });
+  await server.services.users.create({
+    email: 'ada@example.test',
+    password: 'correct horse battery staple',
+    name: 'Ada',
+    email_verified: true,
+  });
   sp = await addSp(server, 'xmlsec');
   const [active] = await idpCertificates(server);
   certFile = path.join(dir, 'idp.pem');
@@ -38,14 +43,33 @@ function xmlsec1(xml: string, signature: string, cert = certFile): Promise<{ cod
   const file = path.join(dir, `r-${Math.random().toString(36).slice(2)}.xml`);
   writeFileSync(file, xml);
   return new Promise((resolve) => {
-    execFile('xmlsec1', ['--verify', '--pubkey-cert-pem', cert, '--id-attr:ID', `${PROTOCOL}:Response`, '--id-attr:ID', `${ASSERTION}:Assertion`, '--node-xpath', signature, file],
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, output: `${stdout}${stderr}` }));
+    execFile(
+      'xmlsec1',
+      [
+        '--verify',
+        '--pubkey-cert-pem',
+        cert,
+        '--id-attr:ID',
+        `${PROTOCOL}:Response`,
+        '--id-attr:ID',
+        `${ASSERTION}:Assertion`,
+        '--node-xpath',
+        signature,
+        file,
+      ],
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    );
   });
 }
 
 test('xmlsec1 verifies the response signature and the assertion signature of a real sign-in, and fails on a change', async () => {
   const page = new PageClient(server.url);
-  await signInWithPassword(page, await page.get(await sp.saml.getAuthorizeUrlAsync('', undefined, {})), 'ada@example.test', 'correct horse battery staple');
+  await signInWithPassword(
+    page,
+    await page.get(await sp.saml.getAuthorizeUrlAsync('', undefined, {})),
+    'ada@example.test',
+    'correct horse battery staple',
+  );
   const xml = postedXml(page);
 
   for (const signature of [RESPONSE_SIGNATURE, ASSERTION_SIGNATURE]) {

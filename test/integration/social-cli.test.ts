@@ -63,7 +63,14 @@ describe.each(targets)('social providers on %s', (target) => {
   test(
     'add, list, disable, enable; a bad entry refused with its path',
     async () => {
-      const entry = { provider: 'google', id: 'google', name: 'Google', client_id: 'g-client', client_secret: 'very-secret-value', allow_sign_up: true };
+      const entry = {
+        provider: 'google',
+        id: 'google',
+        name: 'Google',
+        client_id: 'g-client',
+        client_secret: 'very-secret-value',
+        allow_sign_up: true,
+      };
       const added = await run('social', 'add', '--file', file(entry));
       expect(added.code).toBe(0);
       expect(added.stdout).toContain('created social provider google (google)');

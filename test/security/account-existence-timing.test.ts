@@ -79,12 +79,15 @@ async function compare(rounds: number, existing: () => Promise<number>, fresh: (
   return { mExisting, mNew, paired, gap: Math.max(paired, 1 / paired) };
 }
 const report = (what: string, r: Awaited<ReturnType<typeof compare>>, labels: [string, string]) =>
-  console.log(`${what} medians: ${labels[0]} ${r.mExisting.toFixed(2)} ms, ${labels[1]} ${r.mNew.toFixed(2)} ms; median paired ratio ${r.paired.toFixed(2)}`);
+  console.log(
+    `${what} medians: ${labels[0]} ${r.mExisting.toFixed(2)} ms, ${labels[1]} ${r.mNew.toFixed(2)} ms; median paired ratio ${r.paired.toFixed(2)}`,
+  );
 
 test('POST /signup takes as long for an existing address as for a new one', async () => {
   const existing = await Promise.all(Array.from({ length: ROUNDS + 3 }, () => addUser(h.server, uniqueEmail('taken'))));
   let next = 0;
-  const result = await compare(ROUNDS,
+  const result = await compare(
+    ROUNDS,
     () => timed('/signup', { name: 'Someone', email: existing[next++].email, password: NEW_PASSWORD }, /Someone tried/),
     () => timed('/signup', { name: 'Someone', email: uniqueEmail('newcomer'), password: NEW_PASSWORD }, /Confirm your email/),
   );
@@ -95,7 +98,8 @@ test('POST /signup takes as long for an existing address as for a new one', asyn
 test('POST /password/forgot takes as long for a known address as for an unknown one', async () => {
   const known = await Promise.all(Array.from({ length: ROUNDS + 13 }, () => addUser(h.server, uniqueEmail('known'))));
   let next = 0;
-  const result = await compare(ROUNDS + 10,
+  const result = await compare(
+    ROUNDS + 10,
     () => timed('/password/forgot', { email: known[next++].email }, /Reset your password/),
     () => timed('/password/forgot', { email: uniqueEmail('unknown') }),
   );

@@ -14,15 +14,21 @@ beforeAll(async () => {
   h = await startWithMail();
   await addApp(h.server, 'notes');
   await h.server.services.clients.upsert({
-    client_id: 'leaving', client_secret: 'leaving-secret-value', redirect_uris: ['https://rp.example.test/cb'],
-    post_logout_redirect_uris: [POST_LOGOUT], first_party: true,
+    client_id: 'leaving',
+    client_secret: 'leaving-secret-value',
+    redirect_uris: ['https://rp.example.test/cb'],
+    post_logout_redirect_uris: [POST_LOGOUT],
+    first_party: true,
   });
 });
 afterAll(() => h?.close());
 
 async function storedSessions() {
-  const row = await h.server.testDb.database.db.selectFrom('oidc_models').select(sql<string>`count(*)`.as('n'))
-    .where('kind', '=', 'Session').executeTakeFirstOrThrow();
+  const row = await h.server.testDb.database.db
+    .selectFrom('oidc_models')
+    .select(sql<string>`count(*)`.as('n'))
+    .where('kind', '=', 'Session')
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -65,13 +71,18 @@ test('anonymous RP-initiated logout returns to the registered post-logout addres
 
 test('anonymous device code entry keeps working: no stored session until the person signs in; then the device gets tokens', async () => {
   await h.server.services.clients.upsert({
-    client_id: 'tv', token_endpoint_auth_method: 'none', grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
-    redirect_uris: [], response_types: [], first_party: true,
+    client_id: 'tv',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+    redirect_uris: [],
+    response_types: [],
+    first_party: true,
   });
   const res = await fetch(`${h.server.url}/device/auth`, {
-    method: 'POST', body: new URLSearchParams({ client_id: 'tv', scope: 'openid' }),
+    method: 'POST',
+    body: new URLSearchParams({ client_id: 'tv', scope: 'openid' }),
   });
-  const { user_code: userCode, device_code: deviceCode } = await res.json() as { user_code: string; device_code: string };
+  const { user_code: userCode, device_code: deviceCode } = (await res.json()) as { user_code: string; device_code: string };
   const before = await storedSessions();
   const page = new PageClient(h.server.url);
   await page.get('/device');

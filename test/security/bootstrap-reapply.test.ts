@@ -15,29 +15,35 @@ import { createFactorStore } from '../../src/factors/store.js';
 import { testServices } from '../helpers/services.js';
 
 let t: Awaited<ReturnType<typeof testServices>>;
-beforeAll(async () => { t = await testServices(); });
+beforeAll(async () => {
+  t = await testServices();
+});
 afterAll(() => t?.close());
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wf-bootstrap-reapply-'));
 const FILE = path.join(dir, 'bootstrap.yaml');
 const PASSWORD = 'correct horse battery staple';
 const CHANGED_PASSWORD = 'a password changed in my account';
-const declare = (primary: string, name = 'Tom Example') => writeFileSync(FILE, `
+const declare = (primary: string, name = 'Tom Example') =>
+  writeFileSync(
+    FILE,
+    `
 users: [{ email: tom@acme.test, password: "${PASSWORD}", name: ${name}, totp_secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP }]
 organizations:
   - slug: acme
     name: Acme
     members: [{ email: tom@acme.test }]
     two_step: { required: all, primary_method: ${primary} }
-`);
+`,
+  );
 
 const policy = async () => (await t.db.selectFrom('mfa_policies').select(['primary_method']).executeTakeFirstOrThrow()).primary_method;
 const tom = async () => (await t.services.accounts.findUserByEmail('tom@acme.test'))!;
 const factorsOf = async (userId: string) =>
-  (await t.db.selectFrom('user_factors').select(['id', 'kind']).where('user_id', '=', userId).orderBy('id').execute());
+  await t.db.selectFrom('user_factors').select(['id', 'kind']).where('user_id', '=', userId).orderBy('id').execute();
 const reenrol = async (userId: string) => createFactorStore(t.db).needsReenrol(userId);
 
-test('the same file applied again keeps an administrator\'s change and resets nobody; a changed entry is applied', async () => {
+test("the same file applied again keeps an administrator's change and resets nobody; a changed entry is applied", async () => {
   declare('push');
   await applyBootstrap(t.services, FILE);
   expect(await policy()).toBe('push');
@@ -46,9 +52,17 @@ test('the same file applied again keeps an administrator\'s change and resets no
   // The administrator: `wayfinder org two-step acme --require all --primary totp` (resets Tom, who re-enrols).
   const store = createFactorStore(t.db);
   const org = (await t.services.orgs.findBySlug('acme'))!;
-  expect((await setTwoStepPolicy(store, org.id, { required: 'all', primary_method: 'totp', group_names: [], trusted_device_days: 30 })).reset).toBe(1);
+  expect(
+    (await setTwoStepPolicy(store, org.id, { required: 'all', primary_method: 'totp', group_names: [], trusted_device_days: 30 })).reset,
+  ).toBe(1);
   expect(await factorsOf(user.id)).toEqual([]);
-  await store.insertFactor({ user_id: user.id, kind: 'totp', label: 'Authenticator app', secret_enc: t.services.box.seal('NEWSECRETNEWSECRETNEWSECRETNEWSE', 'factor-secret'), confirmed: true });
+  await store.insertFactor({
+    user_id: user.id,
+    kind: 'totp',
+    label: 'Authenticator app',
+    secret_enc: t.services.box.seal('NEWSECRETNEWSECRETNEWSECRETNEWSE', 'factor-secret'),
+    confirmed: true,
+  });
   await store.clearReenrol(user.id);
   const reenrolled = await factorsOf(user.id);
   // And Tom changes his password in My account.

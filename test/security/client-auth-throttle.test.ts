@@ -27,11 +27,16 @@ async function introspect(ip: string, clientId: string, secret: string) {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip,
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-forwarded-for': ip,
     },
     body: new URLSearchParams({ token: 'not-a-token' }),
   });
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() as { error?: string; active?: boolean } };
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    body: (await res.json()) as { error?: string; active?: boolean },
+  };
 }
 
 test('wrong secrets from one address get 429 invalid_client + Retry-After; the right secret from elsewhere still works', async () => {
@@ -73,12 +78,14 @@ test('spraying secrets across clients from one address is throttled per address;
   expect(rows).toHaveLength(2);
 });
 
-test('client_secret_post and the token endpoint are throttled the same way; a success resets the client\'s counter', async () => {
+test("client_secret_post and the token endpoint are throttled the same way; a success resets the client's counter", async () => {
   const ip = '198.51.100.9';
-  const post = (secret: string) => fetch(`${h.server.url}/token`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'billing', client_secret: secret }),
-  }).then((r) => r.status);
+  const post = (secret: string) =>
+    fetch(`${h.server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'billing', client_secret: secret }),
+    }).then((r) => r.status);
   const basicOk = () => introspect(ip, 'billing', SECRET).then((r) => r.status);
   expect([await post('wrong-1'), await post('wrong-2'), await post('wrong-3')]).toEqual([401, 401, 401]);
   expect(await basicOk()).toBe(200); // three failures are free; the success resets them
@@ -90,8 +97,9 @@ test('the bootstrap file refuses a client secret under 32 characters, naming the
   const entry = (id: string, secret?: string) =>
     `{ client_id: ${id}, redirect_uris: [https://a.example/cb]${secret ? `, client_secret: ${secret}` : ''} }`;
   const text = `clients: [${entry('fine', 'x'.repeat(32))}, ${entry('short', 'eight-ch')}]`;
-  expect(() => parseBootstrap(text, 'bootstrap.yaml'))
-    .toThrow(/^bootstrap\.yaml: clients\[1\]\.client_secret: a client secret needs at least 32 characters/);
+  expect(() => parseBootstrap(text, 'bootstrap.yaml')).toThrow(
+    /^bootstrap\.yaml: clients\[1\]\.client_secret: a client secret needs at least 32 characters/,
+  );
   expect(() => parseBootstrap(`clients: [${entry('a', 'y'.repeat(31))}]`, 'b.yaml')).toThrow(/clients\[0\]\.client_secret/);
   expect(parseBootstrap(`clients: [${entry('fine', 'x'.repeat(32))}, ${entry('generated')}]`, 'b.yaml').clients).toHaveLength(2);
 });

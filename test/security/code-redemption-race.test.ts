@@ -25,7 +25,7 @@ function tokenRequest(fields: Record<string, string>) {
     method: 'POST',
     headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(fields),
-  }).then(async (res) => ({ status: res.status, body: await res.json() as Record<string, string> }));
+  }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, string> }));
 }
 
 async function introspect(token: string) {
@@ -34,7 +34,7 @@ async function introspect(token: string) {
     headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ token }),
   });
-  return (await res.json() as { active: boolean }).active;
+  return ((await res.json()) as { active: boolean }).active;
 }
 
 test('of 8 parallel redemptions of one code exactly one wins; the rest get invalid_grant and revoke what it issued', async () => {
@@ -46,9 +46,16 @@ test('of 8 parallel redemptions of one code exactly one wins; the rest get inval
     const back = a.uid ? await enterCredentials(page, a, email, 'correct horse battery staple') : a.url;
     expect(back.startsWith(REDIRECT_URI)).toBe(true);
     const code = new URL(back).searchParams.get('code')!;
-    const results = await Promise.all(Array.from({ length: 8 }, () => tokenRequest({
-      grant_type: 'authorization_code', code, code_verifier: a.verifier, redirect_uri: REDIRECT_URI,
-    })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        tokenRequest({
+          grant_type: 'authorization_code',
+          code,
+          code_verifier: a.verifier,
+          redirect_uri: REDIRECT_URI,
+        }),
+      ),
+    );
     const won = results.filter((r) => r.status === 200);
     const lost = results.filter((r) => r.status !== 200);
     expect(won).toHaveLength(1);

@@ -17,12 +17,13 @@ import { TEST_SECRETS } from '../helpers/server.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const secrets = { COOKIE_KEYS: TEST_SECRETS.cookieKeys.join(','), ENCRYPTION_KEY: TEST_SECRETS.encryptionKey };
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as net.AddressInfo;
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
-});
 
 test('configuration: the demo is on in development only, unless DEMO says otherwise', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wf-demo-'));
@@ -47,18 +48,35 @@ test('NODE_ENV=production without DEMO: no /demo, no demo person, no password pr
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: root,
     env: {
-      PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ISSUER: base, DATA_DIR: dataDir,
-      ...(testDb ? { DATABASE_URL: testDb.url } : {}), ...secrets, LOG_LEVEL: 'warn',
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ISSUER: base,
+      DATA_DIR: dataDir,
+      ...(testDb ? { DATABASE_URL: testDb.url } : {}),
+      ...secrets,
+      LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
+  child.stdout!.on('data', (c) => {
+    out += c;
+  });
+  child.stderr!.on('data', (c) => {
+    out += c;
+  });
   try {
     for (let i = 0; ; i += 1) {
       if (child.exitCode !== null) throw new Error(`the server exited:\n${out}`);
-      if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (i > 600) throw new Error(`the server did not become ready:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }

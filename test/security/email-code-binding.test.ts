@@ -18,7 +18,9 @@ let smsProvider: http.Server;
 beforeAll(async () => {
   smsProvider = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
+    req.on('data', (c) => {
+      body += c;
+    });
     req.on('end', () => {
       texts.push(new URLSearchParams(body).get('Body') ?? '');
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${texts.length}`, status: 'queued' }));
@@ -29,8 +31,11 @@ beforeAll(async () => {
   const sms = { provider: 'twilio', baseUrl, accountSid: 'AC00000000000000000000000000000001', authToken: 'provider-token' };
   h = await startWithMail({ sms: { ...sms, from: '+15005550006', dailyCap: 1000 } });
   await h.server.services.clients.upsert({
-    client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI],
-    grant_types: ['authorization_code'], first_party: true,
+    client_id: 'app',
+    client_secret: 'app-secret-value',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    first_party: true,
   });
 });
 afterAll(async () => {
@@ -57,7 +62,10 @@ async function startSignIn(email: string) {
   const config = await discover(h.server.url, 'app', 'app-secret-value');
   const challenge = await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier());
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256',
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
   });
   const interaction = await page.get(url.toString());
   const uid = new URL(interaction).pathname.split('/')[2];
@@ -66,12 +74,14 @@ async function startSignIn(email: string) {
 
 /** Ages every stored challenge of the person by `minutes` (as if that time had passed). */
 async function age(userId: string, minutes: number) {
-  await h.server.testDb.database.db.updateTable('factor_challenges')
+  await h.server.testDb.database.db
+    .updateTable('factor_challenges')
     .set({
       created_at: sql`created_at - make_interval(mins => ${minutes})`,
       expires_at: sql`expires_at - make_interval(mins => ${minutes})`,
     })
-    .where('user_id', '=', userId).execute();
+    .where('user_id', '=', userId)
+    .execute();
 }
 
 test('after an abandoned sign-in older than the code, the next sign-in sends a new code, and that code works', async () => {

@@ -17,7 +17,9 @@ async function startSmsProvider() {
   const texts: string[] = [];
   const srv = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
+    req.on('data', (c) => {
+      body += c;
+    });
     req.on('end', () => {
       texts.push(new URLSearchParams(body).get('Body') ?? '');
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${texts.length}`, status: 'queued' }));
@@ -36,8 +38,11 @@ beforeAll(async () => {
   const sms = { provider: 'twilio', baseUrl: provider.url, accountSid: 'AC00000000000000000000000000000001', authToken: 'provider-token' };
   server = await startTestServer({ sms: { ...sms, from: '+15005550006', dailyCap: 1000 } });
   await server.services.clients.upsert({
-    client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI],
-    grant_types: ['authorization_code'], first_party: true,
+    client_id: 'app',
+    client_secret: 'app-secret-value',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    first_party: true,
   });
 });
 afterAll(async () => {
@@ -53,7 +58,11 @@ const secretOn = (html: string) => /<code>([A-Z2-7 ]{16,})<\/code>/.exec(html)![
 async function smsPerson(name: string) {
   const user = await server.services.users.create({ email: uniqueEmail(name), password: PASSWORD, email_verified: true });
   await server.features.factorStore.insertFactor({
-    user_id: user.id, kind: 'sms', label: '+33 • •• •• •• 78', secret_enc: sealedNumber(), confirmed: true,
+    user_id: user.id,
+    kind: 'sms',
+    label: '+33 • •• •• •• 78',
+    secret_enc: sealedNumber(),
+    confirmed: true,
   });
   return user;
 }
@@ -63,14 +72,21 @@ async function start(page: PageClient, extra: Record<string, string> = {}) {
   const verifier = oidc.randomPKCECodeVerifier();
   const challenge = await oidc.calculatePKCECodeChallenge(verifier);
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...extra,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
   });
   const interaction = await page.get(url.toString());
   return { config, verifier, interaction, uid: new URL(interaction).pathname.split('/')[2] };
 }
 
 const kinds = async (userId: string) =>
-  (await server.features.factorStore.factorsOf(userId)).filter((f) => f.confirmed_at).map((f) => f.kind).sort();
+  (await server.features.factorStore.factorsOf(userId))
+    .filter((f) => f.confirmed_at)
+    .map((f) => f.kind)
+    .sort();
 
 test('a step-up with the password alone cannot enrol an authenticator app: the SMS code is proved first', async () => {
   const user = await smsPerson('sms-only');
@@ -96,7 +112,9 @@ test('a step-up with the password alone cannot enrol an authenticator app: the S
   const back = await page.post(`/interaction/${uid}/factor/continue`, {});
   expect(back.startsWith(REDIRECT_URI)).toBe(true);
   const tokens = await oidc.authorizationCodeGrant(config, new URL(back), {
-    pkceCodeVerifier: verifier, idTokenExpected: true, expectedState: oidc.skipStateCheck,
+    pkceCodeVerifier: verifier,
+    idTokenExpected: true,
+    expectedState: oidc.skipStateCheck,
   });
   expect(tokens.claims()!.amr).toEqual(expect.arrayContaining(['pwd', 'sms', 'otp', 'mfa']));
   expect(tokens.claims()!.acr).toBe(MFA);
@@ -111,7 +129,11 @@ test("My account's add-factor pages ask a session that passed no factor to verif
   expect(page.title()).toBe('My account');
   // ...then an SMS factor is enrolled (elsewhere): this session never proved it.
   await server.features.factorStore.insertFactor({
-    user_id: user.id, kind: 'sms', label: '+33 • •• •• •• 78', secret_enc: sealedNumber(), confirmed: true,
+    user_id: user.id,
+    kind: 'sms',
+    label: '+33 • •• •• •• 78',
+    secret_enc: sealedNumber(),
+    confirmed: true,
   });
   await page.get('/account');
   const csrf = page.csrf();

@@ -18,16 +18,25 @@ let base: string;
 
 beforeAll(async () => {
   const config = loadConfig({
-    env: { NODE_ENV: 'test' }, warn: () => {},
+    env: { NODE_ENV: 'test' },
+    warn: () => {},
     overrides: { secrets: TEST_SECRETS, server: { issuer: ISSUER, trustProxy: true, port: 0, host: '127.0.0.1' } },
   });
   testDb = await createTestDatabase();
-  const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
   running = await startServer(config, { database: testDb.database, log: createLogger('warn', sink) });
   base = `http://127.0.0.1:${(running.server.address() as { port: number }).port}`;
   await running.services.clients.upsert({
-    client_id: 'proto-rp', client_secret: 'proto-client-secret-0123456789abcdef', redirect_uris: [`${ISSUER}/cb`],
-    grant_types: ['authorization_code'], first_party: true,
+    client_id: 'proto-rp',
+    client_secret: 'proto-client-secret-0123456789abcdef',
+    redirect_uris: [`${ISSUER}/cb`],
+    grant_types: ['authorization_code'],
+    first_party: true,
   });
 });
 afterAll(async () => {
@@ -35,8 +44,9 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-const auth = `/auth?client_id=proto-rp&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${ISSUER}/cb`)}`
-  + '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256';
+const auth =
+  `/auth?client_id=proto-rp&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${ISSUER}/cb`)}` +
+  '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256';
 
 test('without X-Forwarded-Proto: a translated configuration error page, not a 500; the log names the header once', async () => {
   for (const path of [auth, '/signup', '/account', '/session/end']) {

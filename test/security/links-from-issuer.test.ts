@@ -26,7 +26,9 @@ function get(base: string, path: string, headers: Record<string, string> = {}) {
     const req = http.request({ hostname, port, path, method: 'GET', headers: { accept: 'text/html', ...headers } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c) => { body += c; });
+      res.on('data', (c) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);

@@ -19,7 +19,9 @@ afterAll(async () => {
 
 test('without the token (or with a wrong one) /metrics answers 401 and shows nothing', async () => {
   const wrong: Array<Record<string, string>> = [
-    {}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+    {},
+    { authorization: 'Bearer wrong-token' },
+    { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
   ];
   for (const headers of wrong) {
     const res = await fetch(`${server.url}/metrics`, { headers });

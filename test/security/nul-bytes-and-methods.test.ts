@@ -88,7 +88,13 @@ function raw(method: string, path: string) {
 }
 
 test('TRACE, PROPFIND and other unknown methods answer 405 with an Allow header', async () => {
-  for (const [method, path] of [['TRACE', '/'], ['PROPFIND', '/'], ['TRACE', '/token'], ['PROPFIND', '/auth'], ['MKCOL', '/session/end']]) {
+  for (const [method, path] of [
+    ['TRACE', '/'],
+    ['PROPFIND', '/'],
+    ['TRACE', '/token'],
+    ['PROPFIND', '/auth'],
+    ['MKCOL', '/session/end'],
+  ]) {
     const res = await raw(method, path);
     expect([method, path, res.status]).toEqual([method, path, 405]);
     expect(res.allow).toMatch(/GET/);

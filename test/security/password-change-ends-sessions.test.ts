@@ -10,7 +10,18 @@ import type { AddressInfo } from 'node:net';
 import { PageClient } from '../helpers/browser.js';
 import { oidc, REDIRECT_URI } from '../helpers/rp.js';
 import {
-  addApp, addUser, authorize, NEW_PASSWORD, openMyAccount, PASSWORD, pageText, sessionRows, signIn, startWithMail, uniqueEmail, type Harness,
+  addApp,
+  addUser,
+  authorize,
+  NEW_PASSWORD,
+  openMyAccount,
+  PASSWORD,
+  pageText,
+  sessionRows,
+  signIn,
+  startWithMail,
+  uniqueEmail,
+  type Harness,
 } from '../helpers/sign-in.js';
 
 let h: Harness;
@@ -21,7 +32,9 @@ const logouts: string[] = [];
 beforeAll(async () => {
   bcl = http.createServer((req, res) => {
     let data = '';
-    req.on('data', (c) => { data += c; });
+    req.on('data', (c) => {
+      data += c;
+    });
     req.on('end', () => {
       const token = new URLSearchParams(data).get('logout_token') ?? '';
       logouts.push(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}').sid);

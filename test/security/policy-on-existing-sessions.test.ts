@@ -19,8 +19,11 @@ const TOTP = { required: 'all' as const, primary_method: 'totp', trusted_device_
 beforeAll(async () => {
   server = await startTestServer();
   await server.services.clients.upsert({
-    client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI],
-    grant_types: ['authorization_code'], first_party: true,
+    client_id: 'app',
+    client_secret: 'app-secret-value',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    first_party: true,
   });
   sp = await addSp(server, 'stamp');
 });
@@ -38,7 +41,11 @@ async function authorize(page: PageClient, extra: Record<string, string> = {}) {
   const config = await discover(server.url, 'app', 'app-secret-value');
   const challenge = await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier());
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...extra,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
   });
   return page.get(url.toString());
 }

@@ -20,7 +20,10 @@ beforeAll(async () => {
   const metadata = await (await fetch(c.spEntityId)).text();
   const body = /<KeyDescriptor use="encryption">[\s\S]*?<(?:ds:)?X509Certificate>([^<]+)</.exec(metadata)?.[1];
   if (!body) throw new Error(`no encryption certificate in the SP metadata: ${metadata}`);
-  spCertificate = `-----BEGIN CERTIFICATE-----\n${body.replace(/\s+/g, '').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  spCertificate = `-----BEGIN CERTIFICATE-----\n${body
+    .replace(/\s+/g, '')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
 });
 afterAll(() => c?.close());
 
@@ -31,7 +34,13 @@ async function attempt(make: (base: ResponseOptions) => Promise<string>) {
   const email = `e${counter}.${Date.now().toString(36)}@fabrikam.test`;
   const page = new PageClient(c.server.url);
   const { request } = await toIdp(c, page, email);
-  const base: ResponseOptions = { acs: c.acs, audience: c.spEntityId, inResponseTo: request.id, nameId: `enc-${counter}`, attributes: { email: [email] } };
+  const base: ResponseOptions = {
+    acs: c.acs,
+    audience: c.spEntityId,
+    inResponseTo: request.id,
+    nameId: `enc-${counter}`,
+    attributes: { email: [email] },
+  };
   return { end: await postToAcs(c, page, await make(base), request.relayState), page, email };
 }
 
@@ -46,13 +55,15 @@ async function expectRefused(make: (base: ResponseOptions) => Promise<string>, c
 }
 
 /** A signed assertion, encrypted to `cert`; the response then signed too when `signResponse`. */
-const encrypted = (algorithms: { cipher?: string; keyTransport?: string } = {}, cert?: string, signResponse = false) => async (base: ResponseOptions) => {
-  let xml = await c.idp.encrypt(c.idp.sign(c.idp.responseXml(base)), cert ?? spCertificate, algorithms);
-  if (signResponse) xml = c.idp.sign(xml, { sign: 'response' });
-  return b64(xml);
-};
+const encrypted =
+  (algorithms: { cipher?: string; keyTransport?: string } = {}, cert?: string, signResponse = false) =>
+  async (base: ResponseOptions) => {
+    let xml = await c.idp.encrypt(c.idp.sign(c.idp.responseXml(base)), cert ?? spCertificate, algorithms);
+    if (signResponse) xml = c.idp.sign(xml, { sign: 'response' });
+    return b64(xml);
+  };
 
-test('the encryption key is the connection\'s own, sealed at rest; the SP metadata publishes its certificate', async () => {
+test("the encryption key is the connection's own, sealed at rest; the SP metadata publishes its certificate", async () => {
   const row = (await c.server.features.connectorStore.findConnection(SAML_CONNECTION))!;
   expect(row.secret_enc).toBeTruthy();
   expect(row.secret_enc).not.toContain('PRIVATE KEY');
@@ -69,11 +80,17 @@ test('an assertion encrypted with AES-256-GCM / RSA-OAEP is decrypted, verified 
 });
 
 test('rsa-1_5 key transport is refused', async () => {
-  await expectRefused(encrypted({ keyTransport: ENCRYPTION.rsa15 }), /\[algorithm\] key transport http:\/\/www\.w3\.org\/2001\/04\/xmlenc#rsa-1_5/);
+  await expectRefused(
+    encrypted({ keyTransport: ENCRYPTION.rsa15 }),
+    /\[algorithm\] key transport http:\/\/www\.w3\.org\/2001\/04\/xmlenc#rsa-1_5/,
+  );
 });
 
 test('3DES content encryption is refused', async () => {
-  await expectRefused(encrypted({ cipher: ENCRYPTION.tripledes }), /\[algorithm\] content encryption http:\/\/www\.w3\.org\/2001\/04\/xmlenc#tripledes-cbc/);
+  await expectRefused(
+    encrypted({ cipher: ENCRYPTION.tripledes }),
+    /\[algorithm\] content encryption http:\/\/www\.w3\.org\/2001\/04\/xmlenc#tripledes-cbc/,
+  );
 });
 
 test('an assertion encrypted for another key is refused', async () => {
@@ -98,6 +115,10 @@ test('two encrypted assertions, or an encrypted one beside a plaintext one, are 
 test('a response signature over the encrypted form must verify', async () => {
   await expectRefused(async (base) => {
     const xml = await encrypted({}, undefined, true)(base);
-    return b64(Buffer.from(xml, 'base64').toString('utf8').replace(/(<xenc:CipherValue>)[A-Za-z0-9+/]{4}/, '$1AAAA'));
+    return b64(
+      Buffer.from(xml, 'base64')
+        .toString('utf8')
+        .replace(/(<xenc:CipherValue>)[A-Za-z0-9+/]{4}/, '$1AAAA'),
+    );
   }, /\[signature\] the response signature/);
 });

@@ -37,7 +37,13 @@ async function attempt(make: (base: ResponseOptions) => string) {
   const email = `p${counter}.${Date.now().toString(36)}@fabrikam.test`;
   const page = new PageClient(c.server.url);
   const { request } = await toIdp(c, page, email);
-  const base: ResponseOptions = { acs: c.acs, audience: c.spEntityId, inResponseTo: request.id, nameId: `sub-${counter}`, attributes: { email: [email] } };
+  const base: ResponseOptions = {
+    acs: c.acs,
+    audience: c.spEntityId,
+    inResponseTo: request.id,
+    nameId: `sub-${counter}`,
+    attributes: { email: [email] },
+  };
   const end = await postToAcs(c, page, make(base), request.relayState);
   return { page, end, email };
 }
@@ -80,7 +86,13 @@ const SHAPE = /\[(shape|schema)\]/;
  * rules refuse it by themselves, so a schema gap could not let it through either.
  */
 async function expectShapeRefusedWithoutSchema(make: (base: ResponseOptions) => string) {
-  const encoded = make({ acs: c.acs, audience: c.spEntityId, inResponseTo: '_request', nameId: 'sub-unit', attributes: { email: ['unit@fabrikam.test'] } });
+  const encoded = make({
+    acs: c.acs,
+    audience: c.spEntityId,
+    inResponseTo: '_request',
+    nameId: 'sub-unit',
+    attributes: { email: ['unit@fabrikam.test'] },
+  });
   const noSchema = { validate: () => undefined };
   let refusal: unknown;
   try {
@@ -103,77 +115,93 @@ test('control: the genuine signed response is accepted', async () => {
 });
 
 test('XSW1: the signed response wrapped inside the Signature of an evil response is refused', async () => {
-  await expectWrappingRefused(reshaped('both', (doc) => {
-    const root = doc.documentElement!;
-    const original = root.cloneNode(true) as Element;
-    const assertion = first(root, A, 'Assertion');
-    first(assertion, A, 'NameID').textContent = 'the-attacker';
-    root.setAttribute('ID', newId());
-    first(root, DS, 'Signature').appendChild(original);
-  }));
+  await expectWrappingRefused(
+    reshaped('both', (doc) => {
+      const root = doc.documentElement!;
+      const original = root.cloneNode(true) as Element;
+      const assertion = first(root, A, 'Assertion');
+      first(assertion, A, 'NameID').textContent = 'the-attacker';
+      root.setAttribute('ID', newId());
+      first(root, DS, 'Signature').appendChild(original);
+    }),
+  );
 });
 
 test('XSW2: the signed response detached next to the Signature of an evil response is refused', async () => {
-  await expectWrappingRefused(reshaped('both', (doc) => {
-    const root = doc.documentElement!;
-    const original = root.cloneNode(true) as Element;
-    first(first(root, A, 'Assertion'), A, 'NameID').textContent = 'the-attacker';
-    root.setAttribute('ID', newId());
-    root.insertBefore(original, first(root, DS, 'Signature'));
-  }));
+  await expectWrappingRefused(
+    reshaped('both', (doc) => {
+      const root = doc.documentElement!;
+      const original = root.cloneNode(true) as Element;
+      first(first(root, A, 'Assertion'), A, 'NameID').textContent = 'the-attacker';
+      root.setAttribute('ID', newId());
+      root.insertBefore(original, first(root, DS, 'Signature'));
+    }),
+  );
 });
 
 test('XSW3: an evil assertion inserted before the signed one is refused', async () => {
-  await expectWrappingRefused(reshaped('assertion', (doc, evil) => {
-    withoutSignature(evil).setAttribute('ID', newId());
-    doc.documentElement!.insertBefore(evil, first(doc, A, 'Assertion'));
-  }));
+  await expectWrappingRefused(
+    reshaped('assertion', (doc, evil) => {
+      withoutSignature(evil).setAttribute('ID', newId());
+      doc.documentElement!.insertBefore(evil, first(doc, A, 'Assertion'));
+    }),
+  );
 });
 
 test('XSW4: the signed assertion moved inside an evil assertion is refused', async () => {
-  await expectWrappingRefused(reshaped('assertion', (doc, evil) => {
-    const original = first(doc, A, 'Assertion');
-    withoutSignature(evil).setAttribute('ID', newId());
-    doc.documentElement!.replaceChild(evil, original);
-    evil.appendChild(original);
-  }));
+  await expectWrappingRefused(
+    reshaped('assertion', (doc, evil) => {
+      const original = first(doc, A, 'Assertion');
+      withoutSignature(evil).setAttribute('ID', newId());
+      doc.documentElement!.replaceChild(evil, original);
+      evil.appendChild(original);
+    }),
+  );
 });
 
 test('XSW5: an evil assertion keeping the signature, the original appended at the end, is refused', async () => {
-  await expectWrappingRefused(reshaped('assertion', (doc, evil) => {
-    const original = first(doc, A, 'Assertion');
-    doc.documentElement!.replaceChild(evil, original); // evil still carries the original Signature and ID
-    doc.documentElement!.appendChild(withoutSignature(original));
-  }));
+  await expectWrappingRefused(
+    reshaped('assertion', (doc, evil) => {
+      const original = first(doc, A, 'Assertion');
+      doc.documentElement!.replaceChild(evil, original); // evil still carries the original Signature and ID
+      doc.documentElement!.appendChild(withoutSignature(original));
+    }),
+  );
 });
 
 test('XSW6: an evil assertion keeping the signature, the original inside that Signature, is refused', async () => {
-  await expectWrappingRefused(reshaped('assertion', (doc, evil) => {
-    const original = first(doc, A, 'Assertion');
-    doc.documentElement!.replaceChild(evil, original);
-    first(evil, DS, 'Signature').appendChild(withoutSignature(original.cloneNode(true) as Element));
-  }));
+  await expectWrappingRefused(
+    reshaped('assertion', (doc, evil) => {
+      const original = first(doc, A, 'Assertion');
+      doc.documentElement!.replaceChild(evil, original);
+      first(evil, DS, 'Signature').appendChild(withoutSignature(original.cloneNode(true) as Element));
+    }),
+  );
 });
 
 test('XSW7: the signed assertion hidden in an Extensions element, an evil one in its place, is refused', async () => {
-  await expectWrappingRefused(reshaped('assertion', (doc, evil) => {
-    const root = doc.documentElement!;
-    const original = first(doc, A, 'Assertion');
-    const extensions = doc.createElementNS(P, 'samlp:Extensions');
-    root.insertBefore(extensions, first(root, P, 'Status'));
-    root.replaceChild(withoutSignature(evil), original);
-    extensions.appendChild(original);
-  }));
+  await expectWrappingRefused(
+    reshaped('assertion', (doc, evil) => {
+      const root = doc.documentElement!;
+      const original = first(doc, A, 'Assertion');
+      const extensions = doc.createElementNS(P, 'samlp:Extensions');
+      root.insertBefore(extensions, first(root, P, 'Status'));
+      root.replaceChild(withoutSignature(evil), original);
+      extensions.appendChild(original);
+    }),
+  );
 });
 
 test('XSW8: an evil assertion keeping the signature, the original inside a ds:Object of it, is refused', async () => {
-  await expectWrappingRefused(reshaped('assertion', (doc, evil) => {
-    const original = first(doc, A, 'Assertion');
-    doc.documentElement!.replaceChild(evil, original);
-    const object = doc.createElementNS(DS, 'ds:Object');
-    first(evil, DS, 'Signature').appendChild(object);
-    object.appendChild(withoutSignature(original.cloneNode(true) as Element));
-  }));
+  await expectWrappingRefused(
+    reshaped('assertion', (doc, evil) => {
+      const original = first(doc, A, 'Assertion');
+      doc.documentElement!.replaceChild(evil, original);
+      const object = doc.createElementNS(DS, 'ds:Object');
+      first(evil, DS, 'Signature').appendChild(object);
+      object.appendChild(withoutSignature(original.cloneNode(true) as Element));
+    }),
+  );
 });
 
 test('claims are read from the signed XML: a comment inside the NameID does not truncate it', async () => {
@@ -221,10 +249,13 @@ test('an unsigned assertion is refused, even inside a signed response', async ()
   await expectRefused((base) => c.idp.response({ ...base, sign: 'response' }), /\[signature\] the assertion is not signed/);
 });
 
-test('an assertion signed by another key is refused, even with that key\'s certificate in KeyInfo', async () => {
+test("an assertion signed by another key is refused, even with that key's certificate in KeyInfo", async () => {
   const other = await newKey('mallory.example');
   await expectRefused((base) => c.idp.response({ ...base, key: other }), /\[signature\] the assertion signature does not verify/);
-  await expectRefused((base) => c.idp.response({ ...base, key: other, keyInfo: true }), /\[signature\] the assertion signature does not verify/);
+  await expectRefused(
+    (base) => c.idp.response({ ...base, key: other, keyInfo: true }),
+    /\[signature\] the assertion signature does not verify/,
+  );
 });
 
 test('a signed attribute changed afterwards is refused', async () => {
@@ -235,7 +266,10 @@ test('a signed attribute changed afterwards is refused', async () => {
 });
 
 test('SHA-1 is refused unless the connection opts in', async () => {
-  await expectRefused((base) => c.idp.response({ ...base, algorithm: 'sha1' }), /\[algorithm\] signature algorithm http:\/\/www\.w3\.org\/2000\/09\/xmldsig#rsa-sha1/);
+  await expectRefused(
+    (base) => c.idp.response({ ...base, algorithm: 'sha1' }),
+    /\[algorithm\] signature algorithm http:\/\/www\.w3\.org\/2000\/09\/xmldsig#rsa-sha1/,
+  );
   await c.configure({ mfa_trust: 'none', allow_sha1: true });
   try {
     await expectAccepted((base) => c.idp.response({ ...base, algorithm: 'sha1' }));

@@ -40,7 +40,10 @@ function totpCode(secret: string, at = Date.now()) {
 
 beforeAll(async () => {
   server = await startTestServer();
-  await applyBootstrap(server.services, file('people.yaml', `users: [{ email: ${EMAIL}, password: "${PASSWORD}", totp_secret: ${SECRET} }]\n`));
+  await applyBootstrap(
+    server.services,
+    file('people.yaml', `users: [{ email: ${EMAIL}, password: "${PASSWORD}", totp_secret: ${SECRET} }]\n`),
+  );
 });
 afterAll(() => server?.close());
 
@@ -65,7 +68,10 @@ test('a person bootstrapped with an 80-bit TOTP secret signs in with a correct c
 });
 
 test('bootstrap refuses a TOTP secret shorter than 80 bits, naming the entry', async () => {
-  const f = file('too-short.yaml', `users:\n  - { email: ok@example.test }\n  - { email: short@example.test, totp_secret: JBSWY3DPEHPK3P }\n`);
+  const f = file(
+    'too-short.yaml',
+    `users:\n  - { email: ok@example.test }\n  - { email: short@example.test, totp_secret: JBSWY3DPEHPK3P }\n`,
+  );
   await expect(applyBootstrap(server.services, f)).rejects.toThrow(BootstrapError);
   await expect(applyBootstrap(server.services, f)).rejects.toThrow(/users\[1\]\.totp_secret: .*80 bits/);
 });

@@ -11,14 +11,21 @@ import { setTwoStepPolicy } from '../../src/factors/admin.js';
 import { PASSWORD, uniqueEmail } from '../helpers/sign-in.js';
 
 let server: TestServer;
-const unescape = (s: string) => s.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
+const unescape = (s: string) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"');
 const policy = (primary: string) => ({ required: 'all' as const, primary_method: primary, trusted_device_days: 30, group_names: [] });
 
 beforeAll(async () => {
   server = await startTestServer();
   await server.services.clients.upsert({
-    client_id: 'app', client_secret: 'app-secret-value', redirect_uris: [REDIRECT_URI],
-    grant_types: ['authorization_code'], first_party: true,
+    client_id: 'app',
+    client_secret: 'app-secret-value',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    first_party: true,
   });
 });
 afterAll(() => server?.close());
@@ -32,7 +39,11 @@ async function signIn(page: PageClient, email: string) {
   const verifier = oidc.randomPKCECodeVerifier();
   const challenge = await oidc.calculatePKCECodeChallenge(verifier);
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', prompt: 'login',
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    prompt: 'login',
   });
   const interaction = await page.get(url.toString());
   const at = await signInWithPassword(page, interaction, email, PASSWORD);

@@ -8,7 +8,10 @@ const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'wf-config-'));
 const secrets = { COOKIE_KEYS: 'k'.repeat(40), ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
 
 test('environment overrides the files', () => {
-  const c = loadConfig({ env: { NODE_ENV: 'test', PORT: '4100', ISSUER: 'https://id.example.test', DATA_DIR: tmp(), ...secrets }, warn: () => {} });
+  const c = loadConfig({
+    env: { NODE_ENV: 'test', PORT: '4100', ISSUER: 'https://id.example.test', DATA_DIR: tmp(), ...secrets },
+    warn: () => {},
+  });
   expect(c.server.port).toBe(4100);
   expect(c.server.issuer).toBe('https://id.example.test');
   expect(c.secrets.cookieKeys).toEqual(['k'.repeat(40)]);
@@ -18,8 +21,13 @@ test('environment overrides the files', () => {
 test('invalid values fail with a readable list naming the variable', () => {
   let err: unknown;
   try {
-    loadConfig({ env: { NODE_ENV: 'test', PORT: 'eighty', ISSUER: 'not a url', DATABASE_URL: 'mysql://x', DATA_DIR: tmp(), ...secrets }, warn: () => {} });
-  } catch (e) { err = e; }
+    loadConfig({
+      env: { NODE_ENV: 'test', PORT: 'eighty', ISSUER: 'not a url', DATABASE_URL: 'mysql://x', DATA_DIR: tmp(), ...secrets },
+      warn: () => {},
+    });
+  } catch (e) {
+    err = e;
+  }
   expect(err).toBeInstanceOf(ConfigError);
   const message = (err as Error).message;
   expect(message).toMatch(/PORT: expected a whole number, got "eighty"/);
@@ -27,13 +35,18 @@ test('invalid values fail with a readable list naming the variable', () => {
 });
 
 test('an issuer with a path is refused with the reason', () => {
-  expect(() => loadConfig({ env: { NODE_ENV: 'test', ISSUER: 'https://id.example.test/idp', DATA_DIR: tmp(), ...secrets }, warn: () => {} }))
-    .toThrow(/server.issuer \(ISSUER\): the issuer must be an origin/);
+  expect(() =>
+    loadConfig({ env: { NODE_ENV: 'test', ISSUER: 'https://id.example.test/idp', DATA_DIR: tmp(), ...secrets }, warn: () => {} }),
+  ).toThrow(/server.issuer \(ISSUER\): the issuer must be an origin/);
 });
 
 test('production refuses to start without secrets and names each missing one', () => {
-  expect(() => loadConfig({ env: { NODE_ENV: 'production', DATA_DIR: tmp() } })).toThrow(/COOKIE_KEYS is missing[\s\S]*ENCRYPTION_KEY is missing/);
-  expect(() => loadConfig({ env: { NODE_ENV: 'production', DATA_DIR: tmp(), COOKIE_KEYS: secrets.COOKIE_KEYS } })).toThrow(/ENCRYPTION_KEY is missing/);
+  expect(() => loadConfig({ env: { NODE_ENV: 'production', DATA_DIR: tmp() } })).toThrow(
+    /COOKIE_KEYS is missing[\s\S]*ENCRYPTION_KEY is missing/,
+  );
+  expect(() => loadConfig({ env: { NODE_ENV: 'production', DATA_DIR: tmp(), COOKIE_KEYS: secrets.COOKIE_KEYS } })).toThrow(
+    /ENCRYPTION_KEY is missing/,
+  );
   expect(loadConfig({ env: { NODE_ENV: 'production', DATA_DIR: tmp(), ...secrets } }).env).toBe('production');
 });
 
@@ -60,8 +73,12 @@ test('TRUST_PROXY_HOPS and TRUST_PROXY_CIDRS are read and checked; the demo is o
   const base = { NODE_ENV: 'production', DATA_DIR: tmp(), ...secrets };
   const proxy = { TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '2', TRUST_PROXY_CIDRS: '10.0.0.0/8, fd00::/8', METRICS_TOKEN: 'm'.repeat(20) };
   const c = loadConfig({ env: { ...base, ...proxy } });
-  expect([c.server.trustProxyHops, c.server.trustProxyCidrs, c.server.metricsToken, c.demo])
-    .toEqual([2, ['10.0.0.0/8', 'fd00::/8'], 'm'.repeat(20), false]);
+  expect([c.server.trustProxyHops, c.server.trustProxyCidrs, c.server.metricsToken, c.demo]).toEqual([
+    2,
+    ['10.0.0.0/8', 'fd00::/8'],
+    'm'.repeat(20),
+    false,
+  ]);
   expect(loadConfig({ env: base }).server.trustProxyHops).toBe(1);
   expect(() => loadConfig({ env: { ...base, TRUST_PROXY_CIDRS: '10.0.0.0/33' } })).toThrow(/trustProxyCidrs\.0: an address or CIDR/);
   expect(() => loadConfig({ env: { ...base, METRICS_TOKEN: 'short' } })).toThrow(/METRICS_TOKEN/);

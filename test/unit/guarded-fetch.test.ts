@@ -23,10 +23,29 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+afterAll(
+  () =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(r);
+    }),
+);
 
 test('private, loopback, link-local and reserved addresses are recognized', () => {
-  for (const a of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', 'not-an-ip']) {
+  for (const a of [
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.20.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    'fd00::1',
+    'fe80::1',
+    '::ffff:127.0.0.1',
+    'not-an-ip',
+  ]) {
     expect([a, isPrivateAddress(a)]).toEqual([a, true]);
   }
   for (const a of ['8.8.8.8', '2606:4700:4700::1111', '::ffff:1.1.1.1']) expect([a, isPrivateAddress(a)]).toEqual([a, false]);

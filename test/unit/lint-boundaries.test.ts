@@ -19,14 +19,54 @@ const ruled = (list: Array<{ rule: string | null; message: string }>, rule: stri
 
 describe('import boundaries', () => {
   const refused: Array<[string, string, string, RegExp]> = [
-    ['oidc-provider outside src/oidc/', 'src/login/journey.ts', "import { Provider } from 'oidc-provider';\nexport const p = Provider;\n", /only src\/oidc\/ imports oidc-provider/],
-    ['samlify outside src/saml/', 'src/connectors/saml.ts', "import samlify from 'samlify';\nexport const s = samlify;\n", /only src\/saml\/ imports samlify/],
-    ['xml-crypto outside src/saml/', 'src/connectors/oidc.ts', "import { SignedXml } from 'xml-crypto';\nexport const x = SignedXml;\n", /only src\/saml\//],
-    ['xmldom outside src/saml/', 'src/connectors/saml-metadata.ts', "import { DOMParser } from '@xmldom/xmldom';\nexport const d = DOMParser;\n", /only src\/saml\//],
-    ['libxmljs outside src/saml/', 'src/http/views.ts', "import libxmljs from 'libxmljs';\nexport const l = libxmljs;\n", /only src\/saml\//],
-    ['kysely outside db/ and store files', 'src/accounts/users.ts', "import { sql } from 'kysely';\nexport const q = sql`select 1`;\n", /only src\/db\/, \*store\.ts/],
-    ['test/ from src/', 'src/login/journey.ts', "import { startTestServer } from '../../test/helpers/server.js';\nexport const s = startTestServer;\n", /never imports from test\//],
-    ['bench/ from src/', 'src/app.ts', "import { runBenchmark } from '../bench/lib/processes.js';\nexport const r = runBenchmark;\n", /never imports from test\/ or bench\//],
+    [
+      'oidc-provider outside src/oidc/',
+      'src/login/journey.ts',
+      "import { Provider } from 'oidc-provider';\nexport const p = Provider;\n",
+      /only src\/oidc\/ imports oidc-provider/,
+    ],
+    [
+      'samlify outside src/saml/',
+      'src/connectors/saml.ts',
+      "import samlify from 'samlify';\nexport const s = samlify;\n",
+      /only src\/saml\/ imports samlify/,
+    ],
+    [
+      'xml-crypto outside src/saml/',
+      'src/connectors/oidc.ts',
+      "import { SignedXml } from 'xml-crypto';\nexport const x = SignedXml;\n",
+      /only src\/saml\//,
+    ],
+    [
+      'xmldom outside src/saml/',
+      'src/connectors/saml-metadata.ts',
+      "import { DOMParser } from '@xmldom/xmldom';\nexport const d = DOMParser;\n",
+      /only src\/saml\//,
+    ],
+    [
+      'libxmljs outside src/saml/',
+      'src/http/views.ts',
+      "import libxmljs from 'libxmljs';\nexport const l = libxmljs;\n",
+      /only src\/saml\//,
+    ],
+    [
+      'kysely outside db/ and store files',
+      'src/accounts/users.ts',
+      "import { sql } from 'kysely';\nexport const q = sql`select 1`;\n",
+      /only src\/db\/, \*store\.ts/,
+    ],
+    [
+      'test/ from src/',
+      'src/login/journey.ts',
+      "import { startTestServer } from '../../test/helpers/server.js';\nexport const s = startTestServer;\n",
+      /never imports from test\//,
+    ],
+    [
+      'bench/ from src/',
+      'src/app.ts',
+      "import { runBenchmark } from '../bench/lib/processes.js';\nexport const r = runBenchmark;\n",
+      /never imports from test\/ or bench\//,
+    ],
   ];
   test.each(refused)('%s is refused, naming the design rule', async (_name, file, code, message) => {
     const errors = ruled(await findings(file, code), 'no-restricted-imports');
@@ -71,10 +111,14 @@ describe('type-aware rules in src/', () => {
       '',
     ].join('\n');
     const rules = (await findings('src/login/journey.ts', code)).map((m) => m.rule);
-    expect(rules).toEqual(expect.arrayContaining([
-      '@typescript-eslint/no-floating-promises', '@typescript-eslint/no-misused-promises',
-      '@typescript-eslint/no-explicit-any', '@typescript-eslint/consistent-type-imports',
-    ]));
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        '@typescript-eslint/no-floating-promises',
+        '@typescript-eslint/no-misused-promises',
+        '@typescript-eslint/no-explicit-any',
+        '@typescript-eslint/consistent-type-imports',
+      ]),
+    );
   });
 
   test('a src/ file over 300 lines is a finding', async () => {

@@ -18,12 +18,40 @@ const parse = (xml: string) => new DOMParser().parseFromString(xml, 'text/xml');
 const xmlCryptoC14n = (node: Node) => new ExclusiveCanonicalization().process(node as never, {}) as unknown as string;
 
 test('the canonical form we digest is the one xml-crypto computes from the document we send', () => {
-  const tree = el('samlp:Response', [['ID', '_r'], ['Version', '2.0'], ['Destination', `https://sp.test/acs?x=${HOSTILE}`]], [
-    el('saml:Issuer', [], [HOSTILE]),
-    el('saml:Assertion', [['Version', '2.0'], ['ID', '_a'], ['IssueInstant', '2026-11-21T00:00:00Z']], [
-      el('saml:Attribute', [['NameFormat', 'basic'], ['Name', HOSTILE]], [el('saml:AttributeValue', [['xsi:type', 'xs:string']], [HOSTILE]), el('saml:AttributeValue', [['xsi:type', 'xs:string']], [''])]),
-    ], ['saml', 'xs', 'xsi']),
-  ], ['samlp', 'saml']);
+  const tree = el(
+    'samlp:Response',
+    [
+      ['ID', '_r'],
+      ['Version', '2.0'],
+      ['Destination', `https://sp.test/acs?x=${HOSTILE}`],
+    ],
+    [
+      el('saml:Issuer', [], [HOSTILE]),
+      el(
+        'saml:Assertion',
+        [
+          ['Version', '2.0'],
+          ['ID', '_a'],
+          ['IssueInstant', '2026-11-21T00:00:00Z'],
+        ],
+        [
+          el(
+            'saml:Attribute',
+            [
+              ['NameFormat', 'basic'],
+              ['Name', HOSTILE],
+            ],
+            [
+              el('saml:AttributeValue', [['xsi:type', 'xs:string']], [HOSTILE]),
+              el('saml:AttributeValue', [['xsi:type', 'xs:string']], ['']),
+            ],
+          ),
+        ],
+        ['saml', 'xs', 'xsi'],
+      ),
+    ],
+    ['samlp', 'saml'],
+  );
   const doc = parse(render(tree));
   expect(canonical(tree)).toBe(xmlCryptoC14n(doc.documentElement));
   const assertion = doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Assertion')[0];
@@ -36,15 +64,30 @@ test('the canonical form we digest is the one xml-crypto computes from the docum
 test('xml-crypto verifies the assertion and the response signatures of a response with hostile attribute values', async () => {
   const key = await generateCertificate('signing.example.test');
   const certificate = key.certificate.replace(/-----[^-]+-----|\s+/g, '');
-  const sp = { entityId: 'https://sp.example.test/metadata', settings: spSettingsSchema.parse({ sign: 'both' }), encryptionMethods: [] } as unknown as ServiceProvider;
-  const xml = await buildResponse({
-    issuer: 'https://id.example.test/saml/metadata', sp, acsUrl: 'https://sp.example.test/acs', inResponseTo: '_req', lifetimeSeconds: 300, clockSkewSeconds: 60,
-    assertion: {
-      nameId: `n${HOSTILE}`, nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified', sessionIndex: '_s', authnInstant: new Date(),
-      authnContext: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
-      attributes: [{ name: 'display', nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic', values: [HOSTILE, 'plain'] }],
+  const sp = {
+    entityId: 'https://sp.example.test/metadata',
+    settings: spSettingsSchema.parse({ sign: 'both' }),
+    encryptionMethods: [],
+  } as unknown as ServiceProvider;
+  const xml = await buildResponse(
+    {
+      issuer: 'https://id.example.test/saml/metadata',
+      sp,
+      acsUrl: 'https://sp.example.test/acs',
+      inResponseTo: '_req',
+      lifetimeSeconds: 300,
+      clockSkewSeconds: 60,
+      assertion: {
+        nameId: `n${HOSTILE}`,
+        nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+        sessionIndex: '_s',
+        authnInstant: new Date(),
+        authnContext: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
+        attributes: [{ name: 'display', nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic', values: [HOSTILE, 'plain'] }],
+      },
     },
-  }, { privateKey: key.privateKey, certificate });
+    { privateKey: key.privateKey, certificate },
+  );
   const doc = parse(xml);
   const signatures = Array.from(doc.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature'));
   expect(signatures.map((s) => (s.parentNode as Element).localName)).toEqual(['Response', 'Assertion']);
@@ -60,7 +103,11 @@ test('xml-crypto verifies the assertion and the response signatures of a respons
     const sig = new SignedXml({ publicCert: key.certificate, getCertFromKeyInfo: () => null });
     sig.loadSignature(node as never);
     let valid: boolean;
-    try { valid = sig.checkSignature(tampered); } catch { valid = false; }
+    try {
+      valid = sig.checkSignature(tampered);
+    } catch {
+      valid = false;
+    }
     expect(valid).toBe(false);
   }
 });

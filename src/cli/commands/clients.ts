@@ -12,14 +12,27 @@ import { badRequest, notFound } from '../../lib/errors.js';
 import { list, str, UsageError, type Command, type Context, type Values } from '../context.js';
 import { table } from '../format.js';
 
-const FLAGS = ['id', 'name', 'redirect-uri', 'grant-type', 'auth-method', 'secret', 'first-party', 'backchannel-logout-uri', 'post-logout-redirect-uri'];
+const FLAGS = [
+  'id',
+  'name',
+  'redirect-uri',
+  'grant-type',
+  'auth-method',
+  'secret',
+  'first-party',
+  'backchannel-logout-uri',
+  'post-logout-redirect-uri',
+];
 
 function readClientFile(file: string): ClientInput[] {
   let raw: unknown;
   try {
     raw = YAML.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw badRequest('bad_file', `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`);
+    throw badRequest(
+      'bad_file',
+      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`,
+    );
   }
   const entries = Array.isArray(raw) ? raw : [raw];
   for (const [i, entry] of entries.entries()) {
@@ -55,7 +68,11 @@ function fromFlags(v: Values): ClientInput {
 async function save(ctx: Context, input: ClientInput) {
   const existed = Boolean(await ctx.services.clients.metadata(input.client_id));
   const { client_id, generatedSecret } = await ctx.services.clients.upsert(input);
-  await ctx.audit(existed ? 'admin.client_updated' : 'admin.client_created', { clientId: client_id }, { generatedSecret: Boolean(generatedSecret) });
+  await ctx.audit(
+    existed ? 'admin.client_updated' : 'admin.client_created',
+    { clientId: client_id },
+    { generatedSecret: Boolean(generatedSecret) },
+  );
   ctx.out(`${existed ? 'updated' : 'created'} client ${client_id}`);
   if (generatedSecret) ctx.out(`  client secret: ${generatedSecret}   (generated; shown only now, give it to the app)`);
 }
@@ -63,8 +80,9 @@ async function save(ctx: Context, input: ClientInput) {
 export const clientCommands: Command[] = [
   {
     name: 'client add',
-    args: '--file <clients.yaml|json> | --id <id> [--name <n>] [--redirect-uri <url>]... [--grant-type <g>]... '
-      + '[--auth-method <m>] [--secret <s>] [--first-party] [--backchannel-logout-uri <url>] [--post-logout-redirect-uri <url>]...',
+    args:
+      '--file <clients.yaml|json> | --id <id> [--name <n>] [--redirect-uri <url>]... [--grant-type <g>]... ' +
+      '[--auth-method <m>] [--secret <s>] [--first-party] [--backchannel-logout-uri <url>] [--post-logout-redirect-uri <url>]...',
     summary: 'add or replace OIDC clients (a confidential client without --secret gets one generated)',
     options: {
       file: { type: 'string' },
@@ -96,10 +114,27 @@ export const clientCommands: Command[] = [
     async run(ctx) {
       const rows = await ctx.services.clients.list();
       if (!rows.length) return ctx.out('no clients');
-      ctx.out(...table(['CLIENT_ID', 'NAME', 'AUTH', 'GRANTS', 'FIRST_PARTY', 'REDIRECT_URIS'], rows.map((r) => {
-        const m = r.metadata as { client_name?: string; token_endpoint_auth_method?: string; grant_types?: string[]; redirect_uris?: string[] };
-        return [r.client_id, m.client_name, m.token_endpoint_auth_method, m.grant_types?.join(','), r.first_party ? 'yes' : 'no', m.redirect_uris?.join(' ')];
-      })));
+      ctx.out(
+        ...table(
+          ['CLIENT_ID', 'NAME', 'AUTH', 'GRANTS', 'FIRST_PARTY', 'REDIRECT_URIS'],
+          rows.map((r) => {
+            const m = r.metadata as {
+              client_name?: string;
+              token_endpoint_auth_method?: string;
+              grant_types?: string[];
+              redirect_uris?: string[];
+            };
+            return [
+              r.client_id,
+              m.client_name,
+              m.token_endpoint_auth_method,
+              m.grant_types?.join(','),
+              r.first_party ? 'yes' : 'no',
+              m.redirect_uris?.join(' '),
+            ];
+          }),
+        ),
+      );
     },
   },
   {

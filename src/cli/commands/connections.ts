@@ -26,12 +26,22 @@ function entryFrom(v: Values): { raw: unknown; source: string } {
     try {
       return { raw: YAML.parse(readFileSync(file, 'utf8')), source: file };
     } catch (e) {
-      throw badRequest('bad_file', `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`);
+      throw badRequest(
+        'bad_file',
+        `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`,
+      );
     }
   }
   const raw: Record<string, unknown> = {
-    id: str(v, 'id'), kind: 'oidc', name: str(v, 'name') ?? str(v, 'id'), issuer: str(v, 'issuer'), client_id: str(v, 'client-id'),
-    client_secret: str(v, 'client-secret'), variant: str(v, 'variant'), tenant_id: str(v, 'tenant-id'), mfa_trust: str(v, 'mfa-trust'),
+    id: str(v, 'id'),
+    kind: 'oidc',
+    name: str(v, 'name') ?? str(v, 'id'),
+    issuer: str(v, 'issuer'),
+    client_id: str(v, 'client-id'),
+    client_secret: str(v, 'client-secret'),
+    variant: str(v, 'variant'),
+    tenant_id: str(v, 'tenant-id'),
+    mfa_trust: str(v, 'mfa-trust'),
     trust_email: v['trust-email'] === true ? true : undefined,
   };
   if (!raw.id) throw new UsageError('connection add needs --id (or --file)');
@@ -44,9 +54,17 @@ export const connectionCommands: Command[] = [
     args: '--org <slug> (--file <entry.yaml> | --id <id> --issuer <url> --client-id <id> --client-secret <s> [--name <n>] [--variant entra --tenant-id <t>] [--mfa-trust trust|require|none] [--trust-email])',
     summary: 'add or replace a company connection (OIDC from flags; any kind from a file)',
     options: {
-      org: { type: 'string' }, file: { type: 'string' }, id: { type: 'string' }, name: { type: 'string' }, issuer: { type: 'string' },
-      'client-id': { type: 'string' }, 'client-secret': { type: 'string' }, variant: { type: 'string' }, 'tenant-id': { type: 'string' },
-      'mfa-trust': { type: 'string' }, 'trust-email': { type: 'boolean' },
+      org: { type: 'string' },
+      file: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      variant: { type: 'string' },
+      'tenant-id': { type: 'string' },
+      'mfa-trust': { type: 'string' },
+      'trust-email': { type: 'boolean' },
     },
     async run(ctx, v) {
       const org = await orgOf(ctx, str(v, 'org'));
@@ -57,13 +75,22 @@ export const connectionCommands: Command[] = [
         throw badRequest('bad_connection', `${source}: ${formatIssuePath(issue.path) || '(root)'}: ${issue.message}`);
       }
       const file = str(v, 'file');
-      const { outcome, metadataError } = await companyAdmin(ctx.services).saveEntry(org.id, parsed.data, file ? path.dirname(path.resolve(file)) : process.cwd(), { fetchMetadata: true });
+      const { outcome, metadataError } = await companyAdmin(ctx.services).saveEntry(
+        org.id,
+        parsed.data,
+        file ? path.dirname(path.resolve(file)) : process.cwd(),
+        { fetchMetadata: true },
+      );
       await ctx.audit('admin.connection_saved', {}, { orgId: org.id, connectionId: parsed.data.id, outcome });
-      ctx.out(`${outcome === 'created' ? 'created' : outcome === 'changed' ? 'updated' : 'unchanged:'} connection ${parsed.data.id} (${parsed.data.kind}) for ${org.slug}`);
+      ctx.out(
+        `${outcome === 'created' ? 'created' : outcome === 'changed' ? 'updated' : 'unchanged:'} connection ${parsed.data.id} (${parsed.data.kind}) for ${org.slug}`,
+      );
       ctx.out(`  callback URL: ${ctx.config.server.issuer}/sso/callback/${parsed.data.id}`);
-      if (parsed.data.kind === 'saml') ctx.out(`  SP metadata (entity ID): ${ctx.config.server.issuer}/sso/saml/${parsed.data.id}/metadata`);
+      if (parsed.data.kind === 'saml')
+        ctx.out(`  SP metadata (entity ID): ${ctx.config.server.issuer}/sso/saml/${parsed.data.id}/metadata`);
       if (metadataError) ctx.note(`note: the IdP metadata could not be fetched now (the server retries on its schedule): ${metadataError}`);
-      if (outcome === 'changed') ctx.note('note: the configuration changed, so its test sign-in must be done again before SSO only can be switched on');
+      if (outcome === 'changed')
+        ctx.note('note: the configuration changed, so its test sign-in must be done again before SSO only can be switched on');
     },
   },
   {
@@ -77,10 +104,20 @@ export const connectionCommands: Command[] = [
       const rows = org ? await store.connectionsOf(org.id) : await store.listConnections();
       if (!rows.length) return ctx.out('no connections');
       const slugs = new Map((await ctx.services.orgs.list()).map((o) => [o.id, o.slug]));
-      ctx.out(...table(['ID', 'ORG', 'KIND', 'NAME', 'ENABLED', 'TESTED', 'METADATA'], rows.map((c) => [
-        c.id, slugs.get(c.org_id), c.kind, c.name, c.enabled ? 'yes' : 'no', when(c.tested_at),
-        c.kind === 'oidc' ? '' : c.metadata_error ? `error: ${c.metadata_error}` : when(c.metadata_fetched_at),
-      ])));
+      ctx.out(
+        ...table(
+          ['ID', 'ORG', 'KIND', 'NAME', 'ENABLED', 'TESTED', 'METADATA'],
+          rows.map((c) => [
+            c.id,
+            slugs.get(c.org_id),
+            c.kind,
+            c.name,
+            c.enabled ? 'yes' : 'no',
+            when(c.tested_at),
+            c.kind === 'oidc' ? '' : c.metadata_error ? `error: ${c.metadata_error}` : when(c.metadata_fetched_at),
+          ]),
+        ),
+      );
     },
   },
   {
@@ -128,7 +165,8 @@ export const connectionCommands: Command[] = [
       const org = await orgOf(ctx, slug);
       const user = await userByEmail(ctx, email);
       const on = v.off !== true;
-      if (!(await ctx.services.orgs.setBreakGlass(org.id, user.id, on))) throw badRequest('not_admin', `${email} is not an administrator of ${org.slug}`);
+      if (!(await ctx.services.orgs.setBreakGlass(org.id, user.id, on)))
+        throw badRequest('not_admin', `${email} is not an administrator of ${org.slug}`);
       await ctx.audit('admin.break_glass', { userId: user.id }, { orgId: org.id, on });
       ctx.out(`${email} is ${on ? 'now' : 'no longer'} a break-glass administrator of ${org.slug}`);
     },

@@ -20,7 +20,7 @@ export const domainCommands: Command[] = [
   {
     name: 'domain add',
     args: '<org-slug> <domain>',
-    summary: "claim a domain for an organization and print the DNS TXT record that verifies it",
+    summary: 'claim a domain for an organization and print the DNS TXT record that verifies it',
     positionals: ['org', 'domain'],
     async run(ctx, _v, [slug, domain]) {
       const org = await orgBySlug(ctx, slug);
@@ -28,8 +28,12 @@ export const domainCommands: Command[] = [
       await ctx.audit('admin.domain_claimed', {}, { orgId: org.id, domain: claim.domain });
       ctx.out(`${claim.domain} is claimed by ${org.slug}${claim.verified_at ? ' (already verified)' : ''}`);
       if (!claim.verified_at) {
-        ctx.out('Publish this DNS record, then run: wayfinder domain verify ' + `${org.slug} ${claim.domain}`,
-          `  name:  ${record.name}`, '  type:  TXT', `  value: ${record.value}`);
+        ctx.out(
+          'Publish this DNS record, then run: wayfinder domain verify ' + `${org.slug} ${claim.domain}`,
+          `  name:  ${record.name}`,
+          '  type:  TXT',
+          `  value: ${record.value}`,
+        );
       }
     },
   },
@@ -46,7 +50,11 @@ export const domainCommands: Command[] = [
       if (outcome !== 'verified' && outcome !== 'already_verified') {
         throw new AppError(`domain_${outcome}`, 409, `${domains.parse(domain)} is not verified: ${EXPLAIN[outcome]}`);
       }
-      await ctx.audit('admin.domain_verified', {}, { orgId: org.id, domain: domains.parse(domain), by: v.operator === true ? 'operator' : 'dns' });
+      await ctx.audit(
+        'admin.domain_verified',
+        {},
+        { orgId: org.id, domain: domains.parse(domain), by: v.operator === true ? 'operator' : 'dns' },
+      );
       ctx.out(`${domains.parse(domain)} is verified for ${org.slug}`);
     },
   },
@@ -60,9 +68,17 @@ export const domainCommands: Command[] = [
       const { domains } = companyAdmin(ctx.services);
       const rows = await domains.list(org.id);
       if (!rows.length) return ctx.out(`${org.slug} has no domains`);
-      ctx.out(...table(['DOMAIN', 'VERIFIED', 'BY', 'TXT RECORD'], rows.map((d) => [
-        d.domain, when(d.verified_at), d.verified_by, d.verified_at ? '' : `${domains.instructions(d).name} = ${domains.instructions(d).value}`,
-      ])));
+      ctx.out(
+        ...table(
+          ['DOMAIN', 'VERIFIED', 'BY', 'TXT RECORD'],
+          rows.map((d) => [
+            d.domain,
+            when(d.verified_at),
+            d.verified_by,
+            d.verified_at ? '' : `${domains.instructions(d).name} = ${domains.instructions(d).value}`,
+          ]),
+        ),
+      );
     },
   },
 ];

@@ -26,8 +26,12 @@ export const keyCommands: Command[] = [
       }
       const order = { active: 0, next: 1, retired: 2 };
       keys.sort((a, b) => order[a.status] - order[b.status] || a.alg.localeCompare(b.alg));
-      ctx.out(...table(['KID', 'ALG', 'STATUS', 'CREATED', 'ACTIVATED', 'RETIRED', 'DROPPED AFTER'],
-        keys.map((k) => [k.kid, k.alg, k.status, when(k.created_at), when(k.activated_at), when(k.retired_at), when(k.expires_at)])));
+      ctx.out(
+        ...table(
+          ['KID', 'ALG', 'STATUS', 'CREATED', 'ACTIVATED', 'RETIRED', 'DROPPED AFTER'],
+          keys.map((k) => [k.kid, k.alg, k.status, when(k.created_at), when(k.activated_at), when(k.retired_at), when(k.expires_at)]),
+        ),
+      );
     },
   },
   {
@@ -44,7 +48,9 @@ export const keyCommands: Command[] = [
         const key = all.find((k) => k.kid === kid)!;
         ctx.out(`  ${kid}  ${key.alg}  (published since ${when(key.created_at)})`);
         if (hadKeys && Date.now() - new Date(key.created_at).getTime() < FRESH_MS) {
-          ctx.note(`note: ${kid} was published less than an hour ago; apps that cache the JWKS for long and do not refetch it for an unknown kid may briefly reject new tokens`);
+          ctx.note(
+            `note: ${kid} was published less than an hour ago; apps that cache the JWKS for long and do not refetch it for an unknown kid may briefly reject new tokens`,
+          );
         }
       }
       const retired = all.filter((k) => k.status === 'retired' && k.expires_at).map((k) => new Date(k.expires_at!).getTime());

@@ -13,7 +13,9 @@ export const resourceCommands: Command[] = [
       const ttl = str(v, 'ttl');
       if (ttl !== undefined && !/^\d+$/.test(ttl)) throw new UsageError(`--ttl expects a number of seconds, got "${ttl}"`);
       await ctx.services.clients.upsertResource({
-        identifier, scopes: list(v, 'scope') ?? [], ...(ttl !== undefined ? { access_token_ttl: Number(ttl) } : {}),
+        identifier,
+        scopes: list(v, 'scope') ?? [],
+        ...(ttl !== undefined ? { access_token_ttl: Number(ttl) } : {}),
       });
       const saved = await ctx.services.clients.findResource(identifier);
       await ctx.audit('admin.resource_saved', {}, { identifier });
@@ -26,7 +28,12 @@ export const resourceCommands: Command[] = [
     async run(ctx) {
       const rows = await ctx.services.clients.listResources();
       if (!rows.length) return ctx.out('no APIs');
-      ctx.out(...table(['IDENTIFIER', 'TOKEN_TTL', 'SCOPES'], rows.map((r) => [r.identifier, `${r.access_token_ttl}s`, r.scopes.join(' ')])));
+      ctx.out(
+        ...table(
+          ['IDENTIFIER', 'TOKEN_TTL', 'SCOPES'],
+          rows.map((r) => [r.identifier, `${r.access_token_ttl}s`, r.scopes.join(' ')]),
+        ),
+      );
     },
   },
 ];

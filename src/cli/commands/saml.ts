@@ -16,14 +16,22 @@ async function saml(ctx: Context) {
 
 function settingsFrom(v: Values) {
   const attributes = list(v, 'attribute');
-  const parsed = attributes && Object.fromEntries(attributes.map((a) => {
-    const eq = a.indexOf('=');
-    if (eq < 1) throw new UsageError(`--attribute expects name=source or name=value:<text>, got "${a}"`);
-    const source = a.slice(eq + 1);
-    return [a.slice(0, eq), source.startsWith('value:') ? { value: source.slice(6) } : source];
-  }));
+  const parsed =
+    attributes &&
+    Object.fromEntries(
+      attributes.map((a) => {
+        const eq = a.indexOf('=');
+        if (eq < 1) throw new UsageError(`--attribute expects name=source or name=value:<text>, got "${a}"`);
+        const source = a.slice(eq + 1);
+        return [a.slice(0, eq), source.startsWith('value:') ? { value: source.slice(6) } : source];
+      }),
+    );
   const settings: Record<string, unknown> = {
-    nameid_format: str(v, 'nameid-format'), attributes: parsed, sign: str(v, 'sign'), display_name: str(v, 'display-name'), launch_url: str(v, 'launch-url'),
+    nameid_format: str(v, 'nameid-format'),
+    attributes: parsed,
+    sign: str(v, 'sign'),
+    display_name: str(v, 'display-name'),
+    launch_url: str(v, 'launch-url'),
     encrypt_assertion: v.encrypt === true ? true : undefined,
     allow_idp_initiated: v['allow-idp-initiated'] === true ? true : undefined,
     allow_sha1: v['allow-sha1'] === true ? true : undefined,
@@ -37,9 +45,22 @@ export const samlCommands: Command[] = [
     summary: 'list the SAML signing certificates (active signs, next is published ahead, retired is published for a while)',
     async run(ctx) {
       const certs = await (await saml(ctx)).certificates.list();
-      if (!certs.length) return ctx.out('no SAML certificates yet (the server creates them at its first start; `saml cert rotate` does too)');
-      ctx.out(...table(['ID', 'STATUS', 'CREATED', 'ACTIVATED', 'UNPUBLISHED AFTER', 'VALID UNTIL', 'SHA-256 FINGERPRINT'],
-        certs.map((c) => [c.id, c.status, when(c.created_at), when(c.activated_at), when(c.expires_at), when(c.not_after), c.fingerprint])));
+      if (!certs.length)
+        return ctx.out('no SAML certificates yet (the server creates them at its first start; `saml cert rotate` does too)');
+      ctx.out(
+        ...table(
+          ['ID', 'STATUS', 'CREATED', 'ACTIVATED', 'UNPUBLISHED AFTER', 'VALID UNTIL', 'SHA-256 FINGERPRINT'],
+          certs.map((c) => [
+            c.id,
+            c.status,
+            when(c.created_at),
+            when(c.activated_at),
+            when(c.expires_at),
+            when(c.not_after),
+            c.fingerprint,
+          ]),
+        ),
+      );
     },
   },
   {
@@ -52,27 +73,41 @@ export const samlCommands: Command[] = [
       const certs = await certificates.list();
       const active = certs.find((c) => c.id === id)!;
       ctx.out(`New signing certificate: ${id}  (SHA-256 ${active.fingerprint}, published since ${when(active.created_at)})`);
-      ctx.out(`Running instances sign with it within ${ctx.config.oidc.keyRefreshSeconds} seconds; the metadata at /saml/metadata lists every published certificate.`);
+      ctx.out(
+        `Running instances sign with it within ${ctx.config.oidc.keyRefreshSeconds} seconds; the metadata at /saml/metadata lists every published certificate.`,
+      );
       const retired = certs.filter((c) => c.status === 'retired' && c.expires_at).map((c) => new Date(c.expires_at!).getTime());
       if (retired.length) ctx.out(`The previous certificate stays published until ${when(new Date(Math.max(...retired)))}.`);
     },
   },
   {
     name: 'saml sp add',
-    args: '--metadata-file <sp.xml> [--nameid-format persistent|emailAddress|transient|unspecified] [--attribute <name>=<source>]... '
-      + '[--sign response|assertion|both] [--encrypt] [--allow-idp-initiated] [--display-name <n>] [--launch-url <url>] [--allow-sha1]',
-    summary: 'register (or update) a SAML service provider from its metadata; sources: email, name, given_name, family_name, groups, organizations, id, value:<text>',
+    args:
+      '--metadata-file <sp.xml> [--nameid-format persistent|emailAddress|transient|unspecified] [--attribute <name>=<source>]... ' +
+      '[--sign response|assertion|both] [--encrypt] [--allow-idp-initiated] [--display-name <n>] [--launch-url <url>] [--allow-sha1]',
+    summary:
+      'register (or update) a SAML service provider from its metadata; sources: email, name, given_name, family_name, groups, organizations, id, value:<text>',
     options: {
-      'metadata-file': { type: 'string' }, 'nameid-format': { type: 'string' }, attribute: { type: 'string', multiple: true },
-      sign: { type: 'string' }, encrypt: { type: 'boolean' }, 'allow-idp-initiated': { type: 'boolean' },
-      'display-name': { type: 'string' }, 'launch-url': { type: 'string' }, 'allow-sha1': { type: 'boolean' },
+      'metadata-file': { type: 'string' },
+      'nameid-format': { type: 'string' },
+      attribute: { type: 'string', multiple: true },
+      sign: { type: 'string' },
+      encrypt: { type: 'boolean' },
+      'allow-idp-initiated': { type: 'boolean' },
+      'display-name': { type: 'string' },
+      'launch-url': { type: 'string' },
+      'allow-sha1': { type: 'boolean' },
     },
     async run(ctx, v) {
       const file = required(v, 'metadata-file');
       const { readMetadataFile } = await import('../../saml/bootstrap.js');
       const { registry } = await saml(ctx);
       const saved = await registry.register(readMetadataFile(file), settingsFrom(v));
-      await ctx.audit(saved.existed ? 'admin.saml_sp_updated' : 'admin.saml_sp_created', { clientId: saved.id }, { entityId: saved.entityId });
+      await ctx.audit(
+        saved.existed ? 'admin.saml_sp_updated' : 'admin.saml_sp_created',
+        { clientId: saved.id },
+        { entityId: saved.entityId },
+      );
       ctx.out(`${saved.existed ? 'updated' : 'registered'} SAML service provider ${saved.entityId} (id ${saved.id})`);
     },
   },
@@ -82,10 +117,29 @@ export const samlCommands: Command[] = [
     async run(ctx) {
       const rows = await (await saml(ctx)).registry.list();
       if (!rows.length) return ctx.out('no SAML service providers');
-      ctx.out(...table(['ID', 'ENTITY_ID', 'NAME', 'NAMEID', 'SIGN', 'ENCRYPT', 'IDP_INITIATED'], rows.map((r) => {
-        const s = r.settings as { display_name?: string; nameid_format?: string; sign?: string; encrypt_assertion?: boolean; allow_idp_initiated?: boolean };
-        return [r.id, r.entity_id, s.display_name, s.nameid_format, s.sign, s.encrypt_assertion ? 'yes' : 'no', s.allow_idp_initiated ? 'yes' : 'no'];
-      })));
+      ctx.out(
+        ...table(
+          ['ID', 'ENTITY_ID', 'NAME', 'NAMEID', 'SIGN', 'ENCRYPT', 'IDP_INITIATED'],
+          rows.map((r) => {
+            const s = r.settings as {
+              display_name?: string;
+              nameid_format?: string;
+              sign?: string;
+              encrypt_assertion?: boolean;
+              allow_idp_initiated?: boolean;
+            };
+            return [
+              r.id,
+              r.entity_id,
+              s.display_name,
+              s.nameid_format,
+              s.sign,
+              s.encrypt_assertion ? 'yes' : 'no',
+              s.allow_idp_initiated ? 'yes' : 'no',
+            ];
+          }),
+        ),
+      );
     },
   },
   {

@@ -8,23 +8,31 @@ import { createFactorStore } from '../../factors/store.js';
 import { list, orgBySlug, required, str, userByEmail, type Command } from '../context.js';
 import { table } from '../format.js';
 
-
 export const twoStepCommands: Command[] = [
   {
     name: 'org two-step',
     args: '<org-slug> --require off|all|groups [--group <name>]... --primary totp|email|push|webauthn [--trusted-days <0-365>]',
-    summary: "set who must use two-step verification, the method offered first, and how long a device may be trusted (0 forbids it)",
-    options: { require: { type: 'string' }, group: { type: 'string', multiple: true }, primary: { type: 'string' }, 'trusted-days': { type: 'string' } },
+    summary: 'set who must use two-step verification, the method offered first, and how long a device may be trusted (0 forbids it)',
+    options: {
+      require: { type: 'string' },
+      group: { type: 'string', multiple: true },
+      primary: { type: 'string' },
+      'trusted-days': { type: 'string' },
+    },
     positionals: ['org-slug'],
     async run(ctx, v, [slug]) {
       const org = await orgBySlug(ctx, slug);
       const days = str(v, 'trusted-days');
       const { reset } = await setTwoStepPolicy(createFactorStore(ctx.services.db), org.id, {
-        required: required(v, 'require') as 'off' | 'all' | 'groups', group_names: list(v, 'group') ?? [],
-        primary_method: required(v, 'primary'), trusted_device_days: days === undefined ? 30 : Number(days),
+        required: required(v, 'require') as 'off' | 'all' | 'groups',
+        group_names: list(v, 'group') ?? [],
+        primary_method: required(v, 'primary'),
+        trusted_device_days: days === undefined ? 30 : Number(days),
       });
       await ctx.audit('admin.two_step_policy_set', {}, { org: org.slug, require: str(v, 'require'), primary: str(v, 'primary'), reset });
-      ctx.out(`two-step verification for ${org.slug}: ${str(v, 'require')}, primary ${str(v, 'primary')}${reset ? `; ${reset} members will set it up again at their next sign-in` : ''}`);
+      ctx.out(
+        `two-step verification for ${org.slug}: ${str(v, 'require')}, primary ${str(v, 'primary')}${reset ? `; ${reset} members will set it up again at their next sign-in` : ''}`,
+      );
     },
   },
   {
@@ -49,7 +57,12 @@ export const twoStepCommands: Command[] = [
       const user = await userByEmail(ctx, email);
       const devices = await createFactorStore(ctx.services.db).trustedDevicesOf(user.id);
       if (!devices.length) return ctx.out('no trusted devices');
-      ctx.out(...table(['ID', 'DEVICE', 'IP', 'UNTIL'], devices.map((d) => [d.id, d.user_agent ?? '', d.ip ?? '', d.expires_at.toISOString()])));
+      ctx.out(
+        ...table(
+          ['ID', 'DEVICE', 'IP', 'UNTIL'],
+          devices.map((d) => [d.id, d.user_agent ?? '', d.ip ?? '', d.expires_at.toISOString()]),
+        ),
+      );
     },
   },
   {

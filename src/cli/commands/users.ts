@@ -20,7 +20,11 @@ export const userCommands: Command[] = [
     async run(ctx, v) {
       const email = required(v, 'email');
       if (await ctx.services.accounts.findUserByEmail(email)) {
-        throw new AppError('user_exists', 409, `a user with email ${email} already exists (set a new password with: user password ${email})`);
+        throw new AppError(
+          'user_exists',
+          409,
+          `a user with email ${email} already exists (set a new password with: user password ${email})`,
+        );
       }
       const given = str(v, 'password');
       const password = given ?? generatePassword();
@@ -52,8 +56,12 @@ export const userCommands: Command[] = [
     async run(ctx) {
       const users = await ctx.services.accounts.listUsers();
       if (!users.length) return ctx.out('no users');
-      ctx.out(...table(['EMAIL', 'NAME', 'STATUS', 'VERIFIED', 'ID'],
-        users.map((u) => [u.email, u.name, u.status, u.email_verified ? 'yes' : 'no', u.id])));
+      ctx.out(
+        ...table(
+          ['EMAIL', 'NAME', 'STATUS', 'VERIFIED', 'ID'],
+          users.map((u) => [u.email, u.name, u.status, u.email_verified ? 'yes' : 'no', u.id]),
+        ),
+      );
     },
   },
 ];

@@ -46,16 +46,23 @@ export function readAssertion(response: Element, signedAssertion: string, ex: As
   const now = ex.now ?? Date.now();
   const skew = ex.clockSkewSeconds * 1000;
   const assertion = parseXml(signedAssertion).documentElement!;
-  if (assertion.namespaceURI !== A_NS || assertion.localName !== 'Assertion') throw refuse('signature', 'the signed node is not an assertion');
+  if (assertion.namespaceURI !== A_NS || assertion.localName !== 'Assertion')
+    throw refuse('signature', 'the signed node is not an assertion');
 
   // The Response envelope: not covered by the assertion's signature, so only ever more restrictive.
   const destination = response.getAttribute('Destination');
   if (destination !== ex.acsUrl) throw refuse('destination', `the response is for ${destination || '(no Destination)'}, not ${ex.acsUrl}`);
   const responseIssuer = text(child(response, A_NS, 'Issuer'));
-  if (responseIssuer !== undefined && responseIssuer !== ex.idpEntityId) throw refuse('issuer', `the response comes from ${responseIssuer}`);
+  if (responseIssuer !== undefined && responseIssuer !== ex.idpEntityId)
+    throw refuse('issuer', `the response comes from ${responseIssuer}`);
   const inResponseTo = response.getAttribute('InResponseTo') || undefined;
   if (inResponseTo !== ex.inResponseTo) {
-    throw refuse('in_response_to', ex.inResponseTo ? `the response answers ${inResponseTo ?? 'no request'}, not ${ex.inResponseTo}` : 'an unsolicited response must not answer a request');
+    throw refuse(
+      'in_response_to',
+      ex.inResponseTo
+        ? `the response answers ${inResponseTo ?? 'no request'}, not ${ex.inResponseTo}`
+        : 'an unsolicited response must not answer a request',
+    );
   }
 
   const issuer = text(child(assertion, A_NS, 'Issuer'));
@@ -71,14 +78,17 @@ export function readAssertion(response: Element, signedAssertion: string, ex: As
     const until = time(data?.getAttribute('NotOnOrAfter') ?? null, 'SubjectConfirmationData NotOnOrAfter');
     const from = time(data?.getAttribute('NotBefore') ?? null, 'SubjectConfirmationData NotBefore');
     if (data?.getAttribute('Recipient') !== ex.acsUrl) problems.push('[recipient] the subject confirmation is for another recipient');
-    else if ((data.getAttribute('InResponseTo') || undefined) !== ex.inResponseTo) problems.push('[in_response_to] the subject confirmation answers another request');
+    else if ((data.getAttribute('InResponseTo') || undefined) !== ex.inResponseTo)
+      problems.push('[in_response_to] the subject confirmation answers another request');
     else if (until === undefined || now >= until + skew) problems.push('[expired] the subject confirmation has expired');
     else if (from !== undefined && now < from - skew) problems.push('[not_yet_valid] the subject confirmation is not valid yet');
     else confirmedUntil = Math.max(confirmedUntil ?? 0, until);
   }
   if (confirmedUntil === undefined) {
     const [first] = problems;
-    throw first ? refuse(first.slice(1, first.indexOf(']')), first.slice(first.indexOf(']') + 2)) : refuse('subject', 'the assertion has no bearer subject confirmation');
+    throw first
+      ? refuse(first.slice(1, first.indexOf(']')), first.slice(first.indexOf(']') + 2))
+      : refuse('subject', 'the assertion has no bearer subject confirmation');
   }
 
   const conditions = child(assertion, A_NS, 'Conditions');
@@ -90,7 +100,8 @@ export function readAssertion(response: Element, signedAssertion: string, ex: As
   if (!restrictions.length) throw refuse('audience', 'the assertion names no audience');
   for (const r of restrictions) {
     const audiences = elements(r, A_NS, 'Audience').map((a) => text(a));
-    if (!audiences.includes(ex.spEntityId)) throw refuse('audience', `the assertion is for ${audiences.join(', ') || '(nobody)'}, not ${ex.spEntityId}`);
+    if (!audiences.includes(ex.spEntityId))
+      throw refuse('audience', `the assertion is for ${audiences.join(', ') || '(nobody)'}, not ${ex.spEntityId}`);
   }
 
   const attributes: Record<string, string[]> = {};
@@ -111,4 +122,3 @@ export function readAssertion(response: Element, signedAssertion: string, ex: As
     validUntil: new Date(Math.max(confirmedUntil, notOnOrAfter ?? 0) + skew),
   };
 }
-

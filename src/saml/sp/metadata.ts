@@ -22,7 +22,11 @@ export const NAMEID_FORMATS = {
   unspecified: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
 } as const;
 
-export interface IdpMetadata { entityId: string; ssoUrl: string; certificates: string[] }
+export interface IdpMetadata {
+  entityId: string;
+  ssoUrl: string;
+  certificates: string[];
+}
 
 export class MetadataProblem extends Error {}
 
@@ -37,13 +41,16 @@ export function parseIdpMetadata(validator: XmlValidator, xml: string): IdpMetad
   }
   const doc = new DOMParser({ errorHandler: { error: () => undefined, fatalError: () => undefined } }).parseFromString(xml, 'text/xml');
   const root = doc.documentElement;
-  if (!root || root.namespaceURI !== MD_NS || root.localName !== 'EntityDescriptor') throw new MetadataProblem('the IdP metadata is not an EntityDescriptor');
+  if (!root || root.namespaceURI !== MD_NS || root.localName !== 'EntityDescriptor')
+    throw new MetadataProblem('the IdP metadata is not an EntityDescriptor');
   const entityId = root.getAttribute('entityID') ?? '';
   const descriptors = children(root, MD_NS, 'IDPSSODescriptor');
-  if (descriptors.length !== 1) throw new MetadataProblem(`the IdP metadata has ${descriptors.length} IDPSSODescriptor elements (one expected)`);
+  if (descriptors.length !== 1)
+    throw new MetadataProblem(`the IdP metadata has ${descriptors.length} IDPSSODescriptor elements (one expected)`);
   const [idp] = descriptors;
   const sso = children(idp, MD_NS, 'SingleSignOnService').find((s) => s.getAttribute('Binding') === BINDINGS.redirect);
-  if (!sso?.getAttribute('Location')) throw new MetadataProblem('the IdP metadata has no SingleSignOnService with the HTTP-Redirect binding');
+  if (!sso?.getAttribute('Location'))
+    throw new MetadataProblem('the IdP metadata has no SingleSignOnService with the HTTP-Redirect binding');
   const certificates: string[] = [];
   for (const key of children(idp, MD_NS, 'KeyDescriptor')) {
     const use = key.getAttribute('use');
@@ -60,13 +67,18 @@ export function parseIdpMetadata(validator: XmlValidator, xml: string): IdpMetad
 
 /** samlify's view of Wayfinder for one connection: builds AuthnRequests and our SP metadata. */
 export function spEntity(opts: {
-  entityId: string; acsUrl: string; nameIdFormat: keyof typeof NAMEID_FORMATS; relayState?: string;
+  entityId: string;
+  acsUrl: string;
+  nameIdFormat: keyof typeof NAMEID_FORMATS;
+  relayState?: string;
   /** The connection's encryption key: its certificate is published, its private key decrypts. */
   encryption?: { privateKey: string; certificate: string };
 }) {
   return samlify().ServiceProvider({
     entityID: opts.entityId,
-    ...(opts.encryption ? { encryptCert: opts.encryption.certificate, encPrivateKey: opts.encryption.privateKey, isAssertionEncrypted: true } : {}),
+    ...(opts.encryption
+      ? { encryptCert: opts.encryption.certificate, encPrivateKey: opts.encryption.privateKey, isAssertionEncrypted: true }
+      : {}),
     assertionConsumerService: [{ Binding: BINDINGS.post, Location: opts.acsUrl }],
     nameIDFormat: [NAMEID_FORMATS[opts.nameIdFormat]],
     authnRequestsSigned: false,

@@ -39,18 +39,24 @@ const TRANSFORMS = [
 ];
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BLOCK_CIPHERS = [
-  'http://www.w3.org/2001/04/xmlenc#aes128-cbc', 'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
-  'http://www.w3.org/2009/xmlenc11#aes128-gcm', 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+  'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
+  'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
+  'http://www.w3.org/2009/xmlenc11#aes128-gcm',
+  'http://www.w3.org/2009/xmlenc11#aes256-gcm',
 ];
 const KEY_TRANSPORT = ['http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p'];
 
 /** A refusal of the response, naming the check (`[shape] …`, `[signature] …`). */
 export const refuse = (check: string, detail: string) => fail('bad_response', `[${check}] ${detail}`);
 
-export const elements = (root: Document | Element, ns: string, name: string): Element[] => Array.from(root.getElementsByTagNameNS(ns, name));
+export const elements = (root: Document | Element, ns: string, name: string): Element[] =>
+  Array.from(root.getElementsByTagNameNS(ns, name));
 export const child = childElement;
 
-export const parseXml = (xml: string): Document => parseDom(xml, (problem) => { throw refuse('xml', problem); });
+export const parseXml = (xml: string): Document =>
+  parseDom(xml, (problem) => {
+    throw refuse('xml', problem);
+  });
 
 const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 
@@ -73,7 +79,8 @@ function checkAlgorithms(signature: Element, allowSha1: boolean) {
 /** Verifies `signature` (which must reference `#id` alone) with each certificate; returns the signed XML. */
 function verifySignature(xml: string, signature: Element, id: string, certificates: string[], allowSha1: boolean, what: string): string {
   const refs = checkAlgorithms(signature, allowSha1);
-  if (refs.length !== 1 || refs[0].getAttribute('URI') !== `#${id}`) throw refuse('signature', `the ${what} signature does not reference the ${what} itself`);
+  if (refs.length !== 1 || refs[0].getAttribute('URI') !== `#${id}`)
+    throw refuse('signature', `the ${what} signature does not reference the ${what} itself`);
   for (const cert of certificates) {
     const sig = new (xmlCrypto().SignedXml)({ publicCert: pem(cert), getCertFromKeyInfo: () => null });
     try {
@@ -129,25 +136,29 @@ function checkStatus(response: Element) {
 }
 
 function checkEncryption(encrypted: Element) {
-  const methods = (ns: string, parent: string) => elements(encrypted, XENC_NS, parent)
-    .map((el) => child(el, ns, 'EncryptionMethod')?.getAttribute('Algorithm') ?? '');
+  const methods = (ns: string, parent: string) =>
+    elements(encrypted, XENC_NS, parent).map((el) => child(el, ns, 'EncryptionMethod')?.getAttribute('Algorithm') ?? '');
   const data = methods(XENC_NS, 'EncryptedData');
   const keys = methods(XENC_NS, 'EncryptedKey');
-  if (data.length !== 1 || !BLOCK_CIPHERS.includes(data[0])) throw refuse('algorithm', `content encryption ${data.join(', ') || '(none)'} is not accepted`);
+  if (data.length !== 1 || !BLOCK_CIPHERS.includes(data[0]))
+    throw refuse('algorithm', `content encryption ${data.join(', ') || '(none)'} is not accepted`);
   const badKey = keys.find((k) => !KEY_TRANSPORT.includes(k));
-  if (!keys.length || badKey !== undefined) throw refuse('algorithm', `key transport ${badKey || '(none)'} is not accepted (rsa-1_5 is always refused)`);
+  if (!keys.length || badKey !== undefined)
+    throw refuse('algorithm', `key transport ${badKey || '(none)'} is not accepted (rsa-1_5 is always refused)`);
 }
 
 /** Shape, unique IDs, signatures of a plaintext (or decrypted) Response. */
 function inspect(xml: string, doc: Document, response: Element, opts: VerifyOptions, responseSignatureVerified: boolean): VerifiedResponse {
-  if (elements(doc, A_NS, 'EncryptedAssertion').length || elements(doc, XENC_NS, 'EncryptedData').length) throw refuse('shape', 'an encrypted assertion remains');
+  if (elements(doc, A_NS, 'EncryptedAssertion').length || elements(doc, XENC_NS, 'EncryptedData').length)
+    throw refuse('shape', 'an encrypted assertion remains');
   const assertions = elements(doc, A_NS, 'Assertion');
   if (assertions.length !== 1) throw refuse('shape', `the response holds ${assertions.length} assertions (exactly one expected)`);
   const [assertion] = assertions;
   if (assertion.parentNode !== response) throw refuse('shape', 'the assertion is not a child of the response');
 
   const signatures = elements(doc, DS_NS, 'Signature');
-  if (signatures.some((s) => s.parentNode !== response && s.parentNode !== assertion)) throw refuse('shape', 'a signature is in an unexpected place');
+  if (signatures.some((s) => s.parentNode !== response && s.parentNode !== assertion))
+    throw refuse('shape', 'a signature is in an unexpected place');
   const responseSignatures = signatures.filter((s) => s.parentNode === response);
   const assertionSignatures = signatures.filter((s) => s.parentNode === assertion);
   if (responseSignatures.length > 1 || assertionSignatures.length > 1) throw refuse('shape', 'more than one signature on one element');
@@ -173,7 +184,8 @@ function inspect(xml: string, doc: Document, response: Element, opts: VerifyOpti
 
 /** Decodes, validates, decrypts when needed, checks the shape and the signatures of a SAMLResponse. */
 export async function verifyResponse(validator: XmlValidator, encoded: string, opts: VerifyOptions): Promise<VerifiedResponse> {
-  if (!/^[A-Za-z0-9+/=\s]+$/.test(encoded) || encoded.length > Math.ceil(opts.maxBytes / 3) * 4 + 1024) throw refuse('encoding', 'the SAMLResponse is not base64 of an acceptable size');
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(encoded) || encoded.length > Math.ceil(opts.maxBytes / 3) * 4 + 1024)
+    throw refuse('encoding', 'the SAMLResponse is not base64 of an acceptable size');
   const xml = Buffer.from(encoded, 'base64').toString('utf8');
   const { doc, response } = validated(validator, xml);
   checkStatus(response);
@@ -187,8 +199,10 @@ export async function verifyResponse(validator: XmlValidator, encoded: string, o
   checkEncryption(encrypted[0]);
   // A Response signature covers the encrypted form: it is checked before decryption.
   const signatures = elements(doc, DS_NS, 'Signature').filter((s) => !isInside(s, encrypted[0]));
-  if (signatures.some((s) => s.parentNode !== response) || signatures.length > 1) throw refuse('shape', 'a signature is in an unexpected place');
-  if (signatures.length) verifySignature(xml, signatures[0], response.getAttribute('ID') ?? '', opts.certificates, opts.allowSha1, 'response');
+  if (signatures.some((s) => s.parentNode !== response) || signatures.length > 1)
+    throw refuse('shape', 'a signature is in an unexpected place');
+  if (signatures.length)
+    verifySignature(xml, signatures[0], response.getAttribute('ID') ?? '', opts.certificates, opts.allowSha1, 'response');
   let plain: string;
   try {
     plain = await opts.decrypt(xml);
