@@ -7,6 +7,7 @@ import * as smsWebauthn from './2026-11-22T0900_sms_webauthn.js';
 import * as saml from './2026-11-22T1000_saml.js';
 import * as companyId from './2026-11-23T0900_company_id.js';
 import * as scim from './2026-12-02T1200_scim.js';
+import * as social from './2026-12-02T1300_social.js';
 import * as bootstrapApplied from './2026-12-02T1600_bootstrap_applied.js';
 
 export const migrations: Record<string, Migration> = {
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T1000_saml': saml,
   '2026-11-23T0900_company_id': companyId,
   '2026-12-02T1200_scim': scim,
+  '2026-12-02T1300_social': social,
   '2026-12-02T1600_bootstrap_applied': bootstrapApplied,
 };

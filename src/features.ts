@@ -37,6 +37,12 @@ import { localPasswordAllowed, ssoOnlyRule } from './orgs/sso-only.js';
 import { createProvisioning } from './provisioning/index.js';
 import { createProvisionedMatch } from './provisioning/matching.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
+import { createSocialStore } from './connectors/social/store.js';
+import { createSocialConnections } from './connectors/social/connections.js';
+import { createSocialFlow } from './connectors/social/flow.js';
+import { createSocialLinking } from './connectors/social/linking.js';
+import { createSocialSignIn } from './connectors/social/sign-in.js';
+import { socialConnectionRule } from './connectors/social/rule.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -77,9 +83,14 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   const discovery = createDiscovery({ store: services.orgs, enabledConnections: (orgId) => connections.enabledOf(orgId) });
   const guardedFetch = createGuardedFetch(config.federation);
 
+  // Social sign-in: connections of no organization, checked by the gate like company ones.
+  const socialStore = createSocialStore(services.db);
+  const socialConnections = createSocialConnections(socialStore, services.box);
+
   const gate = createGate([
     accountActiveRule,
     connectionRule(connectorStore, services.orgs),
+    socialConnectionRule(socialStore),
     ssoOnlyRule(services.orgs),
     twoStepRule(factorStore),
   ]);
@@ -139,6 +150,25 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     intervalSeconds: config.federation.metadataRefreshSeconds,
     log,
   });
+  const socialFlow = createSocialFlow({
+    issuer,
+    federation: config.federation,
+    fetch: guardedFetch,
+    store: socialStore,
+    connections: socialConnections,
+    audit,
+  });
+  const socialLinking = createSocialLinking({
+    store: socialStore,
+    accounts: services.accounts,
+    users: services.users,
+    hasher: services.hasher,
+    throttle,
+    mailer,
+    audit,
+    limiter: createRateLimiter(loginStore),
+  });
+  const socialSignIn = createSocialSignIn({ flow: socialFlow, linking: socialLinking, journey });
   const passkeys = createPasskeySignIn({ issuer, store: factorStore, journey, accounts: services.accounts, audit });
   const lifecycle = createLifecycle({
     issuer,
@@ -175,6 +205,11 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     federation,
     metadataRefresher,
     provisioning,
+    socialStore,
+    socialConnections,
+    socialFlow,
+    socialLinking,
+    socialSignIn,
   };
 }
 export type Features = ReturnType<typeof createFeatures>;

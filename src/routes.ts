@@ -20,6 +20,9 @@ import { passkeyRoutes } from './factors/passkey-routes.js';
 import { ssoPendingRoutes, ssoRoutes } from './connectors/routes.js';
 import { callbackRoutes } from './connectors/callback-routes.js';
 import { scimRoutes } from './provisioning/routes.js';
+import { socialRoutes } from './connectors/social/routes.js';
+import { socialCallbackRoutes } from './connectors/social/callback-routes.js';
+import { linkedSignInsSection, socialAccountRoutes } from './connectors/social/account-routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -42,7 +45,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   );
   for (const router of [
     ssoPendingRoutes({ secure }),
-    loginRoutes({ interactions: f.interactions, journey: f.journey, secure }),
+    loginRoutes({ interactions: f.interactions, journey: f.journey, secure, socialButtons: () => f.socialConnections.buttons() }),
     factorRoutes({
       interactions: f.interactions,
       journey: f.journey,
@@ -58,11 +61,17 @@ export function featureRoutes(services: Services, f: Features): Router[] {
       sessions: f.sessions,
       lifecycle: f.lifecycle,
       minPasswordLength,
-      sections: [samlAppsSection(f.saml.registry), twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor })],
+      sections: [
+        samlAppsSection(f.saml.registry),
+        twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
+        linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
+      ],
     }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
+    socialRoutes({ interactions: f.interactions, signIn: f.socialSignIn, audit }),
+    socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
   ])
     pages.use(router.routes(), router.allowedMethods());
 
@@ -80,5 +89,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     maxBodyBytes: Math.max(config.server.maxBodyBytes, 1_048_576),
     onAuthFailure: (ctx) => audit.record(ctx, { type: 'scim.auth_failed', outcome: 'failure', data: { path: ctx.path } }),
   });
-  return [pages, f.saml.routes(), pushDevices, sso, scim, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // Social providers' answers (Apple's cross-site form_post included), bound to single-use states.
+  const social = socialCallbackRoutes({ issuer, flow: f.socialFlow, audit, maxBodyBytes: config.server.maxBodyBytes });
+  return [pages, f.saml.routes(), pushDevices, sso, scim, social, ...(config.demo ? [demoRoutes(issuer)] : [])];
 }

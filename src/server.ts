@@ -94,6 +94,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       features.saml.purgeExpired(),
       features.connectorStore.purgeExpired(),
       features.provisioning.purgeDeleted(),
+      features.socialStore.purgeExpired(),
     ]).catch((err) => {
       if (!health.failed(err)) log.error({ err }, 'purge of expired rows failed');
     });

@@ -25,6 +25,7 @@ import { applyCompanyId } from '../connectors/bootstrap.js';
 import { normalizeEmail } from '../accounts/store.js';
 import { createBootstrapStore } from './store.js';
 import type { samlBootstrap } from '../saml/bootstrap.js';
+import { applySocialProviders } from '../connectors/social/bootstrap.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -109,6 +110,7 @@ export interface BootstrapReport {
   resourceServers: number;
   organizations: number;
   samlServiceProviders: number;
+  socialProviders?: number;
   generatedSecrets: Record<string, string>;
   /** Entries (and organization parts) left alone: unchanged since this database last applied them. */
   unchanged: number;
@@ -258,5 +260,6 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
       });
     }
   }
+  if (data.social_providers.length) report.socialProviders = await applySocialProviders(services, data.social_providers, where);
   return report;
 }

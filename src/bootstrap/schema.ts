@@ -5,6 +5,7 @@ import { twoStepPolicySchema } from '../factors/admin.js';
 import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
 import { spInputSchema } from '../saml/settings.js';
 import { totpSecretProblem } from '../factors/totp.js';
+import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z
@@ -69,6 +70,8 @@ export const bootstrapSchema = z.strictObject({
   resource_servers: z.array(resourceInputSchema).default([]),
   /** SAML service providers: `metadata` (XML) or `metadata_file` (relative to this file), plus settings. */
   saml_service_providers: z.array(spInputSchema).default([]),
+  /** Social sign-in providers (src/connectors/social/bootstrap.ts), in the order of their buttons. */
+  ...socialBootstrapFields,
 });
 export type Bootstrap = z.input<typeof bootstrapSchema>;
 

@@ -18,6 +18,7 @@ import { connectionCommands } from './commands/connections.js';
 import { samlCommands } from './commands/saml.js';
 import { twoStepCommands } from './commands/two-step.js';
 import { scimCommands } from './commands/scim.js';
+import { socialCommands } from './commands/social.js';
 
 export const commands: Command[] = [
   ...migrateCommands,
@@ -31,6 +32,7 @@ export const commands: Command[] = [
   ...samlCommands,
   ...twoStepCommands,
   ...scimCommands,
+  ...socialCommands,
 ];
 
 export function usage(only?: Command[]): string {

@@ -20,6 +20,10 @@ export const FAILURES = {
   domain_not_verified: 403,
   link_refused: 403,
   jit_disabled: 403,
+  // Social sign-in (connectors/social/).
+  cancelled: 400,
+  already_linked: 409,
+  signup_disabled: 403,
 } as const;
 export type FailureReason = keyof typeof FAILURES;
 

@@ -1,5 +1,6 @@
 /**
- * OpenID Connect connector (openid-client as the relying party). Rules:
+ * OpenID Connect company connector: the protocol runs in core/oidc-flow.ts (shared with social
+ * providers); this file is the company policy of its answer. Rules:
  * - the issuer is discovered (its metadata must name the same issuer) through the guarded fetch;
  *   the discovered configuration is kept 10 minutes per connection version;
  * - authorization code with PKCE (S256), a state and a nonce for every sign-in;
@@ -11,11 +12,9 @@
  *   the IdP did not say `email_verified: false`; Entra ID's email is never trusted by default;
  * - MFA happened when `amr` contains "mfa" or `acr` is one of the connection's MFA values.
  */
-import * as oidc from 'openid-client';
 import { z } from 'zod';
-import { ttlCache } from '../lib/ttl-cache.js';
-import { fail, FederationError } from './errors.js';
-import { FetchRefused } from './fetch.js';
+import { answerUrl, beginCode, configurationFor as coreConfiguration, finishCode, str, userInfo } from './core/oidc-flow.js';
+import { fail } from './errors.js';
 import { commonSettings, type Connection, type Connector, type ConnectorEnv } from './types.js';
 
 const claimName = z.string().min(1).max(200);
@@ -45,92 +44,40 @@ export const oidcSettings = z
   .refine((s) => s.scopes.includes('openid'), { message: 'scopes must include openid', path: ['scopes'] });
 export type OidcSettings = z.infer<typeof oidcSettings>;
 
-const discovered = ttlCache<oidc.Configuration>(10 * 60_000, 1000);
-
-async function configurationFor(conn: Connection, s: OidcSettings, env: ConnectorEnv) {
-  return discovered.get(`${conn.id}:${conn.updatedAt.getTime()}`, async () => {
-    const execute = env.federation.allowHttp ? [oidc.allowInsecureRequests] : [];
-    const auth = conn.secret ? oidc.ClientSecretPost(conn.secret) : oidc.None();
-    return oidc.discovery(new URL(s.issuer), s.client_id, { [oidc.clockTolerance]: env.federation.clockSkewSeconds }, auth, {
-      execute,
-      [oidc.customFetch]: env.fetch as oidc.CustomFetch,
-      timeout: Math.ceil(env.federation.fetchTimeoutMs / 1000),
-    });
-  });
+function configurationFor(conn: Connection, s: OidcSettings, env: ConnectorEnv) {
+  const key = `company:${conn.id}:${conn.updatedAt.getTime()}`;
+  return coreConfiguration({ key, issuer: s.issuer, clientId: s.client_id, secret: conn.secret }, env);
 }
-
-/** Errors from openid-client, as what happened. */
-function explain(err: unknown): FederationError {
-  if (err instanceof FederationError) return err;
-  if (err instanceof oidc.AuthorizationResponseError)
-    return fail('idp_error', `${err.error}${err.error_description ? `: ${err.error_description}` : ''}`);
-  if (err instanceof FetchRefused || (err as Error)?.cause instanceof FetchRefused) return fail('idp_unreachable', (err as Error).message);
-  const e = err as Error & { code?: string; cause?: unknown };
-  if (e?.name === 'TypeError' || (e?.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause instanceof Response && e.cause.status >= 500)) {
-    return fail('idp_unreachable', e.message);
-  }
-  return fail('bad_response', e?.message ?? String(err));
-}
-
-const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 export const oidcConnector: Connector<OidcSettings> = {
   kind: 'oidc',
   settings: oidcSettings,
 
   async check(conn, env) {
-    try {
-      await configurationFor(conn, oidcSettings.parse(conn.settings), env);
-    } catch (err) {
-      throw explain(err);
-    }
+    await configurationFor(conn, oidcSettings.parse(conn.settings), env);
   },
 
   async begin(conn, env, { state, loginHint }) {
     const s = oidcSettings.parse(conn.settings);
-    let config: oidc.Configuration;
-    try {
-      config = await configurationFor(conn, s, env);
-    } catch (err) {
-      throw explain(err);
-    }
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: env.callbackUrl(conn.id),
-      response_type: 'code',
+    const config = await configurationFor(conn, s, env);
+    const { url, remember } = await beginCode(config, {
+      redirectUri: env.callbackUrl(conn.id),
       scope: s.scopes.join(' '),
       state,
-      nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      ...(loginHint ? { login_hint: loginHint } : {}),
+      ...(loginHint ? { params: { login_hint: loginHint } } : {}),
     });
-    return { redirect: url.toString(), remember: { verifier, nonce, state } };
+    return { redirect: url.toString(), remember: { ...remember } };
   },
 
   stateOf: ({ url }) => url.searchParams.get('state') ?? undefined,
 
-  async finish(conn, env, { url, remembered }) {
+  async finish(conn, env, { url, body, remembered }) {
     const s = oidcSettings.parse(conn.settings);
     if (!remembered) throw fail('expired', 'no sign-in is waiting for this answer');
-    let claims: Record<string, unknown>;
-    try {
-      const config = await configurationFor(conn, s, env);
-      const tokens = await oidc.authorizationCodeGrant(config, url, {
-        pkceCodeVerifier: String(remembered.verifier),
-        expectedState: String(remembered.state),
-        expectedNonce: String(remembered.nonce),
-        idTokenExpected: true,
-      });
-      claims = { ...tokens.claims()! };
-      if (!str(claims[s.claims.email]) && tokens.access_token && config.serverMetadata().userinfo_endpoint) {
-        const info = await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub)).catch(() => ({}));
-        claims = { ...info, ...claims };
-      }
-    } catch (err) {
-      throw explain(err);
-    }
+    const config = await configurationFor(conn, s, env);
+    const answer = await finishCode(config, answerUrl(url, body), remembered, { idToken: true });
+    let claims = answer.claims;
+    if (!str(claims[s.claims.email])) claims = { ...(await userInfo(config, answer.accessToken, String(claims.sub))), ...claims };
 
     let subject = str(claims.sub);
     if (s.variant === 'entra') {

@@ -1,5 +1,6 @@
 /** Table types for kysely, one file per area under schema/ (keep in step with migrations/); DB names every table. */
 import type { ScimDB } from './schema/scim.js';
+import type { SocialDB } from './schema/social.js';
 import type {
   AuditEventTable,
   BootstrapAppliedTable,
@@ -39,8 +40,9 @@ export type * from './schema/factors.js';
 export type * from './schema/federation.js';
 export type * from './schema/saml.js';
 export type * from './schema/scim.js';
+export type * from './schema/social.js';
 
-export interface DB extends ScimDB {
+export interface DB extends ScimDB, SocialDB {
   org_domains: OrgDomainTable;
   connections: ConnectionTable;
   linked_identities: LinkedIdentityTable;

@@ -17,6 +17,8 @@ export interface Authentication {
   factors: Array<{ kind: string; assurance: 'low' | 'high' }>;
   /** Company sign-in (method 'sso'): the connection used and how its upstream MFA counts. */
   connection?: UpstreamConnection;
+  /** Social sign-in (method 'social'): the social connection used (connectors/social/rule.ts). */
+  social?: { id: string };
 }
 
 export interface UpstreamConnection {

@@ -37,6 +37,8 @@ export interface JourneyState {
   realm?: Realm;
   /** A company sign-in: the connection used (the gate reads it). */
   sso?: UpstreamConnection;
+  /** A social sign-in: the social connection used (the gate reads it). */
+  social?: { id: string };
   /** This sign-in continues a signed-in session asking for more (step-up), not a new one. */
   stepUp?: boolean;
 }
@@ -104,6 +106,7 @@ export function createJourney(d: JourneyDeps) {
         method,
         factors: s.factors ?? [],
         ...(s.sso ? { connection: s.sso } : {}),
+        ...(s.social ? { social: s.social } : {}),
       };
       const decision = await d.gate.evaluate(auth, {
         clientId: view.clientId,

@@ -23,7 +23,15 @@ const SCOPE_KEYS: Record<string, string> = {
   offline_access: 'consent.scope_offline',
 };
 
-export function loginRoutes(deps: { interactions: Interactions; journey: Journey; secure: boolean }) {
+export interface LoginRouteDeps {
+  interactions: Interactions;
+  journey: Journey;
+  secure: boolean;
+  /** The social sign-in buttons of the email page (enabled providers). */
+  socialButtons?: () => Promise<Array<{ id: string; name: string; provider: string; mark: string }>>;
+}
+
+export function loginRoutes(deps: LoginRouteDeps) {
   const { interactions, journey } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
 
@@ -33,12 +41,20 @@ export function loginRoutes(deps: { interactions: Interactions; journey: Journey
     return v;
   }
 
-  function emailPage(ctx: Context, v: InteractionView, opts: { email?: string; error?: string } = {}) {
+  async function emailPage(ctx: Context, v: InteractionView, opts: { email?: string; error?: string } = {}) {
     const t = ctx.state.t;
+    const social = (await deps.socialButtons?.()) ?? [];
     renderPage(
       ctx,
       'login-email',
-      { title: t('login.email_title'), uid: v.uid, appName: v.clientName, email: opts.email ?? '', error: opts.error && t(opts.error) },
+      {
+        title: t('login.email_title'),
+        uid: v.uid,
+        appName: v.clientName,
+        email: opts.email ?? '',
+        error: opts.error && t(opts.error),
+        social,
+      },
       opts.error ? 400 : 200,
     );
   }
