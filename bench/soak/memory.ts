@@ -12,6 +12,7 @@
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { freePort, memoryMb } from '../lib/processes.js';
 import { alive, cluster, type Cleanups } from './cluster.js';
@@ -22,9 +23,13 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number) => Math.round(x * 10) / 10;
 
+/** /metrics answers only with the token the server was started with (METRICS_TOKEN). */
+const METRICS_TOKEN = randomBytes(24).toString('base64url');
+
 async function heapMb(origin: string) {
   try {
-    const text = await (await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    const headers = { authorization: `Bearer ${METRICS_TOKEN}` };
+    const text = await (await fetch(`${origin}/metrics`, { headers, signal: AbortSignal.timeout(3000) })).text();
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
     return {
       heapUsed: round(metric('nodejs_heap_size_used_bytes')),
@@ -57,7 +62,7 @@ export async function memoryScenario(cleanups: Cleanups) {
   const snapDir = mkdtempSync(path.join(os.tmpdir(), 'wayfinder-soak-heap-'));
   cleanups.push(() => rmSync(snapDir, { recursive: true, force: true }));
   const flags = s.heapSnapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`] : [];
-  const inst = await c.start('wayfinder', port, origin, flags, s.serverEnv);
+  const inst = await c.start('wayfinder', port, origin, flags, { METRICS_TOKEN, ...s.serverEnv });
   const pid = inst.child.pid;
 
   const snapshots: string[] = [];

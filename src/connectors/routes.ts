@@ -32,15 +32,20 @@ export interface SsoRouteDeps {
   audit: Audit;
 }
 
-/** The failure page: what happened, what to do, and (inside an interaction) ways on. Audited. */
+/**
+ * The failure page of an upstream sign-in: what happened, what to do, and (inside an interaction) ways
+ * on. Audited as `<category>.failed`; the page and its texts are the category's (`sso-error`, `sso.error.*`
+ * for company ID; `social-error`, `social.error.*` for social sign-in).
+ */
 export async function failurePage(
   ctx: Context,
   audit: Audit,
   err: FederationError,
   where: { uid?: string; connectionId?: string; clientId?: string },
+  category: 'sso' | 'social' = 'sso',
 ) {
   await audit.record(ctx, {
-    type: 'sso.failed',
+    type: `${category}.failed`,
     outcome: 'failure',
     clientId: where.clientId ?? null,
     data: { reason: err.reason, connectionId: where.connectionId, detail: err.message.slice(0, 300) },
@@ -48,11 +53,11 @@ export async function failurePage(
   const t = ctx.state.t;
   renderPage(
     ctx,
-    'sso-error',
+    `${category}-error`,
     {
-      title: t('sso.error_title'),
-      message: t(`sso.error.${err.reason}`),
-      hint: t(`sso.error.${err.reason}_hint`),
+      title: t(`${category}.error_title`),
+      message: t(`${category}.error.${err.reason}`),
+      hint: t(`${category}.error.${err.reason}_hint`),
       uid: where.uid,
       requestId: ctx.state.requestId,
     },

@@ -1,8 +1,10 @@
 /**
- * Runs the migrations in migrations/. Kysely's Postgres migrator holds an advisory lock, so several
- * instances starting at once apply each migration exactly once.
+ * Runs the migrations in migrations/. Several instances starting at once on one database apply each
+ * migration exactly once: kysely's migrator locks only after creating its own tables (two instances on
+ * a fresh database could both create them and one fail), so the whole run holds a session advisory
+ * lock of ours, on one connection that the migrations then use.
  */
-import { Migrator, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type MigrationResultSet } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import type { Db } from './index.js';
 
@@ -10,7 +12,20 @@ function migrator(db: Db) {
   return new Migrator({ db, provider: { getMigrations: async () => migrations } });
 }
 
+const MIGRATION_LOCK = 4242000;
+
 export async function migrateToLatest(db: Db): Promise<string[]> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+    try {
+      return await migrateOn(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+    }
+  });
+}
+
+async function migrateOn(db: Db): Promise<string[]> {
   const result: MigrationResultSet = await migrator(db).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');

@@ -47,5 +47,7 @@ test('the same app again in a session reuses its grant unchanged; asking for mor
   const [widened] = await grantRows(user.id);
   expect(widened.id).toBe(made.id);
   expect((widened.payload as { openid?: { scope?: string } }).openid?.scope?.split(' ').sort()).toEqual(['email', 'openid']);
-  expect(widened.expires_at!.getTime()).toBeGreaterThan(made.expires_at!.getTime());
+  // (That widened scope was read back from the row, so the grant was saved. Its expires_at is not a witness:
+  // oidc-provider keeps a grant's exp when it saves it again, and the row's expiry is now + the whole seconds
+  // left, so it moves by under a second either way — which made this test fail on Postgres now and then.)
 });

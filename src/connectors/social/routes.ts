@@ -20,6 +20,7 @@ import type { Outcome } from '../../login/journey.js';
 import type { Interactions, InteractionView } from '../../oidc/interactions.js';
 import { FederationError } from '../errors.js';
 import type { SocialSignIn } from './sign-in.js';
+import { failurePage } from '../routes.js';
 
 const passwordForm = form({ email: text, password: text });
 const emailForm = form({ email: text });
@@ -32,33 +33,13 @@ export interface SocialRouteDeps {
   audit: Audit;
 }
 
-/** The failure page: what happened, what to do, a way back (the sign-in, or My account). Audited. */
-export async function socialFailurePage(
+/** The failure page of social sign-in: what happened, what to do, a way back (the sign-in, or My account). Audited. */
+export const socialFailurePage = (
   ctx: Context,
   audit: Audit,
   err: FederationError,
   where: { uid?: string; connectionId?: string; clientId?: string },
-) {
-  await audit.record(ctx, {
-    type: 'social.failed',
-    outcome: 'failure',
-    clientId: where.clientId ?? null,
-    data: { reason: err.reason, connectionId: where.connectionId, detail: err.message.slice(0, 300) },
-  });
-  const t = ctx.state.t;
-  renderPage(
-    ctx,
-    'social-error',
-    {
-      title: t('social.error_title'),
-      message: t(`social.error.${err.reason}`),
-      hint: t(`social.error.${err.reason}_hint`),
-      uid: where.uid,
-      requestId: ctx.state.requestId,
-    },
-    err.status,
-  );
-}
+) => failurePage(ctx, audit, err, where, 'social');
 
 export function socialRoutes(d: SocialRouteDeps) {
   const router = new Router({ prefix: '/interaction/:uid/social' });
