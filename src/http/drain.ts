@@ -1,7 +1,7 @@
 /**
  * Graceful shutdown of the HTTP server. Rules:
- * - stop accepting new connections (the listening socket closes; connections the kernel already
- *   accepted are served first: see drain());
+ * - stop accepting new connections (the listening socket closes once connections stop arriving, within
+ *   a second: connections the kernel already completed are served first, see drain());
  * - a connection that has not sent its request yet is not "idle": it is one request in flight (a client
  *   that opens a connection per request) — it is answered, with `Connection: close`;
  * - every response from now on says `Connection: close`; a kept-alive connection that waits between
@@ -19,8 +19,9 @@ interface SocketState {
   served: number;
 }
 
-/** How long queued connections are accepted after the backlog shrinks, before the listening socket closes. */
-const BACKLOG_FLUSH_MS = 25;
+/** After SIGTERM, the listening socket closes once no connection came for QUIET_MS, or after ACCEPT_WINDOW_MS. */
+const QUIET_MS = 50;
+const ACCEPT_WINDOW_MS = 1000;
 
 export function trackConnections(server: http.Server) {
   const sockets = new Map<Socket, SocketState>();
@@ -45,30 +46,27 @@ export function trackConnections(server: http.Server) {
   /** Resolves when every connection is closed, or when `graceMs` has passed (the rest are destroyed). */
   function drain(graceMs: number): Promise<void> {
     draining = true;
-    // Closing a listening socket resets the connections the kernel completed but we did not accept yet
-    // (under load, most connect-per-request clients wait there). So first shrink the backlog to its
-    // minimum (listen() again on the same socket: new clients wait for a SYN retry and are then refused),
-    // accept what is queued for a few turns of the event loop, then close — with net.Server's close,
-    // which stops listening only (http.Server.close() would also cut connections it thinks idle).
-    // The last step closes once a connection was accepted — after the accept loop that took it, which
-    // empties the queue (setImmediate: the check phase follows the poll phase that accepted) — or once
-    // no connection came for a while. The queue holds at most one new connection meanwhile.
-    (server as unknown as { _handle?: { listen?(backlog: number): number } })._handle?.listen?.(0);
+    // Closing a listening socket resets the connections the kernel completed but the process has not
+    // accepted yet. So connections are still accepted (and answered with Connection: close) after
+    // SIGTERM until none has come for QUIET_MS, or for ACCEPT_WINDOW_MS at most (a quarter of the grace
+    // at most): every connection made before SIGTERM has been taken by then. Only then does the
+    // listening socket close — with net.Server's close, which stops listening only (http.Server.close()
+    // would also cut connections it thinks idle: that dropped in-flight requests).
     const listening = new Promise<void>((resolve) => {
-      let closed = false;
       let quiet: NodeJS.Timeout | undefined;
       const close = () => {
-        if (closed) return;
-        closed = true;
         clearTimeout(quiet);
-        server.off('connection', afterAccepting);
+        clearTimeout(latest);
+        server.off('connection', arrived);
         net.Server.prototype.close.call(server, () => resolve());
       };
-      const afterAccepting = () => setImmediate(close);
-      setTimeout(() => {
-        server.once('connection', afterAccepting);
-        quiet = setTimeout(afterAccepting, BACKLOG_FLUSH_MS); // also after a poll phase, which accepts what is queued
-      }, BACKLOG_FLUSH_MS);
+      const arrived = () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(close, QUIET_MS);
+      };
+      const latest = setTimeout(close, Math.min(ACCEPT_WINDOW_MS, graceMs / 4));
+      server.on('connection', arrived);
+      arrived();
     });
     for (const [socket, state] of sockets) {
       if (state.active === 0 && state.served > 0) socket.end();
