@@ -65,6 +65,39 @@ export async function failurePage(
   );
 }
 
+/** A 303 to `to` (after a POST, the browser follows with a GET). */
+export function seeOther(ctx: Context, to: string) {
+  ctx.status = 303;
+  ctx.redirect(to);
+}
+
+/**
+ * The steps of an upstream sign-in inside an interaction: `view` reads the interaction (in its app's
+ * language); `guarded` runs a step and turns a FederationError into the category's failure page.
+ */
+export function interactionSteps(
+  interactions: Interactions,
+  audit: Audit,
+  category: 'sso' | 'social',
+  connectionOf: (ctx: Context) => string | undefined,
+) {
+  async function view(ctx: Context): Promise<InteractionView> {
+    const v = await interactions.details(ctx);
+    applyUiLocales(ctx, v.params.ui_locales);
+    return v;
+  }
+  const guarded = (fn: (ctx: Context, v: InteractionView) => Promise<void>) => async (ctx: Context) => {
+    const v = await view(ctx);
+    try {
+      await fn(ctx, v);
+    } catch (err) {
+      if (!(err instanceof FederationError)) throw err;
+      await failurePage(ctx, audit, err, { uid: v.uid, clientId: v.clientId, connectionId: connectionOf(ctx) }, category);
+    }
+  };
+  return { view, guarded };
+}
+
 /** The cookie holding an unsolicited company sign-in until this browser's next interaction takes it. */
 export const PENDING_COOKIE = 'wf_sso_pending';
 
@@ -87,29 +120,13 @@ export function ssoPendingRoutes(d: { secure: boolean }) {
 export function ssoRoutes(d: SsoRouteDeps) {
   const router = new Router({ prefix: '/interaction/:uid' });
 
-  async function view(ctx: Context): Promise<InteractionView> {
-    const v = await d.interactions.details(ctx);
-    applyUiLocales(ctx, v.params.ui_locales);
-    return v;
-  }
-  const redirect = (ctx: Context, to: string) => {
-    ctx.status = 303;
-    ctx.redirect(to);
-  };
-  /** Runs a step; a FederationError becomes the failure page. */
-  const guarded = (fn: (ctx: Context, v: InteractionView) => Promise<void>) => async (ctx: Context) => {
-    const v = await view(ctx);
-    try {
-      await fn(ctx, v);
-    } catch (err) {
-      if (!(err instanceof FederationError)) throw err;
-      await failurePage(ctx, d.audit, err, {
-        uid: v.uid,
-        clientId: v.clientId,
-        connectionId: ctx.params.connection ?? bodyOf(ctx, connectionForm).connection,
-      });
-    }
-  };
+  const { view, guarded } = interactionSteps(
+    d.interactions,
+    d.audit,
+    'sso',
+    (ctx) => ctx.params.connection ?? bodyOf(ctx, connectionForm).connection,
+  );
+  const redirect = seeOther;
 
   function companyPage(ctx: Context, v: InteractionView, opts: { organization?: string; error?: string } = {}) {
     const t = ctx.state.t;

@@ -14,7 +14,7 @@ import type * as oidc from 'openid-client';
 import { fail, FederationError } from '../errors.js';
 import { explain, type FlowEnv } from './oidc-flow.js';
 
-export const TENANT_PLACEHOLDER = '{tenantid}';
+export const TENANT_TEMPLATE = '{tenantid}';
 
 export async function templateMetadata(issuer: string, env: FlowEnv): Promise<oidc.ServerMetadata> {
   let meta: Record<string, unknown>;
@@ -28,7 +28,7 @@ export async function templateMetadata(issuer: string, env: FlowEnv): Promise<oi
     throw explain(err);
   }
   const found = typeof meta.issuer === 'string' ? meta.issuer : '';
-  if (!found.includes(TENANT_PLACEHOLDER) && found !== issuer)
+  if (!found.includes(TENANT_TEMPLATE) && found !== issuer)
     throw fail('bad_response', `the discovered issuer ${found} is not ${issuer}`);
   return meta as unknown as oidc.ServerMetadata;
 }
@@ -81,7 +81,7 @@ export async function redeemPerTenant(
   }
   if (!tid) throw fail('no_subject', 'the ID token has no tid claim');
   if (p.allowedTenant && tid !== p.allowedTenant) throw fail('bad_response', `the ID token is from tenant ${tid}, not ${p.allowedTenant}`);
-  const issuer = meta.issuer.replace(TENANT_PLACEHOLDER, tid);
+  const issuer = meta.issuer.replace(TENANT_TEMPLATE, tid);
   try {
     const jwks = createRemoteJWKSet(new URL(String(meta.jwks_uri)), { [customFetch]: env.fetch as FetchImplementation });
     const { payload } = await jwtVerify(idToken, jwks, { issuer, audience: p.clientId, clockTolerance: env.federation.clockSkewSeconds });

@@ -13,14 +13,13 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Audit } from '../../audit/index.js';
-import { applyUiLocales } from '../../http/i18n.js';
 import { bodyOf, form, queryOf, text } from '../../http/input.js';
 import { renderPage } from '../../http/views.js';
 import type { Outcome } from '../../login/journey.js';
 import type { Interactions, InteractionView } from '../../oidc/interactions.js';
-import { FederationError } from '../errors.js';
+import type { FederationError } from '../errors.js';
 import type { SocialSignIn } from './sign-in.js';
-import { failurePage } from '../routes.js';
+import { failurePage, interactionSteps, seeOther } from '../routes.js';
 
 const passwordForm = form({ email: text, password: text });
 const emailForm = form({ email: text });
@@ -44,24 +43,8 @@ export const socialFailurePage = (
 export function socialRoutes(d: SocialRouteDeps) {
   const router = new Router({ prefix: '/interaction/:uid/social' });
 
-  async function view(ctx: Context): Promise<InteractionView> {
-    const v = await d.interactions.details(ctx);
-    applyUiLocales(ctx, v.params.ui_locales);
-    return v;
-  }
-  const redirect = (ctx: Context, to: string) => {
-    ctx.status = 303;
-    ctx.redirect(to);
-  };
-  const guarded = (fn: (ctx: Context, v: InteractionView) => Promise<void>) => async (ctx: Context) => {
-    const v = await view(ctx);
-    try {
-      await fn(ctx, v);
-    } catch (err) {
-      if (!(err instanceof FederationError)) throw err;
-      await socialFailurePage(ctx, d.audit, err, { uid: v.uid, clientId: v.clientId, connectionId: ctx.params.connection });
-    }
-  };
+  const { guarded } = interactionSteps(d.interactions, d.audit, 'social', (ctx) => ctx.params.connection);
+  const redirect = seeOther;
 
   /** After the gate: finished (already answered), a second factor, or a refusal with a way on. */
   function after(ctx: Context, v: InteractionView, outcome: Outcome) {
