@@ -260,6 +260,12 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
       });
     }
   }
-  if (data.social_providers.length) report.socialProviders = await applySocialProviders(services, data.social_providers, where);
+  if (data.social_providers.length) {
+    report.socialProviders = await applySocialProviders(services, data.social_providers, (at, entry, fn) =>
+      where(at, async () => {
+        await once(`social_providers/${entry.id}`, { entry, position: at }, fn);
+      }),
+    );
+  }
   return report;
 }

@@ -90,3 +90,15 @@ test('mistakes are reported with their path', async () => {
   expect(await bad({ provider: 'oidc', id: 'no-issuer', name: 'X', client_id: 'x' })).toContain('needs its issuer');
   expect(await bad({ provider: 'apple', id: 'apple2', name: 'Apple', client_id: 'x' })).toContain('team_id');
 });
+
+test('a provider an administrator disabled stays disabled when the unchanged file is applied again', async () => {
+  const f = file({ social_providers: [{ ...providers[0], id: 'google-kept', name: 'Google (kept)' }] });
+  await applyBootstrap(t.services, f);
+  const admin = socialAdmin(t.services);
+  await admin.setEnabled('google-kept', false);
+  await applyBootstrap(t.services, f);
+  expect((await admin.find('google-kept'))?.enabled).toBe(false);
+  // A change of the entry in the file is applied.
+  await applyBootstrap(t.services, file({ social_providers: [{ ...providers[0], id: 'google-kept', name: 'Google (renamed)' }] }));
+  expect((await admin.find('google-kept'))?.name).toBe('Google (renamed)');
+});

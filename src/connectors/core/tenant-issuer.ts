@@ -28,8 +28,7 @@ export async function templateMetadata(issuer: string, env: FlowEnv): Promise<oi
     throw explain(err);
   }
   const found = typeof meta.issuer === 'string' ? meta.issuer : '';
-  if (!found.includes(TENANT_TEMPLATE) && found !== issuer)
-    throw fail('bad_response', `the discovered issuer ${found} is not ${issuer}`);
+  if (!found.includes(TENANT_TEMPLATE) && found !== issuer) throw fail('bad_response', `the discovered issuer ${found} is not ${issuer}`);
   return meta as unknown as oidc.ServerMetadata;
 }
 

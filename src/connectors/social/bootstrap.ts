@@ -17,15 +17,18 @@ export function socialAdmin(services: Services) {
   return createSocialConnections(createSocialStore(services.db), services.box);
 }
 
-/** Saves each entry in order; `where` reports a failure with the entry's path. */
+/**
+ * Saves each entry in order. `step` runs one entry under its path (errors reported with it) and only
+ * when it changed since it was last applied (so an administrator's `social disable` stays).
+ */
 export async function applySocialProviders(
   services: Services,
   entries: z.infer<typeof socialEntrySchema>[],
-  where: (path: string, fn: () => Promise<void>) => Promise<void>,
+  step: (path: string, entry: z.infer<typeof socialEntrySchema>, fn: () => Promise<void>) => Promise<void>,
 ) {
   const admin = socialAdmin(services);
   for (const [i, entry] of entries.entries()) {
-    await where(`social_providers[${i}]`, async () => {
+    await step(`social_providers[${i}]`, entry, async () => {
       await admin.save(entry, i);
     });
   }
