@@ -19,7 +19,7 @@ import { i18nMiddleware } from './http/i18n.js';
 import { assetRoutes } from './http/assets.js';
 import { PROVIDER_API } from './http/provider-paths.js';
 import { bufferProviderBody } from './http/provider-body.js';
-import { refuseNul } from './http/nul-bytes.js';
+import { refuseNul, refuseNulInAddress } from './http/nul-bytes.js';
 import { refuseUnknownMethods } from './http/methods.js';
 import { clientAuthThrottle } from './clients/auth-throttle.js';
 import { opsRoutes } from './ops/routes.js';
@@ -56,6 +56,7 @@ export function createApp(deps: AppDeps) {
   app.use(i18nMiddleware);
   app.use(createErrorMiddleware({ database: deps.database, jsonPaths: PROVIDER_API }));
   app.use(refuseUnknownMethods);
+  app.use(refuseNulInAddress);
   app.use(issuerOrigin(config.server.issuer, config.server.trustProxy, services.log));
 
   // Guards every request bound for oidc-provider passes first (NUL bytes, failed client

@@ -4,11 +4,13 @@
  * input only through here, never from `ctx.request.body` directly. Rules:
  * - a form field is text: a missing or non-text value (an array from a repeated field, an object from
  *   `a[b]=c`) reads as '' so the flow can answer "Enter …" rather than fail on the type;
- * - JSON APIs describe their shape exactly, and anything else is refused with a 400.
+ * - JSON APIs describe their shape exactly, and anything else is refused with a 400;
+ * - a NUL anywhere in the body is a 400 (Postgres cannot store it; the address is checked for every request).
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { badRequest } from '../lib/errors.js';
+import { hasNul } from './nul-bytes.js';
 
 /** A form field: its text, or '' when it is missing or not text. */
 export const text = z
@@ -32,6 +34,7 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
 /** The form or JSON body (an absent or non-object body counts as empty). */
 export function bodyOf<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
   const body = ctx.request.body;
+  if (hasNul(body)) throw badRequest('invalid_input', 'the request contains a NUL character, which no field may hold');
   return parse(schema, body && typeof body === 'object' && !Array.isArray(body) ? body : {});
 }
 
