@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { bodyOf, queryOf } from '../http/input.js';
 import { AppError } from '../lib/errors.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
-import { errorBody, notFound, ScimError, unauthorized } from './errors.js';
+import { errorBody, notFound, ScimError, tooManyFailures, unauthorized } from './errors.js';
+import type { ClientAuthThrottle } from '../login/throttle.js';
 import type { ProvisionedGroups } from './groups.js';
 import { patchSchema } from './patch.js';
 import { listQuery, listResponse, projectionQuery, SCIM_JSON } from './representation.js';
@@ -36,7 +37,16 @@ export interface ScimRouteDeps {
   baseUrl: string;
   maxBodyBytes: number;
   onAuthFailure?: (ctx: Context) => Promise<void>;
+  /**
+   * Failed bearer tokens, counted per client address (and under the address's shared client-auth
+   * counter): while blocked, every request from that address gets 429 with Retry-After before its
+   * token is looked up, so guessing costs time and no database work.
+   */
+  throttle?: ClientAuthThrottle;
 }
+
+/** The name SCIM bearer-token failures are counted under (no client id can contain spaces and parentheses both). */
+const SCIM_SUBJECT = '(scim bearer token)';
 
 function send(ctx: Context, status: number, body: unknown, version?: unknown) {
   ctx.status = status;
@@ -119,18 +129,27 @@ export function scimRoutes(d: ScimRouteDeps) {
 
   // Everything else needs a token of the organization.
   const authenticated = async (ctx: Context, next: Next) => {
+    const subject = { clientId: SCIM_SUBJECT, ip: ctx.ip };
+    const checked = d.throttle ? await d.throttle.check(subject) : undefined;
+    if (checked && checked.wait > 0) {
+      ctx.set('Retry-After', String(checked.wait));
+      throw tooManyFailures(checked.wait);
+    }
     const m = /^bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
     const token = m?.[1] ?? '';
     const byToken = token ? await d.tokens.authenticate(token) : undefined;
     if (byToken) {
       ctx.state.scim = { orgId: byToken.orgId, actor: { via: 'scim', tokenId: byToken.tokenId } };
+      if (checked) await d.throttle?.success(subject, checked);
       return next();
     }
     const byAccessToken = token && d.authenticateAccessToken ? await d.authenticateAccessToken(token) : undefined;
     if (byAccessToken) {
       ctx.state.scim = { orgId: byAccessToken.orgId, actor: { via: 'scim', tokenId: `client:${byAccessToken.clientId}` } };
+      if (checked) await d.throttle?.success(subject, checked);
       return next();
     }
+    await d.throttle?.failure(subject);
     await d.onAuthFailure?.(ctx);
     throw unauthorized(token ? 'the token is not valid (unknown, revoked or expired)' : 'a bearer token is required');
   };
