@@ -60,9 +60,9 @@ export function createApp(deps: AppDeps) {
   app.use(issuerOrigin(config.server.issuer, config.server.trustProxy, services.log));
 
   // Guards every request bound for oidc-provider passes first (NUL bytes, failed client
-  // authentication); the body is read for them.
+  // authentication, device sign-in's throttles and checks); the body is read for them.
   const clientAuth = clientAuthThrottle({ throttle: deps.features.clientAuthThrottle, clients: services.clients, audit: services.audit });
-  const toProvider = compose([bufferProviderBody, refuseNul, clientAuth, oidc.middleware]) as Middleware;
+  const toProvider = compose([bufferProviderBody, refuseNul, clientAuth, deps.features.device.guards, oidc.middleware]) as Middleware;
   // oidc-provider's machine endpoints go straight to it: no page router needs to look at them.
   app.use((ctx, next) => (PROVIDER_API.has(ctx.path) ? toProvider(ctx, next) : next()));
   const ops = opsRoutes({ db: services.db, metrics, isShuttingDown, metricsToken: config.server.metricsToken });

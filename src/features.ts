@@ -43,6 +43,7 @@ import { createSocialFlow } from './connectors/social/flow.js';
 import { createSocialLinking } from './connectors/social/linking.js';
 import { createSocialSignIn } from './connectors/social/sign-in.js';
 import { socialConnectionRule } from './connectors/social/rule.js';
+import { createDeviceSignIn } from './device/index.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -183,9 +184,20 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     signOutOthers: (userId, keepSessionId) => sessions.signOutOthers(userId, keepSessionId),
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
+  const device = createDeviceSignIn({
+    db: services.db,
+    config,
+    codes: oidc.deviceCodes,
+    throttle,
+    audit,
+    accounts: services.accounts,
+    sessionPolicy,
+    localPasswordAllowed: localPasswordAllowed(services.orgs),
+  });
   return {
     mailer,
     loginStore,
+    device,
     passkeys,
     throttle,
     clientAuthThrottle,

@@ -95,6 +95,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       features.connectorStore.purgeExpired(),
       features.provisioning.purgeDeleted(),
       features.socialStore.purgeExpired(),
+      features.device.purgeExpired(),
     ]).catch((err) => {
       if (!health.failed(err)) log.error({ err }, 'purge of expired rows failed');
     });

@@ -107,6 +107,27 @@ export const configSchema = z.strictObject({
       webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
     })
     .default({ challengeSeconds: 120, longPollSeconds: 25 }),
+  /** Device sign-in (RFC 8628, src/device) and ad hoc support pairing (src/support). Defaults apply when left out. */
+  device: z
+    .strictObject({
+      /** Seconds a device waits between polls; a faster poll gets slow_down and 5 s more. */
+      pollIntervalSeconds: z.number().int().min(1).max(60).default(5),
+      /** How long a user code can be entered (RFC 8628 expires_in). */
+      userCodeSeconds: z.number().int().min(60).max(3600).default(600),
+    })
+    .default({ pollIntervalSeconds: 5, userCodeSeconds: 600 }),
+  support: z
+    .strictObject({
+      /** How long an ad hoc support pairing lasts from its activation. */
+      sessionHours: z.number().int().min(1).max(72).default(24),
+      /** How long a security code can be activated after the technician created it. */
+      codeMinutes: z.number().int().min(5).max(1440).default(60),
+      /** Active sessions per organization unless the organization sets its own limit. */
+      orgLimit: z.number().int().min(1).max(1000).default(5),
+      /** Where the customer's mail sends them to install the temporary support app (default: a page of ours). */
+      downloadUrl: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .default({ sessionHours: 24, codeMinutes: 60, orgLimit: 5 }),
   /** Company ID (src/orgs, src/connectors). Defaults apply when the section is left out. */
   federation: z
     .strictObject({

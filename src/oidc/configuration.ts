@@ -160,7 +160,7 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts, s
       AuthorizationCode: 60,
       ClientCredentials: (_ctx, token) =>
         (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
-      DeviceCode: 600,
+      DeviceCode: config.device.userCodeSeconds,
       IdToken: config.oidc.idTokenTtl,
       Interaction: config.oidc.interactionTtl,
       RefreshToken: config.oidc.refreshTokenTtl,
@@ -188,6 +188,8 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts, s
         enabled: true,
         charset: 'base-20',
         mask: '****-****',
+        // The confirmation page names where and when the device asked (src/device/pages.ts).
+        deviceInfo: (ctx) => ({ ip: ctx.ip, ua: ctx.get('user-agent').slice(0, 300), at: Date.now() }),
         userCodeInputSource: oidcPages.userCodeInputSource,
         userCodeConfirmSource: oidcPages.userCodeConfirmSource,
         successSource: oidcPages.successSource,

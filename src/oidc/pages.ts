@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import type { Configuration } from 'oidc-provider';
 import { renderPage } from '../http/views.js';
+import { formatUserCode, renderCodeEntry, whenRequested } from '../device/pages.js';
 
 /** oidc-provider's form action, re-rooted on the issuer: its path only, never a host a request named. */
 function formFields(ctx: Context, form: string) {
@@ -70,17 +71,22 @@ export const oidcPages = {
   async userCodeInputSource(ctx: Context, form: string, _out: unknown, err?: { name?: string; userCode?: string }) {
     const t = ctx.state.t;
     let error: string | undefined;
-    if (err && (err.userCode || err.name === 'NoCodeError')) error = t('device.wrong_code');
-    else if (err?.name === 'AbortedError') error = t('device.aborted');
+    if (err?.name === 'NoCodeError') error = t('device.enter_code');
+    else if (err?.userCode) {
+      error = t('device.wrong_code');
+      // src/device/guards.ts counts it as a failed guess (throttle and audit).
+      ctx.state.deviceCodeRejected = true;
+    } else if (err?.name === 'AbortedError') error = t('device.aborted');
     else if (err) error = t('error.generic');
-    renderPage(ctx, 'device-input', { title: t('device.title'), ...formFields(ctx, form), error }, err ? 400 : 200);
+    const value = err ? undefined : (ctx.state.deviceUserCode as string | undefined);
+    renderCodeEntry(ctx, { ...formFields(ctx, form), error, value: value && formatUserCode(value) }, err ? 400 : 200);
   },
 
   async userCodeConfirmSource(
     ctx: Context,
     form: string,
     client: { clientName?: string; clientId: string },
-    deviceInfo: { ip?: string; ua?: string },
+    deviceInfo: { ip?: string; ua?: string; at?: number },
     userCode: string,
   ) {
     const t = ctx.state.t;
@@ -90,7 +96,7 @@ export const oidcPages = {
       userCode,
       appName: client.clientName ?? client.clientId,
       deviceIp: deviceInfo?.ip,
-      deviceUa: deviceInfo?.ua,
+      requestedAt: whenRequested(ctx, deviceInfo?.at),
     });
   },
 

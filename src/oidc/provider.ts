@@ -20,6 +20,7 @@ import { createKeyStore, createOidcStore, type OidcStore } from './store.js';
 import { trackSessions } from './sessions.js';
 import { persistNewSessions } from './new-session-persist.js';
 import type { SessionPolicy } from '../login/session-policy.js';
+import { createDeviceCodes, type DeviceCodes } from './device-codes.js';
 
 export type { Provider };
 
@@ -28,6 +29,8 @@ export interface Oidc {
   readonly middleware: Middleware;
   readonly store: OidcStore;
   readonly keys: KeyManager;
+  /** Device codes as the device sign-in guards see them (src/device/). */
+  readonly deviceCodes: DeviceCodes;
   /** Sets the check every reused session passes (login/session-policy.ts): the policy gate is built after the provider. */
   useSessionPolicy(policy: SessionPolicy): void;
   /** Reloads the key set now if it changed; returns whether the provider was rebuilt. */
@@ -112,6 +115,7 @@ export async function createOidc(deps: {
     middleware: (ctx, next) => current.middleware(ctx, next),
     store,
     keys,
+    deviceCodes: createDeviceCodes(() => current.provider),
     useSessionPolicy(policy) {
       sessionPolicy = policy;
     },

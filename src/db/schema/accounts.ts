@@ -31,7 +31,7 @@ export interface OrganizationTable {
 export interface MembershipTable {
   org_id: string;
   user_id: string;
-  role: 'member' | 'admin';
+  role: 'member' | 'admin' | 'support';
   /** A named administrator who keeps password + second factor when the organization is SSO-only. */
   break_glass: Generated<boolean>;
   created_at: Timestamp;
