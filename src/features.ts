@@ -44,6 +44,7 @@ import { createSocialLinking } from './connectors/social/linking.js';
 import { createSocialSignIn } from './connectors/social/sign-in.js';
 import { socialConnectionRule } from './connectors/social/rule.js';
 import { createDeviceSignIn } from './device/index.js';
+import { createSupport } from './support/index.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -194,10 +195,12 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     sessionPolicy,
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
+  const support = createSupport({ db: services.db, config, hasher: services.hasher, mailer, audit, throttle });
   return {
     mailer,
     loginStore,
     device,
+    support,
     passkeys,
     throttle,
     clientAuthThrottle,

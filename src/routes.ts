@@ -23,6 +23,7 @@ import { scimRoutes } from './provisioning/routes.js';
 import { socialRoutes } from './connectors/social/routes.js';
 import { socialCallbackRoutes } from './connectors/social/callback-routes.js';
 import { linkedSignInsSection, socialAccountRoutes } from './connectors/social/account-routes.js';
+import { supportApiRoutes, supportPageRoutes } from './support/routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -65,6 +66,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
         samlAppsSection(f.saml.registry),
         twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
         linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
+        async (_ctx, userId) => ({ supportLink: (await f.support.sessions.roles(userId)).length > 0 }),
       ],
     }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
@@ -72,6 +74,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
     socialRoutes({ interactions: f.interactions, signIn: f.socialSignIn, audit }),
     socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
+    supportPageRoutes({ person, sessions: f.support.sessions, issuer }),
   ])
     pages.use(router.routes(), router.allowedMethods());
 
@@ -92,5 +95,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   });
   // Social providers' answers (Apple's cross-site form_post included), bound to single-use states.
   const social = socialCallbackRoutes({ issuer, flow: f.socialFlow, audit, maxBodyBytes: config.server.maxBodyBytes });
-  return [pages, f.saml.routes(), pushDevices, sso, scim, social, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // The temporary support app's calls (JSON, signed by its key, no cookies).
+  const supportApi = supportApiRoutes({ activation: f.support.activation, maxBodyBytes: config.server.maxBodyBytes });
+  return [pages, f.saml.routes(), pushDevices, sso, scim, social, supportApi, ...(config.demo ? [demoRoutes(issuer)] : [])];
 }

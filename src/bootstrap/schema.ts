@@ -18,7 +18,7 @@ export const bootstrapSchema = z.strictObject({
             z
               .strictObject({
                 email: z.email(),
-                role: z.enum(['member', 'admin']).default('member'),
+                role: z.enum(['member', 'admin', 'support']).default('member'),
                 /** An administrator who keeps password + second factor when the organization is SSO only. */
                 break_glass: z.boolean().default(false),
               })

@@ -6,7 +6,7 @@ import { translator, type Language } from '../http/i18n.js';
 import type { Mail } from './mailer.js';
 
 export type EmailKind =
-  'verify_email' | 'reset_password' | 'reset_sso' | 'invitation' | 'signup_existing' | 'password_changed' | 'login_code';
+  'verify_email' | 'reset_password' | 'reset_sso' | 'invitation' | 'signup_existing' | 'password_changed' | 'login_code' | 'support_invite';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -14,10 +14,18 @@ export function buildEmail(
   kind: EmailKind,
   lang: Language,
   to: string,
-  vars: { link?: string; name?: string; minutes?: number; org?: string; code?: string },
+  vars: { link?: string; name?: string; minutes?: number; org?: string; code?: string; tech?: string; hours?: number },
 ): Mail {
   const t = translator(lang);
-  const v = { name: vars.name || to, minutes: vars.minutes, org: vars.org, code: vars.code, interpolation: { escapeValue: false } };
+  const v = {
+    name: vars.name || to,
+    minutes: vars.minutes,
+    org: vars.org,
+    code: vars.code,
+    tech: vars.tech,
+    hours: vars.hours,
+    interpolation: { escapeValue: false },
+  };
   const subject = t(`mail.${kind}.subject`, v);
   const greeting = t('mail.greeting', v);
   const body = t(`mail.${kind}.body`, v);
