@@ -19,6 +19,7 @@ import { ZodError, type z } from 'zod';
 import { AppError } from '../lib/errors.js';
 import type { Services } from '../services.js';
 import { bootstrapSchema, formatIssuePath } from './schema.js';
+import { createSupportStore } from '../support/store.js';
 import { createFactorStore } from '../factors/store.js';
 import { setTwoStepPolicy } from '../factors/admin.js';
 import { applyCompanyId } from '../connectors/bootstrap.js';
@@ -191,7 +192,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
   }
   for (const [i, o] of data.organizations.entries()) {
     await where(`organizations[${i}]`, async () => {
-      const { slug, name, members, groups, two_step: twoStep, ...companyId } = o;
+      const { slug, name, members, groups, two_step: twoStep, support_session_limit: supportLimit, ...companyId } = o;
       const known = await services.orgs.findBySlug(slug);
       let orgId = known?.id ?? '';
       const gone = !known;
@@ -242,6 +243,13 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
           gone,
         );
       }
+      if (supportLimit !== undefined)
+        await once(
+          `organizations/${slug}/support_session_limit`,
+          supportLimit,
+          () => createSupportStore(services.db).setOrgLimit(orgId, supportLimit),
+          gone,
+        );
       const notes = await once(`organizations/${slug}/company_id`, companyId, () => applyCompanyId(services, orgId, o, dir), gone);
       report.notes.push(...notes.map((n) => `${slug}: ${n}`));
       report.organizations += 1;

@@ -30,6 +30,8 @@ export const bootstrapSchema = z.strictObject({
           .default([]),
         groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(z.email()).default([]) })).default([]),
         two_step: twoStepPolicySchema.optional(),
+        /** Cap on open ad hoc support sessions (default: support.orgLimit in the configuration). */
+        support_session_limit: z.number().int().min(1).max(1000).optional(),
         /** Company ID: domains, connections, SSO only (src/connectors/bootstrap.ts). */
         ...companyIdBootstrapFields,
       }),

@@ -19,6 +19,7 @@ import { samlCommands } from './commands/saml.js';
 import { twoStepCommands } from './commands/two-step.js';
 import { scimCommands } from './commands/scim.js';
 import { socialCommands } from './commands/social.js';
+import { supportCommands } from './commands/support.js';
 
 export const commands: Command[] = [
   ...migrateCommands,
@@ -32,6 +33,7 @@ export const commands: Command[] = [
   ...samlCommands,
   ...twoStepCommands,
   ...scimCommands,
+  ...supportCommands,
   ...socialCommands,
 ];
 

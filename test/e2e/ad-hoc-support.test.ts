@@ -198,3 +198,26 @@ test('the API refuses bad input and bad signatures with 4xx, never a 500', async
   expect(member.last.status).toBe(403);
   expect(member.last.body).toContain('Ad hoc support is for support technicians and administrators');
 });
+
+test("an organization's own cap, set with the CLI command, replaces the default of 5", async () => {
+  const { supportCommands } = await import('../../src/cli/commands/support.js');
+  const limit = supportCommands.find((c) => c.name === 'support limit')!;
+  const lines: string[] = [];
+  const ctx = {
+    config: h.server.services.config,
+    services: h.server.services,
+    out: (...l: string[]) => lines.push(...l),
+    note: () => {},
+    audit: async () => {},
+  } as unknown as Parameters<typeof limit.run>[0];
+  await limit.run(ctx, { org: 'helpco', max: '2' }, []);
+  expect(lines.pop()).toBe('helpco: at most 2 open ad hoc support sessions');
+  expect((await start(techs[0].page, 'one@customer.test')).code).toBeDefined();
+  expect((await start(techs[1].page, 'two@customer.test')).code).toBeDefined();
+  expect((await start(techs[2].page, 'three@customer.test')).status).toBe(409);
+  expect(techs[2].page.last.body).toContain('limit of 2 open ad hoc support sessions');
+  await expect(limit.run(ctx, { org: 'helpco', max: '0' }, [])).rejects.toThrow('--max <1-1000>');
+  await limit.run(ctx, { org: 'helpco', clear: true }, []);
+  expect((await start(techs[2].page, 'three@customer.test')).code).toBeDefined();
+  await endAll();
+});
