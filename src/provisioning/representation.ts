@@ -19,6 +19,8 @@ export const listQuery = z.object({
   count: int(-1e9).optional(),
   attributes: z.string().max(2000).optional(),
   excludedAttributes: z.string().max(2000).optional(),
+  sortBy: z.string().max(300).optional(),
+  sortOrder: z.string().max(30).optional(),
 });
 export const projectionQuery = listQuery.pick({ attributes: true, excludedAttributes: true });
 
