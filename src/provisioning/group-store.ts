@@ -79,10 +79,7 @@ export function createGroupStore(db: Db) {
         .where('groups.org_id', '=', orgId)
         .where(where)
         .execute();
-      const rows =
-        limit > 0
-          ? await groups(orgId).where(where).orderBy(order).offset(offset).limit(limit).execute()
-          : [];
+      const rows = limit > 0 ? await groups(orgId).where(where).orderBy(order).offset(offset).limit(limit).execute() : [];
       return { total: Number(total), rows };
     },
     /** Members of the given groups (with their display name), in one query. */

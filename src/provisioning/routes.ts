@@ -1,7 +1,9 @@
 /**
  * The SCIM 2.0 endpoints at `${issuer}/scim/v2` (HTTP only: authenticate, parse, call, respond):
  *   /ServiceProviderConfig, /ResourceTypes, /Schemas   self-description (no token needed)
- *   /Users, /Users/:id, /Groups, /Groups/:id           GET (list with filter), POST, PUT, PATCH, DELETE
+ *   /Users, /Users/:id, /Groups, /Groups/:id           GET (list with filter and sort), POST, PUT, PATCH, DELETE
+ *   /Users/.search, /Groups/.search                    POST: the same list query as a JSON SearchRequest
+ *   /.search                                           501 (no search across resource types)
  * Every answer is application/scim+json; every error is SCIM's error body (with scimType where
  * the RFC names one), never a page and never a bare 500; bodies are limited in size; ETags on
  * single resources; If-Match honoured on PUT, PATCH and DELETE.
@@ -13,11 +15,11 @@ import { z } from 'zod';
 import { bodyOf, queryOf } from '../http/input.js';
 import { AppError } from '../lib/errors.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
-import { errorBody, notFound, ScimError, tooManyFailures, unauthorized } from './errors.js';
+import { errorBody, notFound, notImplemented, ScimError, tooManyFailures, unauthorized } from './errors.js';
 import type { ClientAuthThrottle } from '../login/throttle.js';
 import type { ProvisionedGroups } from './groups.js';
 import { patchSchema } from './patch.js';
-import { listQuery, listResponse, projectionQuery, SCIM_JSON } from './representation.js';
+import { listQuery, listResponse, projectionQuery, SCIM_JSON, searchRequest } from './representation.js';
 import type { ScimTokens } from './tokens.js';
 import type { Actor, ProvisionedUsers } from './users.js';
 
@@ -157,6 +159,7 @@ export function scimRoutes(d: ScimRouteDeps) {
   const actor = (ctx: Context) => ctx.state.scim!.actor;
 
   router.get('/Users', authenticated, async (ctx) => send(ctx, 200, await d.users.list(org(ctx), queryOf(ctx, listQuery))));
+  router.post('/Users/.search', authenticated, async (ctx) => send(ctx, 200, await d.users.list(org(ctx), bodyOf(ctx, searchRequest))));
   router.post('/Users', authenticated, async (ctx) => {
     const user = await d.users.create(ctx, actor(ctx), org(ctx), bodyOf(ctx, object));
     ctx.set('Location', String((user.meta as { location: string }).location));
@@ -180,6 +183,11 @@ export function scimRoutes(d: ScimRouteDeps) {
   });
 
   router.get('/Groups', authenticated, async (ctx) => send(ctx, 200, await d.groups.list(org(ctx), queryOf(ctx, listQuery))));
+  router.post('/Groups/.search', authenticated, async (ctx) => send(ctx, 200, await d.groups.list(org(ctx), bodyOf(ctx, searchRequest))));
+  // A search across every resource type at the root would merge two differently sorted lists: not offered.
+  router.post('/.search', authenticated, () => {
+    throw notImplemented('search /Users/.search or /Groups/.search; a search across resource types is not supported');
+  });
   router.post('/Groups', authenticated, async (ctx) => {
     const group = await d.groups.create(ctx, actor(ctx), org(ctx), bodyOf(ctx, object));
     ctx.set('Location', String((group.meta as { location: string }).location));

@@ -26,8 +26,7 @@ export interface Sort {
 /** The sort a query asks for, or undefined (the default order). */
 export function parseSort(q: { sortBy?: string; sortOrder?: string }): Sort | undefined {
   const order = q.sortOrder?.trim().toLowerCase();
-  if (order && order !== 'ascending' && order !== 'descending')
-    throw invalidValue('sortOrder must be "ascending" or "descending"');
+  if (order && order !== 'ascending' && order !== 'descending') throw invalidValue('sortOrder must be "ascending" or "descending"');
   const by = q.sortBy?.trim();
   return by ? { attr: normalizeAttr(by), descending: order === 'descending' } : undefined;
 }
@@ -37,7 +36,7 @@ const ci = (e: Expr): Expr => sql`nullif(lower(${e}), '') collate "C"`;
 const exact = (e: Expr): Expr => sql`nullif(${e}, '') collate "C"`;
 const res = (path: string) => sql`scim_users.resource #>> ${sql.lit(`{${path}}`)}`;
 const primaryEmail = sql`(select e->>'value' from jsonb_array_elements(scim_users.emails_norm) with ordinality as t(e, n)
-  order by (e->'primary' = 'true'::jsonb) desc, n limit 1)`;
+  order by coalesce(e->'primary' = 'true'::jsonb, false) desc, n limit 1)`;
 
 const USER_KEYS: Record<string, Expr> = {
   id: sql`scim_users.user_id`,
