@@ -6,6 +6,7 @@ import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
 import { spInputSchema } from '../saml/settings.js';
 import { totpSecretProblem } from '../factors/totp.js';
 import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
+import { provisioningBootstrapFields } from '../provisioning/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z
@@ -32,6 +33,8 @@ export const bootstrapSchema = z.strictObject({
         two_step: twoStepPolicySchema.optional(),
         /** Company ID: domains, connections, SSO only (src/connectors/bootstrap.ts). */
         ...companyIdBootstrapFields,
+        /** SCIM: where provisioning-error mail goes (src/provisioning/bootstrap.ts). */
+        ...provisioningBootstrapFields,
       }),
     )
     .default([]),

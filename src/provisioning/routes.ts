@@ -18,6 +18,7 @@ import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { errorBody, notFound, notImplemented, ScimError, tooManyFailures, unauthorized } from './errors.js';
 import type { ClientAuthThrottle } from '../login/throttle.js';
 import type { ProvisionedGroups } from './groups.js';
+import type { FailureNotifier } from './notify.js';
 import { patchSchema } from './patch.js';
 import { listQuery, listResponse, projectionQuery, SCIM_JSON, searchRequest } from './representation.js';
 import type { ScimTokens } from './tokens.js';
@@ -27,6 +28,8 @@ declare module 'koa' {
   interface DefaultState {
     /** The organization a SCIM request acts in, and who it is (set by the SCIM token check). */
     scim?: { orgId: string; actor: Actor };
+    /** The organization of a refused token it had (revoked, or the organization disabled). */
+    scimRefusedOrg?: string;
   }
 }
 
@@ -45,6 +48,8 @@ export interface ScimRouteDeps {
    * token is looked up, so guessing costs time and no database work.
    */
   throttle?: ClientAuthThrottle;
+  /** Told how each request of an organization ended (notify.ts: mail when they keep failing). */
+  failures?: Pick<FailureNotifier, 'succeeded' | 'failed'>;
 }
 
 /** The name SCIM bearer-token failures are counted under (no client id can contain spaces and parentheses both). */
@@ -96,8 +101,28 @@ async function scimErrors(ctx: Context, next: Next) {
 const ifMatch = (ctx: Context) => ctx.get('if-match') || undefined;
 const object = z.record(z.string(), z.unknown());
 
+/** After the answer: tells the notifier how a request of an organization ended; never changes the answer. */
+const outcomes = (failures: ScimRouteDeps['failures']) => async (ctx: Context, next: Next) => {
+  await next();
+  const orgId = ctx.state.scim?.orgId ?? ctx.state.scimRefusedOrg;
+  if (!failures || !orgId) return;
+  try {
+    if (ctx.status < 400) return await failures.succeeded(orgId);
+    const scimType = (ctx.body as { scimType?: unknown } | undefined)?.scimType;
+    await failures.failed(orgId, {
+      status: ctx.status,
+      ...(typeof scimType === 'string' ? { scimType } : {}),
+      method: ctx.method,
+      path: ctx.path.slice(0, 300),
+    });
+  } catch (err) {
+    ctx.state.log?.error({ err }, 'SCIM failure notification: state not recorded');
+  }
+};
+
 export function scimRoutes(d: ScimRouteDeps) {
   const router = new Router({ prefix: '/scim/v2' });
+  router.use(outcomes(d.failures));
   router.use(scimErrors);
   router.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
@@ -153,6 +178,7 @@ export function scimRoutes(d: ScimRouteDeps) {
     }
     await d.throttle?.failure(subject);
     await d.onAuthFailure?.(ctx);
+    if (token && d.failures) ctx.state.scimRefusedOrg = await d.tokens.refusedOrg(token);
     throw unauthorized(token ? 'the token is not valid (unknown, revoked or expired)' : 'a bearer token is required');
   };
   const org = (ctx: Context) => ctx.state.scim!.orgId;
