@@ -47,7 +47,7 @@ export function createNotifyStore(db: Db) {
           last_errors = (
             select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
             from jsonb_array_elements(excluded.last_errors || scim_failures.last_errors) with ordinality as t(e, n)
-            where n <= ${keep}),
+            where n <= ${keep}::int),
           updated_at = now()
         returning jsonb_array_length(last_errors) as kept`.execute(db);
       return rows[0] ? Number(rows[0].kept) : undefined;
@@ -62,9 +62,9 @@ export function createNotifyStore(db: Db) {
         update scim_failures f set notified_at = now()
         from organizations o
         where f.org_id = ${orgId} and o.id = f.org_id and o.provisioning_notify_email is not null
-          and jsonb_array_length(f.last_errors) >= ${keep}
-          and (f.last_errors -> ${keep - 1} ->> 'at')::timestamptz > now() - make_interval(mins => ${windowMinutes})
-          and (f.notified_at is null or f.notified_at <= now() - make_interval(mins => ${quietMinutes}))
+          and jsonb_array_length(f.last_errors) >= ${keep}::int
+          and (f.last_errors -> ${keep - 1}::int ->> 'at')::timestamptz > now() - make_interval(mins => ${windowMinutes}::int)
+          and (f.notified_at is null or f.notified_at <= now() - make_interval(mins => ${quietMinutes}::int))
         returning f.failures, f.last_errors, o.provisioning_notify_email as email, o.provisioning_notify_lang as lang, o.name`.execute(db);
       return rows[0];
     },
