@@ -9,6 +9,7 @@ import * as companyId from './2026-11-23T0900_company_id.js';
 import * as scim from './2026-12-02T1200_scim.js';
 import * as social from './2026-12-02T1300_social.js';
 import * as bootstrapApplied from './2026-12-02T1600_bootstrap_applied.js';
+import * as scimNotify from './2026-12-03T1030_scim_notify.js';
 import * as deviceSupport from './2026-12-03T1040_device_support.js';
 
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1200_scim': scim,
   '2026-12-02T1300_social': social,
   '2026-12-02T1600_bootstrap_applied': bootstrapApplied,
+  '2026-12-03T1030_scim_notify': scimNotify,
   '2026-12-03T1040_device_support': deviceSupport,
 };

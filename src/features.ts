@@ -124,6 +124,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     services,
     (userId) => sessions.signOutAll(userId),
     (t, aud, scope) => accessTokens.verify(t, aud, scope),
+    { mailer },
   );
   const federation = createFederation({
     issuer,

@@ -92,6 +92,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     maxBodyBytes: Math.max(config.server.maxBodyBytes, 1_048_576),
     onAuthFailure: (ctx) => audit.record(ctx, { type: 'scim.auth_failed', outcome: 'failure', data: { path: ctx.path } }),
     throttle: f.clientAuthThrottle,
+    failures: f.provisioning.notifier,
   });
   // Social providers' answers (Apple's cross-site form_post included), bound to single-use states.
   const social = socialCallbackRoutes({ issuer, flow: f.socialFlow, audit, maxBodyBytes: config.server.maxBodyBytes });

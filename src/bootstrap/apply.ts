@@ -27,6 +27,7 @@ import { normalizeEmail } from '../accounts/store.js';
 import { createBootstrapStore } from './store.js';
 import type { samlBootstrap } from '../saml/bootstrap.js';
 import { applySocialProviders } from '../connectors/social/bootstrap.js';
+import { applyProvisioningNotify } from '../provisioning/bootstrap.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -192,7 +193,8 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
   }
   for (const [i, o] of data.organizations.entries()) {
     await where(`organizations[${i}]`, async () => {
-      const { slug, name, members, groups, two_step: twoStep, support_session_limit: supportLimit, ...companyId } = o;
+      const { slug, name, members, groups, two_step: twoStep, support_session_limit: supportLimit, ...rest } = o;
+      const { provisioning_notify_email: notifyEmail, provisioning_notify_language: notifyLang, ...companyId } = rest;
       const known = await services.orgs.findBySlug(slug);
       let orgId = known?.id ?? '';
       const gone = !known;
@@ -250,6 +252,15 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
           () => createSupportStore(services.db).setOrgLimit(orgId, supportLimit),
           gone,
         );
+      if (notifyEmail !== undefined) {
+        const notify = { notifyEmail, notifyLang };
+        await once(
+          `organizations/${slug}/provisioning_notify`,
+          notify,
+          () => applyProvisioningNotify(services, orgId, notifyEmail, notifyLang),
+          gone,
+        );
+      }
       const notes = await once(`organizations/${slug}/company_id`, companyId, () => applyCompanyId(services, orgId, o, dir), gone);
       report.notes.push(...notes.map((n) => `${slug}: ${n}`));
       report.organizations += 1;

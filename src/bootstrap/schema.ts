@@ -6,6 +6,7 @@ import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
 import { spInputSchema } from '../saml/settings.js';
 import { totpSecretProblem } from '../factors/totp.js';
 import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
+import { provisioningBootstrapFields } from '../provisioning/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z
@@ -34,6 +35,8 @@ export const bootstrapSchema = z.strictObject({
         support_session_limit: z.number().int().min(1).max(1000).optional(),
         /** Company ID: domains, connections, SSO only (src/connectors/bootstrap.ts). */
         ...companyIdBootstrapFields,
+        /** SCIM: where provisioning-error mail goes (src/provisioning/bootstrap.ts). */
+        ...provisioningBootstrapFields,
       }),
     )
     .default([]),

@@ -1,5 +1,6 @@
 /** Table types for kysely, one file per area under schema/ (keep in step with migrations/); DB names every table. */
 import type { ScimDB } from './schema/scim.js';
+import type { ScimNotifyDB } from './schema/scim-notify.js';
 import type { SocialDB } from './schema/social.js';
 import type { SupportDB } from './schema/support.js';
 import type {
@@ -41,10 +42,11 @@ export type * from './schema/factors.js';
 export type * from './schema/federation.js';
 export type * from './schema/saml.js';
 export type * from './schema/scim.js';
+export type * from './schema/scim-notify.js';
 export type * from './schema/social.js';
 export type * from './schema/support.js';
 
-export interface DB extends ScimDB, SocialDB, SupportDB {
+export interface DB extends ScimDB, ScimNotifyDB, SocialDB, SupportDB {
   org_domains: OrgDomainTable;
   connections: ConnectionTable;
   linked_identities: LinkedIdentityTable;

@@ -1,12 +1,21 @@
 /**
- * Translated emails: each is a subject, a greeting, one paragraph, an optional button link and a
- * closing note, all from the locale files (keys mail.<kind>.*). HTML parts are escaped.
+ * Translated emails: each is a subject, a greeting, one paragraph, optional detail lines (a list), an
+ * optional button link and a closing note, all from the locale files (keys mail.<kind>.*). HTML parts
+ * are escaped.
  */
 import { translator, type Language } from '../http/i18n.js';
 import type { Mail } from './mailer.js';
 
 export type EmailKind =
-  'verify_email' | 'reset_password' | 'reset_sso' | 'invitation' | 'signup_existing' | 'password_changed' | 'login_code' | 'support_invite';
+  | 'verify_email'
+  | 'reset_password'
+  | 'reset_sso'
+  | 'invitation'
+  | 'signup_existing'
+  | 'password_changed'
+  | 'login_code'
+  | 'provisioning_failing'
+  | 'support_invite';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -14,26 +23,41 @@ export function buildEmail(
   kind: EmailKind,
   lang: Language,
   to: string,
-  vars: { link?: string; name?: string; minutes?: number; org?: string; code?: string; tech?: string; hours?: number },
+  vars: {
+    link?: string;
+    name?: string;
+    minutes?: number;
+    org?: string;
+    code?: string;
+    count?: number;
+    time?: string;
+    details?: string[];
+    tech?: string;
+    hours?: number;
+  },
 ): Mail {
   const t = translator(lang);
-  const v = {
-    name: vars.name || to,
-    minutes: vars.minutes,
-    org: vars.org,
-    code: vars.code,
-    tech: vars.tech,
-    hours: vars.hours,
-    interpolation: { escapeValue: false },
-  };
+  const { minutes, org, code, count, time, tech, hours, details = [] } = vars;
+  const v = { name: vars.name || to, minutes, org, code, count, time, tech, hours, interpolation: { escapeValue: false } };
   const subject = t(`mail.${kind}.subject`, v);
   const greeting = t('mail.greeting', v);
   const body = t(`mail.${kind}.body`, v);
   const action = vars.link ? t(`mail.${kind}.action`, v) : undefined;
   const footer = t(`mail.${kind}.footer`, v);
-  const text = [greeting, '', body, '', ...(vars.link ? [`${action}: ${vars.link}`, ''] : []), footer, '', '— Wayfinder'].join('\n');
+  const text = [
+    greeting,
+    '',
+    body,
+    '',
+    ...(details.length ? [...details.map((d) => `- ${d}`), ''] : []),
+    ...(vars.link ? [`${action}: ${vars.link}`, ''] : []),
+    footer,
+    '',
+    '— Wayfinder',
+  ].join('\n');
   const html = `<!doctype html><html lang="${lang}"><body style="font-family:system-ui,sans-serif;color:#1b1f24">
 <p>${esc(greeting)}</p><p>${esc(body)}</p>
+${details.length ? `<ul>${details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : ''}
 ${vars.link ? `<p><a href="${esc(vars.link)}" style="display:inline-block;padding:10px 16px;background:#1f5fd1;color:#fff;border-radius:6px;text-decoration:none">${esc(action!)}</a></p><p style="font-size:13px;color:#5b6470">${esc(vars.link)}</p>` : ''}
 <p style="font-size:13px;color:#5b6470">${esc(footer)}</p><p>— Wayfinder</p></body></html>`;
   return { to, subject, text, html };

@@ -30,6 +30,7 @@ export const notFound = (detail: string) => new ScimError(404, undefined, detail
 export const preconditionFailed = (detail: string) => new ScimError(412, undefined, detail);
 export const tooManyFailures = (wait: number) =>
   new ScimError(429, undefined, `too many requests with a token that is not valid from this address; try again in ${wait} seconds`);
+export const notImplemented = (detail: string) => new ScimError(501, undefined, detail);
 export const unauthorized = (detail: string) => new ScimError(401, undefined, detail);
 
 /** The SCIM error body for a status and detail. */

@@ -8,6 +8,7 @@ import type { Db } from '../db/index.js';
 import type { DB } from '../db/schema.js';
 import { groupFilterSql } from './filter-store.js';
 import type { Filter } from './filter.js';
+import { groupOrderSql, type Sort } from './sort-store.js';
 import { rethrowUnique } from './store.js';
 
 export interface ScimGroupRow {
@@ -68,8 +69,9 @@ export function createGroupStore(db: Db) {
   return {
     findGroup: (orgId: string, id: string): Promise<ScimGroupRow | undefined> =>
       groups(orgId).where('groups.id', '=', id).executeTakeFirst(),
-    async listGroups(orgId: string, filter: Filter | undefined, offset: number, limit: number) {
+    async listGroups(orgId: string, filter: Filter | undefined, sort: Sort | undefined, offset: number, limit: number) {
       const where = filter ? groupFilterSql(filter) : sql<boolean>`true`;
+      const order = groupOrderSql(sort);
       const [{ total }] = await db
         .selectFrom('groups')
         .innerJoin('scim_groups', 'scim_groups.group_id', 'groups.id')
@@ -77,10 +79,7 @@ export function createGroupStore(db: Db) {
         .where('groups.org_id', '=', orgId)
         .where(where)
         .execute();
-      const rows =
-        limit > 0
-          ? await groups(orgId).where(where).orderBy('scim_groups.created_at').orderBy('groups.id').offset(offset).limit(limit).execute()
-          : [];
+      const rows = limit > 0 ? await groups(orgId).where(where).orderBy(order).offset(offset).limit(limit).execute() : [];
       return { total: Number(total), rows };
     },
     /** Members of the given groups (with their display name), in one query. */

@@ -19,6 +19,7 @@ import { CORE_GROUP, normalizeAttr, parseFilter, type Filter } from './filter.js
 import type { GroupStore, MemberChange, ScimGroupRow } from './group-store.js';
 import { parsePath, type PatchOperation } from './patch.js';
 import { listResponse, page, project } from './representation.js';
+import { parseSort } from './sort-store.js';
 import { etagOf } from './user-resource.js';
 import { matchesVersion, type Actor, type ListQuery } from './users.js';
 
@@ -161,7 +162,7 @@ export function createProvisionedGroups(d: GroupDeps) {
     async list(orgId: string, q: ListQuery) {
       const filter = q.filter?.trim() ? parseFilter(q.filter) : undefined;
       const { start, offset, count } = page(q);
-      const { total, rows } = await d.store.listGroups(orgId, filter, offset, count);
+      const { total, rows } = await d.store.listGroups(orgId, filter, parseSort(q), offset, count);
       const wanted = !(q.excludedAttributes ?? '').toLowerCase().includes('members');
       const known = wanted ? await d.store.membersOf(rows.map((r) => r.id)) : [];
       return listResponse(await Promise.all(rows.map((r) => resource(r, q, known))), total, start);

@@ -19,8 +19,26 @@ export const listQuery = z.object({
   count: int(-1e9).optional(),
   attributes: z.string().max(2000).optional(),
   excludedAttributes: z.string().max(2000).optional(),
+  sortBy: z.string().max(300).optional(),
+  sortOrder: z.string().max(30).optional(),
 });
 export const projectionQuery = listQuery.pick({ attributes: true, excludedAttributes: true });
+
+export const SEARCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+/** Attribute names in a search request: a JSON array of names (or a comma-separated string, as in a query). */
+const attributeNames = z
+  .union([z.array(z.string().max(300)).max(100), z.string().max(2000)])
+  .transform((v) => (Array.isArray(v) ? v.join(',') : v))
+  .optional();
+/** The body of POST /Users/.search and /Groups/.search (RFC 7644 §3.4.3): the list query's parameters as JSON. */
+export const searchRequest = listQuery.extend({
+  schemas: z
+    .array(z.string())
+    .refine((s) => s.includes(SEARCH_SCHEMA), `schemas must include ${SEARCH_SCHEMA}`)
+    .optional(),
+  attributes: attributeNames,
+  excludedAttributes: attributeNames,
+});
 
 /** startIndex below 1 counts as 1, a negative count as 0 (RFC 7644 §3.4.2.4). */
 export function page(q: { startIndex?: number; count?: number }) {

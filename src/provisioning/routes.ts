@@ -1,7 +1,9 @@
 /**
  * The SCIM 2.0 endpoints at `${issuer}/scim/v2` (HTTP only: authenticate, parse, call, respond):
  *   /ServiceProviderConfig, /ResourceTypes, /Schemas   self-description (no token needed)
- *   /Users, /Users/:id, /Groups, /Groups/:id           GET (list with filter), POST, PUT, PATCH, DELETE
+ *   /Users, /Users/:id, /Groups, /Groups/:id           GET (list with filter and sort), POST, PUT, PATCH, DELETE
+ *   /Users/.search, /Groups/.search                    POST: the same list query as a JSON SearchRequest
+ *   /.search                                           501 (no search across resource types)
  * Every answer is application/scim+json; every error is SCIM's error body (with scimType where
  * the RFC names one), never a page and never a bare 500; bodies are limited in size; ETags on
  * single resources; If-Match honoured on PUT, PATCH and DELETE.
@@ -13,11 +15,12 @@ import { z } from 'zod';
 import { bodyOf, queryOf } from '../http/input.js';
 import { AppError } from '../lib/errors.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
-import { errorBody, notFound, ScimError, tooManyFailures, unauthorized } from './errors.js';
+import { errorBody, notFound, notImplemented, ScimError, tooManyFailures, unauthorized } from './errors.js';
 import type { ClientAuthThrottle } from '../login/throttle.js';
 import type { ProvisionedGroups } from './groups.js';
+import type { FailureNotifier } from './notify.js';
 import { patchSchema } from './patch.js';
-import { listQuery, listResponse, projectionQuery, SCIM_JSON } from './representation.js';
+import { listQuery, listResponse, projectionQuery, SCIM_JSON, searchRequest } from './representation.js';
 import type { ScimTokens } from './tokens.js';
 import type { Actor, ProvisionedUsers } from './users.js';
 
@@ -25,6 +28,8 @@ declare module 'koa' {
   interface DefaultState {
     /** The organization a SCIM request acts in, and who it is (set by the SCIM token check). */
     scim?: { orgId: string; actor: Actor };
+    /** The organization of a refused token it had (revoked, or the organization disabled). */
+    scimRefusedOrg?: string;
   }
 }
 
@@ -43,6 +48,8 @@ export interface ScimRouteDeps {
    * token is looked up, so guessing costs time and no database work.
    */
   throttle?: ClientAuthThrottle;
+  /** Told how each request of an organization ended (notify.ts: mail when they keep failing). */
+  failures?: Pick<FailureNotifier, 'succeeded' | 'failed'>;
 }
 
 /** The name SCIM bearer-token failures are counted under (no client id can contain spaces and parentheses both). */
@@ -94,8 +101,28 @@ async function scimErrors(ctx: Context, next: Next) {
 const ifMatch = (ctx: Context) => ctx.get('if-match') || undefined;
 const object = z.record(z.string(), z.unknown());
 
+/** After the answer: tells the notifier how a request of an organization ended; never changes the answer. */
+const outcomes = (failures: ScimRouteDeps['failures']) => async (ctx: Context, next: Next) => {
+  await next();
+  const orgId = ctx.state.scim?.orgId ?? ctx.state.scimRefusedOrg;
+  if (!failures || !orgId) return;
+  try {
+    if (ctx.status < 400) return await failures.succeeded(orgId);
+    const scimType = (ctx.body as { scimType?: unknown } | undefined)?.scimType;
+    await failures.failed(orgId, {
+      status: ctx.status,
+      ...(typeof scimType === 'string' ? { scimType } : {}),
+      method: ctx.method,
+      path: ctx.path.slice(0, 300),
+    });
+  } catch (err) {
+    ctx.state.log?.error({ err }, 'SCIM failure notification: state not recorded');
+  }
+};
+
 export function scimRoutes(d: ScimRouteDeps) {
   const router = new Router({ prefix: '/scim/v2' });
+  router.use(outcomes(d.failures));
   router.use(scimErrors);
   router.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
@@ -151,12 +178,14 @@ export function scimRoutes(d: ScimRouteDeps) {
     }
     await d.throttle?.failure(subject);
     await d.onAuthFailure?.(ctx);
+    if (token && d.failures) ctx.state.scimRefusedOrg = await d.tokens.refusedOrg(token);
     throw unauthorized(token ? 'the token is not valid (unknown, revoked or expired)' : 'a bearer token is required');
   };
   const org = (ctx: Context) => ctx.state.scim!.orgId;
   const actor = (ctx: Context) => ctx.state.scim!.actor;
 
   router.get('/Users', authenticated, async (ctx) => send(ctx, 200, await d.users.list(org(ctx), queryOf(ctx, listQuery))));
+  router.post('/Users/.search', authenticated, async (ctx) => send(ctx, 200, await d.users.list(org(ctx), bodyOf(ctx, searchRequest))));
   router.post('/Users', authenticated, async (ctx) => {
     const user = await d.users.create(ctx, actor(ctx), org(ctx), bodyOf(ctx, object));
     ctx.set('Location', String((user.meta as { location: string }).location));
@@ -180,6 +209,11 @@ export function scimRoutes(d: ScimRouteDeps) {
   });
 
   router.get('/Groups', authenticated, async (ctx) => send(ctx, 200, await d.groups.list(org(ctx), queryOf(ctx, listQuery))));
+  router.post('/Groups/.search', authenticated, async (ctx) => send(ctx, 200, await d.groups.list(org(ctx), bodyOf(ctx, searchRequest))));
+  // A search across every resource type at the root would merge two differently sorted lists: not offered.
+  router.post('/.search', authenticated, () => {
+    throw notImplemented('search /Users/.search or /Groups/.search; a search across resource types is not supported');
+  });
   router.post('/Groups', authenticated, async (ctx) => {
     const group = await d.groups.create(ctx, actor(ctx), org(ctx), bodyOf(ctx, object));
     ctx.set('Location', String((group.meta as { location: string }).location));

@@ -9,6 +9,7 @@ import type { ScimUserTable, UserTable } from '../db/schema.js';
 import { uniqueness } from './errors.js';
 import { userFilterSql } from './filter-store.js';
 import type { Filter } from './filter.js';
+import { userOrderSql, type Sort } from './sort-store.js';
 
 export interface ScimUserRow {
   user_id: string;
@@ -135,8 +136,9 @@ export function createScimStore(db: Db) {
     /** The SCIM record of a Wayfinder user in any organization, deleted or not. */
     recordOf: (userId: string) =>
       db.selectFrom('scim_users').select(['org_id', 'deleted_at']).where('user_id', '=', userId).executeTakeFirst(),
-    async listUsers(orgId: string, filter: Filter | undefined, offset: number, limit: number) {
+    async listUsers(orgId: string, filter: Filter | undefined, sort: Sort | undefined, offset: number, limit: number) {
       const where = filter ? userFilterSql(filter) : sql<boolean>`true`;
+      const order = userOrderSql(sort);
       const [{ total }] = await db
         .selectFrom('scim_users')
         .select(sql<string>`count(*)`.as('total'))
@@ -144,8 +146,7 @@ export function createScimStore(db: Db) {
         .where('deleted_at', 'is', null)
         .where(where)
         .execute();
-      const rows =
-        limit > 0 ? await users(orgId).where(where).orderBy('created_at').orderBy('user_id').offset(offset).limit(limit).execute() : [];
+      const rows = limit > 0 ? await users(orgId).where(where).orderBy(order).offset(offset).limit(limit).execute() : [];
       return { total: Number(total), rows: rows as ScimUserRow[] };
     },
     /** EXPLAIN of the userName lookup (bench/scim-sync.ts reports it). */

@@ -16,6 +16,8 @@ export const TOKEN_PREFIX = 'wfscim_';
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createScimTokens(store: ScimStore, audit: Audit) {
+  const lookup = (token: string) =>
+    token.startsWith(TOKEN_PREFIX) && token.length <= 200 ? store.tokenByHash(hashToken(token)) : Promise.resolve(undefined);
   return {
     async create(ctx: Context | undefined, actor: Actor, orgId: string, label?: string) {
       const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -44,12 +46,14 @@ export function createScimTokens(store: ScimStore, audit: Audit) {
 
     /** The organization and token id a bearer token stands for, or undefined. */
     async authenticate(token: string): Promise<{ orgId: string; tokenId: string } | undefined> {
-      if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
-      const row = await store.tokenByHash(hashToken(token));
+      const row = await lookup(token);
       if (!row || row.revoked_at || row.status !== 'active') return undefined;
       if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) await store.touchToken(row.id);
       return { orgId: row.org_id, tokenId: row.id };
     },
+
+    /** The organization of a token that exists but is refused (revoked, or its organization disabled). */
+    refusedOrg: async (token: string) => (await lookup(token))?.org_id,
   };
 }
 export type ScimTokens = ReturnType<typeof createScimTokens>;

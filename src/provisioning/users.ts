@@ -22,6 +22,7 @@ import { invalidValue, notFound, preconditionFailed, uniqueness } from './errors
 import { parseFilter } from './filter.js';
 import { applyPatch, type PatchOperation } from './patch.js';
 import { listResponse, page, project } from './representation.js';
+import { parseSort } from './sort-store.js';
 import type { ScimStore, ScimUserRow } from './store.js';
 import { docOf, etagOf, fieldsOf, parseUser, userResource, type UserDoc } from './user-resource.js';
 
@@ -43,7 +44,15 @@ export interface ProvisioningDeps {
   baseUrl: string;
 }
 
-export type ListQuery = { filter?: string; startIndex?: number; count?: number; attributes?: string; excludedAttributes?: string };
+export type ListQuery = {
+  filter?: string;
+  startIndex?: number;
+  count?: number;
+  attributes?: string;
+  excludedAttributes?: string;
+  sortBy?: string;
+  sortOrder?: string;
+};
 
 const RETRIES = 3;
 
@@ -146,7 +155,7 @@ export function createProvisionedUsers(d: ProvisioningDeps) {
     async list(orgId: string, q: ListQuery) {
       const filter = q.filter?.trim() ? parseFilter(q.filter) : undefined;
       const { start, offset, count } = page(q);
-      const { total, rows } = await d.store.listUsers(orgId, filter, offset, count);
+      const { total, rows } = await d.store.listUsers(orgId, filter, parseSort(q), offset, count);
       return listResponse(
         rows.map((r) => project(userResource(r, d.baseUrl), q)),
         total,

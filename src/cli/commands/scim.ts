@@ -4,12 +4,16 @@
  * (it is shown once and stored hashed); the SCIM base URL goes to stderr as a note.
  * `scim client allow | remove | list`: OAuth clients (client_credentials) that provision an
  * organization with access tokens of scope `scim` for the resource `${ISSUER}/scim/v2`.
+ * `scim notify --org <slug> --email <addr> [--lang <code>] | --clear`: where mail goes when the
+ * organization's SCIM requests keep failing (without --email or --clear: shows the address).
  */
 import { createScimStore } from '../../provisioning/store.js';
 import { createScimTokens } from '../../provisioning/tokens.js';
 import { createScimClients } from '../../provisioning/clients.js';
 import { scimBaseUrl } from '../../provisioning/index.js';
-import { orgBySlug, required, str, type Command, type Context } from '../context.js';
+import { createFailureNotifier, NOTIFY_DEFAULTS } from '../../provisioning/notify.js';
+import { createNotifyStore } from '../../provisioning/notify-store.js';
+import { orgBySlug, required, str, UsageError, type Command, type Context } from '../context.js';
 import { table, when } from '../format.js';
 
 const tokens = (ctx: Context) => createScimTokens(createScimStore(ctx.services.db), ctx.services.audit);
@@ -21,7 +25,33 @@ const clients = (ctx: Context) =>
     baseUrl: scimBaseUrl(ctx.config.server.issuer),
   });
 
+const notifier = (ctx: Context) =>
+  createFailureNotifier({ store: createNotifyStore(ctx.services.db), audit: ctx.services.audit, log: ctx.log });
+const { threshold, windowMinutes, quietMinutes } = NOTIFY_DEFAULTS;
+const rule = `after ${threshold} failed requests in a row within ${windowMinutes} minutes, at most once every ${quietMinutes} minutes`;
+
 export const scimCommands: Command[] = [
+  {
+    name: 'scim notify',
+    args: '--org <org-slug> (--email <address> [--lang <en|fr|de|es|it|pt|nl>] | --clear)',
+    summary: "set or clear where mail goes when an organization's SCIM requests keep failing (no flag: show it)",
+    options: { org: { type: 'string' }, email: { type: 'string' }, lang: { type: 'string' }, clear: { type: 'boolean' } },
+    async run(ctx, v) {
+      const org = await orgBySlug(ctx, required(v, 'org'));
+      const email = str(v, 'email');
+      if (email && v.clear) throw new UsageError('use either --email or --clear');
+      if (!email && !v.clear) {
+        const now = await notifier(ctx).address(org.id);
+        return ctx.out(now?.email ? `${org.slug}: ${now.email} (${now.lang ?? 'en'}), ${rule}` : `${org.slug} has no notification address`);
+      }
+      const set = await notifier(ctx).setAddress(undefined, { via: 'cli' }, org.id, email ?? null, str(v, 'lang'));
+      ctx.out(
+        set.email
+          ? `${org.slug}: provisioning errors are mailed to ${set.email} (${rule})`
+          : `${org.slug}: no more provisioning-error mail`,
+      );
+    },
+  },
   {
     name: 'scim token create',
     args: '--org <org-slug> [--label <text>]',

@@ -26,6 +26,9 @@ export interface OrganizationTable {
   sso_only: Generated<'off' | 'pending' | 'on'>;
   sso_only_since: NullableTimestamp;
   created_at: Timestamp;
+  /** Where mail goes when SCIM provisioning keeps failing, and its language (migrations/2026-12-03T1030_scim_notify.ts). */
+  provisioning_notify_email: string | null;
+  provisioning_notify_lang: string | null;
 }
 
 export interface MembershipTable {
