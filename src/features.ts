@@ -45,6 +45,7 @@ import { createSocialSignIn } from './connectors/social/sign-in.js';
 import { socialConnectionRule } from './connectors/social/rule.js';
 import { createDeviceSignIn } from './device/index.js';
 import { createSupport } from './support/index.js';
+import { createAdmin } from './admin/index.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -197,11 +198,19 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
   const support = createSupport({ db: services.db, config, hasher: services.hasher, mailer, audit, throttle });
+  const admin = createAdmin(services, {
+    lifecycle,
+    factors: factorStore,
+    tokens: provisioning.tokens,
+    accessTokens,
+    signOutAll: (userId) => sessions.signOutAll(userId),
+  });
   return {
     mailer,
     loginStore,
     device,
     support,
+    admin,
     passkeys,
     throttle,
     clientAuthThrottle,

@@ -24,6 +24,7 @@ import { socialRoutes } from './connectors/social/routes.js';
 import { socialCallbackRoutes } from './connectors/social/callback-routes.js';
 import { linkedSignInsSection, socialAccountRoutes } from './connectors/social/account-routes.js';
 import { supportApiRoutes, supportPageRoutes } from './support/routes.js';
+import { adminApiRoutes } from './admin/api/router.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -98,5 +99,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const social = socialCallbackRoutes({ issuer, flow: f.socialFlow, audit, maxBodyBytes: config.server.maxBodyBytes });
   // The temporary support app's calls (JSON, signed by its key, no cookies).
   const supportApi = supportApiRoutes({ activation: f.support.activation, maxBodyBytes: config.server.maxBodyBytes });
-  return [pages, f.saml.routes(), pushDevices, sso, scim, social, supportApi, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // The admin API (JSON, access tokens of admin clients, documented at /api/admin/v1/openapi.json).
+  const adminApi = adminApiRoutes({ issuer, actors: f.admin.actors, useCases: f.admin.useCases, maxBodyBytes: config.server.maxBodyBytes });
+  return [pages, f.saml.routes(), pushDevices, sso, scim, social, supportApi, adminApi, ...(config.demo ? [demoRoutes(issuer)] : [])];
 }

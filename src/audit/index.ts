@@ -12,6 +12,10 @@ export interface AuditEvent {
   userId?: string | null;
   clientId?: string | null;
   data?: Record<string, unknown>;
+  /** The organization concerned; defaults to `data.orgId` when that is a string. */
+  orgId?: string | null;
+  /** Who acted (`user:<id>`, `client:<id>`, `cli`); defaults to the admin API caller of the request. */
+  actor?: string | null;
 }
 
 export function createAudit(store: AuditStore, log: Logger) {
@@ -26,6 +30,8 @@ export function createAudit(store: AuditStore, log: Logger) {
       user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
       request_id: (ctx?.state.requestId as string) ?? null,
       data: event.data ?? {},
+      org_id: event.orgId ?? (typeof event.data?.orgId === 'string' ? event.data.orgId : null),
+      actor: event.actor ?? (ctx?.state.adminActor as string | undefined) ?? null,
     };
     (ctx?.state.log ?? log).info(
       { security_event: event.type, outcome: event.outcome, userId: row.user_id, clientId: row.client_id, data: row.data },

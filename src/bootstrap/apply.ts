@@ -20,6 +20,7 @@ import { AppError } from '../lib/errors.js';
 import type { Services } from '../services.js';
 import { bootstrapSchema, formatIssuePath } from './schema.js';
 import { createSupportStore } from '../support/store.js';
+import { applyAdminClient } from '../admin/bootstrap.js';
 import { createFactorStore } from '../factors/store.js';
 import { setTwoStepPolicy } from '../factors/admin.js';
 import { applyCompanyId } from '../connectors/bootstrap.js';
@@ -179,7 +180,8 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
   for (const [i, c] of data.clients.entries()) {
     await where(`clients[${i}]`, async () => {
       await once(`clients/${c.client_id}`, c, async () => {
-        const { generatedSecret } = await services.clients.upsert(c);
+        const { admin: _admin, ...client } = c;
+        const { generatedSecret } = await services.clients.upsert(client);
         if (generatedSecret) report.generatedSecrets[c.client_id] = generatedSecret;
       });
       report.clients += 1;
@@ -266,6 +268,12 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
       report.organizations += 1;
     });
   }
+  // After the organizations, which admin clients may name.
+  for (const [i, c] of data.clients.entries())
+    if (c.admin)
+      await where(`clients[${i}]`, async () => {
+        await once(`clients/${c.client_id}/admin`, c.admin, () => applyAdminClient(services, c.client_id, c.admin!));
+      });
   if (data.saml_service_providers.length) {
     // Loaded only when needed: it brings samlify and libxml2.
     let register: ReturnType<typeof samlBootstrap> | undefined;

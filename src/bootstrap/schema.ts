@@ -6,6 +6,7 @@ import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
 import { spInputSchema } from '../saml/settings.js';
 import { totpSecretProblem } from '../factors/totp.js';
 import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
+import { adminClientField } from '../admin/bootstrap.js';
 import { provisioningBootstrapFields } from '../provisioning/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
@@ -66,10 +67,13 @@ export const bootstrapSchema = z.strictObject({
     .default([]),
   clients: z
     .array(
-      clientInputSchema.refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
-        path: ['client_secret'],
-        message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,
-      }),
+      clientInputSchema
+        /** Lets the client call the admin API (src/admin/bootstrap.ts). */
+        .extend({ admin: adminClientField.optional() })
+        .refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
+          path: ['client_secret'],
+          message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,
+        }),
     )
     .default([]),
   resource_servers: z.array(resourceInputSchema).default([]),

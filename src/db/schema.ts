@@ -3,6 +3,7 @@ import type { ScimDB } from './schema/scim.js';
 import type { ScimNotifyDB } from './schema/scim-notify.js';
 import type { SocialDB } from './schema/social.js';
 import type { SupportDB } from './schema/support.js';
+import type { AdminDB } from './schema/admin.js';
 import type {
   AuditEventTable,
   BootstrapAppliedTable,
@@ -45,8 +46,9 @@ export type * from './schema/scim.js';
 export type * from './schema/scim-notify.js';
 export type * from './schema/social.js';
 export type * from './schema/support.js';
+export type * from './schema/admin.js';
 
-export interface DB extends ScimDB, ScimNotifyDB, SocialDB, SupportDB {
+export interface DB extends ScimDB, ScimNotifyDB, SocialDB, SupportDB, AdminDB {
   org_domains: OrgDomainTable;
   connections: ConnectionTable;
   linked_identities: LinkedIdentityTable;

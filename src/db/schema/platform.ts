@@ -54,6 +54,10 @@ export interface AuditEventTable {
   user_agent: string | null;
   request_id: string | null;
   data: JSONColumnType<Record<string, unknown>>;
+  /** The organization the event concerns, when one does (migrations/2026-12-03T1050_admin.ts). */
+  org_id: string | null;
+  /** Who acted through the admin API or CLI: `user:<id>`, `client:<id>` or `cli`. */
+  actor: string | null;
 }
 
 export interface ThrottleTable {

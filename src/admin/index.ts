@@ -1,0 +1,44 @@
+/** The admin layer: its store, who calls it, and the use-cases the API (and later the CLI and pages) call. */
+import type { Services } from '../services.js';
+import type { Lifecycle } from '../accounts/lifecycle.js';
+import type { FactorStore } from '../factors/store.js';
+import type { ScimTokens } from '../provisioning/tokens.js';
+import type { AccessTokenVerifier } from '../oidc/access-tokens.js';
+import { createActors } from './actor.js';
+import { createAdminStore } from './store.js';
+import { createAdminUsers } from './users.js';
+import { createAdminOrganization } from './organization.js';
+import { createAdminAuditLog } from './audit-log.js';
+
+export function createAdmin(
+  services: Services,
+  d: {
+    lifecycle: Lifecycle;
+    factors: FactorStore;
+    tokens: ScimTokens;
+    accessTokens: AccessTokenVerifier;
+    signOutAll: (userId: string) => Promise<unknown>;
+  },
+) {
+  const store = createAdminStore(services.db);
+  const actors = createActors({
+    issuer: services.config.server.issuer,
+    store,
+    verify: (t, aud, scope) => d.accessTokens.verify(t, aud, scope),
+  });
+  const useCases = {
+    users: createAdminUsers({
+      store,
+      accounts: services.accounts,
+      orgs: services.orgs,
+      lifecycle: d.lifecycle,
+      audit: services.audit,
+      signOutAll: d.signOutAll,
+    }),
+    organization: createAdminOrganization({ tokens: d.tokens, factors: d.factors, audit: services.audit }),
+    audit: createAdminAuditLog(store),
+  };
+  return { store, actors, useCases };
+}
+
+export type Admin = ReturnType<typeof createAdmin>;

@@ -1,0 +1,60 @@
+/**
+ * Generated over the admin API's own OpenAPI document, so a new operation cannot skip it: another
+ * organization's administrator (globex) gets 404 for every operation that names one of acme's
+ * resources, and operations without an id answer only with globex's own data (nothing of acme's —
+ * ids, addresses, token labels — appears in any answer). A path whose resource this test does not
+ * know fails the test until it is added here.
+ */
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { setUpAdmin } from '../helpers/admin-api.js';
+
+let server: TestServer;
+let admin: Awaited<ReturnType<typeof setUpAdmin>>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = await setUpAdmin(server);
+});
+afterAll(() => server?.close());
+
+test("every operation of the document: another organization's resources are 404, lists show none of them", async () => {
+  const acme = await admin.token('acme-admin');
+  const globex = await admin.token('globex-admin');
+  // Resources of acme, one per kind of id the document's paths name.
+  const scimToken = (await admin.call(acme, 'POST', '/scim-tokens', { label: 'acme-secret-label' })).body.id as string;
+  const acmeIds: Record<string, string> = { users: await admin.userId('ann@acme.test'), 'scim-tokens': scimToken };
+  const acmeMarkers = [acmeIds.users, scimToken, 'ann@acme.test', 'bob@acme.test', 'acme-secret-label', await admin.orgId('acme')];
+
+  const doc = (await (await fetch(`${server.url}/api/admin/v1/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { requestBody?: unknown; operationId: string }>>;
+  };
+  const bodies: Record<string, unknown> = {
+    inviteUser: { email: 'someone.new@globex.test' },
+    createScimToken: { label: 'globex' },
+    setTwoStepPolicy: { required: 'off', primary_method: 'totp' },
+  };
+  let checked = 0;
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const kind = path.split('/')[1];
+      const named = path.includes('{');
+      if (named && !acmeIds[kind]) throw new Error(`add an acme resource for ${path} to this test`);
+      if (op.requestBody && !(op.operationId in bodies)) throw new Error(`add a body for ${op.operationId} to this test`);
+      const url = path.replace(/\{\w+\}/g, () => acmeIds[kind]);
+      const res = await admin.call(globex, method.toUpperCase(), url, bodies[op.operationId]);
+      if (named) expect([op.operationId, res.status]).toEqual([op.operationId, 404]);
+      else {
+        expect([op.operationId, res.status < 300]).toEqual([op.operationId, true]);
+        for (const marker of acmeMarkers) expect([op.operationId, res.text.includes(marker)]).toEqual([op.operationId, false]);
+      }
+      checked += 1;
+    }
+  }
+  expect(checked).toBe(Object.values(doc.paths).reduce((n, m) => n + Object.keys(m).length, 0));
+  expect(checked).toBeGreaterThanOrEqual(12);
+  // Acme's token still works: globex's DELETE did nothing.
+  const listed = (await admin.call(acme, 'GET', '/scim-tokens')).body.items as Array<{ id: string; revoked_at: string | null }>;
+  expect(listed.find((t) => t.id === scimToken)?.revoked_at).toBeNull();
+  // Acme's people are untouched (globex's disable of ann was a 404).
+  expect((await admin.call(acme, 'GET', `/users/${acmeIds.users}`)).body.status).toBe('active');
+});
