@@ -25,6 +25,7 @@ import { socialCallbackRoutes } from './connectors/social/callback-routes.js';
 import { linkedSignInsSection, socialAccountRoutes } from './connectors/social/account-routes.js';
 import { supportApiRoutes, supportPageRoutes } from './support/routes.js';
 import { adminApiRoutes } from './admin/api/router.js';
+import { adminCenterRoutes } from './admin/center/routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -67,7 +68,10 @@ export function featureRoutes(services: Services, f: Features): Router[] {
         samlAppsSection(f.saml.registry),
         twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
         linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
-        async (_ctx, userId) => ({ supportLink: (await f.support.sessions.roles(userId)).length > 0 }),
+        async (_ctx, userId) => {
+          const roles = await f.support.sessions.roles(userId);
+          return { supportLink: roles.length > 0, adminLink: roles.some((r) => r.role === 'admin') };
+        },
       ],
     }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
@@ -76,6 +80,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     socialRoutes({ interactions: f.interactions, signIn: f.socialSignIn, audit }),
     socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
     supportPageRoutes({ person, sessions: f.support.sessions, issuer }),
+    adminCenterRoutes({ person, store: f.admin.store, useCases: f.admin.useCases, issuer }),
   ])
     pages.use(router.routes(), router.allowedMethods());
 

@@ -14,6 +14,9 @@ import type { AccountStore, User } from './store.js';
 
 export const ACCOUNT_CLIENT_ID = 'wayfinder-account';
 const STATE_COOKIE = 'wf_account_state';
+/** Where the return from a step-up goes: one of our own page paths, never another origin. */
+const RETURN_COOKIE = 'wf_account_return';
+const ownPage = (path: string | undefined) => (path && /^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) ? path : undefined);
 
 export interface CurrentPersonDeps {
   issuer: string;
@@ -72,9 +75,11 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
      * Sends a GET through a step-up sign-in (the multi-factor class: a second factor is asked even on
      * a trusted device); other methods get a 403 to act on.
      */
-    stepUp(ctx: Context) {
+    stepUp(ctx: Context, returnTo?: string) {
       const again = 'confirm with your two-step verification first, then try again';
       if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, again);
+      const back = ownPage(returnTo);
+      if (back) ctx.cookies.set(RETURN_COOKIE, back, { ...cookieOpts, maxAge: 3600e3 });
       startSignIn(ctx, { acr_values: ACR.mfa });
     },
 
@@ -85,7 +90,9 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
       if (!expected || ctx.query.state !== expected)
         throw new AppError('invalid_state', 400, 'this sign-in link is not valid here; open My account again');
       if (ctx.query.error) throw new AppError('access_denied', 403, String(ctx.query.error_description ?? ctx.query.error));
-      ctx.redirect('/account');
+      const back = ownPage(ctx.cookies.get(RETURN_COOKIE, { signed: true }));
+      if (back) ctx.cookies.set(RETURN_COOKIE, null, cookieOpts);
+      ctx.redirect(back ?? '/account');
     },
   };
 }

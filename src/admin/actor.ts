@@ -15,7 +15,8 @@ export const ADMIN_SCOPES = { read: 'admin:read', write: 'admin:write' } as cons
 export const adminResource = (issuer: string) => `${issuer}/api/admin/v1`;
 
 export interface Actor {
-  clientId: string;
+  /** As the audit log names it: `client:<id>` (API) or `user:<id>` (admin center). */
+  who: string;
   /** The organization an organization administrator administers; undefined for an operator. */
   orgId?: string;
   operator: boolean;
@@ -51,12 +52,12 @@ export function createActors(d: ActorDeps) {
       const client = await d.store.adminClient(token.clientId);
       if (!client) throw new AppError('not_an_admin_client', 403, 'this client is not allowed to administer anything');
       const actor = {
-        clientId: client.client_id,
+        who: `client:${client.client_id}`,
         orgId: client.org_id ?? undefined,
         operator: client.operator,
         canWrite: token.scope.includes(ADMIN_SCOPES.write),
       };
-      ctx.state.adminActor = `client:${actor.clientId}`;
+      ctx.state.adminActor = actor.who;
       return actor;
     },
 

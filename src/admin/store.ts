@@ -86,6 +86,49 @@ export function createAdminStore(db: Db) {
       return rows.length;
     },
 
+    /** The active organizations a person administers (admin center). */
+    adminOrgsOf: (userId: string) =>
+      db
+        .selectFrom('memberships')
+        .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
+        .select(['organizations.id', 'organizations.slug', 'organizations.name'])
+        .where('memberships.user_id', '=', userId)
+        .where('memberships.role', '=', 'admin')
+        .where('organizations.status', '=', 'active')
+        .orderBy('organizations.name')
+        .execute(),
+
+    /** People, sign-ins and failed sign-ins of the last 7 days, and people with a second factor. */
+    async overview(orgId: string) {
+      const since = sql<Date>`now() - interval '7 days'`;
+      const members = db.selectFrom('memberships').select('user_id').where('org_id', '=', orgId);
+      const [people, signIns, failures, withFactor] = await Promise.all([
+        db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow(),
+        db
+          .selectFrom('audit_events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('type', '=', 'login.success')
+          .where('at', '>', since)
+          .where('user_id', 'in', members)
+          .executeTakeFirstOrThrow(),
+        db
+          .selectFrom('audit_events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('type', 'in', ['login.password', 'login.denied', 'login.throttled'])
+          .where('outcome', '=', 'failure')
+          .where('at', '>', since)
+          .where('user_id', 'in', members)
+          .executeTakeFirstOrThrow(),
+        db
+          .selectFrom('user_factors')
+          .select((eb) => eb.fn.count<string>('user_id').distinct().as('n'))
+          .where('confirmed_at', 'is not', null)
+          .where('user_id', 'in', members)
+          .executeTakeFirstOrThrow(),
+      ]);
+      return { people: Number(people.n), signIns: Number(signIns.n), failures: Number(failures.n), withFactor: Number(withFactor.n) };
+    },
+
     auditPage: (f: AuditQuery) =>
       auditQuery(f)
         .limit(f.limit + 1)
