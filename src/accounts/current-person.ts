@@ -16,7 +16,8 @@ export const ACCOUNT_CLIENT_ID = 'wayfinder-account';
 const STATE_COOKIE = 'wf_account_state';
 /** Where the return from a step-up goes: one of our own page paths, never another origin. */
 const RETURN_COOKIE = 'wf_account_return';
-const ownPage = (path: string | undefined) => (path && /^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) ? path : undefined);
+const ownPage = (path: string | undefined) =>
+  path && /^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) ? path : undefined;
 
 export interface CurrentPersonDeps {
   issuer: string;

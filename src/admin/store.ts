@@ -103,7 +103,11 @@ export function createAdminStore(db: Db) {
       const since = sql<Date>`now() - interval '7 days'`;
       const members = db.selectFrom('memberships').select('user_id').where('org_id', '=', orgId);
       const [people, signIns, failures, withFactor] = await Promise.all([
-        db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow(),
+        db
+          .selectFrom('memberships')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('org_id', '=', orgId)
+          .executeTakeFirstOrThrow(),
         db
           .selectFrom('audit_events')
           .select((eb) => eb.fn.countAll<string>().as('n'))

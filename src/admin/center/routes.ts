@@ -58,7 +58,18 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     renderPage(
       ctx,
       `admin-${section}`,
-      { title: `${t(`admin.${section}`)} · ${a.org.name}`, wide: true, section, sections: SECTIONS, org: a.org, orgs: a.orgs, q: `?org=${a.org.slug}`, scimUrl: `${d.issuer}/scim/v2`, fmt, ...data },
+      {
+        title: `${t(`admin.${section}`)} · ${a.org.name}`,
+        wide: true,
+        section,
+        sections: SECTIONS,
+        org: a.org,
+        orgs: a.orgs,
+        q: `?org=${a.org.slug}`,
+        scimUrl: `${d.issuer}/scim/v2`,
+        fmt,
+        ...data,
+      },
       status,
     );
   }
@@ -66,7 +77,8 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     ctx.status = 303;
     ctx.redirect(`/admin${path}?org=${encodeURIComponent(a.org.slug)}&done=${done}`);
   };
-  const notice = (ctx: Context) => (typeof ctx.query.done === 'string' ? ctx.state.t(`admin.done_${ctx.query.done.replace(/[^a-z_]/g, '')}`) : undefined);
+  const notice = (ctx: Context) =>
+    typeof ctx.query.done === 'string' ? ctx.state.t(`admin.done_${ctx.query.done.replace(/[^a-z_]/g, '')}`) : undefined;
 
   router.get('/', async (ctx) => {
     const a = await enter(ctx);
@@ -110,7 +122,16 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
   router.get('/audit', async (ctx) => {
     const a = await enter(ctx);
     if (!a) return;
-    const q = queryOf(ctx, z.object({ type: z.string().max(100).optional(), cursor: z.string().regex(/^\d{1,19}$/).optional() }));
+    const q = queryOf(
+      ctx,
+      z.object({
+        type: z.string().max(100).optional(),
+        cursor: z
+          .string()
+          .regex(/^\d{1,19}$/)
+          .optional(),
+      }),
+    );
     const list = await d.useCases.audit.list(a.org.id, { type: q.type || undefined, cursor: q.cursor, limit: 50 });
     page(ctx, a, 'audit', { ...list, type: q.type ?? '' });
   });
