@@ -203,6 +203,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     factors: factorStore,
     tokens: provisioning.tokens,
     accessTokens,
+    connectors: connectorStore,
     signOutAll: (userId) => sessions.signOutAll(userId),
   });
   return {

@@ -9,6 +9,9 @@ import { createAdminStore } from './store.js';
 import { createAdminUsers } from './users.js';
 import { createAdminOrganization } from './organization.js';
 import { createAdminAuditLog } from './audit-log.js';
+import { createAdminCompany } from './company.js';
+import { createDomains, systemDns } from '../orgs/domains.js';
+import type { ConnectorStore } from '../connectors/store.js';
 
 export function createAdmin(
   services: Services,
@@ -17,6 +20,7 @@ export function createAdmin(
     factors: FactorStore;
     tokens: ScimTokens;
     accessTokens: AccessTokenVerifier;
+    connectors: ConnectorStore;
     signOutAll: (userId: string) => Promise<unknown>;
   },
 ) {
@@ -34,9 +38,21 @@ export function createAdmin(
       lifecycle: d.lifecycle,
       audit: services.audit,
       signOutAll: d.signOutAll,
+      resetFactors: (userId) => d.factors.resetEnrolments([userId]),
     }),
     organization: createAdminOrganization({ tokens: d.tokens, factors: d.factors, audit: services.audit }),
     audit: createAdminAuditLog(store),
+    company: createAdminCompany({
+      orgs: services.orgs,
+      domains: createDomains(services.orgs, systemDns(services.config.federation)),
+      connections: {
+        list: (orgId) => d.connectors.connectionsOf(orgId),
+        find: (id) => d.connectors.findConnection(id),
+        setEnabled: (id, enabled) => d.connectors.setEnabled(id, enabled),
+      },
+      hasTestedConnection: (orgId) => d.connectors.hasTestedConnection(orgId),
+      audit: services.audit,
+    }),
   };
   return { store, actors, useCases };
 }

@@ -58,6 +58,8 @@ export interface AdminUsersDeps {
   lifecycle: Lifecycle;
   audit: Audit;
   signOutAll: (userId: string) => Promise<unknown>;
+  /** Removes a person's second factors and trusted devices; they set one up again at their next sign-in. */
+  resetFactors: (userId: string) => Promise<void>;
 }
 
 export function createAdminUsers(d: AdminUsersDeps) {
@@ -109,6 +111,19 @@ export function createAdminUsers(d: AdminUsersDeps) {
       await d.orgs.addMember(orgId, user.id, input.role);
       await record(ctx, orgId, 'admin.user_invited', user.id, { after: { email: user.email, role: input.role } });
       return view({ ...user, role: input.role, created_at: new Date() });
+    },
+
+    async resetFactors(ctx: Context, actor: Actor, orgId: string, id: string) {
+      const u = await member(orgId, id);
+      if (!actor.operator && (await d.store.otherOrgs(orgId, id)) > 0)
+        throw new AppError(
+          'member_elsewhere',
+          409,
+          'this person also belongs to another organization: only an operator can reset their second factors',
+        );
+      await d.resetFactors(id);
+      await record(ctx, orgId, 'admin.factors_reset', id, { after: { factors: 'reset' } });
+      return view(u);
     },
 
     disable: (ctx: Context, actor: Actor, orgId: string, id: string) => setStatus(ctx, actor, orgId, id, 'disabled'),

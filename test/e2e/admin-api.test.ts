@@ -155,3 +155,37 @@ test('audit log: filters, cursor, CSV (formulas escaped) and JSON lines exports'
   const escaped = await admin.call(acme, 'GET', '/audit-events/export?format=csv');
   expect(escaped.text).toContain(`"'=HYPERLINK(""http://evil"")"`);
 });
+
+test('company sign-in: domains claimed and checked, connections enabled and disabled, SSO only refused before a test sign-in, factors reset', async () => {
+  const claimed = await admin.call(acme, 'POST', '/domains', { domain: 'Acme-Corp.test' });
+  expect(claimed).toMatchObject({ status: 201, body: { domain: 'acme-corp.test', verified: false } });
+  expect(String((claimed.body.record as { name: string }).name)).toBe('_wayfinder-verification.acme-corp.test');
+  const check = await admin.call(acme, 'POST', '/domains/acme-corp.test/verify');
+  expect(check.status).toBe(200);
+  expect(check.body).toMatchObject({ verified: false });
+  expect(['record_missing', 'dns_error']).toContain(check.body.outcome);
+  expect((await admin.call(acme, 'POST', '/domains', { domain: 'not a domain' })).status).toBe(400);
+
+  await h.server.features.connections.save({
+    id: 'acme-okta',
+    orgId: await admin.orgId('acme'),
+    kind: 'oidc',
+    name: 'Acme Okta',
+    secret: 'acme-okta-secret-0123456789abcdef',
+    settings: { issuer: 'https://acme.okta.test', client_id: 'wayfinder' },
+  });
+  expect(await admin.call(acme, 'POST', '/connections/acme-okta/disable')).toMatchObject({ status: 200, body: { enabled: false } });
+  expect(await admin.call(acme, 'POST', '/connections/acme-okta/enable')).toMatchObject({ status: 200, body: { enabled: true } });
+  expect(await admin.call(acme, 'PUT', '/policies/sso-only', { on: true })).toMatchObject({
+    status: 409,
+    body: { error: 'sso_only_untested' },
+  });
+  expect(await admin.call(acme, 'GET', '/policies/sso-only')).toMatchObject({ body: { mode: 'off' } });
+
+  const bob = await admin.userId('bob@acme.test');
+  expect(await admin.call(acme, 'POST', `/users/${bob}/reset-factors`)).toMatchObject({ status: 200 });
+  const types = ((await admin.call(acme, 'GET', '/audit-events?limit=20')).body.items as Array<{ type: string }>).map((e) => e.type);
+  expect(types).toEqual(
+    expect.arrayContaining(['admin.factors_reset', 'admin.connection_enabled', 'admin.connection_disabled', 'admin.domain_claimed']),
+  );
+});

@@ -22,8 +22,31 @@ test("every operation of the document: another organization's resources are 404,
   const globex = await admin.token('globex-admin');
   // Resources of acme, one per kind of id the document's paths name.
   const scimToken = (await admin.call(acme, 'POST', '/scim-tokens', { label: 'acme-secret-label' })).body.id as string;
-  const acmeIds: Record<string, string> = { users: await admin.userId('ann@acme.test'), 'scim-tokens': scimToken };
-  const acmeMarkers = [acmeIds.users, scimToken, 'ann@acme.test', 'bob@acme.test', 'acme-secret-label', await admin.orgId('acme')];
+  expect((await admin.call(acme, 'POST', '/domains', { domain: 'acme-only.test' })).status).toBe(201);
+  await server.features.connections.save({
+    id: 'acme-entra',
+    orgId: await admin.orgId('acme'),
+    kind: 'oidc',
+    name: 'Acme Entra ID',
+    secret: 'acme-connection-secret-0123456789',
+    settings: { issuer: 'https://login.acme-only.test', client_id: 'wayfinder' },
+  });
+  const acmeIds: Record<string, string> = {
+    users: await admin.userId('ann@acme.test'),
+    'scim-tokens': scimToken,
+    domains: 'acme-only.test',
+    connections: 'acme-entra',
+  };
+  const acmeMarkers = [
+    acmeIds.users,
+    scimToken,
+    'ann@acme.test',
+    'bob@acme.test',
+    'acme-secret-label',
+    'acme-only.test',
+    'acme-entra',
+    await admin.orgId('acme'),
+  ];
 
   const doc = (await (await fetch(`${server.url}/api/admin/v1/openapi.json`)).json()) as {
     paths: Record<string, Record<string, { requestBody?: unknown; operationId: string }>>;
@@ -32,6 +55,8 @@ test("every operation of the document: another organization's resources are 404,
     inviteUser: { email: 'someone.new@globex.test' },
     createScimToken: { label: 'globex' },
     setTwoStepPolicy: { required: 'off', primary_method: 'totp' },
+    claimDomain: { domain: 'globex-only.test' },
+    setSsoOnly: { on: false },
   };
   let checked = 0;
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -55,6 +80,11 @@ test("every operation of the document: another organization's resources are 404,
   // Acme's token still works: globex's DELETE did nothing.
   const listed = (await admin.call(acme, 'GET', '/scim-tokens')).body.items as Array<{ id: string; revoked_at: string | null }>;
   expect(listed.find((t) => t.id === scimToken)?.revoked_at).toBeNull();
+  // Acme's connection is still enabled, its domain still claimed by acme.
+  expect(((await admin.call(acme, 'GET', '/connections')).body.items as Array<{ enabled: boolean }>)[0].enabled).toBe(true);
+  expect(((await admin.call(acme, 'GET', '/domains')).body.items as Array<{ domain: string }>).map((x) => x.domain)).toContain(
+    'acme-only.test',
+  );
   // Acme's people are untouched (globex's disable of ann was a 404).
   expect((await admin.call(acme, 'GET', `/users/${acmeIds.users}`)).body.status).toBe('active');
 });

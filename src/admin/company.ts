@@ -1,0 +1,105 @@
+/**
+ * Company sign-in settings for an organization's administrators: verified domains (claimed with a
+ * DNS TXT record, then verified by a DNS lookup), company IdP connections (listed, enabled,
+ * disabled), and SSO only (switched on only after a successful test sign-in through an enabled
+ * connection: the rule that keeps a company from locking itself out). A connection or domain of
+ * another organization is not found (404). Every change is an audit event with before and after.
+ */
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Audit } from '../audit/index.js';
+import type { OrgStore } from '../orgs/store.js';
+import type { Domains } from '../orgs/domains.js';
+import { setSsoOnly } from '../orgs/sso-only.js';
+import { notFound } from '../lib/errors.js';
+
+export const domainInput = z.strictObject({ domain: z.string().min(1).max(253) });
+export const ssoOnlyInput = z.strictObject({ on: z.boolean() });
+export const domainView = z.object({
+  domain: z.string(),
+  verified: z.boolean(),
+  record: z.object({ name: z.string(), value: z.string() }),
+});
+export const connectionView = z.object({ id: z.string(), name: z.string(), kind: z.string(), enabled: z.boolean() });
+
+interface ConnectionRow {
+  id: string;
+  org_id: string | null;
+  name: string;
+  kind: string;
+  enabled: boolean;
+}
+
+export interface CompanyDeps {
+  orgs: OrgStore;
+  domains: Domains;
+  connections: {
+    list(orgId: string): Promise<ConnectionRow[]>;
+    find(id: string): Promise<ConnectionRow | undefined>;
+    setEnabled(id: string, enabled: boolean): Promise<void>;
+  };
+  hasTestedConnection: (orgId: string) => Promise<boolean>;
+  audit: Audit;
+}
+
+export function createAdminCompany(d: CompanyDeps) {
+  const record = (ctx: Context, orgId: string, type: string, data: Record<string, unknown>) =>
+    d.audit.record(ctx, { type, outcome: 'success', orgId, data: { orgId, ...data } });
+  const domainOf = async (orgId: string, name: string) => {
+    const domain = d.domains.parse(name);
+    const found = (await d.domains.list(orgId)).find((x) => x.domain === domain);
+    if (!found) throw notFound('not_found', 'no such domain in this organization');
+    return found;
+  };
+  const view = (x: Awaited<ReturnType<Domains['list']>>[number]) => ({
+    domain: x.domain,
+    verified: !!x.verified_at,
+    record: d.domains.instructions(x),
+  });
+  const connectionOf = async (orgId: string, id: string) => {
+    const c = id.length <= 100 ? await d.connections.find(id) : undefined;
+    if (!c || c.org_id !== orgId) throw notFound('not_found', 'no such connection in this organization');
+    return c;
+  };
+  const connectionView = (c: ConnectionRow) => ({ id: c.id, name: c.name, kind: c.kind, enabled: c.enabled });
+
+  return {
+    domains: async (orgId: string) => ({ items: (await d.domains.list(orgId)).map(view) }),
+    async claimDomain(ctx: Context, orgId: string, input: z.output<typeof domainInput>) {
+      const { claim } = await d.domains.claim(orgId, input.domain);
+      await record(ctx, orgId, 'admin.domain_claimed', { target: claim.domain, after: { verified: false } });
+      return view(claim);
+    },
+    async verifyDomain(ctx: Context, orgId: string, name: string) {
+      const before = await domainOf(orgId, name);
+      const outcome = await d.domains.verifyByDns(orgId, before.domain);
+      await record(ctx, orgId, 'admin.domain_verify', { target: before.domain, outcome });
+      return { ...view(await domainOf(orgId, name)), outcome };
+    },
+
+    connections: async (orgId: string) => ({ items: (await d.connections.list(orgId)).map(connectionView) }),
+    async setConnectionEnabled(ctx: Context, orgId: string, id: string, enabled: boolean) {
+      const c = await connectionOf(orgId, id);
+      await d.connections.setEnabled(c.id, enabled);
+      await record(ctx, orgId, enabled ? 'admin.connection_enabled' : 'admin.connection_disabled', {
+        target: c.id,
+        before: { enabled: c.enabled },
+        after: { enabled },
+      });
+      return connectionView({ ...c, enabled });
+    },
+
+    async ssoOnly(orgId: string) {
+      const org = await d.orgs.findById(orgId);
+      return { mode: org?.sso_only ?? 'off' };
+    },
+    async setSsoOnly(ctx: Context, orgId: string, input: z.output<typeof ssoOnlyInput>) {
+      const before = await this.ssoOnly(orgId);
+      const mode = await setSsoOnly({ store: d.orgs, hasTestedConnection: d.hasTestedConnection }, orgId, input.on);
+      await record(ctx, orgId, 'admin.sso_only_set', { before, after: { mode } });
+      return { mode };
+    },
+  };
+}
+
+export type AdminCompany = ReturnType<typeof createAdminCompany>;
