@@ -7,8 +7,7 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../http/i18n.js';
 import type { Services } from '../services.js';
-import { createFailureNotifier } from './notify.js';
-import { createNotifyStore } from './notify-store.js';
+import { notifierOf } from './notify.js';
 
 export const provisioningBootstrapFields = {
   /** Where mail goes when the organization's SCIM requests keep failing (null: nowhere). */
@@ -17,6 +16,5 @@ export const provisioningBootstrapFields = {
 };
 
 export async function applyProvisioningNotify(services: Services, orgId: string, email: string | null, lang?: string) {
-  const notifier = createFailureNotifier({ store: createNotifyStore(services.db), audit: services.audit, log: services.log });
-  await notifier.setAddress(undefined, { via: 'cli' }, orgId, email, lang);
+  await notifierOf(services).setAddress(undefined, { via: 'cli' }, orgId, email, lang);
 }

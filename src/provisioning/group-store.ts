@@ -7,8 +7,8 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { DB } from '../db/schema.js';
 import { groupFilterSql } from './filter-store.js';
-import type { Filter } from './filter.js';
-import { groupOrderSql, type Sort } from './sort-store.js';
+import type { ListParams } from './representation.js';
+import { groupOrderSql } from './sort-store.js';
 import { rethrowUnique } from './store.js';
 
 export interface ScimGroupRow {
@@ -69,7 +69,7 @@ export function createGroupStore(db: Db) {
   return {
     findGroup: (orgId: string, id: string): Promise<ScimGroupRow | undefined> =>
       groups(orgId).where('groups.id', '=', id).executeTakeFirst(),
-    async listGroups(orgId: string, filter: Filter | undefined, sort: Sort | undefined, offset: number, limit: number) {
+    async listGroups(orgId: string, { filter, sort, offset, count: limit }: ListParams) {
       const where = filter ? groupFilterSql(filter) : sql<boolean>`true`;
       const order = groupOrderSql(sort);
       const [{ total }] = await db

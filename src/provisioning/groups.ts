@@ -15,11 +15,10 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Audit } from '../audit/index.js';
 import { invalidFilter, invalidPath, invalidValue, mutability, noTarget, notFound, preconditionFailed } from './errors.js';
-import { CORE_GROUP, normalizeAttr, parseFilter, type Filter } from './filter.js';
+import { CORE_GROUP, normalizeAttr, type Filter } from './filter.js';
 import type { GroupStore, MemberChange, ScimGroupRow } from './group-store.js';
 import { parsePath, type PatchOperation } from './patch.js';
-import { listResponse, page, project } from './representation.js';
-import { parseSort } from './sort-store.js';
+import { listParams, listResponse, project } from './representation.js';
 import { etagOf } from './user-resource.js';
 import { matchesVersion, type Actor, type ListQuery } from './users.js';
 
@@ -160,9 +159,8 @@ export function createProvisionedGroups(d: GroupDeps) {
     get: async (orgId: string, id: string, q: ListQuery = {}) => resource(await load(orgId, id), q),
 
     async list(orgId: string, q: ListQuery) {
-      const filter = q.filter?.trim() ? parseFilter(q.filter) : undefined;
-      const { start, offset, count } = page(q);
-      const { total, rows } = await d.store.listGroups(orgId, filter, parseSort(q), offset, count);
+      const { start, params } = listParams(q);
+      const { total, rows } = await d.store.listGroups(orgId, params);
       const wanted = !(q.excludedAttributes ?? '').toLowerCase().includes('members');
       const known = wanted ? await d.store.membersOf(rows.map((r) => r.id)) : [];
       return listResponse(await Promise.all(rows.map((r) => resource(r, q, known))), total, start);

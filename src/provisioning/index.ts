@@ -2,13 +2,11 @@
  * SCIM 2.0 provisioning, assembled: the stores, the use-cases (users, groups, tokens, OAuth clients
  * and the failure notifier: the SCIM routes, the CLI and later the admin layer call the same ones).
  */
-import type { Mailer } from '../notify/mailer.js';
 import type { Services } from '../services.js';
 import { createScimClients, type ScimClientDeps } from './clients.js';
 import { createGroupStore } from './group-store.js';
 import { createProvisionedGroups } from './groups.js';
-import { createFailureNotifier, type NotifyOptions } from './notify.js';
-import { createNotifyStore } from './notify-store.js';
+import { notifierOf, type NotifyDeps } from './notify.js';
 import { createScimStore } from './store.js';
 import { createScimTokens } from './tokens.js';
 import { createProvisionedUsers } from './users.js';
@@ -21,7 +19,7 @@ export function createProvisioning(
   services: Services,
   signOutEverywhere: (userId: string) => Promise<number>,
   verify?: ScimClientDeps['verify'],
-  notify: { mailer?: Mailer; options?: Partial<NotifyOptions> } = {},
+  notify: Pick<NotifyDeps, 'mailer' | 'options'> = {},
 ) {
   const store = createScimStore(services.db);
   const baseUrl = scimBaseUrl(services.config.server.issuer);
@@ -34,7 +32,7 @@ export function createProvisioning(
     users: createProvisionedUsers({ store, accounts: services.accounts, orgs: services.orgs, audit, signOutEverywhere, baseUrl }),
     groups: createProvisionedGroups({ store: createGroupStore(services.db), audit, baseUrl }),
     /** Mail to the organization's address when its SCIM requests keep failing. */
-    notifier: createFailureNotifier({ store: createNotifyStore(services.db), audit, log: services.log, ...notify }),
+    notifier: notifierOf(services, notify),
     /** Purges people soft-deleted longer ago than the retention period (the server's purge loop calls it). */
     purgeDeleted: () => store.purgeDeleted(new Date(Date.now() - DELETED_RETENTION_DAYS * 86_400_000)),
   };

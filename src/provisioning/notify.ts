@@ -23,7 +23,8 @@ import { badRequest } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { buildEmail } from '../notify/emails.js';
 import type { Mailer } from '../notify/mailer.js';
-import type { NotifyClaim, NotifyStore } from './notify-store.js';
+import type { Services } from '../services.js';
+import { createNotifyStore, type NotifyClaim, type NotifyStore } from './notify-store.js';
 import type { Actor } from './users.js';
 
 export const NOTIFY_DEFAULTS = { threshold: 5, windowMinutes: 15, quietMinutes: 60 };
@@ -101,3 +102,7 @@ export function createFailureNotifier(d: NotifyDeps) {
   };
 }
 export type FailureNotifier = ReturnType<typeof createFailureNotifier>;
+
+/** The notifier over the services' database (the server adds its mailer; the CLI and bootstrap only set addresses). */
+export const notifierOf = (s: Pick<Services, 'db' | 'audit' | 'log'>, more: Pick<NotifyDeps, 'mailer' | 'options'> = {}) =>
+  createFailureNotifier({ store: createNotifyStore(s.db), audit: s.audit, log: s.log, ...more });

@@ -5,7 +5,8 @@
  * URN-prefixed names work too.
  */
 import { z } from 'zod';
-import { ENTERPRISE, normalizeAttr } from './filter.js';
+import { ENTERPRISE, normalizeAttr, parseFilter, type Filter } from './filter.js';
+import { parseSort, type Sort } from './sort-store.js';
 
 export const SCIM_JSON = 'application/scim+json; charset=utf-8';
 export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
@@ -45,6 +46,21 @@ export function page(q: { startIndex?: number; count?: number }) {
   const start = Math.max(1, q.startIndex ?? 1);
   const count = Math.min(MAX_RESULTS, Math.max(0, q.count ?? 100));
   return { start, offset: start - 1, count };
+}
+
+/** What a list query asks the store for: the parsed filter and sort, and the page. */
+export interface ListParams {
+  filter?: Filter;
+  sort?: Sort;
+  offset: number;
+  count: number;
+}
+
+/** A list query (GET or .search) parsed: bad filters and sorts are 400s before any SQL runs. */
+export function listParams(q: { filter?: string; sortBy?: string; sortOrder?: string; startIndex?: number; count?: number }) {
+  const { start, offset, count } = page(q);
+  const params: ListParams = { filter: q.filter?.trim() ? parseFilter(q.filter) : undefined, sort: parseSort(q), offset, count };
+  return { start, params };
 }
 
 export function listResponse(resources: Array<Record<string, unknown>>, total: number, start: number) {

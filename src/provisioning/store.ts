@@ -9,7 +9,8 @@ import type { ScimUserTable, UserTable } from '../db/schema.js';
 import { uniqueness } from './errors.js';
 import { userFilterSql } from './filter-store.js';
 import type { Filter } from './filter.js';
-import { userOrderSql, type Sort } from './sort-store.js';
+import type { ListParams } from './representation.js';
+import { userOrderSql } from './sort-store.js';
 
 export interface ScimUserRow {
   user_id: string;
@@ -136,7 +137,7 @@ export function createScimStore(db: Db) {
     /** The SCIM record of a Wayfinder user in any organization, deleted or not. */
     recordOf: (userId: string) =>
       db.selectFrom('scim_users').select(['org_id', 'deleted_at']).where('user_id', '=', userId).executeTakeFirst(),
-    async listUsers(orgId: string, filter: Filter | undefined, sort: Sort | undefined, offset: number, limit: number) {
+    async listUsers(orgId: string, { filter, sort, offset, count: limit }: ListParams) {
       const where = filter ? userFilterSql(filter) : sql<boolean>`true`;
       const order = userOrderSql(sort);
       const [{ total }] = await db

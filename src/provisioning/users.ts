@@ -19,10 +19,8 @@ import type { Audit } from '../audit/index.js';
 import { domainOfEmail } from '../orgs/domains.js';
 import type { OrgStore } from '../orgs/store.js';
 import { invalidValue, notFound, preconditionFailed, uniqueness } from './errors.js';
-import { parseFilter } from './filter.js';
 import { applyPatch, type PatchOperation } from './patch.js';
-import { listResponse, page, project } from './representation.js';
-import { parseSort } from './sort-store.js';
+import { listParams, listResponse, project } from './representation.js';
 import type { ScimStore, ScimUserRow } from './store.js';
 import { docOf, etagOf, fieldsOf, parseUser, userResource, type UserDoc } from './user-resource.js';
 
@@ -153,9 +151,8 @@ export function createProvisionedUsers(d: ProvisioningDeps) {
     },
 
     async list(orgId: string, q: ListQuery) {
-      const filter = q.filter?.trim() ? parseFilter(q.filter) : undefined;
-      const { start, offset, count } = page(q);
-      const { total, rows } = await d.store.listUsers(orgId, filter, parseSort(q), offset, count);
+      const { start, params } = listParams(q);
+      const { total, rows } = await d.store.listUsers(orgId, params);
       return listResponse(
         rows.map((r) => project(userResource(r, d.baseUrl), q)),
         total,

@@ -103,3 +103,28 @@ organizations:
   const policy = await t.db.selectFrom('mfa_policies').selectAll().executeTakeFirstOrThrow();
   expect(policy).toMatchObject({ required: 'groups', group_names: ['finance'], trusted_device_days: 7 });
 });
+
+test('an organization entry sets its provisioning-error address once per change; null clears it; a bad one is refused', async () => {
+  const notifyOf = () =>
+    t.db
+      .selectFrom('organizations')
+      .select(['provisioning_notify_email as email', 'provisioning_notify_lang as lang'])
+      .where('slug', '=', 'notified')
+      .executeTakeFirstOrThrow();
+  const entry = (value: string) => `organizations: [{ slug: notified, name: Notified, ${value} }]`;
+  const f = file('notify.yaml', entry('provisioning_notify_email: it@notified.test, provisioning_notify_language: nl'));
+  await applyBootstrap(t.services, f);
+  expect(await notifyOf()).toEqual({ email: 'it@notified.test', lang: 'nl' });
+  // Changed since (the CLI): the unchanged file does not undo it.
+  await t.db.updateTable('organizations').set({ provisioning_notify_email: 'ops@notified.test' }).where('slug', '=', 'notified').execute();
+  await applyBootstrap(t.services, f);
+  expect((await notifyOf()).email).toBe('ops@notified.test');
+  await applyBootstrap(t.services, file('notify-clear.yaml', entry('provisioning_notify_email: null')));
+  expect(await notifyOf()).toEqual({ email: null, lang: null });
+  await expect(applyBootstrap(t.services, file('notify-bad.yaml', entry('provisioning_notify_email: nobody')))).rejects.toThrow(
+    /organizations\[0\]\.provisioning_notify_email/,
+  );
+  await expect(
+    applyBootstrap(t.services, file('notify-lang.yaml', entry('provisioning_notify_email: a@b.test, provisioning_notify_language: xx'))),
+  ).rejects.toThrow(/organizations\[0\]\.provisioning_notify_language/);
+});

@@ -104,6 +104,36 @@ describe.each(targets)('scim token on %s', (target) => {
   );
 
   test(
+    'scim notify sets, shows and clears the provisioning-error address; bad input is one line',
+    async () => {
+      const address = () =>
+        withServices((s) =>
+          s.db
+            .selectFrom('organizations')
+            .select(['provisioning_notify_email', 'provisioning_notify_lang'])
+            .where('slug', '=', 'acme')
+            .executeTakeFirstOrThrow(),
+        );
+      expect((await run('scim', 'notify', '--org', 'acme')).stdout).toBe('acme has no notification address\n');
+      const set = await run('scim', 'notify', '--org', 'acme', '--email', 'it@acme.test', '--lang', 'de');
+      expect(set.code).toBe(0);
+      expect(set.stdout).toContain(
+        'acme: provisioning errors are mailed to it@acme.test (after 5 failed requests in a row within 15 minutes',
+      );
+      expect(await address()).toEqual({ provisioning_notify_email: 'it@acme.test', provisioning_notify_lang: 'de' });
+      expect((await run('scim', 'notify', '--org', 'acme')).stdout).toMatch(/^acme: it@acme\.test \(de\), after 5 failed/);
+      const bad = await run('scim', 'notify', '--org', 'acme', '--email', 'not-an-address');
+      expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([1, 'error: not-an-address is not an email address']);
+      expect((await run('scim', 'notify', '--org', 'acme', '--email', 'it@acme.test', '--clear')).code).toBe(2);
+      expect((await run('scim', 'notify', '--org', 'acme', '--clear')).stdout).toBe('acme: no more provisioning-error mail\n');
+      expect(await address()).toEqual({ provisioning_notify_email: null, provisioning_notify_lang: null });
+      const types = await withServices((s) => s.audit.recent({ limit: 50 }));
+      expect(types.filter((e) => e.type === 'scim.notify_changed')).toHaveLength(2);
+    },
+    SLOW,
+  );
+
+  test(
     'mistakes: an unknown organization is one line and exit 1; a missing --org is exit 2 with the usage',
     async () => {
       const unknown = await run('scim', 'token', 'create', '--org', 'nope');

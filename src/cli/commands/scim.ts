@@ -11,8 +11,7 @@ import { createScimStore } from '../../provisioning/store.js';
 import { createScimTokens } from '../../provisioning/tokens.js';
 import { createScimClients } from '../../provisioning/clients.js';
 import { scimBaseUrl } from '../../provisioning/index.js';
-import { createFailureNotifier, NOTIFY_DEFAULTS } from '../../provisioning/notify.js';
-import { createNotifyStore } from '../../provisioning/notify-store.js';
+import { notifierOf, NOTIFY_DEFAULTS } from '../../provisioning/notify.js';
 import { orgBySlug, required, str, UsageError, type Command, type Context } from '../context.js';
 import { table, when } from '../format.js';
 
@@ -25,8 +24,7 @@ const clients = (ctx: Context) =>
     baseUrl: scimBaseUrl(ctx.config.server.issuer),
   });
 
-const notifier = (ctx: Context) =>
-  createFailureNotifier({ store: createNotifyStore(ctx.services.db), audit: ctx.services.audit, log: ctx.log });
+const notifier = (ctx: Context) => notifierOf(ctx.services);
 const { threshold, windowMinutes, quietMinutes } = NOTIFY_DEFAULTS;
 const rule = `after ${threshold} failed requests in a row within ${windowMinutes} minutes, at most once every ${quietMinutes} minutes`;
 
