@@ -204,6 +204,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     tokens: provisioning.tokens,
     accessTokens,
     connectors: connectorStore,
+    notifier: provisioning.notifier,
     signOutAll: (userId) => sessions.signOutAll(userId),
   });
   return {

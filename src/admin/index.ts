@@ -12,6 +12,7 @@ import { createAdminAuditLog } from './audit-log.js';
 import { createAdminCompany } from './company.js';
 import { createDomains, systemDns } from '../orgs/domains.js';
 import type { ConnectorStore } from '../connectors/store.js';
+import type { FailureNotifier } from '../provisioning/notify.js';
 
 export function createAdmin(
   services: Services,
@@ -21,6 +22,7 @@ export function createAdmin(
     tokens: ScimTokens;
     accessTokens: AccessTokenVerifier;
     connectors: ConnectorStore;
+    notifier: FailureNotifier;
     signOutAll: (userId: string) => Promise<unknown>;
   },
 ) {
@@ -40,7 +42,7 @@ export function createAdmin(
       signOutAll: d.signOutAll,
       resetFactors: (userId) => d.factors.resetEnrolments([userId]),
     }),
-    organization: createAdminOrganization({ tokens: d.tokens, factors: d.factors, audit: services.audit }),
+    organization: createAdminOrganization({ tokens: d.tokens, factors: d.factors, audit: services.audit, notifier: d.notifier }),
     audit: createAdminAuditLog(store),
     company: createAdminCompany({
       orgs: services.orgs,

@@ -9,6 +9,7 @@ import type { Audit } from '../audit/index.js';
 import type { FactorStore } from '../factors/store.js';
 import { setTwoStepPolicy, twoStepPolicySchema } from '../factors/admin.js';
 import type { ScimTokens } from '../provisioning/tokens.js';
+import type { FailureNotifier } from '../provisioning/notify.js';
 
 export const scimTokenInput = z.strictObject({ label: z.string().min(1).max(200).optional() });
 export const scimTokenView = z.object({
@@ -25,10 +26,12 @@ export const twoStepView = z.object({
   trusted_device_days: z.number(),
 });
 export { twoStepPolicySchema as twoStepInput };
+export const notifyInput = z.strictObject({ email: z.email().max(254).nullable(), language: z.string().max(10).optional() });
+export const notifyView = z.object({ email: z.string().nullable(), language: z.string().nullable() });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function createAdminOrganization(d: { tokens: ScimTokens; factors: FactorStore; audit: Audit }) {
+export function createAdminOrganization(d: { tokens: ScimTokens; factors: FactorStore; audit: Audit; notifier: FailureNotifier }) {
   return {
     async scimTokens(orgId: string) {
       return (await d.tokens.list(orgId)).map((t) => ({
@@ -43,6 +46,16 @@ export function createAdminOrganization(d: { tokens: ScimTokens; factors: Factor
     createScimToken: (ctx: Context, orgId: string, input: z.output<typeof scimTokenInput>) =>
       d.tokens.create(ctx, { via: 'admin' }, orgId, input.label),
     revokeScimToken: (ctx: Context, orgId: string, id: string) => d.tokens.revoke(ctx, { via: 'admin' }, orgId, id.slice(0, 100)),
+
+    async notifyAddress(orgId: string) {
+      const a = await d.notifier.address(orgId);
+      return { email: a?.email ?? null, language: a?.lang ?? null };
+    },
+    /** Where a mail goes when SCIM requests keep failing (null: nowhere). The notifier records the event. */
+    async setNotifyAddress(ctx: Context, orgId: string, input: z.output<typeof notifyInput>) {
+      const set = await d.notifier.setAddress(ctx, { via: 'admin' }, orgId, input.email, input.language);
+      return { email: set.email, language: set.lang };
+    },
 
     async twoStep(orgId: string) {
       const p = await d.factors.policyOf(orgId);

@@ -119,6 +119,16 @@ test('SCIM tokens: created once, work at /scim/v2, listed with last use, revoked
   expect((await admin.call(acme, 'DELETE', '/scim-tokens/st_0000000000000000')).status).toBe(404);
 });
 
+test('SCIM provisioning-error notification address: set, read, cleared; a bad address is refused', async () => {
+  expect(await admin.call(acme, 'PUT', '/scim-notify', { email: 'it@acme.test', language: 'fr' })).toMatchObject({
+    status: 200,
+    body: { email: 'it@acme.test', language: 'fr' },
+  });
+  expect((await admin.call(acme, 'GET', '/scim-notify')).body).toEqual({ email: 'it@acme.test', language: 'fr' });
+  expect((await admin.call(acme, 'PUT', '/scim-notify', { email: 'not-an-address' })).status).toBe(400);
+  expect((await admin.call(acme, 'PUT', '/scim-notify', { email: null })).body).toEqual({ email: null, language: null });
+});
+
 test('two-step policy: read, set (audited with before and after), refused when invalid', async () => {
   expect((await admin.call(acme, 'GET', '/policies/two-step')).body).toMatchObject({ required: 'off' });
   const set = await admin.call(acme, 'PUT', '/policies/two-step', { required: 'all', primary_method: 'totp', trusted_device_days: 7 });

@@ -81,6 +81,13 @@ test('people: search, disable ends the sessions, enable; SCIM token shown once, 
   expect(ann.last.body).toContain('The token is revoked');
   expect((await fetch(`${server.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
 
+  await ann.post('/admin/scim/notify?org=acme', { email: 'nope' });
+  expect(ann.last.status).toBe(400);
+  await ann.get('/admin/scim');
+  await ann.post('/admin/scim/notify?org=acme', { email: 'it@acme.test' });
+  expect(ann.last.body).toContain('The notification address is saved.');
+  expect(ann.last.body).toContain('value="it@acme.test"');
+
   await ann.get('/admin/audit?type=admin.user_disabled');
   const annId = await admin.userId('ann@acme.test');
   expect(ann.last.body).toContain(`user:${annId}`);

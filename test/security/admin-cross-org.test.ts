@@ -23,6 +23,7 @@ test("every operation of the document: another organization's resources are 404,
   // Resources of acme, one per kind of id the document's paths name.
   const scimToken = (await admin.call(acme, 'POST', '/scim-tokens', { label: 'acme-secret-label' })).body.id as string;
   expect((await admin.call(acme, 'POST', '/domains', { domain: 'acme-only.test' })).status).toBe(201);
+  expect((await admin.call(acme, 'PUT', '/scim-notify', { email: 'alerts@acme-only.test' })).status).toBe(200);
   await server.features.connections.save({
     id: 'acme-entra',
     orgId: await admin.orgId('acme'),
@@ -57,6 +58,7 @@ test("every operation of the document: another organization's resources are 404,
     setTwoStepPolicy: { required: 'off', primary_method: 'totp' },
     claimDomain: { domain: 'globex-only.test' },
     setSsoOnly: { on: false },
+    setScimNotify: { email: 'it@globex.test' },
   };
   let checked = 0;
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -80,6 +82,7 @@ test("every operation of the document: another organization's resources are 404,
   // Acme's token still works: globex's DELETE did nothing.
   const listed = (await admin.call(acme, 'GET', '/scim-tokens')).body.items as Array<{ id: string; revoked_at: string | null }>;
   expect(listed.find((t) => t.id === scimToken)?.revoked_at).toBeNull();
+  expect((await admin.call(acme, 'GET', '/scim-notify')).body.email).toBe('alerts@acme-only.test');
   // Acme's connection is still enabled, its domain still claimed by acme.
   expect(((await admin.call(acme, 'GET', '/connections')).body.items as Array<{ enabled: boolean }>)[0].enabled).toBe(true);
   expect(((await admin.call(acme, 'GET', '/domains')).body.items as Array<{ domain: string }>).map((x) => x.domain)).toContain(

@@ -7,7 +7,15 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Actor } from '../actor.js';
 import { inviteInput, userListInput, userView, type AdminUsers } from '../users.js';
-import { scimTokenInput, scimTokenView, twoStepInput, twoStepView, type AdminOrganization } from '../organization.js';
+import {
+  notifyInput,
+  notifyView,
+  scimTokenInput,
+  scimTokenView,
+  twoStepInput,
+  twoStepView,
+  type AdminOrganization,
+} from '../organization.js';
 import { connectionView, domainInput, domainView, ssoOnlyInput, type AdminCompany } from '../company.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
 
@@ -228,6 +236,27 @@ export function operations(u: AdminUseCases): Operation[] {
       write: true,
       status: 204,
       handle: (c) => u.organization.revokeScimToken(c.ctx, c.orgId, id(c)),
+    },
+    {
+      method: 'get',
+      path: '/scim-notify',
+      operationId: 'getScimNotify',
+      summary: 'Where a mail goes when SCIM provisioning keeps failing',
+      tag: 'SCIM',
+      write: false,
+      response: notifyView,
+      handle: (c) => u.organization.notifyAddress(c.orgId),
+    },
+    {
+      method: 'put',
+      path: '/scim-notify',
+      operationId: 'setScimNotify',
+      summary: 'Set (or with null clear) the provisioning-error notification address and its language',
+      tag: 'SCIM',
+      write: true,
+      body: notifyInput,
+      response: notifyView,
+      handle: (c) => u.organization.setNotifyAddress(c.ctx, c.orgId, notifyInput.parse(c.body)),
     },
     {
       method: 'get',

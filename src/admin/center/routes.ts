@@ -80,6 +80,12 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
   const notice = (ctx: Context) =>
     typeof ctx.query.done === 'string' ? ctx.state.t(`admin.done_${ctx.query.done.replace(/[^a-z_]/g, '')}`) : undefined;
 
+  const scimData = async (a: Admin, extra: Record<string, unknown>) => ({
+    tokens: await d.useCases.organization.scimTokens(a.org.id),
+    notify: await d.useCases.organization.notifyAddress(a.org.id),
+    ...extra,
+  });
+
   router.get('/', async (ctx) => {
     const a = await enter(ctx);
     if (a) page(ctx, a, 'overview', { stats: await d.store.overview(a.org.id) });
@@ -102,7 +108,20 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
 
   router.get('/scim', async (ctx) => {
     const a = await enter(ctx);
-    if (a) page(ctx, a, 'scim', { tokens: await d.useCases.organization.scimTokens(a.org.id), notice: notice(ctx) });
+    if (a) page(ctx, a, 'scim', await scimData(a, { notice: notice(ctx) }));
+  });
+
+  router.post('/scim/notify', async (ctx) => {
+    const a = (await enter(ctx))!;
+    const b = bodyOf(ctx, form({ email: text }));
+    const email = b.email.trim();
+    try {
+      await d.useCases.organization.setNotifyAddress(ctx, a.org.id, { email: email || null, language: ctx.state.lang });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 400) throw err;
+      return page(ctx, a, 'scim', await scimData(a, { notifyError: ctx.state.t('support.bad_email'), notifyValue: email }), 400);
+    }
+    back(ctx, a, '/scim', 'notify');
   });
 
   router.post('/scim/tokens', async (ctx) => {
@@ -110,7 +129,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     const b = bodyOf(ctx, form({ label: text }));
     const created = await d.useCases.organization.createScimToken(ctx, a.org.id, { label: b.label.trim().slice(0, 200) || undefined });
     // The token is shown on this answer only (it is stored hashed).
-    page(ctx, a, 'scim', { tokens: await d.useCases.organization.scimTokens(a.org.id), created });
+    page(ctx, a, 'scim', await scimData(a, { created }));
   });
 
   router.post('/scim/tokens/:id/revoke', async (ctx) => {
