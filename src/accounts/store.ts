@@ -15,6 +15,29 @@ export function createAccountStore(db: Db) {
     findUser: (id: string): Promise<User | undefined> => db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst(),
     findUserByEmail: (email: string): Promise<User | undefined> =>
       db.selectFrom('users').select(userColumns).where('email_norm', '=', normalizeEmail(email)).executeTakeFirst(),
+    /** A person by email with their password hash (null: none) in one statement: the password step reads both. */
+    async findUserWithPasswordByEmail(email: string): Promise<{ user: User; hash: string | null } | undefined> {
+      const row = await db
+        .selectFrom('users')
+        .leftJoin('password_credentials', 'password_credentials.user_id', 'users.id')
+        .select([
+          'users.id',
+          'users.email',
+          'users.email_verified',
+          'users.name',
+          'users.given_name',
+          'users.family_name',
+          'users.locale',
+          'users.status',
+          'users.updated_at',
+          'password_credentials.hash',
+        ])
+        .where('users.email_norm', '=', normalizeEmail(email))
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const { hash, ...user } = row;
+      return { user, hash };
+    },
     async insertUser(u: Omit<User, 'updated_at'>) {
       await db
         .insertInto('users')

@@ -93,7 +93,7 @@ export function loginRoutes(deps: LoginRouteDeps) {
   router.get('/', async (ctx) => {
     const v = await view(ctx);
     if (v.prompt === 'consent') return consentPage(ctx, v);
-    const state = await journey.state(v.uid);
+    const state = await journey.stateOf(v);
     if (state.userId) {
       ctx.status = 303;
       return ctx.redirect(`/interaction/${v.uid}/factor`);

@@ -1,28 +1,24 @@
 /** SQL for sign-in journeys (state between the steps of one interaction) and throttles. */
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db } from '../db/index.js';
 
+/** The journey statements of every sign-in step, written once (not built and compiled per call: issue 18). */
+const LOAD_JOURNEY = 'select state from login_journeys where uid = $1 and expires_at > now()';
+const SAVE_JOURNEY = `insert into login_journeys (uid, state, expires_at) values ($1, $2, $3)
+  on conflict (uid) do update set state = excluded.state, expires_at = excluded.expires_at`;
+const DELETE_JOURNEY = 'delete from login_journeys where uid = $1';
+
 export function createLoginStore(db: Db) {
+  const run = async <R>(text: string, params: unknown[]) => (await db.executeQuery<R>(CompiledQuery.raw(text, params))).rows;
   return {
     async loadJourney(uid: string): Promise<Record<string, unknown> | undefined> {
-      const row = await db
-        .selectFrom('login_journeys')
-        .select('state')
-        .where('uid', '=', uid)
-        .where('expires_at', '>', sql<Date>`now()`)
-        .executeTakeFirst();
-      return row?.state;
+      return (await run<{ state: Record<string, unknown> }>(LOAD_JOURNEY, [uid]))[0]?.state;
     },
     async saveJourney(uid: string, state: Record<string, unknown>, ttlSeconds: number) {
-      const values = { uid, state: JSON.stringify(state), expires_at: new Date(Date.now() + ttlSeconds * 1000) };
-      await db
-        .insertInto('login_journeys')
-        .values(values)
-        .onConflict((oc) => oc.column('uid').doUpdateSet({ state: values.state, expires_at: values.expires_at }))
-        .execute();
+      await run(SAVE_JOURNEY, [uid, JSON.stringify(state), new Date(Date.now() + ttlSeconds * 1000)]);
     },
     async deleteJourney(uid: string) {
-      await db.deleteFrom('login_journeys').where('uid', '=', uid).execute();
+      await run(DELETE_JOURNEY, [uid]);
     },
     async purgeJourneys() {
       await db

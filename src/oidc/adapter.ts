@@ -7,6 +7,8 @@
  * - consuming is one conditional UPDATE: of parallel redemptions of one code (refresh token outside
  *   its grace window, device code, backchannel request) exactly one wins; every other gets
  *   `invalid_grant` and, per RFC 6749 §4.1.2, revokes the grant, so what the winner issued dies too;
+ * - an interaction read for our sign-in pages comes with its sign-in journey, in one statement
+ *   (journey-prefetch.ts);
  * - a session without an account is never stored: it lives in a signed cookie (anonymous-session.ts);
  * - expired rows are invisible to lookups and removed by the purge job.
  */
@@ -15,6 +17,7 @@ import { errors } from 'oidc-provider';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { OidcStore, ModelRow } from './store.js';
 import { createAnonymousSessions } from './anonymous-session.js';
+import { journeyPrefetch } from './journey-prefetch.js';
 
 export interface AdapterDeps {
   store: OidcStore;
@@ -59,6 +62,12 @@ export function createAdapterClass({ store, clients, refreshGraceSeconds, secure
 
     async find(id: string) {
       if (this.kind === 'Client') return (await clients.metadata(id)) as AdapterPayload | undefined;
+      const sink = this.kind === 'Interaction' ? journeyPrefetch.getStore() : undefined;
+      if (sink) {
+        const row = await store.findInteractionWithJourney(id);
+        sink.set(id, row ? row.journey : null);
+        return toPayload(this.kind, row);
+      }
       const found = toPayload(this.kind, await store.find(this.kind, 'id', id));
       return found ?? (this.kind === 'Session' ? anonymous.find(id) : undefined);
     }

@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
 import type { Oidc } from './provider.js';
+import { journeyPrefetch, type JourneySink } from './journey-prefetch.js';
 
 export interface InteractionView {
   uid: string;
@@ -21,6 +22,11 @@ export interface InteractionView {
   clientId: string;
   clientName: string;
   returnTo: string;
+  /**
+   * The sign-in journey's state, read with the interaction in the same statement
+   * (journey-prefetch.ts): null when there is none; undefined when it was not read.
+   */
+  journey?: Record<string, unknown> | null;
 }
 
 export interface LoginResult {
@@ -35,8 +41,9 @@ const expired = () => new AppError('interaction_expired', 400, 'this sign-in has
 export function createInteractions(oidc: Oidc) {
   async function details(ctx: Context): Promise<InteractionView> {
     let d;
+    const journeys: JourneySink = new Map();
     try {
-      d = await oidc.provider.interactionDetails(ctx.req, ctx.res);
+      d = await journeyPrefetch.run(journeys, () => oidc.provider.interactionDetails(ctx.req, ctx.res));
     } catch {
       throw expired();
     }
@@ -56,6 +63,7 @@ export function createInteractions(oidc: Oidc) {
       clientId,
       clientName: client?.clientName ?? clientId,
       returnTo: d.returnTo,
+      ...(journeys.has(d.uid) ? { journey: journeys.get(d.uid) } : {}),
     };
   }
 
