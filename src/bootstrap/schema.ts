@@ -6,6 +6,7 @@ import { companyIdBootstrapFields } from '../connectors/bootstrap.js';
 import { spInputSchema } from '../saml/settings.js';
 import { totpSecretProblem } from '../factors/totp.js';
 import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
+import { emailSchema } from '../accounts/users.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z
@@ -17,7 +18,7 @@ export const bootstrapSchema = z.strictObject({
           .array(
             z
               .strictObject({
-                email: z.email(),
+                email: emailSchema,
                 role: z.enum(['member', 'admin']).default('member'),
                 /** An administrator who keeps password + second factor when the organization is SSO only. */
                 break_glass: z.boolean().default(false),
@@ -28,7 +29,7 @@ export const bootstrapSchema = z.strictObject({
               }),
           )
           .default([]),
-        groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(z.email()).default([]) })).default([]),
+        groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(emailSchema).default([]) })).default([]),
         two_step: twoStepPolicySchema.optional(),
         /** Company ID: domains, connections, SSO only (src/connectors/bootstrap.ts). */
         ...companyIdBootstrapFields,
