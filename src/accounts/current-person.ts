@@ -72,10 +72,10 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
      * Sends a GET through a step-up sign-in (the multi-factor class: a second factor is asked even on
      * a trusted device); other methods get a 403 to act on.
      */
-    stepUp(ctx: Context) {
+    stepUp(ctx: Context, extra: Record<string, string> = {}) {
       const again = 'confirm with your two-step verification first, then try again';
       if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, again);
-      startSignIn(ctx, { acr_values: ACR.mfa });
+      startSignIn(ctx, { acr_values: ACR.mfa, ...extra });
     },
 
     /** The return from sign-in: checks the state it sent. */

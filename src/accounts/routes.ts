@@ -14,6 +14,11 @@ import { emailSchema } from './users.js';
 
 const body = (ctx: Context) => bodyOf(ctx, textFields);
 const interactionOf = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9_-]{10,64}$/.test(value) ? value : undefined);
+/** A path with its defined query parameters: the GET page a language link reloads after a failed post. */
+const withQuery = (path: string, query: Record<string, string | undefined>) => {
+  const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => !!e[1])).toString();
+  return q ? `${path}?${q}` : path;
+};
 const continueHref = (interaction?: string) => (interaction ? `/interaction/${interaction}` : '/account');
 
 function weakPasswordKey(err: unknown) {
@@ -42,6 +47,7 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       {
         title: t(ctx)('signup.title'),
         minLength: deps.minPasswordLength,
+        pageUrl: withQuery('/signup', { interaction: data.interaction }),
         email: '',
         name: '',
         ...data,
@@ -105,7 +111,18 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
   });
 
   const forgotPage = (ctx: Context, data: { interaction?: string; email?: string; error?: string }, status = 200) =>
-    renderPage(ctx, 'forgot', { title: t(ctx)('forgot.title'), email: '', ...data, error: data.error && t(ctx)(data.error) }, status);
+    renderPage(
+      ctx,
+      'forgot',
+      {
+        title: t(ctx)('forgot.title'),
+        email: '',
+        pageUrl: withQuery('/password/forgot', { interaction: data.interaction }),
+        ...data,
+        error: data.error && t(ctx)(data.error),
+      },
+      status,
+    );
   router.get('/password/forgot', (ctx) => forgotPage(ctx, { interaction: interactionOf(ctx.query.interaction) }));
   router.post('/password/forgot', async (ctx) => {
     const b = body(ctx);
@@ -127,6 +144,7 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       {
         title: t(ctx)('reset.title'),
         minLength: deps.minPasswordLength,
+        pageUrl: withQuery('/password/reset', { token: data.token, interaction: data.interaction }),
         ...data,
         error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }),
       },
@@ -174,6 +192,7 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       {
         title: t(ctx)('invitation.title'),
         minLength: deps.minPasswordLength,
+        pageUrl: withQuery('/invitation', { token: data.token }),
         ...data,
         error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }),
       },
