@@ -4,6 +4,7 @@
  */
 import { translator, type Language } from '../http/i18n.js';
 import type { Mail } from './mailer.js';
+import { humanDuration } from './duration.js';
 
 export type EmailKind =
   'verify_email' | 'reset_password' | 'reset_sso' | 'invitation' | 'signup_existing' | 'password_changed' | 'login_code';
@@ -17,13 +18,30 @@ export function buildEmail(
   vars: { link?: string; name?: string; minutes?: number; org?: string; code?: string },
 ): Mail {
   const t = translator(lang);
-  const v = { name: vars.name || to, minutes: vars.minutes, org: vars.org, code: vars.code, interpolation: { escapeValue: false } };
+  const duration = vars.minutes === undefined ? undefined : humanDuration(vars.minutes * 60, lang);
+  const v = {
+    name: vars.name || to,
+    minutes: vars.minutes,
+    duration,
+    org: vars.org,
+    code: vars.code,
+    interpolation: { escapeValue: false },
+  };
   const subject = t(`mail.${kind}.subject`, v);
   const greeting = t('mail.greeting', v);
   const body = t(`mail.${kind}.body`, v);
   const action = vars.link ? t(`mail.${kind}.action`, v) : undefined;
   const footer = t(`mail.${kind}.footer`, v);
-  const text = [greeting, '', body, '', ...(vars.link ? [`${action}: ${vars.link}`, ''] : []), footer, '', '— Wayfinder'].join('\n');
+  const text = [
+    greeting,
+    '',
+    body,
+    '',
+    ...(vars.link ? [t('mail.action_line', { ...v, action, link: vars.link }), ''] : []),
+    footer,
+    '',
+    '— Wayfinder',
+  ].join('\n');
   const html = `<!doctype html><html lang="${lang}"><body style="font-family:system-ui,sans-serif;color:#1b1f24">
 <p>${esc(greeting)}</p><p>${esc(body)}</p>
 ${vars.link ? `<p><a href="${esc(vars.link)}" style="display:inline-block;padding:10px 16px;background:#1f5fd1;color:#fff;border-radius:6px;text-decoration:none">${esc(action!)}</a></p><p style="font-size:13px;color:#5b6470">${esc(vars.link)}</p>` : ''}
