@@ -12,6 +12,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import { ACCOUNT_CLIENT_ID, type CurrentPerson, type SignedIn } from './current-person.js';
 import type { Lifecycle } from './lifecycle.js';
 import { bodyOf, textFields } from '../http/input.js';
+import { deviceName } from './device-name.js';
 
 export async function ensureAccountClient(clients: ClientRegistry, issuer: string) {
   await clients.upsert({
@@ -47,10 +48,12 @@ export function myAccountRoutes(d: MyAccountDeps) {
       'account',
       {
         title: t('account.title'),
+        wide: true,
         user: who.user,
         sessions,
         minLength: d.minPasswordLength,
         ...sections,
+        device: (userAgent: string | null | undefined) => deviceName(userAgent, t),
         fmt: (date: Date | null) =>
           date ? new Intl.DateTimeFormat(ctx.state.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date) : '—',
         ...extra,
