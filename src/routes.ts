@@ -14,6 +14,7 @@ import { samlAppsSection } from './saml/apps.js';
 import { demoRoutes } from './bootstrap/demo-routes.js';
 import { factorRoutes } from './factors/routes.js';
 import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js';
+import { recoveryRoutes } from './factors/recovery-routes.js';
 import { pushDeviceRoutes } from './factors/push-device-routes.js';
 import { createCurrentPerson } from './accounts/current-person.js';
 import { passkeyRoutes } from './factors/passkey-routes.js';
@@ -75,6 +76,15 @@ export function featureRoutes(services: Services, f: Features): Router[] {
       ],
     }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
+    recoveryRoutes({
+      person,
+      store: f.factorStore,
+      envFor: f.envFor,
+      passwords: {
+        has: async (userId) => !!(await services.accounts.passwordHash(userId)),
+        verify: (userId, password) => services.users.hasPassword(userId, password),
+      },
+    }),
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
     socialRoutes({ interactions: f.interactions, signIn: f.socialSignIn, audit }),

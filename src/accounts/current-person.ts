@@ -76,12 +76,12 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
      * Sends a GET through a step-up sign-in (the multi-factor class: a second factor is asked even on
      * a trusted device); other methods get a 403 to act on.
      */
-    stepUp(ctx: Context, returnTo?: string) {
+    stepUp(ctx: Context, opts: { returnTo?: string; extra?: Record<string, string> } = {}) {
       const again = 'confirm with your two-step verification first, then try again';
       if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, again);
-      const back = ownPage(returnTo);
+      const back = ownPage(opts.returnTo);
       if (back) ctx.cookies.set(RETURN_COOKIE, back, { ...cookieOpts, maxAge: 3600e3 });
-      startSignIn(ctx, { acr_values: ACR.mfa });
+      startSignIn(ctx, { acr_values: ACR.mfa, ...opts.extra });
     },
 
     /** The return from sign-in: checks the state it sent. */

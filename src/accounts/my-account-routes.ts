@@ -12,6 +12,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import { ACCOUNT_CLIENT_ID, type CurrentPerson, type SignedIn } from './current-person.js';
 import type { Lifecycle } from './lifecycle.js';
 import { bodyOf, textFields } from '../http/input.js';
+import { deviceName } from './device-name.js';
 
 export async function ensureAccountClient(clients: ClientRegistry, issuer: string) {
   await clients.upsert({
@@ -47,10 +48,12 @@ export function myAccountRoutes(d: MyAccountDeps) {
       'account',
       {
         title: t('account.title'),
+        wide: true,
         user: who.user,
         sessions,
         minLength: d.minPasswordLength,
         ...sections,
+        device: (userAgent: string | null | undefined) => deviceName(userAgent, t),
         fmt: (date: Date | null) =>
           date ? new Intl.DateTimeFormat(ctx.state.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date) : '—',
         ...extra,
@@ -72,19 +75,28 @@ export function myAccountRoutes(d: MyAccountDeps) {
   router.post('/password', async (ctx) => {
     const who = (await signedIn(ctx))!;
     const b = bodyOf(ctx, textFields);
+    const t = ctx.state.t;
+    const current = String(b.current_password ?? '');
+    const password = String(b.new_password ?? '');
+    // Each error belongs to its field, and an empty field says what to enter (not that it is wrong).
+    const empty = {
+      ...(current ? {} : { current_password: t('account.enter_current') }),
+      ...(password ? {} : { new_password: t('account.enter_new') }),
+    };
+    if (Object.keys(empty).length) return page(ctx, who, { passwordErrors: empty }, 400);
     let ok: boolean;
     try {
       ok = await d.lifecycle.changePassword(ctx, who.user, {
-        current: String(b.current_password ?? ''),
-        password: String(b.new_password ?? ''),
+        current,
+        password,
         lang: ctx.state.lang,
         keepSessionId: b.sign_out_others === 'yes' ? who.session.id : undefined,
       });
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'weak_password') throw err;
-      return page(ctx, who, { passwordError: ctx.state.t(String(err.details?.key), { min: d.minPasswordLength }) }, 400);
+      return page(ctx, who, { passwordErrors: { new_password: t(String(err.details?.key), { min: d.minPasswordLength }) } }, 400);
     }
-    if (!ok) return page(ctx, who, { passwordError: ctx.state.t('account.wrong_current') }, 400);
+    if (!ok) return page(ctx, who, { passwordErrors: { current_password: t('account.wrong_current') } }, 400);
     ctx.status = 303;
     ctx.redirect(b.sign_out_others === 'yes' ? '/account?done=password_signed_out' : '/account?done=password');
   });

@@ -9,9 +9,16 @@ import { AppError } from '../lib/errors.js';
 import { renderPage } from '../http/views.js';
 import type { Lifecycle } from './lifecycle.js';
 import { bodyOf, textFields } from '../http/input.js';
+import { passwordProblem } from './password-policy.js';
+import { emailSchema } from './users.js';
 
 const body = (ctx: Context) => bodyOf(ctx, textFields);
 const interactionOf = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9_-]{10,64}$/.test(value) ? value : undefined);
+/** A path with its defined query parameters: the GET page a language link reloads after a failed post. */
+const withQuery = (path: string, query: Record<string, string | undefined>) => {
+  const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => !!e[1])).toString();
+  return q ? `${path}?${q}` : path;
+};
 const continueHref = (interaction?: string) => (interaction ? `/interaction/${interaction}` : '/account');
 
 function weakPasswordKey(err: unknown) {
@@ -32,35 +39,47 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       400,
     );
 
-  const signupPage = (ctx: Context, data: { interaction?: string; email?: string; name?: string; error?: string }, status = 200) =>
+  type FieldErrors = Partial<Record<'email' | 'password', string>>;
+  const signupPage = (ctx: Context, data: { interaction?: string; email?: string; name?: string; errors?: FieldErrors }, status = 200) =>
     renderPage(
       ctx,
       'signup',
       {
         title: t(ctx)('signup.title'),
         minLength: deps.minPasswordLength,
+        pageUrl: withQuery('/signup', { interaction: data.interaction }),
         email: '',
         name: '',
         ...data,
-        error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }),
+        errors: Object.fromEntries(Object.entries(data.errors ?? {}).map(([f, key]) => [f, t(ctx)(key, { min: deps.minPasswordLength })])),
       },
       status,
     );
+
+  /** Each field checked on its own, its error by it: an empty field says what to enter. */
+  function signupErrors(email: string, password: string): FieldErrors {
+    const errors: FieldErrors = {};
+    if (!email.trim()) errors.email = 'login.enter_email';
+    else if (!emailSchema.safeParse(email).success) errors.email = 'login.email_invalid';
+    if (!password) errors.password = 'signup.enter_password';
+    else {
+      const problem = passwordProblem(password, deps.minPasswordLength, errors.email ? undefined : email);
+      if (problem) errors.password = problem;
+    }
+    return errors;
+  }
 
   router.get('/signup', (ctx) => signupPage(ctx, { interaction: interactionOf(ctx.query.interaction) }));
   router.post('/signup', async (ctx) => {
     const b = body(ctx);
     const interaction = interactionOf(b.interaction);
+    const [email, password] = [String(b.email ?? ''), String(b.password ?? '')];
+    const errors = signupErrors(email, password);
+    if (Object.keys(errors).length) return signupPage(ctx, { interaction, email, name: b.name, errors }, 400);
     try {
-      await lifecycle.signUp(ctx, {
-        email: String(b.email ?? ''),
-        name: String(b.name ?? ''),
-        password: String(b.password ?? ''),
-        lang: ctx.state.lang,
-        interaction,
-      });
+      await lifecycle.signUp(ctx, { email, name: String(b.name ?? ''), password, lang: ctx.state.lang, interaction });
     } catch (err) {
-      return signupPage(ctx, { interaction, email: b.email, name: b.name, error: weakPasswordKey(err) }, 400);
+      return signupPage(ctx, { interaction, email, name: b.name, errors: { password: weakPasswordKey(err) } }, 400);
     }
     renderPage(ctx, 'notice', { title: t(ctx)('signup.sent_title'), message: t(ctx)('signup.sent', { email: b.email }) });
   });
@@ -92,7 +111,18 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
   });
 
   const forgotPage = (ctx: Context, data: { interaction?: string; email?: string; error?: string }, status = 200) =>
-    renderPage(ctx, 'forgot', { title: t(ctx)('forgot.title'), email: '', ...data, error: data.error && t(ctx)(data.error) }, status);
+    renderPage(
+      ctx,
+      'forgot',
+      {
+        title: t(ctx)('forgot.title'),
+        email: '',
+        pageUrl: withQuery('/password/forgot', { interaction: data.interaction }),
+        ...data,
+        error: data.error && t(ctx)(data.error),
+      },
+      status,
+    );
   router.get('/password/forgot', (ctx) => forgotPage(ctx, { interaction: interactionOf(ctx.query.interaction) }));
   router.post('/password/forgot', async (ctx) => {
     const b = body(ctx);
@@ -114,6 +144,7 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       {
         title: t(ctx)('reset.title'),
         minLength: deps.minPasswordLength,
+        pageUrl: withQuery('/password/reset', { token: data.token, interaction: data.interaction }),
         ...data,
         error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }),
       },
@@ -161,6 +192,7 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       {
         title: t(ctx)('invitation.title'),
         minLength: deps.minPasswordLength,
+        pageUrl: withQuery('/invitation', { token: data.token }),
         ...data,
         error: data.error && t(ctx)(data.error, { min: deps.minPasswordLength }),
       },

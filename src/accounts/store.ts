@@ -2,13 +2,14 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { ActionTokenTable, UserTable } from '../db/schema.js';
+import { normalizeEmail } from './email-address.js';
+
+export { normalizeEmail };
 
 export type User = Pick<UserTable, 'id' | 'email' | 'email_verified' | 'name' | 'given_name' | 'family_name' | 'locale' | 'status'> & {
   updated_at: Date;
 };
 const userColumns = ['id', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'locale', 'status', 'updated_at'] as const;
-
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 export function createAccountStore(db: Db) {
   return {

@@ -8,8 +8,10 @@ import { badRequest } from '../lib/errors.js';
 import type { AccountStore, User } from './store.js';
 import type { PasswordHasher } from './passwords.js';
 import { passwordProblem } from './password-policy.js';
+import { cleanEmail, isEmailAddress } from './email-address.js';
 
-export const emailSchema = z.email().max(254);
+/** An email address, internationalized ones included (./email-address.ts); yields its cleaned form. */
+export const emailSchema = z.string().max(254).transform(cleanEmail).refine(isEmailAddress, { message: 'not an email address' });
 
 export interface NewUser {
   email: string;

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
+import { describeProtocolError } from '../http/protocol-errors.js';
 import { DEMO_CLIENT_ID } from './demo.js';
 
 export function demoRoutes(issuer: string) {
@@ -40,7 +41,11 @@ export function demoRoutes(issuer: string) {
     const [state, verifier] = (ctx.cookies.get('wf_demo', { signed: true }) ?? '').split('.');
     if (!state || ctx.query.state !== state) throw new AppError('invalid_state', 400, 'start the demo again');
     if (ctx.query.error) {
-      return renderPage(ctx, 'demo', { title: ctx.state.t('demo.title'), error: String(ctx.query.error_description ?? ctx.query.error) });
+      const description = typeof ctx.query.error_description === 'string' ? ctx.query.error_description : undefined;
+      const key = `error.${String(ctx.query.error)}`;
+      const error =
+        describeProtocolError(ctx.state.t, description) ?? (ctx.state.t(key) !== key ? ctx.state.t(key) : ctx.state.t('error.generic'));
+      return renderPage(ctx, 'demo', { title: ctx.state.t('demo.title'), error });
     }
     const res = await fetch(new URL('/token', issuer), {
       method: 'POST',

@@ -8,6 +8,7 @@ import { totpSecretProblem } from '../factors/totp.js';
 import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
 import { adminClientField } from '../admin/bootstrap.js';
 import { provisioningBootstrapFields } from '../provisioning/bootstrap.js';
+import { emailSchema } from '../accounts/users.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z
@@ -19,7 +20,7 @@ export const bootstrapSchema = z.strictObject({
           .array(
             z
               .strictObject({
-                email: z.email(),
+                email: emailSchema,
                 role: z.enum(['member', 'admin', 'support']).default('member'),
                 /** An administrator who keeps password + second factor when the organization is SSO only. */
                 break_glass: z.boolean().default(false),
@@ -30,7 +31,7 @@ export const bootstrapSchema = z.strictObject({
               }),
           )
           .default([]),
-        groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(z.email()).default([]) })).default([]),
+        groups: z.array(z.strictObject({ name: z.string().min(1).max(100), members: z.array(emailSchema).default([]) })).default([]),
         two_step: twoStepPolicySchema.optional(),
         /** Cap on open ad hoc support sessions (default: support.orgLimit in the configuration). */
         support_session_limit: z.number().int().min(1).max(1000).optional(),

@@ -192,6 +192,7 @@ export function ssoRoutes(d: SsoRouteDeps) {
   router.post('/company', async (ctx) => {
     const v = await view(ctx);
     const organization = bodyOf(ctx, organizationForm).organization.trim();
+    if (!organization) return companyPage(ctx, v, { organization, error: 'sso.enter_company' });
     const realm = await d.discovery.byOrganization(organization);
     if (!realm || realm.kind !== 'company') return companyPage(ctx, v, { organization, error: 'sso.company_unknown' });
     await d.journey.route(v.uid, realm);

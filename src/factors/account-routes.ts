@@ -1,6 +1,6 @@
 /**
- * Two-step verification in My account: the person's factors (add, remove), recovery codes (count,
- * regenerate — shown once), and trusted devices (list, revoke). Adding a factor runs the factor's own
+ * Two-step verification in My account: the person's factors (add, remove), recovery codes (count;
+ * regenerating them is recovery-routes.ts), and trusted devices (list, revoke). Adding a factor runs the factor's own
  * enrolment; the first factor also issues recovery codes.
  */
 import Router from '@koa/router';
@@ -60,11 +60,7 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
     return false;
   };
 
-  router.get('/factors/:kind/add', async (ctx) => {
-    const who = await d.person.signedIn(ctx);
-    if (!who) return;
-    const factor = enrollable(ctx.params.kind, ctx);
-    if (!(await mayAdd(ctx, who))) return;
+  async function enrolmentPage(ctx: Context, who: SignedIn, factor: ReturnType<typeof enrollable>) {
     const v = await factor.startEnrolment!(d.envFor(ctx), who.user);
     renderPage(ctx, v.template, {
       ...v.data,
@@ -72,6 +68,29 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
       title: ctx.state.t(`factor.enrol_${factor.kind}_title`),
       action: `/account/factors/${factor.kind}/add`,
     });
+  }
+
+  router.get('/factors/:kind/add', async (ctx) => {
+    const who = await d.person.signedIn(ctx);
+    if (!who) return;
+    const factor = enrollable(ctx.params.kind, ctx);
+    if (!(await mayAdd(ctx, who))) return;
+    // A GET sends nothing (link previews and prefetches follow links): a factor that sends a code asks first.
+    if (factor.enrolmentSent && !(await factor.enrolmentSent(d.envFor(ctx), who.user)))
+      return renderPage(ctx, 'enrol-send', {
+        kind: factor.kind,
+        title: ctx.state.t(`factor.enrol_${factor.kind}_title`),
+        destination: who.user.email,
+        action: `/account/factors/${factor.kind}/send`,
+      });
+    await enrolmentPage(ctx, who, factor);
+  });
+
+  router.post('/factors/:kind/send', async (ctx) => {
+    const who = (await d.person.signedIn(ctx))!;
+    const factor = enrollable(ctx.params.kind, ctx);
+    if (!(await mayAdd(ctx, who))) return;
+    await enrolmentPage(ctx, who, factor);
   });
 
   router.post('/factors/:kind/add', async (ctx) => {
@@ -111,13 +130,6 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
       await d.envFor(ctx).deps.audit(ctx, 'factor.removed', 'info', who.user.id, { factorId: ctx.params.id });
     }
     done(ctx, 'factor_removed');
-  });
-
-  router.post('/recovery-codes', async (ctx) => {
-    const who = (await d.person.signedIn(ctx))!;
-    const codes = await issueRecoveryCodes(d.store, who.user.id);
-    await d.envFor(ctx).deps.audit(ctx, 'factor.recovery_codes_regenerated', 'info', who.user.id);
-    renderPage(ctx, 'recovery-codes', { title: ctx.state.t('factor.recovery_codes_title'), codes });
   });
 
   router.post('/trusted-devices/:id/revoke', async (ctx) => {

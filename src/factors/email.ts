@@ -29,10 +29,14 @@ export const email: Factor = {
     return checkCode(env, user, 'email', form.code);
   },
 
+  async enrolmentSent(env, user) {
+    const pending = (await env.store.factorsOf(user.id)).find((f) => f.kind === 'email' && !f.confirmed_at);
+    return !!pending && !!(await pendingCode(env, user, 'email'));
+  },
+
   async startEnrolment(env, user) {
     // Showing the page again (after a wrong code) does not send another code.
-    const pending = (await env.store.factorsOf(user.id)).find((f) => f.kind === 'email' && !f.confirmed_at);
-    if (pending && (await pendingCode(env, user, 'email'))) {
+    if (await email.enrolmentSent!(env, user)) {
       return { template: 'enrol-code', data: { kind: 'email', destination: user.email, limited: false } };
     }
     await env.store.deleteUnconfirmed(user.id, 'email');

@@ -141,6 +141,9 @@ export function factorRoutes(d: FactorRouteDeps) {
     const { view, s, user } = await load(ctx);
     const factor = factorOf(ctx.params.kind);
     if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
+    // An empty code is not a wrong one: say what to enter (and count no failed attempt).
+    if ('code' in fields && !fields.code.trim())
+      return page(ctx, view, s, user, { method: factor.kind, error: 'factor.enter_code', status: 400 });
     const subject = { emailNorm: `factor:${user.id}`, ip: ctx.ip, knownDevice: false };
     const checked = await d.throttle.check(subject);
     if (checked.wait > 0) {

@@ -68,5 +68,10 @@ export interface Factor {
   startChallenge(env: FactorEnv, user: User, resend?: boolean): Promise<View>;
   verifyChallenge(env: FactorEnv, user: User, form: Record<string, string>): Promise<VerifyResult>;
   startEnrolment?(env: FactorEnv, user: User): Promise<View>;
+  /**
+   * For a factor whose startEnrolment sends a message (email): whether one is already pending. When
+   * none is, My account asks before sending (a GET must not send mail).
+   */
+  enrolmentSent?(env: FactorEnv, user: User): Promise<boolean>;
   finishEnrolment?(env: FactorEnv, user: User, form: Record<string, string>): Promise<VerifyResult>;
 }

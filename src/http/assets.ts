@@ -19,6 +19,7 @@ const files: Record<string, { type: string; body: Buffer }> = {
   'wayfinder.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(dir, 'wayfinder.css')) },
   'favicon.svg': { type: 'image/svg+xml', body: readFileSync(path.join(dir, 'favicon.svg')) },
   'webauthn.js': { type: js, body: readFileSync(path.join(dir, 'webauthn.js')) },
+  'copy.js': { type: js, body: readFileSync(path.join(dir, 'copy.js')) },
   'simplewebauthn-browser.js': { type: js, body: readFileSync(simpleWebAuthnBrowser) },
 };
 

@@ -89,7 +89,7 @@ async function handleErrors(ctx: Context, next: Next, options: ErrorOptions) {
       ctx,
       'error',
       {
-        title: t(status >= 500 ? 'error.title_server' : 'error.title'),
+        title: t(status >= 500 ? 'error.title_server' : status === 404 ? 'error.title_not_found' : 'error.title'),
         message: translated ?? message ?? t(status === 404 ? 'error.not_found' : status >= 500 ? 'error.server' : 'error.generic'),
         requestId: ctx.state.requestId,
       },

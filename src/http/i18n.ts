@@ -1,7 +1,8 @@
 /**
- * Languages of every page and email. The language is chosen from, in order: `ui_locales` of the
- * authorization request (set by the interaction code on ctx.state.uiLocales), a `?lang=` choice from
- * the language selector (remembered in a cookie), the remembered cookie, then Accept-Language.
+ * Languages of every page and email. The language is chosen from, in order: a `?lang=` choice from
+ * the language selector (remembered in a cookie), the remembered choice, `ui_locales` of the
+ * authorization request (applied by the interaction code), then Accept-Language. The person's own
+ * choice beats the app's: it survives redirects and failed form posts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -74,9 +75,9 @@ export function setLanguage(ctx: Context, lang: Language) {
   Object.defineProperty(ctx.state, 't', { configurable: true, enumerable: true, writable: true, value: translator(lang) });
 }
 
-/** ui_locales from an authorization request wins over everything but an explicit choice now. */
+/** ui_locales from an authorization request wins over Accept-Language, never over the person's choice. */
 export function applyUiLocales(ctx: Context, uiLocales: string | undefined) {
-  if (typeof ctx.query.lang === 'string' || !uiLocales) return;
+  if (!uiLocales || typeof ctx.query.lang === 'string' || pickLanguage([ctx.cookies.get(COOKIE, { signed: false })])) return;
   const lang = pickLanguage(uiLocales.split(' '));
   if (lang) setLanguage(ctx, lang);
 }

@@ -16,14 +16,31 @@ const eta = new Eta({
 });
 
 /**
+ * The page a language link reloads. After a GET, this address. After a failed form post, the page
+ * that shows that form (a link cannot repeat a post): the route's `pageUrl` when it gives one, else
+ * the interaction step, My account, or the same path.
+ */
+function pageAddress(ctx: Context, pageUrl: unknown): string {
+  if (ctx.method === 'GET' || ctx.method === 'HEAD') return ctx.originalUrl;
+  if (typeof pageUrl === 'string' && pageUrl.startsWith('/') && !pageUrl.startsWith('//')) return pageUrl;
+  const p = ctx.path;
+  const step = /^\/interaction\/([^/]+)\/(company|factor)(?:\/|$)/.exec(p);
+  if (step) return `/interaction/${step[1]}/${step[2]}`;
+  const interaction = /^\/interaction\/([^/]+)\//.exec(p);
+  if (interaction) return `/interaction/${interaction[1]}`;
+  if (p.startsWith('/account/')) return '/account';
+  return p;
+}
+
+/**
  * The language selector's links: this page's path and query on the issuer's origin (ctx.state.issuer,
  * src/http/issuer-origin.ts) — never a path taken as a URL: `/.//evil.example/x` must not become
  * `//evil.example/x`, which a browser reads as another site.
  */
-function languageLinks(ctx: Context) {
+function languageLinks(ctx: Context, pageUrl?: unknown) {
   const origin: string = typeof ctx.state.issuer === 'string' ? ctx.state.issuer : '';
   return LANGUAGES.map((code) => {
-    const url = new URL(ctx.originalUrl.replace(/^[/\\]+/, ''), 'http://x/');
+    const url = new URL(pageAddress(ctx, pageUrl).replace(/^[/\\]+/, ''), 'http://x/');
     url.searchParams.set('lang', code);
     const href = `${origin}${url.pathname.replace(/^\/+/, '/')}${url.search}`;
     return { code, name: LANGUAGE_NAMES[code], href, current: code === ctx.state.lang };
@@ -39,7 +56,7 @@ export function renderPage(ctx: Context, template: string, data: Record<string, 
   ctx.body = eta.render(`./${template}`, {
     t,
     lang,
-    languages: languageLinks(ctx),
+    languages: languageLinks(ctx, data.pageUrl),
     csrf: ctx.state.csrf,
     ...data,
   });

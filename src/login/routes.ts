@@ -126,6 +126,7 @@ export function loginRoutes(deps: LoginRouteDeps) {
   router.post('/identify', async (ctx) => {
     const v = await view(ctx);
     const { email } = bodyOf(ctx, emailForm);
+    if (!email.trim()) return emailPage(ctx, v, { email, error: 'login.enter_email' }); // empty: say what to enter
     if (!(await journey.identify(v.uid, email))) return emailPage(ctx, v, { email, error: 'login.email_invalid' });
     ctx.status = 303;
     ctx.redirect(`/interaction/${v.uid}`);
@@ -142,6 +143,9 @@ export function loginRoutes(deps: LoginRouteDeps) {
     const v = await view(ctx);
     const body = bodyOf(ctx, passwordForm);
     const remember = body.remember === 'yes';
+    const typed = (await journey.state(v.uid)).email;
+    // An empty password is not a wrong one: say what to enter (and count no failed attempt).
+    if (!body.password && typed) return passwordPage(ctx, v, typed, { error: ctx.state.t('login.enter_password'), status: 400, remember });
     const outcome = await journey.password(ctx, v, {
       password: body.password,
       remember,

@@ -5,6 +5,7 @@
  */
 import { translator, type Language } from '../http/i18n.js';
 import type { Mail } from './mailer.js';
+import { humanDuration } from './duration.js';
 
 export type EmailKind =
   | 'verify_email'
@@ -38,7 +39,8 @@ export function buildEmail(
 ): Mail {
   const t = translator(lang);
   const { minutes, org, code, count, time, tech, hours, details = [] } = vars;
-  const v = { name: vars.name || to, minutes, org, code, count, time, tech, hours, interpolation: { escapeValue: false } };
+  const duration = minutes === undefined ? undefined : humanDuration(minutes * 60, lang);
+  const v = { name: vars.name || to, minutes, duration, org, code, count, time, tech, hours, interpolation: { escapeValue: false } };
   const subject = t(`mail.${kind}.subject`, v);
   const greeting = t('mail.greeting', v);
   const body = t(`mail.${kind}.body`, v);
@@ -50,7 +52,7 @@ export function buildEmail(
     body,
     '',
     ...(details.length ? [...details.map((d) => `- ${d}`), ''] : []),
-    ...(vars.link ? [`${action}: ${vars.link}`, ''] : []),
+    ...(vars.link ? [t('mail.action_line', { ...v, action, link: vars.link }), ''] : []),
     footer,
     '',
     '— Wayfinder',

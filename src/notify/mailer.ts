@@ -6,6 +6,7 @@
 import type * as Nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { lazyModule } from '../lib/lazy-module.js';
+import { deliveryAddress } from '../accounts/email-address.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
 
@@ -29,7 +30,13 @@ export function createMailer(config: Config, log: Logger): Mailer {
     async send(mail) {
       if (url) {
         transport ??= nodemailer().createTransport(url);
-        await transport.sendMail({ from: config.smtp.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+        await transport.sendMail({
+          from: config.smtp.from,
+          to: deliveryAddress(mail.to),
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+        });
         return;
       }
       if (config.env === 'production') {

@@ -5,6 +5,7 @@
  */
 import type { Context } from 'koa';
 import type { Configuration } from 'oidc-provider';
+import { describeProtocolError } from '../http/protocol-errors.js';
 import { renderPage } from '../http/views.js';
 import { formatUserCode, renderCodeEntry, whenRequested } from '../device/pages.js';
 
@@ -45,7 +46,9 @@ export const oidcPages = {
       {
         title: t('error.title'),
         message: t(key),
-        hint: out.error_description && out.error_description !== t(key) ? out.error_description : undefined,
+        // The description translated when we know it; otherwise offered as a technical detail (English, marked so).
+        hint: describeProtocolError(t, out.error_description),
+        detail: describeProtocolError(t, out.error_description) ? undefined : out.error_description,
         requestId: ctx.state.requestId,
       },
       ctx.status >= 400 ? ctx.status : 400,

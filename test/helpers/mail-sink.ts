@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ReceivedMail {
   to: string;
+  /** The SMTP envelope's recipients (RCPT TO), as delivered. */
+  rcpt: string[];
   subject: string;
   text: string;
   html: string;
@@ -17,10 +19,11 @@ export async function startMailSink() {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       simpleParser(stream).then((m) => {
         const to = Array.isArray(m.to) ? m.to[0].text : (m.to?.text ?? '');
-        inbox.push({ to, subject: m.subject ?? '', text: m.text ?? '', html: typeof m.html === 'string' ? m.html : '' });
+        const rcpt = session.envelope.rcptTo.map((r) => r.address);
+        inbox.push({ to, rcpt, subject: m.subject ?? '', text: m.text ?? '', html: typeof m.html === 'string' ? m.html : '' });
         waiters.splice(0).forEach((w) => w());
         callback();
       }, callback);

@@ -42,7 +42,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     const session = who.session as { acr?: string; loginTs?: number };
     const fresh = session.acr === ACR.mfa && Date.now() / 1000 - (session.loginTs ?? 0) < STEP_UP_SECONDS;
     if (!fresh) {
-      d.person.stepUp(ctx, ctx.originalUrl);
+      d.person.stepUp(ctx, { returnTo: ctx.originalUrl });
       return undefined;
     }
     const wanted = typeof ctx.query.org === 'string' ? ctx.query.org : undefined;
