@@ -39,7 +39,8 @@ test('missing fields: each form answers 400 with its own page and a message, nev
   const { page, uid } = await atEmailStep();
   await page.post(`/interaction/${uid}/identify`, {});
   expect(page.last.status).toBe(400);
-  expect(pageText(page.last.body)).toContain('Enter an email address like name@example.com');
+  // Issue 16, defect 3: an empty field asks for it ("Enter …"), it is not called malformed.
+  expect(pageText(page.last.body)).toContain('Enter your email address.');
 
   await page.post(`/interaction/${uid}/password`, {}); // no email chosen yet: back to the email page
   expect([page.last.status, page.title()]).toEqual([200, 'Sign in']);
