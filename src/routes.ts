@@ -82,7 +82,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
       envFor: f.envFor,
       passwords: {
         has: async (userId) => !!(await services.accounts.passwordHash(userId)),
-        verify: (userId, password) => services.users.hasPassword(userId, password),
+        confirm: (ctx, user, password) => f.lifecycle.confirmPassword(ctx, user, password),
       },
     }),
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),

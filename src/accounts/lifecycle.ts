@@ -16,10 +16,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Audit } from '../audit/index.js';
 import type { Language } from '../http/i18n.js';
-import { badRequest } from '../lib/errors.js';
+import { AppError, badRequest } from '../lib/errors.js';
 import type { Mailer } from '../notify/mailer.js';
 import { buildEmail, type EmailKind } from '../notify/emails.js';
-import type { RateLimiter } from '../login/throttle.js';
+import type { RateLimiter, Throttle } from '../login/throttle.js';
 import type { AccountStore, User } from './store.js';
 import { normalizeEmail } from './store.js';
 import type { PasswordHasher } from './passwords.js';
@@ -39,6 +39,8 @@ export interface LifecycleDeps {
   mailer: Mailer;
   audit: Audit;
   limiter: RateLimiter;
+  /** The password throttle (login/throttle.ts): re-checking a signed-in person's password counts like a sign-in. */
+  throttle: Throttle;
   minPasswordLength: number;
   signOutEverywhere: (userId: string) => Promise<number>;
   /** Ends every session but one (and the other sessions' grants and tokens), as signOutEverywhere does. */
@@ -240,8 +242,25 @@ export function createLifecycle(d: LifecycleDeps) {
     },
 
     /** `keepSessionId`: sign out of every other device (sessions, refresh tokens, back-channel logout), keeping this one. */
+    /**
+     * Re-checks a signed-in person's password (changing it, new recovery codes): counted by the same
+     * throttle as sign-in, for this account from this address, so a stolen session is no faster a
+     * password oracle than the sign-in page. `wait` > 0: blocked, nothing was checked.
+     */
+    async confirmPassword(ctx: Context, user: User, password: string): Promise<{ ok: boolean; wait: number }> {
+      const subject = { emailNorm: normalizeEmail(user.email), ip: ctx.ip, knownDevice: true };
+      const checked = await d.throttle.check(subject);
+      if (checked.wait > 0) return { ok: false, wait: checked.wait };
+      const { ok } = await d.hasher.verify(await d.accounts.passwordHash(user.id), password);
+      if (ok) await d.throttle.success(subject, checked);
+      else await d.throttle.failure(subject);
+      return { ok, wait: 0 };
+    },
+
+    /** False for a wrong current password; a 429 AppError (`seconds` in details) while throttled. */
     async changePassword(ctx: Context, user: User, input: { current: string; password: string; lang: Language; keepSessionId?: string }) {
-      const { ok } = await d.hasher.verify(await d.accounts.passwordHash(user.id), input.current);
+      const { ok, wait } = await this.confirmPassword(ctx, user, input.current);
+      if (wait) throw new AppError('too_many_attempts', 429, 'too many attempts', true, { retryAfter: wait, seconds: wait });
       if (!ok) {
         await d.audit.record(ctx, {
           type: 'password.change',

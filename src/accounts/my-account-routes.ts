@@ -93,6 +93,8 @@ export function myAccountRoutes(d: MyAccountDeps) {
         keepSessionId: b.sign_out_others === 'yes' ? who.session.id : undefined,
       });
     } catch (err) {
+      if (err instanceof AppError && err.code === 'too_many_attempts')
+        return page(ctx, who, { passwordErrors: { current_password: t('login.throttled', { seconds: err.details?.seconds }) } }, 429);
       if (!(err instanceof AppError) || err.code !== 'weak_password') throw err;
       return page(ctx, who, { passwordErrors: { new_password: t(String(err.details?.key), { min: d.minPasswordLength }) } }, 400);
     }

@@ -19,7 +19,11 @@ export interface RecoveryRoutesDeps {
   person: CurrentPerson;
   store: FactorStore;
   envFor: FactorEnvFactory;
-  passwords: { has(userId: string): Promise<boolean>; verify(userId: string, password: string): Promise<boolean> };
+  passwords: {
+    has(userId: string): Promise<boolean>;
+    /** The throttled re-check (accounts/lifecycle.ts confirmPassword). */
+    confirm(ctx: Context, user: SignedIn['user'], password: string): Promise<{ ok: boolean; wait: number }>;
+  };
 }
 
 export function recoveryRoutes(d: RecoveryRoutesDeps) {
@@ -30,7 +34,7 @@ export function recoveryRoutes(d: RecoveryRoutesDeps) {
     return !!s.amr?.includes('mfa') && typeof s.loginTs === 'number' && Date.now() / 1000 - s.loginTs <= FRESH_FACTOR_SECONDS;
   };
 
-  async function confirmPage(ctx: Context, who: SignedIn, error?: string) {
+  async function confirmPage(ctx: Context, who: SignedIn, error?: string, vars: Record<string, unknown> = {}) {
     const hasPassword = await d.passwords.has(who.user.id);
     renderPage(
       ctx,
@@ -40,9 +44,9 @@ export function recoveryRoutes(d: RecoveryRoutesDeps) {
         email: who.user.email,
         hasPassword,
         fresh: freshFactor(who),
-        errors: error ? { password: ctx.state.t(error) } : {},
+        errors: error ? { password: ctx.state.t(error, vars) } : {},
       },
-      error ? 400 : 200,
+      error ? (vars.seconds ? 429 : 400) : 200,
     );
   }
 
@@ -64,7 +68,9 @@ export function recoveryRoutes(d: RecoveryRoutesDeps) {
     if (!freshFactor(who) || password) {
       if (!(await d.passwords.has(who.user.id))) return confirmPage(ctx, who);
       if (!password) return confirmPage(ctx, who, 'login.enter_password');
-      if (!(await d.passwords.verify(who.user.id, password))) {
+      const { ok, wait } = await d.passwords.confirm(ctx, who.user, password);
+      if (wait) return confirmPage(ctx, who, 'login.throttled', { seconds: wait });
+      if (!ok) {
         await audit(ctx, 'factor.recovery_codes_regenerated', 'failure', who.user.id, { reason: 'wrong_password' });
         return confirmPage(ctx, who, 'account.wrong_current');
       }
