@@ -54,8 +54,6 @@ export function myAccountRoutes(d: MyAccountDeps) {
         minLength: d.minPasswordLength,
         ...sections,
         device: (userAgent: string | null | undefined) => deviceName(userAgent, t),
-        fmt: (date: Date | null) =>
-          date ? new Intl.DateTimeFormat(ctx.state.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date) : '—',
         ...extra,
       },
       status,

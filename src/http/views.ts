@@ -58,6 +58,13 @@ export function renderPage(ctx: Context, template: string, data: Record<string, 
     lang,
     languages: languageLinks(ctx, data.pageUrl),
     csrf: ctx.state.csrf,
+    fmt: dateTime(lang),
     ...data,
   });
+}
+
+/** A date and time as pages show them, in the page's language ("Dec 3, 2026, 10:42 AM"); '—' for none. */
+export function dateTime(lang: string) {
+  const format = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+  return (date: Date | string | null | undefined) => (date ? format.format(new Date(date)) : '—');
 }

@@ -1,7 +1,8 @@
 /**
  * The reference temporary support app: a separate program that plays the customer's computer for ad
  * hoc support, talking to Wayfinder only over HTTP (for demos and tests), written from the protocol
- * src/support/protocol.ts documents without sharing its code.
+ * src/support/protocol.ts documents: it shares no code with the server, only the reference
+ * authenticator's device-side keys and signatures (src/authenticator/device.ts).
  *
  *   npm run support-app -- activate <security code> [--server <url>] [--state <file>]
  *   npm run support-app -- status [--state <file>]
@@ -15,9 +16,8 @@ import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-
-const subtle = globalThis.crypto.subtle;
-const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+// The device-side keys and signatures the reference authenticator uses (P-256, WebCrypto, RFC 7638).
+import { generateKeys, sign, thumbprint } from '../authenticator/device.js';
 
 interface State {
   server: string;
@@ -37,11 +37,6 @@ function serverOf(given: string | undefined) {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     throw new UsageError(`refusing ${url.origin}: use https (plain http only to this machine)`);
   return url.origin;
-}
-
-async function sign(privateKey: JsonWebKey, text: string) {
-  const key = await subtle.importKey('jwk', privateKey, ECDSA, false, ['sign']);
-  return Buffer.from(await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(text))).toString('base64url');
 }
 
 async function call(url: string, init: RequestInit) {
@@ -76,13 +71,8 @@ function load(file: string): State {
 async function activate(rawCode: string | undefined, server: string, file: string) {
   if (!rawCode) throw new UsageError('activate needs the security code your help desk gave you');
   const code = rawCode.toUpperCase().replace(/[\s-]/g, '');
-  const pair = await subtle.generateKey(ECDSA, true, ['sign', 'verify']);
-  const pub = await subtle.exportKey('jwk', pair.publicKey);
-  const key = { kty: 'EC', crv: 'P-256', x: pub.x!, y: pub.y! };
-  const thumb = Buffer.from(
-    await subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify({ crv: key.crv, kty: key.kty, x: key.x, y: key.y }))),
-  ).toString('base64url');
-  const privateKey = await subtle.exportKey('jwk', pair.privateKey);
+  const { publicKey: key, privateKey } = await generateKeys();
+  const thumb = await thumbprint(key);
   const timestamp = Date.now();
   const signature = await sign(privateKey, ['wayfinder-support-activate', code, thumb, String(timestamp)].join('\n'));
   const body = await call(`${server}/api/support/activate`, {

@@ -29,8 +29,6 @@ export function supportPageRoutes(d: { person: CurrentPerson; sessions: SupportS
     const t = ctx.state.t;
     const roles = await d.sessions.roles(who.user.id);
     if (!roles.length) throw new AppError('support_role_required', 403, t('support.no_role'));
-    const fmt = (date: Date | null) =>
-      date ? new Intl.DateTimeFormat(ctx.state.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date) : '—';
     renderPage(
       ctx,
       'support',
@@ -39,7 +37,6 @@ export function supportPageRoutes(d: { person: CurrentPerson; sessions: SupportS
         technicianOf: roles.filter((r) => r.role === 'support'),
         sessions: await d.sessions.visible(who.user),
         me: who.user.id,
-        fmt,
         minPassword: MIN_PASSWORD,
         ...extra,
       },

@@ -4,32 +4,19 @@
  * once) and the audit log, each translated and photographed (test-artifacts/screenshots/admin-*.png),
  * with no console errors.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { generate } from 'otplib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SHOTS } from '../helpers/chromium.js';
 import { translator } from '../../src/http/i18n.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SHOTS = path.resolve('test-artifacts/screenshots');
 
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  [server, browser] = await Promise.all([startTestServer(), chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS })]);
+  [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
   await setUpAdmin(server);
 });
 afterAll(async () => {

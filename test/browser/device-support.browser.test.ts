@@ -8,27 +8,16 @@
  *   activates it, the page lists it with End session now, and ending it revokes the app.
  * Both in English and French, at 1280 and 390 px. Screenshots: test-artifacts/screenshots/device-*.png.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { generate } from 'otplib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SHOTS } from '../helpers/chromium.js';
 import { translator, type Language } from '../../src/http/i18n.js';
 import { setTwoStepPolicy } from '../../src/factors/admin.js';
 import { oidc } from '../helpers/rp.js';
 import { PASSWORD, addUser, startWithMail, uniqueEmail, type Harness } from '../helpers/sign-in.js';
 import { runSupportApp, supportStateFile } from '../helpers/support-app.js';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SHOTS = path.resolve('test-artifacts/screenshots');
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 let h: Harness;
@@ -36,11 +25,7 @@ let browser: Browser;
 let device: oidc.Configuration;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  [h, browser] = await Promise.all([
-    startWithMail({ device: { pollIntervalSeconds: 1 } }),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS }),
-  ]);
+  [h, browser] = await Promise.all([startWithMail({ device: { pollIntervalSeconds: 1 } }), launchChromium()]);
   await h.server.services.clients.upsert({
     client_id: 'tv',
     client_name: 'Living Room TV',

@@ -53,8 +53,6 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
 
   function page(ctx: Context, a: Admin, section: (typeof SECTIONS)[number], data: Record<string, unknown>, status = 200) {
     const t = ctx.state.t;
-    const fmt = (iso: string | Date | null) =>
-      iso ? new Intl.DateTimeFormat(ctx.state.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—';
     renderPage(
       ctx,
       `admin-${section}`,
@@ -67,7 +65,6 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
         orgs: a.orgs,
         q: `?org=${a.org.slug}`,
         scimUrl: `${d.issuer}/scim/v2`,
-        fmt,
         ...data,
       },
       status,
