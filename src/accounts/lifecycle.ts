@@ -222,7 +222,14 @@ export function createLifecycle(d: LifecycleDeps) {
       const email = emailSchema.parse(input.email.trim());
       let user = await d.accounts.findUserByEmail(email);
       if (user && user.status !== 'invited') throw badRequest('already_member', 'this person already has an account');
-      user ??= await d.users.create({ email, name: input.name ?? null, status: 'invited', email_verified: false });
+      user ??= await d.users
+        .create({ email, name: input.name ?? null, status: 'invited', email_verified: false })
+        .catch(async (err: unknown) => {
+          // A parallel invite of the same address created it first: invite that person again.
+          const twin = err instanceof AppError && err.code === 'account_exists' ? await d.accounts.findUserByEmail(email) : undefined;
+          if (twin?.status === 'invited') return twin;
+          throw err;
+        });
       const link = await issueLink(user, 'invitation');
       await mail('invitation', input.lang, user, link, { org: input.org ?? 'Wayfinder' });
       await d.audit.record(ctx, { type: 'invitation.sent', outcome: 'success', userId: user.id });

@@ -39,11 +39,15 @@ export function createAccountStore(db: Db) {
       const { hash, ...user } = row;
       return { user, hash };
     },
+    /** False when another account holds this address (one unique index decides, races included). */
     async insertUser(u: Omit<User, 'updated_at'>) {
-      await db
+      const row = await db
         .insertInto('users')
         .values({ ...u, email_norm: normalizeEmail(u.email) })
-        .execute();
+        .onConflict((oc) => oc.column('email_norm').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      return row !== undefined;
     },
     async updateUser(id: string, patch: Partial<Omit<User, 'id' | 'updated_at'>>) {
       const extra = patch.email ? { email_norm: normalizeEmail(patch.email) } : {};

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { badRequest } from '../lib/errors.js';
+import { AppError, badRequest } from '../lib/errors.js';
 import type { AccountStore, User } from './store.js';
 import type { PasswordHasher } from './passwords.js';
 import { passwordProblem } from './password-policy.js';
@@ -49,7 +49,9 @@ export function createUsers(store: AccountStore, hasher: PasswordHasher, minPass
         locale: input.locale ?? null,
         status: input.status ?? 'active',
       };
-      await store.insertUser(user);
+      // Two requests creating one address at once (parallel invites, sign-ups, first sign-ins): the
+      // loser gets a 409, never a unique-violation 500.
+      if (!(await store.insertUser(user))) throw new AppError('account_exists', 409, 'this address already has an account');
       if (input.password !== undefined) await store.setPasswordHash(user.id, await hasher.hash(input.password));
       return { ...user, updated_at: new Date() };
     },
