@@ -55,6 +55,8 @@ export function createApp(deps: AppDeps) {
   app.use(securityHeaders(config.server.issuer.startsWith('https:')));
   app.use(i18nMiddleware);
   app.use(createErrorMiddleware({ database: deps.database, jsonPaths: PROVIDER_API }));
+  // A lost sign-in flow anywhere below is recovered, never an error page (src/routing/recover.ts).
+  app.use((ctx, next) => deps.features.routing.recovery.middleware(ctx, next));
   app.use(refuseUnknownMethods);
   app.use(refuseNulInAddress);
   app.use(issuerOrigin(config.server.issuer, config.server.trustProxy, services.log));

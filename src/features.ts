@@ -2,6 +2,9 @@
  * Wires each feature's use-cases from the shared services and the provider. Entry points (routes,
  * tests) take what they need from here rather than building their own copies.
  */
+import { createRouting } from './routing/index.js';
+import { samlDestinations } from './saml/destinations.js';
+import { ACCOUNT_CLIENT_ID } from './accounts/current-person.js';
 import type { Services } from './services.js';
 import type { Oidc } from './oidc/provider.js';
 import type { Metrics } from './http/metrics.js';
@@ -59,6 +62,18 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   // Declared before company ID, whose connections, federation and metadata refresher validate XML with
   // the SAML schema validator.
   const saml = createSaml(services, oidc, sessions);
+  // Where a person goes next, and recovery of lost flows (src/routing/).
+  const routing = createRouting({
+    issuer,
+    clients: services.clients,
+    samlUrls: samlDestinations(saml.registry),
+    requestOf: (uid) => interactions.requestOf(uid),
+    signedIn: async (ctx) => {
+      const session = await sessions.current(ctx);
+      return !!session && (await services.accounts.findUser(session.accountId!))?.status === 'active';
+    },
+    ownLaunch: { [ACCOUNT_CLIENT_ID]: '/account' },
+  });
 
   const factorStore = createFactorStore(services.db);
   const trusted = createTrustedDevices(factorStore, issuer.startsWith('https:'));
@@ -209,6 +224,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     signOutAll: (userId) => sessions.signOutAll(userId),
   });
   return {
+    routing,
     mailer,
     loginStore,
     device,

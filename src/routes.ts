@@ -27,6 +27,8 @@ import { linkedSignInsSection, socialAccountRoutes } from './connectors/social/a
 import { supportApiRoutes, supportPageRoutes } from './support/routes.js';
 import { adminApiRoutes } from './admin/api/router.js';
 import { adminCenterRoutes } from './admin/center/routes.js';
+import { lostPageRoutes } from './routing/lost-page.js';
+import { appsOfInterim } from './routing/interim-apps.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -41,6 +43,10 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     sessions: f.sessions,
     accounts: services.accounts,
     meetsPolicy: f.sessionPolicy,
+    checkReturn: async (raw) => {
+      const checked = await f.routing.check(raw);
+      return checked.ok ? checked.url : undefined;
+    },
   });
   const pages = new Router();
   pages.use(parseBody(config.server.maxBodyBytes));
@@ -49,7 +55,14 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   );
   for (const router of [
     ssoPendingRoutes({ secure }),
-    loginRoutes({ interactions: f.interactions, journey: f.journey, secure, socialButtons: () => f.socialConnections.buttons() }),
+    lostPageRoutes({ person, sessions: f.sessions, audit, check: f.routing.check, appsOf: appsOfInterim(f) }),
+    loginRoutes({
+      interactions: f.interactions,
+      journey: f.journey,
+      secure,
+      resume: f.routing.resume,
+      socialButtons: () => f.socialConnections.buttons(),
+    }),
     factorRoutes({
       interactions: f.interactions,
       journey: f.journey,

@@ -13,11 +13,13 @@ import type { Sessions } from '../oidc/sessions.js';
 import type { AccountStore, User } from './store.js';
 
 export const ACCOUNT_CLIENT_ID = 'wayfinder-account';
+/** The states of this browser's sign-ins to My account in progress (several tabs: several states). */
 const STATE_COOKIE = 'wf_account_state';
-/** Where the return from a step-up goes: one of our own page paths, never another origin. */
+const STATES_KEPT = 5;
+/** Where the return from a sign-in goes: a destination routing/destinations.ts allowed. */
 const RETURN_COOKIE = 'wf_account_return';
 const ownPage = (path: string | undefined) =>
-  path && /^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) ? path : undefined;
+  path === '/' || (path && /^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path)) ? path : undefined;
 
 export interface CurrentPersonDeps {
   issuer: string;
@@ -27,6 +29,8 @@ export interface CurrentPersonDeps {
   accounts: AccountStore;
   /** Whether the session meets today's policy (login/session-policy.ts); when not, My account signs in again through the journey. */
   meetsPolicy?: SessionPolicy;
+  /** Checks a `return_to` (routing/destinations.ts); without it only our own pages are allowed. */
+  checkReturn?: (raw: string) => Promise<string | undefined>;
 }
 export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['current']>>>; user: User };
 
@@ -36,7 +40,8 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
   function startSignIn(ctx: Context, extra: Record<string, string> = {}) {
     const state = randomBytes(16).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
-    ctx.cookies.set(STATE_COOKIE, state, { ...cookieOpts, maxAge: 3600e3 });
+    const pending = (ctx.cookies.get(STATE_COOKIE, { signed: true }) ?? '').split(' ').filter(Boolean);
+    ctx.cookies.set(STATE_COOKIE, [state, ...pending].slice(0, STATES_KEPT).join(' '), { ...cookieOpts, maxAge: 3600e3 });
     const url = new URL('/auth', d.issuer);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID,
@@ -52,18 +57,28 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
     ctx.redirect(url.toString());
   }
 
+  async function current(ctx: Context): Promise<SignedIn | undefined> {
+    const session = await d.sessions.current(ctx);
+    const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
+    if (!session || !user || user.status !== 'active') return undefined;
+    if (
+      d.meetsPolicy &&
+      !(await d.meetsPolicy(ctx, { accountId: user.id, loginTs: session.loginTs, amr: session.amr, acr: session.acr }, ACCOUNT_CLIENT_ID))
+    )
+      return undefined;
+    return { session, user };
+  }
+
   return {
     /** The signed-in person, or undefined after redirecting a GET to sign-in (other methods: 401). */
     async signedIn(ctx: Context): Promise<SignedIn | undefined> {
-      const session = await d.sessions.current(ctx);
-      const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
-      const meets = async (s: NonNullable<typeof session>, userId: string) =>
-        !d.meetsPolicy || d.meetsPolicy(ctx, { accountId: userId, loginTs: s.loginTs, amr: s.amr, acr: s.acr }, ACCOUNT_CLIENT_ID);
-      if (!session || !user || user.status !== 'active' || !(await meets(session, user.id))) {
+      const who = await current(ctx);
+      if (!who) {
         if (ctx.method !== 'GET') throw new AppError('login_required', 401, 'sign in again to continue');
         startSignIn(ctx);
         return undefined;
       }
+      const { session, user } = who;
       if (!session.transient) {
         const ttl = d.rememberDays * 86400;
         await session.save(ttl);
@@ -81,18 +96,36 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
       if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, again);
       const back = ownPage(opts.returnTo);
       if (back) ctx.cookies.set(RETURN_COOKIE, back, { ...cookieOpts, maxAge: 3600e3 });
+      else ctx.cookies.set(RETURN_COOKIE, null, cookieOpts);
       startSignIn(ctx, { acr_values: ACR.mfa, ...opts.extra });
     },
 
-    /** The return from sign-in: checks the state it sent. */
-    callback(ctx: Context) {
-      const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
-      ctx.cookies.set(STATE_COOKIE, null, cookieOpts);
-      if (!expected || ctx.query.state !== expected)
-        throw new AppError('invalid_state', 400, 'this sign-in link is not valid here; open My account again');
-      if (ctx.query.error) throw new AppError('access_denied', 403, String(ctx.query.error_description ?? ctx.query.error));
-      const back = ownPage(ctx.cookies.get(RETURN_COOKIE, { signed: true }));
-      if (back) ctx.cookies.set(RETURN_COOKIE, null, cookieOpts);
+    /** The signed-in person, if any: no redirect, no write (the lost page and routing ask). */
+    peek: current,
+
+    /** Signs in (again), then returns to `returnTo` — a destination already checked by the caller. */
+    signIn(ctx: Context, opts: { returnTo?: string; extra?: Record<string, string> } = {}) {
+      if (opts.returnTo) ctx.cookies.set(RETURN_COOKIE, opts.returnTo, { ...cookieOpts, maxAge: 3600e3 });
+      startSignIn(ctx, opts.extra);
+    },
+
+    /**
+     * The return from sign-in: checks the state it sent (one of this browser's sign-ins in progress).
+     * A state that is not (a sign-in finished in another tab, an old link) is no dead end: a person
+     * signed in goes on to where they were going; anyone else to the lost page. So does Cancel.
+     */
+    async callback(ctx: Context) {
+      const pending = (ctx.cookies.get(STATE_COOKIE, { signed: true }) ?? '').split(' ').filter(Boolean);
+      const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+      const known = state !== '' && pending.includes(state);
+      const rest = pending.filter((s) => s !== state);
+      ctx.cookies.set(STATE_COOKIE, rest.length ? rest.join(' ') : null, { ...cookieOpts, maxAge: 3600e3 });
+      ctx.status = 303;
+      if (known && ctx.query.error) return ctx.redirect(ctx.query.error === 'access_denied' ? '/?reason=cancelled' : '/?reason=expired');
+      const raw = ctx.cookies.get(RETURN_COOKIE, { signed: true });
+      const back = raw ? (d.checkReturn ? await d.checkReturn(raw) : ownPage(raw)) : undefined;
+      if (!known && !(await current(ctx))) return ctx.redirect('/?reason=expired');
+      if (raw) ctx.cookies.set(RETURN_COOKIE, null, cookieOpts);
       ctx.redirect(back ?? '/account');
     },
   };

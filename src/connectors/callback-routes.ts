@@ -17,7 +17,7 @@ import { renderPage } from '../http/views.js';
 import { FederationError } from './errors.js';
 import type { CallbackResult, Federation } from './federation.js';
 import { AppError } from '../lib/errors.js';
-import { failurePage, PENDING_COOKIE } from './routes.js';
+import { failurePage, PENDING_COOKIE, recoverLateAnswer } from './routes.js';
 import { samlSpMetadata } from './saml.js';
 import { bodyOf, textFields } from '../http/input.js';
 
@@ -81,6 +81,7 @@ export function callbackRoutes(d: CallbackRouteDeps) {
       ctx.redirect(`/interaction/${result.uid}/sso/done?result=${encodeURIComponent(result.result)}`);
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
+      if (await recoverLateAnswer(ctx, d.audit, err, { connectionId, uid: err.uid })) return;
       await failurePage(ctx, d.audit, err, { connectionId, uid: err.uid });
     }
   }

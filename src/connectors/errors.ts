@@ -30,6 +30,8 @@ export type FailureReason = keyof typeof FAILURES;
 export class FederationError extends AppError {
   /** The interaction the failed sign-in belongs to, when known (its page then offers ways on). */
   uid?: string;
+  /** The answer came after its waiting sign-in expired (not unknown, tampered or used): recoverable. */
+  late?: boolean;
 
   constructor(
     readonly reason: FailureReason,
@@ -40,3 +42,6 @@ export class FederationError extends AppError {
 }
 
 export const fail = (reason: FailureReason, detail: string) => new FederationError(reason, detail);
+
+/** An answer after its sign-in expired, for the interaction `uid` (routing recovers it). */
+export const lateAnswer = (uid: string | undefined, detail: string) => Object.assign(fail('expired', detail), { uid, late: true });

@@ -23,7 +23,7 @@ import type { XmlValidator } from '../saml/validator.js';
 import { afterTestSignIn } from '../orgs/sso-only.js';
 import type { OrgStore } from '../orgs/store.js';
 import type { Connections } from './connections.js';
-import { fail, FederationError } from './errors.js';
+import { fail, FederationError, lateAnswer } from './errors.js';
 import type { GuardedFetch } from './fetch.js';
 import type { Linking, LinkPlan } from './linking.js';
 import { connectorOf } from './registry.js';
@@ -135,7 +135,11 @@ export function createFederation(d: FederationDeps) {
     async callback(ctx: Context, connectionId: string, input: { url: URL; body: Record<string, string> }): Promise<CallbackResult> {
       const { connection, connector, settings } = await usable(connectionId);
       const key = connector.stateOf(input);
-      const pending = key ? await d.store.takeState(key) : undefined;
+      let late: { purpose: string; data: Record<string, unknown> } | undefined;
+      const pending = key ? await d.store.takeState(key, (row) => (late = row)) : undefined;
+      // An answer after its sign-in's time ran out: recovered (src/routing/), not a dead end.
+      if (late && late.data.stage === 'upstream' && late.purpose === 'sign_in')
+        throw lateAnswer(typeof late.data.uid === 'string' ? late.data.uid : undefined, 'the answer came after this sign-in expired');
       // A kind that can receive unsolicited answers decides in finish() (refused unless the connection allows them).
       if (key && !pending && !connector.unsolicited)
         throw fail('expired', 'no sign-in is waiting for this answer (expired or already used)');

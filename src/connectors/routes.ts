@@ -65,6 +65,29 @@ export async function failurePage(
   );
 }
 
+/**
+ * An upstream's answer that arrived after its sign-in expired (or in another browser): audited, then
+ * recovered like any lost flow (src/routing/recover.ts: the sign-in starts again, or the lost page)
+ * instead of an error page. False when `err` is another failure.
+ */
+export async function recoverLateAnswer(
+  ctx: Context,
+  audit: Audit,
+  err: FederationError,
+  where: { uid?: string; connectionId?: string },
+  category: 'sso' | 'social' = 'sso',
+): Promise<boolean> {
+  const recoverFlow = ctx.state.recoverFlow as ((uid?: string, opts?: { upstream: boolean }) => Promise<void>) | undefined;
+  if (!err.late || !recoverFlow) return false;
+  await audit.record(ctx, {
+    type: `${category}.failed`,
+    outcome: 'failure',
+    data: { reason: err.reason, connectionId: where.connectionId, detail: err.message.slice(0, 300), recovered: true },
+  });
+  await recoverFlow(where.uid, { upstream: true });
+  return true;
+}
+
 /** A 303 to `to` (after a POST, the browser follows with a GET). */
 export function seeOther(ctx: Context, to: string) {
   ctx.status = 303;
@@ -178,6 +201,7 @@ export function ssoRoutes(d: SsoRouteDeps) {
   router.get(
     '/sso/done',
     guarded(async (ctx, v) => {
+      ctx.state.callback = true; // the upstream's answer, relayed by its callback: may conclude (see journey.finish)
       const outcome: Outcome = await d.federation.complete(ctx, v, String(ctx.query.result ?? ''));
       if (outcome.kind === 'finished') return;
       if (outcome.kind === 'second_factor') return redirect(ctx, `/interaction/${v.uid}/factor`);

@@ -1,4 +1,5 @@
 /** SQL for company connections, linked identities, sign-ins waiting for the IdP, and seen assertion IDs. */
+import { liveState } from './core/waiting-state.js';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { ConnectionTable, ConnectorStateTable } from '../db/schema.js';
@@ -136,14 +137,14 @@ export function createConnectorStore(db: Db) {
         .values({ ...s, data: JSON.stringify(s.data) })
         .execute();
     },
-    /** Takes a waiting sign-in: it is gone afterwards, and an expired one is never returned. */
-    takeState: (state: string) =>
+    /** Takes a waiting sign-in: it is gone afterwards; an expired one goes to `onExpired` (core/waiting-state.ts). */
+    takeState: (state: string, onExpired?: (row: { purpose: string; data: Record<string, unknown> }) => void) =>
       db
         .deleteFrom('connector_states')
         .where('state', '=', state)
         .returning(['connection_id', 'purpose', 'data', 'expires_at'])
         .executeTakeFirst()
-        .then((row) => (row && row.expires_at > new Date() ? row : undefined)),
+        .then((row) => liveState(row, onExpired)),
 
     /** Remembers an assertion ID until it expires; false when it is already remembered (a replay). */
     async rememberAssertion(connectionId: string, assertionId: string, expiresAt: Date) {

@@ -131,6 +131,12 @@ export async function pushChallengeView(env: FactorEnv, user: User, devices: Fac
 }
 
 /** What the page's check (POST or the refreshing GET) finds for this interaction's latest request. */
+/** Whether the latest challenge is no longer waiting (answered, or expired): reads only. */
+export async function pushAnswered(env: FactorEnv, user: User): Promise<boolean> {
+  const c = await env.deps.push.store.latestChallenge(user.id, interactionOf(env));
+  return !!c && (c.status !== 'pending' || c.expires_at <= new Date());
+}
+
 export async function pushOutcome(env: FactorEnv, user: User): Promise<VerifyResult> {
   const { store } = env.deps.push;
   const c = await store.latestChallenge(user.id, interactionOf(env));

@@ -9,7 +9,7 @@
  * be scripted, so we cannot show that a person was present. The gate adds "mfa" on top of "pwd".
  */
 import type { Factor } from './types.js';
-import { pushChallengeView, pushOutcome } from './push-challenges.js';
+import { pushAnswered, pushChallengeView, pushOutcome } from './push-challenges.js';
 import { confirmPairing, pairingView } from './push-pairing.js';
 
 export const push: Factor = {
@@ -17,7 +17,9 @@ export const push: Factor = {
   amr: ['swk'],
   assurance: 'high',
   enrollable: true,
-  pollable: true,
+
+  /** Answered (approved or refused) or expired: reads only; verifyChallenge then consumes or reports. */
+  poll: (env, user) => pushAnswered(env, user),
 
   async usable(env, user) {
     return (await env.store.factorsOf(user.id)).filter((f) => f.kind === 'push' && f.confirmed_at);

@@ -24,6 +24,7 @@ import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
 import type { FactorEnv } from './types.js';
 import { bodyOf, textFields } from '../http/input.js';
+import { continuePage } from '../routing/respond.js';
 
 export interface FactorRouteDeps {
   interactions: Interactions;
@@ -56,6 +57,8 @@ export function enrolChoices(decision: SecondFactor, env: FactorEnv): string[] {
 export function factorRoutes(d: FactorRouteDeps) {
   const router = new Router({ prefix: '/interaction/:uid/factor' });
   const form = (ctx: Context) => bodyOf(ctx, textFields);
+  const queryFields = (ctx: Context) =>
+    Object.fromEntries(Object.entries(ctx.query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'csrf'));
 
   async function load(ctx: Context) {
     const view = await d.interactions.details(ctx);
@@ -86,9 +89,12 @@ export function factorRoutes(d: FactorRouteDeps) {
     if (s.recoveryCodes?.length) {
       return renderPage(ctx, 'recovery-codes', { title: t('factor.recovery_codes_title'), uid: view.uid, codes: s.recoveryCodes });
     }
-    const outcome = await d.journey.conclude(ctx, view, user, s);
-    if (outcome.kind !== 'second_factor') return respond(ctx, view, outcome);
-    const { decision } = outcome;
+    const decision = await d.journey.decide(ctx, view, user, s);
+    // Nothing more to ask: only a POST concludes (a GET shows a "Continue" that posts).
+    if (decision.kind !== 'second_factor') {
+      if (ctx.method === 'GET') return continuePage(ctx, `/interaction/${view.uid}/factor/continue`, view.clientName);
+      return respond(ctx, view, await d.journey.finish(ctx, view, user, s, decision));
+    }
     const env = d.envFor(ctx, view.clientName);
     const common = { uid: view.uid, appName: view.clientName, trustDays: decision.trustDays, error: extra.error && t(extra.error) };
     if (decision.enrol) {
@@ -170,14 +176,21 @@ export function factorRoutes(d: FactorRouteDeps) {
     await respond(ctx, view, await d.journey.conclude(ctx, view, user, next));
   }
 
-  router.post('/:kind/verify', (ctx) => verify(ctx, form(ctx)));
+  // The form, and (a pollable factor's "Continue") the query its waiting page carried ("trust" choice).
+  router.post('/:kind/verify', (ctx) => verify(ctx, { ...(factorOf(ctx.params.kind)?.poll ? queryFields(ctx) : {}), ...form(ctx) }));
   // A factor answered away from the page (push approval on a device): its waiting page refreshes
   // itself to this address, which runs the same check. Other factors go back to their page.
+  // A GET only looks: once answered, a "Continue" posts the same check (a GET never concludes).
   router.get('/:kind/verify', async (ctx) => {
-    if (factorOf(ctx.params.kind)?.pollable) {
-      return verify(ctx, Object.fromEntries(Object.entries(ctx.query).filter((e): e is [string, string] => typeof e[1] === 'string')));
+    const factor = factorOf(ctx.params.kind);
+    const { view, s, user } = await load(ctx);
+    const fields = Object.fromEntries(Object.entries(ctx.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    if (factor?.poll) {
+      const answered = await factor.poll(d.envFor(ctx, view.clientName), user);
+      const query = new URLSearchParams(fields).toString();
+      if (answered) return continuePage(ctx, `/interaction/${view.uid}/factor/${factor.kind}/verify${query ? `?${query}` : ''}`);
+      return page(ctx, view, s, user, { method: factor.kind, error: 'factor.push_waiting' });
     }
-    const { view } = await load(ctx);
     ctx.status = 303;
     ctx.redirect(`/interaction/${view.uid}/factor`);
   });
@@ -195,9 +208,9 @@ export function factorRoutes(d: FactorRouteDeps) {
     if (!factor?.finishEnrolment) throw new AppError('invalid_request', 400, 'unknown method');
     // Only while the gate asks for enrolment, and only a method it accepts: a password alone must not
     // let anyone add a factor that would then stand in for the one already enrolled.
-    const asked = await d.journey.conclude(ctx, view, user, s);
-    if (asked.kind !== 'second_factor') return respond(ctx, view, asked);
-    if (!enrolChoices(asked.decision, d.envFor(ctx)).includes(factor.kind))
+    const asked = await d.journey.decide(ctx, view, user, s);
+    if (asked.kind !== 'second_factor') return respond(ctx, view, await d.journey.finish(ctx, view, user, s, asked));
+    if (!enrolChoices(asked, d.envFor(ctx)).includes(factor.kind))
       throw new AppError('invalid_request', 400, 'this method cannot be set up now');
     const result = await factor.finishEnrolment(d.envFor(ctx, view.clientName), user, form(ctx));
     if (!result.ok) {
@@ -233,9 +246,9 @@ export function factorRoutes(d: FactorRouteDeps) {
     const factor = factorOf(ctx.params.kind);
     if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
     // Only a method the gate offers now: no texts or mails through a factor that would not count.
-    const asked = await d.journey.conclude(ctx, view, user, s);
-    if (asked.kind !== 'second_factor') return respond(ctx, view, asked);
-    if (!asked.decision.methods.includes(factor.kind)) throw new AppError('invalid_request', 400, 'this method is not offered now');
+    const asked = await d.journey.decide(ctx, view, user, s);
+    if (asked.kind !== 'second_factor') return respond(ctx, view, await d.journey.finish(ctx, view, user, s, asked));
+    if (!asked.methods.includes(factor.kind)) throw new AppError('invalid_request', 400, 'this method is not offered now');
     const v = await factor.startChallenge(d.envFor(ctx, view.clientName), user, true);
     const notice = v.data.limited ? '&notice=limited' : v.data.sendFailed ? '&notice=failed' : '';
     ctx.status = 303;

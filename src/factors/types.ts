@@ -59,8 +59,11 @@ export interface Factor {
   assurance: 'low' | 'high';
   /** Whether a person can enrol this factor themselves (recovery codes come with the first factor). */
   enrollable: boolean;
-  /** Whether its challenge is answered away from the page (push): the page then polls GET …/:kind/verify. */
-  pollable?: boolean;
+  /**
+   * A challenge answered away from the page (push): its page polls GET …/:kind/verify, which asks
+   * this without side effects — true once answered; the POST of a "Continue" then verifies.
+   */
+  poll?(env: FactorEnv, user: User): Promise<boolean>;
   /** Whether this server can offer the factor at all (SMS needs a provider); absent means always. */
   available?(deps: FactorDeps): boolean;
   /** Enrolled and usable records of this factor for the person. */

@@ -20,6 +20,7 @@ const files: Record<string, { type: string; body: Buffer }> = {
   'favicon.svg': { type: 'image/svg+xml', body: readFileSync(path.join(dir, 'favicon.svg')) },
   'webauthn.js': { type: js, body: readFileSync(path.join(dir, 'webauthn.js')) },
   'copy.js': { type: js, body: readFileSync(path.join(dir, 'copy.js')) },
+  'auto-submit.js': { type: js, body: readFileSync(path.join(dir, 'auto-submit.js')) },
   'simplewebauthn-browser.js': { type: js, body: readFileSync(simpleWebAuthnBrowser) },
 };
 

@@ -9,75 +9,16 @@
  *   second factor, the journey remembers who passed the first step and waits for the factor pages.
  */
 import type { Context } from 'koa';
-import type { AccountStore, User } from '../accounts/store.js';
+import type { User } from '../accounts/store.js';
 import { normalizeEmail } from '../accounts/store.js';
-import type { PasswordHasher } from '../accounts/passwords.js';
 import { emailSchema } from '../accounts/users.js';
-import type { Audit, AuditEvent } from '../audit/index.js';
-import type { Metrics } from '../http/metrics.js';
-import type { Interactions, InteractionView } from '../oidc/interactions.js';
+import type { AuditEvent } from '../audit/index.js';
+import type { InteractionView } from '../oidc/interactions.js';
 import type { Realm } from '../orgs/discovery.js';
-import { ACR, type Authentication, type Gate, type GateDecision, type UpstreamConnection } from './gate.js';
-import type { LoginStore } from './store.js';
-import type { Throttle } from './throttle.js';
-
-export interface JourneyState {
-  email?: string;
-  /** Set once a first step (password, company ID…) has authenticated the person. */
-  userId?: string;
-  method?: Authentication['method'];
-  amr?: string[];
-  factors?: Authentication['factors'];
-  remember?: boolean;
-  /** Recovery codes issued during this sign-in, shown once. */
-  recoveryCodes?: string[];
-  /** The challenge of a passkey sign-in offered on the email page (single use, short-lived). */
-  passkeyChallenge?: { value: string; expiresAt: number };
-  /** Where the identify step routed this sign-in (home realm discovery): password, or a company's sign-in. */
-  realm?: Realm;
-  /** A company sign-in: the connection used (the gate reads it). */
-  sso?: UpstreamConnection;
-  /** A social sign-in: the social connection used (the gate reads it). */
-  social?: { id: string };
-  /** This sign-in continues a signed-in session asking for more (step-up), not a new one. */
-  stepUp?: boolean;
-}
-
-export type Outcome =
-  | { kind: 'finished'; userId: string }
-  | { kind: 'second_factor'; decision: Extract<GateDecision, { kind: 'second_factor' }> }
-  | { kind: 'wrong' }
-  | { kind: 'throttled'; seconds: number }
-  | { kind: 'denied'; reason: string };
-
-/** The password step's outcome, with the address the sign-in is for ('' when none was entered). */
-export type PasswordOutcome = Outcome & { email: string };
-
-export interface JourneyDeps {
-  store: LoginStore;
-  accounts: AccountStore;
-  hasher: PasswordHasher;
-  throttle: Throttle;
-  gate: Gate;
-  audit: Audit;
-  metrics: Metrics;
-  interactions: Interactions;
-  ttlSeconds: number;
-  isTrustedDevice: (ctx: Context, userId: string) => Promise<boolean>;
-  /** Home realm discovery: the routing decision for an email address (never depends on whether an account exists). */
-  discover: (email: string) => Promise<Realm>;
-  /** Home realm discovery from a domain alone (`domain_hint`): a company realm, or undefined. */
-  discoverDomain: (domain: string) => Promise<Realm | undefined>;
-}
-
-/**
- * The second factor the signed-in session already passed, as the gate counts it: its amr says one
- * passed ('mfa'), its acr what it was worth (ACR.mfa: high assurance; otherwise low, e.g. SMS).
- */
-export function sessionFactors(view: Pick<InteractionView, 'sessionAmr' | 'sessionAcr'>): Authentication['factors'] {
-  if (!view.sessionAmr?.includes('mfa')) return [];
-  return [{ kind: 'session', assurance: view.sessionAcr === ACR.mfa ? 'high' : 'low' }];
-}
+import type { Authentication, GateDecision } from './gate.js';
+import { sessionFactors, type JourneyDeps, type JourneyState, type Outcome, type PasswordOutcome } from './journey-types.js';
+export type { JourneyDeps, JourneyState, Outcome, PasswordOutcome } from './journey-types.js';
+export { sessionFactors } from './journey-types.js';
 
 export function createJourney(d: JourneyDeps) {
   async function state(uid: string): Promise<JourneyState> {
@@ -90,13 +31,45 @@ export function createJourney(d: JourneyDeps) {
   }
   const save = (uid: string, s: JourneyState) => d.store.saveJourney(uid, s as Record<string, unknown>, d.ttlSeconds);
 
+  function authOf(user: User, s: JourneyState): Authentication {
+    const method = s.method ?? 'pwd';
+    return {
+      user,
+      amr: s.amr ?? [method],
+      method,
+      factors: s.factors ?? [],
+      ...(s.sso ? { connection: s.sso } : {}),
+      ...(s.social ? { social: s.social } : {}),
+    };
+  }
+
+  /** The policy gate's decision for an authenticated person: reads only (a GET may ask it). */
+  async function decide(ctx: Context, view: InteractionView, user: User, s: JourneyState): Promise<GateDecision> {
+    return d.gate.evaluate(authOf(user, s), {
+      clientId: view.clientId,
+      acrValues: view.params.acr_values?.split(' '),
+      trustedDevice: await d.isTrustedDevice(ctx, user.id),
+      ...(s.stepUp ? { stepUp: true } : {}),
+    });
+  }
+
   /**
-   * Runs the policy gate for an authenticated person and finishes, waits for a factor, or refuses.
+   * Acts on a decision — the only place that ends a sign-in (the session, the grant, `login.success`)
+   * or refuses one (`login.denied`). Only a POST or an upstream's callback (ctx.state.callback) may
+   * call it: a GET that reaches a decision shows a "Continue" that posts (src/routing/).
    * `earlier`: audit events of this request not yet written (the first step's success); they are
    * written with the conclusion's own in one statement, whatever the decision (alone when it asks for
    * a factor, and also when the gate fails).
    */
-  async function conclude(ctx: Context, view: InteractionView, user: User, s: JourneyState, earlier: AuditEvent[] = []): Promise<Outcome> {
+  async function finish(
+    ctx: Context,
+    view: InteractionView,
+    user: User,
+    s: JourneyState,
+    decision: GateDecision,
+    earlier: AuditEvent[] = [],
+  ): Promise<Outcome> {
+    if (ctx.method === 'GET' && !ctx.state.callback) throw new Error('a GET never concludes a sign-in');
     let pending = earlier;
     const record = (...events: AuditEvent[]) => {
       const all = [...pending, ...events];
@@ -104,21 +77,8 @@ export function createJourney(d: JourneyDeps) {
       return d.audit.recordMany(ctx, all);
     };
     try {
-      const method = s.method ?? 'pwd';
-      const auth: Authentication = {
-        user,
-        amr: s.amr ?? [method],
-        method,
-        factors: s.factors ?? [],
-        ...(s.sso ? { connection: s.sso } : {}),
-        ...(s.social ? { social: s.social } : {}),
-      };
-      const decision = await d.gate.evaluate(auth, {
-        clientId: view.clientId,
-        acrValues: view.params.acr_values?.split(' '),
-        trustedDevice: await d.isTrustedDevice(ctx, user.id),
-        ...(s.stepUp ? { stepUp: true } : {}),
-      });
+      const auth = authOf(user, s);
+      const { method } = auth;
       if (decision.kind === 'deny') {
         d.metrics.login(method, 'denied');
         await record({
@@ -155,6 +115,18 @@ export function createJourney(d: JourneyDeps) {
     } finally {
       if (pending.length) await d.audit.recordMany(ctx, pending);
     }
+  }
+
+  /** Decides and acts (POST or callback only: see finish). */
+  async function conclude(ctx: Context, view: InteractionView, user: User, s: JourneyState, earlier: AuditEvent[] = []): Promise<Outcome> {
+    let decision: GateDecision;
+    try {
+      decision = await decide(ctx, view, user, s);
+    } catch (err) {
+      if (earlier.length) await d.audit.recordMany(ctx, earlier);
+      throw err;
+    }
+    return finish(ctx, view, user, s, decision, earlier);
   }
 
   async function checkPassword(
@@ -199,10 +171,22 @@ export function createJourney(d: JourneyDeps) {
     return conclude(ctx, view, user, { email, method: 'pwd', amr: ['pwd'], factors: [], remember: input.remember }, [passed]);
   }
 
+  /** The journey of a step-up: the session's person, continuing from what the session passed. */
+  async function stepUpState(view: InteractionView, amr: string[]): Promise<{ user: User; s: JourneyState } | undefined> {
+    const user = view.sessionAccountId ? await d.accounts.findUser(view.sessionAccountId) : undefined;
+    if (!user) return undefined;
+    const s = await stateOf(view);
+    const factors = s.factors ?? sessionFactors(view);
+    const remember = s.remember ?? true;
+    return { user, s: { ...s, email: user.email, method: 'pwd', amr, factors, remember, stepUp: true } };
+  }
+
   return {
     state,
     stateOf,
     save,
+    decide,
+    finish,
     conclude,
 
     /**
@@ -234,14 +218,25 @@ export function createJourney(d: JourneyDeps) {
       await d.store.deleteJourney(uid);
     },
 
-    /** A signed-in person asked for more (step-up): continue from their session, straight to the gate. */
+    /**
+     * A signed-in person asked for more (step-up), on the page's GET: when the gate wants a factor,
+     * the journey is saved for the factor pages ('factor'); any other decision needs the POST of a
+     * "Continue" ('continue'), since a GET never concludes. Undefined: no such person.
+     */
+    async previewStepUp(ctx: Context, view: InteractionView, amr: string[]): Promise<'factor' | 'continue' | undefined> {
+      const st = await stepUpState(view, amr);
+      if (!st) return undefined;
+      const decision = await decide(ctx, view, st.user, st.s);
+      if (decision.kind !== 'second_factor') return 'continue';
+      const auth = authOf(st.user, st.s);
+      await save(view.uid, { ...st.s, userId: st.user.id, method: auth.method, amr: auth.amr, factors: auth.factors });
+      return 'factor';
+    },
+
+    /** Step-up concluded (the "Continue" POST): from the session, straight to the gate. */
     async stepUp(ctx: Context, view: InteractionView, amr: string[]): Promise<Outcome | undefined> {
-      const user = view.sessionAccountId ? await d.accounts.findUser(view.sessionAccountId) : undefined;
-      if (!user) return undefined;
-      const s = await state(view.uid);
-      const factors = s.factors ?? sessionFactors(view);
-      const remember = s.remember ?? true;
-      return conclude(ctx, view, user, { ...s, email: user.email, method: 'pwd', amr, factors, remember, stepUp: true });
+      const st = await stepUpState(view, amr);
+      return st && conclude(ctx, view, st.user, st.s);
     },
 
     /**

@@ -11,6 +11,9 @@ import type { Interactions, InteractionView } from '../oidc/interactions.js';
 import type { Journey } from './journey.js';
 import { isKnownDevice, rememberDevice } from './known-device.js';
 import { bodyOf, form, text } from '../http/input.js';
+import { decide } from '../routing/decide.js';
+import { continuePage, go } from '../routing/respond.js';
+import type { Resume } from '../routing/resume.js';
 
 const emailForm = form({ email: text });
 const passwordForm = form({ password: text, remember: text });
@@ -27,6 +30,7 @@ export interface LoginRouteDeps {
   interactions: Interactions;
   journey: Journey;
   secure: boolean;
+  resume: Resume;
   /** The social sign-in buttons of the email page (enabled providers). */
   socialButtons?: () => Promise<Array<{ id: string; name: string; provider: string; mark: string }>>;
 }
@@ -92,36 +96,53 @@ export function loginRoutes(deps: LoginRouteDeps) {
 
   router.get('/', async (ctx) => {
     const v = await view(ctx);
-    if (v.prompt === 'consent') return consentPage(ctx, v);
+    deps.resume.remember(ctx, v.uid, v.params);
     const state = await journey.stateOf(v);
-    if (state.userId) {
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${v.uid}/factor`);
-    }
-    if (v.sessionAccountId && (v.reasons.includes('mfa_required') || v.reasons.includes('policy_changed'))) {
-      // Step-up: the person is signed in; the app asks for a second factor on top, or the session no
-      // longer meets the policy in force (session-policy.ts) and the gate asks for what is missing.
-      const outcome = await journey.stepUp(ctx, v, v.sessionAmr ?? ['pwd']);
-      if (outcome?.kind === 'second_factor') {
-        ctx.status = 303;
-        return ctx.redirect(`/interaction/${v.uid}/factor`);
-      }
-      if (outcome?.kind === 'finished') return;
-    }
-    // The identify step's routing decision (home realm discovery): a company's sign-in, or the password.
-    if (state.realm?.kind === 'company') return toCompany(ctx, v);
-    if (state.email) return passwordPage(ctx, v, state.email);
     const hint = v.params.login_hint;
-    const realm = hint && emailSchema.safeParse(hint).success ? await journey.identify(v.uid, hint) : false;
-    if (realm) return realm.kind === 'company' ? toCompany(ctx, v) : passwordPage(ctx, v, hint!);
-    if (v.params.domain_hint && (await journey.hintDomain(v.uid, v.params.domain_hint))) return toCompany(ctx, v);
-    return emailPage(ctx, v);
+    let next = decide({
+      at: 'interaction',
+      prompt: v.prompt,
+      journey: { userId: state.userId, realm: state.realm?.kind, email: state.email },
+      session: { accountId: v.sessionAccountId, wantsMore: v.reasons.includes('mfa_required') || v.reasons.includes('policy_changed') },
+      hints: { email: hint && emailSchema.safeParse(hint).success ? hint : undefined, domain: v.params.domain_hint },
+    });
+    if (next.kind === 'continue') {
+      // Step-up: the person is signed in; the app asks for a second factor on top, or the session no
+      // longer meets the policy in force (session-policy.ts). A factor page when the gate wants one;
+      // otherwise a "Continue" that posts, since a GET never concludes a sign-in.
+      const step = await journey.previewStepUp(ctx, v, v.sessionAmr ?? ['pwd']);
+      if (step === 'factor') next = { kind: 'factor' };
+      else if (step === 'continue') return continuePage(ctx, `/interaction/${v.uid}/continue`, v.clientName);
+      else next = { kind: 'email' };
+    }
+    if (next.kind === 'discover') {
+      // Home realm discovery for the app's hint, then the page it routes to.
+      const realm = next.email ? await journey.identify(v.uid, next.email) : await journey.hintDomain(v.uid, next.domain!);
+      if (realm && realm.kind === 'company') next = { kind: 'company' };
+      else next = realm && next.email ? { kind: 'password', email: next.email } : { kind: 'email' };
+    }
+    switch (next.kind) {
+      case 'consent':
+        return consentPage(ctx, v);
+      case 'password':
+        return passwordPage(ctx, v, next.email);
+      case 'email':
+        return emailPage(ctx, v);
+      default:
+        return go(ctx, next, v.uid);
+    }
   });
 
-  function toCompany(ctx: Context, v: InteractionView) {
+  /** The step-up's "Continue" (the GET above showed it): concludes at the gate. */
+  router.post('/continue', async (ctx) => {
+    const v = await view(ctx);
+    const outcome = v.sessionAccountId ? await journey.stepUp(ctx, v, v.sessionAmr ?? ['pwd']) : undefined;
+    if (outcome?.kind === 'finished') return;
+    if (outcome?.kind === 'denied')
+      return renderPage(ctx, 'error', { title: ctx.state.t('error.title'), message: ctx.state.t(outcome.reason) }, 403);
     ctx.status = 303;
-    ctx.redirect(`/interaction/${v.uid}/sso`);
-  }
+    ctx.redirect(`/interaction/${v.uid}${outcome?.kind === 'second_factor' ? '/factor' : ''}`);
+  });
 
   router.post('/identify', async (ctx) => {
     const v = await view(ctx);

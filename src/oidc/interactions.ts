@@ -79,7 +79,20 @@ export function createInteractions(oidc: Oidc) {
 
   return {
     details,
-    finishLogin: (ctx: Context, login: LoginResult) => finish(ctx, { login }),
+    /**
+     * The authorization request of an interaction that still exists, read by its uid alone (its
+     * cookie may be lost, or belong to another browser or session): for starting it again.
+     */
+    async requestOf(uid: string): Promise<Record<string, unknown> | undefined> {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(uid)) return undefined;
+      const interaction = await oidc.provider.Interaction.find(uid).catch(() => undefined);
+      return interaction && !interaction.result ? (interaction.params as Record<string, unknown>) : undefined;
+    },
+    finishLogin: async (ctx: Context, login: LoginResult) => {
+      await finish(ctx, { login });
+      // The resume cookie marks it (src/routing/recover.ts): Back after this must not replay its request.
+      ctx.state.signInFinished = ctx.params?.uid;
+    },
     /** Grants what the consent prompt asked for and finishes the step. */
     async finishConsent(ctx: Context, view: InteractionView) {
       const accountId = view.sessionAccountId;

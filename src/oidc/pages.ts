@@ -37,7 +37,11 @@ const ERROR_KEYS: Record<string, string> = {
 };
 
 export const oidcPages = {
-  async renderError(ctx: Context, out: { error: string; error_description?: string }) {
+  async renderError(ctx: Context, out: { error: string; error_description?: string }, error?: Error) {
+    // A resume step whose interaction is gone, expired or bound to another session (Back after
+    // signing in, a second tab): recovered by src/routing/recover.ts, never a dead end.
+    const recoverFlow = ctx.state.recoverFlow as ((uid?: string) => Promise<void>) | undefined;
+    if (error?.name === 'SessionNotFound' && recoverFlow && /^\/auth\/[^/]+$/.test(ctx.path)) return recoverFlow();
     const t = ctx.state.t;
     const key = ERROR_KEYS[out.error] ?? 'error.generic';
     renderPage(

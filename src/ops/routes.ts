@@ -14,8 +14,6 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function opsRoutes(deps: { db: Db; metrics: Metrics; isShuttingDown: () => boolean; metricsToken?: string }) {
   const router = new Router();
   const expected = deps.metricsToken ? digest(deps.metricsToken) : undefined;
-  // The start page is the person's own account until the routing layer ("we're lost") takes it over.
-  router.get('/', (ctx) => ctx.redirect('/account'));
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

@@ -92,32 +92,37 @@ test('a form body over 64 KiB gets a 413 page', async () => {
   expect(page.last.status).toBe(413);
 });
 
-test('an unknown interaction, one from another browser, and a finished one give a clear 400 page', async () => {
+test('an unknown interaction, one from another browser, and a finished one end somewhere useful, never on an error (issue 11)', async () => {
   const { page } = await atEmailStep();
   const other = await atEmailStep();
-  const paths = ['/interaction/not-a-real-uid', `/interaction/${other.uid}`];
-  for (const path of paths) {
-    await page.get(path);
-    expect([path, page.last.status]).toEqual([path, 400]);
-    expect(pageText(page.last.body)).toContain('This sign-in has expired or was opened in another browser');
+  // Unknown: nothing to recover, the lost page.
+  const lost = await page.get('/interaction/not-a-real-uid');
+  expect([new URL(lost).pathname, page.last.status, page.title()]).toEqual(['/', 200, "You're not lost — we're lost"]);
+  // Another browser's interaction: its app's request starts again here (a new interaction of this browser).
+  for (const client of [page, new PageClient(h.server.url)]) {
+    const landed = await client.get(`/interaction/${other.uid}`);
+    expect(client.last.status).toBe(200);
+    expect(landed).toContain('/interaction/');
+    expect(landed).not.toContain(other.uid);
+    expect(client.last.body).toContain('name="email"');
   }
-  const stranger = new PageClient(h.server.url); // no interaction cookie at all
-  await stranger.get(`/interaction/${other.uid}`);
-  expect(stranger.last.status).toBe(400);
+  // A form posted to it: one "took too long" step (the posted form is lost), whose Continue restarts.
   await page.get('/signup');
   await page.post(`/interaction/${other.uid}/identify`, { email: 'a@example.test' });
-  expect(page.last.status).toBe(400);
+  expect([page.last.status, page.title()]).toEqual([200, 'Your sign-in took too long']);
 
-  // A finished interaction cannot be replayed.
+  // A finished interaction cannot be replayed: posting its password again does not sign in twice.
   const email = uniqueEmail('done');
   await addUser(h.server, email, NEW_PASSWORD);
   const fresh = await atEmailStep();
   await fresh.page.post(`/interaction/${fresh.uid}/identify`, { email });
   const csrf = fresh.page.csrf();
   await fresh.page.post(`/interaction/${fresh.uid}/password`, { password: NEW_PASSWORD });
+  const before = (await auditTypes(h.server, { type: 'login.success' })).length;
   await fresh.page.post(`/interaction/${fresh.uid}/password`, { password: NEW_PASSWORD }, { csrf });
-  expect(fresh.page.last.status).toBe(400);
-  expect(pageText(fresh.page.last.body)).toContain('This sign-in has expired');
+  expect(fresh.page.last.status).toBe(200);
+  expect(fresh.page.last.url).not.toContain(fresh.uid);
+  expect((await auditTypes(h.server, { type: 'login.success' })).length).toBe(before);
 });
 
 test('reopening the address of a posted form (GET) gives a 405 page, an unknown address a 404 page', async () => {

@@ -53,11 +53,20 @@ export class PageClient {
     return res;
   }
 
+  /**
+   * Whether a page's self-posting "Continue" form (`data-auto-submit`, which a browser's script posts
+   * at once) is posted, as a browser with JavaScript would. Off: it stays on the page.
+   */
+  autoSubmit = true;
+
   /** GET, following same-origin redirects; stops at a redirect to another origin (returns its URL). */
   async get(url: string): Promise<string> {
     let next = new URL(url, this.base).toString();
     for (let i = 0; i < 10; i += 1) {
       await this.request(next);
+      const auto =
+        this.autoSubmit && this.last.status === 200 ? /<form method="post" action="([^"]+)" data-auto-submit>/.exec(this.last.body) : null;
+      if (auto) return this.post(auto[1].replace(/&amp;/g, '&'), {});
       if (this.last.status < 300 || this.last.status >= 400 || !this.last.location) return next;
       next = new URL(this.last.location, next).toString();
       if (new URL(next).origin !== new URL(this.base).origin) return next;

@@ -15,6 +15,7 @@ import { bodyOf, textFields } from '../../http/input.js';
 import { FederationError } from '../errors.js';
 import type { SocialFlow } from './flow.js';
 import { socialFailurePage } from './routes.js';
+import { recoverLateAnswer } from '../routes.js';
 
 export interface SocialCallbackDeps {
   issuer: string;
@@ -41,6 +42,7 @@ export function socialCallbackRoutes(d: SocialCallbackDeps) {
       );
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
+      if (await recoverLateAnswer(ctx, d.audit, err, { connectionId, uid: err.uid }, 'social')) return;
       await socialFailurePage(ctx, d.audit, err, { connectionId, uid: err.uid });
     }
   }

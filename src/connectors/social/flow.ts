@@ -17,7 +17,7 @@ import * as oidc from 'openid-client';
 import type { Audit } from '../../audit/index.js';
 import type { Config } from '../../config/schema.js';
 import { answerUrl, beginCode, configurationFor, finishCode, str, userInfo, type FlowEnv } from '../core/oidc-flow.js';
-import { fail, FederationError } from '../errors.js';
+import { fail, FederationError, lateAnswer } from '../errors.js';
 import type { GuardedFetch } from '../fetch.js';
 import type { SocialConnections } from './connections.js';
 import { socialProviderOf } from './registry.js';
@@ -129,7 +129,11 @@ export function createSocialFlow(d: SocialFlowDeps) {
     async callback(ctx: Context, connectionId: string, input: { url: URL; body: Record<string, string> }) {
       const { conn, provider } = await usable(connectionId);
       const key = input.body.state ?? input.url.searchParams.get('state') ?? '';
-      const pending = key ? await d.store.takeState(key) : undefined;
+      let late: { data: Record<string, unknown> } | undefined;
+      const pending = key ? await d.store.takeState(key, (row) => (late = row)) : undefined;
+      // An answer after its sign-in's time ran out: recovered (src/routing/), not a dead end.
+      const lateFor = late?.data.stage === 'upstream' ? (late.data.purpose as Purpose | undefined) : undefined;
+      if (lateFor?.kind === 'sign_in') throw lateAnswer(lateFor.uid, 'the answer came after this sign-in expired');
       if (!pending || pending.data.stage !== 'upstream')
         throw fail('expired', 'no sign-in is waiting for this answer (expired, tampered with or already used)');
       const purpose = pending.data.purpose as Purpose;

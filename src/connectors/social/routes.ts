@@ -97,6 +97,7 @@ export function socialRoutes(d: SocialRouteDeps) {
   router.get(
     '/done',
     guarded(async (ctx, v) => {
+      ctx.state.callback = true; // the upstream's answer, relayed by its callback: may conclude (see journey.finish)
       const outcome = await d.signIn.complete(ctx, v, queryOf(ctx, resultQuery).result);
       if (outcome.kind === 'needs_link') return redirect(ctx, `/interaction/${v.uid}/social/link`);
       after(ctx, v, outcome);

@@ -1,4 +1,5 @@
 /** SQL for social connections, their linked identities, and sign-ins waiting for the provider (single use). */
+import { liveState } from '../core/waiting-state.js';
 import { sql } from 'kysely';
 import type { Db } from '../../db/index.js';
 import type { SocialConnectionTable } from '../../db/schema.js';
@@ -127,14 +128,14 @@ export function createSocialStore(db: Db) {
         )
         .execute();
     },
-    /** Takes a waiting state: it is gone afterwards, and an expired one is never returned. */
-    takeState: (state: string) =>
+    /** Takes a waiting state: it is gone afterwards; an expired one goes to `onExpired` (core/waiting-state.ts). */
+    takeState: (state: string, onExpired?: (row: { data: Record<string, unknown> }) => void) =>
       db
         .deleteFrom('social_states')
         .where('state', '=', state)
         .returning(['connection_id', 'data', 'expires_at'])
         .executeTakeFirst()
-        .then((row) => (row && row.expires_at > new Date() ? row : undefined)),
+        .then((row) => liveState(row, onExpired)),
     /** Reads a waiting state without taking it (the pending link of an interaction). */
     peekState: (state: string) =>
       db
