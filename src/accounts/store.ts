@@ -89,7 +89,13 @@ export function createAccountStore(db: Db) {
         .execute();
     },
 
-    async insertActionToken(t: { id_hash: string; purpose: ActionTokenTable['purpose']; user_id: string; expires_at: Date }) {
+    async insertActionToken(t: {
+      id_hash: string;
+      purpose: ActionTokenTable['purpose'];
+      user_id: string;
+      expires_at: Date;
+      new_email?: string | null;
+    }) {
       await db.insertInto('action_tokens').values(t).execute();
     },
     /** Marks a link used and returns it, atomically: a link works once, and only before it expires. */
@@ -101,12 +107,12 @@ export function createAccountStore(db: Db) {
         .where('purpose', '=', purpose)
         .where('used_at', 'is', null)
         .where('expires_at', '>', sql<Date>`now()`)
-        .returning(['user_id'])
+        .returning(['user_id', 'new_email'])
         .executeTakeFirst(),
     peekActionToken: (idHash: string, purpose: ActionTokenTable['purpose']) =>
       db
         .selectFrom('action_tokens')
-        .select(['user_id', 'expires_at', 'used_at'])
+        .select(['user_id', 'expires_at', 'used_at', 'new_email'])
         .where('id_hash', '=', idHash)
         .where('purpose', '=', purpose)
         .executeTakeFirst(),
