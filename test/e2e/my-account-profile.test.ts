@@ -12,6 +12,7 @@ import {
   addApp,
   addUser,
   auditTypes,
+  authorize,
   NEW_PASSWORD,
   newMail,
   openMyAccount,
@@ -253,6 +254,22 @@ describe('profile and language', () => {
     const change = await newMail(h.sink, next, /./, () => page.post('/account/email', { email: next, current_password: PASSWORD }));
     expect(change.subject).toBe('Confirmez votre nouvelle adresse e-mail');
   });
+});
+
+test("once known (after the password), the person's language beats the app's ui_locales: the factor page and the code mail", async () => {
+  const email = uniqueEmail('francophone');
+  const user = await h.server.services.users.create({ email, password: PASSWORD, email_verified: true, locale: 'fr' });
+  await h.server.features.factorStore.insertFactor({ user_id: user.id, kind: 'email', label: email, confirmed: true });
+  const page = new PageClient(h.server.url, { 'accept-language': 'en' });
+  const a = await authorize(app, page, { ui_locales: 'de' });
+  // Before the password the person is not known: the app's language (German), whoever types the address.
+  await page.post(`/interaction/${a.uid}/identify`, { email });
+  expect(page.last.body).toContain('<html lang="de"');
+  const code = await newMail(h.sink, email, /./, () => page.post(`/interaction/${a.uid}/password`, { password: PASSWORD }));
+  expect(page.last.url).toContain('/factor');
+  expect(page.last.body).toContain('<html lang="fr"');
+  expect(code.html).toContain('<html lang="fr"');
+  expect(code.subject).toMatch(/^Votre code Wayfinder/);
 });
 
 describe('linked sign-ins', () => {

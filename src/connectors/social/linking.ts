@@ -21,7 +21,7 @@ import { normalizeEmail, type AccountStore, type User } from '../../accounts/sto
 import type { PasswordHasher } from '../../accounts/passwords.js';
 import type { Users } from '../../accounts/users.js';
 import type { Audit } from '../../audit/index.js';
-import type { Language } from '../../http/i18n.js';
+import { languageFor, type Language } from '../../http/i18n.js';
 import { AppError } from '../../lib/errors.js';
 import type { RateLimiter, Throttle } from '../../login/throttle.js';
 import { buildEmail } from '../../notify/emails.js';
@@ -129,7 +129,13 @@ export function createSocialLinking(d: SocialLinkingDeps) {
     // Sent after the answer, so its time does not tell whether an account has this address.
     if (allowed && (target.userId || target.signUp)) {
       d.mailer
-        .send(buildEmail('login_code', lang, email, { name: user?.name ?? undefined, code, minutes: CODE_MINUTES }))
+        .send(
+          buildEmail('login_code', languageFor(ctx, user?.locale, lang), email, {
+            name: user?.name ?? undefined,
+            code,
+            minutes: CODE_MINUTES,
+          }),
+        )
         .catch((err: Error) =>
           d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId: target.userId, data: { error: err.message } }),
         );
