@@ -31,9 +31,10 @@ export function createLinkedSignIns(d: LinkedSignInsDeps) {
       return async (_ctx: Context, userId: string) => {
         const user = await d.accounts.findUser(userId);
         if (!user) return {};
-        const [companyLinks, ways] = await Promise.all([d.profile.companyLinksOf(userId), passwordCounts(user)]).then(
-          async ([links, pwd]) => [links, await d.profile.waysIn(userId, pwd)] as const,
-        );
+        const [companyLinks, ways] = await Promise.all([
+          d.profile.companyLinksOf(userId),
+          passwordCounts(user).then((pwd) => d.profile.waysIn(userId, pwd)),
+        ]);
         return { companyLinks, singleWayIn: ways <= 1 };
       };
     },
