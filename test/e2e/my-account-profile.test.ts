@@ -213,6 +213,63 @@ describe('email change', () => {
   });
 });
 
+describe('email change: who may ask, and what it ends', () => {
+  test('without a password, a second factor passed in the last minutes stands in for it', async () => {
+    const email = uniqueEmail('no-password');
+    const next = uniqueEmail('no-password-new');
+    const user = await addUser(h.server, email);
+    const page = new PageClient(h.server.url);
+    await openMyAccount(page, email);
+    await db().deleteFrom('password_credentials').where('user_id', '=', user.id).execute();
+    await page.get('/account');
+    expect(page.last.body).toContain('href="/account/email/confirm-factor"');
+    await page.post('/account/email', { email: next });
+    expect(page.last.status).toBe(400);
+    expect(pageText(page.last.body)).toContain("first confirm it's you");
+    // The confirmation is a new two-step sign-in (the multi-factor class, max_age=0), back to My account.
+    const stepUp = await page.get('/account/email/confirm-factor');
+    expect(stepUp).toContain('/interaction/');
+    // A session that passed a second factor a moment ago may ask.
+    const sid = page.cookie('wf_session')!;
+    const row = await db().selectFrom('oidc_models').select('payload').where('id', '=', sid).executeTakeFirstOrThrow();
+    const fresh = { ...(row.payload as Record<string, unknown>), amr: ['pwd', 'mfa'], loginTs: Math.floor(Date.now() / 1000) };
+    await db()
+      .updateTable('oidc_models')
+      .set({ payload: JSON.stringify(fresh) })
+      .where('id', '=', sid)
+      .execute();
+    await page.get('/account');
+    expect(page.last.body).not.toContain('href="/account/email/confirm-factor"');
+    await newMail(h.sink, next, /Confirm your new email address/, () => page.post('/account/email', { email: next }));
+    expect(page.last.status).toBe(200);
+  });
+
+  test('security: links mailed to the old address (a password reset) stop working once the address changes', async () => {
+    const email = uniqueEmail('old-links');
+    const next = uniqueEmail('old-links-new');
+    const user = await addUser(h.server, email);
+    const stranger = new PageClient(h.server.url);
+    await stranger.get('/password/forgot');
+    const reset = await newMail(h.sink, email, /Reset your password/, () => stranger.post('/password/forgot', { email }));
+    const resetLink = h.sink.linkIn(reset);
+    const page = new PageClient(h.server.url);
+    await openMyAccount(page, email);
+    const link = h.sink.linkIn(await askForEmailChange(page, next));
+    const mailbox = new PageClient(h.server.url);
+    await mailbox.get(link);
+    await mailbox.post('/account/email/confirm', { token: tokenOf(link) });
+    expect((await h.server.services.accounts.findUser(user.id))!.email).toBe(next);
+    // Whoever still reads the old mailbox cannot take the account back with the earlier link.
+    const old = new PageClient(h.server.url);
+    await old.get(resetLink);
+    expect(old.last.status).toBe(400);
+    await old.get('/signup');
+    await old.post('/password/reset', { token: tokenOf(resetLink), password: NEW_PASSWORD });
+    expect(old.last.status).toBe(400);
+    expect(await h.server.services.users.hasPassword(user.id, PASSWORD)).toBe(true);
+  });
+});
+
 describe('profile and language', () => {
   test('the name is saved; the language preference changes the page at once, beats the app, and is used for mail', async () => {
     const email = uniqueEmail('polyglot');
