@@ -102,7 +102,13 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
     socialRoutes({ interactions: f.interactions, signIn: f.socialSignIn, audit }),
-    socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
+    socialAccountRoutes({
+      person,
+      flow: f.socialFlow,
+      linking: f.socialLinking,
+      audit,
+      disconnect: (ctx, user, id) => f.myAccount.linked.disconnect(ctx, user, 'social', id),
+    }),
     supportPageRoutes({ person, sessions: f.support.sessions, issuer }),
     adminCenterRoutes({ person, store: f.admin.store, useCases: f.admin.useCases, issuer }),
   ])
