@@ -385,9 +385,10 @@ describe('linked sign-ins', () => {
     const google = await social(user.id);
     const page = new PageClient(h.server.url);
     await openMyAccount(page, email);
-    // No password any more: two links are the ways in.
+    // No password any more: two links are the ways in, and the company (its IdP created such accounts) manages the address.
     await db().deleteFrom('password_credentials').where('user_id', '=', user.id).execute();
     await page.get('/account');
+    expect(pageText(page.last.body)).toContain('Your organization manages this address');
     expect(page.last.body).toContain(`/account/links/company/${conn}/disconnect`);
     await page.post(`/account/links/company/${conn}/disconnect`, {});
     expect(page.last.url).toContain('done=link_removed');
