@@ -11,7 +11,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { bodyOf, form, text } from '../http/input.js';
-import { pickLanguage, rememberChoice } from '../http/i18n.js';
+import { applyPersonLanguage, pickLanguage, rememberChoice } from '../http/i18n.js';
 import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
 import { freshFactor, type CurrentPerson } from './current-person.js';
@@ -114,13 +114,17 @@ export function profileRoutes(d: ProfileRoutesDeps) {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
     const pending = token.length <= 100 ? await d.emailChange.peek(token) : undefined;
     if (!pending) return confirmPage(ctx, { invalid: true }, 400);
+    applyPersonLanguage(ctx, pending.user.locale); // the link names the person: their language
     confirmPage(ctx, { token, email: pending.email, oldEmail: pending.user.email });
   });
 
   router.post('/email/confirm', async (ctx) => {
     const token = bodyOf(ctx, tokenForm).token;
     const result = await d.emailChange.confirm(ctx, token.slice(0, 100));
-    if (result.ok) return confirmPage(ctx, { done: true, email: result.email });
+    if (result.ok) {
+      applyPersonLanguage(ctx, result.user.locale);
+      return confirmPage(ctx, { done: true, email: result.email });
+    }
     confirmPage(
       ctx,
       { invalid: result.reason === 'link_invalid', taken: result.reason === 'taken' },

@@ -310,6 +310,10 @@ describe('profile and language', () => {
     await page.get('/account');
     const change = await newMail(h.sink, next, /./, () => page.post('/account/email', { email: next, current_password: PASSWORD }));
     expect(change.subject).toBe('Confirmez votre nouvelle adresse e-mail');
+    // Its page, opened in a mail client's English browser, speaks the person's language too.
+    const mailbox = new PageClient(h.server.url, { 'accept-language': 'en' });
+    await mailbox.get(h.sink.linkIn(change));
+    expect(mailbox.last.body).toContain('<html lang="fr"');
   });
 });
 
