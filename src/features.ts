@@ -37,6 +37,7 @@ import { createMetadataRefresher } from './connectors/saml-metadata.js';
 import { connectionRule } from './connectors/rules.js';
 import { createDiscovery } from './orgs/discovery.js';
 import { localPasswordAllowed, ssoOnlyRule } from './orgs/sso-only.js';
+import { createMyAccount } from './accounts/my-account.js';
 import { createProvisioning } from './provisioning/index.js';
 import { createProvisionedMatch } from './provisioning/matching.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
@@ -203,6 +204,15 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     signOutOthers: (userId, keepSessionId) => sessions.signOutOthers(userId, keepSessionId),
     localPasswordAllowed: localPasswordAllowed(services.orgs),
   });
+  const myAccount = createMyAccount({
+    db: services.db,
+    issuer,
+    accounts: services.accounts,
+    mailer,
+    audit,
+    limiter: createRateLimiter(loginStore),
+    localPasswordAllowed: localPasswordAllowed(services.orgs),
+  });
   const device = createDeviceSignIn({
     db: services.db,
     config,
@@ -239,6 +249,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     gate,
     journey,
     lifecycle,
+    myAccount,
     factorStore,
     trusted,
     envFor,

@@ -9,7 +9,8 @@ import { parseBody } from './http/body.js';
 import { csrf } from './http/csrf.js';
 import { loginRoutes } from './login/routes.js';
 import { accountLifecycleRoutes } from './accounts/routes.js';
-import { myAccountRoutes } from './accounts/my-account-routes.js';
+import { accountPage, myAccountRoutes } from './accounts/my-account-routes.js';
+import { profileRoutes } from './accounts/profile-routes.js';
 import { samlAppsSection } from './saml/apps.js';
 import { demoRoutes } from './bootstrap/demo-routes.js';
 import { factorRoutes } from './factors/routes.js';
@@ -48,6 +49,24 @@ export function featureRoutes(services: Services, f: Features): Router[] {
       return checked.ok ? checked.url : undefined;
     },
   });
+  const accountDeps = {
+    person,
+    sessions: f.sessions,
+    lifecycle: f.lifecycle,
+    minPasswordLength,
+    sections: [
+      f.myAccount.profileSection(),
+      samlAppsSection(f.saml.registry),
+      twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
+      linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
+      f.myAccount.linked.section(),
+      async (_ctx: unknown, userId: string) => {
+        // The admin link shows exactly to those the admin center lets in (administrators of an active organization).
+        const [roles, adminOrgs] = await Promise.all([f.support.sessions.roles(userId), f.admin.store.adminOrgsOf(userId)]);
+        return { supportLink: roles.length > 0, adminLink: adminOrgs.length > 0 };
+      },
+    ],
+  };
   const pages = new Router();
   pages.use(parseBody(config.server.maxBodyBytes));
   pages.use(
@@ -73,20 +92,15 @@ export function featureRoutes(services: Services, f: Features): Router[] {
       envFor: f.envFor,
     }),
     accountLifecycleRoutes({ lifecycle: f.lifecycle, minPasswordLength }),
-    myAccountRoutes({
+    myAccountRoutes(accountDeps),
+    profileRoutes({
       person,
-      sessions: f.sessions,
+      page: accountPage(accountDeps),
+      accounts: services.accounts,
       lifecycle: f.lifecycle,
-      minPasswordLength,
-      sections: [
-        samlAppsSection(f.saml.registry),
-        twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
-        linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
-        async (_ctx, userId) => {
-          const roles = await f.support.sessions.roles(userId);
-          return { supportLink: roles.length > 0, adminLink: roles.some((r) => r.role === 'admin') };
-        },
-      ],
+      emailChange: f.myAccount.emailChange,
+      linked: f.myAccount.linked,
+      audit,
     }),
     factorAccountRoutes({ person, store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
     recoveryRoutes({
@@ -101,7 +115,13 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     passkeyRoutes({ interactions: f.interactions, passkeys: f.passkeys, secure }),
     ssoRoutes({ interactions: f.interactions, journey: f.journey, federation: f.federation, discovery: f.discovery, audit }),
     socialRoutes({ interactions: f.interactions, signIn: f.socialSignIn, audit }),
-    socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
+    socialAccountRoutes({
+      person,
+      flow: f.socialFlow,
+      linking: f.socialLinking,
+      audit,
+      disconnect: (ctx, user, id) => f.myAccount.linked.disconnect(ctx, user, 'social', id),
+    }),
     supportPageRoutes({ person, sessions: f.support.sessions, issuer }),
     adminCenterRoutes({ person, store: f.admin.store, useCases: f.admin.useCases, issuer }),
   ])

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
+import { applyPersonLanguage } from '../http/i18n.js';
 import { ACR } from '../login/gate.js';
 import type { SessionPolicy } from '../login/session-policy.js';
 import type { Sessions } from '../oidc/sessions.js';
@@ -33,6 +34,15 @@ export interface CurrentPersonDeps {
   checkReturn?: (raw: string) => Promise<string | undefined>;
 }
 export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['current']>>>; user: User };
+
+/** How recent a two-step sign-in must be to stand in for a password (new recovery codes, a new email address). */
+export const FRESH_FACTOR_SECONDS = 300;
+
+/** Whether this session passed a second factor in the last FRESH_FACTOR_SECONDS. */
+export function freshFactor(who: SignedIn) {
+  const s = who.session as { amr?: string[]; loginTs?: number };
+  return !!s.amr?.includes('mfa') && typeof s.loginTs === 'number' && Date.now() / 1000 - s.loginTs <= FRESH_FACTOR_SECONDS;
+}
 
 export function createCurrentPerson(d: CurrentPersonDeps) {
   const cookieOpts = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: d.secure, overwrite: true };
@@ -84,6 +94,7 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
         await session.save(ttl);
         ctx.cookies.set('wf_session', session.id, { ...cookieOpts, maxAge: ttl * 1000 });
       }
+      applyPersonLanguage(ctx, user.locale);
       return { session, user };
     },
 

@@ -12,10 +12,10 @@
  * - `localPasswordAllowed` is the hook for accounts that must use their company ID: for them a reset
  *   never creates a password.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Audit } from '../audit/index.js';
-import type { Language } from '../http/i18n.js';
+import { languageFor, type Language } from '../http/i18n.js';
 import { AppError, badRequest } from '../lib/errors.js';
 import type { Mailer } from '../notify/mailer.js';
 import { buildEmail, type EmailKind } from '../notify/emails.js';
@@ -25,11 +25,7 @@ import { normalizeEmail } from './store.js';
 import type { PasswordHasher } from './passwords.js';
 import { emailSchema, type Users } from './users.js';
 import { passwordProblem } from './password-policy.js';
-
-type Purpose = 'verify_email' | 'reset_password' | 'invitation';
-const TTL: Record<Purpose, number> = { verify_email: 86400, reset_password: 1800, invitation: 7 * 86400 };
-const PATH: Record<Purpose, string> = { verify_email: '/verify-email', reset_password: '/password/reset', invitation: '/invitation' };
-const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+import { createActionLinks, hashToken, TTL, type Purpose } from './action-links.js';
 
 export interface LifecycleDeps {
   issuer: string;
@@ -49,33 +45,21 @@ export interface LifecycleDeps {
 }
 
 export function createLifecycle(d: LifecycleDeps) {
-  async function issueLink(user: User, purpose: Purpose, extra: Record<string, string> = {}) {
-    if (purpose === 'reset_password') await d.accounts.expireActionTokens(user.id, purpose);
-    const token = randomBytes(32).toString('base64url');
-    await d.accounts.insertActionToken({
-      id_hash: hashToken(token),
-      purpose,
-      user_id: user.id,
-      expires_at: new Date(Date.now() + TTL[purpose] * 1000),
-    });
-    return linkUrl(purpose, token, extra);
-  }
+  const links = createActionLinks({ issuer: d.issuer, accounts: d.accounts });
+  const issueLink = (user: User, purpose: Purpose, extra: Record<string, string> = {}) => links.issue(user.id, purpose, { extra });
+  const linkUrl = (purpose: Purpose, token: string, extra: Record<string, string>) => links.url(purpose, token, extra);
 
-  function linkUrl(purpose: Purpose, token: string, extra: Record<string, string>) {
-    const url = new URL(PATH[purpose], d.issuer);
-    url.searchParams.set('token', token);
-    for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
-    return url.toString();
-  }
-
+  /** Mail to a known person goes in their language (http/i18n.ts languageFor); an invitation in the inviter's choice. */
   async function mail(
     kind: EmailKind,
     lang: Language,
-    user: Pick<User, 'email' | 'name'>,
+    user: Pick<User, 'email' | 'name'> & { locale?: string | null },
     link?: string,
     vars: { minutes?: number; org?: string } = {},
+    ctx?: Context,
   ) {
-    await d.mailer.send(buildEmail(kind, lang, user.email, { link, name: user.name ?? undefined, ...vars }));
+    const language = kind === 'invitation' ? lang : languageFor(ctx, user.locale, lang);
+    await d.mailer.send(buildEmail(kind, language, user.email, { link, name: user.name ?? undefined, ...vars }));
   }
 
   /**
@@ -141,7 +125,7 @@ export function createLifecycle(d: LifecycleDeps) {
       const holder = await d.accounts.insertSignUp(user, hash, { id_hash: hashToken(token), expires_at });
       if (!holder.created) {
         const forgot = new URL('/password/forgot', d.issuer).toString();
-        inBackground(ctx, holder.id, () => mail('signup_existing', input.lang, holder, forgot));
+        inBackground(ctx, holder.id, () => mail('signup_existing', input.lang, holder, forgot, {}, ctx));
         await d.audit.record(ctx, { type: 'signup.existing_email', outcome: 'info', userId: holder.id });
         return;
       }
@@ -152,9 +136,8 @@ export function createLifecycle(d: LifecycleDeps) {
 
     /** Peeks at a link without using it (GET pages must not consume links: mail scanners follow them). */
     async peek(purpose: Purpose, token: string) {
-      const row = await d.accounts.peekActionToken(hashToken(String(token ?? '')), purpose);
-      if (!row || row.used_at || row.expires_at < new Date()) return undefined;
-      return d.accounts.findUser(row.user_id);
+      const row = await links.peek(purpose, token);
+      return row ? d.accounts.findUser(row.user_id) : undefined;
     },
 
     async verifyEmail(ctx: Context, token: string) {
@@ -187,11 +170,11 @@ export function createLifecycle(d: LifecycleDeps) {
         }
         if (!(await d.localPasswordAllowed(user))) {
           await d.audit.record(ctx, { type: 'password.reset_refused_sso', outcome: 'info', userId: user.id });
-          return mail('reset_sso', input.lang, user, undefined);
+          return mail('reset_sso', input.lang, user, undefined, {}, ctx);
         }
         const link = await issueLink(user, 'reset_password', extraFor(input.interaction));
         await d.audit.record(ctx, { type: 'password.reset_requested', outcome: 'info', userId: user.id });
-        await mail('reset_password', input.lang, user, link, { minutes: TTL.reset_password / 60 });
+        await mail('reset_password', input.lang, user, link, { minutes: TTL.reset_password / 60 }, ctx);
       });
       return true;
     },
@@ -208,7 +191,7 @@ export function createLifecycle(d: LifecycleDeps) {
       if (!user.email_verified || user.status === 'pending')
         await d.accounts.updateUser(user.id, { email_verified: true, ...(user.status === 'pending' ? { status: 'active' as const } : {}) });
       const ended = input.signOutAll ? await d.signOutEverywhere(user.id) : 0;
-      await mail('password_changed', input.lang, user);
+      await mail('password_changed', input.lang, user, undefined, {}, ctx);
       await d.audit.record(ctx, {
         type: 'password.reset',
         outcome: 'success',
@@ -280,7 +263,7 @@ export function createLifecycle(d: LifecycleDeps) {
       checkPassword(input.password, user.email);
       await d.accounts.setPasswordHash(user.id, await d.hasher.hash(input.password));
       const ended = input.keepSessionId ? await d.signOutOthers(user.id, input.keepSessionId) : 0;
-      await mail('password_changed', input.lang, user);
+      await mail('password_changed', input.lang, user, undefined, {}, ctx);
       const data = { signOutOthers: !!input.keepSessionId, signedOutSessions: ended };
       await d.audit.record(ctx, { type: 'password.change', outcome: 'success', userId: user.id, data });
       return true;

@@ -9,10 +9,11 @@ import { AppError } from '../lib/errors.js';
 import { renderPage } from '../http/views.js';
 import type { Sessions } from '../oidc/sessions.js';
 import type { ClientRegistry } from '../clients/registry.js';
-import { ACCOUNT_CLIENT_ID, type CurrentPerson, type SignedIn } from './current-person.js';
+import { ACCOUNT_CLIENT_ID, freshFactor, type CurrentPerson, type SignedIn } from './current-person.js';
 import type { Lifecycle } from './lifecycle.js';
 import { bodyOf, textFields } from '../http/input.js';
 import { deviceName } from './device-name.js';
+import { LANGUAGE_NAMES, LANGUAGES } from '../http/i18n.js';
 
 export async function ensureAccountClient(clients: ClientRegistry, issuer: string) {
   await clients.upsert({
@@ -26,20 +27,23 @@ export async function ensureAccountClient(clients: ClientRegistry, issuer: strin
   });
 }
 
+/** A section's data for the page of the signed-in person. */
+export type AccountSection = (ctx: Context, userId: string) => Promise<Record<string, unknown>>;
+
 export interface MyAccountDeps {
   person: CurrentPerson;
   sessions: Sessions;
   lifecycle: Lifecycle;
   minPasswordLength: number;
-  /** Extra sections of the page (two-step verification, trusted devices), by feature. */
-  sections: Array<(ctx: Context, userId: string) => Promise<Record<string, unknown>>>;
+  /** Extra sections of the page (two-step verification, trusted devices, linked sign-ins), by feature. */
+  sections: Array<AccountSection>;
 }
 
-export function myAccountRoutes(d: MyAccountDeps) {
-  const router = new Router({ prefix: '/account' });
-  const signedIn = (ctx: Context) => d.person.signedIn(ctx);
+export type AccountPage = (ctx: Context, who: SignedIn, extra?: Record<string, unknown>, status?: number) => Promise<void>;
 
-  async function page(ctx: Context, who: SignedIn, extra: Record<string, unknown> = {}, status = 200) {
+/** Renders My account with every section; `extra` carries a form's errors or a notice. */
+export function accountPage(d: Omit<MyAccountDeps, 'person' | 'lifecycle'>): AccountPage {
+  return async (ctx, who, extra = {}, status = 200) => {
     const t = ctx.state.t;
     const sessions = await d.sessions.list(who.user.id, who.session.id);
     const sections = Object.assign({}, ...(await Promise.all(d.sections.map((s) => s(ctx, who.user.id)))));
@@ -52,13 +56,22 @@ export function myAccountRoutes(d: MyAccountDeps) {
         user: who.user,
         sessions,
         minLength: d.minPasswordLength,
+        languages: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
+        currentLang: ctx.state.lang,
+        freshFactor: freshFactor(who),
         ...sections,
         device: (userAgent: string | null | undefined) => deviceName(userAgent, t),
         ...extra,
       },
       status,
     );
-  }
+  };
+}
+
+export function myAccountRoutes(d: MyAccountDeps) {
+  const router = new Router({ prefix: '/account' });
+  const signedIn = (ctx: Context) => d.person.signedIn(ctx);
+  const page = accountPage(d);
 
   router.get('/callback', (ctx) => d.person.callback(ctx));
 

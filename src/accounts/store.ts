@@ -66,19 +66,19 @@ export function createAccountStore(db: Db) {
      */
     async insertSignUp(u: Omit<User, 'updated_at'>, hash: string, link: { id_hash: string; expires_at: Date }) {
       const norm = normalizeEmail(u.email);
-      const { rows } = await sql<Pick<User, 'id' | 'email' | 'name'> & { created: boolean }>`
+      const { rows } = await sql<Pick<User, 'id' | 'email' | 'name' | 'locale'> & { created: boolean }>`
         with holder as (
           insert into users (id, email, email_norm, email_verified, name, given_name, family_name, locale, status)
           values (${u.id}, ${u.email}, ${norm}, ${u.email_verified}, ${u.name}, ${u.given_name}, ${u.family_name}, ${u.locale}, ${u.status})
           on conflict (email_norm) do update set updated_at = users.updated_at
-          returning id, email, name, (xmax = 0) as created
+          returning id, email, name, locale, (xmax = 0) as created
         ), credential as (
           insert into password_credentials (user_id, hash) select id, ${hash}::text from holder where created
         ), link as (
           insert into action_tokens (id_hash, purpose, user_id, expires_at)
           select ${link.id_hash}::text, 'verify_email', id, ${link.expires_at}::timestamptz from holder where created
         )
-        select id, email, name, created from holder`.execute(db);
+        select id, email, name, locale, created from holder`.execute(db);
       return rows[0];
     },
     listUsers: () => db.selectFrom('users').select(userColumns).orderBy('email_norm').execute(),
@@ -93,7 +93,13 @@ export function createAccountStore(db: Db) {
         .execute();
     },
 
-    async insertActionToken(t: { id_hash: string; purpose: ActionTokenTable['purpose']; user_id: string; expires_at: Date }) {
+    async insertActionToken(t: {
+      id_hash: string;
+      purpose: ActionTokenTable['purpose'];
+      user_id: string;
+      expires_at: Date;
+      new_email?: string | null;
+    }) {
       await db.insertInto('action_tokens').values(t).execute();
     },
     /** Marks a link used and returns it, atomically: a link works once, and only before it expires. */
@@ -105,12 +111,12 @@ export function createAccountStore(db: Db) {
         .where('purpose', '=', purpose)
         .where('used_at', 'is', null)
         .where('expires_at', '>', sql<Date>`now()`)
-        .returning(['user_id'])
+        .returning(['user_id', 'new_email'])
         .executeTakeFirst(),
     peekActionToken: (idHash: string, purpose: ActionTokenTable['purpose']) =>
       db
         .selectFrom('action_tokens')
-        .select(['user_id', 'expires_at', 'used_at'])
+        .select(['user_id', 'expires_at', 'used_at', 'new_email'])
         .where('id_hash', '=', idHash)
         .where('purpose', '=', purpose)
         .executeTakeFirst(),

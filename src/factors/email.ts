@@ -2,6 +2,7 @@
  * Email code: a six-digit code sent through the SMTP sender to the person's (verified) address.
  * Enrolment sends a code to prove the mailbox.
  */
+import { languageFor } from '../http/i18n.js';
 import type { Factor } from './types.js';
 import { checkCode, pendingCode, sendCode } from './codes.js';
 
@@ -21,7 +22,9 @@ export const email: Factor = {
     const pending = await pendingCode(env, user, 'email');
     let limited = false;
     if (!pending || resend)
-      limited = !(await sendCode(env, user, 'email', LIMIT, (code) => env.deps.sendEmailCode(user, code, env.ctx.state.lang)));
+      limited = !(await sendCode(env, user, 'email', LIMIT, (code) =>
+        env.deps.sendEmailCode(user, code, languageFor(env.ctx, user.locale)),
+      ));
     return { template: 'factor-code', data: { kind: 'email', destination: user.email, limited } };
   },
 
@@ -41,7 +44,14 @@ export const email: Factor = {
     }
     await env.store.deleteUnconfirmed(user.id, 'email');
     const factorId = await env.store.insertFactor({ user_id: user.id, kind: 'email', label: user.email });
-    const sent = await sendCode(env, user, 'email', LIMIT, (code) => env.deps.sendEmailCode(user, code, env.ctx.state.lang), factorId);
+    const sent = await sendCode(
+      env,
+      user,
+      'email',
+      LIMIT,
+      (code) => env.deps.sendEmailCode(user, code, languageFor(env.ctx, user.locale)),
+      factorId,
+    );
     return { template: 'enrol-code', data: { kind: 'email', destination: user.email, limited: !sent } };
   },
 

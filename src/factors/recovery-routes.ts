@@ -5,15 +5,12 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { CurrentPerson, SignedIn } from '../accounts/current-person.js';
+import { freshFactor, type CurrentPerson, type SignedIn } from '../accounts/current-person.js';
 import { bodyOf, textFields } from '../http/input.js';
 import { renderPage } from '../http/views.js';
 import type { FactorEnvFactory } from './env.js';
 import { issueRecoveryCodes } from './recovery.js';
 import type { FactorStore } from './store.js';
-
-/** How recent a two-step sign-in must be to stand in for a password. */
-export const FRESH_FACTOR_SECONDS = 300;
 
 export interface RecoveryRoutesDeps {
   person: CurrentPerson;
@@ -28,11 +25,6 @@ export interface RecoveryRoutesDeps {
 
 export function recoveryRoutes(d: RecoveryRoutesDeps) {
   const router = new Router({ prefix: '/account' });
-
-  const freshFactor = (who: SignedIn) => {
-    const s = who.session as { amr?: string[]; loginTs?: number };
-    return !!s.amr?.includes('mfa') && typeof s.loginTs === 'number' && Date.now() / 1000 - s.loginTs <= FRESH_FACTOR_SECONDS;
-  };
 
   async function confirmPage(ctx: Context, who: SignedIn, error?: string, vars: Record<string, unknown> = {}) {
     const hasPassword = await d.passwords.has(who.user.id);

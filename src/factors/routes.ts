@@ -9,7 +9,7 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { applyUiLocales } from '../http/i18n.js';
+import { applyPersonLanguage, applyUiLocales } from '../http/i18n.js';
 import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
 import type { AccountStore } from '../accounts/store.js';
@@ -66,6 +66,8 @@ export function factorRoutes(d: FactorRouteDeps) {
     const s = await d.journey.state(view.uid);
     const user = s.userId ? await d.accounts.findUser(s.userId) : undefined;
     if (!user) throw new AppError('interaction_expired', 400, 'start signing in again');
+    // The first step passed: the person is known, their language beats the app's (never before: that would tell who has an account).
+    applyPersonLanguage(ctx, user.locale);
     return { view, s, user };
   }
 

@@ -81,3 +81,32 @@ export function applyUiLocales(ctx: Context, uiLocales: string | undefined) {
   const lang = pickLanguage(uiLocales.split(' '));
   if (lang) setLanguage(ctx, lang);
 }
+
+/** The language chosen explicitly in this browser: `?lang=` now, or the remembered choice. */
+export function browserChoice(ctx: Context): Language | undefined {
+  const now = typeof ctx.query.lang === 'string' ? pickLanguage([ctx.query.lang]) : undefined;
+  return now ?? pickLanguage([ctx.cookies.get(COOKIE, { signed: false })]);
+}
+
+/**
+ * The language for a known person (signed in, or the addressee of a mail): this browser's explicit
+ * choice, then the person's preference (users.locale), then what the request asked for (the app's
+ * ui_locales, Accept-Language).
+ */
+export function languageFor(ctx: Context | undefined, preference: string | null | undefined, fallback?: Language): Language {
+  return (
+    (ctx && browserChoice(ctx)) ?? pickLanguage([preference ?? undefined]) ?? fallback ?? (ctx?.state.lang as Language | undefined) ?? 'en'
+  );
+}
+
+/** Renders this request's pages in the known person's language (see languageFor). */
+export function applyPersonLanguage(ctx: Context, preference: string | null | undefined) {
+  if (browserChoice(ctx) || !pickLanguage([preference ?? undefined])) return;
+  setLanguage(ctx, languageFor(ctx, preference));
+}
+
+/** Remembers an explicit choice in this browser (the language selector, My account's preference). */
+export function rememberChoice(ctx: Context, lang: Language) {
+  ctx.cookies.set(COOKIE, lang, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86400e3, signed: false, overwrite: true });
+  setLanguage(ctx, lang);
+}

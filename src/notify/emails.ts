@@ -16,7 +16,9 @@ export type EmailKind =
   | 'password_changed'
   | 'login_code'
   | 'provisioning_failing'
-  | 'support_invite';
+  | 'support_invite'
+  | 'email_change'
+  | 'email_changed';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -35,12 +37,26 @@ export function buildEmail(
     details?: string[];
     tech?: string;
     hours?: number;
+    /** An email address the mail speaks of (the new one, for an email change). */
+    address?: string;
   },
 ): Mail {
   const t = translator(lang);
-  const { minutes, org, code, count, time, tech, hours, details = [] } = vars;
+  const { minutes, org, code, count, time, tech, hours, address, details = [] } = vars;
   const duration = minutes === undefined ? undefined : humanDuration(minutes * 60, lang);
-  const v = { name: vars.name || to, minutes, duration, org, code, count, time, tech, hours, interpolation: { escapeValue: false } };
+  const v = {
+    name: vars.name || to,
+    minutes,
+    duration,
+    org,
+    code,
+    count,
+    time,
+    tech,
+    hours,
+    address,
+    interpolation: { escapeValue: false },
+  };
   const subject = t(`mail.${kind}.subject`, v);
   const greeting = t('mail.greeting', v);
   const body = t(`mail.${kind}.body`, v);

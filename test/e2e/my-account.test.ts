@@ -70,7 +70,7 @@ test('the sessions list shows each browser, marks this one, and signs out anothe
   const text = pageText(laptop.last.body);
   expect(text).toContain('Laptop browser/1.0');
   expect(text).toContain('Phone browser/2.0');
-  const rows = laptop.last.body.split('<tr>').slice(2);
+  const rows = laptop.last.body.split('<tr data-session=').slice(1);
   expect(rows.find((r) => r.includes('Laptop browser'))).toContain('This device');
   expect(rows.find((r) => r.includes('Phone browser'))).not.toContain('This device');
 

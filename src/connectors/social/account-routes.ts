@@ -7,7 +7,7 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { CurrentPerson } from '../../accounts/current-person.js';
+import type { CurrentPerson, SignedIn } from '../../accounts/current-person.js';
 import type { Audit } from '../../audit/index.js';
 import { form, queryOf, text } from '../../http/input.js';
 import { renderPage } from '../../http/views.js';
@@ -39,6 +39,8 @@ export interface SocialAccountDeps {
   flow: SocialFlow;
   linking: SocialLinking;
   audit: Audit;
+  /** Removes a social link unless it is the last way in (accounts/linked-sign-ins.ts): a 409 AppError `last_way_in` then. */
+  disconnect: (ctx: Context, user: SignedIn['user'], connectionId: string) => Promise<void>;
 }
 
 export function socialAccountRoutes(d: SocialAccountDeps) {
@@ -79,7 +81,7 @@ export function socialAccountRoutes(d: SocialAccountDeps) {
   router.post('/:connection/unlink', async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
     try {
-      await d.linking.unlink(ctx, who.user.id, ctx.params.connection);
+      await d.disconnect(ctx, who.user, ctx.params.connection);
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'last_way_in') throw err;
       const t = ctx.state.t;

@@ -11,8 +11,8 @@
  *   provider, the account is created at once; otherwise (or when an account already has that email)
  *   a code is mailed to it first, and proving it creates the account or links the existing one;
  * - Apple sends the name once: it is kept on the link and fills an account without a name;
- * - unlinking is refused when it would leave the person no way in (no password, passkey, company
- *   link or other social link);
+ * - unlinking (My account) is refused when it would leave the person no way in: one rule for company
+ *   and social links, in accounts/linked-sign-ins.ts;
  * - every link, sign-up, unlink and refusal is audited.
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
@@ -21,8 +21,7 @@ import { normalizeEmail, type AccountStore, type User } from '../../accounts/sto
 import type { PasswordHasher } from '../../accounts/passwords.js';
 import type { Users } from '../../accounts/users.js';
 import type { Audit } from '../../audit/index.js';
-import type { Language } from '../../http/i18n.js';
-import { AppError } from '../../lib/errors.js';
+import { languageFor, type Language } from '../../http/i18n.js';
 import type { RateLimiter, Throttle } from '../../login/throttle.js';
 import { buildEmail } from '../../notify/emails.js';
 import type { Mailer } from '../../notify/mailer.js';
@@ -129,7 +128,13 @@ export function createSocialLinking(d: SocialLinkingDeps) {
     // Sent after the answer, so its time does not tell whether an account has this address.
     if (allowed && (target.userId || target.signUp)) {
       d.mailer
-        .send(buildEmail('login_code', lang, email, { name: user?.name ?? undefined, code, minutes: CODE_MINUTES }))
+        .send(
+          buildEmail('login_code', languageFor(ctx, user?.locale, lang), email, {
+            name: user?.name ?? undefined,
+            code,
+            minutes: CODE_MINUTES,
+          }),
+        )
         .catch((err: Error) =>
           d.audit.record(undefined, { type: 'mail.failed', outcome: 'failure', userId: target.userId, data: { error: err.message } }),
         );
@@ -224,19 +229,6 @@ export function createSocialLinking(d: SocialLinkingDeps) {
         return { kind: 'created' as const, user: await create(ctx, conn, pending.person, true) };
       await mailCode(ctx, uid, pending, email, lang, { userId: existing?.id, signUp: true });
       return { kind: 'code_sent' as const, email };
-    },
-
-    /** Removes a link; refused when it is the person's last way in. */
-    async unlink(ctx: Context, userId: string, connectionId: string) {
-      const links = await d.store.linksOf(userId);
-      if (!links.some((l) => l.connection_id === connectionId)) throw new AppError('not_found', 404, 'this sign-in is not linked');
-      const others = links.filter((l) => l.connection_id !== connectionId).length;
-      if (!others && !(await d.store.otherWaysIn(userId))) {
-        await audit(ctx, 'social.unlink_refused', 'failure', userId, { connectionId, reason: 'last_way_in' });
-        throw new AppError('last_way_in', 409, 'this is your only way to sign in: set a password or link another sign-in first', true);
-      }
-      await d.store.unlink(userId, connectionId);
-      await audit(ctx, 'social.unlinked', 'success', userId, { connectionId });
     },
 
     linksOf: (userId: string) => d.store.linksOf(userId),

@@ -93,31 +93,6 @@ export function createSocialStore(db: Db) {
         .execute();
     },
     linksOf: (userId: string) => db.selectFrom('social_links').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
-    async unlink(userId: string, connectionId: string) {
-      const rows = await db
-        .deleteFrom('social_links')
-        .where('user_id', '=', userId)
-        .where('connection_id', '=', connectionId)
-        .returning('subject')
-        .execute();
-      return rows.length;
-    },
-    /** Other ways this person can sign in: a password, a passkey, a company link. */
-    async otherWaysIn(userId: string) {
-      const [pwd, passkey, company] = await Promise.all([
-        db.selectFrom('password_credentials').select('user_id').where('user_id', '=', userId).executeTakeFirst(),
-        db
-          .selectFrom('user_factors')
-          .select('id')
-          .where('user_id', '=', userId)
-          .where('kind', '=', 'webauthn')
-          .where('confirmed_at', 'is not', null)
-          .executeTakeFirst(),
-        db.selectFrom('linked_identities').select('user_id').where('user_id', '=', userId).executeTakeFirst(),
-      ]);
-      return Boolean(pwd) || Boolean(passkey) || Boolean(company);
-    },
-
     // Sign-ins waiting for the provider's answer, results waiting for their interaction (single use).
     async putState(s: { state: string; connection_id: string; data: Record<string, unknown>; expires_at: Date }) {
       await db

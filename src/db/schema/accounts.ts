@@ -71,8 +71,10 @@ export interface PasswordCredentialTable {
 
 export interface ActionTokenTable {
   id_hash: string;
-  purpose: 'verify_email' | 'reset_password' | 'invitation';
+  purpose: 'verify_email' | 'reset_password' | 'invitation' | 'change_email';
   user_id: string;
+  /** change_email: the address the link confirms (migrations/2026-12-03T1430_account.ts). */
+  new_email: string | null;
   expires_at: Timestamp;
   used_at: NullableTimestamp;
   created_at: Timestamp;

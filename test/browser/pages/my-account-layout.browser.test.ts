@@ -1,7 +1,7 @@
 /**
  * Issue 16, My account layout: on a desktop the sections are cards in two columns (the width is
  * used); on a phone one column with nothing wider than the screen; sessions are named from the
- * user agent ("Chrome on Linux"); "Sign out everywhere" is a small secondary button, not a red bar.
+ * user agent ("Chrome on Linux"); "Sign out everywhere" is a quiet text action, not a red bar.
  * Screenshots: test-artifacts/screenshots/account-layout-*.png.
  */
 import type { Browser } from 'playwright-core';
@@ -45,9 +45,9 @@ test.each([1280, 390])('My account at %i px', async (width) => {
   expect(await sessions.innerText()).toContain(t('account.device_on', { browser: 'Chrome', os: 'Linux' }));
   expect(await sessions.innerText()).not.toContain('Mozilla/5.0');
 
-  // "Sign out everywhere": secondary and small next to its section.
+  // "Sign out everywhere": a quiet text action, small next to its section.
   const all = page.locator('form.sign-out-all button');
-  expect(await all.getAttribute('class')).toBe('secondary');
+  expect(await all.getAttribute('class')).toBe('quiet');
   const [button, panel] = await Promise.all([all.boundingBox(), page.locator('section[aria-labelledby="sessions-title"]').boundingBox()]);
   expect(button!.width).toBeLessThan(panel!.width * 0.75);
   expect(button!.height).toBeLessThan(44);
