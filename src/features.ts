@@ -46,6 +46,7 @@ import { socialConnectionRule } from './connectors/social/rule.js';
 import { createDeviceSignIn } from './device/index.js';
 import { createSupport } from './support/index.js';
 import { createAdmin } from './admin/index.js';
+import { appAccessRule, mayUseClient } from './apps/rule.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -92,6 +93,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
 
   const gate = createGate([
     accountActiveRule,
+    appAccessRule(services.launcher),
     connectionRule(connectorStore, services.orgs),
     socialConnectionRule(socialStore),
     ssoOnlyRule(services.orgs),
@@ -116,6 +118,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     gate,
     policyStamp: (userId) => factorStore.policyStamp(userId),
     isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
+    mayUseApp: mayUseClient(services.launcher),
   });
   oidc.useSessionPolicy(sessionPolicy);
   // SCIM provisioning: disabling a person signs them out everywhere (refresh tokens included).

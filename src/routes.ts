@@ -10,7 +10,7 @@ import { csrf } from './http/csrf.js';
 import { loginRoutes } from './login/routes.js';
 import { accountLifecycleRoutes } from './accounts/routes.js';
 import { myAccountRoutes } from './accounts/my-account-routes.js';
-import { samlAppsSection } from './saml/apps.js';
+import { appRoutes, appsSection } from './apps/routes.js';
 import { demoRoutes } from './bootstrap/demo-routes.js';
 import { factorRoutes } from './factors/routes.js';
 import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js';
@@ -66,7 +66,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
       lifecycle: f.lifecycle,
       minPasswordLength,
       sections: [
-        samlAppsSection(f.saml.registry),
+        appsSection(services.launcher),
         twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
         linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
         async (_ctx, userId) => {
@@ -91,6 +91,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
     supportPageRoutes({ person, sessions: f.support.sessions, issuer }),
     adminCenterRoutes({ person, store: f.admin.store, useCases: f.admin.useCases, issuer }),
+    appRoutes({ person, store: services.appStore, launcher: services.launcher, issuer }),
   ])
     pages.use(router.routes(), router.allowedMethods());
 

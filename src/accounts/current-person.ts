@@ -17,7 +17,10 @@ const STATE_COOKIE = 'wf_account_state';
 /** Where the return from a step-up goes: one of our own page paths, never another origin. */
 const RETURN_COOKIE = 'wf_account_return';
 const ownPage = (path: string | undefined) =>
-  path && /^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) ? path : undefined;
+  path &&
+  (/^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) || /^\/apps\/[A-Za-z0-9][A-Za-z0-9._~-]{0,199}\/launch$/.test(path))
+    ? path
+    : undefined;
 
 export interface CurrentPersonDeps {
   issuer: string;
@@ -53,14 +56,19 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
   }
 
   return {
-    /** The signed-in person, or undefined after redirecting a GET to sign-in (other methods: 401). */
-    async signedIn(ctx: Context): Promise<SignedIn | undefined> {
+    /**
+     * The signed-in person, or undefined after redirecting a GET to sign-in (other methods: 401);
+     * `returnTo` (one of our own pages) is where the sign-in comes back to instead of My account.
+     */
+    async signedIn(ctx: Context, opts: { returnTo?: string } = {}): Promise<SignedIn | undefined> {
       const session = await d.sessions.current(ctx);
       const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
       const meets = async (s: NonNullable<typeof session>, userId: string) =>
         !d.meetsPolicy || d.meetsPolicy(ctx, { accountId: userId, loginTs: s.loginTs, amr: s.amr, acr: s.acr }, ACCOUNT_CLIENT_ID);
       if (!session || !user || user.status !== 'active' || !(await meets(session, user.id))) {
         if (ctx.method !== 'GET') throw new AppError('login_required', 401, 'sign in again to continue');
+        const back = ownPage(opts.returnTo);
+        if (back) ctx.cookies.set(RETURN_COOKIE, back, { ...cookieOpts, maxAge: 3600e3 });
         startSignIn(ctx);
         return undefined;
       }
