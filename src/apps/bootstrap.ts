@@ -17,11 +17,11 @@
  */
 import { z } from 'zod';
 import type { Services } from '../services.js';
-import { accessSchema, appName, langTag, launcherUrl, taggedNames, type AccessInput } from './fields.js';
+import { accessSchema, appName, httpsUrl, langTag, launcherUrl, taggedNames, type AccessInput } from './fields.js';
 
 export const clientLauncherFields = {
   logo_uri: launcherUrl.optional(),
-  initiate_login_uri: launcherUrl.optional(),
+  initiate_login_uri: httpsUrl.optional(),
   target_link_uri: launcherUrl.optional(),
   trial_uri: launcherUrl.optional(),
   access: accessSchema.optional(),

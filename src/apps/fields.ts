@@ -3,7 +3,8 @@
  * Rules:
  * - every URL a person's browser is sent to or loads is https, or http on a loopback host
  *   (localhost, 127.0.0.1, [::1]) for local development; no other scheme (javascript:, data:, …),
- *   no user name or password in it; at most 2,000 characters;
+ *   no user name or password in it; at most 2,000 characters (a client's initiate_login_uri: https only,
+ *   as OpenID Connect Registration requires);
  * - names: up to 200 characters; language tags like `fr` or `pt-BR`;
  * - who may use it: `organizations` (slugs) and `groups`, where a group is `<org slug>/<group name>`
  *   or a plain `<group name>` (that group in each listed organization, or in any organization when
@@ -33,6 +34,9 @@ export const launcherUrl = z
     const problem = launcherUrlProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
+
+/** OIDC Registration's initiate_login_uri is https only (oidc-provider refuses a client with anything else). */
+export const httpsUrl = launcherUrl.refine((v) => v.startsWith('https:'), 'must be an https URL');
 
 export const langTag = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as fr or pt-BR');
 export const appName = z.string().trim().min(1).max(200);

@@ -34,7 +34,8 @@ export function appRoutes(d: { person: CurrentPerson; store: AppStore; launcher:
     if (!app) throw notFound('not_found', ctx.state.t('apps.not_found'));
     const who = await d.person.signedIn(ctx, { returnTo: `/apps/${id}/launch` });
     if (!who) return;
-    if (!(await d.launcher.mayUse(who.user.id, app.kind, app.ref))) throw new AppError('app_not_allowed', 403, ctx.state.t('login.app_not_allowed'));
+    if (!(await d.launcher.mayUse(who.user.id, app.kind, app.ref)))
+      throw new AppError('app_not_allowed', 403, ctx.state.t('login.app_not_allowed'));
     if (app.kind === 'saml' && app.idp_initiated) return ctx.redirect(`/saml/launch/${encodeURIComponent(app.ref)}`);
     const target = app.launch_url && (app.kind === 'oidc' ? launchTarget(app.launch_url, d.issuer, app.target_link_uri) : app.launch_url);
     if (!target || launcherUrlProblem(target)) throw notFound('not_launchable', ctx.state.t('apps.not_launchable'));
@@ -55,7 +56,7 @@ export function appRoutes(d: { person: CurrentPerson; store: AppStore; launcher:
       return;
     }
     ctx.type = icon.icon_type!;
-    ctx.body = icon.icon;
+    ctx.body = Buffer.from(icon.icon);
   });
 
   return router;

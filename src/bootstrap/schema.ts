@@ -76,7 +76,7 @@ export const bootstrapSchema = z.strictObject({
          * access: { organizations: [<org slug>...], groups: ["<org slug>/<group>" or "<group>"...] }
          * (absent: everyone; a plain group name is that group in the listed organizations, or in any).
          */
-        .extend({ admin: adminClientField.optional(), ...clientLauncherFields })
+        .safeExtend({ admin: adminClientField.optional(), ...clientLauncherFields })
         .refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
           path: ['client_secret'],
           message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,

@@ -8,7 +8,7 @@
  *   session as it is; anything else sends the authorization through the sign-in journey, which asks
  *   for what is now missing (a factor, an enrolment) and finishes through the same gate;
  * - a person who may not use the app that asks (apps/rule.ts) never reuses the session for it: the
- *   journey's gate then refuses them with its reason.
+ *   provider answers the app with access_denied (oidc/configuration.ts), a device code is refused.
  */
 import type { Context } from 'koa';
 import type { AccountStore } from '../accounts/store.js';
@@ -23,7 +23,10 @@ export interface SessionLogin {
   acr?: string;
 }
 
-export type SessionPolicy = (ctx: Context, session: SessionLogin, clientId: string) => Promise<boolean>;
+export type SessionPolicy = ((ctx: Context, session: SessionLogin, clientId: string) => Promise<boolean>) & {
+  /** Who may use the app (apps/rule.ts), for the provider to refuse a reused session with access_denied. */
+  mayUseApp?: (userId: string, clientId: string) => Promise<boolean>;
+};
 
 export interface SessionPolicyDeps {
   accounts: AccountStore;
@@ -36,7 +39,7 @@ export interface SessionPolicyDeps {
 }
 
 export function createSessionPolicy(d: SessionPolicyDeps): SessionPolicy {
-  return async (ctx, session, clientId) => {
+  const policy = async (ctx: Context, session: SessionLogin, clientId: string) => {
     if (d.mayUseApp && !(await d.mayUseApp(session.accountId, clientId))) return false;
     const stamp = await d.policyStamp(session.accountId);
     // loginTs has whole seconds: a change within the login's second counts as newer (checked again).
@@ -50,4 +53,5 @@ export function createSessionPolicy(d: SessionPolicyDeps): SessionPolicy {
     );
     return decision.kind === 'allow';
   };
+  return Object.assign(policy, { mayUseApp: d.mayUseApp });
 }
