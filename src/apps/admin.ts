@@ -114,6 +114,11 @@ export function createAppAdmin(d: { store: AppStore; audit: Audit }) {
     return { orgIds: listed, groupIds };
   }
 
+  async function get(actor: AppActor, id: string): Promise<AppView> {
+    const { row, access } = await load(actor, id);
+    return viewOf(row, access, scope(actor));
+  }
+
   return {
     resolve,
 
@@ -123,10 +128,7 @@ export function createAppAdmin(d: { store: AppStore; audit: Audit }) {
       return rows.map((r) => viewOf(r, access.get(r.id)!, scope(actor)));
     },
 
-    async get(actor: AppActor, id: string): Promise<AppView> {
-      const { row, access } = await load(actor, id);
-      return viewOf(row, access, scope(actor));
-    },
+    get,
 
     /** The app of a client id or an SP id (the CLI accepts either, or the app id). */
     async find(idOrRef: string): Promise<string | undefined> {
@@ -148,7 +150,7 @@ export function createAppAdmin(d: { store: AppStore; audit: Audit }) {
       await d.store.update(row.id, patch);
       const before = Object.fromEntries(Object.keys(input).map((k) => [k, (viewOf(row, access) as Record<string, unknown>)[k] ?? null]));
       await record(ctx, actor, 'admin.app_updated', row, { before, after: input });
-      return this.get(actor, row.id);
+      return get(actor, row.id);
     },
 
     async setAccess(ctx: Context | undefined, actor: AppActor, id: string, input: z.output<typeof appAccessInput>): Promise<AppView> {
@@ -171,12 +173,12 @@ export function createAppAdmin(d: { store: AppStore; audit: Audit }) {
           : mine;
       }
       await d.store.setAccess(row.id, next);
-      const after = await this.get({ who: actor.who, operator: true }, row.id);
+      const after = await get({ who: actor.who, operator: true }, row.id);
       await record(ctx, actor, 'admin.app_access_changed', row, {
         before: own ? viewOf(row, access, own).access : before,
-        after: own ? (await this.get(actor, row.id)).access : after.access,
+        after: own ? (await get(actor, row.id)).access : after.access,
       });
-      return own ? this.get(actor, row.id) : after;
+      return own ? get(actor, row.id) : after;
     },
 
     async setIcon(ctx: Context | undefined, actor: AppActor, id: string, bytes: Buffer | null): Promise<AppView> {
@@ -185,7 +187,7 @@ export function createAppAdmin(d: { store: AppStore; audit: Audit }) {
       const icon = bytes ? checkIcon(bytes) : null;
       await d.store.setIcon(row.id, icon);
       await record(ctx, actor, 'admin.app_icon_set', row, { after: icon ? { type: icon.type, bytes: icon.bytes.length } : null });
-      return this.get(actor, row.id);
+      return get(actor, row.id);
     },
   };
 }
