@@ -2,7 +2,8 @@
  * Benchmark: the launcher with BENCH_APPS (1,000) apps registered and a person in BENCH_GROUPS (50)
  * groups. Wayfinder runs compiled (dist/, NODE_ENV=production) on a fresh Postgres database
  * (bench/lib); clients, organizations, groups and access rules are inserted in bulk by SQL, then
- * ANALYZE. Apps: 40% for everyone, 30% restricted to organizations (a third to the person's), 30%
+ * ANALYZE; BENCH_PEOPLE (20,000) other people in the organizations and 5 groups each give the tables real
+ * sizes. Apps: 40% for everyone, 30% restricted to organizations (a third to the person's), 30%
  * to groups (among 300 groups of the person's organization and 100 of others; the person is in 50),
  * half with a trial URL.
  *   1. launcher.forPerson (in-process, on the same database): BENCH_REQUESTS (500) calls, 1 and 8 in flight;
@@ -27,6 +28,7 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const APPS = num('BENCH_APPS', 1000);
 const GROUPS = num('BENCH_GROUPS', 50);
 const REQUESTS = num('BENCH_REQUESTS', 500);
+const PEOPLE = num('BENCH_PEOPLE', 20_000);
 const PASSWORD = 'correct horse battery staple';
 const round = (x: number) => Math.round(x * 10) / 10;
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
@@ -104,6 +106,14 @@ organizations:
   await sql`insert into groups (id, org_id, name) select 'g' || g, case when g <= 300 then ${bench} else ${other} end, 'group ' || g
     from generate_series(1, 400) g`.execute(q);
   await sql`insert into group_members (group_id, user_id) select 'g' || g, ${pat} from generate_series(1, ${GROUPS}) g`.execute(q);
+  // Everyone else (BENCH_PEOPLE, 20,000): members of one of the organizations and of 5 groups each, so the
+  // planner sees real table sizes for memberships and group_members.
+  await sql`insert into users (id, email, email_norm, email_verified, status)
+    select 'u' || i, 'p' || i || '@bench.test', 'p' || i || '@bench.test', true, 'active' from generate_series(1, ${PEOPLE}) i`.execute(q);
+  await sql`insert into memberships (org_id, user_id, role) select case when i % 2 = 0 then ${bench} else ${other} end, 'u' || i, 'member'
+    from generate_series(1, ${PEOPLE}) i`.execute(q);
+  await sql`insert into group_members (group_id, user_id) select 'g' || (1 + (i * 13 + k * 71) % 400), 'u' || i
+    from generate_series(1, ${PEOPLE}) i, generate_series(0, 4) k on conflict do nothing`.execute(q);
   // Apps (the trigger makes one app per client): i % 10 in 0..3 everyone, 4..6 organizations, 7..9 groups.
   await sql`insert into oidc_clients (client_id, metadata)
     select 'app' || i, jsonb_build_object('client_name', 'App ' || md5(i::text), 'grant_types', '["authorization_code"]'::jsonb,
@@ -116,7 +126,7 @@ organizations:
     from generate_series(1, ${APPS}) i where i % 10 between 4 and 6`.execute(q);
   await sql`insert into app_access_groups (app_id, group_id) select 'oidc-app' || i, 'g' || (1 + (i * 7 + k) % 400)
     from generate_series(1, ${APPS}) i, generate_series(0, 2) k where i % 10 >= 7`.execute(q);
-  for (const t of ['groups', 'group_members', 'oidc_clients', 'apps', 'app_access_orgs', 'app_access_groups', 'memberships'])
+  for (const t of ['users', 'groups', 'group_members', 'oidc_clients', 'apps', 'app_access_orgs', 'app_access_groups', 'memberships'])
     await sql`analyze ${sql.table(t)}`.execute(q);
   console.log(`filled ${APPS} apps in ${round((performance.now() - fill) / 1000)} s; load ${os.loadavg().map(round).join(' ')}`);
 
@@ -151,6 +161,7 @@ organizations:
   const report = {
     apps: APPS,
     groupsOfPerson: GROUPS,
+    otherPeople: PEOPLE,
     listed: { apps: seen.apps.length, requestable: seen.requestable.length },
     statements: 1,
     machine: { cores: os.cpus().length, load: os.loadavg().map(round) },
