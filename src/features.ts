@@ -2,6 +2,8 @@
  * Wires each feature's use-cases from the shared services and the provider. Entry points (routes,
  * tests) take what they need from here rather than building their own copies.
  */
+import { cardOf } from './apps/launcher.js';
+import { samlClientId } from './saml/sso.js';
 import { createRouting } from './routing/index.js';
 import { samlDestinations } from './saml/destinations.js';
 import { ACCOUNT_CLIENT_ID } from './accounts/current-person.js';
@@ -50,6 +52,9 @@ import { socialConnectionRule } from './connectors/social/rule.js';
 import { createDeviceSignIn } from './device/index.js';
 import { createSupport } from './support/index.js';
 import { createAdmin } from './admin/index.js';
+import { appAccessRule, mayUseClient } from './apps/rule.js';
+
+const SAML_CLIENT_PREFIX = samlClientId('');
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
@@ -74,6 +79,12 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
       return !!session && (await services.accounts.findUser(session.accountId!))?.status === 'active';
     },
     ownLaunch: { [ACCOUNT_CLIENT_ID]: '/account' },
+    launchOf: async (clientId) => {
+      const saml = clientId.startsWith(SAML_CLIENT_PREFIX);
+      const id = await services.appStore.idOf(saml ? 'saml' : 'oidc', saml ? clientId.slice(SAML_CLIENT_PREFIX.length) : clientId);
+      const row = id ? await services.appStore.find(id) : undefined;
+      return row && cardOf(row, 'en').launchUrl;
+    },
   });
 
   const factorStore = createFactorStore(services.db);
@@ -108,6 +119,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
 
   const gate = createGate([
     accountActiveRule,
+    appAccessRule(services.launcher),
     connectionRule(connectorStore, services.orgs),
     socialConnectionRule(socialStore),
     ssoOnlyRule(services.orgs),
@@ -132,6 +144,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     gate,
     policyStamp: (userId) => factorStore.policyStamp(userId),
     isTrustedDevice: (ctx, userId) => trusted.isTrusted(ctx, userId),
+    mayUseApp: mayUseClient(services.launcher),
   });
   oidc.useSessionPolicy(sessionPolicy);
   // SCIM provisioning: disabling a person signs them out everywhere (refresh tokens included).

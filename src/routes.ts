@@ -11,7 +11,7 @@ import { loginRoutes } from './login/routes.js';
 import { accountLifecycleRoutes } from './accounts/routes.js';
 import { accountPage, myAccountRoutes } from './accounts/my-account-routes.js';
 import { profileRoutes } from './accounts/profile-routes.js';
-import { samlAppsSection } from './saml/apps.js';
+import { appRoutes, appsSection } from './apps/routes.js';
 import { demoRoutes } from './bootstrap/demo-routes.js';
 import { factorRoutes } from './factors/routes.js';
 import { factorAccountRoutes, twoStepSection } from './factors/account-routes.js';
@@ -29,7 +29,6 @@ import { supportApiRoutes, supportPageRoutes } from './support/routes.js';
 import { adminApiRoutes } from './admin/api/router.js';
 import { adminCenterRoutes } from './admin/center/routes.js';
 import { lostPageRoutes } from './routing/lost-page.js';
-import { appsOfInterim } from './routing/interim-apps.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -56,7 +55,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     minPasswordLength,
     sections: [
       f.myAccount.profileSection(),
-      samlAppsSection(f.saml.registry),
+      appsSection(services.launcher),
       twoStepSection({ store: f.factorStore, trusted: f.trusted, envFor: f.envFor }),
       linkedSignInsSection({ connections: f.socialConnections, linking: f.socialLinking }),
       f.myAccount.linked.section(),
@@ -74,7 +73,13 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   );
   for (const router of [
     ssoPendingRoutes({ secure }),
-    lostPageRoutes({ person, sessions: f.sessions, audit, check: f.routing.check, appsOf: appsOfInterim(f) }),
+    lostPageRoutes({
+      person,
+      sessions: f.sessions,
+      audit,
+      check: f.routing.check,
+      appsOf: (userId, lang) => services.launcher.forPerson(userId, lang),
+    }),
     loginRoutes({
       interactions: f.interactions,
       journey: f.journey,
@@ -124,6 +129,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     }),
     supportPageRoutes({ person, sessions: f.support.sessions, issuer }),
     adminCenterRoutes({ person, store: f.admin.store, useCases: f.admin.useCases, issuer }),
+    appRoutes({ person, store: services.appStore, launcher: services.launcher, issuer }),
   ])
     pages.use(router.routes(), router.allowedMethods());
 

@@ -11,11 +11,16 @@ import { createClientStore } from './clients/store.js';
 import { createOrgStore } from './orgs/store.js';
 import { createAudit } from './audit/index.js';
 import { createAuditStore } from './audit/store.js';
+import { createAppStore } from './apps/store.js';
+import { createLauncher } from './apps/launcher.js';
+import { createAppAdmin } from './apps/admin.js';
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const box = createSecretBox(config.secrets.encryptionKey);
   const accounts = createAccountStore(db);
   const hasher = createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
+  const audit = createAudit(createAuditStore(db), log);
+  const appStore = createAppStore(db);
   return {
     db,
     config,
@@ -26,7 +31,11 @@ export function createServices(db: Db, config: Config, log: Logger) {
     users: createUsers(accounts, hasher, config.password.minLength),
     clients: createClientRegistry(createClientStore(db), box),
     orgs: createOrgStore(db),
-    audit: createAudit(createAuditStore(db), log),
+    audit,
+    /** Apps as the launcher sees them: who may use which, and what My account and the lost page list. */
+    launcher: createLauncher({ store: appStore }),
+    appStore,
+    appAdmin: createAppAdmin({ store: appStore, audit }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -20,7 +20,12 @@ const STATES_KEPT = 5;
 /** Where the return from a sign-in goes: a destination routing/destinations.ts allowed. */
 const RETURN_COOKIE = 'wf_account_return';
 const ownPage = (path: string | undefined) =>
-  path === '/' || (path && /^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path)) ? path : undefined;
+  path === '/' ||
+  (path &&
+    (/^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) ||
+      /^\/apps\/[A-Za-z0-9][A-Za-z0-9._~-]{0,199}\/launch$/.test(path)))
+    ? path
+    : undefined;
 
 export interface CurrentPersonDeps {
   issuer: string;
@@ -80,11 +85,16 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
   }
 
   return {
-    /** The signed-in person, or undefined after redirecting a GET to sign-in (other methods: 401). */
-    async signedIn(ctx: Context): Promise<SignedIn | undefined> {
+    /**
+     * The signed-in person, or undefined after redirecting a GET to sign-in (other methods: 401);
+     * `returnTo` (one of our own pages) is where the sign-in comes back to instead of My account.
+     */
+    async signedIn(ctx: Context, opts: { returnTo?: string } = {}): Promise<SignedIn | undefined> {
       const who = await current(ctx);
       if (!who) {
         if (ctx.method !== 'GET') throw new AppError('login_required', 401, 'sign in again to continue');
+        const back = ownPage(opts.returnTo);
+        if (back) ctx.cookies.set(RETURN_COOKIE, back, { ...cookieOpts, maxAge: 3600e3 });
         startSignIn(ctx);
         return undefined;
       }

@@ -55,6 +55,7 @@ export function createAdmin(
       hasTestedConnection: (orgId) => d.connectors.hasTestedConnection(orgId),
       audit: services.audit,
     }),
+    apps: services.appAdmin,
   };
   return { store, actors, useCases };
 }

@@ -29,6 +29,7 @@ import { createBootstrapStore } from './store.js';
 import type { samlBootstrap } from '../saml/bootstrap.js';
 import { applySocialProviders } from '../connectors/social/bootstrap.js';
 import { applyProvisioningNotify } from '../provisioning/bootstrap.js';
+import { applyClientLaunchers, applyLauncherPart, launcherPartOf, liftTaggedNames, withoutLauncherKeys } from '../apps/bootstrap.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -98,7 +99,7 @@ export function parseBootstrap(text: string, source: string) {
   } catch (e) {
     throw new BootstrapError(`${source}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
-  const parsed = bootstrapSchema.safeParse(raw);
+  const parsed = bootstrapSchema.safeParse(liftTaggedNames(raw));
   if (!parsed.success) {
     throw new BootstrapError(
       `${source}: ${parsed.error.issues.map((i) => `${formatIssuePath(i.path) || '(root)'}: ${i.message}`).join('; ')}`,
@@ -180,7 +181,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
   for (const [i, c] of data.clients.entries()) {
     await where(`clients[${i}]`, async () => {
       await once(`clients/${c.client_id}`, c, async () => {
-        const { admin: _admin, ...client } = c;
+        const { admin: _admin, trial_uri: _t, access: _a, target_link_uri: _l, client_names: _n, ...client } = c;
         const { generatedSecret } = await services.clients.upsert(client);
         if (generatedSecret) report.generatedSecrets[c.client_id] = generatedSecret;
       });
@@ -274,6 +275,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
       await where(`clients[${i}]`, async () => {
         await once(`clients/${c.client_id}/admin`, c.admin, () => applyAdminClient(services, c.client_id, c.admin!));
       });
+  await applyClientLaunchers(services, data.clients, { once, where, applied: (key) => applied.has(key) });
   if (data.saml_service_providers.length) {
     // Loaded only when needed: it brings samlify and libxml2.
     let register: ReturnType<typeof samlBootstrap> | undefined;
@@ -281,7 +283,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
       await where(`saml_service_providers[${i}]`, async () => {
         await once(`saml_service_providers[${i}]`, sp, async () => {
           register ??= (await import('../saml/bootstrap.js')).samlBootstrap(services, dir);
-          await register(sp);
+          await applyLauncherPart(services, 'saml', (await register(withoutLauncherKeys(sp))).id, launcherPartOf(sp));
         });
         report.samlServiceProviders += 1;
       });

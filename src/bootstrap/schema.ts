@@ -9,6 +9,7 @@ import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
 import { adminClientField } from '../admin/bootstrap.js';
 import { provisioningBootstrapFields } from '../provisioning/bootstrap.js';
 import { emailSchema } from '../accounts/users.js';
+import { clientLauncherFields, spLauncherFields } from '../apps/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
   organizations: z
@@ -69,8 +70,13 @@ export const bootstrapSchema = z.strictObject({
   clients: z
     .array(
       clientInputSchema
-        /** Lets the client call the admin API (src/admin/bootstrap.ts). */
-        .extend({ admin: adminClientField.optional() })
+        /**
+         * Lets the client call the admin API (src/admin/bootstrap.ts). Launcher keys (src/apps/bootstrap.ts):
+         * initiate_login_uri, target_link_uri, logo_uri, trial_uri, client_name#<lang>, and
+         * access: { organizations: [<org slug>...], groups: ["<org slug>/<group>" or "<group>"...] }
+         * (absent: everyone; a plain group name is that group in the listed organizations, or in any).
+         */
+        .safeExtend({ admin: adminClientField.optional(), ...clientLauncherFields })
         .refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
           path: ['client_secret'],
           message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,
@@ -78,8 +84,11 @@ export const bootstrapSchema = z.strictObject({
     )
     .default([]),
   resource_servers: z.array(resourceInputSchema).default([]),
-  /** SAML service providers: `metadata` (XML) or `metadata_file` (relative to this file), plus settings. */
-  saml_service_providers: z.array(spInputSchema).default([]),
+  /**
+   * SAML service providers: `metadata` (XML) or `metadata_file` (relative to this file), plus settings,
+   * plus the launcher keys of clients (initiate_login_uri, logo_uri, trial_uri, display_name#<lang>, access).
+   */
+  saml_service_providers: z.array(spInputSchema.extend(spLauncherFields)).default([]),
   /** Social sign-in providers (src/connectors/social/bootstrap.ts), in the order of their buttons. */
   ...socialBootstrapFields,
 });

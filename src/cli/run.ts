@@ -20,6 +20,7 @@ import { twoStepCommands } from './commands/two-step.js';
 import { scimCommands } from './commands/scim.js';
 import { socialCommands } from './commands/social.js';
 import { supportCommands } from './commands/support.js';
+import { appCommands } from './commands/apps.js';
 
 export const commands: Command[] = [
   ...migrateCommands,
@@ -34,6 +35,7 @@ export const commands: Command[] = [
   ...twoStepCommands,
   ...scimCommands,
   ...supportCommands,
+  ...appCommands,
   ...socialCommands,
 ];
 

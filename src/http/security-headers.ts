@@ -2,6 +2,7 @@
  * Security headers on every response. The CSP allows no inline script; oidc-provider adds the hash of
  * its own form_post script to script-src when it needs one. `form-action` is left out on purpose:
  * Chromium applies it to the redirects that follow a form post, which would block the return to apps.
+ * Images may also come from https origins: the apps' registered logos (logo_uri) in the launcher.
  */
 import type { Context, Next } from 'koa';
 
@@ -9,7 +10,7 @@ export function securityHeaders(https: boolean) {
   return async function securityHeadersMiddleware(ctx: Context, next: Next) {
     ctx.set(
       'Content-Security-Policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     );
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');

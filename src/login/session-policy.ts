@@ -6,7 +6,9 @@
  * - when the stamp is newer, the policy gate runs again on what the session proved (its amr and acr;
  *   rules about how a session may begin are not re-run, as for a step-up). Only `allow` keeps the
  *   session as it is; anything else sends the authorization through the sign-in journey, which asks
- *   for what is now missing (a factor, an enrolment) and finishes through the same gate.
+ *   for what is now missing (a factor, an enrolment) and finishes through the same gate;
+ * - a person who may not use the app that asks (apps/rule.ts) never reuses the session for it: the
+ *   provider answers the app with access_denied (oidc/configuration.ts), a device code is refused.
  */
 import type { Context } from 'koa';
 import type { AccountStore } from '../accounts/store.js';
@@ -21,7 +23,10 @@ export interface SessionLogin {
   acr?: string;
 }
 
-export type SessionPolicy = (ctx: Context, session: SessionLogin, clientId: string) => Promise<boolean>;
+export type SessionPolicy = ((ctx: Context, session: SessionLogin, clientId: string) => Promise<boolean>) & {
+  /** Who may use the app (apps/rule.ts), for the provider to refuse a reused session with access_denied. */
+  mayUseApp?: (userId: string, clientId: string) => Promise<boolean>;
+};
 
 export interface SessionPolicyDeps {
   accounts: AccountStore;
@@ -29,10 +34,13 @@ export interface SessionPolicyDeps {
   /** When a policy covering the person last changed (undefined: never). */
   policyStamp: (userId: string) => Promise<Date | undefined>;
   isTrustedDevice: (ctx: Context, userId: string) => Promise<boolean>;
+  /** Whether the person may use the app of this client (who may use it, apps/rule.ts). */
+  mayUseApp?: (userId: string, clientId: string) => Promise<boolean>;
 }
 
 export function createSessionPolicy(d: SessionPolicyDeps): SessionPolicy {
-  return async (ctx, session, clientId) => {
+  const policy = async (ctx: Context, session: SessionLogin, clientId: string) => {
+    if (d.mayUseApp && !(await d.mayUseApp(session.accountId, clientId))) return false;
     const stamp = await d.policyStamp(session.accountId);
     // loginTs has whole seconds: a change within the login's second counts as newer (checked again).
     if (!stamp || stamp.getTime() < (session.loginTs ?? 0) * 1000) return true;
@@ -45,4 +53,5 @@ export function createSessionPolicy(d: SessionPolicyDeps): SessionPolicy {
     );
     return decision.kind === 'allow';
   };
+  return Object.assign(policy, { mayUseApp: d.mayUseApp });
 }

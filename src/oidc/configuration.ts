@@ -77,6 +77,16 @@ function interactionPolicyWithStepUp(sessionPolicy: () => SessionPolicy | undefi
       return requested && ctx.oidc.session?.acr !== ACR.mfa ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
+  // A reused session is not used for an app the person may not use (apps/rule.ts): the app gets access_denied.
+  login.checks.add(
+    new Check('app_not_allowed', 'the person may not use this app', async (ctx) => {
+      const session = ctx.oidc.session;
+      const mayUse = sessionPolicy()?.mayUseApp;
+      if (!session?.accountId || !mayUse || (await mayUse(session.accountId, String(ctx.oidc.params?.client_id ?? ''))))
+        return Check.NO_NEED_TO_PROMPT;
+      throw new errors.AccessDenied('this account may not use this app');
+    }),
+  );
   // A reused session must meet today's policy (login/session-policy.ts): otherwise the journey asks for what is missing.
   login.checks.add(
     new Check('policy_changed', 'the session does not meet the sign-in policy in force', 'login_required', async (ctx) => {

@@ -47,6 +47,8 @@ export interface RoutingDeps {
   signedIn: (ctx: Context) => Promise<boolean>;
   /** The account client's own start (My account). */
   ownLaunch: Record<string, string>;
+  /** Where an app (an OIDC client id, or a SAML SP's internal client) starts a sign-in of its own. */
+  launchOf: (clientId: string) => Promise<string | null | undefined>;
 }
 
 const CLIENT_URL_FIELDS = ['redirect_uris', 'post_logout_redirect_uris', 'initiate_login_uri', 'client_uri'] as const;
@@ -67,9 +69,9 @@ export function createRouting(d: RoutingDeps) {
 
   async function launchUrlOf(clientId: string) {
     if (d.ownLaunch[clientId]) return d.ownLaunch[clientId];
-    const uri = (await d.clients.metadata(clientId))?.initiate_login_uri;
-    if (typeof uri !== 'string') return undefined;
-    const checked = await check(uri);
+    const url = await d.launchOf(clientId);
+    if (!url) return undefined;
+    const checked = await check(url);
     return checked.ok ? checked.url : undefined;
   }
 

@@ -17,15 +17,8 @@ import type { Sessions } from '../oidc/sessions.js';
 import { decide, type LostReason } from './decide.js';
 import type { DestinationCheck } from './destinations.js';
 import { go } from './respond.js';
+import type { AppCard } from '../apps/launcher.js';
 
-export interface AppCard {
-  id: string;
-  kind: 'oidc' | 'saml';
-  name: string;
-  iconUrl: string | null;
-  launchUrl: string | null;
-  trialUrl: string | null;
-}
 export type AppsOf = (userId: string, lang: string) => Promise<{ apps: AppCard[]; requestable: AppCard[] }>;
 
 export interface LostPageDeps {

@@ -32,11 +32,24 @@ test("every operation of the document: another organization's resources are 404,
     secret: 'acme-connection-secret-0123456789',
     settings: { issuer: 'https://login.acme-only.test', client_id: 'wayfinder' },
   });
+  // An app only acme's people may use.
+  await server.services.clients.upsert({
+    client_id: 'acme-only-app',
+    client_name: 'Acme Only App',
+    redirect_uris: ['https://acme-only-app.example.test/cb'],
+    token_endpoint_auth_method: 'none',
+  });
+  await server.services.appAdmin.setAccess(undefined, { who: 'cli', operator: true }, 'oidc-acme-only-app', {
+    everyone: false,
+    organizations: ['acme'],
+    groups: [],
+  });
   const acmeIds: Record<string, string> = {
     users: await admin.userId('ann@acme.test'),
     'scim-tokens': scimToken,
     domains: 'acme-only.test',
     connections: 'acme-entra',
+    apps: 'oidc-acme-only-app',
   };
   const acmeMarkers = [
     acmeIds.users,
@@ -46,6 +59,8 @@ test("every operation of the document: another organization's resources are 404,
     'acme-secret-label',
     'acme-only.test',
     'acme-entra',
+    'acme-only-app',
+    'Acme Only App',
     await admin.orgId('acme'),
   ];
 
@@ -59,6 +74,8 @@ test("every operation of the document: another organization's resources are 404,
     claimDomain: { domain: 'globex-only.test' },
     setSsoOnly: { on: false },
     setScimNotify: { email: 'it@globex.test' },
+    updateApp: { trial_url: 'https://globex.example.test/trial' },
+    setAppAccess: { organizations: ['globex'] },
   };
   let checked = 0;
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -88,6 +105,11 @@ test("every operation of the document: another organization's resources are 404,
   expect(((await admin.call(acme, 'GET', '/domains')).body.items as Array<{ domain: string }>).map((x) => x.domain)).toContain(
     'acme-only.test',
   );
+  // Acme's app is untouched: still acme's only, no trial URL.
+  expect((await admin.call(acme, 'GET', '/apps/oidc-acme-only-app')).body).toMatchObject({
+    trial_url: null,
+    access: { organizations: ['acme'], groups: [] },
+  });
   // Acme's people are untouched (globex's disable of ann was a 404).
   expect((await admin.call(acme, 'GET', `/users/${acmeIds.users}`)).body.status).toBe('active');
 });

@@ -51,7 +51,7 @@ function parameters(op: Operation): Json[] {
     description: 'operators only: the organization (slug)',
     schema: { type: 'string' },
   };
-  return [...path, ...fields, org];
+  return [...path, ...fields, ...(op.global ? [] : [org])];
 }
 
 export function openApiDocument(issuer: string, ops: Operation[]) {

@@ -61,7 +61,7 @@ export function adminApiRoutes(d: { issuer: string; actors: Actors; useCases: Ad
     const path = op.path.replace(/\{(\w+)\}/g, ':$1');
     router[op.method](path, parseBody(d.maxBodyBytes), async (ctx) => {
       const actor = await d.actors.authenticate(ctx, op.write);
-      const orgId = await d.actors.organization(ctx, actor);
+      const orgId = op.global && actor.operator ? '' : await d.actors.organization(ctx, actor);
       const { org: _org, ...query } = ctx.query;
       const body = (ctx.request.body ?? {}) as Record<string, unknown>;
       if (hasNul(body) || hasNul(query)) throw new AppError('invalid_input', 400, 'the request contains a NUL character');

@@ -18,12 +18,14 @@ import {
 } from '../organization.js';
 import type { AdminCompany } from '../company.js';
 import { companyOperations } from './company-routes.js';
+import { appOperations } from './apps-routes.js';
+import type { AppAdmin } from '../../apps/admin.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
 
 export interface Call {
   ctx: Context;
   actor: Actor;
-  /** The organization acted on (organization routes only). */
+  /** The organization acted on (organization routes only; '' for an operator on a `global` operation). */
   orgId: string;
   params: Record<string, string>;
   query: Record<string, unknown>;
@@ -38,6 +40,8 @@ export interface Operation {
   summary: string;
   tag: string;
   write: boolean;
+  /** Not of one organization: an operator calls it without ?org= (the use-case scopes an organization's administrator). */
+  global?: boolean;
   query?: z.ZodObject;
   body?: z.ZodObject;
   response?: z.ZodType;
@@ -52,6 +56,7 @@ export interface AdminUseCases {
   organization: AdminOrganization;
   audit: AdminAuditLog;
   company: AdminCompany;
+  apps: AppAdmin;
 }
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
@@ -220,5 +225,6 @@ export function operations(u: AdminUseCases): Operation[] {
       handle: async (c) => u.audit.export(c.orgId, auditExportInput.parse(c.query)),
     },
     ...companyOperations(u.company),
+    ...appOperations(u.apps),
   ];
 }

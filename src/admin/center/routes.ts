@@ -4,6 +4,7 @@
  *   GET  /admin/people                      people (search, pages), POST …/:id/disable | …/:id/enable
  *   GET  /admin/scim                        SCIM tokens; POST /admin/scim/tokens, POST /admin/scim/tokens/:id/revoke
  *   GET  /admin/audit                       the organization's audit log (by type, pages)
+ *   GET  /admin/apps                        apps and who may use them (center/apps-routes.ts)
  * Rules: only an administrator of an active organization gets in (others: 403 page); every page
  * needs a second factor passed in the last 15 minutes (otherwise a GET goes through a step-up sign-in
  * and comes back; a POST is refused with 403); forms carry the CSRF value of the shared page router;
@@ -20,9 +21,10 @@ import { z } from 'zod';
 import type { Actor } from '../actor.js';
 import type { AdminUseCases } from '../api/routes.js';
 import type { AdminStore } from '../store.js';
+import { appCenterRoutes } from './apps-routes.js';
 
 const STEP_UP_SECONDS = 15 * 60;
-const SECTIONS = ['overview', 'people', 'scim', 'audit'] as const;
+const SECTIONS = ['overview', 'people', 'scim', 'apps', 'audit'] as const;
 
 interface Admin {
   who: SignedIn;
@@ -133,6 +135,14 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     const a = (await enter(ctx))!;
     await d.useCases.organization.revokeScimToken(ctx, a.org.id, ctx.params.id);
     back(ctx, a, '/scim', 'revoked');
+  });
+
+  appCenterRoutes(router, {
+    apps: d.useCases.apps,
+    enter,
+    page: (ctx, a, data, status) => page(ctx, a as Admin, 'apps', data, status),
+    back: (ctx, a, p, done) => back(ctx, a as Admin, p, done),
+    notice,
   });
 
   router.get('/audit', async (ctx) => {
