@@ -4,7 +4,7 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { applyUiLocales } from '../http/i18n.js';
+import { applyPersonLanguage, applyUiLocales } from '../http/i18n.js';
 import { renderPage } from '../http/views.js';
 import { emailSchema } from '../accounts/users.js';
 import type { Interactions, InteractionView } from '../oidc/interactions.js';
@@ -31,6 +31,8 @@ export interface LoginRouteDeps {
   journey: Journey;
   secure: boolean;
   resume: Resume;
+  /** The language a known person chose (users.locale): the consent page, shown to a signed-in person, speaks it. */
+  personLocale?: (accountId: string) => Promise<string | null | undefined>;
   /** The social sign-in buttons of the email page (enabled providers). */
   socialButtons?: () => Promise<Array<{ id: string; name: string; provider: string; mark: string }>>;
 }
@@ -123,6 +125,7 @@ export function loginRoutes(deps: LoginRouteDeps) {
     }
     switch (next.kind) {
       case 'consent':
+        if (v.sessionAccountId && deps.personLocale) applyPersonLanguage(ctx, await deps.personLocale(v.sessionAccountId));
         return consentPage(ctx, v);
       case 'password':
         return passwordPage(ctx, v, next.email);

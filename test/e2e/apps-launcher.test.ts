@@ -189,3 +189,33 @@ test('launcher URLs must be https (http only on localhost): javascript: and plai
     await expect(applyBootstrap(h.server.services, file)).rejects.toThrow(/clients\[0\]\.trial_uri: must be an https URL/);
   }
 });
+
+test('the lost page (GET /, 200) lists the signed-in person’s apps by client_name, and the ones they could ask for', async () => {
+  const page = new PageClient(h.server.url);
+  await openMyAccount(page, 'bea@acme.test');
+  await page.get('/');
+  expect(page.last.status).toBe(200);
+  expect(page.title()).toBe("You're not lost — we're lost");
+  const text = pageText(page.last.body);
+  for (const name of ['Crm', 'Wiki']) expect(text).toContain(name);
+  expect(page.last.body).toContain('href="/apps/oidc-wiki/launch"');
+  // Build: acme's eng group only, with a trial URL: offered as a request, not as an app to open.
+  expect(page.last.body).not.toContain('href="/apps/oidc-build/launch"');
+  expect(page.last.body).toContain('href="https://build.example.test/trial"');
+  for (const hidden of ['Ledger', 'Payroll']) expect(text).not.toContain(hidden);
+});
+
+test('Back after signing in to an app that registered initiate_login_uri goes to the app’s own start (with iss)', async () => {
+  const wiki = await discover(h.server.url, 'wiki', 'wiki-secret-0123456789-0123456789-abc');
+  const page = new PageClient(h.server.url);
+  const a = await authorize(wiki, page);
+  let back = await enterCredentials(page, a, 'gus@globex.test', PASSWORD);
+  // A third-party app: its consent page first.
+  const consentUid = /\/interaction\/([^/?#]+)/.exec(back)?.[1];
+  if (consentUid && page.last.body.includes('name="decision"'))
+    back = await page.post(`/interaction/${consentUid}/consent`, { decision: 'allow' });
+  expect(back.startsWith(REDIRECT_URI)).toBe(true);
+  const again = new URL(await page.get(`/interaction/${a.uid}`));
+  expect(`${again.origin}${again.pathname}`).toBe('https://wiki.example.test/login');
+  expect(again.searchParams.get('iss')).toBe(h.server.url);
+});
