@@ -85,6 +85,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
       journey: f.journey,
       secure,
       resume: f.routing.resume,
+      personLocale: async (id) => (await services.accounts.findUser(id))?.locale,
       socialButtons: () => f.socialConnections.buttons(),
     }),
     factorRoutes({
