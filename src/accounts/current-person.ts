@@ -18,7 +18,8 @@ const STATE_COOKIE = 'wf_account_state';
 const RETURN_COOKIE = 'wf_account_return';
 const ownPage = (path: string | undefined) =>
   path &&
-  (/^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) || /^\/apps\/[A-Za-z0-9][A-Za-z0-9._~-]{0,199}\/launch$/.test(path))
+  (/^\/(account|admin)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&_.%-]*)?$/.test(path) ||
+    /^\/apps\/[A-Za-z0-9][A-Za-z0-9._~-]{0,199}\/launch$/.test(path))
     ? path
     : undefined;
 
