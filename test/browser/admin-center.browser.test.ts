@@ -1,7 +1,7 @@
 /**
  * The admin center in Chromium (English at 1280 px, German at 390 px): step-up with a second factor
  * on the way in, then overview, people (search, disable by keyboard), SCIM tokens (created, shown
- * once) and the audit log, each translated and photographed (test-artifacts/screenshots/admin-*.png),
+ * once), apps (who may use them, saved by keyboard) and the audit log, each translated and photographed (test-artifacts/screenshots/admin-*.png),
  * with no console errors.
  */
 import path from 'node:path';
@@ -18,6 +18,25 @@ let browser: Browser;
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
   await setUpAdmin(server);
+  // Apps: one for everyone, one for each organization.
+  for (const [id, name, org] of [
+    ['wiki', 'Team Wiki', undefined],
+    ['acme-crm', 'Acme CRM', 'acme'],
+    ['globex-erp', 'Globex ERP', 'globex'],
+  ] as const) {
+    await server.services.clients.upsert({
+      client_id: id,
+      client_name: name,
+      redirect_uris: [`https://${id}.example.test/cb`],
+      token_endpoint_auth_method: 'none',
+    });
+    if (org)
+      await server.services.appAdmin.setAccess(undefined, { who: 'cli', operator: true }, `oidc-${id}`, {
+        everyone: false,
+        organizations: [org],
+        groups: [],
+      });
+  }
 });
 afterAll(async () => {
   await browser?.close();
@@ -67,6 +86,15 @@ for (const [lang, width, email] of [
     await go(page, () => page.locator('input[name=label]').press('Enter'));
     expect(await page.locator('#new-token').innerText()).toMatch(/^wfscim_/);
     await shot('scim-token', 'admin.scim');
+    await go(page, () => page.locator(`nav.tabs a[href^="/admin/apps"]`).click());
+    // Their organization's app and the one for everyone; saving who may use theirs, by keyboard.
+    expect(await page.locator('li.session strong').allInnerTexts()).toEqual(
+      lang === 'en' ? ['Acme CRM', 'Team Wiki'] : ['Globex ERP', 'Team Wiki'],
+    );
+    await page.locator('input[name=groups]').focus();
+    await go(page, () => page.keyboard.press('Enter'));
+    expect(await page.locator('.notice').innerText()).toBe(t('admin.done_app_access'));
+    await shot('apps', 'admin.apps');
     await go(page, () => page.locator(`nav.tabs a[href^="/admin/audit"]`).click());
     expect(await page.locator('tbody tr').count()).toBeGreaterThan(0);
     await shot('audit', 'admin.audit');

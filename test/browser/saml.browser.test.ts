@@ -149,15 +149,17 @@ test('My account lists the SAML apps that can be opened from it; an IdP-initiate
   await Promise.all([page.waitForNavigation(), page.locator('form[action$="/identify"] button[type=submit]').click()]);
   await page.fill('input[name=password]', PASSWORD);
   await Promise.all([page.waitForURL(`${server.url}/account`), page.locator('form[action$="/password"] button[type=submit]').click()]);
-  const links = page.locator('ul.apps a');
-  expect(await links.allInnerTexts()).toEqual(['Docs', 'Payroll']);
-  expect(await links.nth(0).getAttribute('href')).toBe(`${docs.base}/login`);
+  expect(await page.locator('ul.apps .app-name').allInnerTexts()).toEqual(['Docs', 'Payroll']);
+  expect(await page.locator('ul.apps a.app-open').nth(0).getAttribute('href')).toBe(`${docs.base}/login`);
   await page.screenshot({ path: path.join(SHOTS, 'saml-06-my-account-apps-en.png'), fullPage: true });
   await page.goto(`${server.url}/account?lang=fr`);
   expect(await page.locator('h2').first().innerText()).toBe('Vos applications');
   await page.screenshot({ path: path.join(SHOTS, 'saml-07-my-account-apps-fr.png'), fullPage: true });
 
-  await Promise.all([page.waitForURL(`${payroll.base}/acs`), page.locator('ul.apps a', { hasText: 'Payroll' }).click()]);
+  await Promise.all([
+    page.waitForURL(`${payroll.base}/acs`),
+    page.locator('ul.apps li.app', { hasText: 'Payroll' }).locator('a.app-open').click(),
+  ]);
   expect(await page.locator('h1').innerText()).toBe('Signed in to Payroll');
   expect(await page.locator('#who').innerText()).toBe('ada@example.test');
   expect(seen.problems).toEqual([]);

@@ -409,6 +409,8 @@ describe('wayfinder CLI usage', () => {
         'user create',
         'user password <email>',
         'user list',
+        'app list',
+        'app set <id>',
       ]) {
         expect(help.stdout).toContain(`  ${name}`);
       }
