@@ -35,6 +35,8 @@ export interface MyAccountDeps {
   sessions: Sessions;
   lifecycle: Lifecycle;
   minPasswordLength: number;
+  /** An app's display name (the sessions list says which apps a session signed in to). */
+  appName?: (clientId: string) => Promise<string | undefined>;
   /** Extra sections of the page (two-step verification, trusted devices, linked sign-ins), by feature. */
   sections: Array<AccountSection>;
 }
@@ -45,7 +47,14 @@ export type AccountPage = (ctx: Context, who: SignedIn, extra?: Record<string, u
 export function accountPage(d: Omit<MyAccountDeps, 'person' | 'lifecycle'>): AccountPage {
   return async (ctx, who, extra = {}, status = 200) => {
     const t = ctx.state.t;
-    const sessions = await d.sessions.list(who.user.id, who.session.id);
+    const listed = await d.sessions.list(who.user.id, who.session.id);
+    // Each session with the names of the apps it signed in to (My account itself left out).
+    const sessions = await Promise.all(
+      listed.map(async (s) => ({
+        ...s,
+        appNames: (await Promise.all(s.apps.filter((id) => id !== ACCOUNT_CLIENT_ID).map((id) => d.appName?.(id)))).filter(Boolean),
+      })),
+    );
     const sections = Object.assign({}, ...(await Promise.all(d.sections.map((s) => s(ctx, who.user.id)))));
     renderPage(
       ctx,

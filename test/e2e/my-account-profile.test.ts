@@ -448,6 +448,10 @@ describe('where you are signed in', () => {
     expect(sessionIds(laptop.last.body)).toHaveLength(3);
     expect(pageText(laptop.last.body)).toContain('Chrome on Linux');
     expect(pageText(laptop.last.body)).toContain('Safari on iOS');
+    // Which apps each session signed in to (My account itself is not named).
+    const row = (id: string) => pageText(laptop.last.body.split(`data-session="${id}"`)[1].split('</tr>')[0]);
+    expect(row(tablet.cookie('wf_session')!)).toContain('Signed in to Notes');
+    expect(row(laptop.cookie('wf_session')!)).not.toContain('Signed in to');
 
     // The phone signs out on its own (RP-initiated logout page).
     await phone.get('/session/end');
