@@ -65,7 +65,7 @@ export function accountPage(d: Omit<MyAccountDeps, 'person' | 'lifecycle'>): Acc
         user: who.user,
         sessions,
         minLength: d.minPasswordLength,
-        languages: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
+        localeOptions: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
         currentLang: ctx.state.lang,
         freshFactor: freshFactor(who),
         ...sections,

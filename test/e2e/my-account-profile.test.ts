@@ -282,8 +282,11 @@ describe('profile and language', () => {
     await page.post('/account/profile', { name: 'x'.repeat(201) });
     expect(page.last.status).toBe(400);
 
+    // The page's own language selector still works beside the preference (its links carry ?lang=).
+    expect(page.last.body).toMatch(/<a href="[^"]*(\?|&amp;)lang=de" lang="de"/);
     await page.post('/account/language', { locale: 'fr' });
     expect(page.last.body).toContain('<html lang="fr"');
+    expect(page.last.body).toMatch(/<a href="[^"]*(\?|&amp;)lang=fr" lang="fr" hreflang="fr" aria-current="true"/);
     expect(page.title()).toBe('Mon compte');
     expect((await h.server.services.accounts.findUser(user.id))!.locale).toBe('fr');
     await page.post('/account/language', { locale: 'klingon' });
