@@ -1,7 +1,10 @@
 /**
- * "My account": profile, password change, active sessions (sign out one or all), and the sections
- * other features add (two-step verification, trusted devices). Who is signed in comes from
- * current-person.ts (which also sends a signed-out browser through the sign-in journey).
+ * "My account": the page (every section), password change (signs out the other devices unless
+ * unticked), where you're signed in (sign out one or all), and the sections other features add
+ * (profile and linked sign-ins in profile-routes.ts, two-step verification, trusted devices, apps).
+ * Who is signed in comes from current-person.ts (which also sends a signed-out browser through the
+ * sign-in journey, and renders a signed-in person's pages in their language). The place of a session
+ * is not shown: Wayfinder ships no local geo-IP data, and would not send addresses elsewhere.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
