@@ -528,3 +528,27 @@ describe('administrators', () => {
     expect(m.last.body).not.toContain('href="/admin"');
   });
 });
+
+test('with the mail server away, asking for an email change says so (503) and leaves no live link', async () => {
+  const own = await startWithMail();
+  try {
+    const email = uniqueEmail('no-smtp');
+    const user = await addUser(own.server, email);
+    const page = new PageClient(own.server.url);
+    await openMyAccount(page, email);
+    await own.sink.close();
+    await page.post('/account/email', { email: uniqueEmail('no-smtp-new'), current_password: PASSWORD });
+    expect(page.last.status).toBe(503);
+    expect(pageText(page.last.body)).toContain("We couldn't send the mail just now");
+    const live = await own.server.testDb.database.db
+      .selectFrom('action_tokens')
+      .select('id_hash')
+      .where('user_id', '=', user.id)
+      .where('purpose', '=', 'change_email')
+      .where('used_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
+  } finally {
+    await own.server.close();
+  }
+});
