@@ -53,6 +53,10 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     sessions: f.sessions,
     lifecycle: f.lifecycle,
     minPasswordLength,
+    appName: async (clientId: string) => {
+      const name = (await services.clients.metadata(clientId))?.client_name;
+      return typeof name === 'string' ? name : undefined;
+    },
     sections: [
       f.myAccount.profileSection(),
       appsSection(services.launcher),

@@ -33,7 +33,7 @@ export interface EmailChangeDeps {
   limiter: RateLimiter;
 }
 
-export type RequestResult = 'sent' | 'invalid' | 'same' | 'managed' | 'rate_limited';
+export type RequestResult = 'sent' | 'invalid' | 'same' | 'managed' | 'rate_limited' | 'mail_failed';
 export type ConfirmResult = { ok: true; user: User; email: string } | { ok: false; reason: 'link_invalid' | 'taken' };
 
 export function createEmailChange(d: EmailChangeDeps) {
@@ -58,9 +58,16 @@ export function createEmailChange(d: EmailChangeDeps) {
       }
       const link = await links.issue(user.id, 'change_email', { newEmail: email });
       const lang = languageFor(ctx, user.locale);
-      await d.mailer.send(
-        buildEmail('email_change', lang, email, { link, name: user.name ?? undefined, minutes: TTL.change_email / 60, address: email }),
-      );
+      try {
+        await d.mailer.send(
+          buildEmail('email_change', lang, email, { link, name: user.name ?? undefined, minutes: TTL.change_email / 60, address: email }),
+        );
+      } catch (err) {
+        // The mail server is away: say so (a 503 page), and keep nothing that no one received.
+        await d.accounts.expireActionTokens(user.id, 'change_email');
+        await d.audit.record(ctx, { type: 'mail.failed', outcome: 'failure', userId: user.id, data: { error: (err as Error).message } });
+        return 'mail_failed';
+      }
       await d.audit.record(ctx, { type: 'email.change_requested', outcome: 'info', userId: user.id });
       return 'sent';
     },

@@ -1,7 +1,10 @@
 /**
- * "My account": profile, password change, active sessions (sign out one or all), and the sections
- * other features add (two-step verification, trusted devices). Who is signed in comes from
- * current-person.ts (which also sends a signed-out browser through the sign-in journey).
+ * "My account": the page (every section), password change (signs out the other devices unless
+ * unticked), where you're signed in (sign out one or all), and the sections other features add
+ * (profile and linked sign-ins in profile-routes.ts, two-step verification, trusted devices, apps).
+ * Who is signed in comes from current-person.ts (which also sends a signed-out browser through the
+ * sign-in journey, and renders a signed-in person's pages in their language). The place of a session
+ * is not shown: Wayfinder ships no local geo-IP data, and would not send addresses elsewhere.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -35,6 +38,8 @@ export interface MyAccountDeps {
   sessions: Sessions;
   lifecycle: Lifecycle;
   minPasswordLength: number;
+  /** An app's display name (the sessions list says which apps a session signed in to). */
+  appName?: (clientId: string) => Promise<string | undefined>;
   /** Extra sections of the page (two-step verification, trusted devices, linked sign-ins), by feature. */
   sections: Array<AccountSection>;
 }
@@ -45,7 +50,14 @@ export type AccountPage = (ctx: Context, who: SignedIn, extra?: Record<string, u
 export function accountPage(d: Omit<MyAccountDeps, 'person' | 'lifecycle'>): AccountPage {
   return async (ctx, who, extra = {}, status = 200) => {
     const t = ctx.state.t;
-    const sessions = await d.sessions.list(who.user.id, who.session.id);
+    const listed = await d.sessions.list(who.user.id, who.session.id);
+    // Each session with the names of the apps it signed in to (My account itself left out).
+    const sessions = await Promise.all(
+      listed.map(async (s) => ({
+        ...s,
+        appNames: (await Promise.all(s.apps.filter((id) => id !== ACCOUNT_CLIENT_ID).map((id) => d.appName?.(id)))).filter(Boolean),
+      })),
+    );
     const sections = Object.assign({}, ...(await Promise.all(d.sections.map((s) => s(ctx, who.user.id)))));
     renderPage(
       ctx,
@@ -56,7 +68,7 @@ export function accountPage(d: Omit<MyAccountDeps, 'person' | 'lifecycle'>): Acc
         user: who.user,
         sessions,
         minLength: d.minPasswordLength,
-        languages: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
+        localeOptions: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
         currentLang: ctx.state.lang,
         freshFactor: freshFactor(who),
         ...sections,

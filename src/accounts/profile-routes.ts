@@ -100,6 +100,7 @@ export function profileRoutes(d: ProfileRoutesDeps) {
     if (result === 'same') return fail('email', 'account.email_same');
     if (result === 'managed') return fail('email', 'account.email_managed', 403);
     if (result === 'rate_limited') return fail('email', 'account.email_rate_limited', 429);
+    if (result === 'mail_failed') return fail('email', 'account.email_mail_failed', 503);
     return d.page(ctx, who, { notice: t('account.email_sent', { email }) });
   });
 

@@ -282,8 +282,11 @@ describe('profile and language', () => {
     await page.post('/account/profile', { name: 'x'.repeat(201) });
     expect(page.last.status).toBe(400);
 
+    // The page's own language selector still works beside the preference (its links carry ?lang=).
+    expect(page.last.body).toMatch(/<a href="[^"]*(\?|&amp;)lang=de" lang="de"/);
     await page.post('/account/language', { locale: 'fr' });
     expect(page.last.body).toContain('<html lang="fr"');
+    expect(page.last.body).toMatch(/<a href="[^"]*(\?|&amp;)lang=fr" lang="fr" hreflang="fr" aria-current="true"/);
     expect(page.title()).toBe('Mon compte');
     expect((await h.server.services.accounts.findUser(user.id))!.locale).toBe('fr');
     await page.post('/account/language', { locale: 'klingon' });
@@ -448,6 +451,10 @@ describe('where you are signed in', () => {
     expect(sessionIds(laptop.last.body)).toHaveLength(3);
     expect(pageText(laptop.last.body)).toContain('Chrome on Linux');
     expect(pageText(laptop.last.body)).toContain('Safari on iOS');
+    // Which apps each session signed in to (My account itself is not named).
+    const row = (id: string) => pageText(laptop.last.body.split(`data-session="${id}"`)[1].split('</tr>')[0]);
+    expect(row(tablet.cookie('wf_session')!)).toContain('Signed in to Notes');
+    expect(row(laptop.cookie('wf_session')!)).not.toContain('Signed in to');
 
     // The phone signs out on its own (RP-initiated logout page).
     await phone.get('/session/end');
@@ -520,4 +527,28 @@ describe('administrators', () => {
     await openMyAccount(m, memberEmail);
     expect(m.last.body).not.toContain('href="/admin"');
   });
+});
+
+test('with the mail server away, asking for an email change says so (503) and leaves no live link', async () => {
+  const own = await startWithMail();
+  try {
+    const email = uniqueEmail('no-smtp');
+    const user = await addUser(own.server, email);
+    const page = new PageClient(own.server.url);
+    await openMyAccount(page, email);
+    await own.sink.close();
+    await page.post('/account/email', { email: uniqueEmail('no-smtp-new'), current_password: PASSWORD });
+    expect(page.last.status).toBe(503);
+    expect(pageText(page.last.body)).toContain("We couldn't send the mail just now");
+    const live = await own.server.testDb.database.db
+      .selectFrom('action_tokens')
+      .select('id_hash')
+      .where('user_id', '=', user.id)
+      .where('purpose', '=', 'change_email')
+      .where('used_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
+  } finally {
+    await own.server.close();
+  }
 });
