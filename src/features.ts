@@ -46,15 +46,17 @@ import { socialConnectionRule } from './connectors/social/rule.js';
 import { createDeviceSignIn } from './device/index.js';
 import { createSupport } from './support/index.js';
 import { createAdmin } from './admin/index.js';
+import { brandedInteractions, brandedMailer, personOrg } from './branding/wiring.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
   const issuer = config.server.issuer;
-  const mailer = givenMailer ?? createMailer(config, log);
+  const orgOfPerson = personOrg(services);
+  const mailer = brandedMailer(givenMailer ?? createMailer(config, log), services, orgOfPerson);
   const loginStore = createLoginStore(services.db);
   const throttle = createThrottle(loginStore, config.throttle);
   const clientAuthThrottle = createClientAuthThrottle(loginStore, config.throttle);
-  const interactions = createInteractions(oidc);
+  const interactions = brandedInteractions(createInteractions(oidc));
   const sessions = createSessions(oidc, log);
   // Declared before company ID, whose connections, federation and metadata refresher validate XML with
   // the SAML schema validator.
@@ -210,6 +212,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   });
   return {
     mailer,
+    orgOfPerson,
     loginStore,
     device,
     support,

@@ -27,6 +27,8 @@ import { linkedSignInsSection, socialAccountRoutes } from './connectors/social/a
 import { supportApiRoutes, supportPageRoutes } from './support/routes.js';
 import { adminApiRoutes } from './admin/api/router.js';
 import { adminCenterRoutes } from './admin/center/routes.js';
+import { brandedPerson } from './branding/wiring.js';
+import { brandingAdminRoutes, brandingUploadRoutes } from './branding/admin-routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -34,14 +36,17 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const secure = issuer.startsWith('https:');
   const minPasswordLength = config.password.minLength;
 
-  const person = createCurrentPerson({
-    issuer,
-    secure,
-    rememberDays: config.session.rememberDays,
-    sessions: f.sessions,
-    accounts: services.accounts,
-    meetsPolicy: f.sessionPolicy,
-  });
+  const person = brandedPerson(
+    createCurrentPerson({
+      issuer,
+      secure,
+      rememberDays: config.session.rememberDays,
+      sessions: f.sessions,
+      accounts: services.accounts,
+      meetsPolicy: f.sessionPolicy,
+    }),
+    f.orgOfPerson,
+  );
   const pages = new Router();
   pages.use(parseBody(config.server.maxBodyBytes));
   pages.use(
@@ -91,6 +96,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     socialAccountRoutes({ person, flow: f.socialFlow, linking: f.socialLinking, audit }),
     supportPageRoutes({ person, sessions: f.support.sessions, issuer }),
     adminCenterRoutes({ person, store: f.admin.store, useCases: f.admin.useCases, issuer }),
+    brandingAdminRoutes({ person, store: f.admin.store, branding: f.admin.useCases.branding }),
   ])
     pages.use(router.routes(), router.allowedMethods());
 
@@ -116,5 +122,18 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const supportApi = supportApiRoutes({ activation: f.support.activation, maxBodyBytes: config.server.maxBodyBytes });
   // The admin API (JSON, access tokens of admin clients, documented at /api/admin/v1/openapi.json).
   const adminApi = adminApiRoutes({ issuer, actors: f.admin.actors, useCases: f.admin.useCases, maxBodyBytes: config.server.maxBodyBytes });
-  return [pages, f.saml.routes(), pushDevices, sso, scim, social, supportApi, adminApi, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // Logo and favicon uploads in the admin center (multipart; the CSRF value is checked by the route).
+  const brandingUpload = brandingUploadRoutes({ person, store: f.admin.store, branding: f.admin.useCases.branding });
+  return [
+    brandingUpload,
+    pages,
+    f.saml.routes(),
+    pushDevices,
+    sso,
+    scim,
+    social,
+    supportApi,
+    adminApi,
+    ...(config.demo ? [demoRoutes(issuer)] : []),
+  ];
 }

@@ -11,6 +11,7 @@ import { createClientStore } from './clients/store.js';
 import { createOrgStore } from './orgs/store.js';
 import { createAudit } from './audit/index.js';
 import { createAuditStore } from './audit/store.js';
+import { createBranding } from './branding/index.js';
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const box = createSecretBox(config.secrets.encryptionKey);
@@ -27,6 +28,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     clients: createClientRegistry(createClientStore(db), box),
     orgs: createOrgStore(db),
     audit: createAudit(createAuditStore(db), log),
+    branding: createBranding(db, log),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -29,6 +29,7 @@ import { createBootstrapStore } from './store.js';
 import type { samlBootstrap } from '../saml/bootstrap.js';
 import { applySocialProviders } from '../connectors/social/bootstrap.js';
 import { applyProvisioningNotify } from '../provisioning/bootstrap.js';
+import { applyBranding } from '../branding/bootstrap.js';
 
 /** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
 async function importTotpSecret(services: Services, email: string, secret: string) {
@@ -180,7 +181,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
   for (const [i, c] of data.clients.entries()) {
     await where(`clients[${i}]`, async () => {
       await once(`clients/${c.client_id}`, c, async () => {
-        const { admin: _admin, ...client } = c;
+        const { admin: _admin, branding: _branding, ...client } = c;
         const { generatedSecret } = await services.clients.upsert(client);
         if (generatedSecret) report.generatedSecrets[c.client_id] = generatedSecret;
       });
@@ -195,7 +196,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
   }
   for (const [i, o] of data.organizations.entries()) {
     await where(`organizations[${i}]`, async () => {
-      const { slug, name, members, groups, two_step: twoStep, support_session_limit: supportLimit, ...rest } = o;
+      const { slug, name, members, groups, two_step: twoStep, support_session_limit: supportLimit, branding: _b, ...rest } = o;
       const { provisioning_notify_email: notifyEmail, provisioning_notify_language: notifyLang, ...companyId } = rest;
       const known = await services.orgs.findBySlug(slug);
       let orgId = known?.id ?? '';
@@ -274,6 +275,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
       await where(`clients[${i}]`, async () => {
         await once(`clients/${c.client_id}/admin`, c.admin, () => applyAdminClient(services, c.client_id, c.admin!));
       });
+  await applyBranding(services, data, dir, once, where);
   if (data.saml_service_providers.length) {
     // Loaded only when needed: it brings samlify and libxml2.
     let register: ReturnType<typeof samlBootstrap> | undefined;

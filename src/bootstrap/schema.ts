@@ -9,8 +9,11 @@ import { socialBootstrapFields } from '../connectors/social/bootstrap.js';
 import { adminClientField } from '../admin/bootstrap.js';
 import { provisioningBootstrapFields } from '../provisioning/bootstrap.js';
 import { emailSchema } from '../accounts/users.js';
+import { brandingBootstrapField } from '../branding/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
+  /** The deployment's branding (src/branding/bootstrap.ts); organizations, clients and SAML SPs may each have their own. */
+  ...brandingBootstrapField,
   organizations: z
     .array(
       z.strictObject({
@@ -39,6 +42,7 @@ export const bootstrapSchema = z.strictObject({
         ...companyIdBootstrapFields,
         /** SCIM: where provisioning-error mail goes (src/provisioning/bootstrap.ts). */
         ...provisioningBootstrapFields,
+        ...brandingBootstrapField,
       }),
     )
     .default([]),
@@ -70,7 +74,7 @@ export const bootstrapSchema = z.strictObject({
     .array(
       clientInputSchema
         /** Lets the client call the admin API (src/admin/bootstrap.ts). */
-        .extend({ admin: adminClientField.optional() })
+        .extend({ admin: adminClientField.optional(), ...brandingBootstrapField })
         .refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
           path: ['client_secret'],
           message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,
@@ -79,7 +83,7 @@ export const bootstrapSchema = z.strictObject({
     .default([]),
   resource_servers: z.array(resourceInputSchema).default([]),
   /** SAML service providers: `metadata` (XML) or `metadata_file` (relative to this file), plus settings. */
-  saml_service_providers: z.array(spInputSchema).default([]),
+  saml_service_providers: z.array(spInputSchema.safeExtend(brandingBootstrapField)).default([]),
   /** Social sign-in providers (src/connectors/social/bootstrap.ts), in the order of their buttons. */
   ...socialBootstrapFields,
 });

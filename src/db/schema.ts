@@ -4,6 +4,7 @@ import type { ScimNotifyDB } from './schema/scim-notify.js';
 import type { SocialDB } from './schema/social.js';
 import type { SupportDB } from './schema/support.js';
 import type { AdminDB } from './schema/admin.js';
+import type { BrandingDB } from './schema/branding.js';
 import type {
   AuditEventTable,
   BootstrapAppliedTable,
@@ -47,8 +48,9 @@ export type * from './schema/scim-notify.js';
 export type * from './schema/social.js';
 export type * from './schema/support.js';
 export type * from './schema/admin.js';
+export type * from './schema/branding.js';
 
-export interface DB extends ScimDB, ScimNotifyDB, SocialDB, SupportDB, AdminDB {
+export interface DB extends ScimDB, ScimNotifyDB, SocialDB, SupportDB, AdminDB, BrandingDB {
   org_domains: OrgDomainTable;
   connections: ConnectionTable;
   linked_identities: LinkedIdentityTable;

@@ -19,6 +19,7 @@ import {
 import type { AdminCompany } from '../company.js';
 import { companyOperations } from './company-routes.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
+import { brandingOperations, type AdminBranding } from '../../branding/admin.js';
 
 export interface Call {
   ctx: Context;
@@ -44,6 +45,8 @@ export interface Operation {
   status?: number;
   /** Streamed exports: the media types the answer may have (chosen by the `format` parameter). */
   produces?: string[];
+  /** A body limit above the server's default (uploads). */
+  maxBodyBytes?: number;
   handle(c: Call): Promise<unknown>;
 }
 
@@ -52,6 +55,7 @@ export interface AdminUseCases {
   organization: AdminOrganization;
   audit: AdminAuditLog;
   company: AdminCompany;
+  branding: AdminBranding;
 }
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
@@ -220,5 +224,6 @@ export function operations(u: AdminUseCases): Operation[] {
       handle: async (c) => u.audit.export(c.orgId, auditExportInput.parse(c.query)),
     },
     ...companyOperations(u.company),
+    ...brandingOperations(u.branding),
   ];
 }

@@ -22,7 +22,7 @@ import type { AdminUseCases } from '../api/routes.js';
 import type { AdminStore } from '../store.js';
 
 const STEP_UP_SECONDS = 15 * 60;
-const SECTIONS = ['overview', 'people', 'scim', 'audit'] as const;
+export const SECTIONS = ['overview', 'people', 'scim', 'audit'] as const;
 
 interface Admin {
   who: SignedIn;
@@ -48,6 +48,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     const wanted = typeof ctx.query.org === 'string' ? ctx.query.org : undefined;
     const org = (wanted && orgs.find((o) => o.slug === wanted)) || orgs[0];
     ctx.state.adminActor = `user:${who.user.id}`;
+    ctx.state.brandOrgId = org.id;
     return { who, orgs, org, actor: { who: `user:${who.user.id}`, orgId: org.id, operator: false, canWrite: true } };
   }
 
