@@ -24,7 +24,8 @@ export const brandingView = brandSettingsSchema.extend({ logo: z.string().nullab
 function said(ctx: Context, err: unknown): never {
   if (err instanceof BrandingRefused) {
     const t = ctx.state.t ?? translator('en');
-    throw new AppError('branding_refused', 400, t(err.key, { ...err.vars, interpolation: { escapeValue: false } }), true, {
+    const ratio = err.vars.ratio && new Intl.NumberFormat(ctx.state.lang ?? 'en').format(Number(err.vars.ratio));
+    throw new AppError('branding_refused', 400, t(err.key, { ...err.vars, ratio, interpolation: { escapeValue: false } }), true, {
       reason: err.key,
     });
   }

@@ -12,9 +12,13 @@ const csrfField = form({ csrf: text });
 
 const COOKIE = 'wf_csrf';
 
-/** Whether `sent` is this browser's CSRF value (for forms the shared page router does not parse: uploads). */
+/**
+ * Whether `sent` is this browser's CSRF value (for forms the shared page router does not parse:
+ * uploads); pages rendered after it get the value for their forms.
+ */
 export function csrfMatches(ctx: Context, sent: unknown): boolean {
   const token = ctx.cookies.get(COOKIE, { signed: true });
+  if (token) ctx.state.csrf = token;
   return !!token && typeof sent === 'string' && sent.length === token.length && timingSafeEqual(Buffer.from(sent), Buffer.from(token));
 }
 
