@@ -55,7 +55,7 @@ function contrastWithWhite(rgb: string) {
 /** The focusable elements a person can reach, in document order (visible, enabled). */
 const tabOrder = (page: Page) =>
   page.evaluate((selector) => {
-    return [...document.querySelectorAll<HTMLElement>(selector)]
+    return Array.from(document.querySelectorAll<HTMLElement>(selector))
       .filter(
         (el) =>
           el.getClientRects().length > 0 &&
