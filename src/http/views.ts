@@ -52,12 +52,15 @@ function languageLinks(ctx: Context, pageUrl?: unknown) {
 
 /**
  * The page's brand (src/branding): the app of the sign-in (ctx.state.brandClientId, set with the
- * interaction) over the person's or the routed company's organization (ctx.state.brandOrgId) over the
+ * interaction, or the client of an oidc-provider page) over the person's or the routed company's organization (ctx.state.brandOrgId) over the
  * deployment, from memory. External images (https) are allowed in the CSP's img-src for this page only.
  */
 function brandOf(ctx: Context): Brand {
   const brandFor = ctx.state.brandFor as ((s: { clientId?: string; orgId?: string }) => Brand) | undefined;
-  const brand = brandFor ? brandFor({ clientId: ctx.state.brandClientId, orgId: ctx.state.brandOrgId }) : DEFAULT_BRAND;
+  // oidc-provider's own pages (logout, device, protocol errors) name the app in ctx.oidc.
+  const providerClient = (ctx as Context & { oidc?: { client?: { clientId: string } } }).oidc?.client?.clientId;
+  const clientId: string | undefined = ctx.state.brandClientId ?? providerClient;
+  const brand = brandFor ? brandFor({ clientId, orgId: ctx.state.brandOrgId }) : DEFAULT_BRAND;
   const origins = [brand.logo, brand.favicon].filter((u) => u && /^https?:/.test(u)).map((u) => new URL(u!).origin);
   const csp = ctx.response.get('Content-Security-Policy');
   if (origins.length && csp)

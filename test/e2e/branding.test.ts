@@ -104,6 +104,12 @@ test('pages wear the deployment brand, the app brand over it, and the organizati
   // The external favicon is allowed for this page only.
   expect(shopPage.last.headers.get('content-security-policy')).toContain("img-src 'self' data: https://cdn.shop.example");
 
+  // oidc-provider's own pages (here: the error page of a bad redirect address) wear the app's brand too.
+  await shopPage.get(
+    `/auth?client_id=shop-app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://wrong.example/cb')}`,
+  );
+  expect([shopPage.last.status, /<title>[^<]*<\/title>/.exec(shopPage.last.body)?.[0]]).toEqual([400, expect.stringContaining(' · Shop<')]);
+
   const me = new PageClient(h.server.url);
   await openMyAccount(me, 'cara@brand-org.test');
   await me.get('/account');
