@@ -29,6 +29,7 @@ beforeAll(async () => {
   - slug: umlaut
     name: Umlaut GmbH
     domains: [{ domain: "EXÄMPLE.test", verified: true }]
+    branding: { product_name: Umlaut Sign-in, primary_color: "#5b2a86" }
     connections:
       - { id: umlaut-idp, kind: oidc, name: Umlaut IdP, issuer: "https://idp.umlaut.invalid", client_id: wf, client_secret: umlaut-secret-0123456789abcdef }
 `,
@@ -74,12 +75,14 @@ test('discovery: zoë@exämple.test (and every other spelling) routes to the com
   expect((await server.features.discovery.byEmail('zoë@example.test')).kind).toBe('password');
 });
 
-test('the email step sends zoë@exämple.test to the company sign-in, not the password step', async () => {
+test('the email step sends zoë@exämple.test to the company sign-in (in the company brand), not the password step', async () => {
   const app = await addApp(server, 'idn-app');
   const page = new PageClient(server.url);
   const a = await authorize(app, page);
   await page.post(`/interaction/${a.uid}/identify`, { email: 'zoë@exämple.test' });
   expect(page.last.body).not.toContain('name="password"');
+  // Once the email step has routed to the company, its pages wear the company's brand.
+  expect(page.last.body).toMatch(/<title>[^<]* · Umlaut Sign-in<\/title>/);
   const journey = await server.features.journey.stateOf({ uid: a.uid } as never);
   expect(journey.realm).toMatchObject({ kind: 'company', org: { slug: 'umlaut' } });
 });
