@@ -113,6 +113,8 @@ export function createBranding(db: Db, log?: Logger) {
   return {
     ready,
     resolve,
+    /** Whether any scope has branding (when none does, nothing needs looking up). */
+    any: () => rows.size > 0,
     /** Loads every scope again now (after a change made outside this instance's use-cases). */
     reload: changed,
     /** Koa middleware: pages rendered after it find `ctx.state.brandFor` (renderPage in src/http/views.ts). */

@@ -30,8 +30,11 @@ export function brandedInteractions(i: Interactions): Interactions {
 /** The organization whose brand a person sees: their first active membership (cached for TTL_MS). */
 export function personOrg(services: Services) {
   const cache = ttlCache<string | null>(TTL_MS, 5000);
-  return (userId: string) =>
-    cache.get(userId, async () => (await services.orgs.membershipsOf(userId)).find((m) => m.status === 'active')?.id ?? null);
+  // No branding anywhere: nothing to look up (and nothing cached, so a brand set later shows at once).
+  return async (userId: string) =>
+    services.branding.any()
+      ? cache.get(userId, async () => (await services.orgs.membershipsOf(userId)).find((m) => m.status === 'active')?.id ?? null)
+      : null;
 }
 
 export function brandedPerson(person: CurrentPerson, orgOf: (userId: string) => Promise<string | null>): CurrentPerson {
@@ -56,8 +59,9 @@ export function brandedMailer(inner: Mailer, services: Services, orgOf: (userId:
   }
   return {
     async send(mail) {
-      if (!mail.rebrand) return inner.send(mail);
       await services.branding.ready();
+      // No branding anywhere (the default): the mail as built, without looking anyone up.
+      if (!mail.rebrand || !services.branding.any()) return inner.send(mail);
       let brand = services.branding.resolve({});
       try {
         brand = services.branding.resolve({ orgId: await orgOfAddress(mail.to) });
