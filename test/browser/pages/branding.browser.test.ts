@@ -2,13 +2,15 @@
  * The admin center's branding page in Chromium: a primary color below WCAG AA is refused beside its
  * field (summary linked to it, the field marked invalid, the reason translated), a good one is saved,
  * a PNG logo is uploaded (multipart, CSRF-checked) and a GIF refused; then My account wears the
- * organization's brand (logo, product name in the title, buttons in the color). Screenshots:
+ * organization's brand (logo, product name in the title, buttons in the color); the page passes axe.
+ * Screenshots:
  * test-artifacts/screenshots/branding-*.png.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { AxeBuilder } from '@axe-core/playwright';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, SHOTS } from '../../helpers/chromium.js';
@@ -96,6 +98,8 @@ for (const [lang, width, email] of [
     await expect(page.locator('.error-summary a[href="#primary_color"]').count()).resolves.toBe(1);
     expect(await page.locator('#primary_color-error').isVisible()).toBe(true);
     await shot('01-low-contrast');
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
     await page.fill('#product_name', `Acme Portal ${lang}`);
     await page.fill('#primary_color', '#14532d');
