@@ -38,7 +38,7 @@ async function enter(d: Deps, ctx: Context) {
   if (!orgs.length) throw new AppError('not_an_administrator', 403, ctx.state.t('admin.not_admin'));
   const session = who.session as { acr?: string; loginTs?: number };
   if (!(session.acr === ACR.mfa && Date.now() / 1000 - (session.loginTs ?? 0) < STEP_UP_SECONDS)) {
-    if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, ctx.state.t('admin.not_admin'));
+    if (ctx.method !== 'GET') throw new AppError('step_up_required', 403, ctx.state.t('admin.step_up_needed'));
     d.person.stepUp(ctx, { returnTo: ctx.originalUrl });
     return undefined;
   }

@@ -171,6 +171,23 @@ test('the admin API sets the branding: low contrast refused with the reason in t
   expect([globex.status, globex.text.includes('Acme Portal')]).toEqual([200, false]);
 });
 
+test('the admin center refuses branding changes without a fresh second factor (403, said in the language), form and upload alike', async () => {
+  const page = new PageClient(h.server.url);
+  await openMyAccount(page, 'ann@acme.test');
+  await page.get('/account?lang=de');
+  const csrf = page.csrf();
+  await page.post('/admin/branding?org=acme', { product_name: 'Sneaky', primary_color: '#14532d' });
+  expect(page.last.status).toBe(403);
+  expect(page.last.body).toContain('Bestätigen Sie sich erneut');
+  const upload = new FormData();
+  upload.set('csrf', csrf);
+  upload.set('kind', 'logo');
+  upload.set('file', new Blob([PNG], { type: 'image/png' }), 'logo.png');
+  const res = await page.request('/admin/branding/image?org=acme', { method: 'POST', body: upload });
+  expect(res.status).toBe(403);
+  expect((await admin.call(await admin.token('acme-admin'), 'GET', '/branding')).body.product_name).not.toBe('Sneaky');
+});
+
 test('bootstrap refuses a primary color below AA and an image that is not PNG, JPEG or WebP', async () => {
   writeFileSync(path.join(dir, 'logo.gif'), GIF);
   await expect(applyBootstrap(h.server.services, bootstrapFile('low.yaml', 'branding: { primary_color: "#ffcc00" }\n'))).rejects.toThrow(
