@@ -4,6 +4,7 @@
  * change made here is seen at once, on other instances within TTL_MS). Pages and mails ask
  * `resolve({ clientId, orgId })` for the effective brand (app > organization > deployment).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, Next } from 'koa';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../lib/log.js';
@@ -22,6 +23,8 @@ import {
 import { createBrandingStore, type BrandingRow, type ImageKind, type Scope } from './store.js';
 
 export const TTL_MS = 30_000;
+/** The request's state (brandClientId, brandOrgId), for mails sent while it is handled (wiring.ts). */
+export const requestBrandScope = new AsyncLocalStorage<Record<string, unknown>>();
 const key = (scope: Scope, id: string) => `${scope}:${id}`;
 /** The address an uploaded image is served at (versioned: it changes when the image does). */
 export const imagePath = (r: BrandingRow, kind: ImageKind) =>
@@ -121,7 +124,7 @@ export function createBranding(db: Db, log?: Logger) {
     async middleware(ctx: Context, next: Next) {
       await ready();
       ctx.state.brandFor = resolve;
-      await next();
+      await requestBrandScope.run(ctx.state, next);
     },
     async settingsOf(scope: Scope, scopeId: string) {
       await ready();

@@ -3,7 +3,8 @@
  * - sign-in pages: the app from the interaction, and the company the identify step routed to from the
  *   journey read with it (interactions.details already loads both);
  * - My account and the admin center: the signed-in person's organization (cached briefly);
- * - mails: the recipient's organization (membership, else the owner of their verified domain).
+ * - mails: the app of the request that sends them (a code during a sign-in), over the request's
+ *   organization or else the recipient's (membership, else the owner of their verified domain).
  */
 import type { Context } from 'koa';
 import type { Interactions } from '../oidc/interactions.js';
@@ -12,7 +13,7 @@ import type { Mailer } from '../notify/mailer.js';
 import type { Services } from '../services.js';
 import { ttlCache } from '../lib/ttl-cache.js';
 import { domainOfEmail } from '../orgs/domains.js';
-import { TTL_MS } from './index.js';
+import { requestBrandScope, TTL_MS } from './index.js';
 
 export function brandedInteractions(i: Interactions): Interactions {
   return {
@@ -62,9 +63,12 @@ export function brandedMailer(inner: Mailer, services: Services, orgOf: (userId:
       await services.branding.ready();
       // No branding anywhere (the default): the mail as built, without looking anyone up.
       if (!mail.rebrand || !services.branding.any()) return inner.send(mail);
-      let brand = services.branding.resolve({});
+      const request = requestBrandScope.getStore();
+      const clientId = typeof request?.brandClientId === 'string' ? request.brandClientId : undefined;
+      let brand = services.branding.resolve({ clientId });
       try {
-        brand = services.branding.resolve({ orgId: await orgOfAddress(mail.to) });
+        const orgId = typeof request?.brandOrgId === 'string' ? request.brandOrgId : await orgOfAddress(mail.to);
+        brand = services.branding.resolve({ clientId, orgId });
       } catch {
         // The deployment's brand: a lookup failure must not lose the mail.
       }

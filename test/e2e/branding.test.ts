@@ -139,6 +139,20 @@ test("mails wear the recipient's organization brand: logo, name and color in HTM
   expect(button?.[1]).toBe('#7a1f5c');
 });
 
+test('a mail sent during a sign-in wears the app’s brand (an email code at Shop)', async () => {
+  const email = 'dora@nowhere.test';
+  const dora = await h.server.services.users.create({ email, password: PASSWORD, name: 'Dora', email_verified: true });
+  await h.server.features.factorStore.insertFactor({ user_id: dora.id, kind: 'email', label: email, confirmed: true });
+  const shop = await addApp(h.server, 'shop-app');
+  const page = new PageClient(h.server.url);
+  const a = await authorize(shop, page);
+  await page.post(`/interaction/${a.uid}/identify`, { email });
+  await page.post(`/interaction/${a.uid}/password`, { password: PASSWORD });
+  const mail = await h.sink.waitFor(email, /code/i);
+  expect(mail.subject).toMatch(/^Your Shop code: \d{6}$/);
+  expect(mail.text).toContain('— Shop');
+});
+
 test('the admin API sets the branding: low contrast refused with the reason in the caller’s language, uploads checked by their bytes', async () => {
   const acme = await admin.token('acme-admin');
   const low = await admin.call(acme, 'PUT', '/branding', { primary_color: '#ffcc00' });
