@@ -14,6 +14,7 @@ import * as deviceSupport from './2026-12-03T1040_device_support.js';
 import * as admin from './2026-12-03T1050_admin.js';
 import * as apps from './2026-12-03T1400_apps.js';
 import * as account from './2026-12-03T1430_account.js';
+import * as branding from './2026-12-03T1420_branding.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21T0900_platform': platform,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1050_admin': admin,
   '2026-12-03T1400_apps': apps,
   '2026-12-03T1430_account': account,
+  '2026-12-03T1420_branding': branding,
 };

@@ -24,6 +24,7 @@ import { refuseUnknownMethods } from './http/methods.js';
 import { clientAuthThrottle } from './clients/auth-throttle.js';
 import { opsRoutes } from './ops/routes.js';
 import { featureRoutes } from './routes.js';
+import { brandingAssetRoutes } from './branding/routes.js';
 import type { Features } from './features.js';
 
 export interface AppDeps {
@@ -67,8 +68,10 @@ export function createApp(deps: AppDeps) {
   const toProvider = compose([bufferProviderBody, refuseNul, clientAuth, deps.features.device.guards, oidc.middleware]) as Middleware;
   // oidc-provider's machine endpoints go straight to it: no page router needs to look at them.
   app.use((ctx, next) => (PROVIDER_API.has(ctx.path) ? toProvider(ctx, next) : next()));
+  // Pages find their brand in memory (src/branding): no statement per page view.
+  app.use(services.branding.middleware);
   const ops = opsRoutes({ db: services.db, metrics, isShuttingDown, metricsToken: config.server.metricsToken });
-  const routers: Router[] = [assetRoutes(), ops, ...featureRoutes(services, deps.features)];
+  const routers: Router[] = [assetRoutes(), brandingAssetRoutes(services.branding), ops, ...featureRoutes(services, deps.features)];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(toProvider);
   return app;

@@ -55,15 +55,17 @@ import { createAdmin } from './admin/index.js';
 import { appAccessRule, mayUseClient } from './apps/rule.js';
 
 const SAML_CLIENT_PREFIX = samlClientId('');
+import { brandedInteractions, brandedMailer, personOrg } from './branding/wiring.js';
 
 export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics, givenMailer?: Mailer) {
   const { config, log, audit } = services;
   const issuer = config.server.issuer;
-  const mailer = givenMailer ?? createMailer(config, log);
+  const orgOfPerson = personOrg(services);
+  const mailer = brandedMailer(givenMailer ?? createMailer(config, log), services, orgOfPerson);
   const loginStore = createLoginStore(services.db);
   const throttle = createThrottle(loginStore, config.throttle);
   const clientAuthThrottle = createClientAuthThrottle(loginStore, config.throttle);
-  const interactions = createInteractions(oidc);
+  const interactions = brandedInteractions(createInteractions(oidc));
   const sessions = createSessions(oidc, log);
   // Declared before company ID, whose connections, federation and metadata refresher validate XML with
   // the SAML schema validator.
@@ -249,6 +251,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   return {
     routing,
     mailer,
+    orgOfPerson,
     loginStore,
     device,
     support,

@@ -29,6 +29,8 @@ import { supportApiRoutes, supportPageRoutes } from './support/routes.js';
 import { adminApiRoutes } from './admin/api/router.js';
 import { adminCenterRoutes } from './admin/center/routes.js';
 import { lostPageRoutes } from './routing/lost-page.js';
+import { brandedPerson } from './branding/wiring.js';
+import { brandingAdminRoutes, brandingUploadRoutes } from './branding/admin-routes.js';
 
 export function featureRoutes(services: Services, f: Features): Router[] {
   const { config, audit } = services;
@@ -36,18 +38,21 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const secure = issuer.startsWith('https:');
   const minPasswordLength = config.password.minLength;
 
-  const person = createCurrentPerson({
-    issuer,
-    secure,
-    rememberDays: config.session.rememberDays,
-    sessions: f.sessions,
-    accounts: services.accounts,
-    meetsPolicy: f.sessionPolicy,
-    checkReturn: async (raw) => {
-      const checked = await f.routing.check(raw);
-      return checked.ok ? checked.url : undefined;
-    },
-  });
+  const person = brandedPerson(
+    createCurrentPerson({
+      issuer,
+      secure,
+      rememberDays: config.session.rememberDays,
+      sessions: f.sessions,
+      accounts: services.accounts,
+      meetsPolicy: f.sessionPolicy,
+      checkReturn: async (raw) => {
+        const checked = await f.routing.check(raw);
+        return checked.ok ? checked.url : undefined;
+      },
+    }),
+    f.orgOfPerson,
+  );
   const accountDeps = {
     person,
     sessions: f.sessions,
@@ -135,6 +140,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     supportPageRoutes({ person, sessions: f.support.sessions, issuer }),
     adminCenterRoutes({ person, store: f.admin.store, useCases: f.admin.useCases, issuer }),
     appRoutes({ person, store: services.appStore, launcher: services.launcher, issuer }),
+    brandingAdminRoutes({ person, store: f.admin.store, branding: f.admin.useCases.branding }),
   ])
     pages.use(router.routes(), router.allowedMethods());
 
@@ -160,5 +166,18 @@ export function featureRoutes(services: Services, f: Features): Router[] {
   const supportApi = supportApiRoutes({ activation: f.support.activation, maxBodyBytes: config.server.maxBodyBytes });
   // The admin API (JSON, access tokens of admin clients, documented at /api/admin/v1/openapi.json).
   const adminApi = adminApiRoutes({ issuer, actors: f.admin.actors, useCases: f.admin.useCases, maxBodyBytes: config.server.maxBodyBytes });
-  return [pages, f.saml.routes(), pushDevices, sso, scim, social, supportApi, adminApi, ...(config.demo ? [demoRoutes(issuer)] : [])];
+  // Logo and favicon uploads in the admin center (multipart; the CSRF value is checked by the route).
+  const brandingUpload = brandingUploadRoutes({ person, store: f.admin.store, branding: f.admin.useCases.branding });
+  return [
+    brandingUpload,
+    pages,
+    f.saml.routes(),
+    pushDevices,
+    sso,
+    scim,
+    social,
+    supportApi,
+    adminApi,
+    ...(config.demo ? [demoRoutes(issuer)] : []),
+  ];
 }

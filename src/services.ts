@@ -14,6 +14,7 @@ import { createAuditStore } from './audit/store.js';
 import { createAppStore } from './apps/store.js';
 import { createLauncher } from './apps/launcher.js';
 import { createAppAdmin } from './apps/admin.js';
+import { createBranding } from './branding/index.js';
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const box = createSecretBox(config.secrets.encryptionKey);
@@ -36,6 +37,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     launcher: createLauncher({ store: appStore }),
     appStore,
     appAdmin: createAppAdmin({ store: appStore, audit }),
+    branding: createBranding(db, log),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -13,6 +13,7 @@ import { createAdminCompany } from './company.js';
 import { createDomains, systemDns } from '../orgs/domains.js';
 import type { ConnectorStore } from '../connectors/store.js';
 import type { FailureNotifier } from '../provisioning/notify.js';
+import { createAdminBranding } from '../branding/admin.js';
 
 export function createAdmin(
   services: Services,
@@ -56,6 +57,7 @@ export function createAdmin(
       audit: services.audit,
     }),
     apps: services.appAdmin,
+    branding: createAdminBranding({ branding: services.branding, audit: services.audit }),
   };
   return { store, actors, useCases };
 }

@@ -15,10 +15,11 @@ import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ZodError, type z } from 'zod';
+import { ZodError } from 'zod';
 import { AppError } from '../lib/errors.js';
 import type { Services } from '../services.js';
 import { bootstrapSchema, formatIssuePath } from './schema.js';
+import { applyUser } from './users.js';
 import { createSupportStore } from '../support/store.js';
 import { applyAdminClient } from '../admin/bootstrap.js';
 import { createFactorStore } from '../factors/store.js';
@@ -30,38 +31,7 @@ import type { samlBootstrap } from '../saml/bootstrap.js';
 import { applySocialProviders } from '../connectors/social/bootstrap.js';
 import { applyProvisioningNotify } from '../provisioning/bootstrap.js';
 import { applyClientLaunchers, applyLauncherPart, launcherPartOf, liftTaggedNames, withoutLauncherKeys } from '../apps/bootstrap.js';
-
-/** Imports an existing TOTP secret once (idempotent: an identical secret is not added twice). */
-async function importTotpSecret(services: Services, email: string, secret: string) {
-  const user = (await services.accounts.findUserByEmail(email))!;
-  const store = createFactorStore(services.db);
-  const existing = (await store.factorsOf(user.id)).filter((f) => f.kind === 'totp' && f.secret_enc);
-  if (existing.some((f) => services.box.open(f.secret_enc!, 'factor-secret') === secret)) return;
-  await store.insertFactor({
-    user_id: user.id,
-    kind: 'totp',
-    label: 'Authenticator app (imported)',
-    secret_enc: services.box.seal(secret, 'factor-secret'),
-    confirmed: true,
-  });
-}
-
-type BootstrapUser = z.output<typeof bootstrapSchema>['users'][number];
-
-/** A person of the file: created, or their profile, status and (when it changed) password set again. */
-async function applyUser(services: Services, u: BootstrapUser) {
-  const existing = await services.accounts.findUserByEmail(u.email);
-  const profile = { name: u.name ?? null, given_name: u.given_name ?? null, family_name: u.family_name ?? null, locale: u.locale ?? null };
-  if (!existing) {
-    await services.users.create({ ...profile, email: u.email, password: u.password, email_verified: u.email_verified, status: u.status });
-  } else {
-    await services.accounts.updateUser(existing.id, { ...profile, email_verified: u.email_verified, status: u.status });
-    if (u.password !== undefined && !(await services.users.hasPassword(existing.id, u.password))) {
-      await services.users.setPassword(existing, u.password);
-    }
-  }
-  if (u.totp_secret) await importTotpSecret(services, u.email, u.totp_secret);
-}
+import { applyBranding } from '../branding/bootstrap.js';
 
 export class BootstrapError extends Error {}
 const NO_USER = 'no user with this email (add it under users)';
@@ -181,7 +151,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
   for (const [i, c] of data.clients.entries()) {
     await where(`clients[${i}]`, async () => {
       await once(`clients/${c.client_id}`, c, async () => {
-        const { admin: _admin, trial_uri: _t, access: _a, target_link_uri: _l, client_names: _n, ...client } = c;
+        const { admin: _admin, trial_uri: _t, access: _a, target_link_uri: _l, client_names: _n, branding: _b, ...client } = c;
         const { generatedSecret } = await services.clients.upsert(client);
         if (generatedSecret) report.generatedSecrets[c.client_id] = generatedSecret;
       });
@@ -196,7 +166,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
   }
   for (const [i, o] of data.organizations.entries()) {
     await where(`organizations[${i}]`, async () => {
-      const { slug, name, members, groups, two_step: twoStep, support_session_limit: supportLimit, ...rest } = o;
+      const { slug, name, members, groups, two_step: twoStep, support_session_limit: supportLimit, branding: _b, ...rest } = o;
       const { provisioning_notify_email: notifyEmail, provisioning_notify_language: notifyLang, ...companyId } = rest;
       const known = await services.orgs.findBySlug(slug);
       let orgId = known?.id ?? '';
@@ -276,6 +246,7 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
         await once(`clients/${c.client_id}/admin`, c.admin, () => applyAdminClient(services, c.client_id, c.admin!));
       });
   await applyClientLaunchers(services, data.clients, { once, where, applied: (key) => applied.has(key) });
+  await applyBranding(services, data, dir, once, where);
   if (data.saml_service_providers.length) {
     // Loaded only when needed: it brings samlify and libxml2.
     let register: ReturnType<typeof samlBootstrap> | undefined;

@@ -10,8 +10,11 @@ import { adminClientField } from '../admin/bootstrap.js';
 import { provisioningBootstrapFields } from '../provisioning/bootstrap.js';
 import { emailSchema } from '../accounts/users.js';
 import { clientLauncherFields, spLauncherFields } from '../apps/bootstrap.js';
+import { brandingBootstrapField } from '../branding/bootstrap.js';
 
 export const bootstrapSchema = z.strictObject({
+  /** The deployment's branding (src/branding/bootstrap.ts); organizations, clients and SAML SPs may each have their own. */
+  ...brandingBootstrapField,
   organizations: z
     .array(
       z.strictObject({
@@ -40,6 +43,7 @@ export const bootstrapSchema = z.strictObject({
         ...companyIdBootstrapFields,
         /** SCIM: where provisioning-error mail goes (src/provisioning/bootstrap.ts). */
         ...provisioningBootstrapFields,
+        ...brandingBootstrapField,
       }),
     )
     .default([]),
@@ -76,7 +80,7 @@ export const bootstrapSchema = z.strictObject({
          * access: { organizations: [<org slug>...], groups: ["<org slug>/<group>" or "<group>"...] }
          * (absent: everyone; a plain group name is that group in the listed organizations, or in any).
          */
-        .safeExtend({ admin: adminClientField.optional(), ...clientLauncherFields })
+        .safeExtend({ admin: adminClientField.optional(), ...clientLauncherFields, ...brandingBootstrapField })
         .refine((c) => c.client_secret === undefined || c.client_secret.length >= MIN_CLIENT_SECRET_LENGTH, {
           path: ['client_secret'],
           message: `a client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters (leave it out to have one generated)`,
@@ -88,7 +92,7 @@ export const bootstrapSchema = z.strictObject({
    * SAML service providers: `metadata` (XML) or `metadata_file` (relative to this file), plus settings,
    * plus the launcher keys of clients (initiate_login_uri, logo_uri, trial_uri, display_name#<lang>, access).
    */
-  saml_service_providers: z.array(spInputSchema.extend(spLauncherFields)).default([]),
+  saml_service_providers: z.array(spInputSchema.safeExtend({ ...spLauncherFields, ...brandingBootstrapField })).default([]),
   /** Social sign-in providers (src/connectors/social/bootstrap.ts), in the order of their buttons. */
   ...socialBootstrapFields,
 });

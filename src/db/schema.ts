@@ -5,6 +5,7 @@ import type { SocialDB } from './schema/social.js';
 import type { SupportDB } from './schema/support.js';
 import type { AdminDB } from './schema/admin.js';
 import type { AppsDB } from './schema/apps.js';
+import type { BrandingDB } from './schema/branding.js';
 import type {
   AuditEventTable,
   BootstrapAppliedTable,
@@ -49,8 +50,9 @@ export type * from './schema/social.js';
 export type * from './schema/support.js';
 export type * from './schema/admin.js';
 export type * from './schema/apps.js';
+export type * from './schema/branding.js';
 
-export interface DB extends ScimDB, ScimNotifyDB, SocialDB, SupportDB, AdminDB, AppsDB {
+export interface DB extends ScimDB, ScimNotifyDB, SocialDB, SupportDB, AdminDB, AppsDB, BrandingDB {
   org_domains: OrgDomainTable;
   connections: ConnectionTable;
   linked_identities: LinkedIdentityTable;

@@ -12,6 +12,16 @@ const csrfField = form({ csrf: text });
 
 const COOKIE = 'wf_csrf';
 
+/**
+ * Whether `sent` is this browser's CSRF value (for forms the shared page router does not parse:
+ * uploads); pages rendered after it get the value for their forms.
+ */
+export function csrfMatches(ctx: Context, sent: unknown): boolean {
+  const token = ctx.cookies.get(COOKIE, { signed: true });
+  if (token) ctx.state.csrf = token;
+  return !!token && typeof sent === 'string' && sent.length === token.length && timingSafeEqual(Buffer.from(sent), Buffer.from(token));
+}
+
 export function csrf(opts: { secure: boolean; onFailure?: (ctx: Context) => Promise<void> | void }) {
   return async function csrfMiddleware(ctx: Context, next: Next) {
     let token = ctx.cookies.get(COOKIE, { signed: true });

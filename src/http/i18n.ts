@@ -33,7 +33,8 @@ void i18n.init({
   initAsync: false,
   resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: messages[l] }])),
   fallbackLng: 'en',
-  interpolation: { escapeValue: false }, // templates escape on output
+  // Templates escape on output. {{product}}: the brand's product name (src/branding), Wayfinder unless a page or mail says otherwise.
+  interpolation: { escapeValue: false, defaultVariables: { product: 'Wayfinder' } },
   returnNull: false,
 });
 

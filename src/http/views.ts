@@ -6,7 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { Context } from 'koa';
+import type { TFunction } from 'i18next';
 import { LANGUAGES, LANGUAGE_NAMES, translator, type Language } from './i18n.js';
+import { DEFAULT_BRAND, type Brand } from '../branding/brand.js';
+import { themeHref } from '../branding/routes.js';
 
 const eta = new Eta({
   views: path.join(path.dirname(fileURLToPath(import.meta.url)), 'views'),
@@ -47,15 +50,39 @@ function languageLinks(ctx: Context, pageUrl?: unknown) {
   });
 }
 
+/**
+ * The page's brand (src/branding): the app of the sign-in (ctx.state.brandClientId, set with the
+ * interaction, or the client of an oidc-provider page) over the person's or the routed company's organization (ctx.state.brandOrgId) over the
+ * deployment, from memory. External images (https) are allowed in the CSP's img-src for this page only.
+ */
+function brandOf(ctx: Context): Brand {
+  const brandFor = ctx.state.brandFor as ((s: { clientId?: string; orgId?: string }) => Brand) | undefined;
+  // oidc-provider's own pages (logout, device, protocol errors) name the app in ctx.oidc.
+  const providerClient = (ctx as Context & { oidc?: { client?: { clientId: string } } }).oidc?.client?.clientId;
+  const clientId: string | undefined = ctx.state.brandClientId ?? providerClient;
+  const brand = brandFor ? brandFor({ clientId, orgId: ctx.state.brandOrgId }) : DEFAULT_BRAND;
+  const origins = [brand.logo, brand.favicon].filter((u) => u && /^https?:/.test(u)).map((u) => new URL(u!).origin);
+  const csp = ctx.response.get('Content-Security-Policy');
+  if (origins.length && csp)
+    ctx.set('Content-Security-Policy', csp.replace("img-src 'self' data:", `img-src 'self' data: ${[...new Set(origins)].join(' ')}`));
+  return brand;
+}
+
 export function renderPage(ctx: Context, template: string, data: Record<string, unknown> = {}, status = 200) {
   const lang: Language = ctx.state.lang ?? 'en';
-  const t = ctx.state.t ?? translator(lang);
+  const brand = brandOf(ctx);
+  const baseT: TFunction = ctx.state.t ?? translator(lang);
+  const t = brand.custom
+    ? (((key: string, opts?: Record<string, unknown>) => baseT(key, { product: brand.name, ...opts })) as TFunction)
+    : baseT;
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = eta.render(`./${template}`, {
     t,
     lang,
+    brand,
+    theme: brand.custom ? themeHref(brand.color, brand.background) : undefined,
     languages: languageLinks(ctx, data.pageUrl),
     csrf: ctx.state.csrf,
     fmt: dateTime(lang),

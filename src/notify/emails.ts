@@ -6,6 +6,7 @@
 import { translator, type Language } from '../http/i18n.js';
 import type { Mail } from './mailer.js';
 import { humanDuration } from './duration.js';
+import { DEFAULT_BRAND, type Brand } from '../branding/brand.js';
 
 export type EmailKind =
   | 'verify_email'
@@ -40,11 +41,14 @@ export function buildEmail(
     /** An email address the mail speaks of (the new one, for an email change). */
     address?: string;
   },
+  brand: Brand = DEFAULT_BRAND,
+  issuer = '',
 ): Mail {
   const t = translator(lang);
   const { minutes, org, code, count, time, tech, hours, address, details = [] } = vars;
   const duration = minutes === undefined ? undefined : humanDuration(minutes * 60, lang);
   const v = {
+    product: brand.name,
     name: vars.name || to,
     minutes,
     duration,
@@ -71,12 +75,14 @@ export function buildEmail(
     ...(vars.link ? [t('mail.action_line', { ...v, action, link: vars.link }), ''] : []),
     footer,
     '',
-    '— Wayfinder',
+    `— ${brand.name}`,
   ].join('\n');
+  const logo = brand.logo && (brand.logo.startsWith('/') ? `${issuer}${brand.logo}` : brand.logo);
+  const c = brand.color;
   const html = `<!doctype html><html lang="${lang}"><body style="font-family:system-ui,sans-serif;color:#1b1f24">
-<p>${esc(greeting)}</p><p>${esc(body)}</p>
+${logo ? `<p><img src="${esc(logo)}" alt="${esc(brand.name)}" style="max-height:40px;max-width:200px"></p>` : ''}<p>${esc(greeting)}</p><p>${esc(body)}</p>
 ${details.length ? `<ul>${details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : ''}
-${vars.link ? `<p><a href="${esc(vars.link)}" style="display:inline-block;padding:10px 16px;background:#1f5fd1;color:#fff;border-radius:6px;text-decoration:none">${esc(action!)}</a></p><p style="font-size:13px;color:#5b6470">${esc(vars.link)}</p>` : ''}
-<p style="font-size:13px;color:#5b6470">${esc(footer)}</p><p>— Wayfinder</p></body></html>`;
-  return { to, subject, text, html };
+${vars.link ? `<p><a href="${esc(vars.link)}" style="display:inline-block;padding:10px 16px;background:${c};color:#fff;border-radius:6px;text-decoration:none">${esc(action!)}</a></p><p style="font-size:13px;color:#5b6470">${esc(vars.link)}</p>` : ''}
+<p style="font-size:13px;color:#5b6470">${esc(footer)}</p><p>— ${esc(brand.name)}</p></body></html>`;
+  return { to, subject, text, html, rebrand: (b, iss) => ({ ...buildEmail(kind, lang, to, vars, b, iss), rebrand: undefined }) };
 }

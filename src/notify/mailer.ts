@@ -9,12 +9,15 @@ import { lazyModule } from '../lib/lazy-module.js';
 import { deliveryAddress } from '../accounts/email-address.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../lib/log.js';
+import type { Brand } from '../branding/brand.js';
 
 export interface Mail {
   to: string;
   subject: string;
   text: string;
   html: string;
+  /** The same mail in another brand (src/branding/wiring.ts); `issuer` makes uploaded logos absolute. */
+  rebrand?: (brand: Brand, issuer: string) => Mail;
 }
 export interface Mailer {
   send(mail: Mail): Promise<void>;

@@ -13,7 +13,7 @@
  * - expired rows are invisible to lookups and removed by the purge job.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import { errors } from './lib.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { OidcStore, ModelRow } from './store.js';
 import { createAnonymousSessions } from './anonymous-session.js';

@@ -8,7 +8,7 @@
  * - signing in turns it into a stored session (the adapter stores it and clears the cookie).
  */
 import type { Context } from 'koa';
-import Provider from 'oidc-provider';
+import Provider from './lib.js';
 import type { AdapterPayload } from 'oidc-provider';
 
 export const ANONYMOUS_SESSION_COOKIE = 'wf_anon';

@@ -10,7 +10,7 @@
  *   checked gives `rememberDays`, extended at each visit.
  */
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { errors, interactionPolicy } from 'oidc-provider';
+import { errors, interactionPolicy } from './lib.js';
 import type { Config } from '../config/schema.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { AccountStore } from '../accounts/store.js';

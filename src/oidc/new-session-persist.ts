@@ -7,7 +7,7 @@
  * without an account stays out of the database (anonymous-session.ts).
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import Provider from 'oidc-provider';
+import Provider from './lib.js';
 
 interface Persistable {
   exp?: number;

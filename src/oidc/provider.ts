@@ -5,7 +5,7 @@
  */
 import compose from 'koa-compose';
 import type { Middleware } from 'koa';
-import Provider from 'oidc-provider';
+import Provider from './lib.js';
 import type { Config } from '../config/schema.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { AccountStore } from '../accounts/store.js';

@@ -4,7 +4,7 @@
  * (refresh tokens included) and sends back-channel logout to every app that registered for it.
  */
 import type { Context } from 'koa';
-import Provider from 'oidc-provider';
+import Provider from './lib.js';
 import type { Logger } from '../lib/log.js';
 import type { Oidc } from './provider.js';
 import type { OidcStore } from './store.js';

@@ -10,6 +10,8 @@ import type { Services } from '../services.js';
 import { createSamlAdmin } from './index.js';
 import type { spInputSchema } from './settings.js';
 import type { z } from 'zod';
+import { applyBrandingTo, type BrandingBootstrap } from '../branding/bootstrap.js';
+import { samlClientId } from './sso.js';
 
 type Entry = z.output<typeof spInputSchema>;
 
@@ -24,9 +26,12 @@ export function readMetadataFile(file: string): string {
 
 export function samlBootstrap(services: Services, bootstrapDir: string) {
   const { registry } = createSamlAdmin(services);
-  return async (entry: Entry) => {
-    const { metadata, metadata_file: file, ...settings } = entry;
+  return async (entry: Entry & { branding?: BrandingBootstrap }) => {
+    const { metadata, metadata_file: file, branding, ...settings } = entry;
     const xml = metadata ?? readMetadataFile(path.resolve(bootstrapDir, file!));
-    return registry.register(xml, settings);
+    const sp = await registry.register(xml, settings);
+    // The SP's people sign in through its internal client: its branding is that client's.
+    await applyBrandingTo(services, 'client', samlClientId(sp.id), branding, bootstrapDir);
+    return sp;
   };
 }

@@ -24,6 +24,7 @@ test("every operation of the document: another organization's resources are 404,
   const scimToken = (await admin.call(acme, 'POST', '/scim-tokens', { label: 'acme-secret-label' })).body.id as string;
   expect((await admin.call(acme, 'POST', '/domains', { domain: 'acme-only.test' })).status).toBe(201);
   expect((await admin.call(acme, 'PUT', '/scim-notify', { email: 'alerts@acme-only.test' })).status).toBe(200);
+  expect((await admin.call(acme, 'PUT', '/branding', { product_name: 'Acme Secret Brand' })).status).toBe(200);
   await server.features.connections.save({
     id: 'acme-entra',
     orgId: await admin.orgId('acme'),
@@ -61,6 +62,7 @@ test("every operation of the document: another organization's resources are 404,
     'acme-entra',
     'acme-only-app',
     'Acme Only App',
+    'Acme Secret Brand',
     await admin.orgId('acme'),
   ];
 
@@ -76,6 +78,7 @@ test("every operation of the document: another organization's resources are 404,
     setScimNotify: { email: 'it@globex.test' },
     updateApp: { trial_url: 'https://globex.example.test/trial' },
     setAppAccess: { organizations: ['globex'] },
+    setBranding: { primary_color: '#14532d' },
   };
   let checked = 0;
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -100,6 +103,8 @@ test("every operation of the document: another organization's resources are 404,
   const listed = (await admin.call(acme, 'GET', '/scim-tokens')).body.items as Array<{ id: string; revoked_at: string | null }>;
   expect(listed.find((t) => t.id === scimToken)?.revoked_at).toBeNull();
   expect((await admin.call(acme, 'GET', '/scim-notify')).body.email).toBe('alerts@acme-only.test');
+  expect((await admin.call(acme, 'GET', '/branding')).body).toMatchObject({ product_name: 'Acme Secret Brand' });
+  expect((await admin.call(acme, 'GET', '/branding')).body.primary_color).toBeUndefined();
   // Acme's connection is still enabled, its domain still claimed by acme.
   expect(((await admin.call(acme, 'GET', '/connections')).body.items as Array<{ enabled: boolean }>)[0].enabled).toBe(true);
   expect(((await admin.call(acme, 'GET', '/domains')).body.items as Array<{ domain: string }>).map((x) => x.domain)).toContain(

@@ -1,9 +1,9 @@
 /**
  * Issue 16, defect 8: `npm ci` must not warn EBADENGINE on the Node versions package.json advertises
  * (i18next 27 and dns2 3.1 wanted Node 22): every locked package's `engines.node` accepts the lowest
- * advertised version and the machine's own. (oidc-provider 9 prints its own "Unsupported runtime"
- * notice below Node 22 LTS in every 9.x release, with no documented switch: the README names Node 22
- * as the runtime; see the report of issue 16.)
+ * advertised version and the machine's own. (oidc-provider 9's own "Unsupported runtime" notice
+ * below Node 22 LTS is dropped on Node 20.19+ by src/oidc/runtime-notice.ts; its test is
+ * test/integration/runtime-notice.test.ts.)
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -59,7 +59,7 @@ export function adminApiRoutes(d: { issuer: string; actors: Actors; useCases: Ad
   });
   for (const op of ops) {
     const path = op.path.replace(/\{(\w+)\}/g, ':$1');
-    router[op.method](path, parseBody(d.maxBodyBytes), async (ctx) => {
+    router[op.method](path, parseBody(op.maxBodyBytes ?? d.maxBodyBytes), async (ctx) => {
       const actor = await d.actors.authenticate(ctx, op.write);
       const orgId = op.global && actor.operator ? '' : await d.actors.organization(ctx, actor);
       const { org: _org, ...query } = ctx.query;

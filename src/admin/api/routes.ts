@@ -21,6 +21,7 @@ import { companyOperations } from './company-routes.js';
 import { appOperations } from './apps-routes.js';
 import type { AppAdmin } from '../../apps/admin.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
+import { brandingOperations, type AdminBranding } from '../../branding/admin.js';
 
 export interface Call {
   ctx: Context;
@@ -48,6 +49,8 @@ export interface Operation {
   status?: number;
   /** Streamed exports: the media types the answer may have (chosen by the `format` parameter). */
   produces?: string[];
+  /** A body limit above the server's default (uploads). */
+  maxBodyBytes?: number;
   handle(c: Call): Promise<unknown>;
 }
 
@@ -57,6 +60,7 @@ export interface AdminUseCases {
   audit: AdminAuditLog;
   company: AdminCompany;
   apps: AppAdmin;
+  branding: AdminBranding;
 }
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
@@ -226,5 +230,6 @@ export function operations(u: AdminUseCases): Operation[] {
     },
     ...companyOperations(u.company),
     ...appOperations(u.apps),
+    ...brandingOperations(u.branding),
   ];
 }

@@ -24,7 +24,7 @@ import type { AdminStore } from '../store.js';
 import { appCenterRoutes } from './apps-routes.js';
 
 const STEP_UP_SECONDS = 15 * 60;
-const SECTIONS = ['overview', 'people', 'scim', 'apps', 'audit'] as const;
+export const SECTIONS = ['overview', 'people', 'scim', 'apps', 'audit'] as const;
 
 interface Admin {
   who: SignedIn;
@@ -50,6 +50,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     const wanted = typeof ctx.query.org === 'string' ? ctx.query.org : undefined;
     const org = (wanted && orgs.find((o) => o.slug === wanted)) || orgs[0];
     ctx.state.adminActor = `user:${who.user.id}`;
+    ctx.state.brandOrgId = org.id;
     return { who, orgs, org, actor: { who: `user:${who.user.id}`, orgId: org.id, operator: false, canWrite: true } };
   }
 

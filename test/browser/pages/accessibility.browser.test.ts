@@ -1,7 +1,9 @@
 /**
  * Issue 16, accessibility: axe-core (@axe-core/playwright, WCAG 2.x A/AA rules) over the sign-in
- * (email, password with an error), two-step (code page with an error) and My account pages, in every
- * language, at 1280 and 390 px: no serious or critical violation. Also the `lang` attribute and the
+ * (email, email with an error, password with an error), two-step (code page with an error), My account
+ * and an enrolment page reached from it (the pages of the keyboard walk, keyboard-walk.browser.test.ts),
+ * in every language, at 1280 and 390 px: no serious or critical violation; and a branded sign-in page
+ * (a custom primary color, logo and footer links) in English at both widths. Also the `lang` attribute and the
  * autocomplete tokens of each field. Screenshots: test-artifacts/screenshots/a11y-<lang>-<width>-<page>.png.
  */
 import { AxeBuilder } from '@axe-core/playwright';
@@ -39,6 +41,8 @@ describe.each(LANGUAGES)('%s', (lang) => {
     await page.goto(`${h.server.url}/account?lang=${lang}`);
     expect(await page.locator('#email').getAttribute('autocomplete')).toBe('username');
     problems.push(...(await audit(page, lang, width, 'email')));
+    await submit(page, 'form[action$="/identify"] button[type=submit]');
+    problems.push(...(await audit(page, lang, width, 'email-error')));
     await page.fill('#email', email);
     await submit(page, 'form[action$="/identify"] button[type=submit]');
     expect(await page.locator('#password').getAttribute('autocomplete')).toBe('current-password');
@@ -49,6 +53,8 @@ describe.each(LANGUAGES)('%s', (lang) => {
     await submit(page, 'form[action$="/password"] button[type=submit]');
     problems.push(...(await audit(page, lang, width, 'account')));
     expect(await page.locator('#new_password').getAttribute('autocomplete')).toBe('new-password');
+    await page.goto(`${h.server.url}/account/factors/totp/add`);
+    problems.push(...(await audit(page, lang, width, 'enrol-totp')));
 
     // Two-step: a TOTP factor, then a fresh sign-in that asks for it.
     await h.server.features.factorStore.insertFactor({
@@ -71,6 +77,27 @@ describe.each(LANGUAGES)('%s', (lang) => {
     expect(problems).toEqual([]);
     await page.context().close();
   });
+});
+
+test.each([1280, 390])('a branded sign-in page (color, logo, footer links) passes axe at %i px', async (width) => {
+  await h.server.services.branding.set('deployment', '', {
+    product_name: 'Northwind ID',
+    primary_color: '#0b5394',
+    logo_url: 'https://cdn.northwind.example/logo.png',
+    privacy_url: 'https://northwind.example/privacy',
+    terms_url: 'https://northwind.example/terms',
+  });
+  try {
+    const page = await newPage(browser, { width, height: 800, locale: 'en' });
+    await page.route('https://cdn.northwind.example/**', (route) => route.fulfill({ status: 404 }));
+    await page.goto(`${h.server.url}/account?lang=en`);
+    expect(await page.locator('footer.legal a').count()).toBe(2);
+    expect(await audit(page, 'en', width, 'branded-email')).toEqual([]);
+    await page.context().close();
+  } finally {
+    await h.server.services.db.deleteFrom('branding').execute();
+    await h.server.services.branding.reload();
+  }
 });
 
 test('the check can fail: an image without alt text and an unlabelled field are reported', async () => {

@@ -1,0 +1,4 @@
+/** Evaluated right after oidc-provider (src/oidc/lib.ts): console.warn is itself again. */
+import { restoreWarn } from './runtime-notice.js';
+
+restoreWarn();
