@@ -12,6 +12,7 @@ import * as bootstrapApplied from './2026-12-02T1600_bootstrap_applied.js';
 import * as scimNotify from './2026-12-03T1030_scim_notify.js';
 import * as deviceSupport from './2026-12-03T1040_device_support.js';
 import * as admin from './2026-12-03T1050_admin.js';
+import * as adminMore from './2026-12-03T1410_admin_more.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21T0900_platform': platform,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1030_scim_notify': scimNotify,
   '2026-12-03T1040_device_support': deviceSupport,
   '2026-12-03T1050_admin': admin,
+  '2026-12-03T1410_admin_more': adminMore,
 };

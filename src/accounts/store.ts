@@ -89,6 +89,11 @@ export function createAccountStore(db: Db) {
         .execute();
     },
 
+    /** The password stops working at once (a forced reset); the person sets a new one through a reset link. */
+    async deletePassword(userId: string) {
+      await db.deleteFrom('password_credentials').where('user_id', '=', userId).execute();
+    },
+
     async insertActionToken(t: { id_hash: string; purpose: ActionTokenTable['purpose']; user_id: string; expires_at: Date }) {
       await db.insertInto('action_tokens').values(t).execute();
     },

@@ -10,6 +10,8 @@ import { createAdminUsers } from './users.js';
 import { createAdminOrganization } from './organization.js';
 import { createAdminAuditLog } from './audit-log.js';
 import { createAdminCompany } from './company.js';
+import { createDeletionStore } from '../accounts/deletion-store.js';
+import { createAdminPurge } from './purge.js';
 import { createDomains, systemDns } from '../orgs/domains.js';
 import type { ConnectorStore } from '../connectors/store.js';
 import type { FailureNotifier } from '../provisioning/notify.js';
@@ -32,6 +34,8 @@ export function createAdmin(
     store,
     verify: (t, aud, scope) => d.accessTokens.verify(t, aud, scope),
   });
+  const deletion = createDeletionStore(services.db);
+  const retentionDays = services.config.accounts.deletedRetentionDays;
   const useCases = {
     users: createAdminUsers({
       store,
@@ -41,7 +45,10 @@ export function createAdmin(
       audit: services.audit,
       signOutAll: d.signOutAll,
       resetFactors: (userId) => d.factors.resetEnrolments([userId]),
+      deletion,
+      retentionDays,
     }),
+    purge: createAdminPurge({ deletion, audit: services.audit, retentionDays }),
     organization: createAdminOrganization({ tokens: d.tokens, factors: d.factors, audit: services.audit, notifier: d.notifier }),
     audit: createAdminAuditLog(store),
     company: createAdminCompany({

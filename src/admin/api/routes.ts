@@ -17,6 +17,7 @@ import {
   type AdminOrganization,
 } from '../organization.js';
 import type { AdminCompany } from '../company.js';
+import type { AdminPurge } from '../purge.js';
 import { companyOperations } from './company-routes.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
 
@@ -52,6 +53,7 @@ export interface AdminUseCases {
   organization: AdminOrganization;
   audit: AdminAuditLog;
   company: AdminCompany;
+  purge: AdminPurge;
 }
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
@@ -122,6 +124,26 @@ export function operations(u: AdminUseCases): Operation[] {
       write: true,
       response: userView,
       handle: (c) => u.users.resetFactors(c.ctx, c.actor, c.orgId, id(c)),
+    },
+    {
+      method: 'post',
+      path: '/users/{id}/force-password-reset',
+      operationId: 'forcePasswordReset',
+      summary: 'Force a password reset: the password stops working, sessions and tokens end, a reset link is mailed',
+      tag: 'Users',
+      write: true,
+      response: userView,
+      handle: (c) => u.users.forcePasswordReset(c.ctx, c.actor, c.orgId, id(c)),
+    },
+    {
+      method: 'delete',
+      path: '/users/{id}',
+      operationId: 'deleteUser',
+      summary: 'Delete a person: signed out and tokens revoked at once, hidden, purged after the retention period',
+      tag: 'Users',
+      write: true,
+      status: 204,
+      handle: (c) => u.users.remove(c.ctx, c.actor, c.orgId, id(c)),
     },
     {
       method: 'get',
