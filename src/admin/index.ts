@@ -12,6 +12,8 @@ import { createAdminAuditLog } from './audit-log.js';
 import { createAdminCompany } from './company.js';
 import { createDeletionStore } from '../accounts/deletion-store.js';
 import { createAdminPurge } from './purge.js';
+import { createAdminGroups } from './groups.js';
+import { createGroupStore } from './group-store.js';
 import { createDomains, systemDns } from '../orgs/domains.js';
 import type { ConnectorStore } from '../connectors/store.js';
 import type { FailureNotifier } from '../provisioning/notify.js';
@@ -49,6 +51,7 @@ export function createAdmin(
       retentionDays,
     }),
     purge: createAdminPurge({ deletion, audit: services.audit, retentionDays }),
+    groups: createAdminGroups({ groups: createGroupStore(services.db), store, audit: services.audit }),
     organization: createAdminOrganization({ tokens: d.tokens, factors: d.factors, audit: services.audit, notifier: d.notifier }),
     audit: createAdminAuditLog(store),
     company: createAdminCompany({

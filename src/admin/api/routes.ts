@@ -18,6 +18,8 @@ import {
 } from '../organization.js';
 import type { AdminCompany } from '../company.js';
 import type { AdminPurge } from '../purge.js';
+import type { AdminGroups } from '../groups.js';
+import { groupOperations } from './group-routes.js';
 import { companyOperations } from './company-routes.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
 
@@ -54,6 +56,7 @@ export interface AdminUseCases {
   audit: AdminAuditLog;
   company: AdminCompany;
   purge: AdminPurge;
+  groups: AdminGroups;
 }
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
@@ -241,6 +244,7 @@ export function operations(u: AdminUseCases): Operation[] {
       produces: ['text/csv', 'application/x-ndjson'],
       handle: async (c) => u.audit.export(c.orgId, auditExportInput.parse(c.query)),
     },
+    ...groupOperations(u.groups),
     ...companyOperations(u.company),
   ];
 }
