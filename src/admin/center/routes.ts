@@ -10,72 +10,18 @@
  * an administrator of several organizations picks one with ?org=<slug>.
  */
 import Router from '@koa/router';
-import type { Context } from 'koa';
-import type { CurrentPerson, SignedIn } from '../../accounts/current-person.js';
-import { ACR } from '../../login/gate.js';
+import type { CurrentPerson } from '../../accounts/current-person.js';
 import { bodyOf, form, queryOf, text } from '../../http/input.js';
-import { renderPage } from '../../http/views.js';
 import { AppError } from '../../lib/errors.js';
 import { z } from 'zod';
-import type { Actor } from '../actor.js';
 import type { AdminUseCases } from '../api/routes.js';
 import type { AdminStore } from '../store.js';
-
-const STEP_UP_SECONDS = 15 * 60;
-const SECTIONS = ['overview', 'people', 'scim', 'audit'] as const;
-
-interface Admin {
-  who: SignedIn;
-  actor: Actor;
-  org: { id: string; slug: string; name: string };
-  orgs: Array<{ id: string; slug: string; name: string }>;
-}
+import { createAdminPages, type Admin } from './page.js';
+import { groupPages } from './group-routes.js';
 
 export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore; useCases: AdminUseCases; issuer: string }) {
   const router = new Router({ prefix: '/admin' });
-
-  async function enter(ctx: Context): Promise<Admin | undefined> {
-    const who = await d.person.signedIn(ctx);
-    if (!who) return undefined;
-    const orgs = await d.store.adminOrgsOf(who.user.id);
-    if (!orgs.length) throw new AppError('not_an_administrator', 403, ctx.state.t('admin.not_admin'));
-    const session = who.session as { acr?: string; loginTs?: number };
-    const fresh = session.acr === ACR.mfa && Date.now() / 1000 - (session.loginTs ?? 0) < STEP_UP_SECONDS;
-    if (!fresh) {
-      d.person.stepUp(ctx, { returnTo: ctx.originalUrl });
-      return undefined;
-    }
-    const wanted = typeof ctx.query.org === 'string' ? ctx.query.org : undefined;
-    const org = (wanted && orgs.find((o) => o.slug === wanted)) || orgs[0];
-    ctx.state.adminActor = `user:${who.user.id}`;
-    return { who, orgs, org, actor: { who: `user:${who.user.id}`, orgId: org.id, operator: false, canWrite: true } };
-  }
-
-  function page(ctx: Context, a: Admin, section: (typeof SECTIONS)[number], data: Record<string, unknown>, status = 200) {
-    const t = ctx.state.t;
-    renderPage(
-      ctx,
-      `admin-${section}`,
-      {
-        title: `${t(`admin.${section}`)} · ${a.org.name}`,
-        wide: true,
-        section,
-        sections: SECTIONS,
-        org: a.org,
-        orgs: a.orgs,
-        q: `?org=${a.org.slug}`,
-        scimUrl: `${d.issuer}/scim/v2`,
-        ...data,
-      },
-      status,
-    );
-  }
-  const back = (ctx: Context, a: Admin, path: string, done: string) => {
-    ctx.status = 303;
-    ctx.redirect(`/admin${path}?org=${encodeURIComponent(a.org.slug)}&done=${done}`);
-  };
-  const notice = (ctx: Context) =>
-    typeof ctx.query.done === 'string' ? ctx.state.t(`admin.done_${ctx.query.done.replace(/[^a-z_]/g, '')}`) : undefined;
+  const { enter, enterPost, page, back, notice } = createAdminPages(d);
 
   const scimData = async (a: Admin, extra: Record<string, unknown>) => ({
     tokens: await d.useCases.organization.scimTokens(a.org.id),
@@ -98,7 +44,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
 
   for (const action of ['disable', 'enable'] as const)
     router.post(`/people/:id/${action}`, async (ctx) => {
-      const a = (await enter(ctx))!;
+      const a = await enterPost(ctx);
       await d.useCases.users[action](ctx, a.actor, a.org.id, ctx.params.id);
       back(ctx, a, '/people', action === 'disable' ? 'disabled' : 'enabled');
     });
@@ -109,7 +55,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
   });
 
   router.post('/scim/notify', async (ctx) => {
-    const a = (await enter(ctx))!;
+    const a = await enterPost(ctx);
     const b = bodyOf(ctx, form({ email: text }));
     const email = b.email.trim();
     try {
@@ -122,7 +68,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
   });
 
   router.post('/scim/tokens', async (ctx) => {
-    const a = (await enter(ctx))!;
+    const a = await enterPost(ctx);
     const b = bodyOf(ctx, form({ label: text }));
     const created = await d.useCases.organization.createScimToken(ctx, a.org.id, { label: b.label.trim().slice(0, 200) || undefined });
     // The token is shown on this answer only (it is stored hashed).
@@ -130,7 +76,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
   });
 
   router.post('/scim/tokens/:id/revoke', async (ctx) => {
-    const a = (await enter(ctx))!;
+    const a = await enterPost(ctx);
     await d.useCases.organization.revokeScimToken(ctx, a.org.id, ctx.params.id);
     back(ctx, a, '/scim', 'revoked');
   });
@@ -152,5 +98,6 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     page(ctx, a, 'audit', { ...list, type: q.type ?? '' });
   });
 
+  groupPages(router, { pages: { enter, enterPost, page, back, notice }, useCases: d.useCases });
   return router;
 }
