@@ -41,6 +41,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
     sessions: f.sessions,
     accounts: services.accounts,
     meetsPolicy: f.sessionPolicy,
+    tooOld: f.sessionAge,
   });
   const pages = new Router();
   pages.use(parseBody(config.server.maxBodyBytes));

@@ -9,6 +9,7 @@ import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
 import { ACR } from '../login/gate.js';
 import type { SessionPolicy } from '../login/session-policy.js';
+import type { SessionAge } from '../orgs/session-lengths.js';
 import type { Sessions } from '../oidc/sessions.js';
 import type { AccountStore, User } from './store.js';
 
@@ -27,6 +28,8 @@ export interface CurrentPersonDeps {
   accounts: AccountStore;
   /** Whether the session meets today's policy (login/session-policy.ts); when not, My account signs in again through the journey. */
   meetsPolicy?: SessionPolicy;
+  /** Whether the session is older than the person's organizations allow (orgs/session-lengths.ts): then a full sign-in. */
+  tooOld?: SessionAge;
 }
 export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['current']>>>; user: User };
 
@@ -58,7 +61,8 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
       const session = await d.sessions.current(ctx);
       const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
       const meets = async (s: NonNullable<typeof session>, userId: string) =>
-        !d.meetsPolicy || d.meetsPolicy(ctx, { accountId: userId, loginTs: s.loginTs, amr: s.amr, acr: s.acr }, ACCOUNT_CLIENT_ID);
+        !(d.tooOld && (await d.tooOld({ accountId: userId, loginTs: s.loginTs, transient: s.transient }))) &&
+        (!d.meetsPolicy || d.meetsPolicy(ctx, { accountId: userId, loginTs: s.loginTs, amr: s.amr, acr: s.acr }, ACCOUNT_CLIENT_ID));
       if (!session || !user || user.status !== 'active' || !(await meets(session, user.id))) {
         if (ctx.method !== 'GET') throw new AppError('login_required', 401, 'sign in again to continue');
         startSignIn(ctx);

@@ -13,6 +13,8 @@ import { createAdminCompany } from './company.js';
 import { createDeletionStore } from '../accounts/deletion-store.js';
 import { createAdminPurge } from './purge.js';
 import { createAdminGroups } from './groups.js';
+import { createAdminSessions } from './sessions.js';
+import { boundsOf } from '../orgs/session-lengths.js';
 import { createGroupStore } from './group-store.js';
 import { createDomains, systemDns } from '../orgs/domains.js';
 import type { ConnectorStore } from '../connectors/store.js';
@@ -51,6 +53,7 @@ export function createAdmin(
       retentionDays,
     }),
     purge: createAdminPurge({ deletion, audit: services.audit, retentionDays }),
+    sessions: createAdminSessions({ orgs: services.orgs, audit: services.audit, bounds: boundsOf(services.config) }),
     groups: createAdminGroups({ groups: createGroupStore(services.db), store, audit: services.audit }),
     organization: createAdminOrganization({ tokens: d.tokens, factors: d.factors, audit: services.audit, notifier: d.notifier }),
     audit: createAdminAuditLog(store),

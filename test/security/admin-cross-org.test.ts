@@ -65,6 +65,7 @@ test("every operation of the document: another organization's resources are 404,
     setSsoOnly: { on: false },
     setScimNotify: { email: 'it@globex.test' },
     createGroup: { name: 'globex-group' },
+    setSessionLengths: { max_session_hours: null, remember_days: null },
     renameGroup: { name: 'renamed-by-globex' },
     addGroupMember: { user_id: await admin.userId('gil@globex.test') },
   };

@@ -7,19 +7,13 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Actor } from '../actor.js';
 import { inviteInput, userListInput, userView, type AdminUsers } from '../users.js';
-import {
-  notifyInput,
-  notifyView,
-  scimTokenInput,
-  scimTokenView,
-  twoStepInput,
-  twoStepView,
-  type AdminOrganization,
-} from '../organization.js';
+import { notifyInput, notifyView, scimTokenInput, scimTokenView, type AdminOrganization } from '../organization.js';
 import type { AdminCompany } from '../company.js';
 import type { AdminPurge } from '../purge.js';
 import type { AdminGroups } from '../groups.js';
 import { groupOperations } from './group-routes.js';
+import { policyOperations } from './policy-routes.js';
+import type { AdminSessions } from '../sessions.js';
 import { companyOperations } from './company-routes.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
 
@@ -57,6 +51,7 @@ export interface AdminUseCases {
   company: AdminCompany;
   purge: AdminPurge;
   groups: AdminGroups;
+  sessions: AdminSessions;
 }
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
@@ -203,27 +198,6 @@ export function operations(u: AdminUseCases): Operation[] {
     },
     {
       method: 'get',
-      path: '/policies/two-step',
-      operationId: 'getTwoStepPolicy',
-      summary: 'Who must use two-step verification, the primary method and trusted-device days',
-      tag: 'Policies',
-      write: false,
-      response: twoStepView,
-      handle: (c) => u.organization.twoStep(c.orgId),
-    },
-    {
-      method: 'put',
-      path: '/policies/two-step',
-      operationId: 'setTwoStepPolicy',
-      summary: 'Set the two-step verification policy (a new primary method resets covered enrolments)',
-      tag: 'Policies',
-      write: true,
-      body: twoStepInput,
-      response: twoStepView.extend({ reset: z.number() }),
-      handle: (c) => u.organization.setTwoStep(c.ctx, c.orgId, twoStepInput.parse(c.body)),
-    },
-    {
-      method: 'get',
       path: '/audit-events',
       operationId: 'listAuditEvents',
       summary: 'Audit events of the organization, newest first (filters: person, type, time range)',
@@ -245,6 +219,7 @@ export function operations(u: AdminUseCases): Operation[] {
       handle: async (c) => u.audit.export(c.orgId, auditExportInput.parse(c.query)),
     },
     ...groupOperations(u.groups),
+    ...policyOperations(u.organization, u.sessions),
     ...companyOperations(u.company),
   ];
 }
