@@ -2,8 +2,10 @@
  * Company sign-in settings for an organization's administrators: verified domains (claimed with a
  * DNS TXT record, then verified by a DNS lookup), company IdP connections (listed, enabled,
  * disabled), and SSO only (switched on only after a successful test sign-in through an enabled
- * connection: the rule that keeps a company from locking itself out). A connection or domain of
- * another organization is not found (404). Every change is an audit event with before and after.
+ * connection: the rule that keeps a company from locking itself out), with a test sign-in link per
+ * connection and break-glass administrators (who keep password + second factor under SSO only).
+ * A connection, domain or person of another organization is not found (404). Every change is an
+ * audit event with before and after.
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -20,7 +22,9 @@ export const domainView = z.object({
   verified: z.boolean(),
   record: z.object({ name: z.string(), value: z.string() }),
 });
-export const connectionView = z.object({ id: z.string(), name: z.string(), kind: z.string(), enabled: z.boolean() });
+export const connectionView = z.object({ id: z.string(), name: z.string(), kind: z.string(), enabled: z.boolean(), tested: z.boolean() });
+export const breakGlassInput = z.strictObject({ on: z.boolean() });
+export const breakGlassView = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), break_glass: z.boolean() });
 
 interface ConnectionRow {
   id: string;
@@ -28,6 +32,7 @@ interface ConnectionRow {
   name: string;
   kind: string;
   enabled: boolean;
+  tested_at?: Date | null;
 }
 
 export interface CompanyDeps {
@@ -39,6 +44,10 @@ export interface CompanyDeps {
     setEnabled(id: string, enabled: boolean): Promise<void>;
   };
   hasTestedConnection: (orgId: string) => Promise<boolean>;
+  /** A single-use test sign-in link (one hour) through an enabled connection. */
+  issueTestLink: (connectionId: string) => Promise<string>;
+  /** The organization's administrators, with their break-glass flag. */
+  administrators: (orgId: string) => Promise<Array<{ id: string; email: string; name: string | null; break_glass: boolean }>>;
   audit: Audit;
 }
 
@@ -61,7 +70,7 @@ export function createAdminCompany(d: CompanyDeps) {
     if (!c || c.org_id !== orgId) throw notFound('not_found', 'no such connection in this organization');
     return c;
   };
-  const connectionView = (c: ConnectionRow) => ({ id: c.id, name: c.name, kind: c.kind, enabled: c.enabled });
+  const connectionView = (c: ConnectionRow) => ({ id: c.id, name: c.name, kind: c.kind, enabled: c.enabled, tested: !!c.tested_at });
 
   return {
     domains: async (orgId: string) => ({ items: (await d.domains.list(orgId)).map(view) }),
@@ -87,6 +96,30 @@ export function createAdminCompany(d: CompanyDeps) {
         after: { enabled },
       });
       return connectionView({ ...c, enabled });
+    },
+
+    /** The link is for the administrator to open; it is not stored (only its hash). */
+    async testLink(ctx: Context, orgId: string, id: string) {
+      const c = await connectionOf(orgId, id);
+      const url = await d.issueTestLink(c.id);
+      await record(ctx, orgId, 'admin.connection_test_link', { target: c.id });
+      return { url, expires_in: 3600 };
+    },
+
+    breakGlass: async (orgId: string) => ({ items: await d.administrators(orgId) }),
+    async setBreakGlass(ctx: Context, orgId: string, userId: string, input: z.output<typeof breakGlassInput>) {
+      const admins = await d.administrators(orgId);
+      const found = userId.length <= 100 ? admins.find((a) => a.id === userId) : undefined;
+      if (!found) throw notFound('not_found', 'no such administrator in this organization');
+      if (found.break_glass !== input.on) {
+        await d.orgs.setBreakGlass(orgId, found.id, input.on);
+        await record(ctx, orgId, 'admin.break_glass_set', {
+          target: found.id,
+          before: { break_glass: found.break_glass },
+          after: { break_glass: input.on },
+        });
+      }
+      return { ...found, break_glass: input.on };
     },
 
     async ssoOnly(orgId: string) {

@@ -18,6 +18,7 @@ import { boundsOf } from '../orgs/session-lengths.js';
 import { createGroupStore } from './group-store.js';
 import { createDomains, systemDns } from '../orgs/domains.js';
 import type { ConnectorStore } from '../connectors/store.js';
+import { issueTestLink } from '../connectors/test-links.js';
 import type { FailureNotifier } from '../provisioning/notify.js';
 
 export function createAdmin(
@@ -66,6 +67,8 @@ export function createAdmin(
         setEnabled: (id, enabled) => d.connectors.setEnabled(id, enabled),
       },
       hasTestedConnection: (orgId) => d.connectors.hasTestedConnection(orgId),
+      issueTestLink: (id) => issueTestLink(d.connectors, services.config.server.issuer, id),
+      administrators: (orgId) => store.administratorsOf(orgId),
       audit: services.audit,
     }),
   };

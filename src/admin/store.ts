@@ -88,6 +88,18 @@ export function createAdminStore(db: Db) {
       return rows.length;
     },
 
+    /** An organization's administrators (not deleted), with their break-glass flag. */
+    administratorsOf: (orgId: string) =>
+      db
+        .selectFrom('memberships')
+        .innerJoin('users', 'users.id', 'memberships.user_id')
+        .select(['users.id', 'users.email', 'users.name', 'memberships.break_glass'])
+        .where('memberships.org_id', '=', orgId)
+        .where('memberships.role', '=', 'admin')
+        .where('users.deleted_at', 'is', null)
+        .orderBy('users.email_norm')
+        .execute(),
+
     /** The active organizations a person administers (admin center). */
     adminOrgsOf: (userId: string) =>
       db
