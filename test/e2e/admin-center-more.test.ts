@@ -101,3 +101,80 @@ test('a group SCIM manages is shown read-only: no rename, member or delete forms
   expect(ann.last.status).toBe(409);
   expect(ann.last.body).toContain('Your identity provider manages this group: change it there.');
 });
+
+test('security policies: session lengths within bounds (refused beyond, with the reason), two-step policy by groups', async () => {
+  const acme = await admin.token('acme-admin');
+  await ann.get('/admin/security?org=acme');
+  expect(ann.title()).toBe('Security policies');
+  expect(ann.last.body).toContain('At most 30 days.');
+  await ann.post('/admin/security/sessions?org=acme', { max_session_hours: '8', remember_days: '31' });
+  expect(ann.last.status).toBe(400);
+  expect(ann.last.body).toContain('This is longer than this service allows.');
+  expect(ann.last.body).toContain('value="31"');
+  await ann.post('/admin/security/sessions?org=acme', { max_session_hours: 'eight', remember_days: '' });
+  expect(ann.last.status).toBe(400);
+  await ann.post('/admin/security/sessions?org=acme', { max_session_hours: '8', remember_days: '' });
+  expect(ann.last.body).toContain('The session lengths are saved.');
+  expect((await admin.call(acme, 'GET', '/policies/sessions')).body).toMatchObject({ max_session_hours: 8, remember_days: null });
+
+  await admin.call(acme, 'POST', '/groups', { name: 'Finance team' });
+  await ann.get('/admin/security?org=acme');
+  await ann.post('/admin/security/two-step?org=acme', { required: 'groups', primary_method: 'totp', trusted_device_days: '7' });
+  expect(ann.last.status).toBe(400);
+  expect(ann.last.body).toContain('at least one group');
+  await ann.post('/admin/security/two-step?org=acme', {
+    required: 'groups',
+    group_names: 'Finance team',
+    primary_method: 'totp',
+    trusted_device_days: '7',
+  });
+  expect(ann.last.body).toContain('The two-step verification policy is saved.');
+  expect(ann.last.body).toMatch(/value="Finance team" checked/);
+  expect((await admin.call(acme, 'GET', '/policies/two-step')).body).toMatchObject({
+    required: 'groups',
+    group_names: ['Finance team'],
+    trusted_device_days: 7,
+  });
+  await admin.call(acme, 'PUT', '/policies/two-step', { required: 'off', primary_method: 'totp' });
+  await admin.call(acme, 'PUT', '/policies/sessions', { max_session_hours: null, remember_days: null });
+});
+
+test('sign-in & SSO: a domain claimed with its DNS record and checked, a test sign-in link, SSO only refused untested, break-glass', async () => {
+  await server.features.connections.save({
+    id: 'acme-center-idp',
+    orgId: await admin.orgId('acme'),
+    kind: 'oidc',
+    name: 'Acme Center IdP',
+    secret: 'acme-center-secret-0123456789abcdef',
+    settings: { issuer: 'https://idp.acme-center.test', client_id: 'wayfinder' },
+  });
+  await ann.get('/admin/sign-in?org=acme');
+  expect(ann.title()).toBe('Sign-in & SSO');
+  await ann.post('/admin/sign-in/domains?org=acme', { domain: 'not a domain' });
+  expect(ann.last.status).toBe(400);
+  expect(ann.last.body).toContain('This is not a domain name.');
+  await ann.post('/admin/sign-in/domains?org=acme', { domain: 'acme-center.test' });
+  expect(ann.last.body).toContain('The domain is added');
+  expect(ann.last.body).toContain('_wayfinder-verification.acme-center.test');
+  await ann.post(action(ann.last.body, /action="(\/admin\/sign-in\/domains\/acme-center\.test\/verify[^"]*)"/), {});
+  expect(ann.last.body).toMatch(/The TXT record of acme-center\.test was not found yet|The DNS lookup for acme-center\.test failed/);
+
+  expect(ann.last.body).toContain('Acme Center IdP');
+  expect(ann.last.body).toContain('Not tested yet');
+  await ann.post(action(ann.last.body, /action="(\/admin\/sign-in\/connections\/acme-center-idp\/test-link[^"]*)"/), {});
+  expect(ann.last.body).toMatch(new RegExp(`id="test-link"[^>]*href="${server.url}/sso/test/[A-Za-z0-9_-]+"`));
+
+  await ann.post('/admin/sign-in/sso-only?org=acme', { on: 'on' });
+  expect(ann.last.status).toBe(409);
+  expect(ann.last.body).toContain('SSO only can be switched on after a successful test sign-in');
+
+  await ann.get('/admin/sign-in?org=acme');
+  await ann.post(action(ann.last.body, /action="(\/admin\/sign-in\/break-glass\/[^"]+)"/), { on: 'on' });
+  expect(ann.last.body).toContain('The administrator is break-glass.');
+  const acme = await admin.token('acme-admin');
+  expect(((await admin.call(acme, 'GET', '/policies/break-glass')).body.items as Array<{ break_glass: boolean }>)[0].break_glass).toBe(
+    true,
+  );
+  await ann.post(action(ann.last.body, /action="(\/admin\/sign-in\/connections\/acme-center-idp\/disable[^"]*)"/), {});
+  expect(ann.last.body).toContain('The connection is off.');
+});

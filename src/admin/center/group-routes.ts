@@ -31,17 +31,8 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     const members = await groups.members(a.org.id, id, { cursor: q.cursor, limit: 50 });
     page(ctx, a, 'groups', { group, members, notice: notice(ctx), ...extra }, status, 'admin-group');
   };
-  /** Runs a change; a refusal the person can act on re-renders with its reason (and its status). */
-  async function attempt(ctx: Context, change: () => Promise<unknown>, again: (error: string, status: number) => Promise<void>) {
-    try {
-      await change();
-      return true;
-    } catch (err) {
-      if (!(err instanceof AppError) || !REFUSALS.includes(err.code) || err.status >= 500) throw err;
-      await again(ctx.state.t(`admin.group_error_${err.code}`), err.status);
-      return false;
-    }
-  }
+  const attempt = (ctx: Context, change: () => Promise<unknown>, again: (error: string, status: number) => Promise<void>) =>
+    d.pages.attempt(ctx, REFUSALS, 'admin.group_error_', change, again);
 
   router.get('/groups', async (ctx) => {
     const a = await enter(ctx);

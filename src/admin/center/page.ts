@@ -71,6 +71,27 @@ export function createAdminPages(d: { person: CurrentPerson; store: AdminStore; 
       ctx.redirect(`/admin${path}?org=${encodeURIComponent(a.org.slug)}&done=${done}`);
     },
 
+    /**
+     * Runs a change; a refusal the person can act on (an AppError below 500 whose code is in `known`)
+     * renders the page again with its reason (`<prefix><code>`) and status; anything else is thrown.
+     */
+    async attempt(
+      ctx: Context,
+      known: readonly string[],
+      prefix: string,
+      change: () => Promise<unknown>,
+      again: (error: string, status: number) => Promise<void>,
+    ) {
+      try {
+        await change();
+        return true;
+      } catch (err) {
+        if (!(err instanceof AppError) || !known.includes(err.code) || err.status >= 500) throw err;
+        await again(ctx.state.t(`${prefix}${err.code}`), err.status);
+        return false;
+      }
+    },
+
     notice: (ctx: Context) =>
       typeof ctx.query.done === 'string' ? ctx.state.t(`admin.done_${ctx.query.done.replace(/[^a-z_]/g, '')}`) : undefined,
   };

@@ -2,6 +2,9 @@
  * The admin center: server-rendered pages over the same use-cases as the admin API.
  *   GET  /admin                             overview (people, sign-ins and failures in 7 days, second factors)
  *   GET  /admin/people                      people (search, pages), POST …/:id/disable | …/:id/enable
+ *   GET  /admin/groups …                    groups and members (group-routes.ts)
+ *   GET  /admin/security …                  session lengths, two-step verification (security-routes.ts)
+ *   GET  /admin/sign-in …                   domains, company IdP connections, SSO only, break-glass (sign-in-routes.ts)
  *   GET  /admin/scim                        SCIM tokens; POST /admin/scim/tokens, POST /admin/scim/tokens/:id/revoke
  *   GET  /admin/audit                       the organization's audit log (by type, pages)
  * Rules: only an administrator of an active organization gets in (others: 403 page); every page
@@ -18,10 +21,13 @@ import type { AdminUseCases } from '../api/routes.js';
 import type { AdminStore } from '../store.js';
 import { createAdminPages, type Admin } from './page.js';
 import { groupPages } from './group-routes.js';
+import { securityPages } from './security-routes.js';
+import { signInPages } from './sign-in-routes.js';
 
 export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore; useCases: AdminUseCases; issuer: string }) {
   const router = new Router({ prefix: '/admin' });
-  const { enter, enterPost, page, back, notice } = createAdminPages(d);
+  const pages = createAdminPages(d);
+  const { enter, enterPost, page, back, notice } = pages;
 
   const scimData = async (a: Admin, extra: Record<string, unknown>) => ({
     tokens: await d.useCases.organization.scimTokens(a.org.id),
@@ -98,6 +104,8 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     page(ctx, a, 'audit', { ...list, type: q.type ?? '' });
   });
 
-  groupPages(router, { pages: { enter, enterPost, page, back, notice }, useCases: d.useCases });
+  groupPages(router, { pages, useCases: d.useCases });
+  securityPages(router, { pages, useCases: d.useCases });
+  signInPages(router, { pages, useCases: d.useCases });
   return router;
 }
