@@ -13,7 +13,8 @@ import type { Audit } from '../audit/index.js';
 import type { OrgStore } from '../orgs/store.js';
 import type { Domains } from '../orgs/domains.js';
 import { setSsoOnly } from '../orgs/sso-only.js';
-import { notFound } from '../lib/errors.js';
+import { forbidden, notFound } from '../lib/errors.js';
+import type { Actor } from './actor.js';
 
 export const domainInput = z.strictObject({ domain: z.string().min(1).max(253) });
 export const ssoOnlyInput = z.strictObject({ on: z.boolean() });
@@ -21,6 +22,8 @@ export const domainView = z.object({
   domain: z.string(),
   verified: z.boolean(),
   record: z.object({ name: z.string(), value: z.string() }),
+  verified_at: z.string().nullable(),
+  verified_by: z.string().nullable(),
 });
 export const connectionView = z.object({ id: z.string(), name: z.string(), kind: z.string(), enabled: z.boolean(), tested: z.boolean() });
 export const breakGlassInput = z.strictObject({ on: z.boolean() });
@@ -52,7 +55,7 @@ export interface CompanyDeps {
 }
 
 export function createAdminCompany(d: CompanyDeps) {
-  const record = (ctx: Context, orgId: string, type: string, data: Record<string, unknown>) =>
+  const record = (ctx: Context | undefined, orgId: string, type: string, data: Record<string, unknown>) =>
     d.audit.record(ctx, { type, outcome: 'success', orgId, data: { orgId, ...data } });
   const domainOf = async (orgId: string, name: string) => {
     const domain = d.domains.parse(name);
@@ -64,7 +67,13 @@ export function createAdminCompany(d: CompanyDeps) {
     domain: x.domain,
     verified: !!x.verified_at,
     record: d.domains.instructions(x),
+    verified_at: x.verified_at ? x.verified_at.toISOString() : null,
+    verified_by: x.verified_by,
   });
+  const recordVerify = (ctx: Context | undefined, orgId: string, domain: string, outcome: string, by: 'dns' | 'operator') =>
+    outcome === 'verified' || outcome === 'already_verified'
+      ? record(ctx, orgId, 'admin.domain_verified', { target: domain, domain, by, outcome, after: { verified: true } })
+      : record(ctx, orgId, 'admin.domain_verify_failed', { target: domain, domain, by, outcome });
   const connectionOf = async (orgId: string, id: string) => {
     const c = id.length <= 100 ? await d.connections.find(id) : undefined;
     if (!c || c.org_id !== orgId) throw notFound('not_found', 'no such connection in this organization');
@@ -74,20 +83,34 @@ export function createAdminCompany(d: CompanyDeps) {
 
   return {
     domains: async (orgId: string) => ({ items: (await d.domains.list(orgId)).map(view) }),
-    async claimDomain(ctx: Context, orgId: string, input: z.output<typeof domainInput>) {
+    async claimDomain(ctx: Context | undefined, orgId: string, input: z.output<typeof domainInput>) {
       const { claim } = await d.domains.claim(orgId, input.domain);
       await record(ctx, orgId, 'admin.domain_claimed', { target: claim.domain, after: { verified: false } });
       return view(claim);
     },
-    async verifyDomain(ctx: Context, orgId: string, name: string) {
+    async verifyDomain(ctx: Context | undefined, orgId: string, name: string) {
       const before = await domainOf(orgId, name);
       const outcome = await d.domains.verifyByDns(orgId, before.domain);
-      await record(ctx, orgId, 'admin.domain_verify', { target: before.domain, outcome });
+      await recordVerify(ctx, orgId, before.domain, outcome, 'dns');
       return { ...view(await domainOf(orgId, name)), outcome };
     },
+    /** An operator vouches for a domain without DNS (claimed and verified at once). */
+    async vouchDomain(ctx: Context | undefined, actor: Actor, orgId: string, name: string) {
+      if (!actor.operator) throw forbidden('operator_only', 'only an operator can verify a domain without DNS');
+      const domain = d.domains.parse(name);
+      const outcome = await d.domains.verifyByOperator(orgId, domain);
+      await recordVerify(ctx, orgId, domain, outcome, 'operator');
+      return { domain, outcome };
+    },
 
+    /** The organization of a connection (the CLI names connections by id alone). */
+    async orgOfConnection(id: string) {
+      const c = id.length <= 100 ? await d.connections.find(id) : undefined;
+      if (!c?.org_id) throw notFound('no_connection', `no connection ${id}`);
+      return c.org_id;
+    },
     connections: async (orgId: string) => ({ items: (await d.connections.list(orgId)).map(connectionView) }),
-    async setConnectionEnabled(ctx: Context, orgId: string, id: string, enabled: boolean) {
+    async setConnectionEnabled(ctx: Context | undefined, orgId: string, id: string, enabled: boolean) {
       const c = await connectionOf(orgId, id);
       await d.connections.setEnabled(c.id, enabled);
       await record(ctx, orgId, enabled ? 'admin.connection_enabled' : 'admin.connection_disabled', {
@@ -99,7 +122,7 @@ export function createAdminCompany(d: CompanyDeps) {
     },
 
     /** The link is for the administrator to open; it is not stored (only its hash). */
-    async testLink(ctx: Context, orgId: string, id: string) {
+    async testLink(ctx: Context | undefined, orgId: string, id: string) {
       const c = await connectionOf(orgId, id);
       const url = await d.issueTestLink(c.id);
       await record(ctx, orgId, 'admin.connection_test_link', { target: c.id });
@@ -107,7 +130,7 @@ export function createAdminCompany(d: CompanyDeps) {
     },
 
     breakGlass: async (orgId: string) => ({ items: await d.administrators(orgId) }),
-    async setBreakGlass(ctx: Context, orgId: string, userId: string, input: z.output<typeof breakGlassInput>) {
+    async setBreakGlass(ctx: Context | undefined, orgId: string, userId: string, input: z.output<typeof breakGlassInput>) {
       const admins = await d.administrators(orgId);
       const found = userId.length <= 100 ? admins.find((a) => a.id === userId) : undefined;
       if (!found) throw notFound('not_found', 'no such administrator in this organization');
@@ -126,10 +149,10 @@ export function createAdminCompany(d: CompanyDeps) {
       const org = await d.orgs.findById(orgId);
       return { mode: org?.sso_only ?? 'off' };
     },
-    async setSsoOnly(ctx: Context, orgId: string, input: z.output<typeof ssoOnlyInput>) {
+    async setSsoOnly(ctx: Context | undefined, orgId: string, input: z.output<typeof ssoOnlyInput>) {
       const before = await this.ssoOnly(orgId);
       const mode = await setSsoOnly({ store: d.orgs, hasTestedConnection: d.hasTestedConnection }, orgId, input.on);
-      await record(ctx, orgId, 'admin.sso_only_set', { before, after: { mode } });
+      await record(ctx, orgId, 'admin.sso_only', { before, after: { mode } });
       return { mode };
     },
   };

@@ -56,6 +56,10 @@ export function createGroupStore(db: Db) {
       const r = await groups(orgId).where('groups.id', '=', id).executeTakeFirst();
       return r ? row(r) : undefined;
     },
+    async findByName(orgId: string, name: string) {
+      const r = await groups(orgId).where('groups.name', '=', name).executeTakeFirst();
+      return r ? row(r) : undefined;
+    },
     /** undefined when the organization already has a group of that name. */
     async create(orgId: string, name: string): Promise<GroupRow | undefined> {
       try {

@@ -31,7 +31,7 @@ export const groupView = z.object({ id: z.string(), name: z.string(), members: z
 export const memberView = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), status: z.string() });
 
 export function createAdminGroups(d: { groups: AdminGroupStore; store: AdminStore; audit: Audit }) {
-  const record = (ctx: Context, orgId: string, type: string, data: Record<string, unknown>, userId?: string) =>
+  const record = (ctx: Context | undefined, orgId: string, type: string, data: Record<string, unknown>, userId?: string) =>
     d.audit.record(ctx, { type, outcome: 'success', orgId, userId, data: { orgId, ...data } });
 
   async function group(orgId: string, id: string) {
@@ -59,21 +59,33 @@ export function createAdminGroups(d: { groups: AdminGroupStore; store: AdminStor
       return { items: page, next: rows.length > input.limit ? page[page.length - 1].name : null };
     },
     get: (orgId: string, id: string) => group(orgId, id),
+    /** The group of that name, created when there is none (the CLI names groups by name). */
+    async ensure(ctx: Context | undefined, orgId: string, input: z.output<typeof groupInput>) {
+      const found = await d.groups.findByName(orgId, input.name);
+      if (found) return found;
+      try {
+        return await this.create(ctx, orgId, input);
+      } catch (err) {
+        // Created in parallel: the group exists now.
+        if (err instanceof AppError && err.code === 'group_exists') return (await d.groups.findByName(orgId, input.name))!;
+        throw err;
+      }
+    },
 
-    async create(ctx: Context, orgId: string, input: z.output<typeof groupInput>): Promise<GroupRow> {
+    async create(ctx: Context | undefined, orgId: string, input: z.output<typeof groupInput>): Promise<GroupRow> {
       const g = await d.groups.create(orgId, input.name);
       if (!g) throw exists();
       await record(ctx, orgId, 'admin.group_created', { target: g.id, after: { name: g.name } });
       return g;
     },
-    async rename(ctx: Context, orgId: string, id: string, input: z.output<typeof groupInput>) {
+    async rename(ctx: Context | undefined, orgId: string, id: string, input: z.output<typeof groupInput>) {
       const g = await editable(orgId, id);
       if (g.name === input.name) return g;
       if (!(await d.groups.rename(orgId, id, g.name, input.name))) throw exists();
       await record(ctx, orgId, 'admin.group_renamed', { target: id, before: { name: g.name }, after: { name: input.name } });
       return { ...g, name: input.name };
     },
-    async remove(ctx: Context, orgId: string, id: string) {
+    async remove(ctx: Context | undefined, orgId: string, id: string) {
       const g = await editable(orgId, id);
       if (await d.groups.namedByPolicy(orgId, g.name))
         throw new AppError('group_in_policy', 409, 'the two-step verification policy names this group: change the policy first');
@@ -90,7 +102,7 @@ export function createAdminGroups(d: { groups: AdminGroupStore; store: AdminStor
         next: rows.length > input.limit ? page[page.length - 1].email_norm : null,
       };
     },
-    async addMember(ctx: Context, orgId: string, id: string, input: z.output<typeof memberInput>) {
+    async addMember(ctx: Context | undefined, orgId: string, id: string, input: z.output<typeof memberInput>) {
       const g = await editable(orgId, id);
       const u = await person(orgId, input.user_id);
       if (await d.groups.addMember(id, u.id))
@@ -103,7 +115,7 @@ export function createAdminGroups(d: { groups: AdminGroupStore; store: AdminStor
         );
       return { ...g, members: (await group(orgId, id)).members };
     },
-    async removeMember(ctx: Context, orgId: string, id: string, userId: string) {
+    async removeMember(ctx: Context | undefined, orgId: string, id: string, userId: string) {
       await editable(orgId, id);
       const u = await person(orgId, userId);
       if (await d.groups.removeMember(id, u.id))

@@ -43,7 +43,7 @@ export function createAdminSessions(d: { orgs: OrgStore; audit: Audit; bounds: S
   return {
     bounds,
     get,
-    async set(ctx: Context, orgId: string, input: z.output<typeof sessionLengthsInput>) {
+    async set(ctx: Context | undefined, orgId: string, input: z.output<typeof sessionLengthsInput>) {
       for (const key of ['max_session_hours', 'remember_days'] as const) {
         const value = input[key];
         if (value !== null && value > bounds[key])
