@@ -9,24 +9,29 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { bodyOf, form, queryOf, text } from '../../http/input.js';
+import { form, text } from '../../http/input.js';
+import { guard } from '../../http/guard.js';
 import { AppError } from '../../lib/errors.js';
 import type { AdminUseCases } from '../api/routes.js';
 import type { Admin, AdminPages } from './page.js';
 
 const REFUSALS = ['group_exists', 'managed_by_scim', 'group_in_policy', 'not_found', 'invalid_input'];
 const cursorQuery = z.object({ cursor: z.string().max(400).optional() });
+const listGuard = guard({ query: cursorQuery });
+const nameForm = guard({ query: cursorQuery, body: form({ name: text }) });
+const emailForm = guard({ query: cursorQuery, body: form({ email: text }) });
+const plain = guard({ query: cursorQuery });
 
 export function groupPages(router: Router, d: { pages: AdminPages; useCases: AdminUseCases }) {
   const { enter, enterPost, page, back, notice } = d.pages;
   const groups = d.useCases.groups;
 
   const listPage = async (ctx: Context, a: Admin, extra: Record<string, unknown> = {}, status = 200) => {
-    const q = queryOf(ctx, cursorQuery);
+    const q = listGuard.input(ctx).query;
     page(ctx, a, 'groups', { ...(await groups.list(a.org.id, { cursor: q.cursor, limit: 50 })), notice: notice(ctx), ...extra }, status);
   };
   const groupPage = async (ctx: Context, a: Admin, id: string, extra: Record<string, unknown> = {}, status = 200) => {
-    const q = queryOf(ctx, cursorQuery);
+    const q = listGuard.input(ctx).query;
     const group = await groups.get(a.org.id, id);
     const members = await groups.members(a.org.id, id, { cursor: q.cursor, limit: 50 });
     page(ctx, a, 'groups', { group, members, notice: notice(ctx), ...extra }, status, 'admin-group');
@@ -34,14 +39,14 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
   const attempt = (ctx: Context, change: () => Promise<unknown>, again: (error: string, status: number) => Promise<void>) =>
     d.pages.attempt(ctx, REFUSALS, 'admin.group_error_', change, again);
 
-  router.get('/groups', async (ctx) => {
+  router.get('/groups', listGuard, async (ctx) => {
     const a = await enter(ctx);
     if (a) await listPage(ctx, a);
   });
 
-  router.post('/groups', async (ctx) => {
+  router.post('/groups', nameForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { name } = bodyOf(ctx, form({ name: text }));
+    const { name } = nameForm.input(ctx).body;
     const input = { name: name.trim() };
     let id = '';
     const ok = await attempt(
@@ -55,14 +60,14 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     if (ok) back(ctx, a, `/groups/${encodeURIComponent(id)}`, 'group_created');
   });
 
-  router.get('/groups/:id', async (ctx) => {
+  router.get('/groups/:id', listGuard, async (ctx) => {
     const a = await enter(ctx);
     if (a) await groupPage(ctx, a, ctx.params.id);
   });
 
-  router.post('/groups/:id/rename', async (ctx) => {
+  router.post('/groups/:id/rename', nameForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { name } = bodyOf(ctx, form({ name: text }));
+    const { name } = nameForm.input(ctx).body;
     const id = ctx.params.id;
     const ok = await attempt(
       ctx,
@@ -75,7 +80,7 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     if (ok) back(ctx, a, `/groups/${encodeURIComponent(id)}`, 'group_renamed');
   });
 
-  router.post('/groups/:id/delete', async (ctx) => {
+  router.post('/groups/:id/delete', plain, async (ctx) => {
     const a = await enterPost(ctx);
     const id = ctx.params.id;
     const ok = await attempt(
@@ -86,9 +91,9 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     if (ok) back(ctx, a, '/groups', 'group_deleted');
   });
 
-  router.post('/groups/:id/members', async (ctx) => {
+  router.post('/groups/:id/members', emailForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { email } = bodyOf(ctx, form({ email: text }));
+    const { email } = emailForm.input(ctx).body;
     const id = ctx.params.id;
     const ok = await attempt(
       ctx,
@@ -105,7 +110,7 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     if (ok) back(ctx, a, `/groups/${encodeURIComponent(id)}`, 'member_added');
   });
 
-  router.post('/groups/:id/members/:userId/remove', async (ctx) => {
+  router.post('/groups/:id/members/:userId/remove', plain, async (ctx) => {
     const a = await enterPost(ctx);
     const id = ctx.params.id;
     const ok = await attempt(

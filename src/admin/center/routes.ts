@@ -10,11 +10,13 @@
  * Rules: only an administrator of an active organization gets in (others: 403 page); every page
  * needs a second factor passed in the last 15 minutes (otherwise a GET goes through a step-up sign-in
  * and comes back; a POST is refused with 403); forms carry the CSRF value of the shared page router;
- * an administrator of several organizations picks one with ?org=<slug>.
+ * an administrator of several organizations picks one with ?org=<slug>; every route's input goes
+ * through the zod guard (http/guard.ts).
  */
 import Router from '@koa/router';
 import type { CurrentPerson } from '../../accounts/current-person.js';
-import { bodyOf, form, queryOf, text } from '../../http/input.js';
+import { form, text } from '../../http/input.js';
+import { guard } from '../../http/guard.js';
 import { AppError } from '../../lib/errors.js';
 import { z } from 'zod';
 import type { AdminUseCases } from '../api/routes.js';
@@ -40,10 +42,11 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     if (a) page(ctx, a, 'overview', { stats: await d.store.overview(a.org.id) });
   });
 
-  router.get('/people', async (ctx) => {
+  const peopleQuery = guard({ query: z.object({ q: z.string().max(100).optional(), cursor: z.string().max(400).optional() }) });
+  router.get('/people', peopleQuery, async (ctx) => {
     const a = await enter(ctx);
     if (!a) return;
-    const q = queryOf(ctx, z.object({ q: z.string().max(100).optional(), cursor: z.string().max(400).optional() }));
+    const q = peopleQuery.input(ctx).query;
     const list = await d.useCases.users.list(a.org.id, { q: q.q || undefined, cursor: q.cursor, limit: 50 });
     page(ctx, a, 'people', { ...list, search: q.q ?? '', notice: notice(ctx), me: a.who.user.id });
   });
@@ -60,9 +63,10 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     if (a) page(ctx, a, 'scim', await scimData(a, { notice: notice(ctx) }));
   });
 
-  router.post('/scim/notify', async (ctx) => {
+  const notifyForm = guard({ body: form({ email: text }) });
+  router.post('/scim/notify', notifyForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const b = bodyOf(ctx, form({ email: text }));
+    const b = notifyForm.input(ctx).body;
     const email = b.email.trim();
     try {
       await d.useCases.organization.setNotifyAddress(ctx, a.org.id, { email: email || null, language: ctx.state.lang });
@@ -73,9 +77,10 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     back(ctx, a, '/scim', 'notify');
   });
 
-  router.post('/scim/tokens', async (ctx) => {
+  const tokenForm = guard({ body: form({ label: text }) });
+  router.post('/scim/tokens', tokenForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const b = bodyOf(ctx, form({ label: text }));
+    const b = tokenForm.input(ctx).body;
     const created = await d.useCases.organization.createScimToken(ctx, a.org.id, { label: b.label.trim().slice(0, 200) || undefined });
     // The token is shown on this answer only (it is stored hashed).
     page(ctx, a, 'scim', await scimData(a, { created }));
@@ -87,19 +92,19 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     back(ctx, a, '/scim', 'revoked');
   });
 
-  router.get('/audit', async (ctx) => {
+  const auditQuery = guard({
+    query: z.object({
+      type: z.string().max(100).optional(),
+      cursor: z
+        .string()
+        .regex(/^\d{1,19}$/)
+        .optional(),
+    }),
+  });
+  router.get('/audit', auditQuery, async (ctx) => {
     const a = await enter(ctx);
     if (!a) return;
-    const q = queryOf(
-      ctx,
-      z.object({
-        type: z.string().max(100).optional(),
-        cursor: z
-          .string()
-          .regex(/^\d{1,19}$/)
-          .optional(),
-      }),
-    );
+    const q = auditQuery.input(ctx).query;
     const list = await d.useCases.audit.list(a.org.id, { type: q.type || undefined, cursor: q.cursor, limit: 50 });
     page(ctx, a, 'audit', { ...list, type: q.type ?? '' });
   });

@@ -9,7 +9,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { bodyOf, form, text } from '../../http/input.js';
+import { form, text } from '../../http/input.js';
+import { guard } from '../../http/guard.js';
 import { badRequest } from '../../lib/errors.js';
 import { FACTORS } from '../../factors/registry.js';
 import type { AdminUseCases } from '../api/routes.js';
@@ -26,6 +27,9 @@ const names = z
   .unknown()
   .optional()
   .transform((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string'));
+
+const sessionsForm = guard({ body: form({ max_session_hours: text, remember_days: text }) });
+const twoStepForm = guard({ body: form({ required: text, group_names: names, primary_method: text, trusted_device_days: text }) });
 
 /** '' is "the deployment's" (null); otherwise a whole number, or a 400 the page explains. */
 function count(value: string, field: string) {
@@ -60,9 +64,9 @@ export function securityPages(router: Router, d: { pages: AdminPages; useCases: 
     if (a) await render(ctx, a);
   });
 
-  router.post('/security/sessions', async (ctx) => {
+  router.post('/security/sessions', sessionsForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const b = bodyOf(ctx, form({ max_session_hours: text, remember_days: text }));
+    const b = sessionsForm.input(ctx).body;
     const ok = await d.pages.attempt(
       ctx,
       REFUSALS,
@@ -77,9 +81,9 @@ export function securityPages(router: Router, d: { pages: AdminPages; useCases: 
     if (ok) back(ctx, a, '/security', 'sessions');
   });
 
-  router.post('/security/two-step', async (ctx) => {
+  router.post('/security/two-step', twoStepForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const b = bodyOf(ctx, form({ required: text, group_names: names, primary_method: text, trusted_device_days: text }));
+    const b = twoStepForm.input(ctx).body;
     const ok = await d.pages.attempt(
       ctx,
       REFUSALS,

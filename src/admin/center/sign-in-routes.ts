@@ -8,11 +8,15 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { bodyOf, form, text } from '../../http/input.js';
+import { form, text } from '../../http/input.js';
+import { guard } from '../../http/guard.js';
 import type { AdminUseCases } from '../api/routes.js';
 import type { Admin, AdminPages } from './page.js';
 
 const REFUSALS = ['invalid_domain', 'sso_only_untested', 'connection_disabled', 'not_found'];
+const domainForm = guard({ body: form({ domain: text }) });
+/** on | off (anything else reads as off). */
+const switchForm = guard({ body: form({ on: text }) });
 
 export function signInPages(router: Router, d: { pages: AdminPages; useCases: AdminUseCases }) {
   const { enter, enterPost, page, back, notice } = d.pages;
@@ -41,9 +45,9 @@ export function signInPages(router: Router, d: { pages: AdminPages; useCases: Ad
     if (a) await render(ctx, a);
   });
 
-  router.post('/sign-in/domains', async (ctx) => {
+  router.post('/sign-in/domains', domainForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { domain } = bodyOf(ctx, form({ domain: text }));
+    const { domain } = domainForm.input(ctx).body;
     const claim = () => company.claimDomain(ctx, a.org.id, { domain: domain.trim().slice(0, 253) });
     if (await attempt(ctx, a, claim, { domainValue: domain })) back(ctx, a, '/sign-in', 'domain_claimed');
   });
@@ -73,16 +77,16 @@ export function signInPages(router: Router, d: { pages: AdminPages; useCases: Ad
     if (await attempt(ctx, a, issue)) await render(ctx, a, { testLink: { connection: ctx.params.id, ...link } });
   });
 
-  router.post('/sign-in/sso-only', async (ctx) => {
+  router.post('/sign-in/sso-only', switchForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { on } = bodyOf(ctx, form({ on: text }));
+    const { on } = switchForm.input(ctx).body;
     const change = () => company.setSsoOnly(ctx, a.org.id, { on: on === 'on' });
     if (await attempt(ctx, a, change)) back(ctx, a, '/sign-in', on === 'on' ? 'sso_only_on' : 'sso_only_off');
   });
 
-  router.post('/sign-in/break-glass/:userId', async (ctx) => {
+  router.post('/sign-in/break-glass/:userId', switchForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { on } = bodyOf(ctx, form({ on: text }));
+    const { on } = switchForm.input(ctx).body;
     const change = () => company.setBreakGlass(ctx, a.org.id, ctx.params.userId, { on: on === 'on' });
     if (await attempt(ctx, a, change)) back(ctx, a, '/sign-in', on === 'on' ? 'break_glass_on' : 'break_glass_off');
   });
