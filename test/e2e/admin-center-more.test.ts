@@ -178,3 +178,27 @@ test('sign-in & SSO: a domain claimed with its DNS record and checked, a test si
   await ann.post(action(ann.last.body, /action="(\/admin\/sign-in\/connections\/acme-center-idp\/disable[^"]*)"/), {});
   expect(ann.last.body).toContain('The connection is off.');
 });
+
+test('people: force a password reset and delete from the people page (the person is signed out at once)', async () => {
+  const bob = new PageClient(server.url);
+  await openMyAccount(bob, 'bob@acme.test');
+  const bobId = await admin.userId('bob@acme.test');
+  await ann.get('/admin/people?org=acme');
+  expect(ann.last.body).toContain(`/admin/people/${bobId}/force-reset`);
+  await ann.post(`/admin/people/${bobId}/force-reset?org=acme`, {});
+  expect(ann.last.body).toContain('The password no longer works');
+  await bob.get('/account');
+  expect(bob.last.url).toContain('/interaction/');
+  // A person of two organizations: only an operator (a 409 page for an organization administrator).
+  await ann.post(`/admin/people/${await admin.userId('both@shared.test')}/delete?org=acme`, {});
+  expect(ann.last.status).toBe(409);
+  await ann.get('/admin/people?org=acme');
+  await ann.post(`/admin/people/${bobId}/delete?org=acme`, {});
+  expect(ann.last.body).toContain('The person is deleted');
+  expect(ann.last.body).not.toContain('bob@acme.test');
+  const acme = await admin.token('acme-admin');
+  const types = ((await admin.call(acme, 'GET', '/audit-events?limit=50')).body.items as Array<{ type: string; user_id: string }>)
+    .filter((e) => e.user_id === bobId)
+    .map((e) => e.type);
+  expect(types).toEqual(expect.arrayContaining(['admin.password_reset_forced', 'admin.user_deleted']));
+});

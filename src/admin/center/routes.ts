@@ -1,7 +1,7 @@
 /**
  * The admin center: server-rendered pages over the same use-cases as the admin API.
  *   GET  /admin                             overview (people, sign-ins and failures in 7 days, second factors)
- *   GET  /admin/people                      people (search, pages), POST …/:id/disable | …/:id/enable
+ *   GET  /admin/people                      people (search, pages), POST …/:id/disable | enable | force-reset | delete
  *   GET  /admin/groups …                    groups and members (group-routes.ts)
  *   GET  /admin/security …                  session lengths, two-step verification (security-routes.ts)
  *   GET  /admin/sign-in …                   domains, company IdP connections, SSO only, break-glass (sign-in-routes.ts)
@@ -51,11 +51,16 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     page(ctx, a, 'people', { ...list, search: q.q ?? '', notice: notice(ctx), me: a.who.user.id });
   });
 
-  for (const action of ['disable', 'enable'] as const)
+  const DONE = { disable: 'disabled', enable: 'enabled', 'force-reset': 'force_reset', delete: 'deleted' } as const;
+  for (const action of ['disable', 'enable', 'force-reset', 'delete'] as const)
     router.post(`/people/:id/${action}`, async (ctx) => {
       const a = await enterPost(ctx);
-      await d.useCases.users[action](ctx, a.actor, a.org.id, ctx.params.id);
-      back(ctx, a, '/people', action === 'disable' ? 'disabled' : 'enabled');
+      const users = d.useCases.users;
+      const id = ctx.params.id;
+      if (action === 'force-reset') await users.forcePasswordReset(ctx, a.actor, a.org.id, id);
+      else if (action === 'delete') await users.remove(ctx, a.actor, a.org.id, id);
+      else await users[action](ctx, a.actor, a.org.id, id);
+      back(ctx, a, '/people', DONE[action]);
     });
 
   router.get('/scim', async (ctx) => {
