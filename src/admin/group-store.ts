@@ -110,6 +110,11 @@ export function createGroupStore(db: Db) {
       return !!r;
     },
 
+    /** Marks the two-step policy changed now: sessions of its members meet it again at their next use (login/session-policy.ts). */
+    async touchPolicy(orgId: string) {
+      await db.updateTable('mfa_policies').set({ updated_at: new Date() }).where('org_id', '=', orgId).execute();
+    },
+
     /** Members by email (keyset on email_norm); deleted people are not members. */
     membersPage: (groupId: string, after: string | undefined, limit: number) => {
       let q = db

@@ -5,7 +5,8 @@
  * - a group provisioned by SCIM belongs to the company's IdP: it is listed, but renaming, deleting
  *   and changing its members here is refused (409 `managed_by_scim`), or the next sync would undo it;
  * - names are unique in an organization (409 `group_exists`); a group the two-step policy names
- *   cannot be deleted (409 `group_in_policy`) and a rename carries the policy along;
+ *   cannot be deleted (409 `group_in_policy`) and a rename carries the policy along; someone added
+ *   to such a group meets the policy from their next authorization on (open sessions included);
  * - every change is an audit event with the organization, the actor, the target and before/after.
  */
 import type { Context } from 'koa';
@@ -105,7 +106,10 @@ export function createAdminGroups(d: { groups: AdminGroupStore; store: AdminStor
     async addMember(ctx: Context | undefined, orgId: string, id: string, input: z.output<typeof memberInput>) {
       const g = await editable(orgId, id);
       const u = await person(orgId, input.user_id);
-      if (await d.groups.addMember(id, u.id))
+      const added = await d.groups.addMember(id, u.id);
+      // Now covered by two-step verification: open sessions are checked against the policy again.
+      if (added && (await d.groups.namedByPolicy(orgId, g.name))) await d.groups.touchPolicy(orgId);
+      if (added)
         await record(
           ctx,
           orgId,

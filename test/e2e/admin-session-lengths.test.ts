@@ -102,3 +102,16 @@ test('without "Stay signed in", the session ends after max_session_hours; a memb
   await admin.call(globex, 'PUT', '/policies/sessions', { max_session_hours: null, remember_days: null });
   await admin.call(acme, 'PUT', '/policies/sessions', { max_session_hours: null, remember_days: null });
 });
+
+test('someone added to a group the two-step policy covers meets it at the next authorization (an open session too)', async () => {
+  const group = String((await admin.call(acme, 'POST', '/groups', { name: 'Covered' })).body.id);
+  await admin.call(acme, 'PUT', '/policies/two-step', { required: 'groups', group_names: ['Covered'], primary_method: 'totp' });
+  // Signed in after the policy, outside the group: no second factor needed, the session is reused.
+  const { user, page } = await signedIn({ remember: true });
+  expect(await reused(page)).toBe(true);
+  expect((await admin.call(acme, 'POST', `/groups/${group}/members`, { user_id: user.id })).status).toBe(200);
+  // Now in the group: the next authorization asks for two-step verification (here its set-up).
+  const again = await authorize(app, page);
+  expect(again.url).toContain('/interaction/');
+  await admin.call(acme, 'PUT', '/policies/two-step', { required: 'off', primary_method: 'totp' });
+});
