@@ -15,6 +15,7 @@ import * as admin from './2026-12-03T1050_admin.js';
 import * as apps from './2026-12-03T1400_apps.js';
 import * as account from './2026-12-03T1430_account.js';
 import * as branding from './2026-12-03T1420_branding.js';
+import * as adminMore from './2026-12-03T1410_admin_more.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21T0900_platform': platform,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1400_apps': apps,
   '2026-12-03T1430_account': account,
   '2026-12-03T1420_branding': branding,
+  '2026-12-03T1410_admin_more': adminMore,
 };

@@ -23,6 +23,7 @@ import { createLifecycle } from './accounts/lifecycle.js';
 import { createFactorStore } from './factors/store.js';
 import { createTrustedDevices } from './factors/trusted-devices.js';
 import { createSessionPolicy } from './login/session-policy.js';
+import { createSessionAge } from './orgs/session-lengths.js';
 import { createFactorEnv } from './factors/env.js';
 import { twoStepRule } from './factors/policy.js';
 import { createPasskeySignIn } from './factors/passkeys.js';
@@ -149,6 +150,9 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     mayUseApp: mayUseClient(services.launcher),
   });
   oidc.useSessionPolicy(sessionPolicy);
+  // Session lengths an organization chose (orgs/session-lengths.ts): a session past them signs in again.
+  const sessionAge = createSessionAge({ lengthsFor: (userId) => services.orgs.sessionLengthsFor(userId) });
+  oidc.useSessionAge(sessionAge);
   // SCIM provisioning: disabling a person signs them out everywhere (refresh tokens included).
   // OAuth clients may provision with client-credentials JWT access tokens (scope scim).
   const accessTokens = createAccessTokenVerifier(oidc, issuer);
@@ -262,6 +266,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     interactions,
     sessions,
     sessionPolicy,
+    sessionAge,
     gate,
     journey,
     lifecycle,

@@ -46,6 +46,7 @@ export function featureRoutes(services: Services, f: Features): Router[] {
       sessions: f.sessions,
       accounts: services.accounts,
       meetsPolicy: f.sessionPolicy,
+      tooOld: f.sessionAge,
       checkReturn: async (raw) => {
         const checked = await f.routing.check(raw);
         return checked.ok ? checked.url : undefined;

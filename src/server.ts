@@ -93,7 +93,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       features.factorStore.purgeChallenges(),
       features.saml.purgeExpired(),
       features.connectorStore.purgeExpired(),
-      features.provisioning.purgeDeleted(),
+      // People deleted (admin or SCIM) past accounts.deletedRetentionDays: one indexed look-up when none are due.
+      features.admin.useCases.purge.purgeDeleted(undefined, 'system'),
       features.socialStore.purgeExpired(),
       features.device.purgeExpired(),
     ]).catch((err) => {

@@ -10,6 +10,7 @@ import { AppError } from '../lib/errors.js';
 import { applyPersonLanguage } from '../http/i18n.js';
 import { ACR } from '../login/gate.js';
 import type { SessionPolicy } from '../login/session-policy.js';
+import type { SessionAge } from '../orgs/session-lengths.js';
 import type { Sessions } from '../oidc/sessions.js';
 import type { AccountStore, User } from './store.js';
 
@@ -37,6 +38,8 @@ export interface CurrentPersonDeps {
   meetsPolicy?: SessionPolicy;
   /** Checks a `return_to` (routing/destinations.ts); without it only our own pages are allowed. */
   checkReturn?: (raw: string) => Promise<string | undefined>;
+  /** Whether the session is older than the person's organizations allow (orgs/session-lengths.ts): then a full sign-in. */
+  tooOld?: SessionAge;
 }
 export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['current']>>>; user: User };
 
@@ -76,6 +79,7 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
     const session = await d.sessions.current(ctx);
     const user = session ? await d.accounts.findUser(session.accountId!) : undefined;
     if (!session || !user || user.status !== 'active') return undefined;
+    if (d.tooOld && (await d.tooOld({ accountId: user.id, loginTs: session.loginTs, transient: session.transient }))) return undefined;
     if (
       d.meetsPolicy &&
       !(await d.meetsPolicy(ctx, { accountId: user.id, loginTs: session.loginTs, amr: session.amr, acr: session.acr }, ACCOUNT_CLIENT_ID))

@@ -201,6 +201,16 @@ export function createLifecycle(d: LifecycleDeps) {
       return { ok: true as const, user };
     },
 
+    /** An administrator's forced reset: the password is gone, every session and token ends, a reset link is mailed. */
+    async forceReset(user: User, lang: Language, org?: string) {
+      await d.accounts.deletePassword(user.id);
+      const ended = await d.signOutEverywhere(user.id);
+      // Someone who signs in with their company ID gets no password (and no mail about one).
+      if (await d.localPasswordAllowed(user))
+        await mail('reset_forced', lang, user, await issueLink(user, 'reset_password'), { minutes: TTL.reset_password / 60, org });
+      return ended;
+    },
+
     async invite(ctx: Context | undefined, input: { email: string; name?: string; lang: Language; org?: string }) {
       const email = emailSchema.parse(input.email.trim());
       let user = await d.accounts.findUserByEmail(email);

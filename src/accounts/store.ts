@@ -93,6 +93,11 @@ export function createAccountStore(db: Db) {
         .execute();
     },
 
+    /** The password stops working at once (a forced reset); the person sets a new one through a reset link. */
+    async deletePassword(userId: string) {
+      await db.deleteFrom('password_credentials').where('user_id', '=', userId).execute();
+    },
+
     async insertActionToken(t: {
       id_hash: string;
       purpose: ActionTokenTable['purpose'];

@@ -2,8 +2,10 @@
  * Company sign-in settings for an organization's administrators: verified domains (claimed with a
  * DNS TXT record, then verified by a DNS lookup), company IdP connections (listed, enabled,
  * disabled), and SSO only (switched on only after a successful test sign-in through an enabled
- * connection: the rule that keeps a company from locking itself out). A connection or domain of
- * another organization is not found (404). Every change is an audit event with before and after.
+ * connection: the rule that keeps a company from locking itself out), with a test sign-in link per
+ * connection and break-glass administrators (who keep password + second factor under SSO only).
+ * A connection, domain or person of another organization is not found (404). Every change is an
+ * audit event with before and after.
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -11,7 +13,8 @@ import type { Audit } from '../audit/index.js';
 import type { OrgStore } from '../orgs/store.js';
 import type { Domains } from '../orgs/domains.js';
 import { setSsoOnly } from '../orgs/sso-only.js';
-import { notFound } from '../lib/errors.js';
+import { forbidden, notFound } from '../lib/errors.js';
+import type { Actor } from './actor.js';
 
 export const domainInput = z.strictObject({ domain: z.string().min(1).max(253) });
 export const ssoOnlyInput = z.strictObject({ on: z.boolean() });
@@ -19,8 +22,12 @@ export const domainView = z.object({
   domain: z.string(),
   verified: z.boolean(),
   record: z.object({ name: z.string(), value: z.string() }),
+  verified_at: z.string().nullable(),
+  verified_by: z.string().nullable(),
 });
-export const connectionView = z.object({ id: z.string(), name: z.string(), kind: z.string(), enabled: z.boolean() });
+export const connectionView = z.object({ id: z.string(), name: z.string(), kind: z.string(), enabled: z.boolean(), tested: z.boolean() });
+export const breakGlassInput = z.strictObject({ on: z.boolean() });
+export const breakGlassView = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), break_glass: z.boolean() });
 
 interface ConnectionRow {
   id: string;
@@ -28,6 +35,7 @@ interface ConnectionRow {
   name: string;
   kind: string;
   enabled: boolean;
+  tested_at?: Date | null;
 }
 
 export interface CompanyDeps {
@@ -39,11 +47,15 @@ export interface CompanyDeps {
     setEnabled(id: string, enabled: boolean): Promise<void>;
   };
   hasTestedConnection: (orgId: string) => Promise<boolean>;
+  /** A single-use test sign-in link (one hour) through an enabled connection. */
+  issueTestLink: (connectionId: string) => Promise<string>;
+  /** The organization's administrators, with their break-glass flag. */
+  administrators: (orgId: string) => Promise<Array<{ id: string; email: string; name: string | null; break_glass: boolean }>>;
   audit: Audit;
 }
 
 export function createAdminCompany(d: CompanyDeps) {
-  const record = (ctx: Context, orgId: string, type: string, data: Record<string, unknown>) =>
+  const record = (ctx: Context | undefined, orgId: string, type: string, data: Record<string, unknown>) =>
     d.audit.record(ctx, { type, outcome: 'success', orgId, data: { orgId, ...data } });
   const domainOf = async (orgId: string, name: string) => {
     const domain = d.domains.parse(name);
@@ -55,30 +67,50 @@ export function createAdminCompany(d: CompanyDeps) {
     domain: x.domain,
     verified: !!x.verified_at,
     record: d.domains.instructions(x),
+    verified_at: x.verified_at ? x.verified_at.toISOString() : null,
+    verified_by: x.verified_by,
   });
+  const recordVerify = (ctx: Context | undefined, orgId: string, domain: string, outcome: string, by: 'dns' | 'operator') =>
+    outcome === 'verified' || outcome === 'already_verified'
+      ? record(ctx, orgId, 'admin.domain_verified', { target: domain, domain, by, outcome, after: { verified: true } })
+      : record(ctx, orgId, 'admin.domain_verify_failed', { target: domain, domain, by, outcome });
   const connectionOf = async (orgId: string, id: string) => {
     const c = id.length <= 100 ? await d.connections.find(id) : undefined;
     if (!c || c.org_id !== orgId) throw notFound('not_found', 'no such connection in this organization');
     return c;
   };
-  const connectionView = (c: ConnectionRow) => ({ id: c.id, name: c.name, kind: c.kind, enabled: c.enabled });
+  const connectionView = (c: ConnectionRow) => ({ id: c.id, name: c.name, kind: c.kind, enabled: c.enabled, tested: !!c.tested_at });
 
   return {
     domains: async (orgId: string) => ({ items: (await d.domains.list(orgId)).map(view) }),
-    async claimDomain(ctx: Context, orgId: string, input: z.output<typeof domainInput>) {
+    async claimDomain(ctx: Context | undefined, orgId: string, input: z.output<typeof domainInput>) {
       const { claim } = await d.domains.claim(orgId, input.domain);
       await record(ctx, orgId, 'admin.domain_claimed', { target: claim.domain, after: { verified: false } });
       return view(claim);
     },
-    async verifyDomain(ctx: Context, orgId: string, name: string) {
+    async verifyDomain(ctx: Context | undefined, orgId: string, name: string) {
       const before = await domainOf(orgId, name);
       const outcome = await d.domains.verifyByDns(orgId, before.domain);
-      await record(ctx, orgId, 'admin.domain_verify', { target: before.domain, outcome });
+      await recordVerify(ctx, orgId, before.domain, outcome, 'dns');
       return { ...view(await domainOf(orgId, name)), outcome };
     },
+    /** An operator vouches for a domain without DNS (claimed and verified at once). */
+    async vouchDomain(ctx: Context | undefined, actor: Actor, orgId: string, name: string) {
+      if (!actor.operator) throw forbidden('operator_only', 'only an operator can verify a domain without DNS');
+      const domain = d.domains.parse(name);
+      const outcome = await d.domains.verifyByOperator(orgId, domain);
+      await recordVerify(ctx, orgId, domain, outcome, 'operator');
+      return { domain, outcome };
+    },
 
+    /** The organization of a connection (the CLI names connections by id alone). */
+    async orgOfConnection(id: string) {
+      const c = id.length <= 100 ? await d.connections.find(id) : undefined;
+      if (!c?.org_id) throw notFound('no_connection', `no connection ${id}`);
+      return c.org_id;
+    },
     connections: async (orgId: string) => ({ items: (await d.connections.list(orgId)).map(connectionView) }),
-    async setConnectionEnabled(ctx: Context, orgId: string, id: string, enabled: boolean) {
+    async setConnectionEnabled(ctx: Context | undefined, orgId: string, id: string, enabled: boolean) {
       const c = await connectionOf(orgId, id);
       await d.connections.setEnabled(c.id, enabled);
       await record(ctx, orgId, enabled ? 'admin.connection_enabled' : 'admin.connection_disabled', {
@@ -89,14 +121,38 @@ export function createAdminCompany(d: CompanyDeps) {
       return connectionView({ ...c, enabled });
     },
 
+    /** The link is for the administrator to open; it is not stored (only its hash). */
+    async testLink(ctx: Context | undefined, orgId: string, id: string) {
+      const c = await connectionOf(orgId, id);
+      const url = await d.issueTestLink(c.id);
+      await record(ctx, orgId, 'admin.connection_test_link', { target: c.id });
+      return { url, expires_in: 3600 };
+    },
+
+    breakGlass: async (orgId: string) => ({ items: await d.administrators(orgId) }),
+    async setBreakGlass(ctx: Context | undefined, orgId: string, userId: string, input: z.output<typeof breakGlassInput>) {
+      const admins = await d.administrators(orgId);
+      const found = userId.length <= 100 ? admins.find((a) => a.id === userId) : undefined;
+      if (!found) throw notFound('not_found', 'no such administrator in this organization');
+      if (found.break_glass !== input.on) {
+        await d.orgs.setBreakGlass(orgId, found.id, input.on);
+        await record(ctx, orgId, 'admin.break_glass_set', {
+          target: found.id,
+          before: { break_glass: found.break_glass },
+          after: { break_glass: input.on },
+        });
+      }
+      return { ...found, break_glass: input.on };
+    },
+
     async ssoOnly(orgId: string) {
       const org = await d.orgs.findById(orgId);
       return { mode: org?.sso_only ?? 'off' };
     },
-    async setSsoOnly(ctx: Context, orgId: string, input: z.output<typeof ssoOnlyInput>) {
+    async setSsoOnly(ctx: Context | undefined, orgId: string, input: z.output<typeof ssoOnlyInput>) {
       const before = await this.ssoOnly(orgId);
       const mode = await setSsoOnly({ store: d.orgs, hasTestedConnection: d.hasTestedConnection }, orgId, input.on);
-      await record(ctx, orgId, 'admin.sso_only_set', { before, after: { mode } });
+      await record(ctx, orgId, 'admin.sso_only', { before, after: { mode } });
       return { mode };
     },
   };

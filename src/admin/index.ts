@@ -1,19 +1,16 @@
-/** The admin layer: its store, who calls it, and the use-cases the API (and later the CLI and pages) call. */
+/** The admin layer for the server: its store, who calls it (actor.ts), and the use-cases the API and the admin center call. */
 import type { Services } from '../services.js';
 import type { Lifecycle } from '../accounts/lifecycle.js';
 import type { FactorStore } from '../factors/store.js';
 import type { ScimTokens } from '../provisioning/tokens.js';
 import type { AccessTokenVerifier } from '../oidc/access-tokens.js';
-import { createActors } from './actor.js';
-import { createAdminStore } from './store.js';
-import { createAdminUsers } from './users.js';
-import { createAdminOrganization } from './organization.js';
-import { createAdminAuditLog } from './audit-log.js';
-import { createAdminCompany } from './company.js';
-import { createDomains, systemDns } from '../orgs/domains.js';
 import type { ConnectorStore } from '../connectors/store.js';
 import type { FailureNotifier } from '../provisioning/notify.js';
 import { createAdminBranding } from '../branding/admin.js';
+import { createActors } from './actor.js';
+import { createAdminUsers } from './users.js';
+import { createAdminAuditLog } from './audit-log.js';
+import { createAdminCore } from './core.js';
 
 export function createAdmin(
   services: Services,
@@ -27,7 +24,8 @@ export function createAdmin(
     signOutAll: (userId: string) => Promise<unknown>;
   },
 ) {
-  const store = createAdminStore(services.db);
+  const core = createAdminCore(services, { factors: d.factors, tokens: d.tokens, connectors: d.connectors, notifier: d.notifier });
+  const { store } = core;
   const actors = createActors({
     issuer: services.config.server.issuer,
     store,
@@ -42,20 +40,15 @@ export function createAdmin(
       audit: services.audit,
       signOutAll: d.signOutAll,
       resetFactors: (userId) => d.factors.resetEnrolments([userId]),
+      deletion: core.deletion,
+      retentionDays: core.retentionDays,
     }),
-    organization: createAdminOrganization({ tokens: d.tokens, factors: d.factors, audit: services.audit, notifier: d.notifier }),
+    purge: core.purge,
+    sessions: core.sessions,
+    groups: core.groups,
+    organization: core.organization,
     audit: createAdminAuditLog(store),
-    company: createAdminCompany({
-      orgs: services.orgs,
-      domains: createDomains(services.orgs, systemDns(services.config.federation)),
-      connections: {
-        list: (orgId) => d.connectors.connectionsOf(orgId),
-        find: (id) => d.connectors.findConnection(id),
-        setEnabled: (id, enabled) => d.connectors.setEnabled(id, enabled),
-      },
-      hasTestedConnection: (orgId) => d.connectors.hasTestedConnection(orgId),
-      audit: services.audit,
-    }),
+    company: core.company,
     apps: services.appAdmin,
     branding: createAdminBranding({ branding: services.branding, audit: services.audit }),
   };

@@ -31,7 +31,15 @@ export const notifyView = z.object({ email: z.string().nullable(), language: z.s
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function createAdminOrganization(d: { tokens: ScimTokens; factors: FactorStore; audit: Audit; notifier: FailureNotifier }) {
+export function createAdminOrganization(d: {
+  tokens: ScimTokens;
+  factors: FactorStore;
+  audit: Audit;
+  notifier: FailureNotifier;
+  /** Who calls, as the SCIM layer's events name it: the admin API and center, or the CLI. */
+  via?: 'admin' | 'cli';
+}) {
+  const actor = { via: d.via ?? 'admin' };
   return {
     async scimTokens(orgId: string) {
       return (await d.tokens.list(orgId)).map((t) => ({
@@ -43,17 +51,17 @@ export function createAdminOrganization(d: { tokens: ScimTokens; factors: Factor
       }));
     },
     /** The token is in the answer once; it is stored hashed. The SCIM layer records the event. */
-    createScimToken: (ctx: Context, orgId: string, input: z.output<typeof scimTokenInput>) =>
-      d.tokens.create(ctx, { via: 'admin' }, orgId, input.label),
-    revokeScimToken: (ctx: Context, orgId: string, id: string) => d.tokens.revoke(ctx, { via: 'admin' }, orgId, id.slice(0, 100)),
+    createScimToken: (ctx: Context | undefined, orgId: string, input: z.output<typeof scimTokenInput>) =>
+      d.tokens.create(ctx, actor, orgId, input.label),
+    revokeScimToken: (ctx: Context | undefined, orgId: string, id: string) => d.tokens.revoke(ctx, actor, orgId, id.slice(0, 100)),
 
     async notifyAddress(orgId: string) {
       const a = await d.notifier.address(orgId);
       return { email: a?.email ?? null, language: a?.lang ?? null };
     },
     /** Where a mail goes when SCIM requests keep failing (null: nowhere). The notifier records the event. */
-    async setNotifyAddress(ctx: Context, orgId: string, input: z.output<typeof notifyInput>) {
-      const set = await d.notifier.setAddress(ctx, { via: 'admin' }, orgId, input.email, input.language);
+    async setNotifyAddress(ctx: Context | undefined, orgId: string, input: z.output<typeof notifyInput>) {
+      const set = await d.notifier.setAddress(ctx, actor, orgId, input.email, input.language);
       return { email: set.email, language: set.lang };
     },
 
@@ -63,7 +71,7 @@ export function createAdminOrganization(d: { tokens: ScimTokens; factors: Factor
         ? { required: p.required, group_names: p.group_names, primary_method: p.primary_method, trusted_device_days: p.trusted_device_days }
         : { required: 'off' as const, group_names: [], primary_method: 'totp', trusted_device_days: 30 };
     },
-    async setTwoStep(ctx: Context, orgId: string, input: z.output<typeof twoStepPolicySchema>) {
+    async setTwoStep(ctx: Context | undefined, orgId: string, input: z.output<typeof twoStepPolicySchema>) {
       const before = await this.twoStep(orgId);
       const { reset } = await setTwoStepPolicy(d.factors, orgId, input);
       await d.audit.record(ctx, {

@@ -59,6 +59,7 @@ export function createAdminStore(db: Db) {
         .innerJoin('users', 'users.id', 'memberships.user_id')
         .select(['users.id', 'users.email', 'users.email_norm', 'users.name', 'users.status', 'users.created_at', 'memberships.role'])
         .where('memberships.org_id', '=', p.orgId)
+        .where('users.deleted_at', 'is', null)
         .orderBy('users.email_norm')
         .limit(p.limit + 1);
       if (p.after) q = q.where('users.email_norm', '>', p.after);
@@ -78,6 +79,7 @@ export function createAdminStore(db: Db) {
         .select(['users.id', 'users.email', 'users.name', 'users.status', 'users.created_at', 'memberships.role'])
         .where('memberships.org_id', '=', orgId)
         .where('users.id', '=', userId)
+        .where('users.deleted_at', 'is', null)
         .executeTakeFirst(),
 
     /** Users in other organizations too: disabling such a person is an operator's decision. */
@@ -85,6 +87,18 @@ export function createAdminStore(db: Db) {
       const rows = await db.selectFrom('memberships').select('org_id').where('user_id', '=', userId).where('org_id', '<>', orgId).execute();
       return rows.length;
     },
+
+    /** An organization's administrators (not deleted), with their break-glass flag. */
+    administratorsOf: (orgId: string) =>
+      db
+        .selectFrom('memberships')
+        .innerJoin('users', 'users.id', 'memberships.user_id')
+        .select(['users.id', 'users.email', 'users.name', 'memberships.break_glass'])
+        .where('memberships.org_id', '=', orgId)
+        .where('memberships.role', '=', 'admin')
+        .where('users.deleted_at', 'is', null)
+        .orderBy('users.email_norm')
+        .execute(),
 
     /** The active organizations a person administers (admin center). */
     adminOrgsOf: (userId: string) =>

@@ -8,6 +8,15 @@
  * - disable ends every session and revokes every refresh token at once; a person who also belongs
  *   to another organization is refused for an organization administrator (one company must not
  *   lock a person out of another's apps; an operator may);
+ * - force a password reset: the password stops working, every session and token ends at once, and a
+ *   reset link is mailed (the ordinary reset flow; nothing is answered that the administrator does
+ *   not already know: the person is their member);
+ * - delete is a soft delete (accounts/deletion-store.ts, the one SCIM DELETE uses): the person cannot
+ *   sign in, is hidden from every list, their sessions end and tokens are revoked at once; the purge
+ *   (retention `accounts.deletedRetentionDays`) removes the account and its personal data, keeping
+ *   the audit events (they name ids);
+ * - disable, reset-factors, force-reset and delete of a person who also belongs to another
+ *   organization are an operator's decision;
  * - every change is an audit event with the organization, the actor, the target and before/after.
  */
 import type { Context } from 'koa';
@@ -20,6 +29,7 @@ import { pickLanguage } from '../http/i18n.js';
 import { AppError, notFound } from '../lib/errors.js';
 import type { Actor } from './actor.js';
 import type { AdminStore } from './store.js';
+import type { DeletionStore } from '../accounts/deletion-store.js';
 
 export const userListInput = z.strictObject({
   q: z.string().max(100).optional(),
@@ -60,6 +70,8 @@ export interface AdminUsersDeps {
   signOutAll: (userId: string) => Promise<unknown>;
   /** Removes a person's second factors and trusted devices; they set one up again at their next sign-in. */
   resetFactors: (userId: string) => Promise<void>;
+  deletion: DeletionStore;
+  retentionDays: number;
 }
 
 export function createAdminUsers(d: AdminUsersDeps) {
@@ -71,14 +83,15 @@ export function createAdminUsers(d: AdminUsersDeps) {
   const record = (ctx: Context, orgId: string, type: string, userId: string, data: Record<string, unknown>) =>
     d.audit.record(ctx, { type, outcome: 'success', userId, orgId, data: { orgId, target: userId, ...data } });
 
+  /** A person of several organizations: only an operator may lock them out (of another company's apps too). */
+  async function onlyHere(actor: Actor, orgId: string, id: string, what: string) {
+    if (!actor.operator && (await d.store.otherOrgs(orgId, id)) > 0)
+      throw new AppError('member_elsewhere', 409, `this person also belongs to another organization: only an operator can ${what}`);
+  }
+
   async function setStatus(ctx: Context, actor: Actor, orgId: string, id: string, status: 'active' | 'disabled') {
     const u = await member(orgId, id);
-    if (status === 'disabled' && !actor.operator && (await d.store.otherOrgs(orgId, id)) > 0)
-      throw new AppError(
-        'member_elsewhere',
-        409,
-        'this person also belongs to another organization: only an operator can disable the account',
-      );
+    if (status === 'disabled') await onlyHere(actor, orgId, id, 'disable the account');
     if (u.status === status) return view(u);
     await d.accounts.updateUser(id, { status });
     if (status === 'disabled') await d.signOutAll(id);
@@ -115,15 +128,34 @@ export function createAdminUsers(d: AdminUsersDeps) {
 
     async resetFactors(ctx: Context, actor: Actor, orgId: string, id: string) {
       const u = await member(orgId, id);
-      if (!actor.operator && (await d.store.otherOrgs(orgId, id)) > 0)
-        throw new AppError(
-          'member_elsewhere',
-          409,
-          'this person also belongs to another organization: only an operator can reset their second factors',
-        );
+      await onlyHere(actor, orgId, id, 'reset their second factors');
       await d.resetFactors(id);
       await record(ctx, orgId, 'admin.factors_reset', id, { after: { factors: 'reset' } });
       return view(u);
+    },
+
+    async forcePasswordReset(ctx: Context, actor: Actor, orgId: string, id: string) {
+      const u = await member(orgId, id);
+      await onlyHere(actor, orgId, id, 'force a password reset');
+      const user = await d.accounts.findUser(id);
+      const org = await d.orgs.findById(orgId);
+      const ended = await d.lifecycle.forceReset(user!, pickLanguage([user?.locale ?? undefined]) ?? 'en', org?.name);
+      await record(ctx, orgId, 'admin.password_reset_forced', id, { after: { password: 'reset' }, endedSessions: ended });
+      return view(u);
+    },
+
+    /** Soft delete: at once out of every session and token, hidden, unable to sign in; purged after retention. */
+    async remove(ctx: Context, actor: Actor, orgId: string, id: string) {
+      const u = await member(orgId, id);
+      await onlyHere(actor, orgId, id, 'delete the account');
+      if (!(await d.deletion.softDelete(orgId, id))) throw notFound('not_found', 'no such person in this organization');
+      const ended = await d.signOutAll(id);
+      const purgeAfter = new Date(Date.now() + d.retentionDays * 86_400_000).toISOString();
+      await record(ctx, orgId, 'admin.user_deleted', id, {
+        before: { status: u.status },
+        after: { status: 'deleted', purge_after: purgeAfter },
+        endedSessions: ended,
+      });
     },
 
     disable: (ctx: Context, actor: Actor, orgId: string, id: string) => setStatus(ctx, actor, orgId, id, 'disabled'),

@@ -17,7 +17,7 @@ import { csrfMatches } from '../http/csrf.js';
 import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
 import type { AdminStore } from '../admin/store.js';
-import { SECTIONS } from '../admin/center/routes.js';
+import { SECTIONS } from '../admin/center/page.js';
 import { SETTING_KEYS, LOGO_MAX_BYTES } from './brand.js';
 import type { AdminBranding } from './admin.js';
 

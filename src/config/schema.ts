@@ -81,6 +81,8 @@ export const configSchema = z.strictObject({
     allowPrivateHosts: z.array(z.string().min(1)),
   }),
   session: z.strictObject({ rememberDays: z.number().int().min(1).max(365) }),
+  /** People an administrator (or SCIM) deleted are purged this many days later (src/accounts/deletion-store.ts). */
+  accounts: z.strictObject({ deletedRetentionDays: z.number().int().min(0).max(3650).default(30) }).default({ deletedRetentionDays: 30 }),
   password: z.strictObject({
     minLength: z.number().int().min(8).max(64),
     argon2: z.strictObject({

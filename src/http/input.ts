@@ -24,12 +24,15 @@ export const textFields = z.record(z.string(), text);
 /** A form of text fields (unknown fields are ignored). */
 export const form = <S extends Record<string, z.ZodType>>(shape: S) => z.object(shape);
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+/** The input checked against `schema`, or a 400 `invalid_input` naming the fields (in the message and in `details.fields`). */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where = 'body'): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(body)'))].join(', ');
-  throw badRequest('invalid_input', `the request's input is not valid (${fields})`);
+  const fields = parsed.error.issues.map((i) => ({ path: i.path.join('.') || `(${where})`, message: i.message }));
+  const names = [...new Set(fields.map((f) => f.path))].join(', ');
+  throw badRequest('invalid_input', `the request's input is not valid (${names})`, { fields });
 }
+const parse = parseInput;
 
 /** The form or JSON body (an absent or non-object body counts as empty). */
 export function bodyOf<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {

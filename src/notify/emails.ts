@@ -12,6 +12,7 @@ export type EmailKind =
   | 'verify_email'
   | 'reset_password'
   | 'reset_sso'
+  | 'reset_forced'
   | 'invitation'
   | 'signup_existing'
   | 'password_changed'

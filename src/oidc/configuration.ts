@@ -18,6 +18,7 @@ import type { PrivateJwk } from './keys.js';
 import { oidcPages } from './pages.js';
 import { ACR } from '../login/gate.js';
 import type { SessionPolicy } from '../login/session-policy.js';
+import type { SessionAge } from '../orgs/session-lengths.js';
 
 export interface ConfigurationDeps {
   config: Config;
@@ -27,6 +28,8 @@ export interface ConfigurationDeps {
   accounts: AccountStore;
   /** Whether a reused session meets today's policy; set once the policy gate exists (undefined until then). */
   sessionPolicy: () => SessionPolicy | undefined;
+  /** Whether a reused session is older than its person's organizations allow (undefined: no such check). */
+  sessionAge?: () => SessionAge | undefined;
 }
 
 export const CLAIMS = {
@@ -65,7 +68,20 @@ async function firstPartyGrant(ctx: KoaContextWithOIDC, clients: ClientRegistry)
  * the session has only a single factor gets the login prompt again (the journey then asks for a
  * second factor only).
  */
-function interactionPolicyWithStepUp(sessionPolicy: () => SessionPolicy | undefined) {
+function interactionPolicyWithStepUp(sessionPolicy: () => SessionPolicy | undefined, sessionAge: () => SessionAge | undefined) {
+  // oidc-provider runs a prompt's checks in parallel: both checks below share one answer per request.
+  const expiredOf = new WeakMap<object, Promise<boolean>>();
+  const expired = (ctx: KoaContextWithOIDC) => {
+    const session = ctx.oidc.session;
+    const tooOld = sessionAge();
+    if (!session?.accountId || !tooOld) return Promise.resolve(false);
+    let answer = expiredOf.get(ctx);
+    if (!answer) {
+      answer = tooOld({ accountId: session.accountId, loginTs: session.loginTs, transient: !!session.transient });
+      expiredOf.set(ctx, answer);
+    }
+    return answer;
+  };
   const { base, Check } = interactionPolicy;
   const policy = base();
   const login = policy.get('login')!;
@@ -87,12 +103,19 @@ function interactionPolicyWithStepUp(sessionPolicy: () => SessionPolicy | undefi
       throw new errors.AccessDenied('this account may not use this app');
     }),
   );
+  // A session older than its organizations' session lengths signs in again from the start (not a step-up).
+  login.checks.add(
+    new Check('session_expired', 'the session is older than the organization allows', 'login_required', async (ctx) =>
+      (await expired(ctx)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
   // A reused session must meet today's policy (login/session-policy.ts): otherwise the journey asks for what is missing.
   login.checks.add(
     new Check('policy_changed', 'the session does not meet the sign-in policy in force', 'login_required', async (ctx) => {
       const session = ctx.oidc.session;
       const meets = sessionPolicy();
-      if (!session?.accountId || !meets) return Check.NO_NEED_TO_PROMPT;
+      // A session too old signs in from the start: no step-up over it.
+      if (!session?.accountId || !meets || (await expired(ctx))) return Check.NO_NEED_TO_PROMPT;
       const login = { accountId: session.accountId, loginTs: session.loginTs, amr: session.amr, acr: session.acr };
       return (await meets(ctx, login, String(ctx.oidc.params?.client_id ?? ''))) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
@@ -100,7 +123,15 @@ function interactionPolicyWithStepUp(sessionPolicy: () => SessionPolicy | undefi
   return policy;
 }
 
-export function buildConfiguration({ config, adapter, jwks, clients, accounts, sessionPolicy }: ConfigurationDeps): Configuration {
+export function buildConfiguration({
+  config,
+  adapter,
+  jwks,
+  clients,
+  accounts,
+  sessionPolicy,
+  sessionAge,
+}: ConfigurationDeps): Configuration {
   const alg = config.oidc.defaultSigningAlg;
   const secure = config.server.issuer.startsWith('https:');
   const cookieOptions = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure };
@@ -147,7 +178,10 @@ export function buildConfiguration({ config, adapter, jwks, clients, accounts, s
         },
       };
     },
-    interactions: { policy: interactionPolicyWithStepUp(sessionPolicy), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      policy: interactionPolicyWithStepUp(sessionPolicy, sessionAge ?? (() => undefined)),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
     loadExistingGrant: (ctx) => firstPartyGrant(ctx, clients),
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,

@@ -20,6 +20,7 @@ import { createKeyStore, createOidcStore, type OidcStore } from './store.js';
 import { trackSessions } from './sessions.js';
 import { persistNewSessions } from './new-session-persist.js';
 import type { SessionPolicy } from '../login/session-policy.js';
+import type { SessionAge } from '../orgs/session-lengths.js';
 import { createDeviceCodes, type DeviceCodes } from './device-codes.js';
 
 export type { Provider };
@@ -33,6 +34,8 @@ export interface Oidc {
   readonly deviceCodes: DeviceCodes;
   /** Sets the check every reused session passes (login/session-policy.ts): the policy gate is built after the provider. */
   useSessionPolicy(policy: SessionPolicy): void;
+  /** Sets the check of a reused session's age against its organizations' session lengths (orgs/session-lengths.ts). */
+  useSessionAge(check: SessionAge): void;
   /** Reloads the key set now if it changed; returns whether the provider was rebuilt. */
   reloadKeys(): Promise<boolean>;
   close(): void;
@@ -69,10 +72,19 @@ export async function createOidc(deps: {
     secureCookies: config.server.issuer.startsWith('https:'),
   });
   let sessionPolicy: SessionPolicy | undefined;
+  let sessionAge: SessionAge | undefined;
 
   async function build() {
     const jwks = await keys.privateJwks();
-    const configuration = buildConfiguration({ config, adapter, jwks, clients, accounts, sessionPolicy: () => sessionPolicy });
+    const configuration = buildConfiguration({
+      config,
+      adapter,
+      jwks,
+      clients,
+      accounts,
+      sessionPolicy: () => sessionPolicy,
+      sessionAge: () => sessionAge,
+    });
     const provider = new Provider(config.server.issuer, configuration);
     // Mounted in src/app.ts, the provider reads the parent app's ctx: ctx.ip is set once there
     // (src/http/client-address.ts) and the host is the issuer's (src/http/issuer-origin.ts).
@@ -118,6 +130,9 @@ export async function createOidc(deps: {
     deviceCodes: createDeviceCodes(() => current.provider),
     useSessionPolicy(policy) {
       sessionPolicy = policy;
+    },
+    useSessionAge(check) {
+      sessionAge = check;
     },
     reloadKeys,
     close: () => clearInterval(timer),

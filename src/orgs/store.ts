@@ -65,6 +65,34 @@ export function createOrgStore(db: Db) {
         .onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing())
         .execute();
     },
+    /** An organization's own session lengths (null: the deployment's). */
+    sessionLengthsOf: async (orgId: string) =>
+      db
+        .selectFrom('organizations')
+        .select(['session_max_hours', 'session_remember_days', 'session_policy_changed_at'])
+        .where('id', '=', orgId)
+        .executeTakeFirst(),
+    async setSessionLengths(orgId: string, maxHours: number | null, rememberDays: number | null) {
+      await db
+        .updateTable('organizations')
+        .set({ session_max_hours: maxHours, session_remember_days: rememberDays, session_policy_changed_at: sql`now()` })
+        .where('id', '=', orgId)
+        .execute();
+    },
+    /** The shortest session lengths of the active organizations a person belongs to (one indexed look-up). */
+    async sessionLengthsFor(userId: string) {
+      const r = await db
+        .selectFrom('memberships')
+        .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
+        .select((eb) => [
+          eb.fn.min('organizations.session_max_hours').as('max_session_hours'),
+          eb.fn.min('organizations.session_remember_days').as('remember_days'),
+        ])
+        .where('memberships.user_id', '=', userId)
+        .where('organizations.status', '=', 'active')
+        .executeTakeFirst();
+      return { max_session_hours: r?.max_session_hours ?? null, remember_days: r?.remember_days ?? null };
+    },
     async setBreakGlass(orgId: string, userId: string, on: boolean) {
       const row = await db
         .updateTable('memberships')

@@ -12,8 +12,6 @@ import { createScimTokens } from './tokens.js';
 import { createProvisionedUsers } from './users.js';
 
 export const scimBaseUrl = (issuer: string) => `${issuer}/scim/v2`;
-/** People deleted over SCIM are purged (account, links, tokens) after this many days. */
-export const DELETED_RETENTION_DAYS = 30;
 
 export function createProvisioning(
   services: Services,
@@ -33,8 +31,8 @@ export function createProvisioning(
     groups: createProvisionedGroups({ store: createGroupStore(services.db), audit, baseUrl }),
     /** Mail to the organization's address when its SCIM requests keep failing. */
     notifier: notifierOf(services, notify),
-    /** Purges people soft-deleted longer ago than the retention period (the server's purge loop calls it). */
-    purgeDeleted: () => store.purgeDeleted(new Date(Date.now() - DELETED_RETENTION_DAYS * 86_400_000)),
+    /** Purges people soft-deleted longer ago than the retention period (config accounts.deletedRetentionDays). */
+    purgeDeleted: () => store.purgeDeleted(new Date(Date.now() - services.config.accounts.deletedRetentionDays * 86_400_000)),
   };
 }
 export type Provisioning = ReturnType<typeof createProvisioning>;

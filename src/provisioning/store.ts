@@ -4,6 +4,7 @@
  * writes another organization's people. Unique violations become 409 `uniqueness` errors.
  */
 import { sql } from 'kysely';
+import { createDeletionStore, softDeleteIn } from '../accounts/deletion-store.js';
 import type { Db } from '../db/index.js';
 import type { ScimUserTable, UserTable } from '../db/schema.js';
 import { uniqueness } from './errors.js';
@@ -167,7 +168,7 @@ export function createScimStore(db: Db) {
           if (adopt) {
             await trx
               .updateTable('users')
-              .set({ ...user, email_norm: user.email.toLowerCase(), updated_at: new Date() })
+              .set({ ...user, email_norm: user.email.toLowerCase(), deleted_at: null, updated_at: new Date() })
               .where('id', '=', userId)
               .execute();
           } else {
@@ -230,7 +231,7 @@ export function createScimStore(db: Db) {
           if (!row) return undefined;
           await trx
             .updateTable('users')
-            .set({ ...user, email_norm: user.email.toLowerCase(), updated_at: new Date() })
+            .set({ ...user, email_norm: user.email.toLowerCase(), deleted_at: null, updated_at: new Date() })
             .where('id', '=', userId)
             .execute();
           return row as ScimUserRow;
@@ -240,36 +241,22 @@ export function createScimStore(db: Db) {
       }
     },
 
-    /** Soft delete: the record is hidden, the person disabled and out of the organization's groups. */
+    /** Soft delete (accounts/deletion-store.ts, the one shared with the admin layer); false when not provisioned here. */
     async softDeleteUser(orgId: string, userId: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
         const row = await trx
-          .updateTable('scim_users')
-          .set({ deleted_at: sql`now()`, active: false, version: sql`version + 1`, updated_at: sql`now()` })
+          .selectFrom('scim_users')
+          .select('user_id')
           .where('org_id', '=', orgId)
           .where('user_id', '=', userId)
           .where('deleted_at', 'is', null)
-          .returning('user_id')
+          .forUpdate()
           .executeTakeFirst();
-        if (!row) return false;
-        await trx.updateTable('users').set({ status: 'disabled', updated_at: new Date() }).where('id', '=', userId).execute();
-        await trx
-          .deleteFrom('group_members')
-          .where('user_id', '=', userId)
-          .where('group_id', 'in', trx.selectFrom('groups').select('id').where('org_id', '=', orgId))
-          .execute();
-        return true;
+        return !!row && (await softDeleteIn(trx, orgId, userId));
       });
     },
     /** Removes people soft-deleted before `before` (their account, links and tokens go with them). */
-    async purgeDeleted(before: Date) {
-      const gone = await db
-        .deleteFrom('users')
-        .where('id', 'in', db.selectFrom('scim_users').select('user_id').where('deleted_at', '<', before))
-        .returning('id')
-        .execute();
-      return gone.length;
-    },
+    purgeDeleted: async (before: Date) => (await createDeletionStore(db).purge(before)).length,
 
     /** The provisioned person of an organization a company sign-in subject matches (not deleted). */
     async match(orgId: string, by: 'external_id' | 'user_name', candidates: string[]) {

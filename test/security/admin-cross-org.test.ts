@@ -45,12 +45,15 @@ test("every operation of the document: another organization's resources are 404,
     organizations: ['acme'],
     groups: [],
   });
+  const group = (await admin.call(acme, 'POST', '/groups', { name: 'acme-secret-group' })).body.id as string;
+  expect((await admin.call(acme, 'POST', `/groups/${group}/members`, { user_id: await admin.userId('ann@acme.test') })).status).toBe(200);
   const acmeIds: Record<string, string> = {
     users: await admin.userId('ann@acme.test'),
     'scim-tokens': scimToken,
     domains: 'acme-only.test',
     connections: 'acme-entra',
     apps: 'oidc-acme-only-app',
+    groups: group,
   };
   const acmeMarkers = [
     acmeIds.users,
@@ -63,6 +66,8 @@ test("every operation of the document: another organization's resources are 404,
     'acme-only-app',
     'Acme Only App',
     'Acme Secret Brand',
+    'acme-secret-group',
+    group,
     await admin.orgId('acme'),
   ];
 
@@ -79,6 +84,11 @@ test("every operation of the document: another organization's resources are 404,
     updateApp: { trial_url: 'https://globex.example.test/trial' },
     setAppAccess: { organizations: ['globex'] },
     setBranding: { primary_color: '#14532d' },
+    createGroup: { name: 'globex-group' },
+    setBreakGlass: { on: true },
+    setSessionLengths: { max_session_hours: null, remember_days: null },
+    renameGroup: { name: 'renamed-by-globex' },
+    addGroupMember: { user_id: await admin.userId('gil@globex.test') },
   };
   let checked = 0;
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -87,7 +97,8 @@ test("every operation of the document: another organization's resources are 404,
       const named = path.includes('{');
       if (named && !acmeIds[kind]) throw new Error(`add an acme resource for ${path} to this test`);
       if (op.requestBody && !(op.operationId in bodies)) throw new Error(`add a body for ${op.operationId} to this test`);
-      const url = path.replace(/\{\w+\}/g, () => acmeIds[kind]);
+      // {id}: acme's resource of the path's kind; {user_id}: an acme person.
+      const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'user_id' ? acmeIds.users : acmeIds[kind]));
       const res = await admin.call(globex, method.toUpperCase(), url, bodies[op.operationId]);
       if (named) expect([op.operationId, res.status]).toEqual([op.operationId, 404]);
       else {
@@ -115,6 +126,8 @@ test("every operation of the document: another organization's resources are 404,
     trial_url: null,
     access: { organizations: ['acme'], groups: [] },
   });
+  // Acme's group keeps its name and its member.
+  expect((await admin.call(acme, 'GET', `/groups/${group}`)).body).toMatchObject({ name: 'acme-secret-group', members: 1 });
   // Acme's people are untouched (globex's disable of ann was a 404).
   expect((await admin.call(acme, 'GET', `/users/${acmeIds.users}`)).body.status).toBe('active');
 });

@@ -1,6 +1,6 @@
 /** The admin API's company sign-in operations (domains, connections, SSO only): part of the table in routes.ts. */
 import { z } from 'zod';
-import { connectionView, domainInput, domainView, ssoOnlyInput, type AdminCompany } from '../company.js';
+import { breakGlassInput, breakGlassView, connectionView, domainInput, domainView, ssoOnlyInput, type AdminCompany } from '../company.js';
 import type { Call, Operation } from './routes.js';
 
 export function companyOperations(company: AdminCompany): Operation[] {
@@ -67,6 +67,38 @@ export function companyOperations(company: AdminCompany): Operation[] {
       write: true,
       response: connectionView,
       handle: (c) => company.setConnectionEnabled(c.ctx, c.orgId, id(c), false),
+    },
+    {
+      method: 'post',
+      path: '/connections/{id}/test-link',
+      operationId: 'createConnectionTestLink',
+      summary: 'A single-use test sign-in link (one hour) through an enabled connection: SSO only needs one that succeeded',
+      tag: 'Company sign-in',
+      write: true,
+      response: z.object({ url: z.string(), expires_in: z.number() }),
+      status: 201,
+      handle: (c) => company.testLink(c.ctx, c.orgId, id(c)),
+    },
+    {
+      method: 'get',
+      path: '/policies/break-glass',
+      operationId: 'listBreakGlass',
+      summary: 'The administrators, and which of them keep password + second factor under SSO only (break-glass)',
+      tag: 'Policies',
+      write: false,
+      response: z.object({ items: z.array(breakGlassView) }),
+      handle: (c) => company.breakGlass(c.orgId),
+    },
+    {
+      method: 'put',
+      path: '/users/{id}/break-glass',
+      operationId: 'setBreakGlass',
+      summary: 'Name (or stop naming) an administrator break-glass: they keep password + second factor under SSO only',
+      tag: 'Policies',
+      write: true,
+      body: breakGlassInput,
+      response: breakGlassView,
+      handle: (c) => company.setBreakGlass(c.ctx, c.orgId, id(c), breakGlassInput.parse(c.body)),
     },
     {
       method: 'get',

@@ -2,7 +2,8 @@
  * The admin API router under /api/admin/v1 (JSON; no cookies, no CSRF: callers present access
  * tokens). Rules:
  * - every operation authenticates first (admin/actor.ts), then resolves its organization, then
- *   validates its path, query and body against the operation's schemas;
+ *   validates its query and body against the operation's schemas (http/guard.ts, the guard every
+ *   route family uses; `?org=` is the operator's and not part of an operation's query);
  * - every error has one shape: `{ error, error_description, details? }` with the HTTP status;
  *   invalid input is a 400 `invalid_input` whose details name the fields;
  * - `openapi.json` (public) and `reference` (a readable page of it) need no token.
@@ -10,9 +11,9 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { Readable } from 'node:stream';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import { parseBody } from '../../http/body.js';
-import { hasNul } from '../../http/nul-bytes.js';
+import { checkInput } from '../../http/guard.js';
 import { AppError } from '../../lib/errors.js';
 import type { Actors } from '../actor.js';
 import { operations, type AdminUseCases } from './routes.js';
@@ -20,6 +21,12 @@ import { openApiDocument } from './openapi.js';
 import { referencePage } from './reference.js';
 
 export const ADMIN_PREFIX = '/api/admin/v1';
+
+/** The query without the operator's `org` (an operation's own schema does not name it). */
+const withoutOrg = (q: unknown) => {
+  const { org: _org, ...rest } = (q ?? {}) as Record<string, unknown>;
+  return rest;
+};
 
 async function jsonErrors(ctx: Context, next: Next) {
   try {
@@ -59,13 +66,19 @@ export function adminApiRoutes(d: { issuer: string; actors: Actors; useCases: Ad
   });
   for (const op of ops) {
     const path = op.path.replace(/\{(\w+)\}/g, ':$1');
+    const schemas = {
+      body: op.body ?? z.unknown(),
+      query: z.preprocess(withoutOrg, op.query ?? z.record(z.string(), z.unknown())),
+      params: z.record(z.string(), z.string()),
+    };
     router[op.method](path, parseBody(op.maxBodyBytes ?? d.maxBodyBytes), async (ctx) => {
       const actor = await d.actors.authenticate(ctx, op.write);
       const orgId = op.global && actor.operator ? '' : await d.actors.organization(ctx, actor);
-      const { org: _org, ...query } = ctx.query;
-      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-      if (hasNul(body) || hasNul(query)) throw new AppError('invalid_input', 400, 'the request contains a NUL character');
-      const result = await op.handle({ ctx, actor, orgId, params: ctx.params as Record<string, string>, query, body });
+      // Checked after authentication: a caller without a token learns nothing about an operation's input.
+      const input = checkInput(ctx, schemas);
+      const query = input.query as Record<string, unknown>;
+      const body = (op.body ? input.body : {}) as Record<string, unknown>;
+      const result = await op.handle({ ctx, actor, orgId, params: input.params, query, body });
       if (result instanceof Readable) {
         ctx.type = query.format === 'jsonl' ? 'application/x-ndjson' : 'text/csv; charset=utf-8';
         ctx.attachment(`audit-events.${query.format === 'jsonl' ? 'jsonl' : 'csv'}`);

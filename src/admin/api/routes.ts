@@ -7,16 +7,13 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Actor } from '../actor.js';
 import { inviteInput, userListInput, userView, type AdminUsers } from '../users.js';
-import {
-  notifyInput,
-  notifyView,
-  scimTokenInput,
-  scimTokenView,
-  twoStepInput,
-  twoStepView,
-  type AdminOrganization,
-} from '../organization.js';
+import { notifyInput, notifyView, scimTokenInput, scimTokenView, type AdminOrganization } from '../organization.js';
 import type { AdminCompany } from '../company.js';
+import type { AdminPurge } from '../purge.js';
+import type { AdminGroups } from '../groups.js';
+import { groupOperations } from './group-routes.js';
+import { policyOperations } from './policy-routes.js';
+import type { AdminSessions } from '../sessions.js';
 import { companyOperations } from './company-routes.js';
 import { appOperations } from './apps-routes.js';
 import type { AppAdmin } from '../../apps/admin.js';
@@ -61,6 +58,9 @@ export interface AdminUseCases {
   company: AdminCompany;
   apps: AppAdmin;
   branding: AdminBranding;
+  purge: AdminPurge;
+  groups: AdminGroups;
+  sessions: AdminSessions;
 }
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
@@ -133,6 +133,26 @@ export function operations(u: AdminUseCases): Operation[] {
       handle: (c) => u.users.resetFactors(c.ctx, c.actor, c.orgId, id(c)),
     },
     {
+      method: 'post',
+      path: '/users/{id}/force-password-reset',
+      operationId: 'forcePasswordReset',
+      summary: 'Force a password reset: the password stops working, sessions and tokens end, a reset link is mailed',
+      tag: 'Users',
+      write: true,
+      response: userView,
+      handle: (c) => u.users.forcePasswordReset(c.ctx, c.actor, c.orgId, id(c)),
+    },
+    {
+      method: 'delete',
+      path: '/users/{id}',
+      operationId: 'deleteUser',
+      summary: 'Delete a person: signed out and tokens revoked at once, hidden, purged after the retention period',
+      tag: 'Users',
+      write: true,
+      status: 204,
+      handle: (c) => u.users.remove(c.ctx, c.actor, c.orgId, id(c)),
+    },
+    {
       method: 'get',
       path: '/scim-tokens',
       operationId: 'listScimTokens',
@@ -187,27 +207,6 @@ export function operations(u: AdminUseCases): Operation[] {
     },
     {
       method: 'get',
-      path: '/policies/two-step',
-      operationId: 'getTwoStepPolicy',
-      summary: 'Who must use two-step verification, the primary method and trusted-device days',
-      tag: 'Policies',
-      write: false,
-      response: twoStepView,
-      handle: (c) => u.organization.twoStep(c.orgId),
-    },
-    {
-      method: 'put',
-      path: '/policies/two-step',
-      operationId: 'setTwoStepPolicy',
-      summary: 'Set the two-step verification policy (a new primary method resets covered enrolments)',
-      tag: 'Policies',
-      write: true,
-      body: twoStepInput,
-      response: twoStepView.extend({ reset: z.number() }),
-      handle: (c) => u.organization.setTwoStep(c.ctx, c.orgId, twoStepInput.parse(c.body)),
-    },
-    {
-      method: 'get',
       path: '/audit-events',
       operationId: 'listAuditEvents',
       summary: 'Audit events of the organization, newest first (filters: person, type, time range)',
@@ -228,6 +227,8 @@ export function operations(u: AdminUseCases): Operation[] {
       produces: ['text/csv', 'application/x-ndjson'],
       handle: async (c) => u.audit.export(c.orgId, auditExportInput.parse(c.query)),
     },
+    ...groupOperations(u.groups),
+    ...policyOperations(u.organization, u.sessions),
     ...companyOperations(u.company),
     ...appOperations(u.apps),
     ...brandingOperations(u.branding),

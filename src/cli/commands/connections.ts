@@ -3,15 +3,16 @@
  * organization's company sign-in. `add` takes flags for an OIDC connection or a YAML/JSON --file
  * holding one entry exactly as in the bootstrap file (any kind); the client secret is sealed and
  * never printed. `test-url` prints a single-use test sign-in link (one hour): SSO only can be
- * switched on only after such a test succeeded.
+ * switched on only after such a test succeeded. test-url, enable, disable, sso-only and break-glass
+ * are a thin shell over the admin use-cases (admin/company.ts), the ones the admin API calls.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { badRequest } from '../../lib/errors.js';
+import { AppError, badRequest } from '../../lib/errors.js';
 import { formatIssuePath } from '../../bootstrap/schema.js';
 import { companyAdmin, connectionEntrySchema } from '../../connectors/admin.js';
-import { issueTestLink } from '../../connectors/test-links.js';
+import { adminOf } from '../admin.js';
 import { orgBySlug, str, UsageError, userByEmail, type Command, type Context, type Values } from '../context.js';
 import { table, when } from '../format.js';
 
@@ -126,9 +127,8 @@ export const connectionCommands: Command[] = [
     summary: 'print a single-use test sign-in link (valid one hour) for an administrator',
     positionals: ['id'],
     async run(ctx, _v, [id]) {
-      const url = await issueTestLink(companyAdmin(ctx.services).store, ctx.config.server.issuer, id);
-      await ctx.audit('admin.connection_test_link', {}, { connectionId: id });
-      ctx.out(url);
+      const { company } = adminOf(ctx);
+      ctx.out((await company.testLink(undefined, await company.orgOfConnection(id), id)).url);
     },
   },
   ...(['enable', 'disable'] as const).map((verb): Command => ({
@@ -137,8 +137,8 @@ export const connectionCommands: Command[] = [
     summary: `${verb} a company connection`,
     positionals: ['id'],
     async run(ctx, _v, [id]) {
-      await companyAdmin(ctx.services).connections.setEnabled(id, verb === 'enable');
-      await ctx.audit(`admin.connection_${verb}d`, {}, { connectionId: id });
+      const { company } = adminOf(ctx);
+      await company.setConnectionEnabled(undefined, await company.orgOfConnection(id), id, verb === 'enable');
       ctx.out(`connection ${id} ${verb}d`);
     },
   })),
@@ -150,9 +150,8 @@ export const connectionCommands: Command[] = [
     async run(ctx, _v, [slug, mode]) {
       if (mode !== 'on' && mode !== 'off') throw new UsageError('the mode is on or off');
       const org = await orgOf(ctx, slug);
-      const now = await companyAdmin(ctx.services).setSsoOnly(org.id, mode === 'on');
-      await ctx.audit('admin.sso_only', {}, { orgId: org.id, mode: now });
-      ctx.out(`SSO only is ${now} for ${org.slug}`);
+      const now = await adminOf(ctx).company.setSsoOnly(undefined, org.id, { on: mode === 'on' });
+      ctx.out(`SSO only is ${now.mode} for ${org.slug}`);
     },
   },
   {
@@ -165,9 +164,13 @@ export const connectionCommands: Command[] = [
       const org = await orgOf(ctx, slug);
       const user = await userByEmail(ctx, email);
       const on = v.off !== true;
-      if (!(await ctx.services.orgs.setBreakGlass(org.id, user.id, on)))
-        throw badRequest('not_admin', `${email} is not an administrator of ${org.slug}`);
-      await ctx.audit('admin.break_glass', { userId: user.id }, { orgId: org.id, on });
+      await adminOf(ctx)
+        .company.setBreakGlass(undefined, org.id, user.id, { on })
+        .catch((err: unknown) => {
+          if (err instanceof AppError && err.code === 'not_found')
+            throw badRequest('not_admin', `${email} is not an administrator of ${org.slug}`);
+          throw err;
+        });
       ctx.out(`${email} is ${on ? 'now' : 'no longer'} a break-glass administrator of ${org.slug}`);
     },
   },

@@ -2,10 +2,10 @@
  * `domain add | verify | list`: an organization's domains. `add` claims a domain and prints the DNS
  * TXT record that proves control; `verify` looks the record up (through the configured resolvers),
  * or with --operator vouches for the domain without DNS. A domain verified by one organization
- * cannot be verified by another.
+ * cannot be verified by another. A thin shell over the admin use-cases (admin/company.ts).
  */
 import { AppError } from '../../lib/errors.js';
-import { companyAdmin } from '../../connectors/admin.js';
+import { adminOf, CLI_ACTOR } from '../admin.js';
 import { orgBySlug, type Command } from '../context.js';
 import { table, when } from '../format.js';
 
@@ -16,6 +16,11 @@ const EXPLAIN: Record<string, string> = {
   unknown_domain: 'this domain has not been added to the organization (run domain add first)',
 };
 
+const verifiedOrExplain = (outcome: string, domain: string) => {
+  if (outcome !== 'verified' && outcome !== 'already_verified')
+    throw new AppError(`domain_${outcome}`, 409, `${domain} is not verified: ${EXPLAIN[outcome]}`);
+};
+
 export const domainCommands: Command[] = [
   {
     name: 'domain add',
@@ -24,15 +29,14 @@ export const domainCommands: Command[] = [
     positionals: ['org', 'domain'],
     async run(ctx, _v, [slug, domain]) {
       const org = await orgBySlug(ctx, slug);
-      const { claim, record } = await companyAdmin(ctx.services).domains.claim(org.id, domain);
-      await ctx.audit('admin.domain_claimed', {}, { orgId: org.id, domain: claim.domain });
-      ctx.out(`${claim.domain} is claimed by ${org.slug}${claim.verified_at ? ' (already verified)' : ''}`);
-      if (!claim.verified_at) {
+      const claim = await adminOf(ctx).company.claimDomain(undefined, org.id, { domain });
+      ctx.out(`${claim.domain} is claimed by ${org.slug}${claim.verified ? ' (already verified)' : ''}`);
+      if (!claim.verified) {
         ctx.out(
           'Publish this DNS record, then run: wayfinder domain verify ' + `${org.slug} ${claim.domain}`,
-          `  name:  ${record.name}`,
+          `  name:  ${claim.record.name}`,
           '  type:  TXT',
-          `  value: ${record.value}`,
+          `  value: ${claim.record.value}`,
         );
       }
     },
@@ -43,19 +47,18 @@ export const domainCommands: Command[] = [
     summary: 'verify a claimed domain by its DNS TXT record (or, with --operator, vouch for it)',
     options: { operator: { type: 'boolean' } },
     positionals: ['org', 'domain'],
-    async run(ctx, v, [slug, domain]) {
+    async run(ctx, v, [slug, name]) {
       const org = await orgBySlug(ctx, slug);
-      const { domains } = companyAdmin(ctx.services);
-      const outcome = v.operator === true ? await domains.verifyByOperator(org.id, domain) : await domains.verifyByDns(org.id, domain);
-      if (outcome !== 'verified' && outcome !== 'already_verified') {
-        throw new AppError(`domain_${outcome}`, 409, `${domains.parse(domain)} is not verified: ${EXPLAIN[outcome]}`);
-      }
-      await ctx.audit(
-        'admin.domain_verified',
-        {},
-        { orgId: org.id, domain: domains.parse(domain), by: v.operator === true ? 'operator' : 'dns' },
-      );
-      ctx.out(`${domains.parse(domain)} is verified for ${org.slug}`);
+      const { company } = adminOf(ctx);
+      const checked =
+        v.operator === true
+          ? await company.vouchDomain(undefined, CLI_ACTOR, org.id, name)
+          : await company.verifyDomain(undefined, org.id, name).catch((err: unknown) => {
+              if (err instanceof AppError && err.code === 'not_found') return { domain: name.toLowerCase(), outcome: 'unknown_domain' };
+              throw err;
+            });
+      verifiedOrExplain(checked.outcome, checked.domain);
+      ctx.out(`${checked.domain} is verified for ${org.slug}`);
     },
   },
   {
@@ -65,18 +68,12 @@ export const domainCommands: Command[] = [
     positionals: ['org'],
     async run(ctx, _v, [slug]) {
       const org = await orgBySlug(ctx, slug);
-      const { domains } = companyAdmin(ctx.services);
-      const rows = await domains.list(org.id);
-      if (!rows.length) return ctx.out(`${org.slug} has no domains`);
+      const { items } = await adminOf(ctx).company.domains(org.id);
+      if (!items.length) return ctx.out(`${org.slug} has no domains`);
       ctx.out(
         ...table(
           ['DOMAIN', 'VERIFIED', 'BY', 'TXT RECORD'],
-          rows.map((d) => [
-            d.domain,
-            when(d.verified_at),
-            d.verified_by,
-            d.verified_at ? '' : `${domains.instructions(d).name} = ${domains.instructions(d).value}`,
-          ]),
+          items.map((d) => [d.domain, when(d.verified_at), d.verified_by, d.verified ? '' : `${d.record.name} = ${d.record.value}`]),
         ),
       );
     },

@@ -6,16 +6,17 @@
  * organization with access tokens of scope `scim` for the resource `${ISSUER}/scim/v2`.
  * `scim notify --org <slug> --email <addr> [--lang <code>] | --clear`: where mail goes when the
  * organization's SCIM requests keep failing (without --email or --clear: shows the address).
+ * Tokens and the notification address go through the admin use-cases (admin/organization.ts).
  */
 import { createScimStore } from '../../provisioning/store.js';
-import { createScimTokens } from '../../provisioning/tokens.js';
 import { createScimClients } from '../../provisioning/clients.js';
 import { scimBaseUrl } from '../../provisioning/index.js';
-import { notifierOf, NOTIFY_DEFAULTS } from '../../provisioning/notify.js';
+import { NOTIFY_DEFAULTS } from '../../provisioning/notify.js';
+import { scimTokenInput } from '../../admin/organization.js';
+import { adminOf } from '../admin.js';
 import { orgBySlug, required, str, UsageError, type Command, type Context } from '../context.js';
 import { table, when } from '../format.js';
 
-const tokens = (ctx: Context) => createScimTokens(createScimStore(ctx.services.db), ctx.services.audit);
 const clients = (ctx: Context) =>
   createScimClients({
     store: createScimStore(ctx.services.db),
@@ -24,7 +25,6 @@ const clients = (ctx: Context) =>
     baseUrl: scimBaseUrl(ctx.config.server.issuer),
   });
 
-const notifier = (ctx: Context) => notifierOf(ctx.services);
 const { threshold, windowMinutes, quietMinutes } = NOTIFY_DEFAULTS;
 const rule = `after ${threshold} failed requests in a row within ${windowMinutes} minutes, at most once every ${quietMinutes} minutes`;
 
@@ -39,10 +39,12 @@ export const scimCommands: Command[] = [
       const email = str(v, 'email');
       if (email && v.clear) throw new UsageError('use either --email or --clear');
       if (!email && !v.clear) {
-        const now = await notifier(ctx).address(org.id);
-        return ctx.out(now?.email ? `${org.slug}: ${now.email} (${now.lang ?? 'en'}), ${rule}` : `${org.slug} has no notification address`);
+        const now = await adminOf(ctx).organization.notifyAddress(org.id);
+        return ctx.out(
+          now.email ? `${org.slug}: ${now.email} (${now.language ?? 'en'}), ${rule}` : `${org.slug} has no notification address`,
+        );
       }
-      const set = await notifier(ctx).setAddress(undefined, { via: 'cli' }, org.id, email ?? null, str(v, 'lang'));
+      const set = await adminOf(ctx).organization.setNotifyAddress(undefined, org.id, { email: email ?? null, language: str(v, 'lang') });
       ctx.out(
         set.email
           ? `${org.slug}: provisioning errors are mailed to ${set.email} (${rule})`
@@ -57,7 +59,8 @@ export const scimCommands: Command[] = [
     options: { org: { type: 'string' }, label: { type: 'string' } },
     async run(ctx, v) {
       const org = await orgBySlug(ctx, required(v, 'org'));
-      const { id, token } = await tokens(ctx).create(undefined, { via: 'cli' }, org.id, str(v, 'label'));
+      const input = scimTokenInput.parse({ label: str(v, 'label') });
+      const { id, token } = await adminOf(ctx).organization.createScimToken(undefined, org.id, input);
       ctx.out(token);
       ctx.note(`SCIM token ${id} for ${org.slug}; base URL ${scimBaseUrl(ctx.config.server.issuer)}`);
     },
@@ -69,7 +72,7 @@ export const scimCommands: Command[] = [
     options: { org: { type: 'string' } },
     async run(ctx, v) {
       const org = await orgBySlug(ctx, required(v, 'org'));
-      const rows = await tokens(ctx).list(org.id);
+      const rows = await adminOf(ctx).organization.scimTokens(org.id);
       if (!rows.length) return ctx.out(`${org.slug} has no SCIM tokens`);
       ctx.out(
         ...table(
@@ -87,7 +90,7 @@ export const scimCommands: Command[] = [
     positionals: ['token-id'],
     async run(ctx, v, [id]) {
       const org = await orgBySlug(ctx, required(v, 'org'));
-      await tokens(ctx).revoke(undefined, { via: 'cli' }, org.id, id);
+      await adminOf(ctx).organization.revokeScimToken(undefined, org.id, id);
       ctx.out(`SCIM token ${id} of ${org.slug} is revoked`);
     },
   },

@@ -1,9 +1,13 @@
 /**
  * `org two-step`, `group add-member`, `user devices [revoke]`: the administrator's side of two-step
  * verification. Changing an organization's primary method resets its covered members' enrolments
- * (they re-enrol at their next sign-in); revoking a trusted device brings the prompt back.
+ * (they re-enrol at their next sign-in); revoking a trusted device brings the prompt back. The
+ * policy and group membership go through the admin use-cases (admin/organization.ts, admin/groups.ts):
+ * a group member must be a member of the organization.
  */
-import { setTwoStepPolicy } from '../../factors/admin.js';
+import { twoStepInput } from '../../admin/organization.js';
+import { groupInput } from '../../admin/groups.js';
+import { adminOf } from '../admin.js';
 import { createFactorStore } from '../../factors/store.js';
 import { list, orgBySlug, required, str, userByEmail, type Command } from '../context.js';
 import { table } from '../format.js';
@@ -23,13 +27,13 @@ export const twoStepCommands: Command[] = [
     async run(ctx, v, [slug]) {
       const org = await orgBySlug(ctx, slug);
       const days = str(v, 'trusted-days');
-      const { reset } = await setTwoStepPolicy(createFactorStore(ctx.services.db), org.id, {
-        required: required(v, 'require') as 'off' | 'all' | 'groups',
+      const input = twoStepInput.parse({
+        required: required(v, 'require'),
         group_names: list(v, 'group') ?? [],
         primary_method: required(v, 'primary'),
         trusted_device_days: days === undefined ? 30 : Number(days),
       });
-      await ctx.audit('admin.two_step_policy_set', {}, { org: org.slug, require: str(v, 'require'), primary: str(v, 'primary'), reset });
+      const { reset } = await adminOf(ctx).organization.setTwoStep(undefined, org.id, input);
       ctx.out(
         `two-step verification for ${org.slug}: ${str(v, 'require')}, primary ${str(v, 'primary')}${reset ? `; ${reset} members will set it up again at their next sign-in` : ''}`,
       );
@@ -38,13 +42,14 @@ export const twoStepCommands: Command[] = [
   {
     name: 'group add-member',
     args: '<org-slug> <group> <email>',
-    summary: 'put a person in a group of an organization (groups can be required to use two-step verification)',
+    summary: 'put a member of an organization in one of its groups, created if new (groups can be required to use two-step verification)',
     positionals: ['org-slug', 'group', 'email'],
     async run(ctx, _v, [slug, group, email]) {
       const org = await orgBySlug(ctx, slug);
       const user = await userByEmail(ctx, email);
-      await createFactorStore(ctx.services.db).addGroupMember(org.id, group, user.id);
-      await ctx.audit('admin.group_member_added', { userId: user.id }, { org: org.slug, group });
+      const { groups } = adminOf(ctx);
+      const g = await groups.ensure(undefined, org.id, groupInput.parse({ name: group }));
+      await groups.addMember(undefined, org.id, g.id, { user_id: user.id });
       ctx.out(`${email} is in ${org.slug}/${group}`);
     },
   },

@@ -5,8 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../lib/errors.js';
-import { required, str, userByEmail, type Command } from '../context.js';
+import { required, str, UsageError, userByEmail, type Command } from '../context.js';
 import { table } from '../format.js';
+import { createDeletionStore } from '../../accounts/deletion-store.js';
+import { createAdminPurge } from '../../admin/purge.js';
 
 /** 24 characters from a 144-bit random value. */
 const generatePassword = () => randomBytes(18).toString('base64url');
@@ -48,6 +50,24 @@ export const userCommands: Command[] = [
       await ctx.audit('admin.password_set', { userId: user.id }, { generatedPassword: !given });
       ctx.out(`set a new password for ${user.email}`);
       if (!given) ctx.out(`  password: ${password}   (generated; shown only now)`);
+    },
+  },
+  {
+    name: 'user purge',
+    args: '[--days <n>]',
+    summary: 'purge people deleted (by an administrator or SCIM) more than n days ago (default: accounts.deletedRetentionDays)',
+    options: { days: { type: 'string' } },
+    async run(ctx, v) {
+      const given = str(v, 'days');
+      if (given !== undefined && !/^\d{1,4}$/.test(given)) throw new UsageError('--days is a whole number of days');
+      const purge = createAdminPurge({
+        deletion: createDeletionStore(ctx.services.db),
+        audit: ctx.services.audit,
+        retentionDays: ctx.config.accounts.deletedRetentionDays,
+      });
+      const days = given === undefined ? purge.retentionDays : Number(given);
+      const purged = await purge.purgeDeleted(undefined, 'cli', days);
+      ctx.out(`purged ${purged} ${purged === 1 ? 'person' : 'people'} deleted more than ${days} days ago`);
     },
   },
   {

@@ -15,6 +15,8 @@ export interface UserTable {
   mfa_reenrol: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Soft delete (an administrator's delete or SCIM DELETE): hidden, cannot sign in, purged after retention (migrations/2026-12-03T1410_admin_more.ts). */
+  deleted_at: NullableTimestamp;
 }
 
 export interface OrganizationTable {
@@ -29,6 +31,10 @@ export interface OrganizationTable {
   /** Where mail goes when SCIM provisioning keeps failing, and its language (migrations/2026-12-03T1030_scim_notify.ts). */
   provisioning_notify_email: string | null;
   provisioning_notify_lang: string | null;
+  /** Session lengths the organization chose (null: the deployment's); see login/session-policy.ts. */
+  session_max_hours: number | null;
+  session_remember_days: number | null;
+  session_policy_changed_at: NullableTimestamp;
 }
 
 export interface MembershipTable {

@@ -1,0 +1,127 @@
+/**
+ * The CLI as a thin shell over the admin use-cases, run as an operator runs it (child processes, the
+ * embedded database and Postgres when DATABASE_URL is set): `user purge` removes people deleted
+ * longer ago than the retention period (and only them), recording `admin.user_purged` with `cli` as
+ * the actor; `group add-member` goes through the admin groups use-case (a person outside the
+ * organization is refused); the two-step policy set from the CLI is the one the admin API reads.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { loadConfig } from '../../src/config/load.js';
+import { openDatabase } from '../../src/db/index.js';
+import { createLogger } from '../../src/lib/log.js';
+import { createServices, type Services } from '../../src/services.js';
+import { createDeletionStore } from '../../src/accounts/deletion-store.js';
+import { createAdminCore } from '../../src/admin/core.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const SLOW = 180_000;
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+  new Promise<Result>((resolve) => {
+    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    );
+  });
+const errorLine = (r: Result) => r.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
+
+const { NODE_OPTIONS: _o, DATABASE_URL: _u, DATA_DIR: _d, ...inherited } = process.env;
+const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
+
+describe.each(targets)('admin CLI on %s', (target) => {
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  let pgdb: TestDatabase | undefined;
+  const run = (...args: string[]) => cli(env, ...args);
+
+  async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
+    const database = await openDatabase(loadConfig({ env, warn: () => {} }));
+    try {
+      return await fn(createServices(database.db, loadConfig({ env, warn: () => {} }), createLogger('silent')));
+    } finally {
+      await database.close();
+    }
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'wf-admin-cli-'));
+    env = { ...inherited, NODE_ENV: 'test', DATA_DIR: dir, ISSUER: 'https://id.example.test' };
+    if (target === 'postgres') {
+      pgdb = await createTestDatabase();
+      env.DATABASE_URL = pgdb.url;
+    }
+    expect((await run('migrate')).code).toBe(0);
+    await withServices(async (s) => {
+      await s.orgs.upsert({ id: 'org-acme', slug: 'acme', name: 'Acme' });
+      for (const email of ['old@acme.test', 'recent@acme.test', 'kept@acme.test', 'outsider@other.test']) {
+        const u = await s.users.create({ email, name: null, password: 'correct horse battery staple', email_verified: true });
+        if (email.endsWith('@acme.test')) await s.orgs.addMember('org-acme', u.id, 'member');
+      }
+    });
+  }, SLOW);
+  afterAll(async () => {
+    await pgdb?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(
+    'user purge removes only people deleted longer ago than the retention period, audited with the CLI as actor',
+    async () => {
+      const ids = await withServices(async (s) => {
+        const deletion = createDeletionStore(s.db);
+        const old = (await s.accounts.findUserByEmail('old@acme.test'))!.id;
+        const recent = (await s.accounts.findUserByEmail('recent@acme.test'))!.id;
+        await deletion.softDelete('org-acme', old);
+        await deletion.softDelete('org-acme', recent);
+        await sql`update users set deleted_at = now() - interval '40 days' where id = ${old}`.execute(s.db);
+        return { old, recent };
+      });
+      expect((await run('user', 'purge', '--days', 'x')).code).toBe(2);
+      const purged = await run('user', 'purge');
+      expect([purged.code, purged.stdout.trim()]).toEqual([0, 'purged 1 person deleted more than 30 days ago']);
+      await withServices(async (s) => {
+        expect(await s.accounts.findUser(ids.old)).toBeUndefined();
+        expect(await s.accounts.findUser(ids.recent)).toBeDefined();
+        expect(await s.accounts.findUserByEmail('kept@acme.test')).toBeDefined();
+        const [event] = await s.db.selectFrom('audit_events').selectAll().where('type', '=', 'admin.user_purged').execute();
+        expect(event).toMatchObject({ user_id: ids.old, actor: 'cli', org_id: 'org-acme' });
+        expect(event.data).toMatchObject({ target: ids.old, via: 'cli', retentionDays: 30 });
+      });
+      // A shorter period given on the command line.
+      expect((await run('user', 'purge', '--days', '0')).stdout.trim()).toBe('purged 1 person deleted more than 0 days ago');
+    },
+    SLOW,
+  );
+
+  test(
+    'group add-member and org two-step go through the admin use-cases: the API reads what the CLI set',
+    async () => {
+      const added = await run('group', 'add-member', 'acme', 'Finance', 'kept@acme.test');
+      expect([added.code, added.stdout.trim()]).toEqual([0, 'kept@acme.test is in acme/Finance']);
+      expect(errorLine(await run('group', 'add-member', 'acme', 'Finance', 'outsider@other.test'))).toMatch(
+        /no such person in this organization/,
+      );
+      expect((await run('org', 'two-step', 'acme', '--require', 'groups', '--group', 'Finance', '--primary', 'totp')).code).toBe(0);
+      await withServices(async (s) => {
+        const core = createAdminCore(s);
+        const groups = (await core.groups.list('org-acme', { limit: 10 })).items;
+        expect(groups).toEqual([expect.objectContaining({ name: 'Finance', members: 1, managed_by_scim: false })]);
+        expect(await core.organization.twoStep('org-acme')).toMatchObject({ required: 'groups', group_names: ['Finance'] });
+        const types = await s.db.selectFrom('audit_events').select(['type', 'actor']).where('actor', '=', 'cli').execute();
+        expect(types.map((t) => t.type)).toEqual(
+          expect.arrayContaining(['admin.group_created', 'admin.group_member_added', 'admin.two_step_policy_set']),
+        );
+      });
+    },
+    SLOW,
+  );
+});
