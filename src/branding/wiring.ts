@@ -41,8 +41,8 @@ export function personOrg(services: Services) {
 export function brandedPerson(person: CurrentPerson, orgOf: (userId: string) => Promise<string | null>): CurrentPerson {
   return {
     ...person,
-    async signedIn(ctx: Context) {
-      const who = await person.signedIn(ctx);
+    async signedIn(ctx: Context, opts?: Parameters<CurrentPerson['signedIn']>[1]) {
+      const who = await person.signedIn(ctx, opts);
       if (who && !ctx.state.brandOrgId) ctx.state.brandOrgId = (await orgOf(who.user.id)) ?? undefined;
       return who;
     },

@@ -153,7 +153,7 @@ test('My account lists the SAML apps that can be opened from it; an IdP-initiate
   expect(await page.locator('ul.apps a.app-open').nth(0).getAttribute('href')).toBe(`${docs.base}/login`);
   await page.screenshot({ path: path.join(SHOTS, 'saml-06-my-account-apps-en.png'), fullPage: true });
   await page.goto(`${server.url}/account?lang=fr`);
-  expect(await page.locator('h2').first().innerText()).toBe('Vos applications');
+  expect(await page.locator('h2#apps-title').innerText()).toBe('Vos applications');
   await page.screenshot({ path: path.join(SHOTS, 'saml-07-my-account-apps-fr.png'), fullPage: true });
 
   await Promise.all([
