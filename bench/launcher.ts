@@ -8,6 +8,7 @@
  * half with a trial URL.
  *   1. launcher.forPerson (in-process, on the same database): BENCH_REQUESTS (500) calls, 1 and 8 in flight;
  *   2. GET /account signed in (My account lists "Your apps"): same counts;
+ *   3. GET / signed in (the lost page, "You're not lost — we're lost", lists the same apps): same counts;
  * p50/p99 of each, and the plan (EXPLAIN ANALYZE) of forPerson's one statement.
  * Writes bench/reports/launcher.json.
  */
@@ -150,12 +151,18 @@ organizations:
     if (res.status !== 200 || !res.body.includes('class="app-open"')) throw new Error(`GET /account: ${res.status}`);
   };
 
+  const lost = async () => {
+    const res = await get(`${base}/`, cookie);
+    if (res.status !== 200 || !res.body.includes('class="launcher-app"')) throw new Error(`GET /: ${res.status}`);
+  };
+
   const results = {
     forPerson: [
       await load(REQUESTS, 1, async () => void (await launcher.forPerson(pat, 'en'))),
       await load(REQUESTS, 8, async () => void (await launcher.forPerson(pat, 'en'))),
     ],
     account: [await load(REQUESTS, 1, account), await load(REQUESTS, 8, account)],
+    lostPage: [await load(REQUESTS, 1, lost), await load(REQUESTS, 8, lost)],
   };
   const plan = await store.explainForPerson(pat);
   const report = {

@@ -20,6 +20,8 @@ import type { Discovery } from '../orgs/discovery.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
 import { bodyOf, form, text } from '../http/input.js';
+import { decide } from '../routing/decide.js';
+import { go } from '../routing/respond.js';
 
 const connectionForm = form({ connection: text });
 const organizationForm = form({ organization: text });
@@ -203,8 +205,8 @@ export function ssoRoutes(d: SsoRouteDeps) {
     guarded(async (ctx, v) => {
       ctx.state.callback = true; // the upstream's answer, relayed by its callback: may conclude (see journey.finish)
       const outcome: Outcome = await d.federation.complete(ctx, v, String(ctx.query.result ?? ''));
-      if (outcome.kind === 'finished') return;
-      if (outcome.kind === 'second_factor') return redirect(ctx, `/interaction/${v.uid}/factor`);
+      const next = decide({ at: 'outcome', outcome });
+      if (next.kind !== 'refused') return go(ctx, next, v.uid);
       const t = ctx.state.t;
       const reason = outcome.kind === 'denied' ? outcome.reason : 'error.generic';
       renderPage(ctx, 'sso-error', { title: t('sso.error_title'), message: t(reason), hint: '', uid: v.uid }, 403);

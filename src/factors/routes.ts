@@ -24,7 +24,8 @@ import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
 import type { FactorEnv } from './types.js';
 import { bodyOf, textFields } from '../http/input.js';
-import { continuePage } from '../routing/respond.js';
+import { decide } from '../routing/decide.js';
+import { continuePage, go } from '../routing/respond.js';
 
 export interface FactorRouteDeps {
   interactions: Interactions;
@@ -71,13 +72,12 @@ export function factorRoutes(d: FactorRouteDeps) {
     return { view, s, user };
   }
 
-  async function respond(ctx: Context, view: InteractionView, outcome: Outcome, kind?: string) {
-    if (outcome.kind === 'finished') return;
-    if (outcome.kind === 'denied') {
-      return renderPage(ctx, 'error', { title: ctx.state.t('error.title'), message: ctx.state.t(outcome.reason) }, 403);
-    }
-    ctx.status = 303;
-    ctx.redirect(`/interaction/${view.uid}/factor${kind ? `?method=${kind}` : ''}`);
+  /** Where an outcome leads (src/routing/decide.ts); a refusal is this page's own error page. */
+  async function respond(ctx: Context, view: InteractionView, outcome: Outcome) {
+    const next = decide({ at: 'outcome', outcome });
+    if (next.kind !== 'refused') return go(ctx, next, view.uid);
+    const reason = outcome.kind === 'denied' ? outcome.reason : 'error.generic';
+    return renderPage(ctx, 'error', { title: ctx.state.t('error.title'), message: ctx.state.t(reason) }, 403);
   }
 
   async function page(

@@ -175,11 +175,9 @@ export function loginRoutes(deps: LoginRouteDeps) {
       remember,
       knownDevice: (userId) => isKnownDevice(ctx, userId),
     });
-    if (outcome.kind === 'finished') return rememberDevice(ctx, outcome.userId, deps.secure);
-    if (outcome.kind === 'second_factor') {
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${v.uid}/factor`);
-    }
+    if (outcome.kind === 'finished') rememberDevice(ctx, outcome.userId, deps.secure);
+    const next = decide({ at: 'outcome', outcome });
+    if (next.kind !== 'refused') return go(ctx, next, v.uid);
     // The outcome carries the address: a denial ends the journey, and the page still shows it with the reason.
     const { email } = outcome;
     if (!email) return emailPage(ctx, v);

@@ -45,7 +45,13 @@ export interface StartState {
   returnTo?: { ok: true; url: string } | { ok: false };
 }
 
-export type RoutingState = InteractionState | LostFlowState | StartState;
+/** After a step that may conclude (password, second factor, company or social answer, passkey). */
+export interface OutcomeState {
+  at: 'outcome';
+  outcome: { kind: 'finished' | 'second_factor' | 'wrong' | 'throttled' | 'denied' };
+}
+
+export type RoutingState = InteractionState | LostFlowState | StartState | OutcomeState;
 
 export type LostReason = 'unknown_destination' | 'expired' | 'refused_destination' | 'cancelled';
 
@@ -67,7 +73,11 @@ export type Next =
   | { kind: 'again'; uid: string }
   | { kind: 'destination'; url: string }
   | { kind: 'sign-in'; returnTo: string }
-  | { kind: 'lost'; reason: LostReason; refused?: boolean };
+  | { kind: 'lost'; reason: LostReason; refused?: boolean }
+  /** The sign-in concluded: the response already carries the browser back to the app. */
+  | { kind: 'done' }
+  /** The step was refused (wrong, throttled, denied): the step's own page says why and what to do. */
+  | { kind: 'refused' };
 
 export function decide(state: RoutingState): Next {
   switch (state.at) {
@@ -77,6 +87,8 @@ export function decide(state: RoutingState): Next {
       return lostFlow(state);
     case 'start':
       return start(state);
+    case 'outcome':
+      return outcome(state);
   }
 }
 
@@ -98,6 +110,12 @@ function lostFlow(s: LostFlowState): Next {
   // Finished (Back after signing in): the app's own start, which begins a sign-in with a new state.
   if (r && s.launchUrl) return { kind: 'destination', url: s.launchUrl };
   return { kind: 'lost', reason: 'expired' };
+}
+
+function outcome(s: OutcomeState): Next {
+  if (s.outcome.kind === 'finished') return { kind: 'done' };
+  if (s.outcome.kind === 'second_factor') return { kind: 'factor' };
+  return { kind: 'refused' };
 }
 
 function start(s: StartState): Next {

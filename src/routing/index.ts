@@ -24,6 +24,9 @@
  *      "your sign-in took too long — continue" step (a POST: its form is lost);
  *   2. known and finished (Back after signing in) → the app's launch URL when it has one;
  *   3. otherwise → the lost page.
+ * After a step that may conclude (password, factor, company or social answer, passkey): concluded →
+ * the app (the response already goes there); a factor asked → the factor pages; refused (wrong,
+ * throttled, denied) → the step's own page, saying why.
  * A page opened directly (`/`, `/sign-in`):
  *   1. a `return_to` refused → the lost page (and a `security.redirect_refused` event);
  *   2. signed in → the allowed `return_to`, else the lost page listing their apps;

@@ -33,6 +33,8 @@ export function continuePage(ctx: Context, action: string, appName?: string) {
 export function go(ctx: Context, next: Next, uid?: string) {
   const t = ctx.state.t;
   switch (next.kind) {
+    case 'done':
+      return;
     case 'factor':
       return seeOther(ctx, `/interaction/${uid}/factor`);
     case 'company':

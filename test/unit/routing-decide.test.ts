@@ -104,3 +104,15 @@ describe('a page opened directly', () => {
     expect(decide(start(over))).toEqual(expected);
   });
 });
+
+describe('after a step that may conclude', () => {
+  test.each<[string, 'finished' | 'second_factor' | 'wrong' | 'throttled' | 'denied', ReturnType<typeof decide>]>([
+    ['concluded: the response already goes to the app', 'finished', { kind: 'done' }],
+    ['a factor asked: the factor pages', 'second_factor', { kind: 'factor' }],
+    ['wrong: the step says why', 'wrong', { kind: 'refused' }],
+    ['throttled: the step says why', 'throttled', { kind: 'refused' }],
+    ['denied: the step says why', 'denied', { kind: 'refused' }],
+  ])('%s', (_name, kind, expected) => {
+    expect(decide({ at: 'outcome', outcome: { kind } })).toEqual(expected);
+  });
+});

@@ -10,6 +10,8 @@
  * - POST /interaction/:uid/social/signup             sign-up through the provider (where allowed)
  * Failures render a translated page with a way back (and are audited), never a 500.
  */
+import { decide } from '../../routing/decide.js';
+import { go } from '../../routing/respond.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Audit } from '../../audit/index.js';
@@ -48,8 +50,8 @@ export function socialRoutes(d: SocialRouteDeps) {
 
   /** After the gate: finished (already answered), a second factor, or a refusal with a way on. */
   function after(ctx: Context, v: InteractionView, outcome: Outcome) {
-    if (outcome.kind === 'finished') return;
-    if (outcome.kind === 'second_factor') return redirect(ctx, `/interaction/${v.uid}/factor`);
+    const next = decide({ at: 'outcome', outcome });
+    if (next.kind !== 'refused') return go(ctx, next, v.uid);
     const t = ctx.state.t;
     const reason = outcome.kind === 'denied' ? outcome.reason : 'error.generic';
     const ssoOnly = reason === 'login.sso_only';
