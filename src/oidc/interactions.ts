@@ -36,6 +36,9 @@ export interface LoginResult {
   acr: string;
 }
 
+/** Marks an interaction result whose login the policy gate allowed in this interaction (configuration.ts). */
+export const GATED = 'gated';
+
 const expired = () => new AppError('interaction_expired', 400, 'this sign-in has expired');
 
 export function createInteractions(oidc: Oidc) {
@@ -89,7 +92,9 @@ export function createInteractions(oidc: Oidc) {
       return interaction && !interaction.result ? (interaction.params as Record<string, unknown>) : undefined;
     },
     finishLogin: async (ctx: Context, login: LoginResult) => {
-      await finish(ctx, { login });
+      // `gated`: this login comes from the policy gate that has just allowed it (login/journey.ts, the
+      // only caller); the resume right after need not ask again whether the session meets the policy.
+      await finish(ctx, { login, [GATED]: true });
       // The resume cookie marks it (src/routing/recover.ts): Back after this must not replay its request.
       ctx.state.signInFinished = ctx.params?.uid;
     },
