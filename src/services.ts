@@ -22,6 +22,8 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const hasher = createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
   const audit = createAudit(createAuditStore(db), log);
   const appStore = createAppStore(db);
+  const launcher = createLauncher({ store: appStore });
+  appStore.onAccessChange(launcher.changed);
   return {
     db,
     config,
@@ -34,7 +36,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     orgs: createOrgStore(db),
     audit,
     /** Apps as the launcher sees them: who may use which, and what My account and the lost page list. */
-    launcher: createLauncher({ store: appStore }),
+    launcher,
     appStore,
     appAdmin: createAppAdmin({ store: appStore, audit }),
     branding: createBranding(db, log),

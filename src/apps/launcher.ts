@@ -28,10 +28,18 @@ export interface AppCard {
 export interface Launcher {
   forPerson(userId: string, lang: string): Promise<{ apps: AppCard[]; requestable: AppCard[] }>;
   mayUse(userId: string, kind: 'oidc' | 'saml', ref: string): Promise<boolean>;
+  /** Forgets what mayUse knows of open apps (who may use an app changed). */
+  changed(): void;
 }
 
 export interface LauncherDeps {
   store: Pick<AppStore, 'forPerson' | 'mayUse'>;
+  /**
+   * How long mayUse remembers that an app is everyone's (no statement per sign-in for it), like the
+   * client registry's cache: a change made here clears it at once (`changed`), one made by another
+   * instance is seen within this bound. Who may use a restricted app is read every time.
+   */
+  openCacheMs?: number;
 }
 
 /** The app's name in a language (exact tag, then its primary subtag), else its own name, else the registration's. */
@@ -71,6 +79,9 @@ function collatorFor(lang: string) {
 }
 
 export function createLauncher(deps: LauncherDeps): Launcher {
+  const ttl = deps.openCacheMs ?? 2000;
+  /** `kind:ref` of apps known to be everyone's → until when that is trusted (ms since the epoch). */
+  const openUntil = new Map<string, number>();
   return {
     async forPerson(userId, lang) {
       const rows = await deps.store.forPerson(userId);
@@ -86,6 +97,17 @@ export function createLauncher(deps: LauncherDeps): Launcher {
       }
       return { apps: apps.sort(byName), requestable: requestable.sort(byName) };
     },
-    mayUse: (userId, kind, ref) => deps.store.mayUse(userId, kind, ref),
+    async mayUse(userId, kind, ref) {
+      const key = `${kind}:${ref}`;
+      if ((openUntil.get(key) ?? 0) > Date.now()) return true;
+      const { allowed, open } = await deps.store.mayUse(userId, kind, ref);
+      openUntil.delete(key);
+      if (open) {
+        openUntil.set(key, Date.now() + ttl);
+        if (openUntil.size > 10_000) openUntil.delete(openUntil.keys().next().value!);
+      }
+      return allowed;
+    },
+    changed: () => openUntil.clear(),
   };
 }

@@ -78,7 +78,13 @@ const forPersonQuery = (userId: string) => sql`select * from (
   where y.allowed or (y.related and y.trial_url is not null)`;
 
 export function createAppStore(db: Db) {
+  /** Told after who may use an app changed (the launcher's cache of open apps, launcher.ts). */
+  const accessListeners = new Set<() => void>();
   return {
+    onAccessChange(listener: () => void) {
+      accessListeners.add(listener);
+    },
+
     /** The apps a person may use, and the ones of their organizations' groups they are not in that have a trial URL. */
     async forPerson(userId: string): Promise<PersonAppRow[]> {
       return (await sql<PersonAppRow>`${forPersonQuery(userId)}`.execute(db)).rows;
@@ -91,10 +97,15 @@ export function createAppStore(db: Db) {
     },
 
     /** Whether the person may use the app registered as `ref`; an id that is no app (internal clients) is not restricted. */
-    async mayUse(userId: string, kind: 'oidc' | 'saml', ref: string): Promise<boolean> {
+    /** `open`: the app is everyone's (or there is no such app), whoever asks; the launcher caches that much. */
+    async mayUse(userId: string, kind: 'oidc' | 'saml', ref: string): Promise<{ allowed: boolean; open: boolean }> {
       const column = kind === 'oidc' ? sql.ref('a.client_id') : sql.ref('a.sp_id');
-      const r = await sql<{ allowed: boolean }>`select ${allowedFor(userId)} as allowed from apps a where ${column} = ${ref}`.execute(db);
-      return r.rows.length === 0 || r.rows[0].allowed;
+      const r = await sql<{
+        allowed: boolean;
+        restricted: boolean;
+      }>`select ${allowedFor(userId)} as allowed, a.restricted from apps a where ${column} = ${ref}`.execute(db);
+      const row = r.rows[0];
+      return row ? { allowed: row.allowed, open: !row.restricted } : { allowed: true, open: true };
     },
 
     async list(visibleToOrg?: string): Promise<AppRow[]> {
@@ -171,6 +182,7 @@ export function createAppStore(db: Db) {
           .where('id', '=', id)
           .execute();
       });
+      for (const listener of accessListeners) listener();
     },
 
     async setIcon(id: string, icon: { bytes: Buffer; type: string; etag: string } | null): Promise<void> {

@@ -18,6 +18,8 @@ export interface AuditEvent {
   actor?: string | null;
 }
 
+export type { AuditRow };
+
 export function createAudit(store: AuditStore, log: Logger) {
   /** The row for an event, logged to the JSON log as it is built. */
   function rowOf(ctx: Context | undefined, event: AuditEvent): AuditRow {
@@ -40,12 +42,16 @@ export function createAudit(store: AuditStore, log: Logger) {
     return row;
   }
 
-  /** Writes the events in order, in one statement. A failed write is logged, never thrown: the sign-in goes on. */
-  async function recordMany(ctx: Context | undefined, events: AuditEvent[]) {
+  /**
+   * Writes the events in order, in one statement. A failed write is logged, never thrown: the sign-in goes on.
+   * `write`: a statement of the caller's that inserts these rows along with its own change (login/store.ts
+   * endJourney), in place of the plain insert.
+   */
+  async function recordMany(ctx: Context | undefined, events: AuditEvent[], write: (rows: AuditRow[]) => Promise<void> = store.insert) {
     if (!events.length) return;
     const rows = events.map((e) => rowOf(ctx, e));
     try {
-      await store.insert(rows);
+      await write(rows);
     } catch (err) {
       log.error({ err, security_event: events.map((e) => e.type).join(',') }, 'could not write audit event');
     }

@@ -76,19 +76,35 @@ export function createJourney(d: JourneyDeps) {
       pending = [];
       return d.audit.recordMany(ctx, all);
     };
+    // The journey ends with the conclusion's audit events, in one statement (issue 18). Should that
+    // fail, the journey is still deleted on its own (an audit failure never stops a sign-in), and a
+    // journey that could not be deleted fails the request as before.
+    let notEnded: unknown;
+    const end = async (...events: AuditEvent[]) => {
+      const all = [...pending, ...events];
+      pending = [];
+      await d.audit.recordMany(ctx, all, async (rows) => {
+        try {
+          await d.store.endJourney(view.uid, rows);
+        } catch (err) {
+          await d.store.deleteJourney(view.uid).catch((e: unknown) => void (notEnded = e));
+          throw err;
+        }
+      });
+      if (notEnded) throw notEnded;
+    };
     try {
       const auth = authOf(user, s);
       const { method } = auth;
       if (decision.kind === 'deny') {
         d.metrics.login(method, 'denied');
-        await record({
+        await end({
           type: 'login.denied',
           outcome: 'failure',
           userId: user.id,
           clientId: view.clientId,
           data: { reason: decision.reason },
         });
-        await d.store.deleteJourney(view.uid);
         return { kind: 'denied', reason: decision.reason };
       }
       if (decision.kind === 'second_factor') {
@@ -96,9 +112,8 @@ export function createJourney(d: JourneyDeps) {
         await save(view.uid, { ...s, userId: user.id, method, amr: auth.amr, factors: auth.factors });
         return { kind: 'second_factor', decision };
       }
-      await d.store.deleteJourney(view.uid);
       d.metrics.login(method, 'success');
-      await record(
+      await end(
         ...(decision.demands?.includes('break_glass')
           ? [{ type: 'login.break_glass', outcome: 'info' as const, userId: user.id, clientId: view.clientId, data: { amr: decision.amr } }]
           : []),

@@ -167,7 +167,7 @@ export function loginRoutes(deps: LoginRouteDeps) {
     const v = await view(ctx);
     const body = bodyOf(ctx, passwordForm);
     const remember = body.remember === 'yes';
-    const typed = (await journey.state(v.uid)).email;
+    const typed = (await journey.stateOf(v)).email; // read with the interaction (no statement of its own)
     // An empty password is not a wrong one: say what to enter (and count no failed attempt).
     if (!body.password && typed) return passwordPage(ctx, v, typed, { error: ctx.state.t('login.enter_password'), status: 400, remember });
     const outcome = await journey.password(ctx, v, {

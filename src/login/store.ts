@@ -1,5 +1,6 @@
 /** SQL for sign-in journeys (state between the steps of one interaction) and throttles. */
 import { CompiledQuery, sql } from 'kysely';
+import type { AuditRow } from '../audit/index.js';
 import type { Db } from '../db/index.js';
 
 /** The journey statements of every sign-in step, written once (not built and compiled per call: issue 18). */
@@ -19,6 +20,14 @@ export function createLoginStore(db: Db) {
     },
     async deleteJourney(uid: string) {
       await run(DELETE_JOURNEY, [uid]);
+    },
+    /** Ends the journey and writes its audit rows (in order) in one statement: a data-modifying CTE. */
+    async endJourney(uid: string, audit: AuditRow[]) {
+      await db
+        .with('ended', (q) => q.deleteFrom('login_journeys').where('uid', '=', uid))
+        .insertInto('audit_events')
+        .values(audit.map((row) => ({ ...row, data: JSON.stringify(row.data) })))
+        .execute();
     },
     async purgeJourneys() {
       await db

@@ -18,6 +18,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import type { OidcStore, ModelRow } from './store.js';
 import { createAnonymousSessions } from './anonymous-session.js';
 import { journeyPrefetch } from './journey-prefetch.js';
+import type { SessionTouch } from './sessions.js';
 
 export interface AdapterDeps {
   store: OidcStore;
@@ -25,6 +26,8 @@ export interface AdapterDeps {
   refreshGraceSeconds: number;
   /** Whether cookies need HTTPS (an https issuer). */
   secureCookies?: boolean;
+  /** Where a session was last used, written with its save when due (sessions.ts). */
+  touch?: SessionTouch;
 }
 
 /** Models redeemed at the token endpoint: a second use is a replay and revokes the grant. */
@@ -35,7 +38,7 @@ const GRANT_SOURCES: Record<string, string> = {
   BackchannelAuthenticationRequest: 'backchannel authentication request',
 };
 
-export function createAdapterClass({ store, clients, refreshGraceSeconds, secureCookies = false }: AdapterDeps) {
+export function createAdapterClass({ store, clients, refreshGraceSeconds, secureCookies = false, touch }: AdapterDeps) {
   const anonymous = createAnonymousSessions(secureCookies);
   function toPayload(kind: string, row: ModelRow | undefined): AdapterPayload | undefined {
     if (!row) return undefined;
@@ -56,6 +59,15 @@ export function createAdapterClass({ store, clients, refreshGraceSeconds, secure
       if (this.kind === 'Session') {
         if (!payload.accountId) return anonymous.save(id, payload, expiresIn);
         anonymous.forget();
+        const meta = touch?.claim(payload);
+        if (meta) {
+          try {
+            return await store.upsert(this.kind, id, payload as Record<string, unknown>, expiresIn, meta);
+          } catch (err) {
+            touch!.release(meta);
+            throw err;
+          }
+        }
       }
       await store.upsert(this.kind, id, payload as Record<string, unknown>, expiresIn);
     }

@@ -15,6 +15,7 @@ import type { Config } from '../config/schema.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { PrivateJwk } from './keys.js';
+import { GATED } from './interactions.js';
 import { oidcPages } from './pages.js';
 import { ACR } from '../login/gate.js';
 import type { SessionPolicy } from '../login/session-policy.js';
@@ -116,6 +117,11 @@ function interactionPolicyWithStepUp(sessionPolicy: () => SessionPolicy | undefi
       const meets = sessionPolicy();
       // A session too old signs in from the start: no step-up over it.
       if (!session?.accountId || !meets || (await expired(ctx))) return Check.NO_NEED_TO_PROMPT;
+      // The resume of a login the gate has just allowed for this interaction (interactions.ts GATED):
+      // the gate checked today's policy moments ago. Not so for a later step's result (consent) that
+      // carries the login along.
+      const result = (ctx.oidc as { result?: Record<string, unknown> }).result;
+      if (result?.login && result[GATED] === true && !result.consent) return Check.NO_NEED_TO_PROMPT;
       const login = { accountId: session.accountId, loginTs: session.loginTs, amr: session.amr, acr: session.acr };
       return (await meets(ctx, login, String(ctx.oidc.params?.client_id ?? ''))) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),

@@ -17,7 +17,7 @@ import { createAdapterClass } from './adapter.js';
 import { buildConfiguration } from './configuration.js';
 import { createKeyManager, type KeyManager } from './keys.js';
 import { createKeyStore, createOidcStore, type OidcStore } from './store.js';
-import { trackSessions } from './sessions.js';
+import { createSessionTouch } from './sessions.js';
 import { persistNewSessions } from './new-session-persist.js';
 import type { SessionPolicy } from '../login/session-policy.js';
 import type { SessionAge } from '../orgs/session-lengths.js';
@@ -70,6 +70,7 @@ export async function createOidc(deps: {
     clients,
     refreshGraceSeconds: config.oidc.refreshGraceSeconds,
     secureCookies: config.server.issuer.startsWith('https:'),
+    touch: createSessionTouch(),
   });
   let sessionPolicy: SessionPolicy | undefined;
   let sessionAge: SessionAge | undefined;
@@ -90,7 +91,6 @@ export async function createOidc(deps: {
     // (src/http/client-address.ts) and the host is the issuer's (src/http/issuer-origin.ts).
     provider.proxy = config.server.trustProxy;
     persistNewSessions(provider, { ...configuration.cookies?.long }, config.oidc.interactionTtl);
-    trackSessions(provider, store, log);
     provider.on('server_error', (ctx, err) => {
       // The error middleware (src/http/errors.ts) reads it: a database outage becomes a 503, logged once.
       if (ctx.state) ctx.state.serverError = err;

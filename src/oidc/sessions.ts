@@ -7,8 +7,6 @@ import type { Context } from 'koa';
 import Provider from './lib.js';
 import type { Logger } from '../lib/log.js';
 import type { Oidc } from './provider.js';
-import type { OidcStore } from './store.js';
-import { ttlCache } from '../lib/ttl-cache.js';
 
 export interface SessionInfo {
   id: string;
@@ -34,30 +32,46 @@ interface StoredSession {
 /** How long "last seen" may lag behind (per instance) when the session's browser and address did not change. */
 const TOUCH_EVERY_MS = 60_000;
 
-/**
- * Remembers where a session was last used (hooked to oidc-provider's session.saved event): at once
- * for a new session or a new address or browser, otherwise at most once a minute per instance (a
- * session is saved at every authorization; each write was a database round trip).
- */
-export function trackSessions(provider: Provider, store: OidcStore, log: Logger) {
-  const touched = ttlCache<true>(TOUCH_EVERY_MS);
-  provider.on('session.saved', (session: StoredSession) => {
-    if (!session.accountId || !session.uid) return;
-    const ctx = Provider.ctx as Context | undefined;
-    const meta = {
-      session_uid: session.uid,
-      user_id: session.accountId,
-      ip: ctx?.ip ?? null,
-      user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
-    };
-    touched
-      .get(JSON.stringify(meta), async () => {
-        await store.touchSessionMeta(meta);
-        return true;
-      })
-      .catch((err) => log.warn({ err }, 'could not record session details'));
-  });
+export interface SessionMeta {
+  session_uid: string;
+  user_id: string;
+  ip: string | null;
+  user_agent: string | null;
 }
+
+/**
+ * Remembers where a session was last used, written with the session's own save (adapter.ts, one
+ * statement): at once for a new session or a new address or browser, otherwise at most once a minute
+ * per instance (a session is saved at every authorization).
+ */
+export function createSessionTouch() {
+  const touched = new Map<string, number>();
+  return {
+    /** The details to write with this save of a session, if they are due (then counted as written). */
+    claim(session: StoredSession): SessionMeta | undefined {
+      if (!session.accountId || !session.uid) return undefined;
+      const ctx = Provider.ctx as Context | undefined;
+      const meta = {
+        session_uid: session.uid,
+        user_id: session.accountId,
+        ip: ctx?.ip ?? null,
+        user_agent: ctx?.get('user-agent')?.slice(0, 300) || null,
+      };
+      const key = JSON.stringify(meta);
+      const now = Date.now();
+      if (now - (touched.get(key) ?? -Infinity) < TOUCH_EVERY_MS) return undefined;
+      touched.delete(key);
+      touched.set(key, now);
+      if (touched.size > 10_000) touched.delete(touched.keys().next().value!);
+      return meta;
+    },
+    /** The save failed: the details were not written. */
+    release(meta: SessionMeta) {
+      touched.delete(JSON.stringify(meta));
+    },
+  };
+}
+export type SessionTouch = ReturnType<typeof createSessionTouch>;
 
 export function createSessions(oidc: Oidc, log: Logger) {
   const { store } = oidc;

@@ -26,6 +26,11 @@ const UPSERT = `insert into oidc_models (kind, id, payload, grant_id, uid, user_
   values ($1, $2, $3, $4, $5, $6, $7, $8)
   on conflict (kind, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
     user_code = excluded.user_code, account_id = excluded.account_id, expires_at = excluded.expires_at`;
+/** A session's save with where it was last used (sessions.ts), in one statement. */
+const UPSERT_WITH_META = `with meta as (insert into session_meta (session_uid, user_id, ip, user_agent) values ($9, $10, $11, $12)
+  on conflict (session_uid) do update set last_seen_at = now(), user_id = excluded.user_id,
+    ip = coalesce(excluded.ip, session_meta.ip), user_agent = coalesce(excluded.user_agent, session_meta.user_agent))
+  ${UPSERT}`;
 const CONSUME = `update oidc_models set consumed_at = coalesce(consumed_at, now())
   where kind = $1 and id = $2 and consumed_at is null returning id`;
 const CONSUME_WITHIN_GRACE = `update oidc_models set consumed_at = coalesce(consumed_at, now())
@@ -39,9 +44,17 @@ export function createOidcStore(db: Db) {
   const live = sql<boolean>`(expires_at is null or expires_at > now())`;
   const run = async <R>(text: string, params: unknown[]) => (await db.executeQuery<R>(CompiledQuery.raw(text, params))).rows;
   return {
-    async upsert(kind: string, id: string, payload: Record<string, unknown>, expiresInSeconds?: number) {
+    /** `meta`: a session's last use, written in the same statement (a save made outside a request knows no IP or browser: kept). */
+    async upsert(
+      kind: string,
+      id: string,
+      payload: Record<string, unknown>,
+      expiresInSeconds?: number,
+      meta?: { session_uid: string; user_id: string; ip: string | null; user_agent: string | null },
+    ) {
       const expires_at = expiresInSeconds ? new Date(Date.now() + expiresInSeconds * 1000) : null;
-      await run(UPSERT, [
+      const withMeta = meta ? [meta.session_uid, meta.user_id, meta.ip, meta.user_agent] : [];
+      await run(meta ? UPSERT_WITH_META : UPSERT, [
         kind,
         id,
         JSON.stringify(payload),
@@ -50,6 +63,7 @@ export function createOidcStore(db: Db) {
         (payload.userCode as string) ?? null,
         (payload.accountId as string) ?? null,
         expires_at,
+        ...withMeta,
       ]);
     },
 

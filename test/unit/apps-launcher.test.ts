@@ -59,7 +59,7 @@ test('forPerson: usable apps that can be opened, requestable ones with a trial U
     row({ id: 'd', reg_name: 'Trial', allowed: false, restricted: true, trial_url: 'https://t.example/' }),
     row({ id: 'e', reg_name: 'No trial', allowed: false, restricted: true }),
   ];
-  const launcher = createLauncher({ store: { forPerson: async () => rows, mayUse: async () => true } });
+  const launcher = createLauncher({ store: { forPerson: async () => rows, mayUse: async () => ({ allowed: true, open: true }) } });
   const { apps, requestable } = await launcher.forPerson('u', 'fr');
   expect(apps.map((a) => a.name)).toEqual(['Éclair', 'Zeta']);
   expect(requestable.map((a) => a.name)).toEqual(['Trial']);
@@ -112,4 +112,44 @@ test('icons: PNG, JPEG and WebP by their first bytes; SVG, HTML, empty and overs
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   expect(() => checkIcon(Buffer.concat([png, Buffer.alloc(256 * 1024)]))).toThrow(/too large/);
   expect(checkIcon(png)).toMatchObject({ type: 'image/png', etag: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+});
+
+test('mayUse remembers only that an app is everyone’s, for a bounded time and until who may use it changes', async () => {
+  const asked: string[] = [];
+  const access: Record<string, { allowed: boolean; open: boolean }> = {
+    open: { allowed: true, open: true },
+    closed: { allowed: false, open: false },
+  };
+  const launcher = createLauncher({
+    store: {
+      forPerson: async () => [],
+      mayUse: async (userId, _kind, ref) => {
+        asked.push(`${userId}:${ref}`);
+        return access[ref];
+      },
+    },
+    openCacheMs: 60_000,
+  });
+  expect(await launcher.mayUse('u1', 'oidc', 'open')).toBe(true);
+  expect(await launcher.mayUse('u2', 'oidc', 'open')).toBe(true);
+  expect(asked).toEqual(['u1:open']);
+  // A restricted app is asked every time, for every person.
+  expect(await launcher.mayUse('u1', 'oidc', 'closed')).toBe(false);
+  expect(await launcher.mayUse('u1', 'oidc', 'closed')).toBe(false);
+  expect(asked).toEqual(['u1:open', 'u1:closed', 'u1:closed']);
+  // Restricted now: after `changed`, the open app is asked again and refuses.
+  access.open = { allowed: false, open: false };
+  launcher.changed();
+  expect(await launcher.mayUse('u2', 'oidc', 'open')).toBe(false);
+  expect(await launcher.mayUse('u2', 'oidc', 'open')).toBe(false);
+  expect(asked.slice(3)).toEqual(['u2:open', 'u2:open']);
+  // The bound: with no time to remember, every call asks.
+  let calls = 0;
+  const bounded = createLauncher({
+    store: { forPerson: async () => [], mayUse: async () => ((calls += 1), { allowed: true, open: true }) },
+    openCacheMs: 0,
+  });
+  expect(await bounded.mayUse('u', 'saml', 'sp')).toBe(true);
+  expect(await bounded.mayUse('u', 'saml', 'sp')).toBe(true);
+  expect(calls).toBe(2);
 });

@@ -10,8 +10,17 @@ import type { InteractionView } from '../../src/oidc/interactions.js';
 function journeyWithSpies() {
   const writes: string[] = [];
   const deps = {
-    store: { deleteJourney: async () => void writes.push('deleteJourney'), saveJourney: async () => void writes.push('saveJourney') },
-    audit: { recordMany: async (_ctx: unknown, events: Array<{ type: string }>) => void writes.push(...events.map((e) => e.type)) },
+    store: {
+      deleteJourney: async () => void writes.push('deleteJourney'),
+      endJourney: async () => void writes.push('deleteJourney'),
+      saveJourney: async () => void writes.push('saveJourney'),
+    },
+    audit: {
+      recordMany: async (_ctx: unknown, events: Array<{ type: string }>, write?: (rows: unknown[]) => Promise<void>) => {
+        if (write) await write([]);
+        writes.push(...events.map((e) => e.type));
+      },
+    },
     metrics: { login: () => undefined },
     interactions: { finishLogin: async () => void writes.push('finishLogin') },
     ttlSeconds: 60,

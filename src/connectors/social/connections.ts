@@ -31,7 +31,24 @@ export const socialEntrySchema = socialSettings
   });
 export type SocialEntry = z.infer<typeof socialEntrySchema>;
 
-export function createSocialConnections(store: SocialStore, box: SecretBox) {
+type Button = { id: string; name: string; provider: SocialProviderKind; mark: string };
+
+/**
+ * `buttonsMs`: how long the sign-in page's buttons are kept in memory (the email page of every
+ * sign-in shows them; issue 18). A change made here clears them at once; one made by another
+ * instance (or the CLI) shows within this bound.
+ */
+export function createSocialConnections(store: SocialStore, box: SecretBox, buttonsMs = 2000) {
+  let signInButtons: { until: number; buttons: Promise<Button[]> } | undefined;
+  const changed = () => {
+    signInButtons = undefined;
+  };
+  async function buttonsOf(alsoIds: string[]): Promise<Button[]> {
+    return (await store.listConnections())
+      .filter((r) => (r.enabled || alsoIds.includes(r.id)) && socialProviderOf(r.provider))
+      .map((r) => ({ id: r.id, name: r.name, provider: r.provider, mark: socialProviderOf(r.provider)!.mark }));
+  }
+
   function toConnection(row: SocialConnectionRow): SocialConnection {
     return {
       id: row.id,
@@ -70,20 +87,24 @@ export function createSocialConnections(store: SocialStore, box: SecretBox) {
             ? existing.secret_enc
             : box.seal(secret, SECRET_PURPOSE)
           : (existing?.secret_enc ?? null);
-      return store.upsertConnection({
-        id,
-        provider: provider as SocialProviderKind,
-        name,
-        enabled,
-        position,
-        settings,
-        secret_enc: secretEnc,
-      });
+      try {
+        return await store.upsertConnection({
+          id,
+          provider: provider as SocialProviderKind,
+          name,
+          enabled,
+          position,
+          settings,
+          secret_enc: secretEnc,
+        });
+      } finally {
+        changed();
+      }
     },
 
     async setEnabled(id: string, enabled: boolean) {
       if (!(await store.findConnection(id))) throw notFound('no_connection', `no social provider ${id}`);
-      await store.setEnabled(id, enabled);
+      await store.setEnabled(id, enabled).finally(changed);
     },
 
     async list() {
@@ -92,10 +113,17 @@ export function createSocialConnections(store: SocialStore, box: SecretBox) {
 
     /** The buttons of the sign-in page: enabled connections, each with its label and its provider's mark. */
     /** `alsoIds`: connections shown even when switched off (My account lists a person's links, to remove them). */
-    async buttons(alsoIds: string[] = []) {
-      return (await store.listConnections())
-        .filter((r) => (r.enabled || alsoIds.includes(r.id)) && socialProviderOf(r.provider))
-        .map((r) => ({ id: r.id, name: r.name, provider: r.provider, mark: socialProviderOf(r.provider)!.mark }));
+    /** The sign-in page's own (no `alsoIds`) are kept `buttonsMs`; a failed read is not kept. */
+    async buttons(alsoIds: string[] = []): Promise<Button[]> {
+      if (alsoIds.length) return buttonsOf(alsoIds);
+      if (!signInButtons || signInButtons.until <= Date.now()) {
+        const entry = { until: Date.now() + buttonsMs, buttons: buttonsOf([]) };
+        signInButtons = entry;
+        entry.buttons.catch(() => {
+          if (signInButtons === entry) signInButtons = undefined;
+        });
+      }
+      return signInButtons.buttons;
     },
   };
 }
