@@ -21,8 +21,11 @@ beforeAll(async () => {
   const target = proto as { executeQuery: (...a: unknown[]) => Promise<unknown> };
   const original = target.executeQuery;
   target.executeQuery = function (this: unknown, ...a: unknown[]) {
-    statements += 1;
-    if (/\bfrom "branding"/.test((a[0] as { sql?: string }).sql ?? '')) brandingReads += 1;
+    const text = (a[0] as { sql?: string }).sql ?? '';
+    // Reads that short in-memory caches answer or not by timing (issue 18: the social buttons and the
+    // access of apps open to everyone, 2 s) are not counted: they hit or miss whatever the branding.
+    if (!/\bfrom "?(social_connections|apps)"?\b/.test(text)) statements += 1;
+    if (/\bfrom "branding"/.test(text)) brandingReads += 1;
     return original.apply(this, a);
   };
 });
