@@ -104,6 +104,26 @@ describe.each(targets)('scim token on %s', (target) => {
   );
 
   test(
+    'through npm exactly as documented (`npm run wayfinder -- scim token create --org acme`), stdout is the token alone',
+    async () => {
+      // npm writes a "> wayfinder@… wayfinder" banner on stdout before a script unless its log level is
+      // silent; the project's .npmrc sets it, so a script's $(…) captures only the token.
+      const viaNpm = await new Promise<Result>((resolve) => {
+        const { npm_config_loglevel: _l, ...npmEnv } = env;
+        execFile(
+          'npm',
+          ['run', 'wayfinder', '--', 'scim', 'token', 'create', '--org', 'acme'],
+          { cwd: root, env: npmEnv, timeout: 120_000 },
+          (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+        );
+      });
+      expect([viaNpm.code, viaNpm.stdout]).toEqual([0, expect.stringMatching(/^wfscim_[A-Za-z0-9_-]{43}\n$/)]);
+      expect((await authenticate(viaNpm.stdout.trim()))?.orgId).toBe('org-acme');
+    },
+    SLOW,
+  );
+
+  test(
     'scim notify sets, shows and clears the provisioning-error address; bad input is one line',
     async () => {
       const address = () =>
