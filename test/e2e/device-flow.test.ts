@@ -149,8 +149,8 @@ test('typed code with spaces and lower case works; a wrong code says so; cancell
   expect(await auditTypes(server, { type: 'device.code_rejected' })).not.toHaveLength(0);
 });
 
-test('the account is checked again at redemption: disabled, or now SSO only, and the approved code yields nothing (regression)', async () => {
-  for (const change of ['disable', 'sso_only'] as const) {
+test('the account is checked again at redemption: disabled, now SSO only, or a policy it no longer meets, and the approved code yields nothing (regression)', async () => {
+  for (const change of ['disable', 'sso_only', 'two_step'] as const) {
     const email = uniqueEmail(`redeem-${change}`);
     const user = await addUser(server, email);
     const orgId = await server.services.orgs.upsert({ id: `org-${change}`, slug: `org-${change}`, name: change });
@@ -161,7 +161,15 @@ test('the account is checked again at redemption: disabled, or now SSO only, and
     await approve(page, email, d.user_code);
     expect(page.title()).toBe('Your device is connected');
     if (change === 'disable') await server.services.accounts.updateUser(user.id, { status: 'disabled' });
-    else await server.services.orgs.setSsoOnly(orgId, 'on');
+    else if (change === 'sso_only') await server.services.orgs.setSsoOnly(orgId, 'on');
+    else
+      // A policy changed since the approval: the password alone no longer meets it.
+      await setTwoStepPolicy(server.features.factorStore, orgId, {
+        required: 'all',
+        primary_method: 'totp',
+        trusted_device_days: 0,
+        group_names: [],
+      });
     await new Promise((r) => setTimeout(r, 2100));
     const refused = await poll(d.device_code);
     expect(refused).toMatchObject({ status: 400, body: { error: 'access_denied' } });
