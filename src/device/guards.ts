@@ -2,6 +2,7 @@
  * Guards in front of oidc-provider's device flow (RFC 8628). Rules:
  * - the device authorization answer carries `interval`; a device polling sooner than that gets
  *   `slow_down` (it adds 5 seconds, §3.5), counted in the database so every instance agrees;
+ * - a device polling with a code past its expiry gets `expired_token` (§3.5), not invalid_grant;
  * - typed user codes are throttled like passwords: per address (the same address counter as
  *   password guesses) and per code; a wrong code is a security event; while blocked, the page says
  *   how long to wait and no code is looked up;
@@ -41,7 +42,11 @@ function oauthError(ctx: Context, error: string, description: string) {
 export function deviceGuards(d: DeviceGuardDeps): Middleware {
   async function poll(ctx: Context, next: Next, deviceCode: string) {
     const code = await d.codes.find(deviceCode);
-    if (!code) return next();
+    if (!code) {
+      // Expired codes are not live rows any more: oidc-provider would say invalid_grant (RFC 8628 §3.5: expired_token).
+      if (await d.store.expired(deviceCode)) return oauthError(ctx, 'expired_token', 'the device code has expired: start again');
+      return next();
+    }
     const { tooFast, interval } = await d.store.poll(deviceCode, d.interval, d.codeSeconds);
     if (tooFast)
       return oauthError(ctx, 'slow_down', `polling too often: add 5 seconds to the interval (at least ${interval + 5} seconds now)`);
@@ -94,7 +99,10 @@ export function deviceGuards(d: DeviceGuardDeps): Middleware {
     if (ctx.path === '/device/auth') {
       await next();
       const body = ctx.body as Record<string, unknown> | undefined;
-      if (ctx.status === 200 && body && typeof body.device_code === 'string') body.interval = d.interval;
+      if (ctx.status === 200 && body && typeof body.device_code === 'string') {
+        body.interval = d.interval;
+        await d.store.issued(body.device_code, d.interval, typeof body.expires_in === 'number' ? body.expires_in : d.codeSeconds);
+      }
       // oidc-provider says invalid_request; RFC 8628 §3.2 (RFC 6749 §5.2) names it unauthorized_client.
       if (ctx.status === 400 && body?.error === 'invalid_request' && /is not allowed for this client/.test(String(body.error_description)))
         body.error = 'unauthorized_client';

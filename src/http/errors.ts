@@ -1,6 +1,7 @@
 /**
  * Turns every error into a response a person or program can act on: a translated page for browsers,
- * `{ error, error_description }` JSON for API callers. Typed AppErrors and client errors raised by
+ * `{ error, error_description }` JSON for API callers, SCIM's error format (RFC 7644 §3.12) under
+ * /scim/ for what is refused before the SCIM routes (a NUL in the address, an unknown method). Typed AppErrors and client errors raised by
  * koa/body parsing keep their 4xx status; anything else is a logged 500 with a generic message.
  * A database outage (src/db/availability.ts) is a 503 with Retry-After, logged once per outage — whether
  * it was thrown by our routes or swallowed by oidc-provider's own error handler (which leaves it in
@@ -22,6 +23,8 @@ const HTTP_CODES: Record<number, string> = {
   415: 'unsupported_media_type',
   429: 'too_many_requests',
 };
+
+const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** 5xx answers that are logged elsewhere, once per state change, not per request. */
 const QUIET_CODES = new Set(['temporarily_unavailable', 'proxy_misconfigured']);
@@ -75,6 +78,13 @@ async function handleErrors(ctx: Context, next: Next, options: ErrorOptions) {
     }
     if (status >= 500 && !QUIET_CODES.has(code)) ctx.state.log?.error({ err }, 'unhandled error');
     const t = ctx.state.t;
+    if (ctx.path.startsWith('/scim/')) {
+      ctx.status = status;
+      ctx.type = 'application/scim+json';
+      const detail = message ?? (status >= 500 ? 'something went wrong on our side' : code.replace(/_/g, ' '));
+      ctx.body = { schemas: [SCIM_ERROR], status: String(status), ...(status === 400 ? { scimType: 'invalidValue' } : {}), detail };
+      return;
+    }
     if (wantsJson() || !t) {
       ctx.status = status;
       ctx.body = {

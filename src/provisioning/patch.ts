@@ -7,7 +7,9 @@
  * - path-less operations whose value is an object of attributes (keys may be paths themselves);
  * - add to a multi-valued attribute appends what is not already there; replace with a filter that
  *   matches nothing adds the element the filter describes (Entra's `emails[type eq "work"].value`);
- * - remove with a filter, with a value (the elements listed), or of the whole attribute.
+ * - remove with a filter, with a value (the elements listed), or of the whole attribute;
+ * - a value an operation makes primary is the only primary one of its attribute afterwards: the
+ *   others lose `primary` (RFC 7644 §3.5.2), so an added primary email becomes the sign-in address.
  * Booleans as strings are read by the resource's schema when the document is validated afterwards.
  */
 import { z } from 'zod';
@@ -168,25 +170,58 @@ function apply(doc: Record<string, unknown>, op: PatchOperation['op'], p: Parsed
   container[key] = op === 'add' && isObject(value) && isObject(current) ? { ...current, ...value } : value;
 }
 
+const isPrimary = (e: unknown) => isObject(e) && (e.primary === true || String(e.primary).toLowerCase() === 'true');
+
+/** The primary elements of each multi-valued attribute, as text (to see which ones an operation made primary). */
+function primaries(doc: Record<string, unknown>) {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(doc))
+    if (Array.isArray(v) && MULTI_VALUED.has(canonical(k)))
+      out.set(
+        k,
+        v.filter(isPrimary).map((e) => JSON.stringify(e)),
+      );
+  return out;
+}
+
+/** At most one primary per attribute: the one the operation made primary (the last of them) wins. */
+function keepOnePrimary(doc: Record<string, unknown>, before: Map<string, string[]>) {
+  for (const [k, v] of Object.entries(doc)) {
+    if (!Array.isArray(v) || !MULTI_VALUED.has(canonical(k))) continue;
+    const marked = v.filter(isPrimary);
+    if (marked.length < 2) continue;
+    const old = before.get(k) ?? [];
+    const fresh = marked.filter((e) => !old.includes(JSON.stringify(e)));
+    const keep = fresh.length ? fresh[fresh.length - 1] : marked[0];
+    doc[k] = v.map((e) => (isPrimary(e) && e !== keep ? { ...(e as object), primary: false } : e));
+  }
+}
+
 /** Applies the operations to a copy of `doc` and returns it (validate it afterwards). */
 export function applyPatch(doc: Record<string, unknown>, operations: PatchOperation[]): Record<string, unknown> {
   const next = structuredClone(doc);
   for (const o of operations) {
-    if (!o.path) {
-      if (o.op === 'remove') throw noTarget('remove needs a path');
-      if (!isObject(o.value)) throw invalidSyntax(`${o.op} without a path needs an object of attributes as its value`);
-      for (const [k, v] of Object.entries(o.value)) {
-        if (READ_ONLY.has(canonical(k))) continue; // Okta sends the id back in path-less replaces.
-        if (k.toLowerCase() === ENTERPRISE.toLowerCase() && isObject(v)) {
-          for (const [ek, ev] of Object.entries(v)) apply(next, o.op, { schema: 'enterprise', attr: canonical(ek) }, ev);
-          continue;
-        }
-        apply(next, o.op, parsePath(k), v);
-      }
-      continue;
-    }
-    if (o.op !== 'remove' && o.value === undefined) throw invalidValue(`${o.op} ${o.path} needs a value`);
-    apply(next, o.op, parsePath(o.path), o.value);
+    const before = primaries(next);
+    applyOne(next, o);
+    keepOnePrimary(next, before);
   }
   return next;
+}
+
+function applyOne(next: Record<string, unknown>, o: PatchOperation) {
+  if (!o.path) {
+    if (o.op === 'remove') throw noTarget('remove needs a path');
+    if (!isObject(o.value)) throw invalidSyntax(`${o.op} without a path needs an object of attributes as its value`);
+    for (const [k, v] of Object.entries(o.value)) {
+      if (READ_ONLY.has(canonical(k))) continue; // Okta sends the id back in path-less replaces.
+      if (k.toLowerCase() === ENTERPRISE.toLowerCase() && isObject(v)) {
+        for (const [ek, ev] of Object.entries(v)) apply(next, o.op, { schema: 'enterprise', attr: canonical(ek) }, ev);
+        continue;
+      }
+      apply(next, o.op, parsePath(k), v);
+    }
+    return;
+  }
+  if (o.op !== 'remove' && o.value === undefined) throw invalidValue(`${o.op} ${o.path} needs a value`);
+  apply(next, o.op, parsePath(o.path), o.value);
 }

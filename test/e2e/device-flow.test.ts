@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { oidc } from '../helpers/rp.js';
 import { PASSWORD, addUser, interactionUid, uniqueEmail, auditTypes } from '../helpers/sign-in.js';
 import { setTwoStepPolicy } from '../../src/factors/admin.js';
+import { hashDeviceCode } from '../../src/device/store.js';
 
 let server: TestServer;
 let device: oidc.Configuration;
@@ -121,6 +122,14 @@ test('code from the link, confirmation naming app, address and time, second fact
   expect(tokens.claims()?.sub).toBe(user.id);
   expect(tokens.refresh_token).toBeTruthy();
   expect(tokens.claims()?.amr).toEqual(expect.arrayContaining(['pwd', 'otp']));
+
+  // Single use: the code, once used, is refused on the page and yields nothing more to the device.
+  const again = new PageClient(server.url);
+  await again.get('/device');
+  await again.post('/device', { xsrf: xsrfOf(again), user_code: d.user_code }, { csrf: false });
+  expect(again.last.status).toBe(400);
+  expect(again.last.body).toContain('That code is not right or has expired');
+  expect((await poll(d.device_code)).body.error).toMatch(/invalid_grant|slow_down/);
 }, 45_000);
 
 test('typed code with spaces and lower case works; a wrong code says so; cancelling denies the device', async () => {
@@ -140,8 +149,8 @@ test('typed code with spaces and lower case works; a wrong code says so; cancell
   expect(await auditTypes(server, { type: 'device.code_rejected' })).not.toHaveLength(0);
 });
 
-test('the account is checked again at redemption: disabled, or now SSO only, and the approved code yields nothing (regression)', async () => {
-  for (const change of ['disable', 'sso_only'] as const) {
+test('the account is checked again at redemption: disabled, now SSO only, or a policy it no longer meets, and the approved code yields nothing (regression)', async () => {
+  for (const change of ['disable', 'sso_only', 'two_step'] as const) {
     const email = uniqueEmail(`redeem-${change}`);
     const user = await addUser(server, email);
     const orgId = await server.services.orgs.upsert({ id: `org-${change}`, slug: `org-${change}`, name: change });
@@ -152,7 +161,15 @@ test('the account is checked again at redemption: disabled, or now SSO only, and
     await approve(page, email, d.user_code);
     expect(page.title()).toBe('Your device is connected');
     if (change === 'disable') await server.services.accounts.updateUser(user.id, { status: 'disabled' });
-    else await server.services.orgs.setSsoOnly(orgId, 'on');
+    else if (change === 'sso_only') await server.services.orgs.setSsoOnly(orgId, 'on');
+    else
+      // A policy changed since the approval: the password alone no longer meets it.
+      await setTwoStepPolicy(server.features.factorStore, orgId, {
+        required: 'all',
+        primary_method: 'totp',
+        trusted_device_days: 0,
+        group_names: [],
+      });
     await new Promise((r) => setTimeout(r, 2100));
     const refused = await poll(d.device_code);
     expect(refused).toMatchObject({ status: 400, body: { error: 'access_denied' } });
@@ -169,12 +186,33 @@ test('the account is checked again at redemption: disabled, or now SSO only, and
   }
 }, 30_000);
 
+/** Moves a device code past its expiry, as time would: the code row and its polling record. */
+async function expire(d: { device_code: string; user_code: string }) {
+  const db = server.testDb.database.db;
+  await sql`update oidc_models set payload = jsonb_set(payload, '{exp}', to_jsonb(extract(epoch from now())::int - 1)), expires_at = now() - interval '1 second' where kind = 'DeviceCode' and user_code = ${d.user_code.replace('-', '')}`.execute(
+    db,
+  );
+  await sql`update device_polls set expires_at = now() - interval '1 second' where code_hash = ${hashDeviceCode(d.device_code)}`.execute(
+    db,
+  );
+}
+
 test('an expired code is expired_token for the device and a wrong code on the page', async () => {
   const d = await oidc.initiateDeviceAuthorization(device, { scope: 'openid' });
-  await sql`update oidc_models set payload = jsonb_set(payload, '{exp}', to_jsonb(extract(epoch from now())::int - 1)), expires_at = now() - interval '1 second' where kind = 'DeviceCode' and user_code = ${d.user_code.replace('-', '')}`.execute(
-    server.testDb.database.db,
-  );
-  expect((await poll(d.device_code)).body.error).toMatch(/expired_token|invalid_grant/);
+  await expire(d);
+  // Regression: the expired code was answered invalid_grant (RFC 8628 §3.5 says expired_token).
+  expect(await poll(d.device_code)).toMatchObject({ status: 400, body: { error: 'expired_token' } });
+  // Still expired_token once the expired rows are purged, and for a device that polled before expiry.
+  await server.oidc.store.purgeExpired();
+  await server.features.device.purgeExpired();
+  expect((await poll(d.device_code)).body.error).toBe('expired_token');
+  const polled = await oidc.initiateDeviceAuthorization(device, { scope: 'openid' });
+  expect((await poll(polled.device_code)).body.error).toBe('authorization_pending');
+  await expire(polled);
+  expect((await poll(polled.device_code)).body.error).toBe('expired_token');
+  await expect(oidc.pollDeviceAuthorizationGrant(device, polled)).rejects.toMatchObject({ error: 'expired_token' });
+  // A code never issued is still invalid_grant.
+  expect((await poll('never-issued-device-code-0123456789')).body.error).toBe('invalid_grant');
   const page = new PageClient(server.url);
   await page.get(d.verification_uri_complete!);
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.last.body)![1];

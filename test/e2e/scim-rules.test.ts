@@ -254,3 +254,20 @@ test('a deleted person is kept (disabled) through the retention period, then pur
   expect(await server.services.accounts.findUser(gone.id)).toBeUndefined();
   expect((await scim.post('/Users', user('gone@acme.test'))).status).toBe(201);
 });
+
+test('an email added as primary becomes the sign-in address; the old one is no longer primary (regression)', async () => {
+  const created = await scim.post('/Users', user('prim@acme.test'));
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  const patched = await scim.patch(`/Users/${id}`, [
+    { op: 'add', path: 'emails', value: [{ type: 'work', value: 'prim.new@acme.test', primary: 'True' }] },
+  ]);
+  expect(patched.status).toBe(200);
+  expect(patched.body.emails).toEqual([
+    { type: 'work', value: 'prim@acme.test', primary: false },
+    { type: 'work', value: 'prim.new@acme.test', primary: true },
+  ]);
+  expect((await server.services.accounts.findUser(id))?.email).toBe('prim.new@acme.test');
+  const found = await scim.get(`/Users${filterQuery('emails[type eq "work" and primary eq true].value eq "prim.new@acme.test"')}`);
+  expect(found.body.totalResults).toBe(1);
+});

@@ -30,6 +30,22 @@ test('SCIM: a NUL in a created user, a PATCH value or a filter is a 400 in SCIM 
   expect(patched.status).toBe(400);
   const filtered = await scim.get(`/Users?filter=${encodeURIComponent('userName eq "a\u0000b"')}`);
   expect(filtered.status).toBe(400);
+  // Regression: a NUL in the address (path or query) was refused before the SCIM routes, in OAuth's
+  // JSON error format ({ error, error_description }) that SCIM clients do not read.
+  for (const answer of [filtered, await scim.get('/Users/%00'), await scim.get('/Groups?attributes=a%00')]) {
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/scim\+json/);
+    expect(answer.body).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '400',
+      scimType: 'invalidValue',
+      detail: expect.stringContaining('NUL'),
+    });
+  }
+  // So is an unknown method, refused before the routes too.
+  const odd = await scim.call('PROPFIND', '/Users');
+  expect(odd.status).toBe(405);
+  expect(odd.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '405' });
 });
 
 test('social sign-in addresses with a NUL answer 4xx, never 500', async () => {

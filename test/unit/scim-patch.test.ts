@@ -71,3 +71,30 @@ test('paths and filters refused with the right scimType', () => {
     },
   });
 });
+
+test('a value made primary is the only primary one: the others lose it (RFC 7644 §3.5.2, regression)', () => {
+  // Okta and Entra add the new address as primary; it was kept next to the old primary, which
+  // stayed the person's sign-in address.
+  const added = applyPatch(base, ops({ op: 'add', path: 'emails', value: [{ type: 'work', value: 'new@x.test', primary: 'True' }] }));
+  expect(added.emails).toEqual([
+    { type: 'work', value: 'a@x.test', primary: false },
+    { type: 'work', value: 'new@x.test', primary: 'True' },
+  ]);
+  expect(parseUser(added).emails!.filter((e) => e.primary)).toEqual([{ type: 'work', value: 'new@x.test', primary: true }]);
+  const pathless = applyPatch(base, ops({ op: 'add', value: { emails: [{ value: 'home@x.test', type: 'home', primary: true }] } }));
+  expect((pathless.emails as any[]).map((e) => [e.value, e.primary])).toEqual([
+    ['a@x.test', false],
+    ['home@x.test', true],
+  ]);
+  const byFilter = applyPatch(added, ops({ op: 'replace', path: 'emails[value eq "a@x.test"].primary', value: true }));
+  expect((byFilter.emails as any[]).map((e) => [e.value, e.primary])).toEqual([
+    ['a@x.test', true],
+    ['new@x.test', false],
+  ]);
+  // A value added without primary leaves the primary one alone.
+  const plain = applyPatch(base, ops({ op: 'add', path: 'emails', value: [{ type: 'home', value: 'h@x.test' }] }));
+  expect((plain.emails as any[]).map((e) => [e.value, e.primary])).toEqual([
+    ['a@x.test', true],
+    ['h@x.test', undefined],
+  ]);
+});
