@@ -1,8 +1,9 @@
 /**
  * The admin use-cases that need only the services (database, configuration, audit): company sign-in,
- * organization settings, groups, session lengths, the purge, SAML service providers. The server (admin/index.ts, for the API
- * and the admin center) and the CLI (cli/admin.ts) assemble them here, so all three call the same
- * functions; the CLI passes an audit that names it as the actor.
+ * company connections, organization settings, groups, session lengths, the purge, OIDC clients and
+ * SAML service providers. The server (admin/index.ts, for the API and the admin center) and the CLI
+ * (cli/admin.ts) assemble them here, so all three call the same functions; the CLI passes an audit
+ * that names it as the actor.
  */
 import type { Services } from '../services.js';
 import type { Audit } from '../audit/index.js';
@@ -23,6 +24,9 @@ import { createAdminPurge } from './purge.js';
 import { createAdminSessions } from './sessions.js';
 import { createAdminStore } from './store.js';
 import { createAdminSamlSps } from './saml-sps.js';
+import { createAdminClients } from './clients.js';
+import { createAdminConnections } from './connections.js';
+import { companyAdmin, type CompanyAdmin } from '../connectors/admin.js';
 import type { SamlAdmin } from '../saml/index.js';
 
 export interface CoreParts {
@@ -44,6 +48,7 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
   const connectors = parts.connectors ?? createConnectorStore(services.db);
   const deletion = createDeletionStore(services.db);
   const retentionDays = services.config.accounts.deletedRetentionDays;
+  let connectionAdmin: CompanyAdmin | undefined;
   let saml: Promise<Pick<SamlAdmin, 'registry'>> | undefined = parts.saml && Promise.resolve(parts.saml);
   return {
     store,
@@ -60,6 +65,8 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
       notifier: parts.notifier ?? notifierOf(services),
       via: parts.via,
     }),
+    clients: createAdminClients({ clients: services.clients, audit }),
+    connections: createAdminConnections({ company: () => (connectionAdmin ??= companyAdmin(services)), orgs: services.orgs, audit }),
     samlSps: createAdminSamlSps({
       // Loaded on demand: samlify and libxml2 are not for every CLI command.
       saml: () => (saml ??= import('../saml/index.js').then((m) => m.createSamlAdmin(services))),
