@@ -3,14 +3,16 @@
  * an operator's SP is for everyone and a real SP (@node-saml/node-saml) signs in through it; an
  * organization's administrator's SP is for their organization only from the start, and they replace
  * and remove only SPs of their organization alone; bad metadata (malformed, no ACS, oversized, a NUL
- * byte, a DTD / XXE) is a 400 in the API's one error shape; every change is an audit event.
+ * byte, a DTD / XXE) is a 400 in the API's one error shape; every change is an audit event. The
+ * admin center's apps page adds one from pasted metadata the same way.
  */
 import { SAML } from '@node-saml/node-saml';
+import { generate } from 'otplib';
 import { PageClient, signInWithPassword } from '../helpers/browser.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
 import { addSp, postedForm, spKeys } from '../helpers/saml-sp.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { PASSWORD } from '../helpers/sign-in.js';
+import { interactionUid, openMyAccount, pageText, PASSWORD } from '../helpers/sign-in.js';
 
 let server: TestServer;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -166,4 +168,46 @@ test('bad metadata is a 400 in the one error shape, never a 500, and changes not
   expect(huge.body.error).toBeTruthy();
   expect(await created()).toBe(before);
   expect(await server.features.saml.registry.findByEntityId('https://bad-cases.example.test/metadata')).toBeUndefined();
+});
+
+test('the admin center adds a SAML app from pasted metadata: CSRF, translated errors, for the organization only, audited', async () => {
+  const ann = new PageClient(server.url);
+  await openMyAccount(ann, 'ann@acme.test');
+  const at = await ann.get('/admin/apps?org=acme');
+  const uid = interactionUid(at);
+  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(ann.last.body)![1].replace(/ /g, '');
+  await ann.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
+  await ann.post(`/interaction/${uid}/factor/continue`, {});
+  expect(ann.last.url).toBe(`${server.url}/admin/apps?org=acme`);
+  expect(pageText(ann.last.body)).toContain('Add a SAML app');
+  const metadata = await metadataOf('center-sp.example.test');
+
+  await ann.post('/admin/apps/saml?org=acme', { metadata }, { csrf: 'wrong' });
+  expect(ann.last.status).toBe(403);
+  await ann.get('/admin/apps?org=acme');
+  await ann.post('/admin/apps/saml?org=acme', { metadata: '' });
+  expect([ann.last.status, pageText(ann.last.body)]).toEqual([400, expect.stringContaining('Paste the metadata first.')]);
+  await ann.post('/admin/apps/saml?org=acme', { metadata: '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>' });
+  expect(ann.last.status).toBe(400);
+  expect(pageText(ann.last.body)).toContain('This metadata cannot be used. The problem:');
+  expect(pageText(ann.last.body)).toContain('not acceptable (dtd)');
+  expect(await server.features.saml.registry.findByEntityId('https://center-sp.example.test/metadata')).toBeUndefined();
+
+  await ann.post('/admin/apps/saml?org=acme', { metadata });
+  expect(ann.last.url).toBe(`${server.url}/admin/apps?org=acme&done=saml_added`);
+  expect(pageText(ann.last.body)).toContain('Added: the SAML app is for your organization only.');
+  const sp = await server.features.saml.registry.findByEntityId('https://center-sp.example.test/metadata');
+  expect((await admin.call(operator, 'GET', `/apps/saml-${sp!.id}`)).body.access).toEqual({ organizations: ['acme'], groups: [] });
+  const [event] = await server.services.audit.recent({ type: 'admin.saml_sp_created' });
+  expect(event).toMatchObject({ actor: `user:${await admin.userId('ann@acme.test')}`, org_id: await admin.orgId('acme') });
+  await ann.post('/admin/apps/saml?org=acme', { metadata });
+  expect([ann.last.status, pageText(ann.last.body)]).toEqual([
+    400,
+    expect.stringContaining('A SAML app with this entity ID is registered already.'),
+  ]);
+
+  // The same page in French.
+  const fr = await ann.get('/admin/apps?org=acme&lang=fr');
+  expect(fr).toBeTruthy();
+  expect(pageText(ann.last.body)).toContain('Ajouter une application SAML');
 });
