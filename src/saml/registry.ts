@@ -84,7 +84,8 @@ export function createSpRegistry(store: SamlStore, validator: XmlValidator, cach
       }
       const id = spIdOf(description.entityId);
       const existed = Boolean(await store.findSp(id));
-      await store.upsertSp({ id, entity_id: description.entityId, metadata, settings }, opts.restrictTo);
+      if (!(await store.upsertSp({ id, entity_id: description.entityId, metadata, settings }, opts.restrictTo)))
+        throw new AppError('already_registered', 409, 'a service provider with this entity ID is registered');
       rows.delete(id);
       rows.delete(`entity:${description.entityId}`);
       return { id, entityId: description.entityId, existed };

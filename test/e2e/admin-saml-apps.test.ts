@@ -211,3 +211,19 @@ test('the admin center adds a SAML app from pasted metadata: CSRF, translated er
   expect(fr).toBeTruthy();
   expect(pageText(ann.last.body)).toContain('Ajouter une application SAML');
 });
+
+test('two organizations registering the same new entity ID at once: one gets it (for itself only), the other a 409', async () => {
+  const metadata = await metadataOf('contested.example.test');
+  const [a, b] = await Promise.all([
+    admin.call(acme, 'POST', '/apps/saml', { metadata }),
+    admin.call(globex, 'POST', '/apps/saml', { metadata }),
+  ]);
+  expect([a.status, b.status].sort()).toEqual([201, 409]);
+  const winner = a.status === 201 ? a : b;
+  const access = (await admin.call(operator, 'GET', `/apps/${String(winner.body.id)}`)).body.access as { organizations: string[] };
+  expect(access.organizations).toHaveLength(1);
+  // The store refuses too, whatever the use-case saw: an existing SP is never restricted to another organization.
+  const register = server.features.saml.registry.register(metadata, {}, { restrictTo: await admin.orgId('globex') });
+  await expect(register).rejects.toMatchObject({ status: 409, code: 'already_registered' });
+  expect((await admin.call(operator, 'GET', `/apps/${String(winner.body.id)}`)).body.access).toEqual(access);
+});
