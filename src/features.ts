@@ -251,6 +251,7 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
     connectors: connectorStore,
     notifier: provisioning.notifier,
     signOutAll: (userId) => sessions.signOutAll(userId),
+    saml,
   });
   return {
     routing,

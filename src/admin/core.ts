@@ -1,8 +1,9 @@
 /**
  * The admin use-cases that need only the services (database, configuration, audit): company sign-in,
- * organization settings, groups, session lengths, the purge. The server (admin/index.ts, for the API
- * and the admin center) and the CLI (cli/admin.ts) assemble them here, so all three call the same
- * functions; the CLI passes an audit that names it as the actor.
+ * company connections, organization settings, groups, session lengths, the purge, OIDC clients and
+ * SAML service providers. The server (admin/index.ts, for the API and the admin center) and the CLI
+ * (cli/admin.ts) assemble them here, so all three call the same functions; the CLI passes an audit
+ * that names it as the actor.
  */
 import type { Services } from '../services.js';
 import type { Audit } from '../audit/index.js';
@@ -22,6 +23,11 @@ import { createAdminOrganization } from './organization.js';
 import { createAdminPurge } from './purge.js';
 import { createAdminSessions } from './sessions.js';
 import { createAdminStore } from './store.js';
+import { createAdminSamlSps } from './saml-sps.js';
+import { createAdminClients } from './clients.js';
+import { createAdminConnections } from './connections.js';
+import { companyAdmin, type CompanyAdmin } from '../connectors/admin.js';
+import type { SamlAdmin } from '../saml/index.js';
 
 export interface CoreParts {
   audit?: Audit;
@@ -29,6 +35,8 @@ export interface CoreParts {
   tokens?: ScimTokens;
   connectors?: ConnectorStore;
   notifier?: FailureNotifier;
+  /** The server's SAML registry (its caches see a change at once); otherwise one is loaded on first use. */
+  saml?: Pick<SamlAdmin, 'registry'>;
   /** Who calls (as SCIM events name it): the server's admin API and center, or the CLI. */
   via?: 'admin' | 'cli';
 }
@@ -40,6 +48,8 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
   const connectors = parts.connectors ?? createConnectorStore(services.db);
   const deletion = createDeletionStore(services.db);
   const retentionDays = services.config.accounts.deletedRetentionDays;
+  let connectionAdmin: CompanyAdmin | undefined;
+  let saml: Promise<Pick<SamlAdmin, 'registry'>> | undefined = parts.saml && Promise.resolve(parts.saml);
   return {
     store,
     factors,
@@ -54,6 +64,16 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
       audit,
       notifier: parts.notifier ?? notifierOf(services),
       via: parts.via,
+    }),
+    clients: createAdminClients({ clients: services.clients, audit }),
+    connections: createAdminConnections({ company: () => (connectionAdmin ??= companyAdmin(services)), orgs: services.orgs, audit }),
+    samlSps: createAdminSamlSps({
+      // Loaded on demand: samlify and libxml2 are not for every CLI command.
+      saml: () => (saml ??= import('../saml/index.js').then((m) => m.createSamlAdmin(services))),
+      appStore: services.appStore,
+      apps: services.appAdmin,
+      audit,
+      accessChanged: () => services.launcher.changed(),
     }),
     company: createAdminCompany({
       orgs: services.orgs,

@@ -6,6 +6,7 @@ import type { ScimTokens } from '../provisioning/tokens.js';
 import type { AccessTokenVerifier } from '../oidc/access-tokens.js';
 import type { ConnectorStore } from '../connectors/store.js';
 import type { FailureNotifier } from '../provisioning/notify.js';
+import type { SamlAdmin } from '../saml/index.js';
 import { createAdminBranding } from '../branding/admin.js';
 import { createActors } from './actor.js';
 import { createAdminUsers } from './users.js';
@@ -22,9 +23,16 @@ export function createAdmin(
     connectors: ConnectorStore;
     notifier: FailureNotifier;
     signOutAll: (userId: string) => Promise<unknown>;
+    saml?: Pick<SamlAdmin, 'registry'>;
   },
 ) {
-  const core = createAdminCore(services, { factors: d.factors, tokens: d.tokens, connectors: d.connectors, notifier: d.notifier });
+  const core = createAdminCore(services, {
+    factors: d.factors,
+    tokens: d.tokens,
+    connectors: d.connectors,
+    notifier: d.notifier,
+    saml: d.saml,
+  });
   const { store } = core;
   const actors = createActors({
     issuer: services.config.server.issuer,
@@ -50,6 +58,7 @@ export function createAdmin(
     audit: createAdminAuditLog(store),
     company: core.company,
     apps: services.appAdmin,
+    samlSps: core.samlSps,
     branding: createAdminBranding({ branding: services.branding, audit: services.audit }),
   };
   return { store, actors, useCases };

@@ -75,6 +75,8 @@ export function createSamlAdmin(services: Pick<Services, 'db' | 'box' | 'config'
   };
 }
 
+export type SamlAdmin = ReturnType<typeof createSamlAdmin>;
+
 export function createSaml(services: Services, oidc: Oidc, sessions: Sessions) {
   const { config, audit } = services;
   const issuer = config.server.issuer;

@@ -69,8 +69,14 @@ export function createSpRegistry(store: SamlStore, validator: XmlValidator, cach
   }
 
   return {
-    /** Adds or replaces an SP. Returns it and whether it existed. */
-    async register(metadata: string, settingsInput: Partial<SpSettings> = {}) {
+    /** Reads metadata without saving it (400 `saml_bad_metadata` naming the problem): the SP's id, entity ID and endpoints. */
+    describe(metadata: string) {
+      const description = parseSpMetadata(metadata, validator);
+      return { id: spIdOf(description.entityId), ...description };
+    },
+
+    /** Adds or replaces an SP. Returns it and whether it existed. `restrictTo`: see SamlStore.upsertSp. */
+    async register(metadata: string, settingsInput: Partial<SpSettings> = {}, opts: { restrictTo?: string } = {}) {
       const description = parseSpMetadata(metadata, validator);
       const settings = spSettingsSchema.parse(settingsInput);
       if (settings.encrypt_assertion && !description.encryptionCert) {
@@ -78,7 +84,8 @@ export function createSpRegistry(store: SamlStore, validator: XmlValidator, cach
       }
       const id = spIdOf(description.entityId);
       const existed = Boolean(await store.findSp(id));
-      await store.upsertSp({ id, entity_id: description.entityId, metadata, settings });
+      if (!(await store.upsertSp({ id, entity_id: description.entityId, metadata, settings }, opts.restrictTo)))
+        throw new AppError('already_registered', 409, 'a service provider with this entity ID is registered');
       rows.delete(id);
       rows.delete(`entity:${description.entityId}`);
       return { id, entityId: description.entityId, existed };

@@ -69,17 +69,41 @@ export function createSamlStore(db: Db) {
         SpRow | undefined
       >,
     listSps: () => db.selectFrom('saml_service_providers').selectAll().orderBy('entity_id').execute() as Promise<SpRow[]>,
-    async upsertSp(row: { id: string; entity_id: string; metadata: string; settings: Record<string, unknown> }) {
+    /**
+     * Adds or replaces an SP. `restrictTo`: a new SP's app is made for that organization only, in the
+     * same transaction as the SP (its app is never open to everyone, not even for a moment); false
+     * when an SP with that id exists (then nothing is written).
+     */
+    async upsertSp(row: { id: string; entity_id: string; metadata: string; settings: Record<string, unknown> }, restrictTo?: string) {
       const values = { ...row, settings: JSON.stringify(row.settings) };
-      await db
-        .insertInto('saml_service_providers')
-        .values(values)
-        .onConflict((oc) =>
-          oc
-            .column('id')
-            .doUpdateSet({ metadata: values.metadata, settings: values.settings, entity_id: values.entity_id, updated_at: new Date() }),
-        )
-        .execute();
+      return db.transaction().execute(async (tx) => {
+        const inserted = await tx
+          .insertInto('saml_service_providers')
+          .values(values)
+          .onConflict((oc) =>
+            restrictTo
+              ? oc.column('id').doNothing()
+              : oc.column('id').doUpdateSet({
+                  metadata: values.metadata,
+                  settings: values.settings,
+                  entity_id: values.entity_id,
+                  updated_at: new Date(),
+                }),
+          )
+          .returning('id')
+          .executeTakeFirst();
+        if (!restrictTo) return true;
+        // Only a new SP is restricted this way: one registered meanwhile is left alone.
+        if (!inserted) return false;
+        const app = await tx.selectFrom('apps').select('id').where('sp_id', '=', row.id).executeTakeFirstOrThrow();
+        await tx.updateTable('apps').set({ restricted: true, updated_at: new Date() }).where('id', '=', app.id).execute();
+        await tx
+          .insertInto('app_access_orgs')
+          .values({ app_id: app.id, org_id: restrictTo })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        return true;
+      });
     },
     async removeSp(id: string) {
       const res = await db.deleteFrom('saml_service_providers').where('id', '=', id).executeTakeFirst();

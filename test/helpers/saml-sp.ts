@@ -45,6 +45,8 @@ export async function addSp(
     config?: Partial<SamlConfig>;
     /** Also declare an HTTP-Redirect SingleLogoutService (node-saml's metadata lists only HTTP-POST). */
     sloRedirect?: boolean;
+    /** Registers the metadata some other way (the admin API); returns the SP id. Default: the registry. */
+    register?: (metadata: string) => Promise<string>;
   } = {},
 ): Promise<TestSp> {
   const keys = await spKeys();
@@ -81,11 +83,11 @@ export async function addSp(
       `<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${base}/slo"/>\n    <SingleLogoutService `,
     );
   }
-  const saved = await server.features.saml.registry.register(metadata, {
-    ...opts.settings,
-    ...(opts.encrypt ? { encrypt_assertion: true } : {}),
-  });
-  return { saml, post, entityId, acsUrl: `${base}/acs`, sloUrl: `${base}/slo`, id: saved.id, metadata };
+  const id = opts.register
+    ? await opts.register(metadata)
+    : (await server.features.saml.registry.register(metadata, { ...opts.settings, ...(opts.encrypt ? { encrypt_assertion: true } : {}) }))
+        .id;
+  return { saml, post, entityId, acsUrl: `${base}/acs`, sloUrl: `${base}/slo`, id, metadata };
 }
 
 const unescape = (s: string) =>

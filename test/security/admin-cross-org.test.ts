@@ -7,6 +7,17 @@
  */
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
+import { SAML } from '@node-saml/node-saml';
+import { spKeys } from '../helpers/saml-sp.js';
+
+async function spMetadata(host: string) {
+  const keys = await spKeys();
+  return new SAML({
+    issuer: `https://${host}/metadata`,
+    callbackUrl: `https://${host}/acs`,
+    idpCert: keys.certificate,
+  }).generateServiceProviderMetadata(null, keys.certificate);
+}
 
 let server: TestServer;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -45,6 +56,9 @@ test("every operation of the document: another organization's resources are 404,
     organizations: ['acme'],
     groups: [],
   });
+  // A SAML app acme's administrator uploaded (for acme only).
+  const acmeSaml = (await admin.call(acme, 'POST', '/apps/saml', { metadata: await spMetadata('acme-saml-only.test') })).body.id as string;
+  expect(acmeSaml).toMatch(/^saml-/);
   const group = (await admin.call(acme, 'POST', '/groups', { name: 'acme-secret-group' })).body.id as string;
   expect((await admin.call(acme, 'POST', `/groups/${group}/members`, { user_id: await admin.userId('ann@acme.test') })).status).toBe(200);
   const acmeIds: Record<string, string> = {
@@ -68,6 +82,8 @@ test("every operation of the document: another organization's resources are 404,
     'Acme Secret Brand',
     'acme-secret-group',
     group,
+    acmeSaml,
+    'acme-saml-only.test',
     await admin.orgId('acme'),
   ];
 
@@ -89,7 +105,11 @@ test("every operation of the document: another organization's resources are 404,
     setSessionLengths: { max_session_hours: null, remember_days: null },
     renameGroup: { name: 'renamed-by-globex' },
     addGroupMember: { user_id: await admin.userId('gil@globex.test') },
+    registerSamlApp: { metadata: await spMetadata('globex-saml.test') },
+    replaceSamlMetadata: { metadata: await spMetadata('acme-saml-only.test') },
   };
+  // More resources of a kind: a named operation is checked for each (an app: acme's OIDC client and its SAML SP).
+  const moreIds: Record<string, string[]> = { apps: [acmeSaml] };
   let checked = 0;
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
@@ -98,10 +118,15 @@ test("every operation of the document: another organization's resources are 404,
       if (named && !acmeIds[kind]) throw new Error(`add an acme resource for ${path} to this test`);
       if (op.requestBody && !(op.operationId in bodies)) throw new Error(`add a body for ${op.operationId} to this test`);
       // {id}: acme's resource of the path's kind; {user_id}: an acme person.
-      const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'user_id' ? acmeIds.users : acmeIds[kind]));
-      const res = await admin.call(globex, method.toUpperCase(), url, bodies[op.operationId]);
-      if (named) expect([op.operationId, res.status]).toEqual([op.operationId, 404]);
-      else {
+      const urlFor = (id: string) => path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'user_id' ? acmeIds.users : id));
+      const res = await admin.call(globex, method.toUpperCase(), urlFor(acmeIds[kind]), bodies[op.operationId]);
+      if (named) {
+        expect([op.operationId, res.status]).toEqual([op.operationId, 404]);
+        for (const other of moreIds[kind] ?? []) {
+          const again = await admin.call(globex, method.toUpperCase(), urlFor(other), bodies[op.operationId]);
+          expect([op.operationId, other, again.status]).toEqual([op.operationId, other, 404]);
+        }
+      } else {
         expect([op.operationId, res.status < 300]).toEqual([op.operationId, true]);
         for (const marker of acmeMarkers) expect([op.operationId, res.text.includes(marker)]).toEqual([op.operationId, false]);
       }
@@ -126,6 +151,8 @@ test("every operation of the document: another organization's resources are 404,
     trial_url: null,
     access: { organizations: ['acme'], groups: [] },
   });
+  // Acme's SAML app is still there, for acme only.
+  expect((await admin.call(acme, 'GET', `/apps/${acmeSaml}`)).body).toMatchObject({ access: { organizations: ['acme'], groups: [] } });
   // Acme's group keeps its name and its member.
   expect((await admin.call(acme, 'GET', `/groups/${group}`)).body).toMatchObject({ name: 'acme-secret-group', members: 1 });
   // Acme's people are untouched (globex's disable of ann was a 404).

@@ -7,11 +7,15 @@
 import { z } from 'zod';
 import { appAccessInput, appUpdateInput, appView, type AppAdmin } from '../../apps/admin.js';
 import type { Actor } from '../actor.js';
+import { MAX_METADATA_CHARS, spMetadataInput, type AdminSamlSps } from '../saml-sps.js';
 import type { Call, Operation } from './routes.js';
 
 const asAppActor = (a: Actor) => ({ who: a.who, orgId: a.operator ? undefined : a.orgId, operator: a.operator });
 
-export function appOperations(apps: AppAdmin): Operation[] {
+/** JSON-escaped metadata of the largest accepted size, with room for the settings. */
+const uploadBytes = MAX_METADATA_CHARS * 2 + 65_536;
+
+export function appOperations(apps: AppAdmin, sps: AdminSamlSps): Operation[] {
   const id = (c: Call) => c.params.id;
   return [
     {
@@ -61,6 +65,51 @@ export function appOperations(apps: AppAdmin): Operation[] {
       body: appAccessInput,
       response: appView,
       handle: (c) => apps.setAccess(c.ctx, asAppActor(c.actor), id(c), appAccessInput.parse(c.body)),
+    },
+    {
+      method: 'post',
+      path: '/apps/saml',
+      operationId: 'registerSamlApp',
+      summary:
+        'Register a SAML service provider from its metadata XML (409 if its entity ID is registered). ' +
+        "An organization's administrator's new SP is for their organization only",
+      tag: 'Apps',
+      write: true,
+      global: true,
+      body: spMetadataInput,
+      response: appView,
+      status: 201,
+      maxBodyBytes: uploadBytes,
+      handle: async (c) => (await sps.register(c.ctx, asAppActor(c.actor), spMetadataInput.parse(c.body))).app,
+    },
+    {
+      method: 'put',
+      path: '/apps/{id}/saml-metadata',
+      operationId: 'replaceSamlMetadata',
+      summary:
+        "Replace a SAML app's metadata (same entity ID; settings kept unless given). " +
+        "An organization's administrator replaces only SPs of their organization alone",
+      tag: 'Apps',
+      write: true,
+      global: true,
+      body: spMetadataInput,
+      response: appView,
+      maxBodyBytes: uploadBytes,
+      handle: async (c) => (await sps.replace(c.ctx, asAppActor(c.actor), id(c), spMetadataInput.parse(c.body))).app,
+    },
+    {
+      method: 'delete',
+      path: '/apps/{id}',
+      operationId: 'deleteSamlApp',
+      summary:
+        "Remove a SAML app (its service provider): refused at once. An organization's administrator removes only SPs of their organization alone",
+      tag: 'Apps',
+      write: true,
+      global: true,
+      status: 204,
+      handle: async (c) => {
+        await sps.remove(c.ctx, asAppActor(c.actor), id(c));
+      },
     },
   ];
 }

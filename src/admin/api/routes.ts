@@ -17,6 +17,7 @@ import type { AdminSessions } from '../sessions.js';
 import { companyOperations } from './company-routes.js';
 import { appOperations } from './apps-routes.js';
 import type { AppAdmin } from '../../apps/admin.js';
+import type { AdminSamlSps } from '../saml-sps.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
 import { brandingOperations, type AdminBranding } from '../../branding/admin.js';
 
@@ -57,6 +58,7 @@ export interface AdminUseCases {
   audit: AdminAuditLog;
   company: AdminCompany;
   apps: AppAdmin;
+  samlSps: AdminSamlSps;
   branding: AdminBranding;
   purge: AdminPurge;
   groups: AdminGroups;
@@ -230,7 +232,7 @@ export function operations(u: AdminUseCases): Operation[] {
     ...groupOperations(u.groups),
     ...policyOperations(u.organization, u.sessions),
     ...companyOperations(u.company),
-    ...appOperations(u.apps),
+    ...appOperations(u.apps, u.samlSps),
     ...brandingOperations(u.branding),
   ];
 }

@@ -6,6 +6,9 @@
  *   POST /admin/apps/:id/access      on an app that lists the organization: the whole organization or
  *                                    some of its groups (comma-separated names); other organizations'
  *                                    entries are kept (src/apps/admin.ts decides, and audits)
+ *   POST /admin/apps/saml            a SAML service provider from its pasted metadata XML, for this
+ *                                    organization only (src/admin/saml-sps.ts checks, registers and
+ *                                    audits; bad metadata is shown on the page, 400)
  * Mounted by center/routes.ts, which signs the administrator in and checks the step-up.
  */
 import type Router from '@koa/router';
@@ -13,6 +16,7 @@ import type { Context } from 'koa';
 import { bodyOf, form, text } from '../../http/input.js';
 import { AppError } from '../../lib/errors.js';
 import type { AppAdmin } from '../../apps/admin.js';
+import type { AdminSamlSps } from '../saml-sps.js';
 
 interface Center {
   org: { id: string; slug: string };
@@ -23,6 +27,7 @@ export function appCenterRoutes(
   router: Router,
   d: {
     apps: AppAdmin;
+    samlSps: AdminSamlSps;
     enter: (ctx: Context) => Promise<Center | undefined>;
     page: (ctx: Context, a: Center, data: Record<string, unknown>, status?: number) => void;
     back: (ctx: Context, a: Center, path: string, done: string) => void;
@@ -63,5 +68,20 @@ export function appCenterRoutes(
       return d.page(ctx, a, { apps: await listing(a), error }, 400);
     }
     d.back(ctx, a, '/apps', 'app_access');
+  });
+  router.post('/apps/saml', async (ctx) => {
+    const a = (await d.enter(ctx))!;
+    const metadata = bodyOf(ctx, form({ metadata: text })).metadata.trim();
+    const refused = async (message: string, detail?: string) =>
+      d.page(ctx, a, { apps: await listing(a), samlError: { message, detail }, samlValue: metadata }, 400);
+    if (!metadata) return refused(ctx.state.t('admin.apps_saml_empty'));
+    try {
+      await d.samlSps.register(ctx, actorOf(a), { metadata });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      if (err.code === 'already_registered') return refused(ctx.state.t('admin.apps_saml_exists'));
+      return refused(ctx.state.t('admin.apps_saml_bad'), err.message);
+    }
+    d.back(ctx, a, '/apps', 'saml_added');
   });
 }

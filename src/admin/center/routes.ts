@@ -7,7 +7,7 @@
  *   GET  /admin/sign-in …                   domains, company IdP connections, SSO only, break-glass (sign-in-routes.ts)
  *   GET  /admin/scim                        SCIM tokens; POST /admin/scim/tokens, POST /admin/scim/tokens/:id/revoke
  *   GET  /admin/audit                       the organization's audit log (by type, pages)
- *   GET  /admin/apps                        apps and who may use them (center/apps-routes.ts)
+ *   GET  /admin/apps                        apps and who may use them, SAML metadata upload (center/apps-routes.ts)
  * Rules: only an administrator of an active organization gets in (others: 403 page); every page
  * needs a second factor passed in the last 15 minutes (otherwise a GET goes through a step-up sign-in
  * and comes back; a POST is refused with 403); forms carry the CSRF value of the shared page router;
@@ -101,6 +101,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
 
   appCenterRoutes(router, {
     apps: d.useCases.apps,
+    samlSps: d.useCases.samlSps,
     enter,
     page: (ctx, a, data, status) => page(ctx, a as Admin, 'apps', data, status),
     back: (ctx, a, p, done) => back(ctx, a as Admin, p, done),

@@ -2,13 +2,14 @@
  * `client add | list | remove`: OIDC clients, from flags or from a file of RFC 7591 metadata (one
  * client or a list, YAML or JSON). A file is checked whole before anything is written, and a problem
  * is reported with its path (`[1].redirect_uris[0]: Invalid URL`). A generated secret is printed once;
- * replacing a client without --secret keeps its current secret.
+ * replacing a client without --secret keeps its current secret. A thin shell over the admin
+ * use-cases (src/admin/clients.ts): checks, existence and audit events are there.
  */
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { clientInputSchema, type ClientInput } from '../../clients/registry.js';
-import { formatIssuePath } from '../../bootstrap/schema.js';
-import { badRequest, notFound } from '../../lib/errors.js';
+import type { ClientInput } from '../../clients/registry.js';
+import { badRequest } from '../../lib/errors.js';
+import { adminOf, CLI_ACTOR } from '../admin.js';
 import { list, str, UsageError, type Command, type Context, type Values } from '../context.js';
 import { table } from '../format.js';
 
@@ -24,7 +25,7 @@ const FLAGS = [
   'post-logout-redirect-uri',
 ];
 
-function readClientFile(file: string): ClientInput[] {
+function readClientFile(ctx: Context, file: string): ClientInput[] {
   let raw: unknown;
   try {
     raw = YAML.parse(readFileSync(file, 'utf8'));
@@ -34,16 +35,7 @@ function readClientFile(file: string): ClientInput[] {
       `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`,
     );
   }
-  const entries = Array.isArray(raw) ? raw : [raw];
-  for (const [i, entry] of entries.entries()) {
-    const parsed = clientInputSchema.safeParse(entry);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = formatIssuePath(Array.isArray(raw) ? [i, ...issue.path] : issue.path);
-      throw badRequest('bad_file', `${file}: ${where || '(root)'}: ${issue.message}`);
-    }
-  }
-  return entries as ClientInput[];
+  return adminOf(ctx).clients.parse(raw, file);
 }
 
 function fromFlags(v: Values): ClientInput {
@@ -66,15 +58,9 @@ function fromFlags(v: Values): ClientInput {
 }
 
 async function save(ctx: Context, input: ClientInput) {
-  const existed = Boolean(await ctx.services.clients.metadata(input.client_id));
-  const { client_id, generatedSecret } = await ctx.services.clients.upsert(input);
-  await ctx.audit(
-    existed ? 'admin.client_updated' : 'admin.client_created',
-    { clientId: client_id },
-    { generatedSecret: Boolean(generatedSecret) },
-  );
-  ctx.out(`${existed ? 'updated' : 'created'} client ${client_id}`);
-  if (generatedSecret) ctx.out(`  client secret: ${generatedSecret}   (generated; shown only now, give it to the app)`);
+  const saved = await adminOf(ctx).clients.save(undefined, CLI_ACTOR, input);
+  ctx.out(`${saved.existed ? 'updated' : 'created'} client ${saved.clientId}`);
+  if (saved.generatedSecret) ctx.out(`  client secret: ${saved.generatedSecret}   (generated; shown only now, give it to the app)`);
 }
 
 export const clientCommands: Command[] = [
@@ -101,7 +87,7 @@ export const clientCommands: Command[] = [
       if (file) {
         const extra = FLAGS.filter((f) => v[f] !== undefined);
         if (extra.length) throw new UsageError(`--file cannot be combined with ${extra.map((f) => `--${f}`).join(', ')}`);
-        const clients = readClientFile(file);
+        const clients = readClientFile(ctx, file);
         for (const c of clients) await save(ctx, c);
         return;
       }
@@ -112,7 +98,7 @@ export const clientCommands: Command[] = [
     name: 'client list',
     summary: 'list OIDC clients',
     async run(ctx) {
-      const rows = await ctx.services.clients.list();
+      const rows = await adminOf(ctx).clients.list();
       if (!rows.length) return ctx.out('no clients');
       ctx.out(
         ...table(
@@ -143,8 +129,7 @@ export const clientCommands: Command[] = [
     summary: 'remove an OIDC client (running instances refuse it within seconds)',
     positionals: ['client_id'],
     async run(ctx, _v, [clientId]) {
-      if (!(await ctx.services.clients.remove(clientId))) throw notFound('no_client', `no client with id ${clientId}`);
-      await ctx.audit('admin.client_removed', { clientId });
+      await adminOf(ctx).clients.remove(undefined, CLI_ACTOR, clientId);
       ctx.out(`removed client ${clientId}`);
     },
   },

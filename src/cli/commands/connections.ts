@@ -3,15 +3,13 @@
  * organization's company sign-in. `add` takes flags for an OIDC connection or a YAML/JSON --file
  * holding one entry exactly as in the bootstrap file (any kind); the client secret is sealed and
  * never printed. `test-url` prints a single-use test sign-in link (one hour): SSO only can be
- * switched on only after such a test succeeded. test-url, enable, disable, sso-only and break-glass
- * are a thin shell over the admin use-cases (admin/company.ts), the ones the admin API calls.
+ * switched on only after such a test succeeded. Every command is a thin shell over the admin
+ * use-cases (admin/connections.ts, admin/company.ts), the ones the admin API calls.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { AppError, badRequest } from '../../lib/errors.js';
-import { formatIssuePath } from '../../bootstrap/schema.js';
-import { companyAdmin, connectionEntrySchema } from '../../connectors/admin.js';
 import { adminOf } from '../admin.js';
 import { orgBySlug, str, UsageError, userByEmail, type Command, type Context, type Values } from '../context.js';
 import { table, when } from '../format.js';
@@ -70,25 +68,18 @@ export const connectionCommands: Command[] = [
     async run(ctx, v) {
       const org = await orgOf(ctx, str(v, 'org'));
       const { raw, source } = entryFrom(v);
-      const parsed = connectionEntrySchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw badRequest('bad_connection', `${source}: ${formatIssuePath(issue.path) || '(root)'}: ${issue.message}`);
-      }
       const file = str(v, 'file');
-      const { outcome, metadataError } = await companyAdmin(ctx.services).saveEntry(
-        org.id,
-        parsed.data,
-        file ? path.dirname(path.resolve(file)) : process.cwd(),
-        { fetchMetadata: true },
-      );
-      await ctx.audit('admin.connection_saved', {}, { orgId: org.id, connectionId: parsed.data.id, outcome });
+      const saved = await adminOf(ctx).connections.save(undefined, org.id, raw, {
+        source,
+        baseDir: file ? path.dirname(path.resolve(file)) : process.cwd(),
+        fetchMetadata: true,
+      });
+      const { outcome, metadataError } = saved;
       ctx.out(
-        `${outcome === 'created' ? 'created' : outcome === 'changed' ? 'updated' : 'unchanged:'} connection ${parsed.data.id} (${parsed.data.kind}) for ${org.slug}`,
+        `${outcome === 'created' ? 'created' : outcome === 'changed' ? 'updated' : 'unchanged:'} connection ${saved.id} (${saved.kind}) for ${org.slug}`,
       );
-      ctx.out(`  callback URL: ${ctx.config.server.issuer}/sso/callback/${parsed.data.id}`);
-      if (parsed.data.kind === 'saml')
-        ctx.out(`  SP metadata (entity ID): ${ctx.config.server.issuer}/sso/saml/${parsed.data.id}/metadata`);
+      ctx.out(`  callback URL: ${ctx.config.server.issuer}/sso/callback/${saved.id}`);
+      if (saved.kind === 'saml') ctx.out(`  SP metadata (entity ID): ${ctx.config.server.issuer}/sso/saml/${saved.id}/metadata`);
       if (metadataError) ctx.note(`note: the IdP metadata could not be fetched now (the server retries on its schedule): ${metadataError}`);
       if (outcome === 'changed')
         ctx.note('note: the configuration changed, so its test sign-in must be done again before SSO only can be switched on');
@@ -100,17 +91,15 @@ export const connectionCommands: Command[] = [
     summary: 'list company connections',
     options: { org: { type: 'string' } },
     async run(ctx, v) {
-      const { store } = companyAdmin(ctx.services);
       const org = str(v, 'org') ? await orgOf(ctx, str(v, 'org')) : undefined;
-      const rows = org ? await store.connectionsOf(org.id) : await store.listConnections();
+      const rows = await adminOf(ctx).connections.list(org?.id);
       if (!rows.length) return ctx.out('no connections');
-      const slugs = new Map((await ctx.services.orgs.list()).map((o) => [o.id, o.slug]));
       ctx.out(
         ...table(
           ['ID', 'ORG', 'KIND', 'NAME', 'ENABLED', 'TESTED', 'METADATA'],
           rows.map((c) => [
             c.id,
-            slugs.get(c.org_id),
+            c.org_slug,
             c.kind,
             c.name,
             c.enabled ? 'yes' : 'no',

@@ -2,9 +2,10 @@
  * `saml cert list | rotate` and `saml sp add | list | remove`. A certificate rotation promotes the
  * published next certificate and publishes a new next one (both stay in the metadata, so SPs that
  * refresh it are ready before it signs); running instances switch within oidc.keyRefreshSeconds.
- * SPs are registered from their metadata file plus flags (the same settings as the bootstrap file).
+ * SPs are registered from their metadata file plus flags (the same settings as the bootstrap file),
+ * through the admin use-cases (src/admin/saml-sps.ts) the admin API calls.
  */
-import { notFound } from '../../lib/errors.js';
+import { adminOf, CLI_ACTOR } from '../admin.js';
 import { list, required, str, UsageError, type Command, type Context, type Values } from '../context.js';
 import { table, when } from '../format.js';
 
@@ -101,21 +102,18 @@ export const samlCommands: Command[] = [
     async run(ctx, v) {
       const file = required(v, 'metadata-file');
       const { readMetadataFile } = await import('../../saml/bootstrap.js');
-      const { registry } = await saml(ctx);
-      const saved = await registry.register(readMetadataFile(file), settingsFrom(v));
-      await ctx.audit(
-        saved.existed ? 'admin.saml_sp_updated' : 'admin.saml_sp_created',
-        { clientId: saved.id },
-        { entityId: saved.entityId },
-      );
-      ctx.out(`${saved.existed ? 'updated' : 'registered'} SAML service provider ${saved.entityId} (id ${saved.id})`);
+      const saved = await adminOf(ctx).samlSps.registerOrUpdate(undefined, CLI_ACTOR, {
+        metadata: readMetadataFile(file),
+        settings: settingsFrom(v),
+      });
+      ctx.out(`${saved.existed ? 'updated' : 'registered'} SAML service provider ${saved.entityId} (id ${saved.spId})`);
     },
   },
   {
     name: 'saml sp list',
     summary: 'list SAML service providers',
     async run(ctx) {
-      const rows = await (await saml(ctx)).registry.list();
+      const rows = await adminOf(ctx).samlSps.list();
       if (!rows.length) return ctx.out('no SAML service providers');
       ctx.out(
         ...table(
@@ -148,11 +146,8 @@ export const samlCommands: Command[] = [
     summary: 'remove a SAML service provider (running instances refuse it within seconds)',
     positionals: ['sp'],
     async run(ctx, _v, [which]) {
-      const { registry, store } = await saml(ctx);
-      const row = (await store.findSp(which)) ?? (await store.findSpByEntityId(which));
-      if (!row || !(await registry.remove(row.id))) throw notFound('no_saml_sp', `no SAML service provider with id or entity ID ${which}`);
-      await ctx.audit('admin.saml_sp_removed', { clientId: row.id }, { entityId: row.entity_id });
-      ctx.out(`removed SAML service provider ${row.entity_id}`);
+      const removed = await adminOf(ctx).samlSps.removeByRef(undefined, CLI_ACTOR, which);
+      ctx.out(`removed SAML service provider ${removed.entityId}`);
     },
   },
 ];
