@@ -151,8 +151,11 @@ export function createFeatures(services: Services, oidc: Oidc, metrics: Metrics,
   });
   oidc.useSessionPolicy(sessionPolicy);
   // Session lengths an organization chose (orgs/session-lengths.ts): a session past them signs in again.
-  const sessionAge = createSessionAge({ lengthsFor: (userId) => services.orgs.sessionLengthsFor(userId) });
+  // Refresh tokens too: they never outlive those lengths, counted from their sign-in (oidc/refresh-token-limit.ts).
+  const lengthsFor = (userId: string) => services.orgs.sessionLengthsFor(userId);
+  const sessionAge = createSessionAge({ lengthsFor });
   oidc.useSessionAge(sessionAge);
+  oidc.useSessionLengths(lengthsFor);
   // SCIM provisioning: disabling a person signs them out everywhere (refresh tokens included).
   // OAuth clients may provision with client-credentials JWT access tokens (scope scim).
   const accessTokens = createAccessTokenVerifier(oidc, issuer);

@@ -2,7 +2,8 @@
  * An organization's session lengths, for its administrators (API and admin center): how long a
  * sign-in lasts without "Stay signed in" (hours) and with it (days), each null for the deployment's
  * own and never longer than it (400 `out_of_bounds`, naming the bound). Enforced on every reuse of a
- * member's session (orgs/session-lengths.ts); a change applies at once to sessions already open.
+ * member's session (orgs/session-lengths.ts) and of their refresh tokens (oidc/refresh-token-limit.ts);
+ * a change applies at once to sessions already open and refresh tokens already issued.
  * Each change is an audit event with before and after.
  */
 import type { Context } from 'koa';

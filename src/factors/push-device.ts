@@ -68,7 +68,8 @@ export async function nextRequest(
   }
 }
 
-const answerSchema = z.strictObject({
+/** The body of POST /api/push/challenges/:id/answer (checked by the route's guard). */
+export const answerInput = z.strictObject({
   deviceId: z.string().max(64),
   decision: z.enum(['approve', 'deny']),
   number: z.number().int().min(0).max(99).nullable().optional(),
@@ -76,10 +77,7 @@ const answerSchema = z.strictObject({
   signature: z.string().max(200),
 });
 
-export async function answerRequest(env: FactorEnv, challengeId: string, body: unknown) {
-  const parsed = answerSchema.safeParse(body);
-  if (!parsed.success) throw new AppError('invalid_request', 400, 'expected { deviceId, decision, number, timestamp, signature }');
-  const a = parsed.data;
+export async function answerRequest(env: FactorEnv, challengeId: string, a: z.output<typeof answerInput>) {
   const number = a.decision === 'approve' ? (a.number ?? null) : null;
   if (a.decision === 'approve' && number === null) throw new AppError('invalid_request', 400, 'an approval carries the number picked');
   const device = await authenticate(env, a.deviceId, a.timestamp, a.signature, (ts) =>

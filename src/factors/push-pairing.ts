@@ -81,7 +81,8 @@ export async function confirmPairing(env: FactorEnv, user: User, form: Record<st
   return { ok: true, factorId: device.id };
 }
 
-const pairSchema = z.strictObject({
+/** The body of POST /api/push/pair (checked by the route's guard). */
+export const pairInput = z.strictObject({
   code: z.string().max(64),
   name: z.string().max(200),
   publicKey: z.record(z.string(), z.unknown()),
@@ -90,10 +91,7 @@ const pairSchema = z.strictObject({
 });
 
 /** POST /api/push/pair from the device. */
-export async function pairDevice(env: FactorEnv, body: unknown) {
-  const parsed = pairSchema.safeParse(body);
-  if (!parsed.success) throw new AppError('invalid_request', 400, 'expected { code, name, publicKey, timestamp, signature }');
-  const p = parsed.data;
+export async function pairDevice(env: FactorEnv, p: z.output<typeof pairInput>) {
   const key = parseDeviceKey(p.publicKey);
   if (!key) throw new AppError('invalid_key', 400, 'publicKey must be a public ECDSA P-256 JWK');
   const name = parseDeviceName(p.name);

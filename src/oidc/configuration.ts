@@ -20,6 +20,7 @@ import { oidcPages } from './pages.js';
 import { ACR } from '../login/gate.js';
 import type { SessionPolicy } from '../login/session-policy.js';
 import type { SessionAge } from '../orgs/session-lengths.js';
+import type { RefreshTokenLimit } from './refresh-token-limit.js';
 
 export interface ConfigurationDeps {
   config: Config;
@@ -31,6 +32,8 @@ export interface ConfigurationDeps {
   sessionPolicy: () => SessionPolicy | undefined;
   /** Whether a reused session is older than its person's organizations allow (undefined: no such check). */
   sessionAge?: () => SessionAge | undefined;
+  /** Refresh tokens within the organizations' session lengths (refresh-token-limit.ts). */
+  refreshTokenLimit?: RefreshTokenLimit;
 }
 
 export const CLAIMS = {
@@ -137,7 +140,9 @@ export function buildConfiguration({
   accounts,
   sessionPolicy,
   sessionAge,
+  refreshTokenLimit,
 }: ConfigurationDeps): Configuration {
+  const capped = (ctx: KoaContextWithOIDC | undefined, ttl: number) => refreshTokenLimit?.capped(ctx, ttl) ?? ttl;
   const alg = config.oidc.defaultSigningAlg;
   const secure = config.server.issuer.startsWith('https:');
   const cookieOptions = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure };
@@ -165,9 +170,10 @@ export function buildConfiguration({
     // domain_hint: a company's verified domain routes the sign-in to its identity provider at once.
     extraParams: ['domain_hint'],
     conformIdTokenClaims: true,
-    async findAccount(_ctx, sub) {
+    async findAccount(ctx, sub, token) {
       const user = await accounts.findUser(sub);
       if (!user || user.status !== 'active') return undefined;
+      await refreshTokenLimit?.check(ctx, user.id, token);
       return {
         accountId: user.id,
         async claims() {
@@ -205,15 +211,19 @@ export function buildConfiguration({
     },
     ttl: {
       // A registered API's own lifetime wins (resource indicators); otherwise the configured default.
-      AccessToken: (_ctx, token) =>
-        (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
+      // Both end no later than the sign-in may last for the person's organizations (refresh-token-limit.ts).
+      AccessToken: (ctx, token) =>
+        capped(
+          ctx,
+          (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
+        ),
       AuthorizationCode: 60,
       ClientCredentials: (_ctx, token) =>
         (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? config.oidc.accessTokenTtl,
       DeviceCode: config.device.userCodeSeconds,
       IdToken: config.oidc.idTokenTtl,
       Interaction: config.oidc.interactionTtl,
-      RefreshToken: config.oidc.refreshTokenTtl,
+      RefreshToken: (ctx) => capped(ctx, config.oidc.refreshTokenTtl),
       Grant: Math.max(config.oidc.refreshTokenTtl, config.session.rememberDays * 86400),
       Session: (_ctx, session) => (session.transient ? config.oidc.transientSessionTtl : config.session.rememberDays * 86400),
       BackchannelAuthenticationRequest: 600,

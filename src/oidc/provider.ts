@@ -21,6 +21,7 @@ import { createSessionTouch } from './sessions.js';
 import { persistNewSessions } from './new-session-persist.js';
 import type { SessionPolicy } from '../login/session-policy.js';
 import type { SessionAge } from '../orgs/session-lengths.js';
+import { createRefreshTokenLimit, type LengthsFor } from './refresh-token-limit.js';
 import { createDeviceCodes, type DeviceCodes } from './device-codes.js';
 
 export type { Provider };
@@ -36,6 +37,8 @@ export interface Oidc {
   useSessionPolicy(policy: SessionPolicy): void;
   /** Sets the check of a reused session's age against its organizations' session lengths (orgs/session-lengths.ts). */
   useSessionAge(check: SessionAge): void;
+  /** Sets where a person's session lengths are read, which also bound refresh tokens (refresh-token-limit.ts). */
+  useSessionLengths(lengthsFor: LengthsFor): void;
   /** Reloads the key set now if it changed; returns whether the provider was rebuilt. */
   reloadKeys(): Promise<boolean>;
   close(): void;
@@ -74,6 +77,8 @@ export async function createOidc(deps: {
   });
   let sessionPolicy: SessionPolicy | undefined;
   let sessionAge: SessionAge | undefined;
+  let sessionLengths: LengthsFor | undefined;
+  const refreshTokenLimit = createRefreshTokenLimit(() => sessionLengths);
 
   async function build() {
     const jwks = await keys.privateJwks();
@@ -85,6 +90,7 @@ export async function createOidc(deps: {
       accounts,
       sessionPolicy: () => sessionPolicy,
       sessionAge: () => sessionAge,
+      refreshTokenLimit,
     });
     const provider = new Provider(config.server.issuer, configuration);
     // Mounted in src/app.ts, the provider reads the parent app's ctx: ctx.ip is set once there
@@ -133,6 +139,9 @@ export async function createOidc(deps: {
     },
     useSessionAge(check) {
       sessionAge = check;
+    },
+    useSessionLengths(lengthsFor) {
+      sessionLengths = lengthsFor;
     },
     reloadKeys,
     close: () => clearInterval(timer),

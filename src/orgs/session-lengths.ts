@@ -6,6 +6,8 @@
  * Both count from the sign-in itself (not from the last visit) and apply to every session of a
  * member, whenever it is used again: a session of someone in several organizations gets the shortest.
  * A session past its length signs in again from the start (the whole journey, not a step-up).
+ * Refresh tokens follow the sign-in they came from (oidc/refresh-token-limit.ts): they never outlive
+ * its length, and a shorter length set later refuses them at their next use.
  */
 export interface SessionLengths {
   max_session_hours: number | null;
@@ -36,14 +38,23 @@ export const boundsOf = (config: { oidc: { transientSessionTtl: number }; sessio
   rememberDays: config.session.rememberDays,
 });
 
+/**
+ * The longest a sign-in may last for these lengths, in seconds (undefined: the organizations set
+ * none for it): `max_session_hours` without "Stay signed in", `remember_days` with it, and the
+ * shorter of the two when the kind of sign-in is not known any more (its session has ended).
+ */
+export function limitSeconds(lengths: SessionLengths, transient: boolean | undefined): number | undefined {
+  const hours = lengths.max_session_hours === null ? undefined : lengths.max_session_hours * 3600;
+  const days = lengths.remember_days === null ? undefined : lengths.remember_days * 86400;
+  if (transient === undefined) return hours === undefined ? days : days === undefined ? hours : Math.min(hours, days);
+  return transient ? hours : days;
+}
+
 export function createSessionAge(d: { lengthsFor: (userId: string) => Promise<SessionLengths>; now?: () => number }): SessionAge {
   const now = d.now ?? Date.now;
   return async (s) => {
     if (!s.loginTs) return false;
-    const lengths = await d.lengthsFor(s.accountId);
-    const limit = s.transient
-      ? lengths.max_session_hours && lengths.max_session_hours * 3600
-      : lengths.remember_days && lengths.remember_days * 86400;
-    return !!limit && now() / 1000 - s.loginTs > limit;
+    const limit = limitSeconds(await d.lengthsFor(s.accountId), !!s.transient);
+    return limit !== undefined && now() / 1000 - s.loginTs > limit;
   };
 }
