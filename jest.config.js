@@ -9,4 +9,5 @@ export default {
   testTimeout: 60000,
   maxWorkers: process.env.CI ? 2 : '50%',
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
 };

@@ -1,64 +1,22 @@
 /**
  * The CLI as a thin shell over the admin use-cases, run as an operator runs it (child processes, the
- * embedded database and Postgres when DATABASE_URL is set): `user purge` removes people deleted
+ * embedded database, or Postgres when DATABASE_URL is set): `user purge` removes people deleted
  * longer ago than the retention period (and only them), recording `admin.user_purged` with `cli` as
  * the actor; `group add-member` goes through the admin groups use-case (a person outside the
  * organization is refused); the two-step policy set from the CLI is the one the admin API reads.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { loadConfig } from '../../src/config/load.js';
-import { openDatabase } from '../../src/db/index.js';
-import { createLogger } from '../../src/lib/log.js';
-import { createServices, type Services } from '../../src/services.js';
 import { createDeletionStore } from '../../src/accounts/deletion-store.js';
 import { createAdminCore } from '../../src/admin/core.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { cliSetup, cliTargets, errorLine, SLOW, type CliSetup } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const SLOW = 180_000;
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-  new Promise<Result>((resolve) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-  });
-const errorLine = (r: Result) => r.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
-
-const { NODE_OPTIONS: _o, DATABASE_URL: _u, DATA_DIR: _d, ...inherited } = process.env;
-const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
-
-describe.each(targets)('admin CLI on %s', (target) => {
-  let env: NodeJS.ProcessEnv;
-  let dir: string;
-  let pgdb: TestDatabase | undefined;
-  const run = (...args: string[]) => cli(env, ...args);
-
-  async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
-    const database = await openDatabase(loadConfig({ env, warn: () => {} }));
-    try {
-      return await fn(createServices(database.db, loadConfig({ env, warn: () => {} }), createLogger('silent')));
-    } finally {
-      await database.close();
-    }
-  }
+describe.each(cliTargets())('admin CLI on %s', (target) => {
+  let cli: CliSetup;
+  const run = (...args: string[]) => cli.run(...args);
+  const withServices: CliSetup['withServices'] = (fn) => cli.withServices(fn);
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'wf-admin-cli-'));
-    env = { ...inherited, NODE_ENV: 'test', DATA_DIR: dir, ISSUER: 'https://id.example.test' };
-    if (target === 'postgres') {
-      pgdb = await createTestDatabase();
-      env.DATABASE_URL = pgdb.url;
-    }
+    cli = await cliSetup(target, 'admin-cli');
     expect((await run('migrate')).code).toBe(0);
     await withServices(async (s) => {
       await s.orgs.upsert({ id: 'org-acme', slug: 'acme', name: 'Acme' });
@@ -68,10 +26,7 @@ describe.each(targets)('admin CLI on %s', (target) => {
       }
     });
   }, SLOW);
-  afterAll(async () => {
-    await pgdb?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cli.close());
 
   test(
     'user purge removes only people deleted longer ago than the retention period, audited with the CLI as actor',

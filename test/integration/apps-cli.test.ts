@@ -1,54 +1,23 @@
 /**
  * `wayfinder app list | set`, run as an operator runs it (child processes of the compiled CLI, on the
- * embedded database and on Postgres when DATABASE_URL is set): apps appear as clients and SPs are
+ * embedded database, or on Postgres when DATABASE_URL is set): apps appear as clients and SPs are
  * registered, launcher fields and who may use an app are set (and cleared), an icon file is checked
  * by its bytes, bad URLs, unknown groups and unknown apps are one-line refusals.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { cliSetup, cliTargets, errorLines, SLOW, tableRows as rows, type CliSetup } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const SLOW = 180_000;
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-  new Promise<Result>((resolve) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-  });
-const rows = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(/ {2,}/));
-const errorLine = (r: Result) => r.stderr.split('\n').filter((l) => l.startsWith('error: '));
-
-const { NODE_OPTIONS: _o, DATABASE_URL: _u, DATA_DIR: _d, ...inherited } = process.env;
-const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
-describe.each(targets)('wayfinder app on %s', (target) => {
-  let env: NodeJS.ProcessEnv;
+describe.each(cliTargets())('wayfinder app on %s', (target) => {
+  let cli: CliSetup;
   let dir: string;
-  let pgdb: TestDatabase | undefined;
-  const run = (...args: string[]) => cli(env, ...args);
+  const run = (...args: string[]) => cli.run(...args);
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'wf-apps-cli-'));
-    env = { ...inherited, NODE_ENV: 'test', DATA_DIR: dir, ISSUER: 'https://id.example.test' };
-    if (target === 'postgres') {
-      pgdb = await createTestDatabase();
-      env.DATABASE_URL = pgdb.url;
-    }
+    cli = await cliSetup(target, 'apps-cli');
+    dir = cli.dir;
     const file = path.join(dir, 'bootstrap.yaml');
     writeFileSync(
       file,
@@ -64,10 +33,7 @@ clients:
     expect((await run('migrate')).code).toBe(0);
     expect((await run('bootstrap', 'apply', file)).stderr).not.toMatch(/error/);
   }, SLOW);
-  afterAll(async () => {
-    await pgdb?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cli.close());
 
   test(
     'app list shows people-facing apps; app set changes launcher fields, icon and who may use it',
@@ -134,8 +100,8 @@ clients:
       for (const [args, pattern, code] of cases) {
         const r = await run(...args);
         expect([args.join(' '), r.code]).toEqual([args.join(' '), code]);
-        expect(errorLine(r)).toHaveLength(1);
-        expect(errorLine(r)[0]).toMatch(pattern);
+        expect(errorLines(r)).toHaveLength(1);
+        expect(errorLines(r)[0]).toMatch(pattern);
         expect(r.stderr).not.toMatch(/\n\s+at /);
       }
       expect((await run('app', 'set', 'notes', '--everyone', '--access-orgs', 'acme')).code).toBe(2);

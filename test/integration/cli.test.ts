@@ -4,34 +4,22 @@
  * database) when DATABASE_URL is set. Effects are checked in the database itself where output alone
  * could lie (stored passwords, kept client secrets).
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/load.js';
 import { openDatabase } from '../../src/db/index.js';
-import { createLogger } from '../../src/lib/log.js';
-import { createServices, type Services } from '../../src/services.js';
 import { migrations } from '../../migrations/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const SLOW = 180_000;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
+import {
+  baseEnv,
+  cliSetup,
+  cliTargets,
+  runCli as cli,
+  SLOW,
+  tableRows as rows,
+  type CliResult as Result,
+  type CliSetup,
+} from '../helpers/cli.js';
 
 /** A refusal is one `error:` line (besides warnings): no stack trace, no usage text. */
 function expectOneLineError(r: Result, pattern: RegExp | string) {
@@ -43,48 +31,20 @@ function expectOneLineError(r: Result, pattern: RegExp | string) {
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
-/** Rows of a printed table (header excluded), split on runs of two or more spaces. */
-const rows = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(/ {2,}/));
-
-const { NODE_OPTIONS: _o, DATABASE_URL: _u, DATA_DIR: _d, ...inherited } = process.env;
-const baseEnv: NodeJS.ProcessEnv = { ...inherited, NODE_ENV: 'test' };
-
-const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
-
-describe.each(targets)('wayfinder CLI on %s', (target) => {
+describe.each(cliTargets({ embeddedToo: true }))('wayfinder CLI on %s', (target) => {
+  let setup: CliSetup;
   let env: NodeJS.ProcessEnv;
   let dataDir: string;
-  let pgdb: TestDatabase | undefined;
-  const run = (...args: string[]) => cli(env, ...args);
+  const run = (...args: string[]) => setup.run(...args);
 
-  async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
-    const config = loadConfig({ env, warn: () => {} });
-    const database = await openDatabase(config);
-    try {
-      return await fn(createServices(database.db, config, createLogger('silent')));
-    } finally {
-      await database.close();
-    }
-  }
+  const withServices: CliSetup['withServices'] = (fn) => setup.withServices(fn);
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'wf-cli-'));
-    env = { ...baseEnv, DATA_DIR: dataDir };
-    if (target === 'postgres') {
-      pgdb = await createTestDatabase();
-      env.DATABASE_URL = pgdb.url;
-    }
+    setup = await cliSetup(target, 'cli', { ISSUER: undefined }, { emptyDatabase: true });
+    env = setup.env;
+    dataDir = setup.dir;
   }, SLOW);
-
-  afterAll(async () => {
-    await pgdb?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => setup.close());
 
   test(
     'refuses an unmigrated database; migrate applies every migration once',

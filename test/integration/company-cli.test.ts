@@ -1,6 +1,6 @@
 /**
  * Company ID from the operator's side, run as an operator runs it (child processes of the CLI, on
- * the embedded database and on Postgres when DATABASE_URL is set): a bootstrap file with an
+ * the embedded database, or on Postgres when DATABASE_URL is set): a bootstrap file with an
  * organization's domains (verified by the operator, or claimed with the TXT record to publish),
  * an OIDC connection with its secret sealed, SSO only waiting for a test sign-in, a break-glass
  * administrator; then `domain add | verify | list` (DNS through a local DNS server),
@@ -8,68 +8,28 @@
  * connections from a file (metadata from a file, or from a URL fetched at once and refused here for
  * plain http), with their SP metadata URL printed.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/load.js';
-import { openDatabase } from '../../src/db/index.js';
-import { createLogger } from '../../src/lib/log.js';
-import { createServices, type Services } from '../../src/services.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { cliSetup, cliTargets, errorLine, SLOW, type CliSetup } from '../helpers/cli.js';
 import { startDnsServer } from '../helpers/dns-server.js';
 import { startCompanySamlIdp } from '../helpers/company-saml-idp.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const SLOW = 180_000;
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-  new Promise<Result>((resolve) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-  });
-const errorLine = (r: Result) => r.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
-
-const { NODE_OPTIONS: _o, DATABASE_URL: _u, DATA_DIR: _d, ...inherited } = process.env;
-const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
-
-describe.each(targets)('Company ID administration on %s', (target) => {
-  let env: NodeJS.ProcessEnv;
+describe.each(cliTargets())('Company ID administration on %s', (target) => {
+  let cli: CliSetup;
   let dir: string;
-  let pgdb: TestDatabase | undefined;
   let dns: Awaited<ReturnType<typeof startDnsServer>>;
-  const run = (...args: string[]) => cli(env, ...args);
-
-  async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
-    const database = await openDatabase(loadConfig({ env, warn: () => {} }));
-    try {
-      return await fn(createServices(database.db, loadConfig({ env, warn: () => {} }), createLogger('silent')));
-    } finally {
-      await database.close();
-    }
-  }
+  const run = (...args: string[]) => cli.run(...args);
+  const withServices: CliSetup['withServices'] = (fn) => cli.withServices(fn);
 
   beforeAll(async () => {
     dns = await startDnsServer();
-    dir = mkdtempSync(path.join(os.tmpdir(), 'wf-company-cli-'));
-    env = { ...inherited, NODE_ENV: 'test', DATA_DIR: dir, DNS_SERVERS: dns.address, ISSUER: 'https://id.example.test' };
-    if (target === 'postgres') {
-      pgdb = await createTestDatabase();
-      env.DATABASE_URL = pgdb.url;
-    }
+    cli = await cliSetup(target, 'company-cli', { DNS_SERVERS: dns.address });
+    dir = cli.dir;
     expect((await run('migrate')).code).toBe(0);
   }, SLOW);
   afterAll(async () => {
-    await pgdb?.drop();
+    await cli?.close();
     await dns?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test(

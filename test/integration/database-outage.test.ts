@@ -174,7 +174,9 @@ test('under parallel requests, an outage is 503 + Retry-After everywhere, logged
   await admin.end();
   const cutAt = Date.now();
   await proxy.cut();
-  await new Promise((r) => setTimeout(r, 1500));
+  // At least 1.5 s of outage, and long enough for a dozen requests to run inside it on a loaded machine.
+  const inside = () => outcomes.filter((o) => o.start > cutAt + 50).length;
+  while (Date.now() - cutAt < 1500 || (inside() < 12 && Date.now() - cutAt < 15_000)) await new Promise((r) => setTimeout(r, 50));
   const restoredAt = Date.now();
   await proxy.listen();
 

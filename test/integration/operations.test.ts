@@ -130,7 +130,7 @@ test('unknown pages get a translated 404 page; API callers get JSON', async () =
 });
 
 test('concurrent migrations apply each migration once', async () => {
-  const other = await createTestDatabase();
+  const other = await createTestDatabase({ empty: true });
   try {
     const dbs = other.url
       ? [1, 2, 3].map(

@@ -4,11 +4,10 @@
  * the CLI, and a rotation seen by a running server: both certificates stay in the metadata and the new
  * one signs the next response.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { baseEnv, runCli } from '../helpers/cli.js';
 import { SAML } from '@node-saml/node-saml';
 import { applyBootstrap } from '../../src/bootstrap/apply.js';
 import { createSamlAdmin } from '../../src/saml/index.js';
@@ -18,7 +17,6 @@ import { testServices } from '../helpers/services.js';
 import { startTestServer } from '../helpers/server.js';
 import { addSp, idpCertificates, postedForm, spKeys } from '../helpers/saml-sp.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wf-saml-admin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -115,15 +113,9 @@ describe('bootstrap saml_service_providers', () => {
 describe('the CLI', () => {
   let env: NodeJS.ProcessEnv;
   let pg: TestDatabase | undefined;
-  const run = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const run = (...args: string[]) => runCli(env, ...args);
   beforeAll(async () => {
-    const { NODE_OPTIONS: _o, DATABASE_URL: _u, ...inherited } = process.env;
-    env = { ...inherited, NODE_ENV: 'test', DATA_DIR: mkdtempSync(path.join(dir, 'data-')) };
+    env = { ...baseEnv, DATA_DIR: mkdtempSync(path.join(dir, 'data-')) };
     if (process.env.DATABASE_URL) {
       pg = await createTestDatabase();
       env.DATABASE_URL = pg.url;

@@ -1,73 +1,29 @@
 /**
  * SCIM tokens from the operator's side, run as an operator runs it (the compiled CLI as a child
- * process, on the embedded database and on Postgres when DATABASE_URL is set): `scim token create`
+ * process, on the embedded database, or on Postgres when DATABASE_URL is set): `scim token create`
  * prints the token alone on stdout (scripts capture it), and it authenticates as its organization
  * only; `list` shows it without the secret; `revoke` stops it; mistakes are one line and exit 1 or 2.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/load.js';
-import { openDatabase } from '../../src/db/index.js';
-import { createLogger } from '../../src/lib/log.js';
 import { createScimStore } from '../../src/provisioning/store.js';
 import { createScimTokens } from '../../src/provisioning/tokens.js';
-import { createServices, type Services } from '../../src/services.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { cliSetup, cliTargets, root, SLOW, type CliResult, type CliSetup } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const SLOW = 180_000;
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-  new Promise<Result>((resolve) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-  });
-
-const { NODE_OPTIONS: _o, DATABASE_URL: _u, DATA_DIR: _d, ...inherited } = process.env;
-const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
-
-describe.each(targets)('scim token on %s', (target) => {
-  let env: NodeJS.ProcessEnv;
-  let dir: string;
-  let pgdb: TestDatabase | undefined;
-  const run = (...args: string[]) => cli(env, ...args);
-
-  async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
-    const database = await openDatabase(loadConfig({ env, warn: () => {} }));
-    try {
-      return await fn(createServices(database.db, loadConfig({ env, warn: () => {} }), createLogger('silent')));
-    } finally {
-      await database.close();
-    }
-  }
+describe.each(cliTargets())('scim token on %s', (target) => {
+  let cli: CliSetup;
+  const run = (...args: string[]) => cli.run(...args);
+  const withServices: CliSetup['withServices'] = (fn) => cli.withServices(fn);
   const authenticate = (token: string) => withServices((s) => createScimTokens(createScimStore(s.db), s.audit).authenticate(token));
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'wf-scim-cli-'));
-    env = { ...inherited, NODE_ENV: 'test', DATA_DIR: dir, ISSUER: 'https://id.example.test' };
-    if (target === 'postgres') {
-      pgdb = await createTestDatabase();
-      env.DATABASE_URL = pgdb.url;
-    }
+    cli = await cliSetup(target, 'scim-cli');
     expect((await run('migrate')).code).toBe(0);
     await withServices(async (s) => {
       await s.orgs.upsert({ id: 'org-acme', slug: 'acme', name: 'Acme' });
       await s.orgs.upsert({ id: 'org-globex', slug: 'globex', name: 'Globex' });
     });
   }, SLOW);
-  afterAll(async () => {
-    await pgdb?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cli.close());
 
   test(
     'create prints the token alone; it authenticates as its organization; list shows it; revoke stops it',
@@ -108,8 +64,8 @@ describe.each(targets)('scim token on %s', (target) => {
     async () => {
       // npm writes a "> wayfinder@… wayfinder" banner on stdout before a script unless its log level is
       // silent; the project's .npmrc sets it, so a script's $(…) captures only the token.
-      const viaNpm = await new Promise<Result>((resolve) => {
-        const { npm_config_loglevel: _l, ...npmEnv } = env;
+      const viaNpm = await new Promise<CliResult>((resolve) => {
+        const { npm_config_loglevel: _l, ...npmEnv } = cli.env;
         execFile(
           'npm',
           ['run', 'wayfinder', '--', 'scim', 'token', 'create', '--org', 'acme'],
