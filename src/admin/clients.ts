@@ -155,6 +155,9 @@ export function createAdminClients(d: ClientDeps) {
 
     list: () => d.clients.list(),
 
+    /** Whether the actor may replace or remove an app (OIDC or SAML): the admin center shows its forms only then. */
+    mayChange: (actor: AppActor, appId: string) => owner.mayChange(actor, appId),
+
     /** Removes a client app: it gets no more tokens (running instances refuse it within seconds). */
     removeApp: remove,
 
