@@ -7,8 +7,11 @@
  * an operator's client is for everyone; a duplicate client_id is a 409, also when registrations race;
  * secrets never reach the audit log; a removed client gets no more tokens.
  */
+import { generate } from 'otplib';
+import { PageClient } from '../helpers/browser.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { interactionUid, openMyAccount, pageText } from '../helpers/sign-in.js';
 
 let server: TestServer;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -158,4 +161,67 @@ test("an operator's client is for everyone; a duplicate is a 409, also when regi
   // The winner's access holds: acme's registration is acme's only, the operator's for everyone.
   expect((await admin.call(operator, 'GET', '/apps/oidc-raced-app')).body.access).toEqual(winner.body.access);
   expect(JSON.stringify(await server.services.audit.recent({ limit: 100 }))).not.toContain(secret);
+});
+
+/** An administrator in the admin center, past the step-up (a TOTP factor set up on the way). */
+async function centerAs(email: string, org: string) {
+  const page = new PageClient(server.url);
+  await openMyAccount(page, email);
+  const uid = interactionUid(await page.get(`/admin/apps?org=${org}`));
+  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(page.last.body)![1].replace(/ /g, '');
+  await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
+  await page.post(`/interaction/${uid}/factor/continue`, {});
+  expect(page.last.url).toBe(`${server.url}/admin/apps?org=${org}`);
+  return page;
+}
+
+test("the admin center: an OIDC app added for the organization only, its secret once; removal needs CSRF; another organization's app is not found, a shared one not removable", async () => {
+  const ann = await centerAs('ann@acme.test', 'acme');
+  await ann.post('/admin/apps/oidc?org=acme', { name: '', redirect_uris: '', app_type: 'web' });
+  expect([ann.last.status, pageText(ann.last.body)]).toEqual([400, expect.stringContaining('Give the app a name')]);
+  await ann.post('/admin/apps/oidc?org=acme', { name: 'Acme Board', redirect_uris: 'not a url', app_type: 'spa' });
+  expect([ann.last.status, pageText(ann.last.body)]).toEqual([400, expect.stringContaining('This app cannot be registered')]);
+  await ann.post('/admin/apps/oidc?org=acme', { name: 'Acme Board', redirect_uris: 'https://board.acme.test/cb', app_type: 'spa' });
+  expect(ann.last.status).toBe(201);
+  expect(pageText(ann.last.body)).not.toContain('Client secret');
+  const clientId = /<code>(acme-board-[0-9a-f]{8})<\/code>/.exec(ann.last.body)![1];
+  expect(await server.services.clients.metadata(clientId)).toMatchObject({ token_endpoint_auth_method: 'none', client_name: 'Acme Board' });
+  const appId = `oidc-${clientId}`;
+  expect((await admin.call(operator, 'GET', `/apps/${appId}`)).body.access).toEqual({ organizations: ['acme'], groups: [] });
+  const [event] = await server.services.audit.recent({ type: 'admin.client_created' });
+  expect(event).toMatchObject({ actor: `user:${await admin.userId('ann@acme.test')}`, org_id: await admin.orgId('acme') });
+
+  // Removing needs the confirmation form's CSRF token.
+  await ann.get(`/admin/apps/${appId}/remove?org=acme`);
+  expect(pageText(ann.last.body)).toContain('Remove Acme Board?');
+  await ann.post(`/admin/apps/${appId}/remove?org=acme`, {}, { csrf: 'wrong' });
+  expect(ann.last.status).toBe(403);
+  expect(await server.services.clients.metadata(clientId)).toBeDefined();
+
+  // Globex's administrator finds none of it; an app for everyone is shown without forms.
+  const gil = await centerAs('gil@globex.test', 'globex');
+  for (const path of [`/admin/apps/${appId}?org=globex`, `/admin/apps/${appId}/remove?org=globex`]) {
+    await gil.get(path);
+    expect([path, gil.last.status]).toEqual([path, 404]);
+  }
+  await gil.get('/admin/apps?org=globex');
+  await gil.post(`/admin/apps/${appId}/remove?org=globex`, {});
+  expect(gil.last.status).toBe(404);
+  expect((await admin.call(operator, 'POST', '/apps/oidc', app('open-board'))).status).toBe(201);
+  await gil.get('/admin/apps/oidc-open-board?org=globex');
+  expect(gil.last.status).toBe(200);
+  expect(pageText(gil.last.body)).toContain('only an operator of Wayfinder changes or removes it');
+  expect(gil.last.body).not.toContain('/remove?');
+  await gil.get('/admin/apps/oidc-open-board/remove?org=globex');
+  expect(gil.last.status).toBe(403);
+  await gil.get('/admin/apps?org=globex');
+  await gil.post('/admin/apps/oidc-open-board/remove?org=globex', {});
+  expect(gil.last.status).toBe(403);
+  expect(await server.services.clients.metadata('open-board')).toBeDefined();
+
+  // Ann removes her app with the form.
+  await ann.get(`/admin/apps/${appId}/remove?org=acme`);
+  await ann.post(`/admin/apps/${appId}/remove?org=acme`, {});
+  expect(ann.last.url).toBe(`${server.url}/admin/apps?org=acme&done=app_removed`);
+  expect(await server.services.clients.metadata(clientId)).toBeUndefined();
 });
