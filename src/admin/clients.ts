@@ -55,6 +55,9 @@ export function createAdminClients(d: ClientDeps) {
   /** What an organization's administrator may not register (before anything is read or written). */
   function checkMetadata(actor: AppActor, input: ClientInput, app: boolean) {
     const grants = input.grant_types ?? ['authorization_code'];
+    // A public client has no credentials to present, so it cannot act as itself (oidc-provider refuses to load one).
+    if (input.token_endpoint_auth_method === 'none' && grants.includes('client_credentials'))
+      throw badRequest('public_client_credentials', 'a client_credentials client cannot be public (token_endpoint_auth_method: none)');
     if ((app || !actor.operator) && !grants.includes('authorization_code'))
       throw badRequest('not_an_app', 'an app signs people in (grant authorization_code); register machine clients with the CLI');
     if (actor.operator) return;

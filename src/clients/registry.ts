@@ -53,11 +53,6 @@ export const clientInputSchema = z
   .refine((c) => !c.grant_types.includes('authorization_code') || c.redirect_uris.length > 0, {
     path: ['redirect_uris'],
     message: 'an authorization_code client needs at least one redirect URI',
-  })
-  // A public client has no credentials to present: it cannot act as itself (oidc-provider refuses it too).
-  .refine((c) => !(c.token_endpoint_auth_method === 'none' && c.grant_types.includes('client_credentials')), {
-    path: ['token_endpoint_auth_method'],
-    message: 'a client_credentials client cannot be public (token_endpoint_auth_method: none)',
   });
 export type ClientInput = z.input<typeof clientInputSchema>;
 

@@ -116,7 +116,10 @@ test('an organization administrator may not register what reaches beyond signing
   for (const body of refused)
     expect([body.client_id, (await admin.call(acme, 'POST', '/apps/oidc', body)).body.error]).toEqual([body.client_id, 'operator_only']);
   const publicMachine = { client_id: 'pub-machine', grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' };
-  expect(await admin.call(operator, 'POST', '/apps/oidc', publicMachine)).toMatchObject({ status: 400, body: { error: 'invalid_input' } });
+  expect(await admin.call(operator, 'POST', '/apps/oidc', publicMachine)).toMatchObject({
+    status: 400,
+    body: { error: 'public_client_credentials' },
+  });
   expect(
     (await admin.call(operator, 'POST', '/apps/oidc', { client_id: 'only-machine', grant_types: ['client_credentials'] })).body.error,
   ).toBe('not_an_app');
