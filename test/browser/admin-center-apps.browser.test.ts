@@ -3,9 +3,11 @@
  * keyboard: an OpenID Connect app added from the short form (its secret shown once, never again),
  * its client metadata replaced on its page, then removed after a confirmation step; a SAML app
  * added from pasted metadata and its metadata replaced. Each page translated and photographed
- * (test-artifacts/screenshots/admin-apps-*.png), with no console errors.
+ * (test-artifacts/screenshots/admin-apps-*.png), with no console errors and no serious or critical
+ * axe-core (WCAG 2.x A/AA) violation.
  */
 import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { SAML } from '@node-saml/node-saml';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
@@ -49,7 +51,12 @@ for (const [lang, width, email, org] of [
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && !m.text().includes('status of 4') && errors.push(m.text()));
     let n = 0;
+    const problems: string[] = [];
     const shot = async (name: string, title: string) => {
+      const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      for (const v of axe.violations)
+        if (v.impact === 'serious' || v.impact === 'critical')
+          problems.push(`${name}: ${v.id} ${v.nodes.map((x) => x.target.join(' ')).join(', ')}`);
       expect(await page.locator('html').getAttribute('lang')).toBe(lang);
       expect((await page.locator('h1').innerText()).trim()).toBe(title);
       n += 1;
@@ -129,6 +136,7 @@ for (const [lang, width, email, org] of [
     expect(sp?.acs.map((a) => a.location)).toEqual([`https://${host}/new-acs`]);
     await shot('saml-replaced', entity);
     expect(errors).toEqual([]);
+    expect(problems).toEqual([]);
     await context.close();
   });
 }
