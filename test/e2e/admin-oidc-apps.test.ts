@@ -163,6 +163,13 @@ test("an operator's client is for everyone; a duplicate is a 409, also when regi
   const winner = raced.find((r) => r.status === 201)!;
   // The winner's access holds: acme's registration is acme's only, the operator's for everyone.
   expect((await admin.call(operator, 'GET', '/apps/oidc-raced-app')).body.access).toEqual(winner.body.access);
+  // The store refuses too, whatever the use-case saw: an existing client is never restricted to another organization, nor rewritten.
+  const again = server.services.clients.register(app('raced-app', { client_name: 'Taken' }), { restrictTo: await admin.orgId('globex') });
+  await expect(again).rejects.toMatchObject({ status: 409, code: 'already_registered' });
+  expect((await admin.call(operator, 'GET', '/apps/oidc-raced-app')).body).toMatchObject({
+    name: 'App raced-app',
+    access: winner.body.access,
+  });
   expect(JSON.stringify(await server.services.audit.recent({ limit: 100 }))).not.toContain(secret);
 });
 

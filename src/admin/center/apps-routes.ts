@@ -124,9 +124,8 @@ export function appCenterRoutes(router: Router, d: AppCenterDeps) {
       .filter(Boolean);
     const refused = async (message: string, detail?: string) =>
       d.page(ctx, a, { apps: await listing(a), oidcError: { message, detail }, oidcValue: value }, 400);
-    const type = APP_TYPES[b.app_type as keyof typeof APP_TYPES];
-    if (!value.name || !redirects.length || !type || !Object.hasOwn(APP_TYPES, b.app_type))
-      return refused(ctx.state.t('admin.apps_oidc_empty'));
+    const type = Object.hasOwn(APP_TYPES, b.app_type) ? APP_TYPES[b.app_type as keyof typeof APP_TYPES] : undefined;
+    if (!value.name || !redirects.length || !type) return refused(ctx.state.t('admin.apps_oidc_empty'));
     const input: ClientInput = {
       client_id: clientIdFor(value.name),
       client_name: value.name,
