@@ -53,8 +53,10 @@ export function createAdminClients(d: ClientDeps) {
   const operatorOnly = (message: string) => forbidden('operator_only', message);
 
   /** What an organization's administrator may not register (before anything is read or written). */
-  function checkMetadata(actor: AppActor, input: ClientInput, app: boolean) {
-    const grants = input.grant_types ?? ['authorization_code'];
+  function checkMetadata(actor: AppActor, raw: ClientInput, app: boolean) {
+    // Checked whole first (a ZodError naming the field): the admin center's pasted JSON can be anything.
+    const input = clientInputSchema.parse(raw);
+    const grants = input.grant_types;
     // A public client has no credentials to present, so it cannot act as itself (oidc-provider refuses to load one).
     if (input.token_endpoint_auth_method === 'none' && grants.includes('client_credentials'))
       throw badRequest('public_client_credentials', 'a client_credentials client cannot be public (token_endpoint_auth_method: none)');

@@ -9,6 +9,7 @@
  */
 import { generate } from 'otplib';
 import { PageClient } from '../helpers/browser.js';
+import type { ClientInput } from '../../src/clients/registry.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { interactionUid, openMyAccount, pageText } from '../helpers/sign-in.js';
@@ -164,7 +165,9 @@ test("an operator's client is for everyone; a duplicate is a 409, also when regi
   // The winner's access holds: acme's registration is acme's only, the operator's for everyone.
   expect((await admin.call(operator, 'GET', '/apps/oidc-raced-app')).body.access).toEqual(winner.body.access);
   // The store refuses too, whatever the use-case saw: an existing client is never restricted to another organization, nor rewritten.
-  const again = server.services.clients.register(app('raced-app', { client_name: 'Taken' }), { restrictTo: await admin.orgId('globex') });
+  const again = server.services.clients.register(app('raced-app', { client_name: 'Taken' }) as ClientInput, {
+    restrictTo: await admin.orgId('globex'),
+  });
   await expect(again).rejects.toMatchObject({ status: 409, code: 'already_registered' });
   expect((await admin.call(operator, 'GET', '/apps/oidc-raced-app')).body).toMatchObject({
     name: 'App raced-app',
