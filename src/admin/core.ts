@@ -65,7 +65,14 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
       notifier: parts.notifier ?? notifierOf(services),
       via: parts.via,
     }),
-    clients: createAdminClients({ clients: services.clients, audit }),
+    clients: createAdminClients({
+      clients: services.clients,
+      audit,
+      appStore: services.appStore,
+      apps: services.appAdmin,
+      isAdminClient: async (clientId) => Boolean(await store.adminClient(clientId)),
+      accessChanged: () => services.launcher.changed(),
+    }),
     connections: createAdminConnections({ company: () => (connectionAdmin ??= companyAdmin(services)), orgs: services.orgs, audit }),
     samlSps: createAdminSamlSps({
       // Loaded on demand: samlify and libxml2 are not for every CLI command.

@@ -59,6 +59,7 @@ export function createAdmin(
     company: core.company,
     apps: services.appAdmin,
     samlSps: core.samlSps,
+    clients: core.clients,
     branding: createAdminBranding({ branding: services.branding, audit: services.audit }),
   };
   return { store, actors, useCases };

@@ -19,6 +19,7 @@ import type { Audit } from '../audit/index.js';
 import type { AppActor, AppAdmin, AppView } from '../apps/admin.js';
 import type { AppStore } from '../apps/store.js';
 import { AppError, badRequest, forbidden, notFound } from '../lib/errors.js';
+import { createAppOwner, scopeOf } from './app-owner.js';
 import { spSettingsSchema, type SpSettings } from '../saml/settings.js';
 import type { SamlAdmin } from '../saml/index.js';
 
@@ -47,22 +48,10 @@ export interface SamlSpDeps {
 }
 
 export function createAdminSamlSps(d: SamlSpDeps) {
-  const scope = (actor: AppActor) => (actor.operator ? undefined : actor.orgId);
+  const owner = createAppOwner(d.appStore);
 
   /** The SP app an actor may change: not visible → 404, not a SAML app → 404, shared → 403. */
-  async function owned(actor: AppActor, appId: string) {
-    const row = appId.length <= 300 ? await d.appStore.find(appId, scope(actor)) : undefined;
-    if (!row || row.kind !== 'saml') throw notFound('not_found', 'no such SAML app');
-    const own = scope(actor);
-    if (own) {
-      const access = (await d.appStore.access([row.id])).get(row.id)!;
-      const entries = access.orgs.length + access.groups.length;
-      const onlyOwn = access.orgs.every((o) => o.id === own) && access.groups.every((g) => g.org_id === own);
-      if (!row.restricted || !entries || !onlyOwn)
-        throw forbidden('operator_only', 'an organization administrator changes only SAML apps that are for their organization alone');
-    }
-    return row;
-  }
+  const owned = (actor: AppActor, appId: string) => owner.owned(actor, appId, 'saml');
 
   const stateOf = async (spId: string) => {
     const sp = await (await d.saml()).registry.find(spId);
@@ -107,7 +96,7 @@ export function createAdminSamlSps(d: SamlSpDeps) {
     if (!actor.operator && input.settings?.allow_sha1) throw forbidden('operator_only', 'only an operator allows SHA-1 signatures');
     const before = appId ? await stateOf(sp.id) : undefined;
     const settings: Partial<SpSettings> | undefined = input.settings ?? (existing.appId ? before?.settings : undefined);
-    const restrictTo = appId ? undefined : scope(actor);
+    const restrictTo = appId ? undefined : scopeOf(actor);
     const saved = await registry.register(input.metadata, settings, { restrictTo });
     if (restrictTo) d.accessChanged();
     await record(ctx, actor, saved.existed ? 'admin.saml_sp_updated' : 'admin.saml_sp_created', saved.id, {

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { SecretBox } from '../lib/secretbox.js';
 import { ttlCache } from '../lib/ttl-cache.js';
+import { AppError } from '../lib/errors.js';
 import type { ClientStore } from './store.js';
 
 const PURPOSE = 'client-secret';
@@ -67,27 +68,47 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
   const resources = ttlCache<Awaited<ReturnType<ClientStore['findResource']>>>(cacheMs);
   const firstParty = ttlCache<boolean>(cacheMs);
 
+  /** The row to store for a client: its secret given, kept (a replacement naming none) or generated; sealed. */
+  async function prepare(input: ClientInput) {
+    const parsed = clientInputSchema.parse(input);
+    const { client_id, client_secret, first_party, ...metadata } = parsed;
+    const needsSecret = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(parsed.token_endpoint_auth_method);
+    // Replacing a client without naming a secret keeps the one it has (re-applying a bootstrap file
+    // must not break the app); only a confidential client with no secret yet gets a generated one.
+    const kept = needsSecret && !client_secret ? ((await store.find(client_id))?.secret_enc ?? null) : null;
+    const generatedSecret = needsSecret && !client_secret && !kept ? randomBytes(24).toString('base64url') : undefined;
+    const secret = needsSecret ? (client_secret ?? generatedSecret) : undefined;
+    const response_types = metadata.response_types ?? (parsed.grant_types.includes('authorization_code') ? ['code'] : []);
+    const row = {
+      client_id,
+      first_party,
+      metadata: { ...metadata, response_types },
+      secret_enc: secret ? box.seal(secret, `${PURPOSE}:${client_id}`) : kept,
+    };
+    return { row, generatedSecret };
+  }
+  const forget = (clientId: string) => {
+    cache.delete(clientId);
+    firstParty.delete(clientId);
+  };
+
   return {
     /** Adds or replaces a client. Returns the secret when one was generated (shown once). */
     async upsert(input: ClientInput): Promise<{ client_id: string; generatedSecret?: string }> {
-      const parsed = clientInputSchema.parse(input);
-      const { client_id, client_secret, first_party, ...metadata } = parsed;
-      const needsSecret = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(parsed.token_endpoint_auth_method);
-      // Replacing a client without naming a secret keeps the one it has (re-applying a bootstrap file
-      // must not break the app); only a confidential client with no secret yet gets a generated one.
-      const kept = needsSecret && !client_secret ? ((await store.find(client_id))?.secret_enc ?? null) : null;
-      const generatedSecret = needsSecret && !client_secret && !kept ? randomBytes(24).toString('base64url') : undefined;
-      const secret = needsSecret ? (client_secret ?? generatedSecret) : undefined;
-      const response_types = metadata.response_types ?? (parsed.grant_types.includes('authorization_code') ? ['code'] : []);
-      await store.upsert({
-        client_id,
-        first_party,
-        metadata: { ...metadata, response_types },
-        secret_enc: secret ? box.seal(secret, `${PURPOSE}:${client_id}`) : kept,
-      });
-      cache.delete(client_id);
-      firstParty.delete(client_id);
-      return { client_id, generatedSecret };
+      const { row, generatedSecret } = await prepare(input);
+      await store.upsert(row);
+      forget(row.client_id);
+      return { client_id: row.client_id, generatedSecret };
+    },
+
+    /** Adds a new client (409 `already_registered` when its id exists, even one added meanwhile). `restrictTo`: see ClientStore.insertNew. */
+    async register(input: ClientInput, opts: { restrictTo?: string } = {}): Promise<{ client_id: string; generatedSecret?: string }> {
+      // A client that exists is refused below, so a kept secret is never written here.
+      const { row, generatedSecret } = await prepare(input);
+      if (!(await store.insertNew(row, opts.restrictTo)))
+        throw new AppError('already_registered', 409, 'a client with this client_id is registered');
+      forget(row.client_id);
+      return { client_id: row.client_id, generatedSecret };
     },
 
     /** oidc-provider metadata for a client, secret included (adapter use only). */
@@ -112,8 +133,7 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, cacheMs
     listResources: () => store.listResources(),
 
     async remove(clientId: string) {
-      cache.delete(clientId);
-      firstParty.delete(clientId);
+      forget(clientId);
       return store.remove(clientId);
     },
 

@@ -37,6 +37,30 @@ export function createClientStore(db: Db) {
         )
         .execute();
     },
+    /**
+     * Adds a client that does not exist yet (false when one with its id does: nothing is written).
+     * `restrictTo`: its app is for that organization only, in the same transaction as the client (never
+     * open to everyone, not even for a moment).
+     */
+    insertNew: (row: ClientRow, restrictTo?: string) =>
+      db.transaction().execute(async (tx) => {
+        const inserted = await tx
+          .insertInto('oidc_clients')
+          .values({ ...row, metadata: JSON.stringify(row.metadata) })
+          .onConflict((oc) => oc.column('client_id').doNothing())
+          .returning('client_id')
+          .executeTakeFirst();
+        if (!inserted) return false;
+        if (!restrictTo) return true;
+        const app = await tx.selectFrom('apps').select('id').where('client_id', '=', row.client_id).executeTakeFirstOrThrow();
+        await tx.updateTable('apps').set({ restricted: true, updated_at: new Date() }).where('id', '=', app.id).execute();
+        await tx
+          .insertInto('app_access_orgs')
+          .values({ app_id: app.id, org_id: restrictTo })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        return true;
+      }),
     remove: async (clientId: string) => {
       const res = await db.deleteFrom('oidc_clients').where('client_id', '=', clientId).executeTakeFirst();
       return Number(res.numDeletedRows) > 0;

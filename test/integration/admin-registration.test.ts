@@ -16,13 +16,17 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-test('OIDC clients: operators only; created then updated with before/after; secrets never audited; a missing one is 404', async () => {
+test("OIDC clients: an operator's for everyone, not an organization administrator's to change; before/after audited without secrets; a missing one is 404", async () => {
   const input = { client_id: 'reg-app', client_name: 'Reg App', redirect_uris: ['https://reg.example.test/cb'] };
-  await expect(core.clients.save(undefined, { who: 'client:acme-admin', orgId: 'o1', operator: false }, input)).rejects.toMatchObject({
-    status: 403,
-  });
+  const orgAdmin = { who: 'client:acme-admin', orgId: 'o1', operator: false };
+  await expect(
+    core.clients.save(undefined, orgAdmin, { ...input, grant_types: ['authorization_code', 'client_credentials'] }),
+  ).rejects.toMatchObject({ status: 403, code: 'operator_only' });
   expect(await t.services.clients.metadata('reg-app')).toBeUndefined();
   const created = await core.clients.save(undefined, operator, input);
+  // The operator's client is everyone's app: an organization's administrator neither replaces nor removes it.
+  await expect(core.clients.save(undefined, orgAdmin, { ...input, client_name: 'Taken' })).rejects.toMatchObject({ status: 403 });
+  await expect(core.clients.remove(undefined, orgAdmin, 'reg-app')).rejects.toMatchObject({ status: 403 });
   expect(created).toMatchObject({ clientId: 'reg-app', existed: false });
   expect(created.generatedSecret).toMatch(/^[\w-]{32}$/);
   const updated = await core.clients.save(undefined, operator, {

@@ -56,6 +56,11 @@ test("every operation of the document: another organization's resources are 404,
     organizations: ['acme'],
     groups: [],
   });
+  // An OIDC app acme's administrator registered (for acme only).
+  const acmeOidc = (
+    await admin.call(acme, 'POST', '/apps/oidc', { client_id: 'acme-oidc-only', redirect_uris: ['https://acme-oidc-only.test/cb'] })
+  ).body.id as string;
+  expect(acmeOidc).toBe('oidc-acme-oidc-only');
   // A SAML app acme's administrator uploaded (for acme only).
   const acmeSaml = (await admin.call(acme, 'POST', '/apps/saml', { metadata: await spMetadata('acme-saml-only.test') })).body.id as string;
   expect(acmeSaml).toMatch(/^saml-/);
@@ -84,6 +89,7 @@ test("every operation of the document: another organization's resources are 404,
     group,
     acmeSaml,
     'acme-saml-only.test',
+    'acme-oidc-only',
     await admin.orgId('acme'),
   ];
 
@@ -107,9 +113,11 @@ test("every operation of the document: another organization's resources are 404,
     addGroupMember: { user_id: await admin.userId('gil@globex.test') },
     registerSamlApp: { metadata: await spMetadata('globex-saml.test') },
     replaceSamlMetadata: { metadata: await spMetadata('acme-saml-only.test') },
+    registerOidcApp: { client_id: 'globex-oidc-app', redirect_uris: ['https://globex-oidc.example.test/cb'] },
+    replaceOidcMetadata: { client_id: 'acme-only-app', redirect_uris: ['https://globex-took-it.example.test/cb'] },
   };
   // More resources of a kind: a named operation is checked for each (an app: acme's OIDC client and its SAML SP).
-  const moreIds: Record<string, string[]> = { apps: [acmeSaml] };
+  const moreIds: Record<string, string[]> = { apps: [acmeSaml, acmeOidc] };
   let checked = 0;
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
@@ -151,6 +159,9 @@ test("every operation of the document: another organization's resources are 404,
     trial_url: null,
     access: { organizations: ['acme'], groups: [] },
   });
+  // Acme's OIDC apps keep their redirect URIs (globex's replacement was a 404).
+  expect((await server.services.clients.metadata('acme-only-app'))?.redirect_uris).toEqual(['https://acme-only-app.example.test/cb']);
+  expect((await admin.call(acme, 'GET', `/apps/${acmeOidc}`)).body).toMatchObject({ access: { organizations: ['acme'], groups: [] } });
   // Acme's SAML app is still there, for acme only.
   expect((await admin.call(acme, 'GET', `/apps/${acmeSaml}`)).body).toMatchObject({ access: { organizations: ['acme'], groups: [] } });
   // Acme's group keeps its name and its member.

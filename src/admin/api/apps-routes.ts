@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import { appAccessInput, appUpdateInput, appView, type AppAdmin } from '../../apps/admin.js';
 import type { Actor } from '../actor.js';
+import { clientInputSchema } from '../../clients/registry.js';
+import type { AdminClients } from '../clients.js';
 import { MAX_METADATA_CHARS, spMetadataInput, type AdminSamlSps } from '../saml-sps.js';
 import type { Call, Operation } from './routes.js';
 
@@ -15,7 +17,12 @@ const asAppActor = (a: Actor) => ({ who: a.who, orgId: a.operator ? undefined : 
 /** JSON-escaped metadata of the largest accepted size, with room for the settings. */
 const uploadBytes = MAX_METADATA_CHARS * 2 + 65_536;
 
-export function appOperations(apps: AppAdmin, sps: AdminSamlSps): Operation[] {
+/** A client app's view, with its generated secret on the one answer that has it. */
+const clientAppView = appView.extend({
+  client_secret: z.string().optional().describe('The generated client secret: shown on this answer only, never again'),
+});
+
+export function appOperations(apps: AppAdmin, sps: AdminSamlSps, clients: AdminClients): Operation[] {
   const id = (c: Call) => c.params.id;
   return [
     {
@@ -98,17 +105,50 @@ export function appOperations(apps: AppAdmin, sps: AdminSamlSps): Operation[] {
       handle: async (c) => (await sps.replace(c.ctx, asAppActor(c.actor), id(c), spMetadataInput.parse(c.body))).app,
     },
     {
+      method: 'post',
+      path: '/apps/oidc',
+      operationId: 'registerOidcApp',
+      summary:
+        'Register an OIDC client that signs people in from its RFC 7591 metadata (409 if its client_id is registered); ' +
+        "a confidential client without a secret gets one generated, returned this once. An organization's administrator's " +
+        'new client is for their organization only; client_credentials, admin or SCIM scopes and first-party clients are for operators',
+      tag: 'Apps',
+      write: true,
+      global: true,
+      body: clientInputSchema,
+      response: clientAppView,
+      status: 201,
+      handle: (c) => clients.register(c.ctx, asAppActor(c.actor), clientInputSchema.parse(c.body)),
+    },
+    {
+      method: 'put',
+      path: '/apps/{id}/oidc-metadata',
+      operationId: 'replaceOidcMetadata',
+      summary:
+        "Replace an OIDC app's client metadata (same client_id; its secret kept unless given). " +
+        "An organization's administrator replaces only clients of their organization alone",
+      tag: 'Apps',
+      write: true,
+      global: true,
+      body: clientInputSchema,
+      response: clientAppView,
+      handle: (c) => clients.replace(c.ctx, asAppActor(c.actor), id(c), clientInputSchema.parse(c.body)),
+    },
+    {
       method: 'delete',
       path: '/apps/{id}',
-      operationId: 'deleteSamlApp',
+      operationId: 'deleteApp',
       summary:
-        "Remove a SAML app (its service provider): refused at once. An organization's administrator removes only SPs of their organization alone",
+        'Remove an app (its OIDC client or SAML service provider): refused at once, an OIDC client gets no more tokens. ' +
+        "An organization's administrator removes only apps of their organization alone",
       tag: 'Apps',
       write: true,
       global: true,
       status: 204,
       handle: async (c) => {
-        await sps.remove(c.ctx, asAppActor(c.actor), id(c));
+        const appId = id(c);
+        if (appId.startsWith('oidc-')) await clients.removeApp(c.ctx, asAppActor(c.actor), appId);
+        else await sps.remove(c.ctx, asAppActor(c.actor), appId);
       },
     },
   ];

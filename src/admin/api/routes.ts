@@ -18,6 +18,7 @@ import { companyOperations } from './company-routes.js';
 import { appOperations } from './apps-routes.js';
 import type { AppAdmin } from '../../apps/admin.js';
 import type { AdminSamlSps } from '../saml-sps.js';
+import type { AdminClients } from '../clients.js';
 import { auditEventView, auditExportInput, auditFilterInput, type AdminAuditLog } from '../audit-log.js';
 import { brandingOperations, type AdminBranding } from '../../branding/admin.js';
 
@@ -59,6 +60,7 @@ export interface AdminUseCases {
   company: AdminCompany;
   apps: AppAdmin;
   samlSps: AdminSamlSps;
+  clients: AdminClients;
   branding: AdminBranding;
   purge: AdminPurge;
   groups: AdminGroups;
@@ -232,7 +234,7 @@ export function operations(u: AdminUseCases): Operation[] {
     ...groupOperations(u.groups),
     ...policyOperations(u.organization, u.sessions),
     ...companyOperations(u.company),
-    ...appOperations(u.apps, u.samlSps),
+    ...appOperations(u.apps, u.samlSps, u.clients),
     ...brandingOperations(u.branding),
   ];
 }

@@ -9,39 +9,68 @@
  *   POST /admin/apps/saml            a SAML service provider from its pasted metadata XML, for this
  *                                    organization only (src/admin/saml-sps.ts checks, registers and
  *                                    audits; bad metadata is shown on the page, 400)
+ *   POST /admin/apps/oidc            an OpenID Connect app from a short form (name, redirect URIs, kind
+ *                                    of app), for this organization only (src/admin/clients.ts); a
+ *                                    web app's generated secret is shown on this answer only
+ *   /admin/apps/:id...               one app: replace its metadata, remove it (app-manage-routes.ts)
  * Mounted by center/routes.ts, which signs the administrator in and checks the step-up.
  */
 import type Router from '@koa/router';
+import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { bodyOf, form, text } from '../../http/input.js';
 import { AppError } from '../../lib/errors.js';
 import type { AppAdmin } from '../../apps/admin.js';
+import type { ClientInput } from '../../clients/registry.js';
+import type { AdminClients } from '../clients.js';
 import type { AdminSamlSps } from '../saml-sps.js';
+import { appManageRoutes, refusalOf } from './app-manage-routes.js';
 
-interface Center {
+export interface Center {
   org: { id: string; slug: string };
   actor: { who: string; orgId?: string };
 }
 
-export function appCenterRoutes(
-  router: Router,
-  d: {
-    apps: AppAdmin;
-    samlSps: AdminSamlSps;
-    enter: (ctx: Context) => Promise<Center | undefined>;
-    page: (ctx: Context, a: Center, data: Record<string, unknown>, status?: number) => void;
-    back: (ctx: Context, a: Center, path: string, done: string) => void;
-    notice: (ctx: Context) => string | undefined;
-  },
-) {
+export interface AppCenterDeps {
+  apps: AppAdmin;
+  samlSps: AdminSamlSps;
+  clients: AdminClients;
+  enter: (ctx: Context) => Promise<Center | undefined>;
+  page: (ctx: Context, a: Center, data: Record<string, unknown>, status?: number, view?: string) => void;
+  back: (ctx: Context, a: Center, path: string, done: string) => void;
+  notice: (ctx: Context) => string | undefined;
+}
+
+/** The kinds of app the form offers: a web app with a server has a secret; the others are public (PKCE). */
+const APP_TYPES = {
+  web: { token_endpoint_auth_method: 'client_secret_basic', application_type: 'web' },
+  spa: { token_endpoint_auth_method: 'none', application_type: 'web' },
+  native: { token_endpoint_auth_method: 'none', application_type: 'native' },
+} as const;
+
+/** A client_id from the app's name, with a random tail (two apps may share a name). */
+const clientIdFor = (name: string) =>
+  `${
+    name
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'app'
+  }-${randomBytes(4).toString('hex')}`;
+
+export function appCenterRoutes(router: Router, d: AppCenterDeps) {
   const actorOf = (a: Center) => ({ who: a.actor.who, orgId: a.org.id, operator: false });
   const listing = async (a: Center) =>
-    (await d.apps.list(actorOf(a))).map((app) => ({
-      ...app,
-      wholeOrg: !!app.access?.organizations.includes(a.org.slug),
-      groups: (app.access?.groups ?? []).map((g) => g.slice(a.org.slug.length + 1)),
-      editable: !!app.access && (app.access.organizations.length > 0 || app.access.groups.length > 0),
-    }));
+    Promise.all(
+      (await d.apps.list(actorOf(a))).map(async (app) => ({
+        ...app,
+        mine: await d.clients.mayChange(actorOf(a), app.id),
+        wholeOrg: !!app.access?.organizations.includes(a.org.slug),
+        groups: (app.access?.groups ?? []).map((g) => g.slice(a.org.slug.length + 1)),
+        editable: !!app.access && (app.access.organizations.length > 0 || app.access.groups.length > 0),
+      })),
+    );
 
   router.get('/apps', async (ctx) => {
     const a = await d.enter(ctx);
@@ -84,4 +113,38 @@ export function appCenterRoutes(
     }
     d.back(ctx, a, '/apps', 'saml_added');
   });
+
+  router.post('/apps/oidc', async (ctx) => {
+    const a = (await d.enter(ctx))!;
+    const b = bodyOf(ctx, form({ name: text, redirect_uris: text, app_type: text }));
+    const value = { name: b.name.trim().slice(0, 200), redirect_uris: b.redirect_uris.slice(0, 20_000), app_type: b.app_type };
+    const redirects = value.redirect_uris
+      .split(/\s+/)
+      .map((u) => u.trim())
+      .filter(Boolean);
+    const refused = async (message: string, detail?: string) =>
+      d.page(ctx, a, { apps: await listing(a), oidcError: { message, detail }, oidcValue: value }, 400);
+    const type = Object.hasOwn(APP_TYPES, b.app_type) ? APP_TYPES[b.app_type as keyof typeof APP_TYPES] : undefined;
+    if (!value.name || !redirects.length || !type) return refused(ctx.state.t('admin.apps_oidc_empty'));
+    const input: ClientInput = {
+      client_id: clientIdFor(value.name),
+      client_name: value.name,
+      redirect_uris: redirects.slice(0, 20),
+      grant_types: ['authorization_code', 'refresh_token'],
+      ...type,
+    };
+    let app: Awaited<ReturnType<typeof d.clients.register>>;
+    try {
+      app = await d.clients.register(ctx, actorOf(a), input);
+    } catch (err) {
+      const detail = refusalOf(err);
+      if (detail === undefined) throw err;
+      return refused(ctx.state.t('admin.apps_oidc_bad'), detail);
+    }
+    // A generated secret is shown on this answer only (it is stored sealed, never shown again).
+    const created = { name: app.name, clientId: app.ref, secret: app.client_secret };
+    d.page(ctx, a, { apps: await listing(a), created, notice: ctx.state.t('admin.done_oidc_added') }, 201);
+  });
+
+  appManageRoutes(router, d);
 }

@@ -102,8 +102,9 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
   appCenterRoutes(router, {
     apps: d.useCases.apps,
     samlSps: d.useCases.samlSps,
+    clients: d.useCases.clients,
     enter,
-    page: (ctx, a, data, status) => page(ctx, a as Admin, 'apps', data, status),
+    page: (ctx, a, data, status, view) => page(ctx, a as Admin, 'apps', data, status, view),
     back: (ctx, a, p, done) => back(ctx, a as Admin, p, done),
     notice,
   });
