@@ -22,7 +22,13 @@ export const pathParams = <K extends string>(...names: K[]) =>
   z.object(Object.fromEntries(names.map((n) => [n, segment()])) as Record<K, ReturnType<typeof segment>>);
 
 /** The interaction a sign-in page runs in (its route is /interaction/:uid/…; the interaction glue checks it), or ''. */
-export function interactionUid(ctx: object) {
-  const uid = (ctx as { params?: Record<string, unknown> }).params?.uid;
-  return typeof uid === 'string' ? uid : '';
+export const interactionUid = (ctx: object) => routeParam(ctx, 'uid') ?? '';
+
+/**
+ * A path parameter for what runs around a route's guard (an error page naming the connection), or
+ * undefined; a handler reads its parameters from its guard.
+ */
+export function routeParam(ctx: object, name: string) {
+  const value = (ctx as { params?: Record<string, unknown> }).params?.[name];
+  return typeof value === 'string' ? value : undefined;
 }
