@@ -18,8 +18,8 @@ import { emailSchema } from './users.js';
 const body = (ctx: Context) => bodyOf(ctx, textFields);
 const interactionOf = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9_-]{10,64}$/.test(value) ? value : undefined);
 /** `?interaction=` (an unknown or malformed one is absent: the page leads on without it); `?token=` one value. */
-const interactionQuery = guard({ query: z.object({ interaction: z.unknown().transform(interactionOf) }) });
-const linkQuery = guard({ query: z.object({ interaction: z.unknown().transform(interactionOf), token: queryText(500) }) });
+const interactionQuery = guard({ query: z.object({ interaction: z.unknown().optional().transform(interactionOf) }) });
+const linkQuery = guard({ query: z.object({ interaction: z.unknown().optional().transform(interactionOf), token: queryText(500) }) });
 /** A path with its defined query parameters: the GET page a language link reloads after a failed post. */
 const withQuery = (path: string, query: Record<string, string | undefined>) => {
   const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => !!e[1])).toString();
