@@ -39,6 +39,26 @@ const SQL_OUTSIDE_STORE = {
   message: `SQL is written only in a feature's store.ts (or src/db/): call the store instead (${DESIGN}).`,
 };
 
+/** Route input (query string, path parameters) is read through the zod guard (src/http/guard.ts), never raw. */
+const GUARD =
+  'declare it with guard({ query, params }) from src/http/guard.ts and read guard.input(ctx) (field schemas in src/http/route-fields.ts)';
+const RAW_ROUTE_INPUT = [
+  {
+    selector: "MemberExpression[property.name=/^(query|params)$/][object.name='ctx']",
+    message: `A route reads no raw ctx.query or ctx.params: ${GUARD}.`,
+  },
+  {
+    selector: 'MemberExpression[property.name=/^(query|params)$/][object.property.name=/^(ctx|request)$/]',
+    message: `A route reads no raw ctx.query, ctx.request.query or ctx.params: ${GUARD}.`,
+  },
+  {
+    selector: "VariableDeclarator[init.name='ctx'] > ObjectPattern > Property[key.name=/^(query|params)$/]",
+    message: `A route reads no raw ctx.query or ctx.params: ${GUARD}.`,
+  },
+];
+/** Where raw route input is read: the guard and the HTTP plumbing, the oidc interaction glue, and a file another change owns. */
+const RAW_INPUT_ALLOWED = ['src/http/**/*.ts', 'src/oidc/interactions.ts', 'src/admin/center/apps-routes.ts'];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'test-artifacts/', 'coverage/'] },
   js.configs.recommended,
@@ -60,10 +80,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       'no-restricted-imports': restrictedImports(),
-      'no-restricted-syntax': ['error', SQL_OUTSIDE_STORE],
+      'no-restricted-syntax': ['error', SQL_OUTSIDE_STORE, ...RAW_ROUTE_INPUT],
       'max-lines': ['error', { max: 300, skipBlankLines: false, skipComments: false }],
     },
   },
+  { files: RAW_INPUT_ALLOWED, rules: { 'no-restricted-syntax': ['error', SQL_OUTSIDE_STORE] } },
   { files: ['src/oidc/**/*.ts'], rules: { 'no-restricted-imports': restrictedImports(['src/oidc/']) } },
   { files: ['src/saml/**/*.ts'], rules: { 'no-restricted-imports': restrictedImports(['src/saml/']) } },
   {

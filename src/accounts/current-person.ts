@@ -8,6 +8,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
 import { applyPersonLanguage } from '../http/i18n.js';
+import { checkInput } from '../http/guard.js';
+import { lenient } from '../http/route-fields.js';
+import { z } from 'zod';
 import { ACR } from '../login/gate.js';
 import type { SessionPolicy } from '../login/session-policy.js';
 import type { SessionAge } from '../orgs/session-lengths.js';
@@ -42,6 +45,9 @@ export interface CurrentPersonDeps {
   tooOld?: SessionAge;
 }
 export type SignedIn = { session: NonNullable<Awaited<ReturnType<Sessions['current']>>>; user: User };
+
+/** The return from sign-in's query: a malformed state or error is none (the callback recovers from it). */
+const callbackQuery = z.object({ state: lenient(200), error: lenient(200) });
 
 /** How recent a two-step sign-in must be to stand in for a password (new recovery codes, a new email address). */
 export const FRESH_FACTOR_SECONDS = 300;
@@ -141,12 +147,12 @@ export function createCurrentPerson(d: CurrentPersonDeps) {
      */
     async callback(ctx: Context) {
       const pending = (ctx.cookies.get(STATE_COOKIE, { signed: true }) ?? '').split(' ').filter(Boolean);
-      const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+      const { state = '', error } = checkInput(ctx, { query: callbackQuery }).query;
       const known = state !== '' && pending.includes(state);
       const rest = pending.filter((s) => s !== state);
       ctx.cookies.set(STATE_COOKIE, rest.length ? rest.join(' ') : null, { ...cookieOpts, maxAge: 3600e3 });
       ctx.status = 303;
-      if (known && ctx.query.error) return ctx.redirect(ctx.query.error === 'access_denied' ? '/?reason=cancelled' : '/?reason=expired');
+      if (known && error) return ctx.redirect(error === 'access_denied' ? '/?reason=cancelled' : '/?reason=expired');
       const raw = ctx.cookies.get(RETURN_COOKIE, { signed: true });
       const back = raw ? (d.checkReturn ? await d.checkReturn(raw) : ownPage(raw)) : undefined;
       if (!known && !(await current(ctx))) return ctx.redirect('/?reason=expired');

@@ -15,6 +15,9 @@ import type { ClientRegistry } from '../clients/registry.js';
 import { ACCOUNT_CLIENT_ID, freshFactor, type CurrentPerson, type SignedIn } from './current-person.js';
 import type { Lifecycle } from './lifecycle.js';
 import { bodyOf, textFields } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { pathParams, queryText } from '../http/route-fields.js';
+import { z } from 'zod';
 import { deviceName } from './device-name.js';
 import { LANGUAGE_NAMES, LANGUAGES } from '../http/i18n.js';
 
@@ -87,12 +90,11 @@ export function myAccountRoutes(d: MyAccountDeps) {
 
   router.get('/callback', (ctx) => d.person.callback(ctx));
 
-  router.get('/', async (ctx) => {
+  const home = guard({ query: z.object({ done: queryText(100) }) });
+  router.get('/', home, async (ctx) => {
     const who = await signedIn(ctx);
-    if (who)
-      await page(ctx, who, {
-        notice: ctx.query.done ? ctx.state.t(`account.done_${String(ctx.query.done).replace(/[^a-z_]/g, '')}`) : undefined,
-      });
+    const { done } = home.input(ctx).query;
+    if (who) await page(ctx, who, { notice: done ? ctx.state.t(`account.done_${done.replace(/[^a-z_]/g, '')}`) : undefined });
   });
 
   router.post('/password', async (ctx) => {
@@ -126,11 +128,13 @@ export function myAccountRoutes(d: MyAccountDeps) {
     ctx.redirect(b.sign_out_others === 'yes' ? '/account?done=password_signed_out' : '/account?done=password');
   });
 
-  router.post('/sessions/:id/sign-out', async (ctx) => {
+  const session = guard({ params: pathParams('id') });
+  router.post('/sessions/:id/sign-out', session, async (ctx) => {
     const who = (await signedIn(ctx))!;
-    await d.sessions.signOut(who.user.id, ctx.params.id);
+    const { id } = session.input(ctx).params;
+    await d.sessions.signOut(who.user.id, id);
     ctx.status = 303;
-    ctx.redirect(ctx.params.id === who.session.id ? '/account' : '/account?done=session');
+    ctx.redirect(id === who.session.id ? '/account' : '/account?done=session');
   });
 
   router.post('/sessions/sign-out-all', async (ctx) => {

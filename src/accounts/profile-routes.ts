@@ -11,6 +11,9 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { bodyOf, form, text } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { lenient, pathParams } from '../http/route-fields.js';
+import { z } from 'zod';
 import { applyPersonLanguage, pickLanguage, rememberChoice } from '../http/i18n.js';
 import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
@@ -111,9 +114,11 @@ export function profileRoutes(d: ProfileRoutesDeps) {
   const confirmPage = (ctx: Context, vars: Record<string, unknown>, status = 200) =>
     renderPage(ctx, 'email-confirm', { title: ctx.state.t('account.email_confirm_title'), ...vars }, status);
 
-  router.get('/email/confirm', async (ctx) => {
-    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    const pending = token.length <= 100 ? await d.emailChange.peek(token) : undefined;
+  // A repeated or over-long token is no link: the "link invalid" page, as for an unknown one.
+  const confirmQuery = guard({ query: z.object({ token: lenient(100) }) });
+  router.get('/email/confirm', confirmQuery, async (ctx) => {
+    const token = confirmQuery.input(ctx).query.token ?? '';
+    const pending = token ? await d.emailChange.peek(token) : undefined;
     if (!pending) return confirmPage(ctx, { invalid: true }, 400);
     applyPersonLanguage(ctx, pending.user.locale); // the link names the person: their language
     confirmPage(ctx, { token, email: pending.email, oldEmail: pending.user.email });
@@ -133,12 +138,13 @@ export function profileRoutes(d: ProfileRoutesDeps) {
     );
   });
 
-  router.post('/links/:kind/:id/disconnect', async (ctx) => {
+  const link = guard({ params: pathParams('kind', 'id') });
+  router.post('/links/:kind/:id/disconnect', link, async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
-    const kind = ctx.params.kind;
+    const { kind, id } = link.input(ctx).params;
     if (kind !== 'company' && kind !== 'social') throw new AppError('not_found', 404, ctx.state.t('account.link_not_found'), true);
     try {
-      await d.linked.disconnect(ctx, who.user, kind, ctx.params.id.slice(0, 200));
+      await d.linked.disconnect(ctx, who.user, kind, id);
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'last_way_in') throw err;
       return d.page(ctx, who, { linkError: err.message }, 409);

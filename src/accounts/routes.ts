@@ -9,11 +9,17 @@ import { AppError } from '../lib/errors.js';
 import { renderPage } from '../http/views.js';
 import type { Lifecycle } from './lifecycle.js';
 import { bodyOf, textFields } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { queryText } from '../http/route-fields.js';
+import { z } from 'zod';
 import { passwordProblem } from './password-policy.js';
 import { emailSchema } from './users.js';
 
 const body = (ctx: Context) => bodyOf(ctx, textFields);
 const interactionOf = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9_-]{10,64}$/.test(value) ? value : undefined);
+/** `?interaction=` (an unknown or malformed one is absent: the page leads on without it); `?token=` one value. */
+const interactionQuery = guard({ query: z.object({ interaction: z.unknown().optional().transform(interactionOf) }) });
+const linkQuery = guard({ query: z.object({ interaction: z.unknown().optional().transform(interactionOf), token: queryText(500) }) });
 /** A path with its defined query parameters: the GET page a language link reloads after a failed post. */
 const withQuery = (path: string, query: Record<string, string | undefined>) => {
   const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => !!e[1])).toString();
@@ -69,7 +75,7 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
     return errors;
   }
 
-  router.get('/signup', (ctx) => signupPage(ctx, { interaction: interactionOf(ctx.query.interaction) }));
+  router.get('/signup', interactionQuery, (ctx) => signupPage(ctx, { interaction: interactionQuery.input(ctx).query.interaction }));
   router.post('/signup', async (ctx) => {
     const b = body(ctx);
     const interaction = interactionOf(b.interaction);
@@ -84,15 +90,15 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
     renderPage(ctx, 'notice', { title: t(ctx)('signup.sent_title'), message: t(ctx)('signup.sent', { email: b.email }) });
   });
 
-  router.get('/verify-email', async (ctx) => {
-    const interaction = interactionOf(ctx.query.interaction);
-    const user = await lifecycle.peek('verify_email', String(ctx.query.token ?? ''));
+  router.get('/verify-email', linkQuery, async (ctx) => {
+    const { interaction, token = '' } = linkQuery.input(ctx).query;
+    const user = await lifecycle.peek('verify_email', token);
     if (!user) return linkInvalid(ctx, interaction);
     renderPage(ctx, 'confirm-link', {
       title: t(ctx)('verify.title'),
       message: t(ctx)('verify.lead', { email: user.email }),
       action: '/verify-email',
-      token: ctx.query.token,
+      token,
       interaction,
       button: t(ctx)('verify.confirm'),
     });
@@ -123,7 +129,9 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       },
       status,
     );
-  router.get('/password/forgot', (ctx) => forgotPage(ctx, { interaction: interactionOf(ctx.query.interaction) }));
+  router.get('/password/forgot', interactionQuery, (ctx) =>
+    forgotPage(ctx, { interaction: interactionQuery.input(ctx).query.interaction }),
+  );
   router.post('/password/forgot', async (ctx) => {
     const b = body(ctx);
     const interaction = interactionOf(b.interaction);
@@ -150,9 +158,8 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       },
       status,
     );
-  router.get('/password/reset', async (ctx) => {
-    const interaction = interactionOf(ctx.query.interaction);
-    const token = String(ctx.query.token ?? '');
+  router.get('/password/reset', linkQuery, async (ctx) => {
+    const { interaction, token = '' } = linkQuery.input(ctx).query;
     const user = await lifecycle.peek('reset_password', token);
     if (!user) return linkInvalid(ctx, interaction);
     resetPage(ctx, { token, interaction, email: user.email });
@@ -198,8 +205,8 @@ export function accountLifecycleRoutes(deps: { lifecycle: Lifecycle; minPassword
       },
       status,
     );
-  router.get('/invitation', async (ctx) => {
-    const token = String(ctx.query.token ?? '');
+  router.get('/invitation', linkQuery, async (ctx) => {
+    const { token = '' } = linkQuery.input(ctx).query;
     const user = await lifecycle.peek('invitation', token);
     if (!user || user.status !== 'invited') return linkInvalid(ctx);
     invitationPage(ctx, { token, email: user.email });

@@ -10,6 +10,9 @@
 import type { Context } from 'koa';
 import { AppError } from '../lib/errors.js';
 import type { AdminStore } from './store.js';
+import { queryOf } from '../http/input.js';
+import { queryText } from '../http/route-fields.js';
+import { z } from 'zod';
 
 export const ADMIN_SCOPES = { read: 'admin:read', write: 'admin:write' } as const;
 export const adminResource = (issuer: string) => `${issuer}/api/admin/v1`;
@@ -29,6 +32,8 @@ export interface ActorDeps {
   verify: (token: string, audience: string, scope: string) => Promise<{ clientId: string; scope: string[] } | undefined>;
 }
 
+/** An operator's `?org=<slug>` (one value). */
+const orgQuery = z.object({ org: queryText(100) });
 const unauthorized = (message: string) => new AppError('invalid_token', 401, message);
 
 export function createActors(d: ActorDeps) {
@@ -64,7 +69,7 @@ export function createActors(d: ActorDeps) {
     /** The organization a request acts on: the administrator's own, or the operator's `?org=`. */
     async organization(ctx: Context, actor: Actor): Promise<string> {
       if (!actor.operator) return actor.orgId!;
-      const slug = typeof ctx.query.org === 'string' ? ctx.query.org : '';
+      const slug = queryOf(ctx, orgQuery).org ?? '';
       const org = slug ? await d.store.orgBySlug(slug) : undefined;
       if (!org)
         throw new AppError(

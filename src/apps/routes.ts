@@ -15,6 +15,11 @@ import { AppError, notFound } from '../lib/errors.js';
 import { launcherUrlProblem } from './fields.js';
 import type { Launcher } from './launcher.js';
 import type { AppStore } from './store.js';
+import { guard } from '../http/guard.js';
+import { z } from 'zod';
+
+/** An app's id (one not of the id pattern is no app: the "not found" page). */
+const appPath = guard({ params: z.object({ id: z.string() }) });
 
 export function launchTarget(initiateLoginUri: string, issuer: string, targetLinkUri: string | null): string | undefined {
   if (launcherUrlProblem(initiateLoginUri)) return undefined;
@@ -28,8 +33,8 @@ export function appRoutes(d: { person: CurrentPerson; store: AppStore; launcher:
   const router = new Router({ prefix: '/apps' });
   const validId = (id: string) => /^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$/.test(id);
 
-  router.get('/:id/launch', async (ctx) => {
-    const id = ctx.params.id;
+  router.get('/:id/launch', appPath, async (ctx) => {
+    const { id } = appPath.input(ctx).params;
     const app = validId(id) ? await d.store.find(id) : undefined;
     if (!app) throw notFound('not_found', ctx.state.t('apps.not_found'));
     const who = await d.person.signedIn(ctx, { returnTo: `/apps/${id}/launch` });
@@ -43,8 +48,9 @@ export function appRoutes(d: { person: CurrentPerson; store: AppStore; launcher:
     ctx.redirect(target);
   });
 
-  router.get('/:id/icon', async (ctx) => {
-    const icon = validId(ctx.params.id) ? await d.store.icon(ctx.params.id) : undefined;
+  router.get('/:id/icon', appPath, async (ctx) => {
+    const { id } = appPath.input(ctx).params;
+    const icon = validId(id) ? await d.store.icon(id) : undefined;
     if (!icon?.icon) throw notFound('not_found', ctx.state.t('apps.not_found'));
     const etag = `"${icon.icon_etag}"`;
     ctx.set('X-Content-Type-Options', 'nosniff');

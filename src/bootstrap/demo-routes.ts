@@ -9,6 +9,14 @@ import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
 import { describeProtocolError } from '../http/protocol-errors.js';
 import { DEMO_CLIENT_ID } from './demo.js';
+import { guard } from '../http/guard.js';
+import { queryText } from '../http/route-fields.js';
+import { z } from 'zod';
+
+/** The authorization response (RFC 6749 §4.1.2): each parameter one value. */
+const callbackQuery = guard({
+  query: z.object({ state: queryText(200), code: queryText(2000), error: queryText(200), error_description: queryText(2000) }),
+});
 
 export function demoRoutes(issuer: string) {
   const router = new Router({ prefix: '/demo' });
@@ -37,12 +45,13 @@ export function demoRoutes(issuer: string) {
     ctx.redirect(url.toString());
   });
 
-  router.get('/callback', async (ctx) => {
+  router.get('/callback', callbackQuery, async (ctx) => {
+    const q = callbackQuery.input(ctx).query;
     const [state, verifier] = (ctx.cookies.get('wf_demo', { signed: true }) ?? '').split('.');
-    if (!state || ctx.query.state !== state) throw new AppError('invalid_state', 400, 'start the demo again');
-    if (ctx.query.error) {
-      const description = typeof ctx.query.error_description === 'string' ? ctx.query.error_description : undefined;
-      const key = `error.${String(ctx.query.error)}`;
+    if (!state || q.state !== state) throw new AppError('invalid_state', 400, 'start the demo again');
+    if (q.error) {
+      const description = q.error_description;
+      const key = `error.${q.error}`;
       const error =
         describeProtocolError(ctx.state.t, description) ?? (ctx.state.t(key) !== key ? ctx.state.t(key) : ctx.state.t('error.generic'));
       return renderPage(ctx, 'demo', { title: ctx.state.t('demo.title'), error });
@@ -52,7 +61,7 @@ export function demoRoutes(issuer: string) {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         grant_type: 'authorization_code',
-        code: String(ctx.query.code ?? ''),
+        code: q.code ?? '',
         redirect_uri: redirectUri,
         client_id: DEMO_CLIENT_ID,
         code_verifier: verifier,

@@ -12,7 +12,9 @@ import busboy from 'busboy';
 import type { Context } from 'koa';
 import type { CurrentPerson } from '../accounts/current-person.js';
 import { ACR } from '../login/gate.js';
-import { bodyOf, form, text } from '../http/input.js';
+import { bodyOf, form, queryOf, text } from '../http/input.js';
+import { lenient } from '../http/route-fields.js';
+import { z } from 'zod';
 import { csrfMatches } from '../http/csrf.js';
 import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
@@ -22,6 +24,8 @@ import { SETTING_KEYS, LOGO_MAX_BYTES } from './brand.js';
 import type { AdminBranding } from './admin.js';
 
 const STEP_UP_SECONDS = 15 * 60;
+/** Every branding page's query: the organization and the notice of what was just done (malformed: none). */
+const pageQuery = z.object({ org: lenient(100), done: lenient(100) });
 const FIELD: Record<string, string> = { primary_color: 'primary_color', background_color: 'primary_color' };
 
 interface Deps {
@@ -42,7 +46,7 @@ async function enter(d: Deps, ctx: Context) {
     d.person.stepUp(ctx, { returnTo: ctx.originalUrl });
     return undefined;
   }
-  const wanted = typeof ctx.query.org === 'string' ? ctx.query.org : undefined;
+  const wanted = queryOf(ctx, pageQuery).org;
   const org = (wanted && orgs.find((o) => o.slug === wanted)) || orgs[0];
   ctx.state.adminActor = `user:${who.user.id}`;
   ctx.state.brandOrgId = org.id;
@@ -54,7 +58,7 @@ type Entered = NonNullable<Awaited<ReturnType<typeof enter>>>;
 async function page(d: Deps, ctx: Context, a: Entered, extra: Record<string, unknown> = {}, status = 200) {
   const t = ctx.state.t;
   const current = await d.branding.get(a.org.id);
-  const done = typeof ctx.query.done === 'string' ? ctx.query.done.replace(/[^a-z_]/g, '') : '';
+  const done = (queryOf(ctx, pageQuery).done ?? '').replace(/[^a-z_]/g, '');
   renderPage(
     ctx,
     'admin-branding',

@@ -7,31 +7,39 @@
 import Router from '@koa/router';
 import type { Branding } from './index.js';
 import { DEFAULT_BACKGROUND, DEFAULT_COLOR } from './brand.js';
+import { guard } from '../http/guard.js';
+import { lenient, pathParams } from '../http/route-fields.js';
+import { z } from 'zod';
 
 const HEX = /^[0-9a-f]{6}$/i;
 const SCOPES = new Set(['deployment', 'org', 'client']);
+/** A color that is not one `rrggbb` value is the default one; an asset's `v` only marks a versioned address. */
+const themeQuery = guard({ query: z.object({ c: lenient(6), b: lenient(6) }) });
+const assetInput = guard({ params: pathParams('scope', 'id', 'kind'), query: z.object({ v: lenient(100) }) });
 
 /** The theme stylesheet's address for a brand's colors. */
 export const themeHref = (color: string, background: string) => `/branding/theme.css?c=${color.slice(1)}&b=${background.slice(1)}`;
 
 export function brandingAssetRoutes(branding: Branding) {
   const router = new Router({ prefix: '/branding' });
-  router.get('/theme.css', (ctx) => {
-    const c = typeof ctx.query.c === 'string' && HEX.test(ctx.query.c) ? `#${ctx.query.c}` : DEFAULT_COLOR;
-    const b = typeof ctx.query.b === 'string' && HEX.test(ctx.query.b) ? `#${ctx.query.b}` : DEFAULT_BACKGROUND;
+  router.get('/theme.css', themeQuery, (ctx) => {
+    const q = themeQuery.input(ctx).query;
+    const c = q.c && HEX.test(q.c) ? `#${q.c}` : DEFAULT_COLOR;
+    const b = q.b && HEX.test(q.b) ? `#${q.b}` : DEFAULT_BACKGROUND;
     ctx.type = 'text/css; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=86400');
     ctx.body = `:root { --accent: ${c.toLowerCase()}; --bg: ${b.toLowerCase()}; }\n`;
   });
-  router.get('/:scope/:id/:kind', async (ctx) => {
-    const { scope, id, kind } = ctx.params;
-    if (!SCOPES.has(scope) || (kind !== 'logo' && kind !== 'favicon') || id.length > 200) return;
+  router.get('/:scope/:id/:kind', assetInput, async (ctx) => {
+    const { params, query } = assetInput.input(ctx);
+    const { scope, id, kind } = params;
+    if (!SCOPES.has(scope) || (kind !== 'logo' && kind !== 'favicon')) return;
     const image = await branding.image(scope as 'org', id === '-' ? '' : id, kind);
     if (!image) return;
     ctx.type = image.type;
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Content-Security-Policy', "default-src 'none'");
-    ctx.set('Cache-Control', typeof ctx.query.v === 'string' ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
+    ctx.set('Cache-Control', query.v !== undefined ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
     ctx.body = image.bytes;
   });
   return router;

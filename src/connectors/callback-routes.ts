@@ -19,7 +19,13 @@ import type { CallbackResult, Federation } from './federation.js';
 import { AppError } from '../lib/errors.js';
 import { failurePage, PENDING_COOKIE, recoverLateAnswer } from './routes.js';
 import { samlSpMetadata } from './saml.js';
-import { bodyOf, textFields } from '../http/input.js';
+import { textFields } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { pathParams } from '../http/route-fields.js';
+import { z } from 'zod';
+
+/** An identity provider's answer: the connection in the path; query parameters one value each; form fields text. */
+const answer = guard({ params: pathParams('connection'), query: z.record(z.string(), z.string()), body: textFields });
 
 export interface CallbackRouteDeps {
   issuer: string;
@@ -58,10 +64,11 @@ export function callbackRoutes(d: CallbackRouteDeps) {
   }
 
   async function callback(ctx: Context) {
-    const connectionId = ctx.params.connection;
+    const input = answer.input(ctx);
+    const connectionId = input.params.connection;
     try {
       const url = new URL(ctx.originalUrl, d.issuer);
-      const body = Object.fromEntries(Object.entries(bodyOf(ctx, textFields)).filter(([, v]) => v !== ''));
+      const body = Object.fromEntries(Object.entries(input.body).filter(([, v]) => v !== ''));
       const result = await d.federation.callback(ctx, connectionId, { url, body });
       if (result.kind === 'test') return testReport(ctx, result);
       if (result.kind === 'unsolicited') {
@@ -86,22 +93,24 @@ export function callbackRoutes(d: CallbackRouteDeps) {
     }
   }
 
-  router.get('/sso/callback/:connection', callback);
-  router.post('/sso/callback/:connection', callback);
+  router.get('/sso/callback/:connection', answer, callback);
+  router.post('/sso/callback/:connection', answer, callback);
 
   // Wayfinder's SP metadata for a SAML connection, at its entity ID.
-  router.get('/sso/saml/:connection/metadata', async (ctx) => {
-    const found = await d.federation.find(ctx.params.connection);
+  const metadataPath = guard({ params: pathParams('connection') });
+  router.get('/sso/saml/:connection/metadata', metadataPath, async (ctx) => {
+    const found = await d.federation.find(metadataPath.input(ctx).params.connection);
     if (!found || found.connection.kind !== 'saml') throw new AppError('not_found', 404, 'no SAML connection here');
     ctx.type = 'application/samlmetadata+xml';
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = samlSpMetadata(found.connection, d.federation.env);
   });
 
-  router.get('/sso/test/:token', async (ctx) => {
+  const testPath = guard({ params: pathParams('token') });
+  router.get('/sso/test/:token', testPath, async (ctx) => {
     try {
       ctx.status = 303;
-      ctx.redirect(await d.federation.startTest(ctx, ctx.params.token));
+      ctx.redirect(await d.federation.startTest(ctx, testPath.input(ctx).params.token));
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
       await failurePage(ctx, d.audit, err, {});

@@ -20,6 +20,9 @@ import type { Discovery } from '../orgs/discovery.js';
 import { FederationError } from './errors.js';
 import type { Federation } from './federation.js';
 import { bodyOf, form, text } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { interactionUid, queryText, routeParam } from '../http/route-fields.js';
+import { z } from 'zod';
 import { decide } from '../routing/decide.js';
 import { go } from '../routing/respond.js';
 
@@ -137,7 +140,7 @@ export function ssoPendingRoutes(d: { secure: boolean }) {
     if (!result) return next();
     ctx.cookies.set(PENDING_COOKIE, null, { signed: true, httpOnly: true, sameSite: 'lax', secure: d.secure, overwrite: true });
     ctx.status = 303;
-    ctx.redirect(`/interaction/${encodeURIComponent(ctx.params.uid)}/sso/done?result=${encodeURIComponent(result)}`);
+    ctx.redirect(`/interaction/${encodeURIComponent(interactionUid(ctx))}/sso/done?result=${encodeURIComponent(result)}`);
   });
   return router;
 }
@@ -149,7 +152,7 @@ export function ssoRoutes(d: SsoRouteDeps) {
     d.interactions,
     d.audit,
     'sso',
-    (ctx) => ctx.params.connection ?? bodyOf(ctx, connectionForm).connection,
+    (ctx) => routeParam(ctx, 'connection') ?? bodyOf(ctx, connectionForm).connection,
   );
   const redirect = seeOther;
 
@@ -200,11 +203,13 @@ export function ssoRoutes(d: SsoRouteDeps) {
     redirect(ctx, `/interaction/${v.uid}`);
   });
 
+  const doneQuery = guard({ query: z.object({ result: queryText(4000) }) });
   router.get(
     '/sso/done',
+    doneQuery,
     guarded(async (ctx, v) => {
       ctx.state.callback = true; // the upstream's answer, relayed by its callback: may conclude (see journey.finish)
-      const outcome: Outcome = await d.federation.complete(ctx, v, String(ctx.query.result ?? ''));
+      const outcome: Outcome = await d.federation.complete(ctx, v, doneQuery.input(ctx).query.result ?? '');
       const next = decide({ at: 'outcome', outcome });
       if (next.kind !== 'refused') return go(ctx, next, v.uid);
       const t = ctx.state.t;

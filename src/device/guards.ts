@@ -18,6 +18,12 @@ import type { DeviceCodes, DeviceCodeView } from '../oidc/device-codes.js';
 import { providerForm } from '../http/provider-body.js';
 import type { DeviceStore } from './store.js';
 import { normalizeUserCode, renderCodeEntry } from './pages.js';
+import { queryOf } from '../http/input.js';
+import { lenient } from '../http/route-fields.js';
+import { z } from 'zod';
+
+/** A link's prefilled code (`/device?user_code=`): one that is not one short value prefills nothing. */
+const prefillQuery = z.object({ user_code: lenient(100) });
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -90,7 +96,7 @@ export function deviceGuards(d: DeviceGuardDeps): Middleware {
   return async function deviceGuard(ctx: Context, next: Next) {
     if (ctx.path === '/device' && ctx.method === 'GET' && ctx.querystring) {
       // Only the field is filled in: the person still presses Continue, then confirms.
-      ctx.state.deviceUserCode = normalizeUserCode(ctx.query.user_code);
+      ctx.state.deviceUserCode = normalizeUserCode(queryOf(ctx, prefillQuery).user_code);
       ctx.querystring = '';
       return next();
     }

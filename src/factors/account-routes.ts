@@ -15,6 +15,11 @@ import { issueRecoveryCodes } from './recovery.js';
 import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
 import { bodyOf, textFields } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { pathParams } from '../http/route-fields.js';
+
+const byKind = guard({ params: pathParams('kind') });
+const byId = guard({ params: pathParams('id') });
 
 export interface FactorAccountDeps {
   person: CurrentPerson;
@@ -70,10 +75,10 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
     });
   }
 
-  router.get('/factors/:kind/add', async (ctx) => {
+  router.get('/factors/:kind/add', byKind, async (ctx) => {
     const who = await d.person.signedIn(ctx);
     if (!who) return;
-    const factor = enrollable(ctx.params.kind, ctx);
+    const factor = enrollable(byKind.input(ctx).params.kind, ctx);
     if (!(await mayAdd(ctx, who))) return;
     // A GET sends nothing (link previews and prefetches follow links): a factor that sends a code asks first.
     if (factor.enrolmentSent && !(await factor.enrolmentSent(d.envFor(ctx), who.user)))
@@ -86,16 +91,16 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
     await enrolmentPage(ctx, who, factor);
   });
 
-  router.post('/factors/:kind/send', async (ctx) => {
+  router.post('/factors/:kind/send', byKind, async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
-    const factor = enrollable(ctx.params.kind, ctx);
+    const factor = enrollable(byKind.input(ctx).params.kind, ctx);
     if (!(await mayAdd(ctx, who))) return;
     await enrolmentPage(ctx, who, factor);
   });
 
-  router.post('/factors/:kind/add', async (ctx) => {
+  router.post('/factors/:kind/add', byKind, async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
-    const factor = enrollable(ctx.params.kind, ctx);
+    const factor = enrollable(byKind.input(ctx).params.kind, ctx);
     if (!(await mayAdd(ctx, who))) return;
     const env = d.envFor(ctx);
     const result = await factor.finishEnrolment!(env, who.user, form(ctx));
@@ -124,18 +129,20 @@ export function factorAccountRoutes(d: FactorAccountDeps) {
     done(ctx, 'factor_added');
   });
 
-  router.post('/factors/:id/remove', async (ctx) => {
+  router.post('/factors/:id/remove', byId, async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
-    if (await d.store.deleteFactor(who.user.id, ctx.params.id)) {
-      await d.envFor(ctx).deps.audit(ctx, 'factor.removed', 'info', who.user.id, { factorId: ctx.params.id });
+    const { id } = byId.input(ctx).params;
+    if (await d.store.deleteFactor(who.user.id, id)) {
+      await d.envFor(ctx).deps.audit(ctx, 'factor.removed', 'info', who.user.id, { factorId: id });
     }
     done(ctx, 'factor_removed');
   });
 
-  router.post('/trusted-devices/:id/revoke', async (ctx) => {
+  router.post('/trusted-devices/:id/revoke', byId, async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
-    await d.trusted.revoke(who.user.id, ctx.params.id);
-    await d.envFor(ctx).deps.audit(ctx, 'trusted_device.revoked', 'info', who.user.id, { deviceId: ctx.params.id });
+    const { id } = byId.input(ctx).params;
+    await d.trusted.revoke(who.user.id, id);
+    await d.envFor(ctx).deps.audit(ctx, 'trusted_device.revoked', 'info', who.user.id, { deviceId: id });
     done(ctx, 'device_revoked');
   });
 

@@ -7,11 +7,12 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { User } from '../accounts/store.js';
 import type { FactorEnv, VerifyResult } from './types.js';
+import { interactionUid } from '../http/route-fields.js';
 
 const hash = (code: string) => createHash('sha256').update(`wayfinder-code:${code}`).digest();
 
 /** The sign-in a code belongs to: the interaction of the page ('' outside a sign-in). */
-const signInOf = (env: FactorEnv) => String(env.ctx.params?.uid ?? '');
+const signInOf = (env: FactorEnv) => interactionUid(env.ctx);
 
 /** The live (pending, unexpired) code of this kind that this sign-in asked for, if any. */
 export const pendingCode = (env: FactorEnv, user: User, kind: string) => env.store.pendingCode(user.id, kind, signInOf(env));

@@ -18,6 +18,9 @@ import type { PushTransport } from '../notify/push-transport.js';
 import type { FactorRow } from './store.js';
 import type { PushStore, ChallengeRow } from './push-store.js';
 import type { FactorEnv, VerifyResult, View } from './types.js';
+import { z } from 'zod';
+import { queryOf } from '../http/input.js';
+import { interactionUid, lenient } from '../http/route-fields.js';
 
 export const PUSH_LIMIT = { max: 3, windowSeconds: 600 };
 /** Seconds between two looks of the waiting page (a meta refresh: the page works without JavaScript). */
@@ -31,7 +34,7 @@ export interface PushDeps {
 }
 
 /** The interaction the factor pages run in (their route is /interaction/:uid/factor/…). */
-export const interactionOf = (env: FactorEnv) => String(env.ctx.params?.uid ?? '');
+export const interactionOf = (env: FactorEnv) => interactionUid(env.ctx);
 
 /** The number to show and three distinct two-digit candidates containing it, in random order. */
 export function numbersForMatching() {
@@ -87,7 +90,9 @@ const endedMessage = (c: ChallengeRow | undefined) =>
       : 'factor.push_expired';
 
 /** A "don't ask again" choice carried in the page's address (it must survive the refreshes). */
-function trustChoice(query: Record<string, unknown>) {
+/** "Don't ask again" carried by the waiting page's query (a malformed choice is none). */
+const trustQuery = z.object({ trust: lenient(10), trust_days: lenient(10) });
+function trustChoice(query: z.output<typeof trustQuery>) {
   const days = Number(query.trust_days);
   return query.trust === 'yes' && Number.isInteger(days) && days > 0 && days <= 365 ? days : 0;
 }
@@ -107,7 +112,7 @@ export async function pushChallengeView(env: FactorEnv, user: User, devices: Fac
   }
   const checkUrl = `/interaction/${uid}/factor/push/verify`;
   if (c?.status === 'pending' || c?.status === 'approved') {
-    const trusting = trustChoice(env.ctx.query);
+    const trusting = trustChoice(queryOf(env.ctx, trustQuery));
     const refreshUrl = trusting ? `${checkUrl}?trust=yes&trust_days=${trusting}` : checkUrl;
     return {
       template: 'factor-push',

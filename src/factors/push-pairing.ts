@@ -19,6 +19,7 @@ import { AppError } from '../lib/errors.js';
 import { REFRESH_SECONDS } from './push-challenges.js';
 import { fingerprint, freshTimestamp, parseDeviceKey, parseDeviceName, signedText, thumbprint, verifySignature } from './push-protocol.js';
 import type { FactorEnv, VerifyResult, View } from './types.js';
+import { interactionUid } from '../http/route-fields.js';
 
 export const PAIRING_SECONDS = 600;
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // 32 symbols, no 0/O or 1/I: 20 of them carry 100 bits
@@ -29,7 +30,7 @@ const grouped = (code: string) => code.replace(/(.{5})(?=.)/g, '$1-');
 
 /** Where the waiting page refreshes to: itself (a sign-in's factor page, or the page that enrols). */
 function pageUrl(env: FactorEnv) {
-  const uid = env.ctx.params?.uid;
+  const uid = interactionUid(env.ctx);
   if (env.ctx.method === 'GET') return env.ctx.originalUrl;
   return uid ? `/interaction/${uid}/factor` : env.ctx.path;
 }

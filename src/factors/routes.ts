@@ -24,6 +24,9 @@ import type { FactorStore } from './store.js';
 import type { TrustedDevices } from './trusted-devices.js';
 import type { FactorEnv } from './types.js';
 import { bodyOf, textFields } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { queryText, segment } from '../http/route-fields.js';
+import { z } from 'zod';
 import { decide } from '../routing/decide.js';
 import { continuePage, go } from '../routing/respond.js';
 
@@ -55,11 +58,15 @@ export function enrolChoices(decision: SecondFactor, env: FactorEnv): string[] {
   return [decision.enrol, ...others];
 }
 
+/** The factor pages' input: the method in the path; a waiting page's query carries text fields (one value each). */
+const method = guard({ params: z.object({ kind: segment(50) }) });
+const polled = guard({ params: z.object({ kind: segment(50) }), query: z.record(z.string(), z.string().max(1000)) });
+const choice = guard({ query: z.object({ method: queryText(50), notice: queryText(50) }) });
+
 export function factorRoutes(d: FactorRouteDeps) {
   const router = new Router({ prefix: '/interaction/:uid/factor' });
   const form = (ctx: Context) => bodyOf(ctx, textFields);
-  const queryFields = (ctx: Context) =>
-    Object.fromEntries(Object.entries(ctx.query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'csrf'));
+  const queryFields = (ctx: Context) => Object.fromEntries(Object.entries(polled.input(ctx).query).filter((e) => e[0] !== 'csrf'));
 
   async function load(ctx: Context) {
     const view = await d.interactions.details(ctx);
@@ -138,16 +145,15 @@ export function factorRoutes(d: FactorRouteDeps) {
     );
   }
 
-  router.get('/', async (ctx) => {
+  router.get('/', choice, async (ctx) => {
     const { view, s, user } = await load(ctx);
-    const query = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : undefined);
-    await page(ctx, view, s, user, { method: query('method'), notice: query('notice') });
+    await page(ctx, view, s, user, choice.input(ctx).query);
   });
 
   /** Checks a factor's answer: the posted form, or (a pollable factor) the query of its waiting page's refresh. */
   async function verify(ctx: Context, fields: Record<string, string>) {
     const { view, s, user } = await load(ctx);
-    const factor = factorOf(ctx.params.kind);
+    const factor = factorOf(method.input(ctx).params.kind);
     if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
     // An empty code is not a wrong one: say what to enter (and count no failed attempt).
     if ('code' in fields && !fields.code.trim())
@@ -179,14 +185,16 @@ export function factorRoutes(d: FactorRouteDeps) {
   }
 
   // The form, and (a pollable factor's "Continue") the query its waiting page carried ("trust" choice).
-  router.post('/:kind/verify', (ctx) => verify(ctx, { ...(factorOf(ctx.params.kind)?.poll ? queryFields(ctx) : {}), ...form(ctx) }));
+  router.post('/:kind/verify', polled, (ctx) =>
+    verify(ctx, { ...(factorOf(polled.input(ctx).params.kind)?.poll ? queryFields(ctx) : {}), ...form(ctx) }),
+  );
   // A factor answered away from the page (push approval on a device): its waiting page refreshes
   // itself to this address, which runs the same check. Other factors go back to their page.
   // A GET only looks: once answered, a "Continue" posts the same check (a GET never concludes).
-  router.get('/:kind/verify', async (ctx) => {
-    const factor = factorOf(ctx.params.kind);
+  router.get('/:kind/verify', polled, async (ctx) => {
+    const { params, query: fields } = polled.input(ctx);
+    const factor = factorOf(params.kind);
     const { view, s, user } = await load(ctx);
-    const fields = Object.fromEntries(Object.entries(ctx.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
     if (factor?.poll) {
       const answered = await factor.poll(d.envFor(ctx, view.clientName), user);
       const query = new URLSearchParams(fields).toString();
@@ -204,9 +212,9 @@ export function factorRoutes(d: FactorRouteDeps) {
     if (days > 0) await d.trusted.trust(ctx, userId, days);
   }
 
-  router.post('/:kind/enrol', async (ctx) => {
+  router.post('/:kind/enrol', method, async (ctx) => {
     const { view, s, user } = await load(ctx);
-    const factor = factorOf(ctx.params.kind);
+    const factor = factorOf(method.input(ctx).params.kind);
     if (!factor?.finishEnrolment) throw new AppError('invalid_request', 400, 'unknown method');
     // Only while the gate asks for enrolment, and only a method it accepts: a password alone must not
     // let anyone add a factor that would then stand in for the one already enrolled.
@@ -243,9 +251,9 @@ export function factorRoutes(d: FactorRouteDeps) {
     await respond(ctx, view, await d.journey.conclude(ctx, view, user, next));
   });
 
-  router.post('/:kind/resend', async (ctx) => {
+  router.post('/:kind/resend', method, async (ctx) => {
     const { view, s, user } = await load(ctx);
-    const factor = factorOf(ctx.params.kind);
+    const factor = factorOf(method.input(ctx).params.kind);
     if (!factor) throw new AppError('invalid_request', 400, 'unknown method');
     // Only a method the gate offers now: no texts or mails through a factor that would not count.
     const asked = await d.journey.decide(ctx, view, user, s);

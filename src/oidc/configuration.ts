@@ -194,6 +194,7 @@ export function buildConfiguration({
       policy: interactionPolicyWithStepUp(sessionPolicy, sessionAge ?? (() => undefined)),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
+    extraTokenClaims: async (ctx, token) => refreshTokenLimit?.claims(ctx, token),
     loadExistingGrant: (ctx) => firstPartyGrant(ctx, clients),
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
@@ -234,7 +235,10 @@ export function buildConfiguration({
       introspection: {
         enabled: true,
         // A public client may only introspect its own tokens; confidential clients (APIs) any.
-        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        // Inactive once the token's sign-in is past its person's organizations' current length (refresh-token-limit.ts).
+        allowedPolicy: async (ctx, client, token) =>
+          (client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId) &&
+          ((await refreshTokenLimit?.current(ctx, token)) ?? true),
       },
       revocation: {
         enabled: true,

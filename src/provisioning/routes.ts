@@ -12,7 +12,8 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
-import { bodyOf, queryOf } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { pathParams } from '../http/route-fields.js';
 import { AppError } from '../lib/errors.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { errorBody, notFound, notImplemented, ScimError, tooManyFailures, unauthorized } from './errors.js';
@@ -101,6 +102,21 @@ async function scimErrors(ctx: Context, next: Next) {
 const ifMatch = (ctx: Context) => ctx.get('if-match') || undefined;
 const object = z.record(z.string(), z.unknown());
 
+/**
+ * Every route's input through the guard (http/guard.ts), after the token check (an unauthenticated
+ * request is a 401 whatever it carries); a refused input is a 400 `invalidSyntax` SCIM error (scimErrors).
+ */
+const byId = pathParams('id');
+const G = {
+  id: guard({ params: byId }),
+  list: guard({ query: listQuery }),
+  search: guard({ body: searchRequest }),
+  create: guard({ body: object }),
+  get: guard({ params: byId, query: projectionQuery }),
+  replace: guard({ params: byId, body: object }),
+  patch: guard({ params: byId, body: patchSchema }),
+};
+
 /** After the answer: tells the notifier how a request of an organization ended; never changes the answer. */
 const outcomes = (failures: ScimRouteDeps['failures']) => async (ctx: Context, next: Next) => {
   await next();
@@ -142,15 +158,17 @@ export function scimRoutes(d: ScimRouteDeps) {
   // Self-description: the same for every organization.
   router.get('/ServiceProviderConfig', (ctx) => send(ctx, 200, serviceProviderConfig(d.baseUrl)));
   router.get('/ResourceTypes', (ctx) => send(ctx, 200, listResponse(resourceTypes(d.baseUrl), 2, 1)));
-  router.get('/ResourceTypes/:id', (ctx) => {
-    const found = resourceTypes(d.baseUrl).find((t) => t.id === ctx.params.id);
-    if (!found) throw notFound(`no resource type ${ctx.params.id}`);
+  router.get('/ResourceTypes/:id', G.id, (ctx) => {
+    const { id } = G.id.input(ctx).params;
+    const found = resourceTypes(d.baseUrl).find((t) => t.id === id);
+    if (!found) throw notFound(`no resource type ${id}`);
     send(ctx, 200, found);
   });
   router.get('/Schemas', (ctx) => send(ctx, 200, listResponse(schemas(d.baseUrl), 3, 1)));
-  router.get('/Schemas/:id', (ctx) => {
-    const found = schemas(d.baseUrl).find((t) => t.id === ctx.params.id);
-    if (!found) throw notFound(`no schema ${ctx.params.id}`);
+  router.get('/Schemas/:id', G.id, (ctx) => {
+    const { id } = G.id.input(ctx).params;
+    const found = schemas(d.baseUrl).find((t) => t.id === id);
+    if (!found) throw notFound(`no schema ${id}`);
     send(ctx, 200, found);
   });
 
@@ -184,56 +202,68 @@ export function scimRoutes(d: ScimRouteDeps) {
   const org = (ctx: Context) => ctx.state.scim!.orgId;
   const actor = (ctx: Context) => ctx.state.scim!.actor;
 
-  router.get('/Users', authenticated, async (ctx) => send(ctx, 200, await d.users.list(org(ctx), queryOf(ctx, listQuery))));
-  router.post('/Users/.search', authenticated, async (ctx) => send(ctx, 200, await d.users.list(org(ctx), bodyOf(ctx, searchRequest))));
-  router.post('/Users', authenticated, async (ctx) => {
-    const user = await d.users.create(ctx, actor(ctx), org(ctx), bodyOf(ctx, object));
+  router.get('/Users', authenticated, G.list, async (ctx) => send(ctx, 200, await d.users.list(org(ctx), G.list.input(ctx).query)));
+  router.post('/Users/.search', authenticated, G.search, async (ctx) =>
+    send(ctx, 200, await d.users.list(org(ctx), G.search.input(ctx).body)),
+  );
+  router.post('/Users', authenticated, G.create, async (ctx) => {
+    const user = await d.users.create(ctx, actor(ctx), org(ctx), G.create.input(ctx).body);
     ctx.set('Location', String((user.meta as { location: string }).location));
     send(ctx, 201, user, (user.meta as { version: string }).version);
   });
-  router.get('/Users/:id', authenticated, async (ctx) => {
-    const user = await d.users.get(org(ctx), ctx.params.id, queryOf(ctx, projectionQuery));
+  router.get('/Users/:id', authenticated, G.get, async (ctx) => {
+    const { params, query } = G.get.input(ctx);
+    const user = await d.users.get(org(ctx), params.id, query);
     send(ctx, 200, user, (user.meta as { version?: string } | undefined)?.version);
   });
-  router.put('/Users/:id', authenticated, async (ctx) => {
-    const user = await d.users.replace(ctx, actor(ctx), org(ctx), ctx.params.id, bodyOf(ctx, object), ifMatch(ctx));
+  router.put('/Users/:id', authenticated, G.replace, async (ctx) => {
+    const { params, body } = G.replace.input(ctx);
+    const user = await d.users.replace(ctx, actor(ctx), org(ctx), params.id, body, ifMatch(ctx));
     send(ctx, 200, user, (user.meta as { version: string }).version);
   });
-  router.patch('/Users/:id', authenticated, async (ctx) => {
-    const user = await d.users.patch(ctx, actor(ctx), org(ctx), ctx.params.id, bodyOf(ctx, patchSchema).Operations, ifMatch(ctx));
+  router.patch('/Users/:id', authenticated, G.patch, async (ctx) => {
+    const { params, body } = G.patch.input(ctx);
+    const user = await d.users.patch(ctx, actor(ctx), org(ctx), params.id, body.Operations, ifMatch(ctx));
     send(ctx, 200, user, (user.meta as { version: string }).version);
   });
-  router.delete('/Users/:id', authenticated, async (ctx) => {
-    await d.users.remove(ctx, actor(ctx), org(ctx), ctx.params.id, ifMatch(ctx));
+  router.delete('/Users/:id', authenticated, G.id, async (ctx) => {
+    const { params } = G.id.input(ctx);
+    await d.users.remove(ctx, actor(ctx), org(ctx), params.id, ifMatch(ctx));
     ctx.status = 204;
   });
 
-  router.get('/Groups', authenticated, async (ctx) => send(ctx, 200, await d.groups.list(org(ctx), queryOf(ctx, listQuery))));
-  router.post('/Groups/.search', authenticated, async (ctx) => send(ctx, 200, await d.groups.list(org(ctx), bodyOf(ctx, searchRequest))));
+  router.get('/Groups', authenticated, G.list, async (ctx) => send(ctx, 200, await d.groups.list(org(ctx), G.list.input(ctx).query)));
+  router.post('/Groups/.search', authenticated, G.search, async (ctx) =>
+    send(ctx, 200, await d.groups.list(org(ctx), G.search.input(ctx).body)),
+  );
   // A search across every resource type at the root would merge two differently sorted lists: not offered.
   router.post('/.search', authenticated, () => {
     throw notImplemented('search /Users/.search or /Groups/.search; a search across resource types is not supported');
   });
-  router.post('/Groups', authenticated, async (ctx) => {
-    const group = await d.groups.create(ctx, actor(ctx), org(ctx), bodyOf(ctx, object));
+  router.post('/Groups', authenticated, G.create, async (ctx) => {
+    const group = await d.groups.create(ctx, actor(ctx), org(ctx), G.create.input(ctx).body);
     ctx.set('Location', String((group.meta as { location: string }).location));
     send(ctx, 201, group, (group.meta as { version: string }).version);
   });
-  router.get('/Groups/:id', authenticated, async (ctx) => {
-    const group = await d.groups.get(org(ctx), ctx.params.id, queryOf(ctx, projectionQuery));
+  router.get('/Groups/:id', authenticated, G.get, async (ctx) => {
+    const { params, query } = G.get.input(ctx);
+    const group = await d.groups.get(org(ctx), params.id, query);
     send(ctx, 200, group, (group.meta as { version?: string } | undefined)?.version);
   });
-  router.put('/Groups/:id', authenticated, async (ctx) => {
-    const group = await d.groups.replace(ctx, actor(ctx), org(ctx), ctx.params.id, bodyOf(ctx, object), ifMatch(ctx));
+  router.put('/Groups/:id', authenticated, G.replace, async (ctx) => {
+    const { params, body } = G.replace.input(ctx);
+    const group = await d.groups.replace(ctx, actor(ctx), org(ctx), params.id, body, ifMatch(ctx));
     send(ctx, 200, group, (group.meta as { version: string }).version);
   });
-  router.patch('/Groups/:id', authenticated, async (ctx) => {
-    const version = await d.groups.patch(ctx, actor(ctx), org(ctx), ctx.params.id, bodyOf(ctx, patchSchema).Operations, ifMatch(ctx));
+  router.patch('/Groups/:id', authenticated, G.patch, async (ctx) => {
+    const { params, body } = G.patch.input(ctx);
+    const version = await d.groups.patch(ctx, actor(ctx), org(ctx), params.id, body.Operations, ifMatch(ctx));
     ctx.set('ETag', `W/"${version}"`);
     ctx.status = 204;
   });
-  router.delete('/Groups/:id', authenticated, async (ctx) => {
-    await d.groups.remove(ctx, actor(ctx), org(ctx), ctx.params.id);
+  router.delete('/Groups/:id', authenticated, G.id, async (ctx) => {
+    const { params } = G.id.input(ctx);
+    await d.groups.remove(ctx, actor(ctx), org(ctx), params.id);
     ctx.status = 204;
   });
 

@@ -18,6 +18,9 @@ import { decide, type LostReason } from './decide.js';
 import type { DestinationCheck } from './destinations.js';
 import { go } from './respond.js';
 import type { AppCard } from '../apps/launcher.js';
+import { z } from 'zod';
+import { guard } from '../http/guard.js';
+import { lenient } from '../http/route-fields.js';
 
 export type AppsOf = (userId: string, lang: string) => Promise<{ apps: AppCard[]; requestable: AppCard[] }>;
 
@@ -29,13 +32,25 @@ export interface LostPageDeps {
   appsOf: AppsOf;
 }
 
+/**
+ * The query of / and /sign-in: `return_to` (repeated: the first is checked, the whole is audited when
+ * refused); `reason` and `another` are read as absent when malformed (the page recovers).
+ */
+const startQuery = guard({
+  query: z.object({
+    return_to: z.union([z.string(), z.array(z.string())]).optional(),
+    reason: lenient(100),
+    another: lenient(10),
+  }),
+});
+
 const REASONS: ReadonlySet<string> = new Set<LostReason>(['unknown_destination', 'expired', 'refused_destination', 'cancelled']);
 
 export function lostPageRoutes(d: LostPageDeps) {
   const router = new Router();
 
   async function returnTo(ctx: Context) {
-    const raw = ctx.query.return_to;
+    const raw = startQuery.input(ctx).query.return_to;
     if (raw === undefined) return undefined;
     const checked = await d.check(Array.isArray(raw) ? raw[0] : raw);
     if (!checked.ok) {
@@ -68,16 +83,16 @@ export function lostPageRoutes(d: LostPageDeps) {
     const who = await d.person.peek(ctx);
     const next = decide({ at: 'start', page, signedIn: !!who, returnTo: checked });
     if (next.kind === 'lost')
-      return lostPage(ctx, page === 'root' && !checked ? String(ctx.query.reason ?? '') : next.reason, next.refused);
+      return lostPage(ctx, page === 'root' && !checked ? (startQuery.input(ctx).query.reason ?? '') : next.reason, next.refused);
     if (next.kind === 'sign-in') {
-      const extra = ctx.query.another === '1' ? { prompt: 'login' } : undefined;
+      const extra = startQuery.input(ctx).query.another === '1' ? { prompt: 'login' } : undefined;
       return d.person.signIn(ctx, { returnTo: next.returnTo, extra });
     }
     return go(ctx, next);
   }
 
-  router.get('/', (ctx) => start(ctx, 'root'));
-  router.get('/sign-in', (ctx) => start(ctx, 'sign-in'));
+  router.get('/', startQuery, (ctx) => start(ctx, 'root'));
+  router.get('/sign-in', startQuery, (ctx) => start(ctx, 'sign-in'));
 
   async function signOut(ctx: Context) {
     const who = await d.person.peek(ctx);

@@ -15,6 +15,9 @@ import type { Context, Next } from 'koa';
 import type { Audit } from '../audit/index.js';
 import { parseBody } from '../http/body.js';
 import { renderPage } from '../http/views.js';
+import { guard } from '../http/guard.js';
+import { lenient, pathParams } from '../http/route-fields.js';
+import { z } from 'zod';
 import { audited, SamlRefused } from './errors.js';
 import type { Binding } from './inbound.js';
 import type { Outcome, Sso } from './sso.js';
@@ -23,6 +26,9 @@ import type { Idp } from './idp.js';
 
 const POST_JS = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets', 'post.js'));
 const BROWSER_COOKIE = 'wf_saml';
+/** A malformed value (repeated, too long) is absent: the sign-in's own checks refuse it, audited. */
+const callbackQuery = guard({ query: z.object({ state: lenient(200), code: lenient(2000), error: lenient(200) }) });
+const launchInput = guard({ params: pathParams('spId'), query: z.object({ RelayState: lenient(2000) }) });
 
 export interface SamlRouteDeps {
   issuer: string;
@@ -85,18 +91,15 @@ export function samlRoutes(d: SamlRouteDeps) {
   router.get('/sso', sso('redirect'));
   router.post('/sso', tooLarge, body, sso('post'));
 
-  router.get('/callback', async (ctx) => {
-    const q = { state: ctx.query.state, code: ctx.query.code, error: ctx.query.error };
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    const outcome = await audited(ctx, d.audit, 'callback', () =>
-      d.sso.finish(ctx, { state: str(q.state), code: str(q.code), error: str(q.error) }, ctx.cookies.get(BROWSER_COOKIE, { signed: true })),
-    );
+  router.get('/callback', callbackQuery, async (ctx) => {
+    const q = callbackQuery.input(ctx).query;
+    const outcome = await audited(ctx, d.audit, 'callback', () => d.sso.finish(ctx, q, ctx.cookies.get(BROWSER_COOKIE, { signed: true })));
     send(ctx, outcome);
   });
 
-  router.get('/launch/:spId', async (ctx) => {
-    const relayState = typeof ctx.query.RelayState === 'string' ? ctx.query.RelayState : undefined;
-    send(ctx, await audited(ctx, d.audit, 'launch', () => d.sso.launch(ctx, ctx.params.spId, browser(ctx), relayState)));
+  router.get('/launch/:spId', launchInput, async (ctx) => {
+    const { params, query } = launchInput.input(ctx);
+    send(ctx, await audited(ctx, d.audit, 'launch', () => d.sso.launch(ctx, params.spId, browser(ctx), query.RelayState)));
   });
 
   const slo = (binding: Binding) => async (ctx: Context) => send(ctx, await audited(ctx, d.audit, 'slo', () => d.slo.handle(ctx, binding)));

@@ -14,7 +14,9 @@ import { z } from 'zod';
 import type { CurrentPerson, SignedIn } from '../accounts/current-person.js';
 import { emailSchema } from '../accounts/users.js';
 import { parseBody } from '../http/body.js';
-import { bodyOf, form, text } from '../http/input.js';
+import { form, text } from '../http/input.js';
+import { guard } from '../http/guard.js';
+import { pathParams, queryText } from '../http/route-fields.js';
 import { renderPage } from '../http/views.js';
 import { AppError } from '../lib/errors.js';
 import type { SupportActivation } from './activation.js';
@@ -44,14 +46,17 @@ export function supportPageRoutes(d: { person: CurrentPerson; sessions: SupportS
     );
   }
 
-  router.get('/account/support', async (ctx) => {
+  const home = guard({ query: z.object({ done: queryText(100) }) });
+  router.get('/account/support', home, async (ctx) => {
     const who = await d.person.signedIn(ctx);
-    if (who) await page(ctx, who, { notice: ctx.query.done === 'ended' ? ctx.state.t('support.done_ended') : undefined });
+    const { done } = home.input(ctx).query;
+    if (who) await page(ctx, who, { notice: done === 'ended' ? ctx.state.t('support.done_ended') : undefined });
   });
 
-  router.post('/account/support/sessions', async (ctx) => {
+  const startForm = guard({ body: form({ org: text, email: text, password: text }) });
+  router.post('/account/support/sessions', startForm, async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
-    const b = bodyOf(ctx, form({ org: text, email: text, password: text }));
+    const b = startForm.input(ctx).body;
     const errors: Record<string, string> = {};
     const email = emailSchema.safeParse(b.email.trim());
     if (!b.email.trim()) errors.email = ctx.state.t('support.enter_email');
@@ -71,9 +76,10 @@ export function supportPageRoutes(d: { person: CurrentPerson; sessions: SupportS
     }
   });
 
-  router.post('/account/support/sessions/:id/end', async (ctx) => {
+  const session = guard({ params: pathParams('id') });
+  router.post('/account/support/sessions/:id/end', session, async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
-    await d.sessions.end(ctx, who.user, ctx.params.id);
+    await d.sessions.end(ctx, who.user, session.input(ctx).params.id);
     ctx.status = 303;
     ctx.redirect('/account/support?done=ended');
   });
@@ -100,12 +106,14 @@ export function supportApiRoutes(d: { activation: SupportActivation; maxBodyByte
     await next();
   });
 
-  router.post('/activate', async (ctx) => {
-    ctx.body = await d.activation.activate(ctx, bodyOf(ctx, activationSchema));
+  const activate = guard({ body: activationSchema });
+  router.post('/activate', activate, async (ctx) => {
+    ctx.body = await d.activation.activate(ctx, activate.input(ctx).body);
   });
 
-  router.get('/sessions/:id', async (ctx) => {
-    ctx.body = await d.activation.status(ctx, ctx.params.id, {
+  const status = guard({ params: pathParams('id') });
+  router.get('/sessions/:id', status, async (ctx) => {
+    ctx.body = await d.activation.status(ctx, status.input(ctx).params.id, {
       timestamp: ctx.get('x-wayfinder-timestamp') || undefined,
       signature: ctx.get('x-wayfinder-signature') || undefined,
     });

@@ -41,13 +41,18 @@ async function signedIn(opts: { org: string | null; remember?: boolean }) {
   const a = await authorize(app, page, { scope: 'openid email offline_access' });
   const tokens = await redeem(app, await enterCredentials(page, a, email, PASSWORD, { remember: opts.remember }), a);
   expect(tokens.refresh_token).toBeTruthy();
-  return { user, refreshToken: tokens.refresh_token! };
+  return { user, refreshToken: tokens.refresh_token!, accessToken: tokens.access_token };
 }
 
 /** Moves the sign-in time of the person's refresh tokens back by `seconds`. */
 const age = (userId: string, seconds: number) =>
   sql`update oidc_models set payload = jsonb_set(payload, '{authTime}', to_jsonb((payload->>'authTime')::bigint - ${seconds}))
       where kind = 'RefreshToken' and account_id = ${userId}`.execute(server.testDb.database.db);
+
+/** Moves the sign-in time of the person's access tokens (`extra.auth_time`) back by `seconds`. */
+const ageAccess = (userId: string, seconds: number) =>
+  sql`update oidc_models set payload = jsonb_set(payload, '{extra,auth_time}', to_jsonb((payload->'extra'->>'auth_time')::bigint - ${seconds}))
+      where kind = 'AccessToken' and account_id = ${userId}`.execute(server.testDb.database.db);
 
 /** Seconds from now until the person's newest refresh token expires in storage. */
 async function storedLifetime(userId: string) {
@@ -111,4 +116,30 @@ test('"Stay signed in" follows remember_days, not max_session_hours; once its se
   await age(signedOut.user.id, 3 * 3600);
   await sql`delete from oidc_models where kind = 'Session' and account_id = ${signedOut.user.id}`.execute(server.testDb.database.db);
   await refused(signedOut.refreshToken);
+});
+
+test('introspection: tokens whose sign-in is past a length shortened after they were issued are inactive; others stay active', async () => {
+  const member = await signedIn({ org: 'acme' });
+  const nobody = await signedIn({ org: null });
+  const active = async (token: string) => (await oidc.tokenIntrospection(app, token)).active;
+  const access = await oidc.tokenIntrospection(app, member.accessToken);
+  expect(access).toMatchObject({ active: true, sub: member.user.id });
+  expect(typeof access.auth_time).toBe('number');
+  for (const p of [member, nobody]) {
+    await age(p.user.id, 2 * 3600);
+    await ageAccess(p.user.id, 2 * 3600);
+  }
+  expect(await active(member.refreshToken)).toBe(true);
+  expect(await active(member.accessToken)).toBe(true);
+
+  await lengths(1, null);
+  expect(await active(member.refreshToken)).toBe(false);
+  expect(await active(member.accessToken)).toBe(false);
+  // Without a limit (of no organization): still active.
+  expect(await active(nobody.refreshToken)).toBe(true);
+  expect(await active(nobody.accessToken)).toBe(true);
+  // Lengthened again: active again (the tokens were not revoked).
+  await lengths(3, null);
+  expect(await active(member.refreshToken)).toBe(true);
+  expect(await active(member.accessToken)).toBe(true);
 });

@@ -98,6 +98,42 @@ describe('SQL only in store files', () => {
   });
 });
 
+describe('route input only through the guard', () => {
+  const raw: Array<[string, string]> = [
+    ['ctx.query', "import type { Context } from 'koa';\nexport const token = (ctx: Context) => String(ctx.query.token ?? '');\n"],
+    [
+      'ctx.params',
+      "import type { Context } from 'koa';\nexport const id = (ctx: Context & { params: Record<string, string> }) => ctx.params.id;\n",
+    ],
+    ['ctx.request.query', "import type { Context } from 'koa';\nexport const q = (ctx: Context) => ctx.request.query;\n"],
+    ['env.ctx.query', "import type { Context } from 'koa';\nexport const q = (env: { ctx: Context }) => env.ctx.query.trust;\n"],
+    [
+      'a destructured query',
+      "import type { Context } from 'koa';\nexport function q(ctx: Context) {\n  const { query } = ctx;\n  return query;\n}\n",
+    ],
+  ];
+  test.each(raw)('a route reading %s is refused, naming the guard', async (_name, code) => {
+    const errors = ruled(await findings('src/accounts/routes.ts', code), 'no-restricted-syntax');
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toMatch(/guard\(\{ query, params \}\)/);
+  });
+  test('the guard itself and the interaction glue may read them', async () => {
+    const code = "import type { Context } from 'koa';\nexport const q = (ctx: Context) => ctx.query;\n";
+    expect(ruled(await findings('src/http/guard.ts', code), 'no-restricted-syntax')).toEqual([]);
+    expect(ruled(await findings('src/oidc/interactions.ts', code), 'no-restricted-syntax')).toEqual([]);
+  });
+  test('reading the guard result is allowed', async () => {
+    const code = [
+      "import { z } from 'zod';",
+      "import { guard } from '../http/guard.js';",
+      'const g = guard({ query: z.object({ token: z.string().optional() }) });',
+      "export const token = (ctx: Parameters<typeof g.input>[0]) => g.input(ctx).query.token ?? '';",
+      '',
+    ].join('\n');
+    expect(ruled(await findings('src/accounts/routes.ts', code), 'no-restricted-syntax')).toEqual([]);
+  });
+});
+
 describe('type-aware rules in src/', () => {
   test('a floating promise, a misused promise, an explicit any and a value import of a type are findings', async () => {
     const code = [

@@ -11,6 +11,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { form, text } from '../../http/input.js';
 import { guard } from '../../http/guard.js';
+import { pathParams } from '../../http/route-fields.js';
 import { AppError } from '../../lib/errors.js';
 import type { AdminUseCases } from '../api/routes.js';
 import type { Admin, AdminPages } from './page.js';
@@ -19,8 +20,11 @@ const REFUSALS = ['group_exists', 'managed_by_scim', 'group_in_policy', 'not_fou
 const cursorQuery = z.object({ cursor: z.string().max(400).optional() });
 const listGuard = guard({ query: cursorQuery });
 const nameForm = guard({ query: cursorQuery, body: form({ name: text }) });
-const emailForm = guard({ query: cursorQuery, body: form({ email: text }) });
-const plain = guard({ query: cursorQuery });
+const groupPath = pathParams('id');
+const groupGuard = guard({ query: cursorQuery, params: groupPath });
+const renameForm = guard({ query: cursorQuery, params: groupPath, body: form({ name: text }) });
+const memberForm = guard({ query: cursorQuery, params: groupPath, body: form({ email: text }) });
+const memberGuard = guard({ query: cursorQuery, params: pathParams('id', 'userId') });
 
 export function groupPages(router: Router, d: { pages: AdminPages; useCases: AdminUseCases }) {
   const { enter, enterPost, page, back, notice } = d.pages;
@@ -60,15 +64,16 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     if (ok) back(ctx, a, `/groups/${encodeURIComponent(id)}`, 'group_created');
   });
 
-  router.get('/groups/:id', listGuard, async (ctx) => {
+  router.get('/groups/:id', groupGuard, async (ctx) => {
     const a = await enter(ctx);
-    if (a) await groupPage(ctx, a, ctx.params.id);
+    if (a) await groupPage(ctx, a, groupGuard.input(ctx).params.id);
   });
 
-  router.post('/groups/:id/rename', nameForm, async (ctx) => {
+  router.post('/groups/:id/rename', renameForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { name } = nameForm.input(ctx).body;
-    const id = ctx.params.id;
+    const { body, params } = renameForm.input(ctx);
+    const { name } = body;
+    const id = params.id;
     const ok = await attempt(
       ctx,
       async () => {
@@ -80,9 +85,9 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     if (ok) back(ctx, a, `/groups/${encodeURIComponent(id)}`, 'group_renamed');
   });
 
-  router.post('/groups/:id/delete', plain, async (ctx) => {
+  router.post('/groups/:id/delete', groupGuard, async (ctx) => {
     const a = await enterPost(ctx);
-    const id = ctx.params.id;
+    const id = groupGuard.input(ctx).params.id;
     const ok = await attempt(
       ctx,
       () => groups.remove(ctx, a.org.id, id),
@@ -91,10 +96,11 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     if (ok) back(ctx, a, '/groups', 'group_deleted');
   });
 
-  router.post('/groups/:id/members', emailForm, async (ctx) => {
+  router.post('/groups/:id/members', memberForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { email } = emailForm.input(ctx).body;
-    const id = ctx.params.id;
+    const { body, params } = memberForm.input(ctx);
+    const { email } = body;
+    const id = params.id;
     const ok = await attempt(
       ctx,
       async () => {
@@ -110,12 +116,12 @@ export function groupPages(router: Router, d: { pages: AdminPages; useCases: Adm
     if (ok) back(ctx, a, `/groups/${encodeURIComponent(id)}`, 'member_added');
   });
 
-  router.post('/groups/:id/members/:userId/remove', plain, async (ctx) => {
+  router.post('/groups/:id/members/:userId/remove', memberGuard, async (ctx) => {
     const a = await enterPost(ctx);
-    const id = ctx.params.id;
+    const { id, userId } = memberGuard.input(ctx).params;
     const ok = await attempt(
       ctx,
-      () => groups.removeMember(ctx, a.org.id, id, ctx.params.userId),
+      () => groups.removeMember(ctx, a.org.id, id, userId),
       (error, status) => groupPage(ctx, a, id, { error }, status),
     );
     if (ok) back(ctx, a, `/groups/${encodeURIComponent(id)}`, 'member_removed');

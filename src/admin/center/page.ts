@@ -11,8 +11,13 @@ import { renderPage } from '../../http/views.js';
 import { AppError } from '../../lib/errors.js';
 import type { Actor } from '../actor.js';
 import type { AdminStore } from '../store.js';
+import { queryOf } from '../../http/input.js';
+import { lenient } from '../../http/route-fields.js';
+import { z } from 'zod';
 
 const STEP_UP_SECONDS = 15 * 60;
+/** Every admin center page's query: the organization and the notice of what was just done (malformed: none). */
+const pageQuery = z.object({ org: lenient(100), done: lenient(100) });
 export const SECTIONS = ['overview', 'people', 'groups', 'apps', 'security', 'sign-in', 'scim', 'audit'] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -35,7 +40,7 @@ export function createAdminPages(d: { person: CurrentPerson; store: AdminStore; 
       d.person.stepUp(ctx, { returnTo: ctx.originalUrl });
       return undefined;
     }
-    const wanted = typeof ctx.query.org === 'string' ? ctx.query.org : undefined;
+    const wanted = queryOf(ctx, pageQuery).org;
     const org = (wanted && orgs.find((o) => o.slug === wanted)) || orgs[0];
     ctx.state.adminActor = `user:${who.user.id}`;
     ctx.state.brandOrgId = org.id;
@@ -93,8 +98,10 @@ export function createAdminPages(d: { person: CurrentPerson; store: AdminStore; 
       }
     },
 
-    notice: (ctx: Context) =>
-      typeof ctx.query.done === 'string' ? ctx.state.t(`admin.done_${ctx.query.done.replace(/[^a-z_]/g, '')}`) : undefined,
+    notice: (ctx: Context) => {
+      const done = queryOf(ctx, pageQuery).done;
+      return done === undefined ? undefined : ctx.state.t(`admin.done_${done.replace(/[^a-z_]/g, '')}`);
+    },
   };
 }
 export type AdminPages = ReturnType<typeof createAdminPages>;

@@ -18,6 +18,7 @@ import Router from '@koa/router';
 import type { CurrentPerson } from '../../accounts/current-person.js';
 import { form, text } from '../../http/input.js';
 import { guard } from '../../http/guard.js';
+import { pathParams } from '../../http/route-fields.js';
 import { AppError } from '../../lib/errors.js';
 import { z } from 'zod';
 import type { AdminUseCases } from '../api/routes.js';
@@ -53,12 +54,13 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     page(ctx, a, 'people', { ...list, search: q.q ?? '', notice: notice(ctx), me: a.who.user.id });
   });
 
+  const byId = guard({ params: pathParams('id') });
   const DONE = { disable: 'disabled', enable: 'enabled', 'force-reset': 'force_reset', delete: 'deleted' } as const;
   for (const action of ['disable', 'enable', 'force-reset', 'delete'] as const)
-    router.post(`/people/:id/${action}`, async (ctx) => {
+    router.post(`/people/:id/${action}`, byId, async (ctx) => {
       const a = await enterPost(ctx);
       const users = d.useCases.users;
-      const id = ctx.params.id;
+      const { id } = byId.input(ctx).params;
       if (action === 'force-reset') await users.forcePasswordReset(ctx, a.actor, a.org.id, id);
       else if (action === 'delete') await users.remove(ctx, a.actor, a.org.id, id);
       else await users[action](ctx, a.actor, a.org.id, id);
@@ -93,9 +95,9 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     page(ctx, a, 'scim', await scimData(a, { created }));
   });
 
-  router.post('/scim/tokens/:id/revoke', async (ctx) => {
+  router.post('/scim/tokens/:id/revoke', byId, async (ctx) => {
     const a = await enterPost(ctx);
-    await d.useCases.organization.revokeScimToken(ctx, a.org.id, ctx.params.id);
+    await d.useCases.organization.revokeScimToken(ctx, a.org.id, byId.input(ctx).params.id);
     back(ctx, a, '/scim', 'revoked');
   });
 

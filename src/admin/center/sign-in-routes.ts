@@ -10,6 +10,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { form, text } from '../../http/input.js';
 import { guard } from '../../http/guard.js';
+import { pathParams, segment } from '../../http/route-fields.js';
+import { z } from 'zod';
 import type { AdminUseCases } from '../api/routes.js';
 import type { Admin, AdminPages } from './page.js';
 
@@ -17,6 +19,9 @@ const REFUSALS = ['invalid_domain', 'sso_only_untested', 'connection_disabled', 
 const domainForm = guard({ body: form({ domain: text }) });
 /** on | off (anything else reads as off). */
 const switchForm = guard({ body: form({ on: text }) });
+const domainPath = guard({ params: z.object({ domain: segment(253) }) });
+const connectionPath = guard({ params: pathParams('id') });
+const breakGlassForm = guard({ params: pathParams('userId'), body: form({ on: text }) });
 
 export function signInPages(router: Router, d: { pages: AdminPages; useCases: AdminUseCases }) {
   const { enter, enterPost, page, back, notice } = d.pages;
@@ -52,29 +57,32 @@ export function signInPages(router: Router, d: { pages: AdminPages; useCases: Ad
     if (await attempt(ctx, a, claim, { domainValue: domain })) back(ctx, a, '/sign-in', 'domain_claimed');
   });
 
-  router.post('/sign-in/domains/:domain/verify', async (ctx) => {
+  router.post('/sign-in/domains/:domain/verify', domainPath, async (ctx) => {
     const a = await enterPost(ctx);
+    const { domain } = domainPath.input(ctx).params;
     let outcome = '';
     const verify = async () => {
-      outcome = (await company.verifyDomain(ctx, a.org.id, ctx.params.domain)).outcome;
+      outcome = (await company.verifyDomain(ctx, a.org.id, domain)).outcome;
     };
-    if (await attempt(ctx, a, verify)) await render(ctx, a, { verified: { domain: ctx.params.domain, outcome } });
+    if (await attempt(ctx, a, verify)) await render(ctx, a, { verified: { domain, outcome } });
   });
 
   for (const verb of ['enable', 'disable'] as const)
-    router.post(`/sign-in/connections/:id/${verb}`, async (ctx) => {
+    router.post(`/sign-in/connections/:id/${verb}`, connectionPath, async (ctx) => {
       const a = await enterPost(ctx);
-      const change = () => company.setConnectionEnabled(ctx, a.org.id, ctx.params.id, verb === 'enable');
+      const { id } = connectionPath.input(ctx).params;
+      const change = () => company.setConnectionEnabled(ctx, a.org.id, id, verb === 'enable');
       if (await attempt(ctx, a, change)) back(ctx, a, '/sign-in', `connection_${verb}d`);
     });
 
-  router.post('/sign-in/connections/:id/test-link', async (ctx) => {
+  router.post('/sign-in/connections/:id/test-link', connectionPath, async (ctx) => {
     const a = await enterPost(ctx);
+    const { id } = connectionPath.input(ctx).params;
     let link = { url: '', expires_in: 0 };
     const issue = async () => {
-      link = await company.testLink(ctx, a.org.id, ctx.params.id);
+      link = await company.testLink(ctx, a.org.id, id);
     };
-    if (await attempt(ctx, a, issue)) await render(ctx, a, { testLink: { connection: ctx.params.id, ...link } });
+    if (await attempt(ctx, a, issue)) await render(ctx, a, { testLink: { connection: id, ...link } });
   });
 
   router.post('/sign-in/sso-only', switchForm, async (ctx) => {
@@ -84,10 +92,11 @@ export function signInPages(router: Router, d: { pages: AdminPages; useCases: Ad
     if (await attempt(ctx, a, change)) back(ctx, a, '/sign-in', on === 'on' ? 'sso_only_on' : 'sso_only_off');
   });
 
-  router.post('/sign-in/break-glass/:userId', switchForm, async (ctx) => {
+  router.post('/sign-in/break-glass/:userId', breakGlassForm, async (ctx) => {
     const a = await enterPost(ctx);
-    const { on } = switchForm.input(ctx).body;
-    const change = () => company.setBreakGlass(ctx, a.org.id, ctx.params.userId, { on: on === 'on' });
+    const { body, params } = breakGlassForm.input(ctx);
+    const on = body.on;
+    const change = () => company.setBreakGlass(ctx, a.org.id, params.userId, { on: on === 'on' });
     if (await attempt(ctx, a, change)) back(ctx, a, '/sign-in', on === 'on' ? 'break_glass_on' : 'break_glass_off');
   });
 }

@@ -11,6 +11,8 @@ import type { CurrentPerson, SignedIn } from '../../accounts/current-person.js';
 import type { Audit } from '../../audit/index.js';
 import { form, queryOf, text } from '../../http/input.js';
 import { renderPage } from '../../http/views.js';
+import { guard } from '../../http/guard.js';
+import { pathParams, routeParam } from '../../http/route-fields.js';
 import { AppError } from '../../lib/errors.js';
 import { FederationError } from '../errors.js';
 import type { SocialConnections } from './connections.js';
@@ -54,16 +56,18 @@ export function socialAccountRoutes(d: SocialAccountDeps) {
       await fn(ctx);
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
-      await socialFailurePage(ctx, d.audit, err, { connectionId: ctx.params.connection });
+      await socialFailurePage(ctx, d.audit, err, { connectionId: routeParam(ctx, 'connection') });
     }
   };
 
+  const connectionPath = guard({ params: pathParams('connection') });
   router.post(
     '/:connection/link',
+    connectionPath,
     guarded(async (ctx) => {
       const who = (await d.person.signedIn(ctx))!;
       ctx.status = 303;
-      ctx.redirect(await d.flow.start(ctx, ctx.params.connection, { kind: 'link', userId: who.user.id }));
+      ctx.redirect(await d.flow.start(ctx, connectionPath.input(ctx).params.connection, { kind: 'link', userId: who.user.id }));
     }),
   );
 
@@ -78,10 +82,10 @@ export function socialAccountRoutes(d: SocialAccountDeps) {
     }),
   );
 
-  router.post('/:connection/unlink', async (ctx) => {
+  router.post('/:connection/unlink', connectionPath, async (ctx) => {
     const who = (await d.person.signedIn(ctx))!;
     try {
-      await d.disconnect(ctx, who.user, ctx.params.connection);
+      await d.disconnect(ctx, who.user, connectionPath.input(ctx).params.connection);
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'last_way_in') throw err;
       const t = ctx.state.t;

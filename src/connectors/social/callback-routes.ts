@@ -11,7 +11,13 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Audit } from '../../audit/index.js';
 import { parseBody } from '../../http/body.js';
-import { bodyOf, textFields } from '../../http/input.js';
+import { textFields } from '../../http/input.js';
+import { guard } from '../../http/guard.js';
+import { pathParams } from '../../http/route-fields.js';
+import { z } from 'zod';
+
+/** An identity provider's answer: the connection in the path; query parameters one value each; form fields text. */
+const answer = guard({ params: pathParams('connection'), query: z.record(z.string(), z.string()), body: textFields });
 import { FederationError } from '../errors.js';
 import type { SocialFlow } from './flow.js';
 import { socialFailurePage } from './routes.js';
@@ -29,10 +35,11 @@ export function socialCallbackRoutes(d: SocialCallbackDeps) {
   router.use(parseBody(d.maxBodyBytes));
 
   async function callback(ctx: Context) {
-    const connectionId = ctx.params.connection;
+    const input = answer.input(ctx);
+    const connectionId = input.params.connection;
     try {
       const url = new URL(ctx.originalUrl, d.issuer);
-      const body = Object.fromEntries(Object.entries(bodyOf(ctx, textFields)).filter(([, v]) => v !== ''));
+      const body = Object.fromEntries(Object.entries(input.body).filter(([, v]) => v !== ''));
       const { purpose, result } = await d.flow.callback(ctx, connectionId, { url, body });
       ctx.status = 303;
       ctx.redirect(
@@ -47,7 +54,7 @@ export function socialCallbackRoutes(d: SocialCallbackDeps) {
     }
   }
 
-  router.get('/social/callback/:connection', callback);
-  router.post('/social/callback/:connection', callback);
+  router.get('/social/callback/:connection', answer, callback);
+  router.post('/social/callback/:connection', answer, callback);
   return router;
 }

@@ -17,6 +17,8 @@ import type { Context } from 'koa';
 import type { Audit } from '../../audit/index.js';
 import { bodyOf, form, queryOf, text } from '../../http/input.js';
 import { renderPage } from '../../http/views.js';
+import { guard } from '../../http/guard.js';
+import { pathParams, routeParam } from '../../http/route-fields.js';
 import type { Outcome } from '../../login/journey.js';
 import type { Interactions, InteractionView } from '../../oidc/interactions.js';
 import type { FederationError } from '../errors.js';
@@ -45,7 +47,8 @@ export const socialFailurePage = (
 export function socialRoutes(d: SocialRouteDeps) {
   const router = new Router({ prefix: '/interaction/:uid/social' });
 
-  const { guarded } = interactionSteps(d.interactions, d.audit, 'social', (ctx) => ctx.params.connection);
+  const { guarded } = interactionSteps(d.interactions, d.audit, 'social', (ctx) => routeParam(ctx, 'connection'));
+  const startPath = guard({ params: pathParams('connection') });
   const redirect = seeOther;
 
   /** After the gate: finished (already answered), a second factor, or a refusal with a way on. */
@@ -91,8 +94,9 @@ export function socialRoutes(d: SocialRouteDeps) {
 
   router.post(
     '/:connection/start',
+    startPath,
     guarded(async (ctx, v) => {
-      redirect(ctx, await d.signIn.start(ctx, v, ctx.params.connection));
+      redirect(ctx, await d.signIn.start(ctx, v, startPath.input(ctx).params.connection));
     }),
   );
 
