@@ -16,7 +16,9 @@ import type { Context } from 'koa';
 import { ZodError } from 'zod';
 import type { AppView } from '../../apps/admin.js';
 import type { ClientInput } from '../../clients/registry.js';
+import { guard } from '../../http/guard.js';
 import { bodyOf, form, text } from '../../http/input.js';
+import { pathParams } from '../../http/route-fields.js';
 import { AppError } from '../../lib/errors.js';
 import type { AppCenterDeps, Center } from './apps-routes.js';
 
@@ -29,6 +31,9 @@ export function refusalOf(err: unknown): string | undefined {
   if (err instanceof AppError && err.status < 500) return err.message;
   return undefined;
 }
+
+/** The app a page is about (`:id`). */
+export const byId = guard({ params: pathParams('id') });
 
 export function appManageRoutes(router: Router, d: AppCenterDeps) {
   const actorOf = (a: Center) => ({ who: a.actor.who, orgId: a.org.id, operator: false });
@@ -45,14 +50,14 @@ export function appManageRoutes(router: Router, d: AppCenterDeps) {
     );
   }
 
-  router.get('/apps/:id', async (ctx) => {
+  router.get('/apps/:id', byId, async (ctx) => {
     const a = await d.enter(ctx);
-    if (a) await show(ctx, a, await d.apps.get(actorOf(a), ctx.params.id));
+    if (a) await show(ctx, a, await d.apps.get(actorOf(a), byId.input(ctx).params.id));
   });
 
-  router.post('/apps/:id/saml-metadata', async (ctx) => {
+  router.post('/apps/:id/saml-metadata', byId, async (ctx) => {
     const a = (await d.enter(ctx))!;
-    const app = await d.apps.get(actorOf(a), ctx.params.id);
+    const app = await d.apps.get(actorOf(a), byId.input(ctx).params.id);
     const metadata = bodyOf(ctx, form({ metadata: text })).metadata.trim();
     try {
       if (!metadata) throw new AppError('empty', 400, ctx.state.t('admin.apps_saml_empty'));
@@ -65,9 +70,9 @@ export function appManageRoutes(router: Router, d: AppCenterDeps) {
     d.back(ctx, a, `/apps/${encodeURIComponent(app.id)}`, 'metadata_replaced');
   });
 
-  router.post('/apps/:id/oidc-metadata', async (ctx) => {
+  router.post('/apps/:id/oidc-metadata', byId, async (ctx) => {
     const a = (await d.enter(ctx))!;
-    const app = await d.apps.get(actorOf(a), ctx.params.id);
+    const app = await d.apps.get(actorOf(a), byId.input(ctx).params.id);
     const raw = bodyOf(ctx, form({ metadata: text })).metadata;
     let saved: Awaited<ReturnType<typeof d.clients.replace>>;
     try {
@@ -91,17 +96,17 @@ export function appManageRoutes(router: Router, d: AppCenterDeps) {
     });
   });
 
-  router.get('/apps/:id/remove', async (ctx) => {
+  router.get('/apps/:id/remove', byId, async (ctx) => {
     const a = await d.enter(ctx);
     if (!a) return;
-    const app = await d.apps.get(actorOf(a), ctx.params.id);
+    const app = await d.apps.get(actorOf(a), byId.input(ctx).params.id);
     if (!(await d.clients.mayChange(actorOf(a), app.id))) return show(ctx, a, app, {}, 403);
     d.page(ctx, a, { app }, 200, 'admin-app-remove');
   });
 
-  router.post('/apps/:id/remove', async (ctx) => {
+  router.post('/apps/:id/remove', byId, async (ctx) => {
     const a = (await d.enter(ctx))!;
-    const app = await d.apps.get(actorOf(a), ctx.params.id);
+    const app = await d.apps.get(actorOf(a), byId.input(ctx).params.id);
     try {
       if (app.kind === 'oidc') await d.clients.removeApp(ctx, actorOf(a), app.id);
       else await d.samlSps.remove(ctx, actorOf(a), app.id);

@@ -24,7 +24,7 @@ import type { AppAdmin } from '../../apps/admin.js';
 import type { ClientInput } from '../../clients/registry.js';
 import type { AdminClients } from '../clients.js';
 import type { AdminSamlSps } from '../saml-sps.js';
-import { appManageRoutes, refusalOf } from './app-manage-routes.js';
+import { appManageRoutes, byId, refusalOf } from './app-manage-routes.js';
 
 export interface Center {
   org: { id: string; slug: string };
@@ -77,7 +77,7 @@ export function appCenterRoutes(router: Router, d: AppCenterDeps) {
     if (a) d.page(ctx, a, { apps: await listing(a), notice: d.notice(ctx) });
   });
 
-  router.post('/apps/:id/access', async (ctx) => {
+  router.post('/apps/:id/access', byId, async (ctx) => {
     const a = (await d.enter(ctx))!;
     const b = bodyOf(ctx, form({ groups: text, whole_org: text }));
     const groups = b.groups
@@ -86,14 +86,14 @@ export function appCenterRoutes(router: Router, d: AppCenterDeps) {
       .filter(Boolean)
       .slice(0, 100);
     try {
-      await d.apps.setAccess(ctx, actorOf(a), ctx.params.id, {
+      await d.apps.setAccess(ctx, actorOf(a), byId.input(ctx).params.id, {
         everyone: false,
         organizations: b.whole_org === 'yes' ? [a.org.slug] : [],
         groups: groups.map((g) => `${a.org.slug}/${g.slice(0, 100)}`),
       });
     } catch (err) {
       if (!(err instanceof AppError) || err.status !== 400) throw err;
-      const error = { id: ctx.params.id, message: ctx.state.t('admin.apps_unknown_group'), value: b.groups };
+      const error = { id: byId.input(ctx).params.id, message: ctx.state.t('admin.apps_unknown_group'), value: b.groups };
       return d.page(ctx, a, { apps: await listing(a), error }, 400);
     }
     d.back(ctx, a, '/apps', 'app_access');
