@@ -7,7 +7,7 @@
  * axe-core (WCAG 2.x A/AA) violation.
  */
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
+import { axeCheck, WCAG_AA } from '../helpers/axe.js';
 import { SAML } from '@node-saml/node-saml';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
@@ -53,7 +53,7 @@ for (const [lang, width, email, org] of [
     let n = 0;
     const problems: string[] = [];
     const shot = async (name: string, title: string) => {
-      const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      const axe = await axeCheck(page, WCAG_AA);
       for (const v of axe.violations)
         if (v.impact === 'serious' || v.impact === 'critical')
           problems.push(`${name}: ${v.id} ${v.nodes.map((x) => x.target.join(' ')).join(', ')}`);

@@ -1,12 +1,12 @@
 /**
- * Issue 16, accessibility: axe-core (@axe-core/playwright, WCAG 2.x A/AA rules) over the sign-in
+ * Issue 16, accessibility: axe-core (test/helpers/axe.ts, WCAG 2.x A/AA rules) over the sign-in
  * (email, email with an error, password with an error), two-step (code page with an error), My account
  * and an enrolment page reached from it (the pages of the keyboard walk, keyboard-walk.browser.test.ts),
  * in every language, at 1280 and 390 px: no serious or critical violation; and a branded sign-in page
  * (a custom primary color, logo and footer links) in English at both widths. Also the `lang` attribute and the
  * autocomplete tokens of each field. Screenshots: test-artifacts/screenshots/a11y-<lang>-<width>-<page>.png.
  */
-import { AxeBuilder } from '@axe-core/playwright';
+import { axeCheck } from '../../helpers/axe.js';
 import type { Browser, Page } from 'playwright-core';
 import { LANGUAGES, type Language } from '../../../src/http/i18n.js';
 import { addUser, PASSWORD, startWithMail, uniqueEmail, type Harness } from '../../helpers/sign-in.js';
@@ -26,7 +26,7 @@ afterAll(async () => {
 async function audit(page: Page, lang: Language, width: number, name: string) {
   expect(await page.locator('html').getAttribute('lang')).toBe(lang);
   await shot(page, `a11y-${lang}-${width}-${name}`);
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  const result = await axeCheck(page);
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

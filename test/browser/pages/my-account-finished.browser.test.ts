@@ -5,7 +5,7 @@
  * the link from real SMTP. Screenshots: test-artifacts/screenshots/account-finished-*.png.
  */
 import { randomUUID } from 'node:crypto';
-import { AxeBuilder } from '@axe-core/playwright';
+import { axeCheck } from '../../helpers/axe.js';
 import type { Browser, Page } from 'playwright-core';
 import { PageClient } from '../../helpers/browser.js';
 import { addUser, newMail, openMyAccount, PASSWORD, startWithMail, uniqueEmail, type Harness } from '../../helpers/sign-in.js';
@@ -49,7 +49,7 @@ async function person(tag: string) {
 }
 
 async function axe(page: Page) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  const result = await axeCheck(page);
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
 }
 
