@@ -24,6 +24,7 @@ import { refuseUnknownMethods } from './http/methods.js';
 import { clientAuthThrottle } from './clients/auth-throttle.js';
 import { opsRoutes } from './ops/routes.js';
 import { featureRoutes } from './routes.js';
+import { cookieKeys } from './http/cookie-keys.js';
 import { brandingAssetRoutes } from './branding/routes.js';
 import type { Features } from './features.js';
 
@@ -43,7 +44,7 @@ export function createApp(deps: AppDeps) {
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   const app = new Koa({ proxy: config.server.trustProxy, maxIpsCount: config.server.trustProxyHops });
   // oidc-provider runs inside this app: its cookies are signed with these keys (see DESIGN traps).
-  app.keys = config.secrets.cookieKeys;
+  app.keys = cookieKeys(config.secrets.cookieKeys);
   app.silent = true;
 
   app.use(async (ctx, next) => {

@@ -21,6 +21,7 @@ import { ACR } from '../login/gate.js';
 import type { SessionPolicy } from '../login/session-policy.js';
 import type { SessionAge } from '../orgs/session-lengths.js';
 import type { RefreshTokenLimit } from './refresh-token-limit.js';
+import { cookieKeys } from '../http/cookie-keys.js';
 
 export interface ConfigurationDeps {
   config: Config;
@@ -158,7 +159,7 @@ export function buildConfiguration({
       id_token_signed_response_alg: alg,
     },
     cookies: {
-      keys: config.secrets.cookieKeys,
+      keys: cookieKeys(config.secrets.cookieKeys),
       names: { session: 'wf_session', interaction: 'wf_interaction', resume: 'wf_resume' },
       long: cookieOptions,
       short: cookieOptions,
