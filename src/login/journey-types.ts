@@ -63,6 +63,20 @@ export interface JourneyDeps {
  * The second factor the signed-in session already passed, as the gate counts it: its amr says one
  * passed ('mfa'), its acr what it was worth (ACR.mfa: high assurance; otherwise low, e.g. SMS).
  */
+/**
+ * The request asks for a second factor passed recently (`acr_values` of the multi-factor class with a
+ * `max_age` the session's sign-in is older than: the admin center's 15 minutes): the session's earlier
+ * factor does not count, the step-up asks for one again.
+ */
+export function wantsFreshFactor(view: Pick<InteractionView, 'reasons' | 'params'>): boolean {
+  return (
+    view.reasons.includes('max_age') &&
+    String(view.params.acr_values ?? '')
+      .split(' ')
+      .includes(ACR.mfa)
+  );
+}
+
 export function sessionFactors(view: Pick<InteractionView, 'sessionAmr' | 'sessionAcr'>): Authentication['factors'] {
   if (!view.sessionAmr?.includes('mfa')) return [];
   return [{ kind: 'session', assurance: view.sessionAcr === ACR.mfa ? 'high' : 'low' }];

@@ -16,7 +16,14 @@ import type { AuditEvent } from '../audit/index.js';
 import type { InteractionView } from '../oidc/interactions.js';
 import type { Realm } from '../orgs/discovery.js';
 import type { Authentication, GateDecision } from './gate.js';
-import { sessionFactors, type JourneyDeps, type JourneyState, type Outcome, type PasswordOutcome } from './journey-types.js';
+import {
+  sessionFactors,
+  wantsFreshFactor,
+  type JourneyDeps,
+  type JourneyState,
+  type Outcome,
+  type PasswordOutcome,
+} from './journey-types.js';
 export type { JourneyDeps, JourneyState, Outcome, PasswordOutcome } from './journey-types.js';
 export { sessionFactors } from './journey-types.js';
 
@@ -191,9 +198,12 @@ export function createJourney(d: JourneyDeps) {
     const user = view.sessionAccountId ? await d.accounts.findUser(view.sessionAccountId) : undefined;
     if (!user) return undefined;
     const s = await stateOf(view);
-    const factors = s.factors ?? sessionFactors(view);
+    // A fresh factor asked for: the session keeps its first step (amr's first method), not its factor.
+    const stale = !s.factors && wantsFreshFactor(view);
+    const factors = s.factors ?? (stale ? [] : sessionFactors(view));
     const remember = s.remember ?? true;
-    return { user, s: { ...s, email: user.email, method: 'pwd', amr, factors, remember, stepUp: true } };
+    const passed = stale ? [amr.find((m) => m !== 'mfa') ?? 'pwd'] : amr;
+    return { user, s: { ...s, email: user.email, method: 'pwd', amr: passed, factors, remember, stepUp: true } };
   }
 
   return {

@@ -9,6 +9,7 @@ import { renderPage } from '../http/views.js';
 import { emailSchema } from '../accounts/users.js';
 import type { Interactions, InteractionView } from '../oidc/interactions.js';
 import type { Journey } from './journey.js';
+import { wantsFreshFactor } from './journey-types.js';
 import { isKnownDevice, rememberDevice } from './known-device.js';
 import { bodyOf, form, text } from '../http/input.js';
 import { decide } from '../routing/decide.js';
@@ -105,7 +106,10 @@ export function loginRoutes(deps: LoginRouteDeps) {
       at: 'interaction',
       prompt: v.prompt,
       journey: { userId: state.userId, realm: state.realm?.kind, email: state.email },
-      session: { accountId: v.sessionAccountId, wantsMore: v.reasons.includes('mfa_required') || v.reasons.includes('policy_changed') },
+      session: {
+        accountId: v.sessionAccountId,
+        wantsMore: v.reasons.includes('mfa_required') || v.reasons.includes('policy_changed') || wantsFreshFactor(v),
+      },
       hints: { email: hint && emailSchema.safeParse(hint).success ? hint : undefined, domain: v.params.domain_hint },
     });
     if (next.kind === 'continue') {

@@ -5,6 +5,7 @@
  * (shown once), used, revoked; the audit log names the administrator; CSRF is required.
  */
 import { generate } from 'otplib';
+import { sql } from 'kysely';
 import { PageClient } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
@@ -14,6 +15,7 @@ let server: TestServer;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
 /** Ann's browser after the step-up (one TOTP set-up for the file: a code is accepted once). */
 let ann: PageClient;
+let annSecret = '';
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -29,6 +31,7 @@ async function asAnn(path: string) {
   expect(at).toContain('/interaction/');
   const uid = interactionUid(at);
   const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(page.last.body)![1].replace(/ /g, '');
+  annSecret = secret;
   await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
   await page.post(`/interaction/${uid}/factor/continue`, {});
   return page;
@@ -92,4 +95,30 @@ test('people: search, disable ends the sessions, enable; SCIM token shown once, 
   const annId = await admin.userId('ann@acme.test');
   expect(ann.last.body).toContain(`user:${annId}`);
   expect(ann.last.body).toContain('admin.user_disabled');
+});
+
+test('a second factor older than 15 minutes: a page goes through the step-up again, a change is refused with 403 and not made', async () => {
+  const annId = await admin.userId('ann@acme.test');
+  const bobId = await admin.userId('bob@acme.test');
+  const age = (seconds: number) =>
+    sql`update oidc_models set payload = jsonb_set(payload, '{loginTs}', to_jsonb((payload->>'loginTs')::bigint - ${seconds}))
+        where kind = 'Session' and account_id = ${annId}`.execute(server.testDb.database.db);
+  // 14 minutes old: still fresh.
+  await age(14 * 60);
+  await ann.get('/admin/people?org=acme');
+  expect([ann.last.status, ann.last.url]).toEqual([200, `${server.url}/admin/people?org=acme`]);
+  const csrf = ann.csrf();
+  // 16 minutes old: the page asks for the second factor again (and would come back here); a POST is refused.
+  await age(2 * 60);
+  await ann.post(`/admin/people/${bobId}/disable?org=acme`, {}, { csrf });
+  expect(ann.last.status).toBe(403);
+  expect((await server.services.accounts.findUser(bobId))?.status).toBe('active');
+  // The page asks for the second factor again (the session's earlier one does not count) and comes back.
+  const at = await ann.get('/admin/people?org=acme');
+  expect(at).toMatch(/\/interaction\/[^/]+\/factor/);
+  const uid = interactionUid(at);
+  // The next time step's code: the one of this step may have been used at enrolment (a code is accepted once).
+  await ann.post(`/interaction/${uid}/factor/totp/verify`, { code: await generate({ secret: annSecret, epoch: Date.now() / 1000 + 30 }) });
+  expect([ann.last.status, ann.last.url]).toEqual([200, `${server.url}/admin/people?org=acme`]);
+  expect(ann.last.body).toContain('bob@acme.test');
 });

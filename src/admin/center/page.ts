@@ -37,7 +37,8 @@ export function createAdminPages(d: { person: CurrentPerson; store: AdminStore; 
     const session = who.session as { acr?: string; loginTs?: number };
     const fresh = session.acr === ACR.mfa && Date.now() / 1000 - (session.loginTs ?? 0) < STEP_UP_SECONDS;
     if (!fresh) {
-      d.person.stepUp(ctx, { returnTo: ctx.originalUrl });
+      // max_age: a second factor passed longer ago than that is asked again (not taken from the session).
+      d.person.stepUp(ctx, { returnTo: ctx.originalUrl, extra: { max_age: String(STEP_UP_SECONDS) } });
       return undefined;
     }
     const wanted = queryOf(ctx, pageQuery).org;
