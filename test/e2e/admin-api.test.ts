@@ -9,7 +9,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { newMail, startWithMail, type Harness } from '../helpers/sign-in.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
 import { PageClient } from '../helpers/browser.js';
-import { openMyAccount } from '../helpers/sign-in.js';
+import * as oidc from 'openid-client';
+import { addApp, authorize, openMyAccount, redeem } from '../helpers/sign-in.js';
 
 let h: Harness;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -83,11 +84,24 @@ test('people: list with search and cursor, get, invite (mail), disable revokes t
   await openMyAccount(bob, 'bob@acme.test');
   expect((await bob.get('/account')) && bob.title()).toBe('My account');
   const bobId = await admin.userId('bob@acme.test');
+  // ... and an app of his holds a refresh token and an access token from that session.
+  const notes = await addApp(h.server, 'acme-notes');
+  const a = await authorize(notes, bob);
+  const tokens = await redeem(notes, a.url, a);
+  const kinds = async () =>
+    (await h.server.testDb.database.db.selectFrom('oidc_models').select('kind').where('account_id', '=', bobId).execute())
+      .map((r) => r.kind)
+      .filter((k) => ['Session', 'RefreshToken', 'AccessToken'].includes(k))
+      .sort();
+  expect(await kinds()).toEqual(['AccessToken', 'RefreshToken', 'Session']);
+  const userinfo = () => fetch(`${h.server.url}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  expect((await userinfo()).status).toBe(200);
   expect(await admin.call(acme, 'POST', `/users/${bobId}/disable`)).toMatchObject({ status: 200, body: { status: 'disabled' } });
   await bob.get('/account');
   expect(bob.last.url).toContain('/interaction/');
-  const rows = await h.server.testDb.database.db.selectFrom('oidc_models').select('kind').where('account_id', '=', bobId).execute();
-  expect(rows.filter((r) => ['Session', 'RefreshToken', 'AccessToken'].includes(r.kind))).toEqual([]);
+  expect(await kinds()).toEqual([]);
+  expect((await userinfo()).status).toBe(401);
+  await expect(oidc.refreshTokenGrant(notes, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   expect(await admin.call(acme, 'POST', `/users/${bobId}/enable`)).toMatchObject({ status: 200, body: { status: 'active' } });
   // A person of two organizations is disabled only by an operator.
   const both = await admin.userId('both@shared.test');
