@@ -162,6 +162,25 @@ test('audit log: filters, cursor, CSV (formulas escaped) and JSON lines exports'
   expect(Number((next.body.items as Array<{ id: string }>)[0].id)).toBeLessThan(Number((all.body.items as Array<{ id: string }>)[1].id));
   const future = await admin.call(acme, 'GET', `/audit-events?from=${encodeURIComponent(new Date(Date.now() + 3600e3).toISOString())}`);
   expect(future.body.items).toEqual([]);
+  type Row = { id: string; at: string; type: string; user_id: string | null; org_id: string | null };
+  const rows = async (token: string, query: string) => (await admin.call(token, 'GET', `/audit-events?${query}`)).body.items as Row[];
+  // By person: only bob's events (his disable and enable above), newest first.
+  const bobId = await admin.userId('bob@acme.test');
+  const bobs = await rows(acme, `user=${bobId}`);
+  expect(bobs.length).toBeGreaterThan(1);
+  expect(new Set(bobs.map((e) => e.user_id))).toEqual(new Set([bobId]));
+  expect(bobs.map((e) => e.type)).toEqual(expect.arrayContaining(['admin.user_disabled', 'admin.user_enabled']));
+  // By time range: `to` before the first event is empty; a range around now holds them all.
+  const oldest = bobs[bobs.length - 1];
+  expect(await rows(acme, `user=${bobId}&to=${encodeURIComponent(new Date(Date.parse(oldest.at) - 60e3).toISOString())}`)).toEqual([]);
+  const around = `from=${encodeURIComponent(new Date(Date.now() - 3600e3).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 60e3).toISOString())}`;
+  expect((await rows(acme, `user=${bobId}&${around}`)).map((e) => e.id)).toEqual(bobs.map((e) => e.id));
+  // An operator reads one organization's log by naming it; another organization's administrator sees none of acme's.
+  const op = await admin.token('operator-admin');
+  const opRows = await rows(op, `org=acme&user=${bobId}`);
+  expect(opRows.map((e) => e.id)).toEqual(bobs.map((e) => e.id));
+  const globex = await admin.token('globex-admin');
+  expect(await rows(globex, `user=${bobId}`)).toEqual([]);
   const csv = await admin.call(acme, 'GET', '/audit-events/export?format=csv');
   expect(csv.status).toBe(200);
   expect(csv.headers.get('content-type')).toContain('text/csv');
