@@ -191,3 +191,18 @@ test('a domain verified by DNS through the API; under SSO only the last verified
   ]);
   expect((await auditOf('admin.domain_verified'))[0].data).toMatchObject({ target: 'acme-mail.test', by: 'dns' });
 });
+
+test("an operator manages an organization's connections and domains with ?org=", async () => {
+  const op = await admin.token('operator-admin');
+  expect((await admin.call(op, 'POST', '/connections', oidcEntry({ id: 'globex-op' }))).body.error).toBe('org_required');
+  expect(await admin.call(op, 'POST', '/connections?org=globex', oidcEntry({ id: 'globex-op', name: 'Globex' }))).toMatchObject({
+    status: 201,
+    body: { id: 'globex-op', outcome: 'created' },
+  });
+  expect((await server.features.connections.find('globex-op'))?.row.org_id).toBe(await admin.orgId('globex'));
+  expect((await admin.call(acme, 'DELETE', '/connections/globex-op')).status).toBe(404);
+  expect((await admin.call(op, 'POST', '/domains?org=globex', { domain: 'globex-op.test' })).status).toBe(201);
+  expect((await admin.call(op, 'DELETE', '/domains/globex-op.test?org=globex')).status).toBe(204);
+  expect((await admin.call(op, 'DELETE', '/connections/globex-op?org=globex')).status).toBe(204);
+  expect(await server.features.connections.find('globex-op')).toBeUndefined();
+});
