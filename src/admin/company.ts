@@ -6,6 +6,13 @@
  * connection and break-glass administrators (who keep password + second factor under SSO only).
  * A connection, domain or person of another organization is not found (404). Every change is an
  * audit event with before and after.
+ * Connections are created, replaced and removed here too (the admin API), through the same entry
+ * schema and save path as the CLI and the bootstrap file (admin/connections.ts); a secret is never
+ * answered or audited. Nothing here lets SSO only lock the company out:
+ * - while SSO only is on (or pending), a connection can be removed only when another enabled
+ *   connection with a successful test sign-in remains (else 409 `connection_in_use`);
+ * - while SSO only is on (or pending), the last verified domain cannot be removed (409 `domain_in_use`):
+ *   it is what sends members to the company sign-in. An unverified claim can always be removed.
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -13,7 +20,8 @@ import type { Audit } from '../audit/index.js';
 import type { OrgStore } from '../orgs/store.js';
 import type { Domains } from '../orgs/domains.js';
 import { setSsoOnly } from '../orgs/sso-only.js';
-import { forbidden, notFound } from '../lib/errors.js';
+import { AppError, badRequest, forbidden, notFound } from '../lib/errors.js';
+import { connectionEntrySchema } from '../connectors/admin.js';
 import type { Actor } from './actor.js';
 
 export const domainInput = z.strictObject({ domain: z.string().min(1).max(253) });
@@ -26,6 +34,17 @@ export const domainView = z.object({
   verified_by: z.string().nullable(),
 });
 export const connectionView = z.object({ id: z.string(), name: z.string(), kind: z.string(), enabled: z.boolean(), tested: z.boolean() });
+/** A connection as the admin API takes it: the entry of the CLI's --file (metadata inline or by URL, never a server file). */
+export const connectionInput = connectionEntrySchema;
+export const connectionSaved = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  enabled: z.boolean(),
+  tested: z.boolean(),
+  outcome: z.enum(['created', 'changed', 'unchanged']),
+  metadata_error: z.string().nullable(),
+});
 export const breakGlassInput = z.strictObject({ on: z.boolean() });
 export const breakGlassView = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), break_glass: z.boolean() });
 
@@ -45,6 +64,9 @@ export interface CompanyDeps {
     list(orgId: string): Promise<ConnectionRow[]>;
     find(id: string): Promise<ConnectionRow | undefined>;
     setEnabled(id: string, enabled: boolean): Promise<void>;
+    remove(id: string): Promise<void>;
+    /** Validates and saves one entry (the CLI's and bootstrap file's form), audited as `admin.connection_saved`. */
+    save(ctx: Context | undefined, orgId: string, raw: unknown): Promise<{ id: string; outcome: string; metadataError?: string }>;
   };
   hasTestedConnection: (orgId: string) => Promise<boolean>;
   /** A single-use test sign-in link (one hour) through an enabled connection. */
@@ -81,6 +103,15 @@ export function createAdminCompany(d: CompanyDeps) {
   };
   const connectionView = (c: ConnectionRow) => ({ id: c.id, name: c.name, kind: c.kind, enabled: c.enabled, tested: !!c.tested_at });
 
+  const inUse = (code: string, message: string) => new AppError(code, 409, message);
+  const enforcing = async (orgId: string) => ((await d.orgs.findById(orgId))?.sso_only ?? 'off') !== 'off';
+  async function saveConnection(ctx: Context | undefined, orgId: string, raw: Record<string, unknown>) {
+    if ('metadata_file' in raw) throw badRequest('bad_connection', 'body: metadata_file: give the metadata inline or metadata_url');
+    const saved = await d.connections.save(ctx, orgId, raw);
+    const c = await connectionOf(orgId, saved.id);
+    return { ...connectionView(c), outcome: saved.outcome, metadata_error: saved.metadataError ?? null };
+  }
+
   return {
     domains: async (orgId: string) => ({ items: (await d.domains.list(orgId)).map(view) }),
     async claimDomain(ctx: Context | undefined, orgId: string, input: z.output<typeof domainInput>) {
@@ -93,6 +124,16 @@ export function createAdminCompany(d: CompanyDeps) {
       const outcome = await d.domains.verifyByDns(orgId, before.domain);
       await recordVerify(ctx, orgId, before.domain, outcome, 'dns');
       return { ...view(await domainOf(orgId, name)), outcome };
+    },
+    async removeDomain(ctx: Context | undefined, orgId: string, name: string) {
+      const found = await domainOf(orgId, name);
+      if (found.verified_at && (await enforcing(orgId))) {
+        const verified = (await d.domains.list(orgId)).filter((x) => x.verified_at);
+        if (verified.length <= 1)
+          throw inUse('domain_in_use', 'SSO only is on: the last verified domain cannot be removed (switch SSO only off first)');
+      }
+      await d.orgs.removeDomain(orgId, found.domain);
+      await record(ctx, orgId, 'admin.domain_removed', { target: found.domain, before: { verified: !!found.verified_at } });
     },
     /** An operator vouches for a domain without DNS (claimed and verified at once). */
     async vouchDomain(ctx: Context | undefined, actor: Actor, orgId: string, name: string) {
@@ -119,6 +160,30 @@ export function createAdminCompany(d: CompanyDeps) {
         after: { enabled },
       });
       return connectionView({ ...c, enabled });
+    },
+
+    async createConnection(ctx: Context | undefined, orgId: string, raw: Record<string, unknown>) {
+      const id = typeof raw.id === 'string' && raw.id.length <= 100 ? raw.id : undefined;
+      if (id && (await d.connections.find(id))) throw inUse('connection_exists', `a connection ${id} exists already (PUT replaces one)`);
+      return saveConnection(ctx, orgId, raw);
+    },
+    async replaceConnection(ctx: Context | undefined, orgId: string, id: string, raw: Record<string, unknown>) {
+      const c = await connectionOf(orgId, id);
+      if (raw.id !== undefined && raw.id !== c.id) throw badRequest('bad_connection', 'body: id: must be the id of the path');
+      return saveConnection(ctx, orgId, { ...raw, id: c.id });
+    },
+    async removeConnection(ctx: Context | undefined, orgId: string, id: string) {
+      const c = await connectionOf(orgId, id);
+      if (await enforcing(orgId)) {
+        const others = (await d.connections.list(orgId)).filter((x) => x.id !== c.id && x.enabled && x.tested_at);
+        if (!others.length)
+          throw inUse(
+            'connection_in_use',
+            'SSO only depends on this connection: keep another enabled connection with a successful test sign-in, or switch SSO only off first',
+          );
+      }
+      await d.connections.remove(c.id);
+      await record(ctx, orgId, 'admin.connection_removed', { target: c.id, before: { kind: c.kind, name: c.name, enabled: c.enabled } });
     },
 
     /** The link is for the administrator to open; it is not stored (only its hash). */

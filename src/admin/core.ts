@@ -50,6 +50,7 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
   const retentionDays = services.config.accounts.deletedRetentionDays;
   let connectionAdmin: CompanyAdmin | undefined;
   let saml: Promise<Pick<SamlAdmin, 'registry'>> | undefined = parts.saml && Promise.resolve(parts.saml);
+  const connections = createAdminConnections({ company: () => (connectionAdmin ??= companyAdmin(services)), orgs: services.orgs, audit });
   return {
     store,
     factors,
@@ -73,7 +74,7 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
       isAdminClient: async (clientId) => Boolean(await store.adminClient(clientId)),
       accessChanged: () => services.launcher.changed(),
     }),
-    connections: createAdminConnections({ company: () => (connectionAdmin ??= companyAdmin(services)), orgs: services.orgs, audit }),
+    connections,
     samlSps: createAdminSamlSps({
       // Loaded on demand: samlify and libxml2 are not for every CLI command.
       saml: () => (saml ??= import('../saml/index.js').then((m) => m.createSamlAdmin(services))),
@@ -89,6 +90,8 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
         list: (orgId) => connectors.connectionsOf(orgId),
         find: (id) => connectors.findConnection(id),
         setEnabled: (id, enabled) => connectors.setEnabled(id, enabled),
+        remove: (id) => connectors.removeConnection(id),
+        save: (ctx, orgId, raw) => connections.save(ctx, orgId, raw, { source: 'body' }),
       },
       hasTestedConnection: (orgId) => connectors.hasTestedConnection(orgId),
       issueTestLink: (id) => issueTestLink(connectors, services.config.server.issuer, id),

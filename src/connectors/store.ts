@@ -71,6 +71,10 @@ export function createConnectorStore(db: Db) {
         .execute();
       return changed ? ('changed' as const) : ('unchanged' as const);
     },
+    /** Removes a connection (its linked identities and waiting sign-ins go with it). */
+    async removeConnection(id: string) {
+      await db.deleteFrom('connections').where('id', '=', id).execute();
+    },
     async setEnabled(id: string, enabled: boolean) {
       await db.updateTable('connections').set({ enabled, updated_at: new Date() }).where('id', '=', id).execute();
     },

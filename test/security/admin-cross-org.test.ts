@@ -114,6 +114,14 @@ test("every operation of the document: another organization's resources are 404,
     registerSamlApp: { metadata: await spMetadata('globex-saml.test') },
     replaceSamlMetadata: { metadata: await spMetadata('acme-saml-only.test') },
     registerOidcApp: { client_id: 'globex-oidc-app', redirect_uris: ['https://globex-oidc.example.test/cb'] },
+    createConnection: { id: 'globex-idp', kind: 'oidc', name: 'Globex IdP', issuer: 'https://login.globex.test', client_id: 'wayfinder' },
+    replaceConnection: {
+      id: 'acme-entra',
+      kind: 'oidc',
+      name: 'Taken by Globex',
+      issuer: 'https://login.globex.test',
+      client_id: 'globex',
+    },
     replaceOidcMetadata: { client_id: 'acme-only-app', redirect_uris: ['https://globex-took-it.example.test/cb'] },
   };
   // More resources of a kind: a named operation is checked for each (an app: acme's OIDC client and its SAML SP).
@@ -149,8 +157,11 @@ test("every operation of the document: another organization's resources are 404,
   expect((await admin.call(acme, 'GET', '/scim-notify')).body.email).toBe('alerts@acme-only.test');
   expect((await admin.call(acme, 'GET', '/branding')).body).toMatchObject({ product_name: 'Acme Secret Brand' });
   expect((await admin.call(acme, 'GET', '/branding')).body.primary_color).toBeUndefined();
-  // Acme's connection is still enabled, its domain still claimed by acme.
-  expect(((await admin.call(acme, 'GET', '/connections')).body.items as Array<{ enabled: boolean }>)[0].enabled).toBe(true);
+  // Acme's connection is still there, enabled and unchanged, its domain still claimed by acme.
+  expect((await admin.call(acme, 'GET', '/connections')).body.items).toEqual([
+    expect.objectContaining({ id: 'acme-entra', name: 'Acme Entra ID', enabled: true }),
+  ]);
+  expect((await server.features.connections.find('acme-entra'))?.connection.settings.client_id).toBe('wayfinder');
   expect(((await admin.call(acme, 'GET', '/domains')).body.items as Array<{ domain: string }>).map((x) => x.domain)).toContain(
     'acme-only.test',
   );

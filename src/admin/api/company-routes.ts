@@ -1,6 +1,16 @@
 /** The admin API's company sign-in operations (domains, connections, SSO only): part of the table in routes.ts. */
 import { z } from 'zod';
-import { breakGlassInput, breakGlassView, connectionView, domainInput, domainView, ssoOnlyInput, type AdminCompany } from '../company.js';
+import {
+  breakGlassInput,
+  breakGlassView,
+  connectionInput,
+  connectionSaved,
+  connectionView,
+  domainInput,
+  domainView,
+  ssoOnlyInput,
+  type AdminCompany,
+} from '../company.js';
 import type { Call, Operation } from './routes.js';
 
 export function companyOperations(company: AdminCompany): Operation[] {
@@ -39,6 +49,16 @@ export function companyOperations(company: AdminCompany): Operation[] {
       handle: (c) => company.verifyDomain(c.ctx, c.orgId, id(c)),
     },
     {
+      method: 'delete',
+      path: '/domains/{id}',
+      operationId: 'removeDomain',
+      summary: 'Remove a domain (409 for the last verified one while SSO only is on or pending)',
+      tag: 'Company sign-in',
+      write: true,
+      status: 204,
+      handle: (c) => company.removeDomain(c.ctx, c.orgId, id(c)),
+    },
+    {
       method: 'get',
       path: '/connections',
       operationId: 'listConnections',
@@ -47,6 +67,40 @@ export function companyOperations(company: AdminCompany): Operation[] {
       write: false,
       response: z.object({ items: z.array(connectionView) }),
       handle: (c) => company.connections(c.orgId),
+    },
+    {
+      method: 'post',
+      path: '/connections',
+      operationId: 'createConnection',
+      summary:
+        'Add a company IdP connection (OIDC or SAML; the entry of `connection add --file`): the client secret is sealed, never answered',
+      tag: 'Company sign-in',
+      write: true,
+      body: connectionInput,
+      response: connectionSaved,
+      status: 201,
+      handle: (c) => company.createConnection(c.ctx, c.orgId, c.body),
+    },
+    {
+      method: 'put',
+      path: '/connections/{id}',
+      operationId: 'replaceConnection',
+      summary: 'Replace a connection (a client secret left out is kept; a changed configuration needs a new test sign-in)',
+      tag: 'Company sign-in',
+      write: true,
+      body: connectionInput,
+      response: connectionSaved,
+      handle: (c) => company.replaceConnection(c.ctx, c.orgId, id(c), c.body),
+    },
+    {
+      method: 'delete',
+      path: '/connections/{id}',
+      operationId: 'removeConnection',
+      summary: 'Remove a connection (409 while SSO only depends on it: another enabled, tested connection must remain)',
+      tag: 'Company sign-in',
+      write: true,
+      status: 204,
+      handle: (c) => company.removeConnection(c.ctx, c.orgId, id(c)),
     },
     {
       method: 'post',
