@@ -1,8 +1,8 @@
 /**
  * The admin use-cases that need only the services (database, configuration, audit): company sign-in,
- * company connections, organization settings, groups, session lengths, the purge, OIDC clients and
- * SAML service providers. The server (admin/index.ts, for the API and the admin center) and the CLI
- * (cli/admin.ts) assemble them here, so all three call the same functions; the CLI passes an audit
+ * company connections, organization settings, groups, session lengths, the purge, OIDC clients,
+ * SAML service providers and signing certificates, and the installation's accounts (operators). The
+ * server (admin/index.ts, for the API and the admin center) and the CLI (cli/admin.ts) assemble them here, so all three call the same functions; the CLI passes an audit
  * that names it as the actor.
  */
 import type { Services } from '../services.js';
@@ -26,6 +26,8 @@ import { createAdminStore } from './store.js';
 import { createAdminSamlSps } from './saml-sps.js';
 import { createAdminClients } from './clients.js';
 import { createAdminConnections } from './connections.js';
+import { createAdminAccounts } from './accounts.js';
+import { createAdminSamlCerts } from './saml-certs.js';
 import { companyAdmin, type CompanyAdmin } from '../connectors/admin.js';
 import type { SamlAdmin } from '../saml/index.js';
 
@@ -49,8 +51,12 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
   const deletion = createDeletionStore(services.db);
   const retentionDays = services.config.accounts.deletedRetentionDays;
   let connectionAdmin: CompanyAdmin | undefined;
-  let saml: Promise<Pick<SamlAdmin, 'registry'>> | undefined = parts.saml && Promise.resolve(parts.saml);
   const connections = createAdminConnections({ company: () => (connectionAdmin ??= companyAdmin(services)), orgs: services.orgs, audit });
+  // Loaded on demand: samlify and libxml2 are not for every CLI command.
+  let samlAdmin: Promise<SamlAdmin> | undefined;
+  const fullSaml = () => (samlAdmin ??= import('../saml/index.js').then((m) => m.createSamlAdmin(services)));
+  const given = parts.saml;
+  const saml = given ? async () => given : fullSaml;
   return {
     store,
     factors,
@@ -75,9 +81,10 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
       accessChanged: () => services.launcher.changed(),
     }),
     connections,
+    accounts: createAdminAccounts({ accounts: services.accounts, users: services.users, factors, audit }),
+    samlCerts: createAdminSamlCerts({ saml: fullSaml, audit }),
     samlSps: createAdminSamlSps({
-      // Loaded on demand: samlify and libxml2 are not for every CLI command.
-      saml: () => (saml ??= import('../saml/index.js').then((m) => m.createSamlAdmin(services))),
+      saml,
       appStore: services.appStore,
       apps: services.appAdmin,
       audit,

@@ -23,7 +23,7 @@ import { applyUser } from './users.js';
 import { createSupportStore } from '../support/store.js';
 import { applyAdminClient } from '../admin/bootstrap.js';
 import { createFactorStore } from '../factors/store.js';
-import { setTwoStepPolicy } from '../factors/admin.js';
+import { createAdminCore } from '../admin/core.js';
 import { applyCompanyId } from '../connectors/bootstrap.js';
 import { normalizeEmail } from '../accounts/store.js';
 import { createBootstrapStore } from './store.js';
@@ -213,7 +213,12 @@ async function applyFile(services: Services, file: string): Promise<BootstrapRep
           `organizations/${slug}/two_step`,
           twoStep,
           async () => {
-            await setTwoStepPolicy(factorStore, orgId, twoStep);
+            // The admin use-case (admin/organization.ts): the policy and its audit event, by `bootstrap`.
+            const audit: typeof services.audit = {
+              ...services.audit,
+              record: (ctx, event) => services.audit.record(ctx, { ...event, actor: 'bootstrap' }),
+            };
+            await createAdminCore(services, { factors: factorStore, audit }).organization.setTwoStep(undefined, orgId, twoStep);
           },
           gone,
         );

@@ -3,11 +3,13 @@
  * embedded database, or Postgres when DATABASE_URL is set): `user purge` removes people deleted
  * longer ago than the retention period (and only them), recording `admin.user_purged` with `cli` as
  * the actor; `group add-member` goes through the admin groups use-case (a person outside the
- * organization is refused); the two-step policy set from the CLI is the one the admin API reads.
+ * organization is refused); the two-step policy set from the CLI is the one the admin API reads;
+ * `user devices revoke` goes through the accounts use-case and records `admin.trusted_device_revoked`.
  */
 import { sql } from 'kysely';
 import { createDeletionStore } from '../../src/accounts/deletion-store.js';
 import { createAdminCore } from '../../src/admin/core.js';
+import { createFactorStore } from '../../src/factors/store.js';
 import { cliSetup, cliTargets, errorLine, SLOW, type CliSetup } from '../helpers/cli.js';
 
 describe.each(cliTargets())('admin CLI on %s', (target) => {
@@ -75,6 +77,40 @@ describe.each(cliTargets())('admin CLI on %s', (target) => {
         expect(types.map((t) => t.type)).toEqual(
           expect.arrayContaining(['admin.group_created', 'admin.group_member_added', 'admin.two_step_policy_set']),
         );
+      });
+    },
+    SLOW,
+  );
+  test(
+    'user devices revoke goes through the admin accounts use-case: same output, audited with the CLI as actor',
+    async () => {
+      const { userId, ids } = await withServices(async (s) => {
+        const factors = createFactorStore(s.db);
+        const u = (await s.accounts.findUserByEmail('kept@acme.test'))!;
+        for (const token_hash of ['t1', 't2'])
+          await factors.insertTrustedDevice({ user_id: u.id, token_hash, user_agent: 'UA', ip: null, days: 30 });
+        return { userId: u.id, ids: (await factors.trustedDevicesOf(u.id)).map((d) => d.id) };
+      });
+      const listed = await run('user', 'devices', 'kept@acme.test');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain(ids[0]);
+      const one = await run('user', 'devices', 'revoke', 'kept@acme.test', '--id', ids[0]);
+      expect([one.code, one.stdout.trim()]).toEqual([0, `revoked device ${ids[0]} of kept@acme.test`]);
+      const all = await run('user', 'devices', 'revoke', 'kept@acme.test');
+      expect([all.code, all.stdout.trim()]).toEqual([0, 'revoked every trusted device of kept@acme.test']);
+      expect((await run('user', 'devices', 'kept@acme.test')).stdout.trim()).toBe('no trusted devices');
+      expect(errorLine(await run('user', 'devices', 'revoke', 'nobody@acme.test'))).toMatch(/no user with email nobody@acme.test/);
+      await withServices(async (s) => {
+        const events = await s.db
+          .selectFrom('audit_events')
+          .selectAll()
+          .where('type', '=', 'admin.trusted_device_revoked')
+          .orderBy('id')
+          .execute();
+        expect(events.map((e) => [e.user_id, e.actor, e.data.deviceId, e.data.via])).toEqual([
+          [userId, 'cli', ids[0], 'cli'],
+          [userId, 'cli', 'all', 'cli'],
+        ]);
       });
     },
     SLOW,

@@ -80,7 +80,7 @@ test.each([
   await expect(applyBootstrap(t.services, f)).rejects.toThrow(expected);
 });
 
-test('bootstrap imports TOTP secrets once and sets groups and a two-step policy', async () => {
+test('bootstrap imports TOTP secrets once and sets groups and a two-step policy, through the admin use-case (audited once, by bootstrap)', async () => {
   const f = file(
     'two-step.yaml',
     `
@@ -102,6 +102,10 @@ organizations:
   expect(JSON.stringify(factors[0])).not.toContain('JBSWY3DPEHPK3PXP');
   const policy = await t.db.selectFrom('mfa_policies').selectAll().executeTakeFirstOrThrow();
   expect(policy).toMatchObject({ required: 'groups', group_names: ['finance'], trusted_device_days: 7 });
+  const events = await t.services.audit.recent({ type: 'admin.two_step_policy_set' });
+  expect(events.map((e) => [e.actor, e.org_id, e.data.after])).toEqual([
+    ['bootstrap', policy.org_id, { required: 'groups', group_names: ['finance'], primary_method: 'totp', trusted_device_days: 7 }],
+  ]);
 });
 
 test('an organization entry sets its provisioning-error address once per change; null clears it; a bad one is refused', async () => {

@@ -3,17 +3,12 @@
  * published next certificate and publishes a new next one (both stay in the metadata, so SPs that
  * refresh it are ready before it signs); running instances switch within oidc.keyRefreshSeconds.
  * SPs are registered from their metadata file plus flags (the same settings as the bootstrap file),
- * through the admin use-cases (src/admin/saml-sps.ts) the admin API calls.
+ * through the admin use-cases (src/admin/saml-sps.ts) the admin API calls; certificates through
+ * src/admin/saml-certs.ts (samlify and libxml2 are loaded only for these commands).
  */
 import { adminOf, CLI_ACTOR } from '../admin.js';
-import { list, required, str, UsageError, type Command, type Context, type Values } from '../context.js';
+import { list, required, str, UsageError, type Command, type Values } from '../context.js';
 import { table, when } from '../format.js';
-
-/** Loaded on demand: it brings samlify and libxml2, which other commands do not need. */
-async function saml(ctx: Context) {
-  const { createSamlAdmin } = await import('../../saml/index.js');
-  return createSamlAdmin(ctx.services);
-}
 
 function settingsFrom(v: Values) {
   const attributes = list(v, 'attribute');
@@ -45,7 +40,7 @@ export const samlCommands: Command[] = [
     name: 'saml cert list',
     summary: 'list the SAML signing certificates (active signs, next is published ahead, retired is published for a while)',
     async run(ctx) {
-      const certs = await (await saml(ctx)).certificates.list();
+      const certs = await adminOf(ctx).samlCerts.list(CLI_ACTOR);
       if (!certs.length)
         return ctx.out('no SAML certificates yet (the server creates them at its first start; `saml cert rotate` does too)');
       ctx.out(
@@ -68,10 +63,7 @@ export const samlCommands: Command[] = [
     name: 'saml cert rotate',
     summary: 'sign with the published next SAML certificate, publish a new next one, keep the old one published for a while',
     async run(ctx) {
-      const { certificates } = await saml(ctx);
-      const id = await certificates.rotate();
-      await ctx.audit('admin.saml_cert_rotated', {}, { activated: id });
-      const certs = await certificates.list();
+      const { id, certificates: certs } = await adminOf(ctx).samlCerts.rotate(undefined, CLI_ACTOR);
       const active = certs.find((c) => c.id === id)!;
       ctx.out(`New signing certificate: ${id}  (SHA-256 ${active.fingerprint}, published since ${when(active.created_at)})`);
       ctx.out(

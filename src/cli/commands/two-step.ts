@@ -3,12 +3,11 @@
  * verification. Changing an organization's primary method resets its covered members' enrolments
  * (they re-enrol at their next sign-in); revoking a trusted device brings the prompt back. The
  * policy and group membership go through the admin use-cases (admin/organization.ts, admin/groups.ts):
- * a group member must be a member of the organization.
+ * a group member must be a member of the organization; trusted devices through admin/accounts.ts.
  */
 import { twoStepInput } from '../../admin/organization.js';
 import { groupInput } from '../../admin/groups.js';
-import { adminOf } from '../admin.js';
-import { createFactorStore } from '../../factors/store.js';
+import { adminOf, CLI_ACTOR } from '../admin.js';
 import { list, orgBySlug, required, str, userByEmail, type Command } from '../context.js';
 import { table } from '../format.js';
 
@@ -59,8 +58,7 @@ export const twoStepCommands: Command[] = [
     summary: "list a person's trusted devices (those that skip two-step verification)",
     positionals: ['email'],
     async run(ctx, _v, [email]) {
-      const user = await userByEmail(ctx, email);
-      const devices = await createFactorStore(ctx.services.db).trustedDevicesOf(user.id);
+      const devices = await adminOf(ctx).accounts.trustedDevices(CLI_ACTOR, email);
       if (!devices.length) return ctx.out('no trusted devices');
       ctx.out(
         ...table(
@@ -77,12 +75,8 @@ export const twoStepCommands: Command[] = [
     options: { id: { type: 'string' } },
     positionals: ['email'],
     async run(ctx, v, [email]) {
-      const user = await userByEmail(ctx, email);
-      const store = createFactorStore(ctx.services.db);
       const id = str(v, 'id');
-      if (id) await store.revokeTrustedDevice(user.id, id);
-      else await store.revokeAllTrustedDevices(user.id);
-      await ctx.audit('admin.trusted_device_revoked', { userId: user.id }, { deviceId: id ?? 'all' });
+      await adminOf(ctx).accounts.revokeTrustedDevices(undefined, CLI_ACTOR, email, { device_id: id });
       ctx.out(id ? `revoked device ${id} of ${email}` : `revoked every trusted device of ${email}`);
     },
   },

@@ -1,17 +1,14 @@
 /**
  * `user create | password | list`. People created here are active with a verified email (the operator
  * vouches for the address, as in a bootstrap file). A password not given is generated, checked by the
- * same policy as every other password, and printed once; it is never logged.
+ * same policy as every other password, and printed once; it is never logged. The commands call the
+ * admin use-cases (admin/accounts.ts), which check the operator, make the change and audit it.
  */
-import { randomBytes } from 'node:crypto';
-import { AppError } from '../../lib/errors.js';
-import { required, str, UsageError, userByEmail, type Command } from '../context.js';
+import { required, str, UsageError, type Command } from '../context.js';
 import { table } from '../format.js';
 import { createDeletionStore } from '../../accounts/deletion-store.js';
 import { createAdminPurge } from '../../admin/purge.js';
-
-/** 24 characters from a 144-bit random value. */
-const generatePassword = () => randomBytes(18).toString('base64url');
+import { adminOf, CLI_ACTOR } from '../admin.js';
 
 export const userCommands: Command[] = [
   {
@@ -20,20 +17,10 @@ export const userCommands: Command[] = [
     summary: 'create a person who signs in with a password (generated and printed once if not given)',
     options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
     async run(ctx, v) {
-      const email = required(v, 'email');
-      if (await ctx.services.accounts.findUserByEmail(email)) {
-        throw new AppError(
-          'user_exists',
-          409,
-          `a user with email ${email} already exists (set a new password with: user password ${email})`,
-        );
-      }
-      const given = str(v, 'password');
-      const password = given ?? generatePassword();
-      const user = await ctx.services.users.create({ email, name: str(v, 'name') ?? null, password, email_verified: true });
-      await ctx.audit('admin.user_created', { userId: user.id }, { generatedPassword: !given });
+      const input = { email: required(v, 'email'), name: str(v, 'name'), password: str(v, 'password') };
+      const { user, password, generated } = await adminOf(ctx).accounts.create(undefined, CLI_ACTOR, input);
       ctx.out(`created user ${user.email} (id ${user.id})`);
-      if (!given) ctx.out(`  password: ${password}   (generated; shown only now)`);
+      if (generated) ctx.out(`  password: ${password}   (generated; shown only now)`);
     },
   },
   {
@@ -43,13 +30,11 @@ export const userCommands: Command[] = [
     options: { password: { type: 'string' } },
     positionals: ['email'],
     async run(ctx, v, [email]) {
-      const user = await userByEmail(ctx, email);
-      const given = str(v, 'password');
-      const password = given ?? generatePassword();
-      await ctx.services.users.setPassword(user, password);
-      await ctx.audit('admin.password_set', { userId: user.id }, { generatedPassword: !given });
+      const { user, password, generated } = await adminOf(ctx).accounts.setPassword(undefined, CLI_ACTOR, email, {
+        password: str(v, 'password'),
+      });
       ctx.out(`set a new password for ${user.email}`);
-      if (!given) ctx.out(`  password: ${password}   (generated; shown only now)`);
+      if (generated) ctx.out(`  password: ${password}   (generated; shown only now)`);
     },
   },
   {
@@ -74,7 +59,7 @@ export const userCommands: Command[] = [
     name: 'user list',
     summary: 'list people',
     async run(ctx) {
-      const users = await ctx.services.accounts.listUsers();
+      const users = await adminOf(ctx).accounts.list(CLI_ACTOR);
       if (!users.length) return ctx.out('no users');
       ctx.out(
         ...table(
