@@ -77,6 +77,24 @@ const forPersonQuery = (userId: string) => sql`select * from (
     ${select(sql`, ${allowedFor(userId)} as allowed, ${relatedTo(userId)} as related`)}) y
   where y.allowed or (y.related and y.trial_url is not null)`;
 
+/**
+ * In the transaction that registers a new OIDC client or SAML SP: the app the trigger has just made
+ * for it is for `orgId` only (restricted, that organization listed), so it is never open to everyone,
+ * not even for a moment (an organization administrator's registration, admin/app-owner.ts).
+ */
+export async function restrictNewApp(tx: Db, of: { clientId: string } | { spId: string }, orgId: string) {
+  const apps = tx.selectFrom('apps').select('id');
+  const app = await (
+    'clientId' in of ? apps.where('client_id', '=', of.clientId) : apps.where('sp_id', '=', of.spId)
+  ).executeTakeFirstOrThrow();
+  await tx.updateTable('apps').set({ restricted: true, updated_at: new Date() }).where('id', '=', app.id).execute();
+  await tx
+    .insertInto('app_access_orgs')
+    .values({ app_id: app.id, org_id: orgId })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
 export function createAppStore(db: Db) {
   /** Told after who may use an app changed (the launcher's cache of open apps, launcher.ts). */
   const accessListeners = new Set<() => void>();

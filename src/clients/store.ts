@@ -1,5 +1,6 @@
 /** SQL for registered OIDC clients and resource servers (APIs). */
 import type { Db } from '../db/index.js';
+import { restrictNewApp } from '../apps/store.js';
 
 export interface ClientRow {
   client_id: string;
@@ -52,13 +53,7 @@ export function createClientStore(db: Db) {
           .executeTakeFirst();
         if (!inserted) return false;
         if (!restrictTo) return true;
-        const app = await tx.selectFrom('apps').select('id').where('client_id', '=', row.client_id).executeTakeFirstOrThrow();
-        await tx.updateTable('apps').set({ restricted: true, updated_at: new Date() }).where('id', '=', app.id).execute();
-        await tx
-          .insertInto('app_access_orgs')
-          .values({ app_id: app.id, org_id: restrictTo })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+        await restrictNewApp(tx, { clientId: row.client_id }, restrictTo);
         return true;
       }),
     remove: async (clientId: string) => {

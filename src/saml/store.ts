@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/index.js';
+import { restrictNewApp } from '../apps/store.js';
 import type { SamlCertificateTable, SamlParticipantTable } from '../db/schema.js';
 
 export interface SpRow {
@@ -95,13 +96,7 @@ export function createSamlStore(db: Db) {
         if (!restrictTo) return true;
         // Only a new SP is restricted this way: one registered meanwhile is left alone.
         if (!inserted) return false;
-        const app = await tx.selectFrom('apps').select('id').where('sp_id', '=', row.id).executeTakeFirstOrThrow();
-        await tx.updateTable('apps').set({ restricted: true, updated_at: new Date() }).where('id', '=', app.id).execute();
-        await tx
-          .insertInto('app_access_orgs')
-          .values({ app_id: app.id, org_id: restrictTo })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+        await restrictNewApp(tx, { spId: row.id }, restrictTo);
         return true;
       });
     },

@@ -9,9 +9,8 @@
 import path from 'node:path';
 import { axeCheck, WCAG_AA } from '../helpers/axe.js';
 import { SAML } from '@node-saml/node-saml';
-import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SHOTS } from '../helpers/chromium.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium, SHOTS, go, signInToAdminCenter } from '../helpers/chromium.js';
 import { translator } from '../../src/http/i18n.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
@@ -36,8 +35,6 @@ async function spMetadata(host: string, acs = `https://${host}/acs`) {
     keys.certificate,
   );
 }
-
-const go = (page: Page, action: () => Promise<unknown>) => Promise.all([page.waitForNavigation(), action()]);
 
 for (const [lang, width, email, org] of [
   ['en', 1280, 'ann@acme.test', 'acme'],
@@ -65,17 +62,7 @@ for (const [lang, width, email, org] of [
         fullPage: true,
       });
     };
-    await page.goto(`${server.url}/admin/apps?lang=${lang}`);
-    await page.fill('input[name=email]', email);
-    await go(page, () => page.locator('input[name=email]').press('Enter'));
-    await page.fill('input[name=password]', 'correct horse battery staple');
-    await go(page, () => page.locator('input[name=password]').press('Enter'));
-    if (!page.url().includes('/factor')) await go(page, () => page.goto(`${server.url}/admin/apps`));
-    const secret = (await page.locator('code').first().innerText()).replace(/ /g, '');
-    await page.fill('input[name=code]', await generate({ secret }));
-    await go(page, () => page.locator('input[name=code]').press('Enter'));
-    await go(page, () => page.locator('form[action$="/factor/continue"] button').click());
-    if (!new URL(page.url()).pathname.startsWith('/admin/apps')) await go(page, () => page.goto(`${server.url}/admin/apps`));
+    await signInToAdminCenter(page, server.url, email, '/admin/apps', lang);
 
     // An OIDC web app from the form, by keyboard: its secret is shown on this answer only.
     const name = `${org} Notes`;

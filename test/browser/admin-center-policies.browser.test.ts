@@ -5,9 +5,8 @@
  * translated and photographed (test-artifacts/screenshots/admin-more-*.png), with no console errors.
  */
 import path from 'node:path';
-import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SHOTS } from '../helpers/chromium.js';
+import { launchChromium, SHOTS, go, signInToAdminCenter } from '../helpers/chromium.js';
 import { translator } from '../../src/http/i18n.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
@@ -33,7 +32,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-const go = (page: Page, action: () => Promise<unknown>) => Promise.all([page.waitForNavigation(), action()]);
 /** Tabs until `selector` has the focus (at most 80 presses), as a keyboard user would. */
 async function tabTo(page: Page, selector: string) {
   for (let i = 0; i < 80; i += 1) {
@@ -64,17 +62,7 @@ for (const [lang, width, email, slug] of [
         fullPage: true,
       });
     };
-    await page.goto(`${server.url}/admin/groups?lang=${lang}`);
-    await page.fill('input[name=email]', email);
-    await go(page, () => page.locator('input[name=email]').press('Enter'));
-    await page.fill('input[name=password]', 'correct horse battery staple');
-    await go(page, () => page.locator('input[name=password]').press('Enter'));
-    if (!page.url().includes('/factor')) await go(page, () => page.goto(`${server.url}/admin/groups`));
-    const secret = (await page.locator('code').first().innerText()).replace(/ /g, '');
-    await page.fill('input[name=code]', await generate({ secret }));
-    await go(page, () => page.locator('input[name=code]').press('Enter'));
-    await go(page, () => page.locator('form[action$="/factor/continue"] button').click());
-    if (!new URL(page.url()).pathname.startsWith('/admin/groups')) await go(page, () => page.goto(`${server.url}/admin/groups`));
+    await signInToAdminCenter(page, server.url, email, '/admin/groups', lang);
 
     // Groups, by keyboard: type a name, Enter; then add a member by email.
     await tabTo(page, 'input[name=name]');

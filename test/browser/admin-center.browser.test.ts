@@ -5,9 +5,8 @@
  * with no console errors.
  */
 import path from 'node:path';
-import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SHOTS } from '../helpers/chromium.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium, SHOTS, go, signInToAdminCenter } from '../helpers/chromium.js';
 import { translator } from '../../src/http/i18n.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
@@ -43,8 +42,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-const go = (page: Page, action: () => Promise<unknown>) => Promise.all([page.waitForNavigation(), action()]);
-
 for (const [lang, width, email] of [
   ['en', 1280, 'ann@acme.test'],
   ['de', 390, 'gil@globex.test'],
@@ -63,18 +60,7 @@ for (const [lang, width, email] of [
       n += 1;
       await page.screenshot({ path: path.join(SHOTS, `admin-${lang}-${width}-${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
     };
-    await page.goto(`${server.url}/admin?lang=${lang}`);
-    await page.fill('input[name=email]', email);
-    await go(page, () => page.locator('input[name=email]').press('Enter'));
-    await page.fill('input[name=password]', 'correct horse battery staple');
-    await go(page, () => page.locator('input[name=password]').press('Enter'));
-    // The admin center asks for a fresh second factor: this administrator sets one up on the way.
-    if (!page.url().includes('/factor')) await go(page, () => page.goto(`${server.url}/admin`));
-    const secret = (await page.locator('code').first().innerText()).replace(/ /g, '');
-    await page.fill('input[name=code]', await generate({ secret }));
-    await go(page, () => page.locator('input[name=code]').press('Enter'));
-    await go(page, () => page.locator('form[action$="/factor/continue"] button').click());
-    if (!new URL(page.url()).pathname.startsWith('/admin')) await go(page, () => page.goto(`${server.url}/admin`));
+    await signInToAdminCenter(page, server.url, email, '/admin', lang);
     await shot('overview', 'admin.overview');
     await go(page, () => page.locator(`nav.tabs a[href^="/admin/people"]`).click());
     await shot('people', 'admin.people');

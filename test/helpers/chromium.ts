@@ -2,6 +2,7 @@
  * Debian's headless Chromium for page tests (playwright-core; no browser is ever downloaded), with
  * screenshots under test-artifacts/screenshots/ and a sign-in through the real pages.
  */
+import { generate } from 'otplib';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -56,4 +57,28 @@ export async function signInToAccount(page: Page, base: string, email: string, p
   await submit(page, 'form[action$="/identify"] button[type=submit]');
   await page.fill('input[name=password]', password);
   await submit(page, 'form[action$="/password"] button[type=submit]');
+}
+
+/** Runs `action` (a click, a key press, a goto) and waits for the navigation it starts. */
+export const go = (page: Page, action: () => Promise<unknown>) => Promise.all([page.waitForNavigation(), action()]);
+
+/**
+ * Opens an admin center page `path` signed out and signs in by keyboard as `email` (the test
+ * password), setting up the TOTP factor the admin center's step-up asks for on the way; ends on
+ * `path` (or its section).
+ */
+export async function signInToAdminCenter(page: Page, base: string, email: string, path: string, lang: string) {
+  const section = path.split('?')[0];
+  await page.goto(`${base}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+  await page.fill('input[name=email]', email);
+  await go(page, () => page.locator('input[name=email]').press('Enter'));
+  await page.fill('input[name=password]', 'correct horse battery staple');
+  await go(page, () => page.locator('input[name=password]').press('Enter'));
+  // The admin center asks for a fresh second factor: this administrator sets one up on the way.
+  if (!page.url().includes('/factor')) await go(page, () => page.goto(`${base}${section}`));
+  const secret = (await page.locator('code').first().innerText()).replace(/ /g, '');
+  await page.fill('input[name=code]', await generate({ secret }));
+  await go(page, () => page.locator('input[name=code]').press('Enter'));
+  await go(page, () => page.locator('form[action$="/factor/continue"] button').click());
+  if (!new URL(page.url()).pathname.startsWith(section)) await go(page, () => page.goto(`${base}${section}`));
 }

@@ -11,9 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { axeCheck } from '../../helpers/axe.js';
-import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SHOTS } from '../../helpers/chromium.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium, SHOTS, go, signInToAdminCenter } from '../../helpers/chromium.js';
 import { translator } from '../../../src/http/i18n.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { setUpAdmin } from '../../helpers/admin-api.js';
@@ -65,8 +64,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-const go = (page: Page, action: () => Promise<unknown>) => Promise.all([page.waitForNavigation(), action()]);
-
 for (const [lang, width, email] of [
   ['en', 1280, 'ann@acme.test'],
   ['fr', 390, 'gil@globex.test'],
@@ -76,18 +73,7 @@ for (const [lang, width, email] of [
     const context = await browser.newContext({ locale: lang, viewport: { width, height: 900 } });
     const page = await context.newPage();
     const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `branding-${lang}-${width}-${name}.png`), fullPage: true });
-    await page.goto(`${server.url}/admin/branding?lang=${lang}`);
-    await page.fill('input[name=email]', email);
-    await go(page, () => page.locator('input[name=email]').press('Enter'));
-    await page.fill('input[name=password]', 'correct horse battery staple');
-    await go(page, () => page.locator('input[name=password]').press('Enter'));
-    if (!page.url().includes('/factor')) await go(page, () => page.goto(`${server.url}/admin/branding`));
-    // A fresh second factor: this administrator sets one up on the way.
-    const secret = (await page.locator('code').first().innerText()).replace(/ /g, '');
-    await page.fill('input[name=code]', await generate({ secret }));
-    await go(page, () => page.locator('input[name=code]').press('Enter'));
-    await go(page, () => page.locator('form[action$="/factor/continue"] button').click());
-    if (!new URL(page.url()).pathname.startsWith('/admin/branding')) await go(page, () => page.goto(`${server.url}/admin/branding`));
+    await signInToAdminCenter(page, server.url, email, '/admin/branding', lang);
     expect((await page.locator('h1').innerText()).trim()).toBe(t('admin.branding'));
 
     await page.fill('#primary_color', '#ffcc00');
