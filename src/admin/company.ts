@@ -10,7 +10,8 @@
  * schema and save path as the CLI and the bootstrap file (admin/connections.ts); a secret is never
  * answered or audited. Nothing here lets SSO only lock the company out:
  * - while SSO only is on (or pending), a connection can be removed only when another enabled
- *   connection with a successful test sign-in remains (else 409 `connection_in_use`);
+ *   connection with a successful test sign-in remains (else 409 `connection_in_use`); while it is
+ *   on, the same holds for switching a connection off;
  * - while SSO only is on (or pending), the last verified domain cannot be removed (409 `domain_in_use`):
  *   it is what sends members to the company sign-in. An unverified claim can always be removed.
  */
@@ -153,6 +154,15 @@ export function createAdminCompany(d: CompanyDeps) {
     connections: async (orgId: string) => ({ items: (await d.connections.list(orgId)).map(connectionView) }),
     async setConnectionEnabled(ctx: Context | undefined, orgId: string, id: string, enabled: boolean) {
       const c = await connectionOf(orgId, id);
+      // While SSO only is on, the members sign in only through a tested, enabled connection: the last one stays on.
+      if (!enabled && c.enabled && ((await d.orgs.findById(orgId))?.sso_only ?? 'off') === 'on') {
+        const others = (await d.connections.list(orgId)).filter((x) => x.id !== c.id && x.enabled && x.tested_at);
+        if (!others.length)
+          throw inUse(
+            'connection_in_use',
+            'SSO only is on and this is the last enabled connection with a successful test sign-in: switch SSO only off first',
+          );
+      }
       await d.connections.setEnabled(c.id, enabled);
       await record(ctx, orgId, enabled ? 'admin.connection_enabled' : 'admin.connection_disabled', {
         target: c.id,

@@ -146,7 +146,7 @@ test("another organization's administrator: acme's connections and domains are 4
   );
 });
 
-test('a domain verified by DNS through the API; under SSO only the last verified domain and the only tested connection stay (409)', async () => {
+test('a domain verified by DNS through the API; under SSO only the last verified domain and the only tested connection stay, removed or switched off (409)', async () => {
   const claim = await admin.call(acme, 'POST', '/domains', { domain: 'acme-mail.test' });
   const record = claim.body.record as { name: string; value: string };
   expect((await admin.call(acme, 'POST', '/domains/acme-mail.test/verify')).body).toMatchObject({
@@ -165,6 +165,16 @@ test('a domain verified by DNS through the API; under SSO only the last verified
   // acme-okta is untested: removing it leaves acme-adfs.
   expect(await admin.call(acme, 'DELETE', '/connections/acme-adfs')).toMatchObject({ status: 409, body: { error: 'connection_in_use' } });
   expect(await admin.call(acme, 'DELETE', '/domains/acme-mail.test')).toMatchObject({ status: 409, body: { error: 'domain_in_use' } });
+  // Nor can it be switched off (members would have no way in); the untested one can.
+  expect(await admin.call(acme, 'POST', '/connections/acme-adfs/disable')).toMatchObject({
+    status: 409,
+    body: { error: 'connection_in_use' },
+  });
+  expect((await admin.call(acme, 'GET', '/connections')).body.items).toEqual(
+    expect.arrayContaining([expect.objectContaining({ id: 'acme-adfs', enabled: true })]),
+  );
+  expect(await admin.call(acme, 'POST', '/connections/acme-okta/disable')).toMatchObject({ status: 200, body: { enabled: false } });
+  expect(await admin.call(acme, 'POST', '/connections/acme-okta/enable')).toMatchObject({ status: 200, body: { enabled: true } });
   // An unverified claim can go at any time.
   expect((await admin.call(acme, 'DELETE', '/domains/acme-keep.test')).status).toBe(204);
   // With a second tested connection, the first can go.

@@ -5,6 +5,7 @@
  * with the administrator as actor.
  */
 import { generate } from 'otplib';
+import { createConnectorStore } from '../../src/connectors/store.js';
 import { PageClient } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
@@ -175,6 +176,16 @@ test('sign-in & SSO: a domain claimed with its DNS record and checked, a test si
   expect(((await admin.call(acme, 'GET', '/policies/break-glass')).body.items as Array<{ break_glass: boolean }>)[0].break_glass).toBe(
     true,
   );
+  // With SSO only on (after a test sign-in), its only tested connection cannot be switched off.
+  await createConnectorStore(server.services.db).markTested('acme-center-idp');
+  await ann.post('/admin/sign-in/sso-only?org=acme', { on: 'on' });
+  await ann.get('/admin/sign-in?org=acme');
+  const disable = action(ann.last.body, /action="(\/admin\/sign-in\/connections\/acme-center-idp\/disable[^"]*)"/);
+  await ann.post(disable, {});
+  expect(ann.last.status).toBe(409);
+  expect(ann.last.body).toContain('this is the last connection with a successful test sign-in');
+  await ann.post('/admin/sign-in/sso-only?org=acme', { on: 'off' });
+  await ann.get('/admin/sign-in?org=acme');
   await ann.post(action(ann.last.body, /action="(\/admin\/sign-in\/connections\/acme-center-idp\/disable[^"]*)"/), {});
   expect(ann.last.body).toContain('The connection is off.');
 });

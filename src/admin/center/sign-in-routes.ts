@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { AdminUseCases } from '../api/routes.js';
 import type { Admin, AdminPages } from './page.js';
 
-const REFUSALS = ['invalid_domain', 'sso_only_untested', 'connection_disabled', 'not_found'];
+const REFUSALS = ['invalid_domain', 'sso_only_untested', 'connection_disabled', 'connection_in_use', 'not_found'];
 const domainForm = guard({ body: form({ domain: text }) });
 /** on | off (anything else reads as off). */
 const switchForm = guard({ body: form({ on: text }) });
