@@ -67,7 +67,13 @@ export interface CompanyDeps {
     setEnabled(id: string, enabled: boolean): Promise<void>;
     remove(id: string): Promise<void>;
     /** Validates and saves one entry (the CLI's and bootstrap file's form), audited as `admin.connection_saved`. */
-    save(ctx: Context | undefined, orgId: string, raw: unknown): Promise<{ id: string; outcome: string; metadataError?: string }>;
+    /** `createOnly`: a connection of this id existing (or saved at the same moment) is a 409, never replaced. */
+    save(
+      ctx: Context | undefined,
+      orgId: string,
+      raw: unknown,
+      createOnly?: boolean,
+    ): Promise<{ id: string; outcome: string; metadataError?: string }>;
   };
   hasTestedConnection: (orgId: string) => Promise<boolean>;
   /** A single-use test sign-in link (one hour) through an enabled connection. */
@@ -106,9 +112,9 @@ export function createAdminCompany(d: CompanyDeps) {
 
   const inUse = (code: string, message: string) => new AppError(code, 409, message);
   const enforcing = async (orgId: string) => ((await d.orgs.findById(orgId))?.sso_only ?? 'off') !== 'off';
-  async function saveConnection(ctx: Context | undefined, orgId: string, raw: Record<string, unknown>) {
+  async function saveConnection(ctx: Context | undefined, orgId: string, raw: Record<string, unknown>, createOnly = false) {
     if ('metadata_file' in raw) throw badRequest('bad_connection', 'body: metadata_file: give the metadata inline or metadata_url');
-    const saved = await d.connections.save(ctx, orgId, raw);
+    const saved = await d.connections.save(ctx, orgId, raw, createOnly);
     const c = await connectionOf(orgId, saved.id);
     return { ...connectionView(c), outcome: saved.outcome, metadata_error: saved.metadataError ?? null };
   }
@@ -175,7 +181,7 @@ export function createAdminCompany(d: CompanyDeps) {
     async createConnection(ctx: Context | undefined, orgId: string, raw: Record<string, unknown>) {
       const id = typeof raw.id === 'string' && raw.id.length <= 100 ? raw.id : undefined;
       if (id && (await d.connections.find(id))) throw inUse('connection_exists', `a connection ${id} exists already (PUT replaces one)`);
-      return saveConnection(ctx, orgId, raw);
+      return saveConnection(ctx, orgId, raw, true);
     },
     async replaceConnection(ctx: Context | undefined, orgId: string, id: string, raw: Record<string, unknown>) {
       const c = await connectionOf(orgId, id);

@@ -25,7 +25,12 @@ const stateOf = (c: Row | undefined) => c && { kind: c.kind, name: c.name, enabl
 export function createAdminConnections(d: { company: () => CompanyAdmin; orgs: OrgStore; audit: Audit }) {
   return {
     /** Saves an entry for the organization; `baseDir` resolves a metadata_file, `source` names the entry in an error. */
-    async save(ctx: Context | undefined, orgId: string, raw: unknown, opts: { source: string; baseDir?: string; fetchMetadata?: boolean }) {
+    async save(
+      ctx: Context | undefined,
+      orgId: string,
+      raw: unknown,
+      opts: { source: string; baseDir?: string; fetchMetadata?: boolean; createOnly?: boolean },
+    ) {
       const parsed = connectionEntrySchema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -35,7 +40,10 @@ export function createAdminConnections(d: { company: () => CompanyAdmin; orgs: O
       const company = d.company();
       const existing = await company.store.findConnection(entry.id);
       const before = existing?.org_id === orgId ? stateOf(existing) : undefined;
-      const { outcome, metadataError } = await company.saveEntry(orgId, entry, opts.baseDir, { fetchMetadata: opts.fetchMetadata });
+      const { outcome, metadataError } = await company.saveEntry(orgId, entry, opts.baseDir, {
+        fetchMetadata: opts.fetchMetadata,
+        createOnly: opts.createOnly,
+      });
       await d.audit.record(ctx, {
         type: 'admin.connection_saved',
         outcome: 'success',

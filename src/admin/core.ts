@@ -98,7 +98,7 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
         find: (id) => connectors.findConnection(id),
         setEnabled: (id, enabled) => connectors.setEnabled(id, enabled),
         remove: (id) => connectors.removeConnection(id),
-        save: (ctx, orgId, raw) => connections.save(ctx, orgId, raw, { source: 'body' }),
+        save: (ctx, orgId, raw, createOnly) => connections.save(ctx, orgId, raw, { source: 'body', createOnly }),
       },
       hasTestedConnection: (orgId) => connectors.hasTestedConnection(orgId),
       issueTestLink: (id) => issueTestLink(connectors, services.config.server.issuer, id),

@@ -62,7 +62,12 @@ export function companyAdmin(services: Services) {
      * `fetchMetadata`, SAML metadata given by URL is fetched at once (else the server's schedule
      * does it); a failed fetch is returned, not thrown.
      */
-    async saveEntry(orgId: string, entry: ConnectionEntry, baseDir = process.cwd(), opts: { fetchMetadata?: boolean } = {}) {
+    async saveEntry(
+      orgId: string,
+      entry: ConnectionEntry,
+      baseDir = process.cwd(),
+      opts: { fetchMetadata?: boolean; createOnly?: boolean } = {},
+    ) {
       const settings = Object.fromEntries(Object.entries(entry).filter(([k]) => !(ENVELOPE as readonly string[]).includes(k)));
       let metadata = entry.metadata;
       if (entry.metadata_file) {
@@ -82,7 +87,7 @@ export function companyAdmin(services: Services) {
         ...(entry.client_secret !== undefined ? { secret: entry.client_secret } : {}),
         ...(metadata !== undefined ? { metadata } : {}),
       };
-      const outcome = await connections.save(input);
+      const outcome = await connections.save(input, { createOnly: opts.createOnly });
       const url = settings.metadata_url;
       if (opts.fetchMetadata && entry.kind === 'saml' && typeof url === 'string' && metadata === undefined) {
         const refresher = createMetadataRefresher({

@@ -54,7 +54,7 @@ export function createConnections(store: ConnectorStore, box: SecretBox, xml: ()
     },
 
     /** Validates and saves a connection; returns what happened. */
-    async save(input: ConnectionInput) {
+    async save(input: ConnectionInput, opts: { createOnly?: boolean } = {}) {
       const id = connectionIdSchema.parse(input.id);
       const connector = connectorOf(input.kind);
       if (!connector) throw badRequest('unknown_kind', `unknown connection kind "${input.kind}"`);
@@ -74,16 +74,19 @@ export function createConnections(store: ConnectorStore, box: SecretBox, xml: ()
             ? existing.secret_enc
             : box.seal(input.secret, SECRET_PURPOSE)
           : (existing?.secret_enc ?? (connector.generateSecret ? box.seal(await connector.generateSecret(id), SECRET_PURPOSE) : null));
-      return store.upsertConnection({
-        id,
-        org_id: input.orgId,
-        kind: input.kind,
-        name: input.name,
-        enabled: input.enabled ?? true,
-        settings,
-        secret_enc: secretEnc,
-        ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
-      });
+      return store.upsertConnection(
+        {
+          id,
+          org_id: input.orgId,
+          kind: input.kind,
+          name: input.name,
+          enabled: input.enabled ?? true,
+          settings,
+          secret_enc: secretEnc,
+          ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+        },
+        opts,
+      );
     },
 
     async setEnabled(id: string, enabled: boolean) {

@@ -2,6 +2,7 @@
 import { liveState } from './core/waiting-state.js';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
+import { AppError, badRequest } from '../lib/errors.js';
 import type { ConnectionTable, ConnectorStateTable } from '../db/schema.js';
 
 export type ConnectionRow = Omit<ConnectionTable, 'created_at' | 'updated_at' | 'tested_at' | 'metadata_fetched_at' | 'settings'> & {
@@ -25,16 +26,19 @@ export function createConnectorStore(db: Db) {
         .execute() as Promise<ConnectionRow[]>,
 
     /** Inserts or replaces a connection; a changed configuration forgets its test sign-in. */
-    async upsertConnection(c: {
-      id: string;
-      org_id: string;
-      kind: ConnectionTable['kind'];
-      name: string;
-      enabled: boolean;
-      settings: Record<string, unknown>;
-      secret_enc: string | null;
-      metadata?: string | null;
-    }) {
+    async upsertConnection(
+      c: {
+        id: string;
+        org_id: string;
+        kind: ConnectionTable['kind'];
+        name: string;
+        enabled: boolean;
+        settings: Record<string, unknown>;
+        secret_enc: string | null;
+        metadata?: string | null;
+      },
+      opts: { createOnly?: boolean } = {},
+    ) {
       const settings = JSON.stringify(c.settings);
       const metadata = c.metadata ?? null;
       const existing = await db
@@ -43,12 +47,19 @@ export function createConnectorStore(db: Db) {
         .where('id', '=', c.id)
         .executeTakeFirst();
       if (!existing) {
-        await db
+        // Two saves of one new id at once: one inserts, the other is told it exists (never a 500).
+        const inserted = await db
           .insertInto('connections')
           .values({ ...c, settings, metadata, metadata_fetched_at: metadata ? new Date() : null })
-          .execute();
+          .onConflict((oc) => oc.column('id').doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (!inserted) throw new AppError('connection_exists', 409, `a connection ${c.id} exists already`);
         return 'created' as const;
       }
+      // A connection never moves to another organization by being saved again (its sign-ins would follow).
+      if (existing.org_id !== c.org_id) throw badRequest('connection_taken', `the connection id ${c.id} belongs to another organization`);
+      if (opts.createOnly) throw new AppError('connection_exists', 409, `a connection ${c.id} exists already`);
       const changed =
         JSON.stringify(existing.settings) !== settings ||
         existing.secret_enc !== c.secret_enc ||

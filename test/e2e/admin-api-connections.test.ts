@@ -216,3 +216,32 @@ test("an operator manages an organization's connections and domains with ?org=",
   expect((await admin.call(op, 'DELETE', '/connections/globex-op?org=globex')).status).toBe(204);
   expect(await server.features.connections.find('globex-op')).toBeUndefined();
 });
+
+test('parallel creates of one id, from two organizations: one 201, the others refused; the connection stays with the winner', async () => {
+  const entry = { ...oidcEntry(), id: 'raced-idp' };
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => admin.call(i % 2 ? globex : acme, 'POST', '/connections', { ...entry, name: `Raced ${i}` })),
+  );
+  // One created; the same organization's others are told it exists (409), the other organization's that
+  // the id is taken (400): never a second 201 that replaced it, never a 500.
+  expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+  const refusals = answers.filter((a) => a.status !== 201).map((a) => `${a.status} ${String(a.body.error)}`);
+  for (const r of refusals) expect(['409 connection_exists', '400 connection_taken']).toContain(r);
+  const winner = answers.findIndex((a) => a.status === 201) % 2 ? 'globex' : 'acme';
+  const saved = await server.features.connections.find('raced-idp');
+  expect(saved?.row.org_id).toBe(await admin.orgId(winner));
+  expect(saved?.row.name).toBe(answers.find((a) => a.status === 201)!.body.name);
+  // Saved again for the other organization (the CLI's and bootstrap's add-or-replace path): refused, not moved.
+  const loser = winner === 'acme' ? 'globex' : 'acme';
+  const moved = server.features.connections.save({
+    id: 'raced-idp',
+    orgId: await admin.orgId(loser),
+    kind: 'oidc',
+    name: 'Moved',
+    secret: SECRET,
+    settings: { issuer: 'https://acme.okta.test', client_id: 'wayfinder' },
+  });
+  await expect(moved).rejects.toMatchObject({ status: 400, code: 'connection_taken' });
+  expect((await server.features.connections.find('raced-idp'))?.row.org_id).toBe(await admin.orgId(winner));
+  await admin.call(winner === 'acme' ? acme : globex, 'DELETE', '/connections/raced-idp');
+});
