@@ -49,8 +49,13 @@ function dbProxy() {
       await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
       port = (server.address() as net.AddressInfo).port;
     },
-    async cut() {
+    /**
+     * Stops listening first (new connections are refused, so nothing can reconnect in between), then runs
+     * `whileOpen` (Postgres terminates the backends of the connections still open), then drops the rest.
+     */
+    async cut(whileOpen: () => Promise<void> = async () => {}) {
       const closed = new Promise<void>((r) => server.close(() => r()));
+      await whileOpen();
       for (const s of sockets) s.destroy();
       await closed;
     },
@@ -167,13 +172,16 @@ test('under parallel requests, an outage is 503 + Retry-After everywhere, logged
   });
   await new Promise((r) => setTimeout(r, 300));
 
-  // Postgres drops our backends (as on a shutdown), then becomes unreachable.
+  // Postgres drops our backends (as on a shutdown) and is unreachable from then on. The proxy stops
+  // listening before the backends are dropped: otherwise the probe could reconnect in between and log
+  // a real, but brief, "available again" (CI saw that on a loaded machine).
   const admin = new pg.Client({ connectionString: BASE });
   await admin.connect();
-  await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
-  await admin.end();
+  await proxy.cut(async () => {
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+  });
   const cutAt = Date.now();
-  await proxy.cut();
+  await admin.end();
   // At least 1.5 s of outage, and long enough for a dozen requests to run inside it on a loaded machine.
   const inside = () => outcomes.filter((o) => o.start > cutAt + 50).length;
   while (Date.now() - cutAt < 1500 || (inside() < 12 && Date.now() - cutAt < 15_000)) await new Promise((r) => setTimeout(r, 50));
