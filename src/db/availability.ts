@@ -3,8 +3,11 @@
  * - an error that says the database cannot be reached (refused or dropped connection, server shutting
  *   down or starting, a pool that cannot get a connection in time) is an outage, not a bug: callers answer
  *   503 with Retry-After and do not log it per request;
- * - the first such error logs one line "database unavailable"; a probe then pings every `probeMs` and,
- *   on the first success, logs one line "database available again": one line per change of state;
+ * - the first such error starts a probe that pings at once and then every `probeMs`. A failed first ping
+ *   confirms the outage: one line "database unavailable" (with the first error's reason); the first
+ *   success after it logs one line "database available again": one line per change of state. A first
+ *   ping that succeeds means no outage (one dropped connection, or a request that failed just before a
+ *   recovery and reports late): one warning, not a second "unavailable" line;
  * - nothing here stops requests from trying: the pool reconnects by itself as soon as Postgres is back.
  */
 import type { Logger } from '../lib/log.js';
@@ -65,30 +68,39 @@ export function createDatabaseHealth(db: Db, log: Logger, options: { probeMs?: n
   const probeMs = options.probeMs ?? 250;
   let up = true;
   let since = 0;
+  /** The error that started this episode, and whether a ping has confirmed it as an outage. */
+  let first: { code: unknown; reason: string } | undefined;
+  let confirmed = false;
   let probe: NodeJS.Timeout | undefined;
   let probing = false;
 
+  function tick() {
+    if (probing) return;
+    probing = true;
+    ping(db)
+      .then(
+        () => {
+          if (confirmed) log.warn({ downMs: Date.now() - since }, 'database available again');
+          else log.warn({ ...first }, 'database connection failed, but the database answers');
+          up = true;
+          confirmed = false;
+          clearInterval(probe);
+          probe = undefined;
+        },
+        () => {
+          if (!confirmed) log.error({ ...first }, 'database unavailable');
+          confirmed = true; // still down: the next tick tries again
+        },
+      )
+      .finally(() => {
+        probing = false;
+      });
+  }
+
   function startProbe() {
-    probe ??= setInterval(() => {
-      if (probing) return;
-      probing = true;
-      ping(db)
-        .then(
-          () => {
-            if (!up) log.warn({ downMs: Date.now() - since }, 'database available again');
-            up = true;
-            clearInterval(probe);
-            probe = undefined;
-          },
-          () => {
-            /* still down: the next tick tries again */
-          },
-        )
-        .finally(() => {
-          probing = false;
-        });
-    }, probeMs);
+    probe ??= setInterval(tick, probeMs);
     probe.unref();
+    tick();
   }
 
   return {
@@ -102,7 +114,7 @@ export function createDatabaseHealth(db: Db, log: Logger, options: { probeMs?: n
         up = false;
         since = Date.now();
         const e = err as MaybeConnectionError;
-        log.error({ code: e.code, reason: String(e.message ?? err) }, 'database unavailable');
+        first = { code: e.code, reason: String(e.message ?? err) };
         startProbe();
       }
       return true;
