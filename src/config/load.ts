@@ -36,6 +36,7 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['DATABASE_URL', ['database', 'url'], 'string'],
   ['DATA_DIR', ['database', 'dataDir'], 'string'],
   ['DATABASE_POOL_SIZE', ['database', 'poolSize'], 'int'],
+  ['DATABASE_PREPARED_STATEMENTS', ['database', 'preparedStatements'], 'bool'],
   ['COOKIE_KEYS', ['secrets', 'cookieKeys'], 'list'],
   ['ENCRYPTION_KEY', ['secrets', 'encryptionKey'], 'string'],
   ['IDP_BOOTSTRAP', ['bootstrapFile'], 'string'],

@@ -40,6 +40,8 @@ export const configSchema = z.strictObject({
       .optional(),
     dataDir: z.string().min(1),
     poolSize: z.number().int().positive(),
+    /** Named prepared statements (src/db/prepared.ts); off for a pooler in transaction mode. */
+    preparedStatements: z.boolean(),
   }),
   secrets: z.strictObject({
     cookieKeys: z.array(z.string().min(32, 'each cookie key must be at least 32 characters')).min(1),

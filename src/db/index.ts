@@ -11,6 +11,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PreparingClient } from './prepared.js';
 import type { DB } from './schema.js';
 
 export type Db = Kysely<DB>;
@@ -26,11 +27,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Pick<Config, 'database'>): Promise<Database> {
-  const { url, dataDir, poolSize } = config.database;
+/** `database.preparedStatements` may be left out (tests, tools): on. */
+type DatabaseConfig = { database: Omit<Config['database'], 'preparedStatements'> & { preparedStatements?: boolean } };
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  const { url, dataDir, poolSize, preparedStatements } = config.database;
   if (url) {
     // A bounded wait for a connection: an unreachable database is a quick 503 (src/db/availability.ts), not a hang.
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      connectionTimeoutMillis: 5000,
+      ...(preparedStatements === false ? {} : { Client: PreparingClient as unknown as typeof pg.Client }),
+    });
     // Without a listener, an idle client's error ("terminating connection due to administrator command")
     // would crash the process. The pool drops that client and connects afresh on the next query.
     pool.on('error', () => {

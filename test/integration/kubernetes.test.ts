@@ -69,6 +69,7 @@ describe('deploy/kubernetes', () => {
     const config = loadConfig({ env, warn: () => {} });
     expect(config.server.shutdownGraceSeconds).toBe(20);
     expect(config.database.poolSize).toBe(10);
+    expect(config.database.preparedStatements).toBe(false); // safe behind any PgBouncer in transaction mode
     expect(bootstrapSchema.safeParse(YAML.parse(files['bootstrap.yaml'])).error).toBeUndefined();
   });
 
