@@ -1,12 +1,12 @@
 /**
  * The admin center: server-rendered pages over the same use-cases as the admin API.
  *   GET  /admin                             overview (people, sign-ins and failures in 7 days, second factors)
- *   GET  /admin/people                      people (search, pages), POST …/:id/disable | enable | force-reset | delete
+ *   GET  /admin/people …                    people, invitations and what an administrator does to one (people-routes.ts)
  *   GET  /admin/groups …                    groups and members (group-routes.ts)
  *   GET  /admin/security …                  session lengths, two-step verification (security-routes.ts)
  *   GET  /admin/sign-in …                   domains, company IdP connections, SSO only, break-glass (sign-in-routes.ts)
  *   GET  /admin/scim                        SCIM tokens; POST /admin/scim/tokens, POST /admin/scim/tokens/:id/revoke
- *   GET  /admin/audit                       the organization's audit log (by type, pages)
+ *   GET  /admin/audit …                     the organization's audit log: filters, pages, CSV / JSON lines export (audit-routes.ts)
  *   GET  /admin/apps                        apps and who may use them, SAML metadata upload (center/apps-routes.ts)
  * Rules: only an administrator of an active organization gets in (others: 403 page); every page
  * needs a second factor passed in the last 15 minutes (otherwise a GET goes through a step-up sign-in
@@ -20,12 +20,13 @@ import { form, text } from '../../http/input.js';
 import { guard } from '../../http/guard.js';
 import { pathParams } from '../../http/route-fields.js';
 import { AppError } from '../../lib/errors.js';
-import { z } from 'zod';
 import type { AdminUseCases } from '../api/routes.js';
 import type { AdminStore } from '../store.js';
 import { appCenterRoutes } from './apps-routes.js';
 import { createAdminPages, type Admin } from './page.js';
+import { auditPages } from './audit-routes.js';
 import { groupPages } from './group-routes.js';
+import { peoplePages } from './people-routes.js';
 import { securityPages } from './security-routes.js';
 import { signInPages } from './sign-in-routes.js';
 
@@ -45,27 +46,8 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     if (a) page(ctx, a, 'overview', { stats: await d.store.overview(a.org.id) });
   });
 
-  const peopleQuery = guard({ query: z.object({ q: z.string().max(100).optional(), cursor: z.string().max(400).optional() }) });
-  router.get('/people', peopleQuery, async (ctx) => {
-    const a = await enter(ctx);
-    if (!a) return;
-    const q = peopleQuery.input(ctx).query;
-    const list = await d.useCases.users.list(a.org.id, { q: q.q || undefined, cursor: q.cursor, limit: 50 });
-    page(ctx, a, 'people', { ...list, search: q.q ?? '', notice: notice(ctx), me: a.who.user.id });
-  });
-
   const byId = guard({ params: pathParams('id') });
-  const DONE = { disable: 'disabled', enable: 'enabled', 'force-reset': 'force_reset', delete: 'deleted' } as const;
-  for (const action of ['disable', 'enable', 'force-reset', 'delete'] as const)
-    router.post(`/people/:id/${action}`, byId, async (ctx) => {
-      const a = await enterPost(ctx);
-      const users = d.useCases.users;
-      const { id } = byId.input(ctx).params;
-      if (action === 'force-reset') await users.forcePasswordReset(ctx, a.actor, a.org.id, id);
-      else if (action === 'delete') await users.remove(ctx, a.actor, a.org.id, id);
-      else await users[action](ctx, a.actor, a.org.id, id);
-      back(ctx, a, '/people', DONE[action]);
-    });
+  peoplePages(router, { pages, useCases: d.useCases });
 
   router.get('/scim', async (ctx) => {
     const a = await enter(ctx);
@@ -111,23 +93,7 @@ export function adminCenterRoutes(d: { person: CurrentPerson; store: AdminStore;
     notice,
   });
 
-  const auditQuery = guard({
-    query: z.object({
-      type: z.string().max(100).optional(),
-      cursor: z
-        .string()
-        .regex(/^\d{1,19}$/)
-        .optional(),
-    }),
-  });
-  router.get('/audit', auditQuery, async (ctx) => {
-    const a = await enter(ctx);
-    if (!a) return;
-    const q = auditQuery.input(ctx).query;
-    const list = await d.useCases.audit.list(a.org.id, { type: q.type || undefined, cursor: q.cursor, limit: 50 });
-    page(ctx, a, 'audit', { ...list, type: q.type ?? '' });
-  });
-
+  auditPages(router, { pages, useCases: d.useCases });
   groupPages(router, { pages, useCases: d.useCases });
   securityPages(router, { pages, useCases: d.useCases });
   signInPages(router, { pages, useCases: d.useCases });
