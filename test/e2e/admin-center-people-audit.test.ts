@@ -66,7 +66,15 @@ test('people: reset second factors from the page; a person of two organizations 
   const db = h.server.testDb.database.db;
   await db
     .insertInto('user_factors')
-    .values({ id: randomUUID(), user_id: bobId, kind: 'totp', label: 'phone', secret_enc: null, data: JSON.stringify({}), confirmed_at: new Date() })
+    .values({
+      id: randomUUID(),
+      user_id: bobId,
+      kind: 'totp',
+      label: 'phone',
+      secret_enc: null,
+      data: JSON.stringify({}),
+      confirmed_at: new Date(),
+    })
     .execute();
   await ann.get('/admin/people?org=acme');
   await ann.post(action(ann.last.body, new RegExp(`action="(/admin/people/${bobId}/reset-factors[^"]*)"`)), {});
