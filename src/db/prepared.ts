@@ -43,8 +43,15 @@ function stateOf(client: pg.Client): ConnectionState {
   return state;
 }
 
+/** Names by text (bounded): the hash is computed once per distinct text, not on every execution. */
+const namesByText = new Map<string, string>();
+
 function nameFor(state: ConnectionState, text: string): string | undefined {
-  const name = `wf${generation}_${createHash('sha1').update(text).digest('base64url')}`;
+  let name = namesByText.get(text);
+  if (!name?.startsWith(`wf${generation}_`)) {
+    name = `wf${generation}_${createHash('sha1').update(text).digest('base64url')}`;
+    if (namesByText.has(text) || namesByText.size < MAX_PER_CONNECTION * 4) namesByText.set(text, name);
+  }
   if (state.names.has(name)) return name;
   if (state.names.size >= MAX_PER_CONNECTION) return undefined;
   state.names.add(name);

@@ -5,12 +5,11 @@
  * entries on apps that already list their organization (other organizations' entries are kept);
  * bad URLs are 400; every change is an audit event with before/after; the center page does the same.
  */
-import { generate } from 'otplib';
 import { createFactorStore } from '../../src/factors/store.js';
 import { PageClient } from '../helpers/browser.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { interactionUid, openMyAccount, pageText } from '../helpers/sign-in.js';
+import { pageText, throughAdminStepUp } from '../helpers/sign-in.js';
 
 let server: TestServer;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -131,12 +130,7 @@ test('an operator sets launcher fields (https only) and opens an app to everyone
 
 test('the admin center lists the apps and changes who may use them (CSRF, translated errors)', async () => {
   const ann = new PageClient(server.url);
-  await openMyAccount(ann, 'ann@acme.test');
-  const at = await ann.get('/admin/apps?org=acme');
-  const uid = interactionUid(at);
-  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(ann.last.body)![1].replace(/ /g, '');
-  await ann.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
-  await ann.post(`/interaction/${uid}/factor/continue`, {});
+  await throughAdminStepUp(ann, 'ann@acme.test', '/admin/apps?org=acme');
   expect(ann.last.url).toBe(`${server.url}/admin/apps?org=acme`);
   expect(ann.title()).toBe('Apps');
   const text = pageText(ann.last.body);

@@ -4,12 +4,11 @@
  * manages is read-only; refusals re-render with their reason; CSRF required; every change audited
  * with the administrator as actor.
  */
-import { generate } from 'otplib';
 import { createConnectorStore } from '../../src/connectors/store.js';
 import { PageClient } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
-import { interactionUid, openMyAccount } from '../helpers/sign-in.js';
+import { openMyAccount, throughAdminStepUp } from '../helpers/sign-in.js';
 import { scimClient } from '../helpers/scim.js';
 
 let server: TestServer;
@@ -20,12 +19,7 @@ beforeAll(async () => {
   server = await startTestServer();
   admin = await setUpAdmin(server);
   ann = new PageClient(server.url);
-  await openMyAccount(ann, 'ann@acme.test');
-  const at = await ann.get('/admin/groups?org=acme');
-  const uid = interactionUid(at);
-  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(ann.last.body)![1].replace(/ /g, '');
-  await ann.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
-  await ann.post(`/interaction/${uid}/factor/continue`, {});
+  await throughAdminStepUp(ann, 'ann@acme.test', '/admin/groups?org=acme');
 });
 afterAll(() => server?.close());
 

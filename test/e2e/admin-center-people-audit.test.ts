@@ -7,10 +7,9 @@
  * JSON lines with the same selection; a filter naming nobody is a 400 with its reason, never every event.
  */
 import { randomUUID } from 'node:crypto';
-import { generate } from 'otplib';
 import { PageClient } from '../helpers/browser.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
-import { interactionUid, newMail, openMyAccount, startWithMail, type Harness } from '../helpers/sign-in.js';
+import { type Harness, newMail, startWithMail, throughAdminStepUp } from '../helpers/sign-in.js';
 
 let h: Harness;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -20,12 +19,7 @@ beforeAll(async () => {
   h = await startWithMail();
   admin = await setUpAdmin(h.server);
   ann = new PageClient(h.server.url);
-  await openMyAccount(ann, 'ann@acme.test');
-  const at = await ann.get('/admin/people?org=acme');
-  const uid = interactionUid(at);
-  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(ann.last.body)![1].replace(/ /g, '');
-  await ann.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
-  await ann.post(`/interaction/${uid}/factor/continue`, {});
+  await throughAdminStepUp(ann, 'ann@acme.test', '/admin/people?org=acme');
 });
 afterAll(() => h?.close());
 

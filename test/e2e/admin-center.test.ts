@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { PageClient } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
-import { interactionUid, openMyAccount } from '../helpers/sign-in.js';
+import { interactionUid, openMyAccount, throughAdminStepUp } from '../helpers/sign-in.js';
 
 let server: TestServer;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -26,14 +26,7 @@ afterAll(() => server?.close());
 /** Signs ann (acme admin) in to My account, then through the step-up (TOTP set up on the way) to `path`. */
 async function asAnn(path: string) {
   const page = new PageClient(server.url);
-  await openMyAccount(page, 'ann@acme.test');
-  const at = await page.get(path);
-  expect(at).toContain('/interaction/');
-  const uid = interactionUid(at);
-  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(page.last.body)![1].replace(/ /g, '');
-  annSecret = secret;
-  await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
-  await page.post(`/interaction/${uid}/factor/continue`, {});
+  annSecret = await throughAdminStepUp(page, 'ann@acme.test', path);
   return page;
 }
 

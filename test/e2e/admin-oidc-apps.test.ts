@@ -7,12 +7,11 @@
  * an operator's client is for everyone; a duplicate client_id is a 409, also when registrations race;
  * secrets never reach the audit log; a removed client gets no more tokens.
  */
-import { generate } from 'otplib';
 import { PageClient } from '../helpers/browser.js';
 import type { ClientInput } from '../../src/clients/registry.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { interactionUid, openMyAccount, pageText } from '../helpers/sign-in.js';
+import { pageText, throughAdminStepUp } from '../helpers/sign-in.js';
 
 let server: TestServer;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -179,11 +178,7 @@ test("an operator's client is for everyone; a duplicate is a 409, also when regi
 /** An administrator in the admin center, past the step-up (a TOTP factor set up on the way). */
 async function centerAs(email: string, org: string) {
   const page = new PageClient(server.url);
-  await openMyAccount(page, email);
-  const uid = interactionUid(await page.get(`/admin/apps?org=${org}`));
-  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(page.last.body)![1].replace(/ /g, '');
-  await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
-  await page.post(`/interaction/${uid}/factor/continue`, {});
+  await throughAdminStepUp(page, email, `/admin/apps?org=${org}`);
   expect(page.last.url).toBe(`${server.url}/admin/apps?org=${org}`);
   return page;
 }

@@ -7,12 +7,11 @@
  * admin center's apps page adds one from pasted metadata the same way.
  */
 import { SAML } from '@node-saml/node-saml';
-import { generate } from 'otplib';
 import { PageClient, signInWithPassword } from '../helpers/browser.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
 import { addSp, postedForm, spKeys } from '../helpers/saml-sp.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { interactionUid, openMyAccount, pageText, PASSWORD } from '../helpers/sign-in.js';
+import { pageText, PASSWORD, throughAdminStepUp } from '../helpers/sign-in.js';
 
 let server: TestServer;
 let admin: Awaited<ReturnType<typeof setUpAdmin>>;
@@ -172,12 +171,7 @@ test('bad metadata is a 400 in the one error shape, never a 500, and changes not
 
 test('the admin center adds a SAML app from pasted metadata: CSRF, translated errors, for the organization only, audited', async () => {
   const ann = new PageClient(server.url);
-  await openMyAccount(ann, 'ann@acme.test');
-  const at = await ann.get('/admin/apps?org=acme');
-  const uid = interactionUid(at);
-  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(ann.last.body)![1].replace(/ /g, '');
-  await ann.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
-  await ann.post(`/interaction/${uid}/factor/continue`, {});
+  await throughAdminStepUp(ann, 'ann@acme.test', '/admin/apps?org=acme');
   expect(ann.last.url).toBe(`${server.url}/admin/apps?org=acme`);
   expect(pageText(ann.last.body)).toContain('Add a SAML app');
   const metadata = await metadataOf('center-sp.example.test');

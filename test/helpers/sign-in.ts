@@ -4,6 +4,7 @@
  * of what the server stored (audit events, sessions, cookies).
  */
 import { sql } from 'kysely';
+import { generate } from 'otplib';
 import { type PageClient } from './browser.js';
 import { startMailSink, type MailSink } from './mail-sink.js';
 import { oidc, REDIRECT_URI } from './rp.js';
@@ -120,6 +121,19 @@ export async function openMyAccount(page: PageClient, email: string, password = 
   if (!url.includes('/interaction/')) return url;
   const a = { url, uid: interactionUid(url), verifier: '', state: '' };
   return enterCredentials(page, a, email, password, opts);
+}
+
+/**
+ * `email` signed in to My account, then through the admin center's step-up to `path` (a TOTP factor is
+ * set up on the way: the first second factor of a test person). Returns the TOTP secret.
+ */
+export async function throughAdminStepUp(page: PageClient, email: string, path: string) {
+  await openMyAccount(page, email);
+  const uid = interactionUid(await page.get(path));
+  const secret = /<code>([A-Z2-7 ]{16,})<\/code>/.exec(page.last.body)![1].replace(/ /g, '');
+  await page.post(`/interaction/${uid}/factor/totp/enrol`, { code: await generate({ secret }) });
+  await page.post(`/interaction/${uid}/factor/continue`, {});
+  return secret;
 }
 
 /** A page with its per-request values (CSRF value, interaction uid, given strings) replaced by placeholders. */
