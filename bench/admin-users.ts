@@ -4,6 +4,7 @@
  * admin client comes from the bootstrap file; people are inserted in bulk by SQL, then ANALYZE.
  *   1. first page (GET /api/admin/v1/users?limit=50): BENCH_REQUESTS (500) requests, 1 and 8 in flight;
  *   2. a search term (GET …/users?q=<prefix>&limit=50) on random name prefixes, same counts;
+ *   3. terms that match nobody or a handful (the case an unindexed prefix pays most for), same counts;
  * p50/p99 of each, and the query plans (EXPLAIN ANALYZE of the store's SQL): both must use indexes.
  * Writes bench/reports/admin-users.json.
  */
@@ -12,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { createAdminStore } from '../src/admin/store.js';
 import { openDatabase } from '../src/db/index.js';
 import { benchDatabase } from './lib/database.js';
 import { buildWayfinder, freePort, runBenchmark, startNode, waitReady } from './lib/processes.js';
@@ -99,38 +101,34 @@ await runBenchmark(async (cleanups) => {
       throw new Error(`${query}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
   };
   const prefixes = ['ada', 'ben ', 'cleo 1', 'person0012', 'eve a', 'finn 0', 'gus', 'hana f'];
+  const rare = ['zoe', 'person1000', 'hana ffff', 'x', 'person099999', 'gus 0000', 'qu', 'éva'];
   const results = {
     firstPage: [await load(REQUESTS, 1, () => get('limit=50', true)), await load(REQUESTS, 8, () => get('limit=50', true))],
     search: [
       await load(REQUESTS, 1, (i) => get(`limit=50&q=${encodeURIComponent(prefixes[i % prefixes.length])}`, false)),
       await load(REQUESTS, 8, (i) => get(`limit=50&q=${encodeURIComponent(prefixes[i % prefixes.length])}`, false)),
     ],
+    // Terms that match nobody or a handful: without an index on the prefix, the worst case (every person read).
+    searchRare: [
+      await load(REQUESTS, 1, (i) => get(`limit=50&q=${encodeURIComponent(rare[i % rare.length])}`, false)),
+      await load(REQUESTS, 8, (i) => get(`limit=50&q=${encodeURIComponent(rare[i % rare.length])}`, false)),
+    ],
   };
+  const store = createAdminStore(database.db);
   const plan = async (q: string | undefined) => {
-    const compiled = database.db
-      .selectFrom('memberships')
-      .innerJoin('users', 'users.id', 'memberships.user_id')
-      .select(['users.id'])
-      .where('memberships.org_id', '=', orgId)
-      .$if(!!q, (qb) =>
-        qb.where((eb) =>
-          eb.or([eb('users.email_norm', 'like', `${q}%`), eb(sql<string>`lower(coalesce(users.name, ''))`, 'like', `${q}%`)]),
-        ),
-      )
-      .orderBy('users.email_norm')
-      .limit(51)
-      .compile();
+    const compiled = store.usersPageQuery({ orgId, q, limit: 50 }).compile();
     const rows = await sql
       .raw<{ 'QUERY PLAN': string }>(
-        `explain analyze ${compiled.sql.replace(/\$(\d+)/g, (_m, n) => `'${String(compiled.parameters[Number(n) - 1])}'`)}`,
+        `explain analyze ${compiled.sql.replace(/\$(\d+)/g, (_m, n) => `'${String(compiled.parameters[Number(n) - 1]).replace(/'/g, "''")}'`)}`,
       )
       .execute(database.db);
     return rows.rows.map((r) => r['QUERY PLAN']);
   };
-  const plans = { firstPage: await plan(undefined), search: await plan('ada') };
+  const plans = { firstPage: await plan(undefined), search: await plan('ada'), searchRare: await plan('zoe') };
   const report = { people: PEOPLE, machine: { cores: os.cpus().length, load: os.loadavg().map(round) }, ...results, plans };
   writeFileSync(path.resolve('bench/reports/admin-users.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(JSON.stringify({ firstPage: results.firstPage, search: results.search }, null, 1));
+  console.log(JSON.stringify({ firstPage: results.firstPage, search: results.search, searchRare: results.searchRare }, null, 1));
   console.log(plans.firstPage.slice(0, 8).join('\n'));
   console.log(plans.search.slice(0, 10).join('\n'));
+  console.log(plans.searchRare.slice(0, 12).join('\n'));
 });

@@ -127,7 +127,8 @@ await runBenchmark(async (cleanups) => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   const loadavg = () => os.loadavg().map((l) => round(l, 2));
-  console.log(`machine: ${os.cpus().length} cores, load ${loadavg().join(' ')}`);
+  const loadAtStart = loadavg();
+  console.log(`machine: ${os.cpus().length} cores, load ${loadAtStart.join(' ')}`);
 
   // 1. Users, as Entra creates them (its body, one per request).
   const ids: string[] = new Array(settings.users);
@@ -242,8 +243,10 @@ await runBenchmark(async (cleanups) => {
     at: new Date().toISOString(),
     machine: {
       cores: os.cpus().length,
+      loadavgAtStart: loadAtStart,
       loadavgAtEnd: loadavg(),
-      note: 'shared machine: other developers were running builds and tests; figures are noisy',
+      // The 1-minute load at the start says whether other work shared the cores (this run's own load follows).
+      busyAtStart: loadAtStart[0] > 1.5,
     },
     settings,
     users,
