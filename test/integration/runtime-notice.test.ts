@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quietOnThisRuntime, RUNTIME_NOTICE } from '../../src/oidc/runtime-notice.js';
+import { BODY_NOTICE, quietOnThisRuntime, RUNTIME_NOTICE } from '../../src/oidc/runtime-notice.js';
 import { TEST_SECRETS } from '../helpers/server.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -33,7 +33,7 @@ test('oidc-provider loaded on its own prints the notice on this Node.js (below 2
   else expect(bare.stderr).not.toContain('Unsupported runtime');
 });
 
-test('a fresh start prints no "Unsupported runtime" line', async () => {
+test('a fresh start prints no "Unsupported runtime" line, nor the body line at its first form POST', async () => {
   const db = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
   const port = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -76,6 +76,15 @@ test('a fresh start prints no "Unsupported runtime" line', async () => {
     }
     // Its sign-in works on this runtime: the discovery document and a page answer.
     expect((await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).status).toBe(200);
+    // A form POST to oidc-provider, whose body Wayfinder reads first (src/http/provider-body.ts): oidc-provider
+    // prints BODY_NOTICE at the first one (regression: every instance's log carried that "not recommended").
+    const token = await fetch(`http://127.0.0.1:${port}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=nobody&client_secret=wrong',
+    });
+    expect(token.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -83,4 +92,13 @@ test('a fresh start prints no "Unsupported runtime" line', async () => {
   }
   expect(stderr).not.toContain('Unsupported runtime');
   expect(stdout).not.toContain('Unsupported runtime');
+  expect(stderr + stdout).not.toContain('already parsed request body');
 }, 90_000);
+
+test('oidc-provider prints the body line word for word as it is dropped (an upgrade that rewords it fails here)', async () => {
+  const source = await import('node:fs/promises').then((fs) =>
+    fs.readFile(path.join(root, 'node_modules/oidc-provider/lib/shared/selective_body.js'), 'utf8'),
+  );
+  const said = /attention\.warn\('([^']*)'\)/s.exec(source.replace(/\\\n/g, ''))?.[1];
+  expect(`oidc-provider WARNING: ${said}`).toBe(BODY_NOTICE);
+});
