@@ -42,3 +42,31 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
     },
   };
 }
+
+async function onServer(base: string, statement: string) {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * An empty database on a real Postgres (DATABASE_URL's server, else the local one on 127.0.0.1:5432),
+ * for tests of Postgres itself (prepared statements, outages) that run even without DATABASE_URL;
+ * undefined when no Postgres answers (the test then skips). `drop()` removes it, connections and all.
+ */
+export async function scratchPostgres(prefix: string): Promise<{ url: URL; drop(): Promise<void> } | undefined> {
+  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  try {
+    await onServer(base, `create database ${name}`);
+  } catch {
+    return undefined;
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url, drop: () => onServer(base, `drop database if exists ${name} with (force)`) };
+}

@@ -15,11 +15,11 @@ import { loadConfig } from '../../src/config/load.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/lib/log.js';
 import { startServer, type Running } from '../../src/server.js';
+import { scratchPostgres } from '../helpers/database.js';
 import { TEST_SECRETS } from '../helpers/server.js';
 
 const BASE = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const upstream = new URL(BASE);
-const name = `wf_t_outage_${randomBytes(5).toString('hex')}`;
 const logLines: string[] = [];
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown) => {
@@ -68,23 +68,19 @@ function dbProxy() {
 
 const proxy = dbProxy();
 let available = false;
+let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
+let name = '';
 let database: Database;
 let running: Running;
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: BASE });
-  try {
-    await admin.connect();
-    available = true;
-  } catch {
-    return;
-  }
-  await admin.query(`create database ${name}`);
-  await admin.end();
+  scratch = await scratchPostgres('wf_t_outage');
+  if (!scratch) return;
+  available = true;
+  name = scratch.url.pathname.slice(1);
   await proxy.listen();
-  const url = new URL(BASE);
+  const url = new URL(scratch.url);
   url.host = `127.0.0.1:${proxy.port}`;
-  url.pathname = `/${name}`;
   database = await openDatabase({ database: { url: url.toString(), dataDir: '/tmp', poolSize: 5 } });
   const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides: { secrets: TEST_SECRETS }, warn: () => {} });
   const sink = new Writable({
@@ -110,10 +106,7 @@ afterAll(async () => {
   await running?.stop();
   await database?.close();
   proxy.close();
-  const admin = new pg.Client({ connectionString: BASE });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await scratch?.drop();
 });
 
 interface Outcome {

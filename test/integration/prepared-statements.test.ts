@@ -5,22 +5,24 @@
  * per connection is bounded; `preparedStatements: false` prepares nothing. Needs a Postgres
  * (DATABASE_URL, else 127.0.0.1:5432); skipped when there is none.
  */
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { MAX_PER_CONNECTION } from '../../src/db/prepared.js';
+import { scratchPostgres } from '../helpers/database.js';
 
-const BASE = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const name = `wf_t_prep_${randomBytes(5).toString('hex')}`;
 let available = false;
-const url = new URL(BASE);
-url.pathname = `/${name}`;
+let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
 const opened: Database[] = [];
 
 async function open(preparedStatements?: boolean) {
   const database = await openDatabase({
-    database: { url: url.toString(), dataDir: '/tmp', poolSize: 1, ...(preparedStatements === undefined ? {} : { preparedStatements }) },
+    database: {
+      url: scratch!.url.toString(),
+      dataDir: '/tmp',
+      poolSize: 1,
+      ...(preparedStatements === undefined ? {} : { preparedStatements }),
+    },
   } as never);
   opened.push(database);
   return database;
@@ -33,24 +35,13 @@ async function preparedNames(database: Database): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: BASE });
-  try {
-    await admin.connect();
-    available = true;
-  } catch {
-    return;
-  }
-  await admin.query(`create database ${name}`);
-  await admin.end();
+  scratch = await scratchPostgres('wf_t_prep');
+  available = !!scratch;
 });
 
 afterAll(async () => {
   for (const d of opened) await d.close();
-  if (!available) return;
-  const admin = new pg.Client({ connectionString: BASE });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await scratch?.drop();
 });
 
 test('a statement with parameters is prepared once per connection, under one name for one text', async () => {
@@ -72,7 +63,7 @@ test('a column added under the running pool: a prepared select * answers with th
   const read = () => sql<Record<string, unknown>>`select * from prep_t where id = ${1}`.execute(d.db);
   expect((await read()).rows).toEqual([{ id: 1 }]);
   // Another process (a newer instance's migration) changes the table.
-  const other = new pg.Client({ connectionString: url.toString() });
+  const other = new pg.Client({ connectionString: scratch!.url.toString() });
   await other.connect();
   await other.query(`alter table prep_t add column label text not null default 'x'`);
   await other.end();
