@@ -75,7 +75,6 @@ export interface CompanyDeps {
       createOnly?: boolean,
     ): Promise<{ id: string; outcome: string; metadataError?: string }>;
   };
-  hasTestedConnection: (orgId: string) => Promise<boolean>;
   /** A single-use test sign-in link (one hour) through an enabled connection. */
   issueTestLink: (connectionId: string) => Promise<string>;
   /** The organization's administrators, with their break-glass flag. */
@@ -111,7 +110,6 @@ export function createAdminCompany(d: CompanyDeps) {
   const connectionView = (c: ConnectionRow) => ({ id: c.id, name: c.name, kind: c.kind, enabled: c.enabled, tested: !!c.tested_at });
 
   const inUse = (code: string, message: string) => new AppError(code, 409, message);
-  const enforcing = async (orgId: string) => ((await d.orgs.findById(orgId))?.sso_only ?? 'off') !== 'off';
   async function saveConnection(ctx: Context | undefined, orgId: string, raw: Record<string, unknown>, createOnly = false) {
     if ('metadata_file' in raw) throw badRequest('bad_connection', 'body: metadata_file: give the metadata inline or metadata_url');
     const saved = await d.connections.save(ctx, orgId, raw, createOnly);
@@ -134,11 +132,7 @@ export function createAdminCompany(d: CompanyDeps) {
     },
     async removeDomain(ctx: Context | undefined, orgId: string, name: string) {
       const found = await domainOf(orgId, name);
-      if (found.verified_at && (await enforcing(orgId))) {
-        const verified = (await d.domains.list(orgId)).filter((x) => x.verified_at);
-        if (verified.length <= 1)
-          throw inUse('domain_in_use', 'SSO only is on: the last verified domain cannot be removed (switch SSO only off first)');
-      }
+      // Under SSO only, the last verified domain stays: 409 from the store (orgs/lockout-store.ts).
       await d.orgs.removeDomain(orgId, found.domain);
       await record(ctx, orgId, 'admin.domain_removed', { target: found.domain, before: { verified: !!found.verified_at } });
     },
@@ -160,15 +154,7 @@ export function createAdminCompany(d: CompanyDeps) {
     connections: async (orgId: string) => ({ items: (await d.connections.list(orgId)).map(connectionView) }),
     async setConnectionEnabled(ctx: Context | undefined, orgId: string, id: string, enabled: boolean) {
       const c = await connectionOf(orgId, id);
-      // While SSO only is on, the members sign in only through a tested, enabled connection: the last one stays on.
-      if (!enabled && c.enabled && ((await d.orgs.findById(orgId))?.sso_only ?? 'off') === 'on') {
-        const others = (await d.connections.list(orgId)).filter((x) => x.id !== c.id && x.enabled && x.tested_at);
-        if (!others.length)
-          throw inUse(
-            'connection_in_use',
-            'SSO only is on and this is the last enabled connection with a successful test sign-in: switch SSO only off first',
-          );
-      }
+      // While SSO only is on, the last tested, enabled connection stays on: 409 from the store (orgs/lockout-store.ts).
       await d.connections.setEnabled(c.id, enabled);
       await record(ctx, orgId, enabled ? 'admin.connection_enabled' : 'admin.connection_disabled', {
         target: c.id,
@@ -190,14 +176,7 @@ export function createAdminCompany(d: CompanyDeps) {
     },
     async removeConnection(ctx: Context | undefined, orgId: string, id: string) {
       const c = await connectionOf(orgId, id);
-      if (await enforcing(orgId)) {
-        const others = (await d.connections.list(orgId)).filter((x) => x.id !== c.id && x.enabled && x.tested_at);
-        if (!others.length)
-          throw inUse(
-            'connection_in_use',
-            'SSO only depends on this connection: keep another enabled connection with a successful test sign-in, or switch SSO only off first',
-          );
-      }
+      // Under SSO only, another tested, enabled connection must remain: 409 from the store (orgs/lockout-store.ts).
       await d.connections.remove(c.id);
       await record(ctx, orgId, 'admin.connection_removed', { target: c.id, before: { kind: c.kind, name: c.name, enabled: c.enabled } });
     },
@@ -232,7 +211,7 @@ export function createAdminCompany(d: CompanyDeps) {
     },
     async setSsoOnly(ctx: Context | undefined, orgId: string, input: z.output<typeof ssoOnlyInput>) {
       const before = await this.ssoOnly(orgId);
-      const mode = await setSsoOnly({ store: d.orgs, hasTestedConnection: d.hasTestedConnection }, orgId, input.on);
+      const mode = await setSsoOnly({ store: d.orgs }, orgId, input.on);
       await record(ctx, orgId, 'admin.sso_only', { before, after: { mode } });
       return { mode };
     },

@@ -100,7 +100,6 @@ export function createAdminCore(services: Services, parts: CoreParts = {}) {
         remove: (id) => connectors.removeConnection(id),
         save: (ctx, orgId, raw, createOnly) => connections.save(ctx, orgId, raw, { source: 'body', createOnly }),
       },
-      hasTestedConnection: (orgId) => connectors.hasTestedConnection(orgId),
       issueTestLink: (id) => issueTestLink(connectors, services.config.server.issuer, id),
       administrators: (orgId) => store.administratorsOf(orgId),
       audit,

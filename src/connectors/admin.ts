@@ -103,8 +103,7 @@ export function companyAdmin(services: Services) {
       return { outcome, metadataError: undefined };
     },
 
-    setSsoOnly: (orgId: string, on: boolean, opts: { orPending?: boolean } = {}) =>
-      setSsoOnly({ store: services.orgs, hasTestedConnection: (id) => store.hasTestedConnection(id) }, orgId, on, opts),
+    setSsoOnly: (orgId: string, on: boolean, opts: { orPending?: boolean } = {}) => setSsoOnly({ store: services.orgs }, orgId, on, opts),
   };
 }
 export type CompanyAdmin = ReturnType<typeof companyAdmin>;

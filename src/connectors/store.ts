@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import { AppError, badRequest } from '../lib/errors.js';
 import type { ConnectionTable, ConnectorStateTable } from '../db/schema.js';
+import { assertMayRemoveConnection, assertMaySwitchOff, withOrgLocked } from '../orgs/lockout-store.js';
 
 export type ConnectionRow = Omit<ConnectionTable, 'created_at' | 'updated_at' | 'tested_at' | 'metadata_fetched_at' | 'settings'> & {
   settings: Record<string, unknown>;
@@ -15,6 +16,7 @@ export type ConnectionRow = Omit<ConnectionTable, 'created_at' | 'updated_at' | 
 
 export function createConnectorStore(db: Db) {
   const connections = () => db.selectFrom('connections').selectAll();
+  const orgOf = async (id: string) => (await db.selectFrom('connections').select('org_id').where('id', '=', id).executeTakeFirst())?.org_id;
   return {
     findConnection: (id: string) => connections().where('id', '=', id).executeTakeFirst() as Promise<ConnectionRow | undefined>,
     connectionsOf: (orgId: string) => connections().where('org_id', '=', orgId).orderBy('name').execute() as Promise<ConnectionRow[]>,
@@ -66,42 +68,55 @@ export function createConnectorStore(db: Db) {
         existing.org_id !== c.org_id ||
         existing.kind !== c.kind ||
         (c.metadata !== undefined && existing.metadata !== metadata);
-      await db
-        .updateTable('connections')
-        .set({
-          org_id: c.org_id,
-          kind: c.kind,
-          name: c.name,
-          enabled: c.enabled,
-          settings,
-          secret_enc: c.secret_enc,
-          ...(c.metadata !== undefined ? { metadata, metadata_fetched_at: metadata ? new Date() : null, metadata_error: null } : {}),
-          ...(changed ? { tested_at: null, updated_at: new Date() } : {}),
-        })
-        .where('id', '=', c.id)
-        .execute();
+      const update = (x: Db) =>
+        x
+          .updateTable('connections')
+          .set({
+            org_id: c.org_id,
+            kind: c.kind,
+            name: c.name,
+            enabled: c.enabled,
+            settings,
+            secret_enc: c.secret_enc,
+            ...(c.metadata !== undefined ? { metadata, metadata_fetched_at: metadata ? new Date() : null, metadata_error: null } : {}),
+            ...(changed ? { tested_at: null, updated_at: new Date() } : {}),
+          })
+          .where('id', '=', c.id)
+          .execute();
+      // A replacement with enabled: false is a switch-off like any other (the lock-out rule, under the lock).
+      if (c.enabled) await update(db);
+      else
+        await withOrgLocked(db, c.org_id, async (trx, mode) => {
+          await assertMaySwitchOff(trx, c.org_id, mode, c.id);
+          await update(trx);
+        });
       return changed ? ('changed' as const) : ('unchanged' as const);
     },
-    /** Removes a connection (its linked identities and waiting sign-ins go with it). */
+    /**
+     * Removes a connection (its linked identities and waiting sign-ins go with it); never the last way in
+     * of an organization under SSO only (orgs/lockout-store.ts: 409, checked under the organization's lock).
+     */
     async removeConnection(id: string) {
-      await db.deleteFrom('connections').where('id', '=', id).execute();
+      const orgId = await orgOf(id);
+      if (!orgId) return void (await db.deleteFrom('connections').where('id', '=', id).execute());
+      await withOrgLocked(db, orgId, async (trx, mode) => {
+        await assertMayRemoveConnection(trx, orgId, mode, id);
+        await trx.deleteFrom('connections').where('id', '=', id).execute();
+      });
     },
+    /** Switching off never takes the last way in of an organization under SSO only (409, under its lock). */
     async setEnabled(id: string, enabled: boolean) {
-      await db.updateTable('connections').set({ enabled, updated_at: new Date() }).where('id', '=', id).execute();
+      const orgId = enabled ? undefined : await orgOf(id);
+      const update = (x: Db) => x.updateTable('connections').set({ enabled, updated_at: new Date() }).where('id', '=', id).execute();
+      if (!orgId) return void (await update(db));
+      await withOrgLocked(db, orgId, async (trx, mode) => {
+        await assertMaySwitchOff(trx, orgId, mode, id);
+        await update(trx);
+      });
     },
     async markTested(id: string) {
       await db.updateTable('connections').set({ tested_at: new Date() }).where('id', '=', id).execute();
     },
-    hasTestedConnection: async (orgId: string) =>
-      Boolean(
-        await db
-          .selectFrom('connections')
-          .select('id')
-          .where('org_id', '=', orgId)
-          .where('enabled', '=', true)
-          .where('tested_at', 'is not', null)
-          .executeTakeFirst(),
-      ),
     /** Keeps freshly fetched metadata (or, on failure, only the error: the last good copy stays). */
     async recordMetadata(id: string, outcome: { metadata: string } | { error: string }) {
       await db

@@ -57,8 +57,6 @@ export function localPasswordAllowed(store: OrgStore) {
 
 export interface SsoOnlySwitchDeps {
   store: OrgStore;
-  /** True when an enabled connection of the organization has a recorded successful test sign-in. */
-  hasTestedConnection: (orgId: string) => Promise<boolean>;
 }
 
 /**
@@ -70,10 +68,8 @@ export async function setSsoOnly(d: SsoOnlySwitchDeps, orgId: string, on: boolea
     await d.store.setSsoOnly(orgId, 'off');
     return 'off' as const;
   }
-  if (await d.hasTestedConnection(orgId)) {
-    await d.store.setSsoOnly(orgId, 'on');
-    return 'on' as const;
-  }
+  // On only while an enabled, tested connection exists: checked under the organization's lock (orgs/lockout-store.ts).
+  if (await d.store.setSsoOnly(orgId, 'on')) return 'on' as const;
   if (!opts.orPending) {
     throw new AppError(
       'sso_only_untested',
@@ -89,9 +85,7 @@ export async function setSsoOnly(d: SsoOnlySwitchDeps, orgId: string, on: boolea
 /** After a successful test sign-in: enforcement that was waiting for it begins. */
 export async function afterTestSignIn(store: OrgStore, orgId: string) {
   const org = await store.findById(orgId);
-  if (org?.sso_only === 'pending') {
-    await store.setSsoOnly(orgId, 'on');
-    return true;
-  }
+  // The connection could have been switched off meanwhile: then enforcement keeps waiting.
+  if (org?.sso_only === 'pending') return store.setSsoOnly(orgId, 'on');
   return false;
 }

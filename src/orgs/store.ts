@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { MembershipTable, OrgDomainTable, OrganizationTable } from '../db/schema.js';
+import { assertMayRemoveDomain, hasWayIn, withOrgLocked } from './lockout-store.js';
 
 export type Organization = Pick<OrganizationTable, 'id' | 'slug' | 'name'> & {
   status: 'active' | 'disabled';
@@ -43,12 +44,26 @@ export function createOrgStore(db: Db) {
       await db.updateTable('organizations').set({ status }).where('id', '=', orgId).execute();
     },
     /** Sets SSO-only; `on` records when enforcement began (sessions created before it run until they end). */
-    async setSsoOnly(orgId: string, mode: Organization['sso_only']) {
-      await db
-        .updateTable('organizations')
-        .set({ sso_only: mode, sso_only_since: mode === 'on' ? sql`coalesce(sso_only_since, now())` : null })
-        .where('id', '=', orgId)
-        .execute();
+    /**
+     * `on` only while an enabled connection with a successful test sign-in exists, checked under the
+     * organization's lock (orgs/lockout-store.ts): false when there is none (nothing changed).
+     */
+    async setSsoOnly(orgId: string, mode: Organization['sso_only']): Promise<boolean> {
+      const update = (x: Db) =>
+        x
+          .updateTable('organizations')
+          .set({ sso_only: mode, sso_only_since: mode === 'on' ? sql`coalesce(sso_only_since, now())` : null })
+          .where('id', '=', orgId)
+          .execute();
+      if (mode !== 'on') {
+        await update(db);
+        return true;
+      }
+      return withOrgLocked(db, orgId, async (trx) => {
+        if (!(await hasWayIn(trx, orgId))) return false;
+        await update(trx);
+        return true;
+      });
     },
     async addMember(orgId: string, userId: string, role: MembershipTable['role']) {
       await db
@@ -164,8 +179,12 @@ export function createOrgStore(db: Db) {
         throw err;
       }
     },
+    /** Never the last verified domain under SSO only (409, checked under the organization's lock). */
     async removeDomain(orgId: string, domain: string) {
-      await db.deleteFrom('org_domains').where('org_id', '=', orgId).where('domain', '=', domain).execute();
+      await withOrgLocked(db, orgId, async (trx, mode) => {
+        await assertMayRemoveDomain(trx, orgId, mode, domain);
+        await trx.deleteFrom('org_domains').where('org_id', '=', orgId).where('domain', '=', domain).execute();
+      });
     },
   };
 }

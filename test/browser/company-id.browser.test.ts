@@ -15,6 +15,7 @@ import { CONNECTION, startCompany, type Company } from '../helpers/company.js';
 import { addUser, PASSWORD } from '../helpers/sign-in.js';
 import { oidc } from '../helpers/rp.js';
 import { translator } from '../../src/http/i18n.js';
+import { switchSsoOnlyOn } from '../helpers/sso-only.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -203,7 +204,7 @@ test("a refused company sign-in is a page in the person's language saying what h
 test("SSO only: a member's password is refused with an explanation and the company sign-in offered", async () => {
   const member = await addUser(c.h.server, 'contractor@elsewhere.test');
   await c.h.server.services.orgs.addMember(c.orgId, member.id, 'member');
-  await c.h.server.services.orgs.setSsoOnly(c.orgId, 'on');
+  await switchSsoOnlyOn(c.h.server.services.db, c.orgId);
   const { page, context, errors } = await tab();
   try {
     await startAtApp(page);

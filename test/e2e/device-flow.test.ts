@@ -13,6 +13,7 @@ import { oidc } from '../helpers/rp.js';
 import { PASSWORD, addUser, interactionUid, uniqueEmail, auditTypes } from '../helpers/sign-in.js';
 import { setTwoStepPolicy } from '../../src/factors/admin.js';
 import { hashDeviceCode } from '../../src/device/store.js';
+import { switchSsoOnlyOn } from '../helpers/sso-only.js';
 
 let server: TestServer;
 let device: oidc.Configuration;
@@ -161,7 +162,7 @@ test('the account is checked again at redemption: disabled, now SSO only, or a p
     await approve(page, email, d.user_code);
     expect(page.title()).toBe('Your device is connected');
     if (change === 'disable') await server.services.accounts.updateUser(user.id, { status: 'disabled' });
-    else if (change === 'sso_only') await server.services.orgs.setSsoOnly(orgId, 'on');
+    else if (change === 'sso_only') await switchSsoOnlyOn(server.services.db, orgId);
     else
       // A policy changed since the approval: the password alone no longer meets it.
       await setTwoStepPolicy(server.features.factorStore, orgId, {

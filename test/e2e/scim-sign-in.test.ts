@@ -14,6 +14,7 @@ import { oidc } from '../helpers/rp.js';
 import { scimClient, type ScimClient } from '../helpers/scim.js';
 import { auditTypes, authorize, pageText, PASSWORD, redeem, sessionRows } from '../helpers/sign-in.js';
 import { REDIRECT_URI } from '../helpers/rp.js';
+import { switchSsoOnlyOn } from '../helpers/sso-only.js';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 let c: Company;
@@ -114,7 +115,7 @@ test('in an SSO-only organization a provisioned person signs in only through the
   const oid = randomUUID();
   const id = await provision('eve@contoso.test', oid);
   await c.h.server.services.users.setPassword({ id, email: 'eve@contoso.test' }, PASSWORD);
-  await c.h.server.services.orgs.setSsoOnly(c.orgId, 'on');
+  await switchSsoOnlyOn(c.h.server.services.db, c.orgId);
   const page = new PageClient(c.h.server.url);
   const a = await authorize(c.app, page);
   await page.post(`/interaction/${a.uid}/identify`, { email: 'eve@contoso.test' });

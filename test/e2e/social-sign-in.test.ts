@@ -12,6 +12,7 @@ import { PageClient } from '../helpers/browser.js';
 import { addUser, auditTypes, authorize, newMail, openMyAccount, pageText, redeem, uniqueEmail } from '../helpers/sign-in.js';
 import { oidcSocialSignIn, pressButton, startSocial, type Social } from '../helpers/social.js';
 import { standInSignIn } from '../helpers/social-oidc.js';
+import { switchSsoOnlyOn } from '../helpers/sso-only.js';
 
 let s: Social;
 beforeAll(async () => {
@@ -182,7 +183,7 @@ test('a member of an SSO-only organization cannot sign in with a social account:
   const orgId = await s.h.server.services.orgs.upsert({ id: 'org-initech', slug: 'initech', name: 'Initech' });
   await s.h.server.services.orgs.addMember(orgId, jo.id, 'member');
   await s.h.server.features.socialStore.link({ connection_id: 'google', subject: 'g-jo', user_id: jo.id, email: null, name: null });
-  await s.h.server.services.orgs.setSsoOnly(orgId, 'on');
+  await switchSsoOnlyOn(s.h.server.services.db, orgId);
   s.google.people.set('g-jo', { email: jo.email, email_verified: true });
   const page = new PageClient(s.h.server.url);
   const { a } = await oidcSocialSignIn(s, page, s.google, 'google', 'g-jo');

@@ -16,10 +16,7 @@ import { setSsoOnly } from '../../src/orgs/sso-only.js';
 let c: Company;
 let early: { page: PageClient; refresh: string };
 
-const switchDeps = () => ({
-  store: c.h.server.services.orgs,
-  hasTestedConnection: (orgId: string) => c.h.server.features.connectorStore.hasTestedConnection(orgId),
-});
+const switchDeps = () => ({ store: c.h.server.services.orgs });
 
 /** Password sign-in of a member of the company domain: the email step routes to the IdP, so they choose "password instead". */
 async function passwordViaCompanyDomain(page: PageClient, email: string, password = PASSWORD) {
