@@ -6,10 +6,17 @@
  * Operators own every app.
  */
 import type { AppActor } from '../apps/admin.js';
-import type { AppRow, AppStore } from '../apps/store.js';
+import type { AccessEntry, AppRow, AppStore } from '../apps/store.js';
 import { forbidden, notFound } from '../lib/errors.js';
 
 export const scopeOf = (actor: AppActor) => (actor.operator ? undefined : actor.orgId);
+
+/** The rule: restricted, with at least one entry, and every entry the administrator's own organization or its groups. */
+const ownedBy = (row: AppRow, access: AccessEntry, own: string) =>
+  row.restricted &&
+  access.orgs.length + access.groups.length > 0 &&
+  access.orgs.every((o) => o.id === own) &&
+  access.groups.every((g) => g.org_id === own);
 
 export function createAppOwner(appStore: AppStore) {
   const label = { oidc: 'OIDC', saml: 'SAML' } as const;
@@ -20,9 +27,7 @@ export function createAppOwner(appStore: AppStore) {
     const own = scopeOf(actor);
     if (own) {
       const access = (await appStore.access([row.id])).get(row.id)!;
-      const entries = access.orgs.length + access.groups.length;
-      const onlyOwn = access.orgs.every((o) => o.id === own) && access.groups.every((g) => g.org_id === own);
-      if (!row.restricted || !entries || !onlyOwn)
+      if (!ownedBy(row, access, own))
         throw forbidden(
           'operator_only',
           `an organization administrator changes only ${label[kind]} apps that are for their organization alone`,
@@ -40,6 +45,14 @@ export function createAppOwner(appStore: AppStore) {
         () => true,
         () => false,
       );
+    },
+    /** The ids of every app the actor sees and may change, in two statements whatever their number (the admin center's list). */
+    async changeable(actor: AppActor): Promise<Set<string>> {
+      const own = scopeOf(actor);
+      const rows = await appStore.list(own);
+      if (!own) return new Set(rows.map((r) => r.id));
+      const access = await appStore.access(rows.map((r) => r.id));
+      return new Set(rows.filter((r) => ownedBy(r, access.get(r.id)!, own)).map((r) => r.id));
     },
   };
 }

@@ -162,6 +162,8 @@ export function createAdminClients(d: ClientDeps) {
 
     /** Whether the actor may replace or remove an app (OIDC or SAML): the admin center shows its forms only then. */
     mayChange: (actor: AppActor, appId: string) => owner.mayChange(actor, appId),
+    /** Every app the actor may change (one look-up for a whole list). */
+    changeable: (actor: AppActor) => owner.changeable(actor),
 
     /** Removes a client app: it gets no more tokens (running instances refuse it within seconds). */
     removeApp: remove,

@@ -61,16 +61,16 @@ const clientIdFor = (name: string) =>
 
 export function appCenterRoutes(router: Router, d: AppCenterDeps) {
   const actorOf = (a: Center) => ({ who: a.actor.who, orgId: a.org.id, operator: false });
-  const listing = async (a: Center) =>
-    Promise.all(
-      (await d.apps.list(actorOf(a))).map(async (app) => ({
-        ...app,
-        mine: await d.clients.mayChange(actorOf(a), app.id),
-        wholeOrg: !!app.access?.organizations.includes(a.org.slug),
-        groups: (app.access?.groups ?? []).map((g) => g.slice(a.org.slug.length + 1)),
-        editable: !!app.access && (app.access.organizations.length > 0 || app.access.groups.length > 0),
-      })),
-    );
+  const listing = async (a: Center) => {
+    const [apps, mine] = await Promise.all([d.apps.list(actorOf(a)), d.clients.changeable(actorOf(a))]);
+    return apps.map((app) => ({
+      ...app,
+      mine: mine.has(app.id),
+      wholeOrg: !!app.access?.organizations.includes(a.org.slug),
+      groups: (app.access?.groups ?? []).map((g) => g.slice(a.org.slug.length + 1)),
+      editable: !!app.access && (app.access.organizations.length > 0 || app.access.groups.length > 0),
+    }));
+  };
 
   router.get('/apps', async (ctx) => {
     const a = await d.enter(ctx);
