@@ -7,6 +7,7 @@
  */
 import { createFactorStore } from '../../src/factors/store.js';
 import { PageClient } from '../helpers/browser.js';
+import { countStatements } from '../helpers/database.js';
 import { setUpAdmin } from '../helpers/admin-api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { pageText, throughAdminStepUp } from '../helpers/sign-in.js';
@@ -157,21 +158,13 @@ test('the admin center lists the apps and changes who may use them (CSRF, transl
 });
 
 test('the admin center apps page reads who may change each app in one go: as many statements for 24 apps as for 4 (regression: three per app)', async () => {
-  let statements = 0;
-  let proto: object | null = server.services.db.getExecutor();
-  while (proto && !Object.hasOwn(proto, 'executeQuery')) proto = Object.getPrototypeOf(proto);
-  const target = proto as { executeQuery: (...a: unknown[]) => Promise<unknown> };
-  const original = target.executeQuery;
-  target.executeQuery = function (this: unknown, ...a: unknown[]) {
-    statements += 1;
-    return original.apply(this, a);
-  };
+  const statements = countStatements(server.services.db);
   try {
     const counted = async () => {
-      const before = statements;
+      const before = statements.count;
       await ann.get('/admin/apps?org=acme');
       expect(ann.last.status).toBe(200);
-      return statements - before;
+      return statements.count - before;
     };
     await counted(); // caches warm
     const few = await counted();
@@ -191,6 +184,6 @@ test('the admin center apps page reads who may change each app in one go: as man
     // The ten restricted to acme alone are acme's to change; the ten open to everyone are not.
     expect(manageLinks()).toBe(ownBefore + 10);
   } finally {
-    target.executeQuery = original;
+    statements.restore();
   }
 });

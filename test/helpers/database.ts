@@ -70,3 +70,25 @@ export async function scratchPostgres(prefix: string): Promise<{ url: URL; drop(
   url.pathname = `/${name}`;
   return { url, drop: () => onServer(base, `drop database if exists ${name} with (force)`) };
 }
+
+/**
+ * Counts every statement the database's executors send (transactions included), by patching where
+ * kysely's executeQuery lives; `counted` says which statements count (all by default).
+ */
+export function countStatements(db: Database['db'], counted: (sql: string) => boolean = () => true) {
+  let proto: object | null = db.getExecutor();
+  while (proto && !Object.hasOwn(proto, 'executeQuery')) proto = Object.getPrototypeOf(proto);
+  const target = proto as { executeQuery: (...a: unknown[]) => Promise<unknown> };
+  const original = target.executeQuery;
+  let n = 0;
+  target.executeQuery = function (this: unknown, ...a: unknown[]) {
+    if (counted((a[0] as { sql?: string }).sql ?? '')) n += 1;
+    return original.apply(this, a);
+  };
+  return {
+    get count() {
+      return n;
+    },
+    restore: () => void (target.executeQuery = original),
+  };
+}

@@ -5,38 +5,30 @@
  * an app and an organization brand in place: the same number, none of them reading the branding.
  */
 import { sql } from 'kysely';
+import { countStatements } from '../helpers/database.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { PageClient } from '../helpers/browser.js';
 import { addApp, addUser, signIn, uniqueEmail } from '../helpers/sign-in.js';
 
 let server: TestServer;
-let statements = 0;
-let brandingReads = 0;
+let statements: ReturnType<typeof countStatements>;
+let brandingReads: ReturnType<typeof countStatements>;
 
 beforeAll(async () => {
   server = await startTestServer();
-  // Count every statement of every executor (transactions included): patch where executeQuery lives.
-  let proto: object | null = server.services.db.getExecutor();
-  while (proto && !Object.hasOwn(proto, 'executeQuery')) proto = Object.getPrototypeOf(proto);
-  const target = proto as { executeQuery: (...a: unknown[]) => Promise<unknown> };
-  const original = target.executeQuery;
-  target.executeQuery = function (this: unknown, ...a: unknown[]) {
-    const text = (a[0] as { sql?: string }).sql ?? '';
-    // Reads that short in-memory caches answer or not by timing (issue 18: the social buttons, the
-    // access of apps open to everyone and registered clients, 2 s) are not counted: they hit or miss
-    // whatever the branding (a sign-in slower than 2 s on a loaded machine misses the client cache).
-    if (!/\bfrom "?(social_connections|apps|oidc_clients)"?\b/.test(text)) statements += 1;
-    if (/\bfrom "branding"/.test(text)) brandingReads += 1;
-    return original.apply(this, a);
-  };
+  // Reads that short in-memory caches answer or not by timing (issue 18: the social buttons, the
+  // access of apps open to everyone and registered clients, 2 s) are not counted: they hit or miss
+  // whatever the branding (a sign-in slower than 2 s on a loaded machine misses the client cache).
+  statements = countStatements(server.services.db, (text) => !/\bfrom "?(social_connections|apps|oidc_clients)"?\b/.test(text));
+  brandingReads = countStatements(server.services.db, (text) => /\bfrom "branding"/.test(text));
 });
 afterAll(() => server?.close());
 
 async function countedSignIn(app: Awaited<ReturnType<typeof addApp>>, email: string) {
-  const before = statements;
+  const before = statements.count;
   const tokens = await signIn(app, new PageClient(server.url), email);
   expect(tokens.access_token).toBeTruthy();
-  return statements - before;
+  return statements.count - before;
 }
 
 test('a password sign-in sends as many statements with branding as without', async () => {
@@ -54,10 +46,10 @@ test('a password sign-in sends as many statements with branding as without', asy
   const page = new PageClient(server.url);
   await page.get('/account');
   expect(page.last.body).toContain('Counted ID');
-  const reads = brandingReads;
+  const reads = brandingReads.count;
   const branded = [await countedSignIn(app, email), await countedSignIn(app, email)];
   expect(Math.min(...branded)).toBe(Math.min(...plain));
   // And none of a sign-in's statements reads the branding: pages take it from memory.
-  expect(brandingReads - reads).toBe(0);
+  expect(brandingReads.count - reads).toBe(0);
   expect(await sql<{ n: number }>`select count(*)::int as n from branding`.execute(server.services.db)).toMatchObject({ rows: [{ n: 3 }] });
 });
