@@ -43,10 +43,10 @@ export function createOrgStore(db: Db) {
     async setStatus(orgId: string, status: Organization['status']) {
       await db.updateTable('organizations').set({ status }).where('id', '=', orgId).execute();
     },
-    /** Sets SSO-only; `on` records when enforcement began (sessions created before it run until they end). */
     /**
-     * `on` only while an enabled connection with a successful test sign-in exists, checked under the
-     * organization's lock (orgs/lockout-store.ts): false when there is none (nothing changed).
+     * Sets SSO-only; `on` records when enforcement began (sessions created before it run until they end),
+     * and happens only while an enabled connection with a successful test sign-in exists, checked under
+     * the organization's lock (orgs/lockout-store.ts): false when there is none (nothing changed).
      */
     async setSsoOnly(orgId: string, mode: Organization['sso_only']): Promise<boolean> {
       const update = (x: Db) =>
